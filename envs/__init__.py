@@ -1,0 +1,25 @@
+"""netgym environments. Importing this package registers every env with Gymnasium.
+
+``gym.make("netgym.envs:netgym/AbrStreaming-v0")`` imports it on demand, so the id works
+wherever only a string can be passed.
+"""
+
+from gymnasium.envs.registration import register, registry
+
+ENV_IDS: dict[str, str] = {
+    "netgym/AbrStreaming-v0": "ABR video streaming (Pensieve simulator): bitrate of each chunk",
+}
+
+
+def _register() -> None:
+    if "netgym/AbrStreaming-v0" not in registry:
+        register(
+            id="netgym/AbrStreaming-v0",
+            entry_point="netgym.envs.abr.env:AbrStreamingEnv",
+            vector_entry_point="netgym.envs.abr.env:AbrStreamingVectorEnv",
+        )
+
+
+_register()
+
+__all__ = ["ENV_IDS"]

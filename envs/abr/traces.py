@@ -1,0 +1,172 @@
+"""Bandwidth traces: the Pensieve-format loader and the seeded synthetic generator.
+
+A Pensieve simulation trace is a text file with one sample per line, ``time_s Mbps``
+(whitespace separated), starting at t = 0 with strictly increasing times. Sample ``k`` gives the
+rate of the interval ``(t[k-1], t[k]]``; the first sample's rate is never used, and the trace
+wraps to pointer 1 at its end (hongzimao/pensieve ``sim/env.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .params import SyntheticTraces
+
+START_POINTERS_FILE = "start_pointers.json"
+
+
+@dataclass(frozen=True, eq=False)
+class TraceSet:
+    """A list of traces with their names; arrays are read-only and shared by all envs.
+
+    Compared and hashed by identity, so that derived tables can be cached per trace set.
+    """
+
+    names: tuple[str, ...]
+    time_s: tuple[np.ndarray, ...]
+    mbps: tuple[np.ndarray, ...]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Number of samples of each trace."""
+        return np.array([len(t) for t in self.time_s], dtype=np.int64)
+
+
+def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read one Pensieve-format trace; raise ``ValueError`` naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"trace file {path} does not exist")
+    times: list[float] = []
+    rates: list[float] = []
+    with path.open() as handle:
+        for line_no, line in enumerate(handle, start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise ValueError(f"trace {path} line {line_no}: expected 'time_s Mbps', "
+                                 f"got {line.strip()!r}")
+            try:
+                time_s, mbps = float(parts[0]), float(parts[1])
+            except ValueError:
+                raise ValueError(f"trace {path} line {line_no}: expected two numbers "
+                                 f"'time_s Mbps', got {line.strip()!r}") from None
+            if not (np.isfinite(time_s) and np.isfinite(mbps)):
+                raise ValueError(f"trace {path} line {line_no}: values must be finite, "
+                                 f"got {line.strip()!r}")
+            if mbps < 0:
+                raise ValueError(f"trace {path} line {line_no}: bandwidth must be >= 0, "
+                                 f"got {mbps}")
+            if not times and time_s != 0:
+                raise ValueError(f"trace {path} line {line_no}: the first time must be 0 "
+                                 f"(traces wrap to t = 0), got {time_s}")
+            if times and time_s <= times[-1]:
+                raise ValueError(f"trace {path} line {line_no}: time {time_s} does not increase "
+                                 f"(previous {times[-1]})")
+            times.append(time_s)
+            rates.append(mbps)
+    if len(times) < 2:
+        raise ValueError(f"trace {path}: needs at least 2 samples, found {len(times)}")
+    time_arr = np.asarray(times, dtype=np.float64)
+    rate_arr = np.asarray(rates, dtype=np.float64)
+    if not np.any(rate_arr[1:] > 0):
+        raise ValueError(f"trace {path}: bandwidth is zero everywhere after the first sample, "
+                         "so no chunk could ever be downloaded")
+    return _frozen(time_arr), _frozen(rate_arr)
+
+
+def trace_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """The trace files of a folder (sorted by name, hidden and .json files skipped) or a list."""
+    if isinstance(source, (str, os.PathLike)):
+        folder = Path(source)
+        if not folder.exists():
+            raise FileNotFoundError(f"trace folder {folder} does not exist")
+        if folder.is_file():
+            return [folder]
+        files = sorted(
+            p for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix != ".json"
+        )
+        if not files:
+            raise ValueError(f"trace folder {folder} contains no trace files")
+        return files
+    files = [Path(p) for p in source]
+    if not files:
+        raise ValueError("the list of trace files is empty")
+    return files
+
+
+def load_traces(source: str | os.PathLike | Sequence[str | os.PathLike]) -> TraceSet:
+    """Load a folder or a list of Pensieve-format traces (cached by resolved path)."""
+    files = trace_files(source)
+    return _load_cached(tuple(str(p.resolve()) for p in files))
+
+
+@lru_cache(maxsize=16)
+def _load_cached(paths: tuple[str, ...]) -> TraceSet:
+    loaded = [load_trace_file(p) for p in paths]
+    return TraceSet(
+        names=tuple(Path(p).name for p in paths),
+        time_s=tuple(t for t, _ in loaded),
+        mbps=tuple(b for _, b in loaded),
+    )
+
+
+def load_start_pointers(folder: str | os.PathLike) -> tuple[int, ...]:
+    """Read NetLLM's start pointers (``start_pointers.json``: a list of ints) from a folder."""
+    path = Path(folder) / START_POINTERS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"start pointer file {path} does not exist")
+    try:
+        pointers = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(pointers, list) or not all(
+        isinstance(p, int) and not isinstance(p, bool) for p in pointers
+    ):
+        raise ValueError(f"{path}: expected a JSON list of integers")
+    return tuple(pointers)
+
+
+@lru_cache(maxsize=16)
+def synthetic_traces(spec: SyntheticTraces) -> TraceSet:
+    """Generate the seeded synthetic trace set described by ``spec``."""
+    rng = np.random.default_rng(spec.seed)
+    n_samples = int(np.floor(spec.duration_s / spec.interval_s)) + 1
+    time_s = _frozen(np.arange(n_samples, dtype=np.float64) * spec.interval_s)
+    if spec.distribution == "loguniform":
+        levels = np.geomspace(spec.low_mbps, spec.high_mbps, spec.n_states)
+    else:
+        levels = np.linspace(spec.low_mbps, spec.high_mbps, spec.n_states)
+    names, times, rates = [], [], []
+    for index in range(spec.n_traces):
+        state = rng.integers(spec.n_states)
+        switches = rng.random(n_samples) < spec.switch_prob
+        jumps = rng.integers(1, max(spec.n_states, 2), size=n_samples)
+        states = np.empty(n_samples, dtype=np.int64)
+        for k in range(n_samples):
+            if switches[k] and spec.n_states > 1:
+                state = (state + jumps[k]) % spec.n_states  # a uniformly chosen other level
+            states[k] = state
+        noise = np.exp(rng.normal(0.0, spec.noise_sd, n_samples) - spec.noise_sd**2 / 2)
+        mbps = np.clip(levels[states] * noise, spec.low_mbps, spec.high_mbps)
+        names.append(f"synthetic_{spec.seed}_{index:04d}")
+        times.append(time_s)
+        rates.append(_frozen(mbps))
+    return TraceSet(names=tuple(names), time_s=tuple(times), mbps=tuple(rates))
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array

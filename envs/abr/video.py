@@ -1,0 +1,87 @@
+"""Video manifests: chunk sizes in bytes, shaped (levels, chunks + 1).
+
+The Pensieve format is a folder with ``video_size_0`` .. ``video_size_{L-1}``, one integer byte
+count per line, level 0 the lowest bitrate. The files have one line more than the chunks played
+(49 lines, 48 chunks): the extra line is what robustMPC's look-ahead and the observation's
+"next chunk sizes" read after the last chunk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .params import SyntheticVideo
+
+_SIZE_FILE = re.compile(r"^video_size_(\d+)$")
+
+
+def load_video(folder: str | os.PathLike) -> np.ndarray:
+    """Load a Pensieve video folder into a read-only int64 array (levels, lines)."""
+    return _load_cached(str(Path(folder).resolve()) if Path(folder).exists() else str(folder))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(folder_name: str) -> np.ndarray:
+    folder = Path(folder_name)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"video folder {folder} does not exist")
+    levels = {}
+    for path in folder.iterdir():
+        match = _SIZE_FILE.match(path.name)
+        if match:
+            levels[int(match.group(1))] = path
+    if not levels:
+        raise ValueError(f"video folder {folder} has no video_size_<level> files")
+    if sorted(levels) != list(range(len(levels))):
+        raise ValueError(f"video folder {folder}: levels must be numbered 0..L-1 without gaps, "
+                         f"found {sorted(levels)}")
+    columns = [_read_sizes(levels[level]) for level in range(len(levels))]
+    counts = {len(c) for c in columns}
+    if len(counts) != 1:
+        detail = ", ".join(f"{levels[i].name}: {len(c)}" for i, c in enumerate(columns))
+        raise ValueError(f"video folder {folder}: files have unequal chunk counts ({detail})")
+    sizes = np.array(columns, dtype=np.int64)
+    sizes.setflags(write=False)
+    return sizes
+
+
+def _read_sizes(path: Path) -> list[int]:
+    sizes = []
+    with path.open() as handle:
+        for line_no, line in enumerate(handle, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                value = int(text)
+            except ValueError:
+                raise ValueError(f"video file {path} line {line_no}: expected an integer byte "
+                                 f"count, got {text!r}") from None
+            if value <= 0:
+                raise ValueError(f"video file {path} line {line_no}: chunk size must be > 0, "
+                                 f"got {value}")
+            sizes.append(value)
+    if len(sizes) < 2:
+        raise ValueError(f"video file {path}: needs at least 2 chunk sizes, found {len(sizes)}")
+    return sizes
+
+
+@lru_cache(maxsize=8)
+def synthetic_video(
+    spec: SyntheticVideo, ladder_kbps: tuple[float, ...], chunk_s: float
+) -> np.ndarray:
+    """Generate seeded VBR sizes (levels, n_chunks + 1) around each ladder rate."""
+    rng = np.random.default_rng(spec.seed)
+    lines = spec.n_chunks + 1
+    complexity = np.exp(rng.normal(0.0, spec.complexity_sd, lines) - spec.complexity_sd**2 / 2)
+    encode = np.exp(rng.normal(0.0, spec.encode_sd, (len(ladder_kbps), lines))
+                    - spec.encode_sd**2 / 2)
+    mean_bytes = np.asarray(ladder_kbps)[:, None] * 1000.0 / 8.0 * chunk_s
+    sizes = np.maximum(np.rint(mean_bytes * complexity[None, :] * encode), 1).astype(np.int64)
+    sizes.setflags(write=False)
+    return sizes
