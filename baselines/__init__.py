@@ -21,8 +21,10 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         "rb": (lambda seed: abr.RateBased(), "rate-based, harmonic mean of the last 5 chunks"),
         "bola": (lambda seed: abr.BOLA(), "BOLA-BASIC, dash.js parameters (10 s / 30 s)"),
         "mpc": (lambda seed: abr.RobustMPC(), "robustMPC, horizon 5, all plans"),
-        "mpc-jump1": (lambda seed: abr.RobustMPC(max_jump=1),
-                      "robustMPC restricted to +-1 level per chunk (NetLLM's MPC)"),
+        "mpc-jump1": (
+            lambda seed: abr.RobustMPC(max_jump=1),
+            "robustMPC restricted to +-1 level per chunk (NetLLM's MPC)",
+        ),
         "random": (lambda seed: abr.RandomPolicy(seed), "uniformly random level"),
         "lowest": (lambda seed: abr.FixedQuality(0), "always the lowest level"),
         "highest": (lambda seed: abr.FixedQuality(-1), "always the highest level"),
@@ -35,8 +37,9 @@ def make_policy(env_id: str, name: str, seed: int = 0) -> Any:
     env_id = env_id.split(":", 1)[-1]
     family = BASELINES.get(env_id)
     if family is None:
-        raise ValueError(f"no baselines for env {env_id!r}; envs with baselines: "
-                         f"{sorted(BASELINES)}")
+        raise ValueError(
+            f"no baselines for env {env_id!r}; envs with baselines: {sorted(BASELINES)}"
+        )
     if name not in family:
         raise ValueError(f"unknown policy {name!r} for {env_id}; known: {sorted(family)}")
     return family[name][0](seed)

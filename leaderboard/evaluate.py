@@ -89,8 +89,10 @@ def evaluate(
                 action = policy.act(obs, info)
                 obs, reward, terminated, truncated, info = env.step(action)
                 if not math.isfinite(reward):
-                    raise RuntimeError(f"{env_id} returned a non-finite reward {reward} at "
-                                       f"episode {episode}, step {steps}")
+                    raise RuntimeError(
+                        f"{env_id} returned a non-finite reward {reward} at "
+                        f"episode {episode}, step {steps}"
+                    )
                 total += float(reward)
                 steps += 1
                 rebuffer += float(info.get("rebuffer_s", 0.0))
@@ -108,6 +110,13 @@ def evaluate(
             extras.append(extra)
     finally:
         env.close()
-    return EvaluationResult(env_id=env_id, policy=_policy_name(policy), seed=seed,
-                            returns=returns, lengths=lengths, mean_rewards=means,
-                            episode_info=extras, wall_s=time.perf_counter() - started)
+    return EvaluationResult(
+        env_id=env_id,
+        policy=_policy_name(policy),
+        seed=seed,
+        returns=returns,
+        lengths=lengths,
+        mean_rewards=means,
+        episode_info=extras,
+        wall_s=time.perf_counter() - started,
+    )

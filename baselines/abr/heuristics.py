@@ -28,8 +28,9 @@ class BBA:
 
     def __init__(self, reservoir_s: float = 5.0, cushion_s: float = 10.0) -> None:
         if reservoir_s < 0 or cushion_s <= 0:
-            raise ValueError(f"BBA needs reservoir_s >= 0 and cushion_s > 0, got "
-                             f"{reservoir_s}, {cushion_s}")
+            raise ValueError(
+                f"BBA needs reservoir_s >= 0 and cushion_s > 0, got {reservoir_s}, {cushion_s}"
+            )
         self.reservoir_s = reservoir_s
         self.cushion_s = cushion_s
         self._top = 5
@@ -80,8 +81,10 @@ class BOLA:
 
     def __init__(self, minimum_buffer_s: float = 10.0, buffer_target_s: float = 30.0) -> None:
         if not 0 < minimum_buffer_s < buffer_target_s:
-            raise ValueError(f"BOLA needs 0 < minimum_buffer_s < buffer_target_s, got "
-                             f"{minimum_buffer_s}, {buffer_target_s}")
+            raise ValueError(
+                f"BOLA needs 0 < minimum_buffer_s < buffer_target_s, got "
+                f"{minimum_buffer_s}, {buffer_target_s}"
+            )
         self.minimum_buffer_s = minimum_buffer_s
         self.buffer_target_s = buffer_target_s
 
@@ -90,8 +93,11 @@ class BOLA:
         utility = np.log(ladder)
         self._ladder = ladder
         self._utility = utility
-        self._gp = 1.0 - utility[0] + (utility[-1] - utility[0]) / (
-            self.buffer_target_s / self.minimum_buffer_s - 1.0)
+        self._gp = (
+            1.0
+            - utility[0]
+            + (utility[-1] - utility[0]) / (self.buffer_target_s / self.minimum_buffer_s - 1.0)
+        )
         self._vp = self.minimum_buffer_s / (utility[0] + self._gp - 1.0)
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> int:
@@ -133,4 +139,3 @@ class FixedQuality:
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> int:
         return self._level
-

@@ -31,8 +31,7 @@ def plan_table(n_levels: int, horizon: int, max_jump: int | None) -> list[np.nda
     if max_jump is None:
         return [every] * n_levels
     steps_ok = np.all(np.abs(np.diff(every, axis=1)) <= max_jump, axis=1)
-    return [every[steps_ok & (np.abs(every[:, 0] - last) <= max_jump)]
-            for last in range(n_levels)]
+    return [every[steps_ok & (np.abs(every[:, 0] - last) <= max_jump)] for last in range(n_levels)]
 
 
 class RobustMPC:
@@ -40,9 +39,15 @@ class RobustMPC:
 
     name = "mpc"
 
-    def __init__(self, horizon: int = 5, max_jump: int | None = None, robust: bool = True,
-                 history: int = 5, lookahead_offset: int = 1,
-                 carry_errors: bool = False) -> None:
+    def __init__(
+        self,
+        horizon: int = 5,
+        max_jump: int | None = None,
+        robust: bool = True,
+        history: int = 5,
+        lookahead_offset: int = 1,
+        carry_errors: bool = False,
+    ) -> None:
         if horizon < 1:
             raise ValueError(f"RobustMPC horizon must be >= 1, got {horizon}")
         if max_jump is not None and max_jump < 1:
@@ -94,19 +99,21 @@ class RobustMPC:
         if self._estimates:
             error = abs(self._estimates[-1] - throughput) / throughput
         self._errors.append(error)
-        recent = self._throughputs[-self.history:]
+        recent = self._throughputs[-self.history :]
         inverse_sum = 0.0
         for value in recent:
             inverse_sum += 1.0 / value
         estimate = 1.0 / (inverse_sum / len(recent))
-        max_error = max(self._errors[-self.history:]) if self.robust else 0.0
+        max_error = max(self._errors[-self.history :]) if self.robust else 0.0
         bandwidth = estimate / (1.0 + max_error)
         self._estimates.append(estimate)
-        return self.best_first_level(bandwidth, info["buffer_s"], int(info["quality"]),
-                                     self._env.chunk_index)
+        return self.best_first_level(
+            bandwidth, info["buffer_s"], int(info["quality"]), self._env.chunk_index
+        )
 
-    def best_first_level(self, bandwidth_mbs: float, buffer_s: float, last_level: int,
-                         next_chunk: int) -> int:
+    def best_first_level(
+        self, bandwidth_mbs: float, buffer_s: float, last_level: int, next_chunk: int
+    ) -> int:
         """First level of the best plan from ``next_chunk`` on (0-based), given the state."""
         horizon = min(self.horizon, self._n_chunks - next_chunk)
         if horizon <= 0:
@@ -132,7 +139,10 @@ class RobustMPC:
             utility_sum += utility
             smooth_sum += np.abs(utility - previous)
             previous = utility
-        score = utility_sum / self._scale - self._mu * rebuffer \
+        score = (
+            utility_sum / self._scale
+            - self._mu * rebuffer
             - self._smooth * smooth_sum / self._scale
+        )
         best = count - 1 - int(np.argmax(score[::-1]))  # ties: the last plan, as '>='
         return int(plans[best, 0])

@@ -99,8 +99,12 @@ class AbrStreamingEnv(gym.Env):
 
     metadata = {"render_modes": [], "render_fps": 1}
 
-    def __init__(self, params: AbrParams | dict | None = None, render_mode: str | None = None,
-                 **overrides: Any) -> None:
+    def __init__(
+        self,
+        params: AbrParams | dict | None = None,
+        render_mode: str | None = None,
+        **overrides: Any,
+    ) -> None:
         if render_mode is not None:
             raise ValueError(f"AbrStreamingEnv has no render modes, got {render_mode!r}")
         self.params = _make_params(params, overrides)
@@ -157,8 +161,9 @@ class AbrStreamingEnv(gym.Env):
         return self._sim.trace
 
     # ----------------------------------------------------------------- gymnasium API
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         if seed is not None:
             self._next_trace = 0
@@ -175,8 +180,9 @@ class AbrStreamingEnv(gym.Env):
         try:
             level = operator.index(action)
         except TypeError:
-            raise ValueError(f"action must be an integer level in [0, "
-                             f"{self.action_space.n - 1}], got {action!r}") from None
+            raise ValueError(
+                f"action must be an integer level in [0, {self.action_space.n - 1}], got {action!r}"
+            ) from None
         if not 0 <= level < self.action_space.n:
             raise ValueError(f"action must be in [0, {self.action_space.n - 1}], got {level}")
         if self._done:
@@ -210,8 +216,9 @@ def _trace_option(options: dict[str, Any] | None) -> int | None:
         return None
     unknown = set(options) - _RESET_OPTIONS
     if unknown:
-        raise ValueError(f"unknown reset options {sorted(unknown)}; allowed: "
-                         f"{sorted(_RESET_OPTIONS)}")
+        raise ValueError(
+            f"unknown reset options {sorted(unknown)}; allowed: {sorted(_RESET_OPTIONS)}"
+        )
     value = options.get("trace_index")
     return None if value is None else operator.index(value)
 
@@ -232,12 +239,20 @@ class AbrStreamingVectorEnv(VectorEnv):
 
     metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
 
-    def __init__(self, num_envs: int = 1, params: AbrParams | dict | None = None,
-                 render_mode: str | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int = 1,
+        params: AbrParams | dict | None = None,
+        render_mode: str | None = None,
+        **overrides: Any,
+    ) -> None:
         if render_mode is not None:
             raise ValueError(f"AbrStreamingVectorEnv has no render modes, got {render_mode!r}")
-        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) \
-                or num_envs < 1:
+        if (
+            isinstance(num_envs, bool)
+            or not isinstance(num_envs, (int, np.integer))
+            or num_envs < 1
+        ):
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         self.num_envs = int(num_envs)
         self.params = _make_params(params, overrides)
@@ -254,8 +269,11 @@ class AbrStreamingVectorEnv(VectorEnv):
         self._all = np.arange(self.num_envs)
         self._mask = np.ones(self.num_envs, dtype=bool)
         self._mask.setflags(write=False)
-        self._needs_rng = (self.params.trace_order == "random" or self.params.start == "random"
-                           or self.params.noise is not None)
+        self._needs_rng = (
+            self.params.trace_order == "random"
+            or self.params.start == "random"
+            or self.params.noise is not None
+        )
 
     @property
     def video_sizes(self) -> np.ndarray:
@@ -277,8 +295,9 @@ class AbrStreamingVectorEnv(VectorEnv):
         """Buffer of each sub-env after its last chunk, in seconds."""
         return self._sim.buffer_ms / 1000.0
 
-    def reset(self, *, seed: int | list[int] | None = None,
-              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         if isinstance(seed, (list, tuple)):
             if len(seed) != self.num_envs:
                 raise ValueError(f"seed list has {len(seed)} entries, expected {self.num_envs}")
@@ -293,17 +312,20 @@ class AbrStreamingVectorEnv(VectorEnv):
         if options:
             unknown = set(options) - _RESET_OPTIONS
             if unknown:
-                raise ValueError(f"unknown reset options {sorted(unknown)}; allowed: "
-                                 f"{sorted(_RESET_OPTIONS)}")
-            traces = np.broadcast_to(np.asarray(options["trace_index"], dtype=np.int64),
-                                     (self.num_envs,))
+                raise ValueError(
+                    f"unknown reset options {sorted(unknown)}; allowed: {sorted(_RESET_OPTIONS)}"
+                )
+            traces = np.broadcast_to(
+                np.asarray(options["trace_index"], dtype=np.int64), (self.num_envs,)
+            )
         self._reset_envs(self._all, traces)
         self._prev_done[:] = False
         self._started = True
         return self._sim.obs.copy(), self._info()
 
-    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                          dict[str, Any]]:
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         if not self._started:
             raise RuntimeError("call reset() before step()")
         levels = np.asarray(actions)
@@ -326,8 +348,13 @@ class AbrStreamingVectorEnv(VectorEnv):
             reward[idx] = 0.0
             terminated[idx] = False
         self._prev_done = terminated.copy()
-        return (sim.obs.copy(), reward, terminated, np.zeros(self.num_envs, dtype=bool),
-                self._info())
+        return (
+            sim.obs.copy(),
+            reward,
+            terminated,
+            np.zeros(self.num_envs, dtype=bool),
+            self._info(),
+        )
 
     def _reset_envs(self, idx: np.ndarray, traces: np.ndarray | None) -> None:
         table_size = len(self.model.table)
@@ -337,9 +364,10 @@ class AbrStreamingVectorEnv(VectorEnv):
         elif traces is not None:
             traces = traces[idx]
         if self._needs_rng:
-            draws = [draw_episode(self._rngs[i], self.model,
-                                  None if traces is None else int(traces[j]))
-                     for j, i in enumerate(idx)]
+            draws = [
+                draw_episode(self._rngs[i], self.model, None if traces is None else int(traces[j]))
+                for j, i in enumerate(idx)
+            ]
             trace = np.array([d[0] for d in draws], dtype=np.int64)
             pointer = np.array([d[1] for d in draws], dtype=np.int64)
             noise = np.array([d[2] for d in draws]) if self.params.noise is not None else None

@@ -145,8 +145,13 @@ class AbrParams:
 
     def __post_init__(self) -> None:
         owner = "AbrParams"
-        _coerce(self, "ladder_kbps", tuple(float(x) for x in check_sequence(
-            owner, "ladder_kbps", self.ladder_kbps, min_len=2)))
+        _coerce(
+            self,
+            "ladder_kbps",
+            tuple(
+                float(x) for x in check_sequence(owner, "ladder_kbps", self.ladder_kbps, min_len=2)
+            ),
+        )
         for rate in self.ladder_kbps:
             check_range(owner, "ladder_kbps entries", rate, low=0, low_inclusive=False)
         if any(b <= a for a, b in zip(self.ladder_kbps, self.ladder_kbps[1:], strict=False)):
@@ -155,21 +160,29 @@ class AbrParams:
         check_range(owner, "buffer_cap_s", self.buffer_cap_s, low=self.chunk_s)
         check_range(owner, "drain_s", self.drain_s, low=0, low_inclusive=False)
         check_range(owner, "rtt_s", self.rtt_s, low=0)
-        check_range(owner, "payload_share", self.payload_share, low=0, high=1,
-                    low_inclusive=False)
+        check_range(owner, "payload_share", self.payload_share, low=0, high=1, low_inclusive=False)
         if self.noise is not None:
             low, high = check_sequence(owner, "noise", self.noise, length=2)
             check_range(owner, "noise[0]", low, low=0, low_inclusive=False)
             check_range(owner, "noise[1]", high, low=low)
             _coerce(self, "noise", (float(low), float(high)))
         check_choice(owner, "qoe", self.qoe, QOE_MODES)
-        check_range(owner, "default_quality", self.default_quality, low=0,
-                    high=len(self.ladder_kbps) - 1, integer=True)
+        check_range(
+            owner,
+            "default_quality",
+            self.default_quality,
+            low=0,
+            high=len(self.ladder_kbps) - 1,
+            integer=True,
+        )
         if self.rebuffer_penalty is not None:
             check_range(owner, "rebuffer_penalty", self.rebuffer_penalty, low=0)
         check_range(owner, "smooth_penalty", self.smooth_penalty, low=0)
-        _coerce(self, "hd_utilities", tuple(float(x) for x in check_sequence(
-            owner, "hd_utilities", self.hd_utilities)))
+        _coerce(
+            self,
+            "hd_utilities",
+            tuple(float(x) for x in check_sequence(owner, "hd_utilities", self.hd_utilities)),
+        )
         if self.qoe == "hd" and len(self.hd_utilities) != len(self.ladder_kbps):
             raise ValueError(
                 f"{owner}.hd_utilities has {len(self.hd_utilities)} entries but the ladder has "
@@ -240,8 +253,9 @@ class AbrParams:
     @classmethod
     def pensieve(cls, traces: Any = "synthetic", **changes: Any) -> AbrParams:
         """Pensieve's training simulator (sim/env.py): random trace and start, delay noise."""
-        base = dict(traces=traces, trace_order="random", start="random", noise=(0.9, 1.1),
-                    default_quality=1)
+        base = dict(
+            traces=traces, trace_order="random", start="random", noise=(0.9, 1.1), default_quality=1
+        )
         return cls(**{**base, **changes})
 
     @classmethod
@@ -252,8 +266,15 @@ class AbrParams:
         sorted order from their first sample, no noise, first chunk at level 1, linear QoE.
         """
         root = _existing_dir(data_dir)
-        base = dict(traces=root / "hsdpa-test", video=root / "video1", trace_order="sequential",
-                    start="beginning", noise=None, default_quality=1, qoe="linear")
+        base = dict(
+            traces=root / "hsdpa-test",
+            video=root / "video1",
+            trace_order="sequential",
+            start="beginning",
+            noise=None,
+            default_quality=1,
+            qoe="linear",
+        )
         return cls(**{**base, **changes})
 
     @classmethod
@@ -266,9 +287,15 @@ class AbrParams:
         from .traces import load_start_pointers
 
         root = _existing_dir(data_dir)
-        base = dict(traces=root / "fcc-test", video=root / "video1", trace_order="sequential",
-                    start=load_start_pointers(root / "fcc-test"), noise=None, default_quality=0,
-                    qoe="linear")
+        base = dict(
+            traces=root / "fcc-test",
+            video=root / "video1",
+            trace_order="sequential",
+            start=load_start_pointers(root / "fcc-test"),
+            noise=None,
+            default_quality=0,
+            qoe="linear",
+        )
         return cls(**{**base, **changes})
 
     @classmethod

@@ -73,9 +73,23 @@ class TraceTable:
             if isinstance(array, np.ndarray):
                 array.setflags(write=False)
         # Python lists for the scalar kernel (same values, no per-element numpy overhead).
-        self.py = {name: getattr(self, name).tolist() for name in (
-            "offset", "last", "time", "cum", "inv_rate", "rate_bps", "period_s", "period_bytes",
-            "time_base", "cum_base", "time_key", "cum_key")}
+        self.py = {
+            name: getattr(self, name).tolist()
+            for name in (
+                "offset",
+                "last",
+                "time",
+                "cum",
+                "inv_rate",
+                "rate_bps",
+                "period_s",
+                "period_bytes",
+                "time_base",
+                "cum_base",
+                "time_key",
+                "cum_key",
+            )
+        }
 
     def __len__(self) -> int:
         return len(self.names)
@@ -115,7 +129,8 @@ class AbrModel:
         if params.video == "synthetic":
             if params.n_chunks is not None and params.n_chunks != params.synthetic_video.n_chunks:
                 spec = type(params.synthetic_video)(
-                    **{**vars(params.synthetic_video), "n_chunks": params.n_chunks})
+                    **{**vars(params.synthetic_video), "n_chunks": params.n_chunks}
+                )
             else:
                 spec = params.synthetic_video
             sizes = synthetic_video(spec, params.ladder_kbps, params.chunk_s)
@@ -125,22 +140,33 @@ class AbrModel:
         if levels != params.n_levels:
             raise ValueError(
                 f"the video {params.video} has {levels} levels but ladder_kbps has "
-                f"{params.n_levels}; pass a ladder_kbps with one bitrate per video level")
-        n_chunks = params.n_chunks if params.n_chunks is not None else (
-            lines - 1 if params.video != "synthetic" else lines - 1)
+                f"{params.n_levels}; pass a ladder_kbps with one bitrate per video level"
+            )
+        n_chunks = (
+            params.n_chunks
+            if params.n_chunks is not None
+            else (lines - 1 if params.video != "synthetic" else lines - 1)
+        )
         if n_chunks > lines:
-            raise ValueError(f"n_chunks={n_chunks} but the video {params.video} has only "
-                             f"{lines} chunk sizes per level")
+            raise ValueError(
+                f"n_chunks={n_chunks} but the video {params.video} has only "
+                f"{lines} chunk sizes per level"
+            )
         if isinstance(params.start, tuple):
             if len(params.start) != len(table):
-                raise ValueError(f"start has {len(params.start)} pointers but there are "
-                                 f"{len(table)} traces")
-            too_far = [(name, p, n) for name, p, n in zip(table.names, params.start,
-                                                           table.lengths, strict=False) if p >= n]
+                raise ValueError(
+                    f"start has {len(params.start)} pointers but there are {len(table)} traces"
+                )
+            too_far = [
+                (name, p, n)
+                for name, p, n in zip(table.names, params.start, table.lengths, strict=False)
+                if p >= n
+            ]
             if too_far:
                 name, pointer, length = too_far[0]
-                raise ValueError(f"start pointer {pointer} for trace {name} must be < its "
-                                 f"{length} samples")
+                raise ValueError(
+                    f"start pointer {pointer} for trace {name} must be < its {length} samples"
+                )
         next_rows = np.zeros((lines + 1, params.history_len), dtype=np.float32)
         next_rows[:lines, :levels] = (sizes.T / 1e6).astype(np.float32)
         utility = np.asarray(params.utilities(), dtype=np.float64)
@@ -234,8 +260,9 @@ class BatchSim:
             return np.arange(self.n_envs)[idx]
         return idx
 
-    def reset(self, idx: np.ndarray, trace: np.ndarray, pointer: np.ndarray,
-              noise: np.ndarray | None) -> None:
+    def reset(
+        self, idx: np.ndarray, trace: np.ndarray, pointer: np.ndarray, noise: np.ndarray | None
+    ) -> None:
         """Start new episodes in envs ``idx`` and download their first chunk."""
         t = self.model.table
         self.trace[idx] = trace
@@ -264,8 +291,9 @@ class BatchSim:
         target = t.cum[ptr - 1] + (pos - t.time[ptr - 1]) * t.rate_bps[ptr] + size
         wraps = np.floor(target / period_b)
         rem = np.maximum(target - wraps * period_b, 0.0)
-        k = np.minimum(np.searchsorted(t.cum_key, t.cum_base[trace] + rem, side="right"),
-                       t.last[trace])
+        k = np.minimum(
+            np.searchsorted(t.cum_key, t.cum_base[trace] + rem, side="right"), t.last[trace]
+        )
         end = t.time[k - 1] + (rem - t.cum[k - 1]) * t.inv_rate[k]
         delay_ms = (wraps * period_s + end - pos) * 1000.0 + self._rtt_ms
         if self.noise is not None:
@@ -274,18 +302,23 @@ class BatchSim:
         buffer_ms = self.buffer_ms[idx]
         rebuf_ms = np.maximum(delay_ms - buffer_ms, 0.0)
         buffer_ms = np.maximum(buffer_ms - delay_ms, 0.0) + self._chunk_ms
-        sleep_ms = np.maximum(np.ceil((buffer_ms - self._cap_ms) / self._drain_ms), 0.0) \
-            * self._drain_ms
+        sleep_ms = (
+            np.maximum(np.ceil((buffer_ms - self._cap_ms) / self._drain_ms), 0.0) * self._drain_ms
+        )
         buffer_ms = buffer_ms - sleep_ms
         # The trace clock runs on during the sleep.
         pos = end + sleep_ms / 1000.0
         pos = np.maximum(pos - np.floor(pos / period_s) * period_s, 0.0)
-        ptr = np.minimum(np.searchsorted(t.time_key, t.time_base[trace] + pos, side="right"),
-                         t.last[trace])
+        ptr = np.minimum(
+            np.searchsorted(t.time_key, t.time_base[trace] + pos, side="right"), t.last[trace]
+        )
         # QoE of this chunk.
         utility = m.utility[quality]
-        reward = utility - self._mu * (rebuf_ms / 1000.0) \
+        reward = (
+            utility
+            - self._mu * (rebuf_ms / 1000.0)
             - self._smooth * np.abs(utility - m.utility[self.last_q[idx]])
+        )
         chunk_done = self.chunk[idx] + 1
         # Write the state back.
         self.ptr[idx] = ptr
@@ -368,8 +401,10 @@ class ScalarSim:
         wraps = float(math.floor(target / period_b))
         rem = max(target - wraps * period_b, 0.0)
         last = t["last"][trace]
-        k = min(bisect_right(t["cum_key"], t["cum_base"][trace] + rem, t["offset"][trace],
-                             last + 1), last)
+        k = min(
+            bisect_right(t["cum_key"], t["cum_base"][trace] + rem, t["offset"][trace], last + 1),
+            last,
+        )
         end = t["time"][k - 1] + (rem - t["cum"][k - 1]) * t["inv_rate"][k]
         delay_ms = (wraps * period_s + end - pos) * 1000.0 + self._rtt_ms
         if self.noise is not None:
@@ -377,16 +412,22 @@ class ScalarSim:
         buffer_ms = self.buffer_ms
         rebuf_ms = max(delay_ms - buffer_ms, 0.0)
         buffer_ms = max(buffer_ms - delay_ms, 0.0) + self._chunk_ms
-        sleep_ms = max(float(math.ceil((buffer_ms - self._cap_ms) / self._drain_ms)), 0.0) \
-            * self._drain_ms
+        sleep_ms = (
+            max(float(math.ceil((buffer_ms - self._cap_ms) / self._drain_ms)), 0.0) * self._drain_ms
+        )
         buffer_ms = buffer_ms - sleep_ms
         pos = end + sleep_ms / 1000.0
         pos = max(pos - float(math.floor(pos / period_s)) * period_s, 0.0)
-        ptr = min(bisect_right(t["time_key"], t["time_base"][trace] + pos, t["offset"][trace],
-                               last + 1), last)
+        ptr = min(
+            bisect_right(t["time_key"], t["time_base"][trace] + pos, t["offset"][trace], last + 1),
+            last,
+        )
         utility = self._utility[quality]
-        reward = utility - self._mu * (rebuf_ms / 1000.0) \
+        reward = (
+            utility
+            - self._mu * (rebuf_ms / 1000.0)
             - self._smooth * abs(utility - self._utility[self.last_q])
+        )
         chunk_done = self.chunk + 1
         self.ptr = ptr
         self.pos_s = pos

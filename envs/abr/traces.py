@@ -55,25 +55,32 @@ def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             if not parts:
                 continue
             if len(parts) != 2:
-                raise ValueError(f"trace {path} line {line_no}: expected 'time_s Mbps', "
-                                 f"got {line.strip()!r}")
+                raise ValueError(
+                    f"trace {path} line {line_no}: expected 'time_s Mbps', got {line.strip()!r}"
+                )
             try:
                 time_s, mbps = float(parts[0]), float(parts[1])
             except ValueError:
-                raise ValueError(f"trace {path} line {line_no}: expected two numbers "
-                                 f"'time_s Mbps', got {line.strip()!r}") from None
+                raise ValueError(
+                    f"trace {path} line {line_no}: expected two numbers "
+                    f"'time_s Mbps', got {line.strip()!r}"
+                ) from None
             if not (np.isfinite(time_s) and np.isfinite(mbps)):
-                raise ValueError(f"trace {path} line {line_no}: values must be finite, "
-                                 f"got {line.strip()!r}")
+                raise ValueError(
+                    f"trace {path} line {line_no}: values must be finite, got {line.strip()!r}"
+                )
             if mbps < 0:
-                raise ValueError(f"trace {path} line {line_no}: bandwidth must be >= 0, "
-                                 f"got {mbps}")
+                raise ValueError(f"trace {path} line {line_no}: bandwidth must be >= 0, got {mbps}")
             if not times and time_s != 0:
-                raise ValueError(f"trace {path} line {line_no}: the first time must be 0 "
-                                 f"(traces wrap to t = 0), got {time_s}")
+                raise ValueError(
+                    f"trace {path} line {line_no}: the first time must be 0 "
+                    f"(traces wrap to t = 0), got {time_s}"
+                )
             if times and time_s <= times[-1]:
-                raise ValueError(f"trace {path} line {line_no}: time {time_s} does not increase "
-                                 f"(previous {times[-1]})")
+                raise ValueError(
+                    f"trace {path} line {line_no}: time {time_s} does not increase "
+                    f"(previous {times[-1]})"
+                )
             times.append(time_s)
             rates.append(mbps)
     if len(times) < 2:
@@ -81,8 +88,10 @@ def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     time_arr = np.asarray(times, dtype=np.float64)
     rate_arr = np.asarray(rates, dtype=np.float64)
     if not np.any(rate_arr[1:] > 0):
-        raise ValueError(f"trace {path}: bandwidth is zero everywhere after the first sample, "
-                         "so no chunk could ever be downloaded")
+        raise ValueError(
+            f"trace {path}: bandwidth is zero everywhere after the first sample, "
+            "so no chunk could ever be downloaded"
+        )
     return _frozen(time_arr), _frozen(rate_arr)
 
 
@@ -95,7 +104,8 @@ def trace_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list
         if folder.is_file():
             return [folder]
         files = sorted(
-            p for p in folder.iterdir()
+            p
+            for p in folder.iterdir()
             if p.is_file() and not p.name.startswith(".") and p.suffix != ".json"
         )
         if not files:

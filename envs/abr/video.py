@@ -38,8 +38,10 @@ def _load_cached(folder_name: str) -> np.ndarray:
     if not levels:
         raise ValueError(f"video folder {folder} has no video_size_<level> files")
     if sorted(levels) != list(range(len(levels))):
-        raise ValueError(f"video folder {folder}: levels must be numbered 0..L-1 without gaps, "
-                         f"found {sorted(levels)}")
+        raise ValueError(
+            f"video folder {folder}: levels must be numbered 0..L-1 without gaps, "
+            f"found {sorted(levels)}"
+        )
     columns = [_read_sizes(levels[level]) for level in range(len(levels))]
     counts = {len(c) for c in columns}
     if len(counts) != 1:
@@ -60,11 +62,14 @@ def _read_sizes(path: Path) -> list[int]:
             try:
                 value = int(text)
             except ValueError:
-                raise ValueError(f"video file {path} line {line_no}: expected an integer byte "
-                                 f"count, got {text!r}") from None
+                raise ValueError(
+                    f"video file {path} line {line_no}: expected an integer byte "
+                    f"count, got {text!r}"
+                ) from None
             if value <= 0:
-                raise ValueError(f"video file {path} line {line_no}: chunk size must be > 0, "
-                                 f"got {value}")
+                raise ValueError(
+                    f"video file {path} line {line_no}: chunk size must be > 0, got {value}"
+                )
             sizes.append(value)
     if len(sizes) < 2:
         raise ValueError(f"video file {path}: needs at least 2 chunk sizes, found {len(sizes)}")
@@ -79,8 +84,9 @@ def synthetic_video(
     rng = np.random.default_rng(spec.seed)
     lines = spec.n_chunks + 1
     complexity = np.exp(rng.normal(0.0, spec.complexity_sd, lines) - spec.complexity_sd**2 / 2)
-    encode = np.exp(rng.normal(0.0, spec.encode_sd, (len(ladder_kbps), lines))
-                    - spec.encode_sd**2 / 2)
+    encode = np.exp(
+        rng.normal(0.0, spec.encode_sd, (len(ladder_kbps), lines)) - spec.encode_sd**2 / 2
+    )
     mean_bytes = np.asarray(ladder_kbps)[:, None] * 1000.0 / 8.0 * chunk_s
     sizes = np.maximum(np.rint(mean_bytes * complexity[None, :] * encode), 1).astype(np.int64)
     sizes.setflags(write=False)

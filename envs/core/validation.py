@@ -24,8 +24,10 @@ def check_range(
 ) -> None:
     """Raise ``ValueError`` unless ``value`` is a finite number inside the given bounds."""
     name = f"{owner}.{field}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(
-        value, "__float__"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        and not hasattr(value, "__float__")
     ):
         raise ValueError(f"{name} must be a number, got {value!r}")
     if integer and int(value) != value:
