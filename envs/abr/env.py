@@ -90,7 +90,9 @@ class AbrStreamingEnv(gym.Env):
 
     Public attributes that policies may read: ``video_sizes`` (levels x lines, bytes),
     ``ladder_kbps``, ``chunk_s``, ``n_chunks``, ``chunk_index`` (chunks downloaded so far =
-    index of the next chunk), ``buffer_s``, ``last_quality``, ``trace_name``, ``params``.
+    index of the next chunk), ``buffer_s``, ``last_quality``, ``trace_name``,
+    ``trace_index``, ``params`` and ``model`` (the shared traces and video); oracles may also
+    read ``trace_position_s`` and ``episode_noise``.
 
     ## Version History
 
@@ -159,6 +161,16 @@ class AbrStreamingEnv(gym.Env):
     def trace_index(self) -> int:
         """Index of the trace of the current episode."""
         return self._sim.trace
+
+    @property
+    def trace_position_s(self) -> float:
+        """Position of the download clock inside the current trace, in seconds (for oracles)."""
+        return self._sim.pos_s
+
+    @property
+    def episode_noise(self) -> np.ndarray | None:
+        """Per-chunk delay noise factors of the current episode, or None (for oracles)."""
+        return None if self._sim.noise is None else np.asarray(self._sim.noise)
 
     # ----------------------------------------------------------------- gymnasium API
     def reset(
