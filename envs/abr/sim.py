@@ -246,6 +246,7 @@ class BatchSim:
         self.rebuf_s = np.zeros(n_envs)
         self.size_b = np.zeros(n_envs)
         self.reward = np.zeros(n_envs)
+        self._all = np.arange(n_envs)
         self._sizes_f = model.video_sizes.astype(np.float64)
         self._ladder_norm = np.asarray(p.ladder_kbps) / max(p.ladder_kbps)
         self._chunk_ms = p.chunk_s * 1000.0
@@ -256,9 +257,7 @@ class BatchSim:
         self._smooth = p.smooth_penalty
 
     def _rows(self, idx: slice | np.ndarray) -> np.ndarray:
-        if isinstance(idx, slice):
-            return np.arange(self.n_envs)[idx]
-        return idx
+        return self._all[idx] if isinstance(idx, slice) else idx
 
     def reset(
         self, idx: np.ndarray, trace: np.ndarray, pointer: np.ndarray, noise: np.ndarray | None
@@ -306,12 +305,21 @@ class BatchSim:
             np.maximum(np.ceil((buffer_ms - self._cap_ms) / self._drain_ms), 0.0) * self._drain_ms
         )
         buffer_ms = buffer_ms - sleep_ms
-        # The trace clock runs on during the sleep.
-        pos = end + sleep_ms / 1000.0
-        pos = np.maximum(pos - np.floor(pos / period_s) * period_s, 0.0)
-        ptr = np.minimum(
-            np.searchsorted(t.time_key, t.time_base[trace] + pos, side="right"), t.last[trace]
-        )
+        # The trace clock runs on during the sleep (only sleeping envs need a time search;
+        # the others stay in segment k, where their download ended).
+        pos = end
+        ptr = k
+        sleeping = np.flatnonzero(sleep_ms > 0.0)
+        if sleeping.size:
+            trace_s = trace[sleeping]
+            period_sleep = period_s[sleeping]
+            moved = end[sleeping] + sleep_ms[sleeping] / 1000.0
+            moved = np.maximum(moved - np.floor(moved / period_sleep) * period_sleep, 0.0)
+            pos[sleeping] = moved
+            ptr[sleeping] = np.minimum(
+                np.searchsorted(t.time_key, t.time_base[trace_s] + moved, side="right"),
+                t.last[trace_s],
+            )
         # QoE of this chunk.
         utility = m.utility[quality]
         reward = (
@@ -416,12 +424,17 @@ class ScalarSim:
             max(float(math.ceil((buffer_ms - self._cap_ms) / self._drain_ms)), 0.0) * self._drain_ms
         )
         buffer_ms = buffer_ms - sleep_ms
-        pos = end + sleep_ms / 1000.0
-        pos = max(pos - float(math.floor(pos / period_s)) * period_s, 0.0)
-        ptr = min(
-            bisect_right(t["time_key"], t["time_base"][trace] + pos, t["offset"][trace], last + 1),
-            last,
-        )
+        pos = end
+        ptr = k
+        if sleep_ms > 0.0:
+            pos = end + sleep_ms / 1000.0
+            pos = max(pos - float(math.floor(pos / period_s)) * period_s, 0.0)
+            ptr = min(
+                bisect_right(
+                    t["time_key"], t["time_base"][trace] + pos, t["offset"][trace], last + 1
+                ),
+                last,
+            )
         utility = self._utility[quality]
         reward = (
             utility
