@@ -99,7 +99,7 @@ class AbrStreamingEnv(gym.Env):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": [], "render_fps": 1}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -107,14 +107,19 @@ class AbrStreamingEnv(gym.Env):
         render_mode: str | None = None,
         **overrides: Any,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"AbrStreamingEnv has no render modes, got {render_mode!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, "
+                f"got {render_mode!r}"
+            )
+        self.render_mode = render_mode
         self.params = _make_params(params, overrides)
         self.model = build_model(self.params)
         self.action_space, self.observation_space = _spaces(self.model)
         self._sim = ScalarSim(self.model)
         self._next_trace = 0
         self._done = True
+        self._rebuffer_history: list[float] = []
 
     # ----------------------------------------------------------------- public attributes
     @property
@@ -186,6 +191,7 @@ class AbrStreamingEnv(gym.Env):
         trace, pointer, noise = draw_episode(self.np_random, self.model, trace_index)
         self._sim.reset(trace, pointer, noise)
         self._done = False
+        self._rebuffer_history = [self._sim.rebuf_s]
         return self._sim.obs.copy(), self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -202,7 +208,27 @@ class AbrStreamingEnv(gym.Env):
         sim = self._sim
         sim.download(level)
         self._done = sim.chunk >= self.model.n_chunks
+        if self.render_mode is not None:
+            self._rebuffer_history.append(sim.rebuf_s)
         return sim.obs.copy(), sim.reward, self._done, False, self._info()
+
+    def render(self) -> np.ndarray | None:
+        """An ``rgb_array`` frame of the last chunks (see ``render.py``); None without a mode."""
+        if self.render_mode is None:
+            return None
+        from .render import draw
+
+        obs = self._sim.obs
+        columns = obs.shape[1]
+        stalls = np.zeros(columns)
+        recent = self._rebuffer_history[-columns:]
+        if recent:
+            stalls[columns - len(recent) :] = recent
+        return draw(
+            obs[0],
+            obs[1] * 10.0 / self.params.buffer_cap_s,
+            stalls / self.params.chunk_s,
+        )
 
     def _info(self) -> dict[str, Any]:
         sim = self._sim

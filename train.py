@@ -1,0 +1,12 @@
+#!/usr/bin/env python
+"""Train an agent on a netgym environment: ``python train.py --env ID --agent NAME``.
+
+A thin script; the code is ``netgym.agents.training``.
+"""
+
+import sys
+
+from netgym.agents.training import main
+
+if __name__ == "__main__":
+    sys.exit(main())
