@@ -1,0 +1,403 @@
+"""The ``netgym`` command line: ``list``, ``evaluate`` and ``leaderboard run``.
+
+Every command prints a plain-text table, or JSON with ``--json``. A user error (unknown env,
+policy or protocol, bad ``--env-kwargs``, missing data folder) prints one line to stderr and
+exits with status 2. All printing of netgym happens here; the library only returns values.
+
+Examples::
+
+    netgym list
+    netgym evaluate --env netgym/AbrStreaming-v0 --policy bba --episodes 5
+    netgym evaluate --protocol fcc100 --data-dir ../shared/data/abr --policy mpc-jump1 --json
+    netgym leaderboard run --protocols abr-synthetic --policies bba,mpc
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from .evaluate import EvaluationResult, evaluate
+from .protocols import (
+    DEFAULT_PROTOCOLS,
+    PROTOCOLS,
+    LeaderboardRow,
+    Protocol,
+    get_protocol,
+    run_protocol,
+)
+
+EXIT_USAGE = 2
+"""exit status of every user error, as argparse uses"""
+
+
+class CliError(Exception):
+    """A user error: its message is printed as one line and the command exits with status 2."""
+
+    def __init__(self, message: str, prog: str = "netgym") -> None:
+        super().__init__(message)
+        self.prog = prog
+        """the (sub)command named in front of the message"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors become ``CliError`` (one line, no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see '{self.prog} --help')", prog=self.prog)
+
+
+# ---------------------------------------------------------------------------------- output
+def _format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Plain-text table with aligned columns: text left-aligned, numbers right-aligned."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    numeric = [
+        bool(cells) and all(_is_number(row[col]) for row in cells) for col in range(len(headers))
+    ]
+    widths = [
+        max([len(header)] + [len(row[col]) for row in cells]) for col, header in enumerate(headers)
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            value.rjust(width) if right else value.ljust(width)
+            for value, width, right in zip(values, widths, numeric, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(list(headers)), rule] + [line(row) for row in cells])
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, indent=2, default=str))
+
+
+# ---------------------------------------------------------------------------------- list
+def _cmd_list(args: argparse.Namespace) -> int:
+    from netgym.baselines import BASELINES
+    from netgym.envs import ENV_IDS
+
+    if args.json:
+        _print_json(
+            {
+                "envs": dict(ENV_IDS),
+                "baselines": {
+                    env_id: {name: description for name, (_, description) in family.items()}
+                    for env_id, family in BASELINES.items()
+                },
+                "protocols": [protocol.to_dict() for protocol in PROTOCOLS.values()],
+            }
+        )
+        return 0
+    print("Environments")
+    print(_format_table(["env", "description"], sorted(ENV_IDS.items())))
+    print()
+    print("Baselines")
+    print(
+        _format_table(
+            ["env", "policy", "description"],
+            [
+                (env_id, name, description)
+                for env_id, family in BASELINES.items()
+                for name, (_, description) in family.items()
+            ],
+        )
+    )
+    print()
+    print("Protocols")
+    print(
+        _format_table(
+            ["protocol", "version", "env", "episodes", "data", "description"],
+            [
+                (
+                    protocol.name,
+                    protocol.version,
+                    protocol.env_id,
+                    protocol.episodes,
+                    ", ".join(f"{name}/" for name in protocol.data_folders) or "embedded",
+                    protocol.description,
+                )
+                for protocol in PROTOCOLS.values()
+            ],
+        )
+    )
+    return 0
+
+
+# ---------------------------------------------------------------------------------- evaluate
+def _parse_env_kwargs(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--env-kwargs is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise CliError(f"--env-kwargs must be a JSON object, got {type(value).__name__}: {text}")
+    return value
+
+
+def _check_env(env_id: str, env_kwargs: dict[str, Any]) -> None:
+    """Fail with a CliError when ``env_id`` is unknown or its kwargs are rejected."""
+    import gymnasium as gym
+    from netgym.envs import ENV_IDS
+
+    if env_id.split(":", 1)[-1] not in ENV_IDS:
+        raise CliError(f"unknown env {env_id!r}; known: {sorted(ENV_IDS)}")
+    try:
+        gym.make(env_id, **env_kwargs).close()
+    except (TypeError, ValueError, FileNotFoundError, gym.error.Error) as exc:
+        # Gymnasium re-raises a TypeError of the env's constructor with a long suffix.
+        reason = str(exc).split(" was raised from the environment creator")[0]
+        raise CliError(f"cannot make {env_id} with --env-kwargs {env_kwargs}: {reason}") from None
+
+
+def _protocol_data(protocol: Protocol, data_dir: str | None) -> None:
+    """Check the data folder of ``protocol``, pointing at --data-dir when it is missing."""
+    try:
+        protocol.require_data(data_dir)
+    except FileNotFoundError as exc:
+        raise CliError(f"{exc} (give it with --data-dir DIR)") from None
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from netgym.baselines import make_policy
+
+    protocol = None
+    if args.protocol is not None:
+        if args.env is not None or args.env_kwargs is not None:
+            raise CliError("--protocol replaces --env and --env-kwargs; give one or the other")
+        protocol = get_protocol(args.protocol)
+        _protocol_data(protocol, args.data_dir)
+        env_id = protocol.env_id
+        env_kwargs = protocol.env_kwargs(args.data_dir)
+        episodes = protocol.check_episodes(args.episodes)
+        seed = protocol.seed if args.seed is None else args.seed
+    else:
+        if args.env is None:
+            raise CliError("give --env ID (see 'netgym list') or --protocol NAME")
+        env_id = args.env
+        env_kwargs = _parse_env_kwargs(args.env_kwargs)
+        episodes = 10 if args.episodes is None else args.episodes
+        seed = 0 if args.seed is None else args.seed
+        if episodes < 1:
+            raise CliError(f"--episodes must be >= 1, got {episodes}")
+        _check_env(env_id, env_kwargs)
+    policy = make_policy(env_id, args.policy, seed=seed)
+    result = evaluate(policy, env_id, episodes, seed, env_kwargs)
+    result.policy = args.policy
+    if args.json:
+        payload = result.to_dict()
+        if protocol is not None:
+            payload["protocol"] = protocol.to_dict()
+        _print_json(payload)
+    else:
+        _print_evaluation(result, protocol.label if protocol is not None else None)
+    return 0
+
+
+def _print_evaluation(result: EvaluationResult, protocol_label: str | None) -> None:
+    print(f"env:      {result.env_id}")
+    if protocol_label is not None:
+        print(f"protocol: {protocol_label}")
+    print(f"policy:   {result.policy}")
+    print(f"episodes: {len(result.returns)} (seed {result.seed})")
+    print(f"return:   mean {result.mean:.4f}  std {result.std:.4f}")
+    print(f"mean reward per step: {result.mean_reward:.4f} (ABR: the QoE score)")
+    print(f"wall time: {result.wall_s:.2f} s")
+    print()
+    extra_keys = sorted({key for info in result.episode_info for key in info})
+    rows = []
+    for episode, (total, steps, mean) in enumerate(
+        zip(result.returns, result.lengths, result.mean_rewards, strict=True)
+    ):
+        info = result.episode_info[episode] if episode < len(result.episode_info) else {}
+        rows.append([episode, total, steps, mean] + [info.get(key, "") for key in extra_keys])
+    print(_format_table(["episode", "return", "steps", "mean_reward"] + extra_keys, rows))
+
+
+# ---------------------------------------------------------------------------------- leaderboard
+def _split_names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise CliError(f"expected a comma-separated list of names, got {text!r}")
+    return names
+
+
+def _cmd_leaderboard_run(args: argparse.Namespace) -> int:
+    from netgym.baselines import make_policy
+
+    protocols = [get_protocol(name) for name in (_split_names(args.protocols) or DEFAULT_PROTOCOLS)]
+    policies = _split_names(args.policies)
+    # Check every input before the first evaluation, so that a typo fails at once.
+    for protocol in protocols:
+        _protocol_data(protocol, args.data_dir)
+        protocol.check_episodes(args.episodes)
+        for name in policies or ():
+            make_policy(protocol.env_id, name, seed=protocol.seed)
+    started = time.perf_counter()
+    rows: list[LeaderboardRow] = []
+    for protocol in protocols:
+        protocol_rows = run_protocol(protocol, policies, args.data_dir, args.episodes)
+        rows.extend(sorted(protocol_rows, key=lambda row: row.score, reverse=True))
+    wall_s = time.perf_counter() - started
+    if args.json:
+        _print_json(
+            {
+                "protocols": [protocol.to_dict() for protocol in protocols],
+                "rows": [row.to_dict() for row in rows],
+                "wall_s": wall_s,
+            }
+        )
+        return 0
+    print(
+        _format_table(
+            ["protocol", "policy", "score", "std", "mean_return", "episodes", "wall_s"],
+            [
+                (
+                    f"{row.protocol}@v{row.version}",
+                    row.policy,
+                    row.score,
+                    row.score_std,
+                    row.mean_return,
+                    row.episodes,
+                    f"{row.wall_s:.2f}",
+                )
+                for row in rows
+            ],
+        )
+    )
+    print()
+    print(
+        "score = mean reward per step (ABR: mean per-chunk QoE), averaged over episodes; "
+        "std over episodes"
+    )
+    print(f"{len(rows)} evaluations in {wall_s:.2f} s")
+    return 0
+
+
+# ---------------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``netgym``; each command sets ``handler``."""
+    parser = _Parser(
+        prog="netgym",
+        description="netgym: RL environments for networked systems (envs, baselines, leaderboard)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    list_parser = commands.add_parser(
+        "list",
+        help="registered envs, baselines and protocols",
+        description="List envs, baselines per env and evaluation protocols.",
+    )
+    list_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    list_parser.set_defaults(handler=_cmd_list)
+
+    eval_parser = commands.add_parser(
+        "evaluate",
+        help="evaluate one baseline on one env or protocol",
+        description="Evaluate a baseline on --env (with --env-kwargs) or under --protocol.",
+    )
+    eval_parser.add_argument("--env", help="env id, e.g. netgym/AbrStreaming-v0")
+    eval_parser.add_argument("--policy", required=True, help="baseline name (see 'netgym list')")
+    eval_parser.add_argument(
+        "--episodes", type=int, help="episodes (default: 10, or the protocol's)"
+    )
+    eval_parser.add_argument("--seed", type=int, help="seed (default: 0, or the protocol's)")
+    eval_parser.add_argument(
+        "--env-kwargs",
+        metavar="JSON",
+        help='JSON object passed to gym.make, e.g. \'{"qoe": "log"}\'',
+    )
+    eval_parser.add_argument(
+        "--protocol", help="a protocol (see 'netgym list') instead of --env/--env-kwargs"
+    )
+    eval_parser.add_argument("--data-dir", metavar="DIR", help="data folder of the protocol")
+    eval_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    eval_parser.set_defaults(handler=_cmd_evaluate)
+
+    board_parser = commands.add_parser(
+        "leaderboard",
+        help="evaluate baselines under the evaluation protocols",
+        description="Leaderboard commands.",
+    )
+    board_commands = board_parser.add_subparsers(
+        dest="leaderboard_command", metavar="SUBCOMMAND", required=True
+    )
+    run_parser = board_commands.add_parser(
+        "run",
+        help="score every baseline (or the given ones) under each protocol",
+        description="Score baselines under protocols and print a table sorted by score.",
+    )
+    run_parser.add_argument(
+        "--protocols",
+        metavar="P1,P2",
+        help=f"comma-separated protocols (default: {','.join(DEFAULT_PROTOCOLS)})",
+    )
+    run_parser.add_argument(
+        "--policies", metavar="A,B", help="comma-separated baselines (default: all of the env)"
+    )
+    run_parser.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
+    run_parser.add_argument(
+        "--episodes", type=int, help="fewer episodes than the protocol's, for a quick run"
+    )
+    run_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    run_parser.set_defaults(handler=_cmd_leaderboard_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``netgym`` command line.
+
+    Args:
+        argv: the arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 2 on a user error (reported as one line on stderr).
+    """
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except CliError as exc:
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, FileNotFoundError) as exc:
+        # The library's contract for bad input: a message the user can act on.
+        print(f"netgym: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (e.g. `netgym list | head`) closed the pipe: stop quietly, as Python's
+        # signal documentation recommends, so that the interpreter's final flush stays silent.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("netgym: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The ``netgym`` command line (run in-process through ``main``) and the evaluation protocols."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from netgym.baselines import BASELINES
+from netgym.envs import ENV_IDS
+from netgym.leaderboard import evaluate
+from netgym.leaderboard.cli import main
+from netgym.leaderboard.protocols import PROTOCOLS, get_protocol, run_protocol
+
+ABR = "netgym/AbrStreaming-v0"
+
+
+def run_json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def run_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run a failing command; return its one stderr line after checking status 2, no stdout."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+# ---------------------------------------------------------------------------------- list
+def test_list_text_names_envs_baselines_and_protocols(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for env_id, description in ENV_IDS.items():
+        assert env_id in out and description in out
+    for name in BASELINES[ABR]:
+        assert f" {name} " in out
+    for name in ("abr-synthetic", "hsdpa142", "fcc100"):
+        assert name in out
+
+
+def test_list_json_matches_the_registries(capsys):
+    payload = run_json(capsys, ["list", "--json"])
+    assert payload["envs"] == ENV_IDS
+    assert set(payload["baselines"][ABR]) == set(BASELINES[ABR])
+    protocols = {protocol["name"]: protocol for protocol in payload["protocols"]}
+    assert set(protocols) == set(PROTOCOLS)
+    assert protocols["abr-synthetic"]["needs_data"] is False
+    assert protocols["hsdpa142"]["episodes"] == 142
+    assert protocols["fcc100"]["data_folders"] == ["fcc-test", "video1"]
+
+
+# ---------------------------------------------------------------------------------- evaluate
+def test_evaluate_json_matches_a_direct_evaluate_call(capsys):
+    kwargs = {"qoe": "log", "trace_order": "sequential"}
+    payload = run_json(
+        capsys,
+        [
+            "evaluate",
+            "--env",
+            ABR,
+            "--policy",
+            "bba",
+            "--episodes",
+            "3",
+            "--seed",
+            "7",
+            "--env-kwargs",
+            json.dumps(kwargs),
+            "--json",
+        ],
+    )
+    direct = evaluate("bba", ABR, episodes=3, seed=7, env_kwargs=kwargs)
+    assert payload["policy"] == "bba"
+    assert payload["seed"] == 7
+    assert payload["returns"] == pytest.approx(direct.returns)
+    assert payload["mean_rewards"] == pytest.approx(direct.mean_rewards)
+    assert payload["mean"] == pytest.approx(direct.mean)
+    assert payload["std"] == pytest.approx(direct.std)
+    assert payload["mean_reward"] == pytest.approx(direct.mean_reward)
+
+
+def test_evaluate_text_prints_summary_and_per_episode_returns(capsys):
+    assert main(["evaluate", "--env", ABR, "--policy", "rb", "--episodes", "2"]) == 0
+    out = capsys.readouterr().out
+    direct = evaluate("rb", ABR, episodes=2, seed=0)
+    assert f"mean {direct.mean:.4f}" in out
+    assert f"std {direct.std:.4f}" in out
+    assert f"mean reward per step: {direct.mean_reward:.4f}" in out
+    for total in direct.returns:
+        assert f"{total:.4f}" in out
+
+
+def test_evaluate_protocol_takes_env_kwargs_and_episodes_from_it(capsys):
+    payload = run_json(
+        capsys,
+        ["evaluate", "--protocol", "abr-synthetic", "--policy", "bba", "--episodes", "4", "--json"],
+    )
+    protocol = get_protocol("abr-synthetic")
+    direct = evaluate("bba", protocol.env_id, 4, protocol.seed, protocol.env_kwargs())
+    assert payload["protocol"]["label"] == "abr-synthetic@v1"
+    assert payload["mean_rewards"] == pytest.approx(direct.mean_rewards)
+    # the first traces of the held-out data set (seed 1000), in order
+    traces = [info["trace"] for info in payload["episode_info"]]
+    assert traces == [f"synthetic_1000_{i:04d}" for i in range(4)]
+
+
+# ---------------------------------------------------------------------------------- leaderboard
+def test_leaderboard_run_sorts_policies_by_score(capsys):
+    argv = ["leaderboard", "run", "--protocols", "abr-synthetic", "--policies", "lowest,bola"]
+    payload = run_json(capsys, argv + ["--episodes", "3", "--json"])
+    rows = payload["rows"]
+    assert [row["policy"] for row in rows] == ["bola", "lowest"]
+    assert rows[0]["score"] > rows[1]["score"]
+    protocol = get_protocol("abr-synthetic")
+    for row in rows:
+        direct = evaluate(row["policy"], protocol.env_id, 3, protocol.seed, protocol.env_kwargs())
+        assert row["episodes"] == 3
+        assert row["score"] == pytest.approx(direct.mean_reward)
+        assert row["mean_return"] == pytest.approx(direct.mean)
+        assert row["per_episode_scores"] == pytest.approx(direct.mean_rewards)
+
+    assert main(argv + ["--episodes", "3"]) == 0
+    out = capsys.readouterr().out
+    header, _, first, second = out.splitlines()[:4]
+    assert header.split() == [
+        "protocol",
+        "policy",
+        "score",
+        "std",
+        "mean_return",
+        "episodes",
+        "wall_s",
+    ]
+    assert first.split()[:3] == ["abr-synthetic@v1", "bola", f"{rows[0]['score']:.4f}"]
+    assert second.split()[:2] == ["abr-synthetic@v1", "lowest"]
+
+
+def test_run_protocol_defaults_to_every_baseline_of_the_env():
+    rows = run_protocol("abr-synthetic", episodes=1)
+    assert [row.policy for row in rows] == list(BASELINES[ABR])
+    assert all(row.episodes == 1 and row.version == 1 for row in rows)
+
+
+def test_abr_synthetic_protocol_needs_no_data_and_uses_held_out_traces():
+    protocol = get_protocol("abr-synthetic")
+    params = protocol.env_kwargs()["params"]
+    assert not protocol.needs_data
+    assert params.synthetic_traces.seed != 0
+    assert params.synthetic_traces.n_traces == protocol.episodes == 50
+    assert (params.trace_order, params.start, params.noise) == ("sequential", "beginning", None)
+
+
+def test_protocol_without_its_data_folder_names_protocol_and_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="'hsdpa142'.*hsdpa-test/"):
+        get_protocol("hsdpa142").env_kwargs(None)
+    with pytest.raises(FileNotFoundError, match=f"'fcc100'.*{tmp_path / 'fcc-test'}"):
+        get_protocol("fcc100").env_kwargs(tmp_path)
+
+
+def test_get_protocol_lists_known_names():
+    with pytest.raises(ValueError, match="unknown protocol 'nope'.*abr-synthetic"):
+        get_protocol("nope")
+
+
+# ---------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["evaluate", "--env", "nope/Nothing-v0", "--policy", "bba"],
+            "unknown env 'nope/Nothing-v0'",
+        ),
+        (["evaluate", "--env", ABR, "--policy", "nope"], "unknown policy 'nope'"),
+        (
+            ["evaluate", "--env", ABR, "--policy", "bba", "--env-kwargs", "{qoe: log}"],
+            "--env-kwargs is not valid JSON: Expecting property name",
+        ),
+        (
+            ["evaluate", "--env", ABR, "--policy", "bba", "--env-kwargs", "[1, 2]"],
+            "--env-kwargs must be a JSON object",
+        ),
+        (
+            ["evaluate", "--env", ABR, "--policy", "bba", "--env-kwargs", '{"qoe": "cubic"}'],
+            "AbrParams.qoe must be one of",
+        ),
+        (
+            ["evaluate", "--env", ABR, "--policy", "bba", "--env-kwargs", '{"quoe": "log"}'],
+            "unexpected keyword argument 'quoe'",
+        ),
+        (["evaluate", "--protocol", "nope", "--policy", "bba"], "unknown protocol 'nope'"),
+        (["evaluate", "--protocol", "hsdpa142", "--policy", "bba"], "'hsdpa142' needs a data"),
+        (
+            ["evaluate", "--protocol", "abr-synthetic", "--env", ABR, "--policy", "bba"],
+            "--protocol replaces --env",
+        ),
+        (["evaluate", "--policy", "bba"], "give --env ID"),
+        (["evaluate", "--env", ABR], "required: --policy"),
+        (["leaderboard", "run", "--policies", "bba,nope"], "unknown policy 'nope'"),
+        (["leaderboard", "run", "--protocols", "abr-synthetic,nope"], "unknown protocol 'nope'"),
+        (["leaderboard", "run", "--protocols", "fcc100"], "'fcc100' needs a data folder"),
+        (["leaderboard", "run", "--episodes", "51"], "must be in 1..50, got 51"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_user_errors_print_one_line_and_exit_2(capsys, argv, message):
+    assert message in run_error(capsys, argv)
+
+
+def test_missing_data_dir_names_the_protocol_and_folder(capsys, tmp_path):
+    missing = tmp_path / "absent"
+    line = run_error(
+        capsys, ["evaluate", "--protocol", "fcc100", "--data-dir", str(missing), "--policy", "bba"]
+    )
+    assert "'fcc100'" in line and str(missing) in line and "--data-dir" in line
+
+
+# ---------------------------------------------------------------------------------- real data
+def test_fcc100_protocol_bba_score(capsys, abr_data: Path):
+    payload = run_json(
+        capsys,
+        ["evaluate", "--protocol", "fcc100", "--data-dir", str(abr_data), "--policy", "bba"]
+        + ["--json"],
+    )
+    assert len(payload["returns"]) == 100
+    assert payload["mean_reward"] == pytest.approx(0.764, abs=0.002)
+
+
+def test_hsdpa142_leaderboard_matches_pensieve_bba(capsys, abr_data: Path):
+    payload = run_json(
+        capsys,
+        ["leaderboard", "run", "--protocols", "hsdpa142", "--policies", "bba", "--json"]
+        + ["--data-dir", str(abr_data)],
+    )
+    (row,) = payload["rows"]
+    assert row["episodes"] == 142
+    assert row["score"] == pytest.approx(0.639, abs=0.002)
+
+
+# ---------------------------------------------------------------------------------- script
+def test_installed_console_script_lists_envs():
+    script = shutil.which("netgym") or str(Path(sys.executable).with_name("netgym"))
+    if not Path(script).exists():
+        pytest.fail("the 'netgym' console script is not installed; run pip install -e .")
+    completed = subprocess.run(
+        [script, "list"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert ABR in completed.stdout
+    assert "abr-synthetic" in completed.stdout
