@@ -63,6 +63,8 @@ class RobustMPC:
         self._errors: list[float] = []
         self._estimates: list[float] = []
         self._plans: dict[int, list[np.ndarray]] = {}
+        self._trees: dict[tuple[int, int], _PlanTree] = {}
+        self._signature: tuple = ()
         self._n_levels = 0
 
     def reset(self, env: Any) -> None:
@@ -78,19 +80,30 @@ class RobustMPC:
             self._utility, self._scale = np.asarray(params.ladder_kbps, dtype=np.float64), 1000.0
         else:
             self._utility, self._scale = np.asarray(params.utilities(), dtype=np.float64), 1.0
-        n_levels = len(self._utility)
-        if n_levels != self._n_levels:
+        self._n_levels = len(self._utility)
+        signature = (tuple(self._utility), self._scale, self._smooth)
+        if signature != self._signature:  # the plan trees hold QoE terms: rebuild them
             self._plans = {}
-            self._n_levels = n_levels
+            self._trees = {}
+            self._signature = signature
         self._throughputs: list[float] = []
         if not self.carry_errors:
             self._errors = []
             self._estimates = []
 
-    def _plans_for(self, horizon: int) -> list[np.ndarray]:
-        if horizon not in self._plans:
-            self._plans[horizon] = plan_table(self._n_levels, horizon, self.max_jump)
-        return self._plans[horizon]
+    def _tree_for(self, horizon: int, last_level: int) -> _PlanTree:
+        key = (horizon, last_level)
+        if key not in self._trees:
+            if horizon not in self._plans:
+                self._plans[horizon] = plan_table(self._n_levels, horizon, self.max_jump)
+            self._trees[key] = _PlanTree.build(
+                self._plans[horizon][last_level],
+                self._utility,
+                last_level,
+                self._scale,
+                self._smooth,
+            )
+        return self._trees[key]
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> int:
         throughput = info["chunk_bytes"] / (info["download_time_s"] * 1000.0) / 1000.0  # MB/s
@@ -118,31 +131,78 @@ class RobustMPC:
         horizon = min(self.horizon, self._n_chunks - next_chunk)
         if horizon <= 0:
             return last_level
-        plans = self._plans_for(horizon)[last_level]
+        tree = self._tree_for(horizon, last_level)
         first_index = next_chunk + self.lookahead_offset
-        count = len(plans)
-        buffer = np.full(count, buffer_s)
-        rebuffer = np.zeros(count)
-        utility_sum = np.zeros(count)
-        smooth_sum = np.zeros(count)
-        previous = np.full(count, self._utility[last_level])
         lines = self._sizes_mb.shape[1]
+        # Walk the prefix tree of the plans: one node per distinct prefix, so a prefix shared
+        # by many plans is simulated once. Per plan, the operations and their order are those
+        # of the anchor's loop, so scores (and ties) are bit-identical.
+        buffer = np.array([buffer_s])
+        rebuffer = np.zeros(1)
         for position in range(horizon):
-            levels = plans[:, position]
             index = first_index + position
-            size = self._sizes_mb[levels, index] if index < lines else np.zeros(count)
-            download = size / bandwidth_mbs
-            stall = download > buffer
-            rebuffer += np.where(stall, download - buffer, 0.0)
-            buffer = np.where(stall, 0.0, buffer - download) + self._chunk_s
-            utility = self._utility[levels]
-            utility_sum += utility
-            smooth_sum += np.abs(utility - previous)
-            previous = utility
-        score = (
-            utility_sum / self._scale
-            - self._mu * rebuffer
-            - self._smooth * smooth_sum / self._scale
+            if index < lines:
+                download_by_level = self._sizes_mb[:, index] / bandwidth_mbs
+            else:
+                download_by_level = np.zeros(self._n_levels)
+            download = download_by_level[tree.levels[position]]
+            parent = tree.parents[position]
+            before = buffer[parent]
+            rebuffer = rebuffer[parent] + np.maximum(download - before, 0.0)
+            if position < horizon - 1:
+                buffer = np.maximum(before - download, 0.0) + self._chunk_s
+        score = tree.gain - self._mu * rebuffer - tree.loss
+        best = len(score) - 1 - int(np.argmax(score[::-1]))  # ties: the last plan, as '>='
+        return int(tree.first[best])
+
+
+class _PlanTree:
+    """The prefix tree of a set of plans, with the plans' state-independent QoE terms.
+
+    ``levels[k]`` and ``parents[k]`` describe the distinct prefixes of length ``k + 1`` (in
+    lexicographic order): the level they end with and the index of their parent prefix. The
+    leaves are the plans themselves, in the order given. ``gain`` is each plan's utility sum
+    and ``loss`` its smoothness penalty, both divided by the QoE scale.
+    """
+
+    def __init__(
+        self,
+        levels: list[np.ndarray],
+        parents: list[np.ndarray],
+        first: np.ndarray,
+        gain: np.ndarray,
+        loss: np.ndarray,
+    ) -> None:
+        self.levels = levels
+        self.parents = parents
+        self.first = first
+        self.gain = gain
+        self.loss = loss
+
+    @classmethod
+    def build(
+        cls, plans: np.ndarray, utility: np.ndarray, last_level: int, scale: float, smooth: float
+    ) -> _PlanTree:
+        horizon = plans.shape[1]
+        levels, parents = [], []
+        previous: np.ndarray | None = None
+        for depth in range(horizon):
+            prefixes = np.unique(plans[:, : depth + 1], axis=0)
+            levels.append(prefixes[:, depth].copy())
+            if previous is None:
+                parents.append(np.zeros(len(prefixes), dtype=np.int64))
+            else:
+                lookup = {tuple(row): i for i, row in enumerate(previous)}
+                parents.append(np.array([lookup[tuple(row)] for row in prefixes[:, :depth]]))
+            previous = prefixes
+        utility_sum = np.zeros(len(plans))
+        smooth_sum = np.zeros(len(plans))
+        before = np.full(len(plans), utility[last_level])
+        for depth in range(horizon):
+            now = utility[plans[:, depth]]
+            utility_sum += now
+            smooth_sum += np.abs(now - before)
+            before = now
+        return cls(
+            levels, parents, plans[:, 0].copy(), utility_sum / scale, smooth * smooth_sum / scale
         )
-        best = count - 1 - int(np.argmax(score[::-1]))  # ties: the last plan, as '>='
-        return int(plans[best, 0])
