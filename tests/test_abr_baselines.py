@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 
 import gymnasium as gym
+import netgym.envs  # noqa: F401
 import numpy as np
 import pytest
-
-import netgym.envs  # noqa: F401
 from netgym.baselines import BASELINES, make_policy
 from netgym.baselines.abr import BBA, BOLA, FixedQuality, RandomPolicy, RateBased, RobustMPC
 from netgym.baselines.abr.mpc import plan_table
@@ -65,8 +64,18 @@ def test_fixed_and_random_policies_stay_in_range():
         FixedQuality(9).reset(env)
 
 
-def _reference_mpc(sizes_mb, ladder, bandwidth, buffer_s, last_level, next_chunk, n_chunks,
-                   horizon=5, offset=1, max_jump=None):
+def _reference_mpc(
+    sizes_mb,
+    ladder,
+    bandwidth,
+    buffer_s,
+    last_level,
+    next_chunk,
+    n_chunks,
+    horizon=5,
+    offset=1,
+    max_jump=None,
+):
     """Pensieve test/mpc.py's plan loop written out literally (one plan at a time)."""
     length = min(horizon, n_chunks - next_chunk)
     best_reward, best = -1e18, None
@@ -108,8 +117,9 @@ def test_vectorised_mpc_matches_the_plan_loop(max_jump):
         buffer_s = float(rng.uniform(0, 30))
         last = int(rng.integers(6))
         chunk = int(rng.integers(1, 48))
-        expected = _reference_mpc(sizes_mb, ladder, bandwidth, buffer_s, last, chunk, 48,
-                                  max_jump=max_jump)
+        expected = _reference_mpc(
+            sizes_mb, ladder, bandwidth, buffer_s, last, chunk, 48, max_jump=max_jump
+        )
         assert policy.best_first_level(bandwidth, buffer_s, last, chunk) == expected
 
 
@@ -147,6 +157,8 @@ def test_unknown_baseline_lists_known_names():
 
 def test_mpc_beats_bba_and_random_on_synthetic_traces():
     kwargs = {"trace_order": "sequential", "start": "beginning"}
-    scores = {name: evaluate(name, ENV_ID, episodes=20, seed=0, env_kwargs=kwargs).mean_reward
-              for name in ("mpc", "bba", "random")}
+    scores = {
+        name: evaluate(name, ENV_ID, episodes=20, seed=0, env_kwargs=kwargs).mean_reward
+        for name in ("mpc", "bba", "random")
+    }
     assert scores["mpc"] > scores["bba"] > scores["random"]

@@ -8,7 +8,6 @@ the foundation issue; sources: reference/abr.md sections 3.3 and 3.4.
 from __future__ import annotations
 
 import pytest
-
 from netgym.baselines.abr import BBA, RobustMPC
 from netgym.envs.abr import AbrParams
 from netgym.leaderboard import evaluate
@@ -33,10 +32,12 @@ def _score(abr_data, protocol: str, episodes: int, policy) -> float:
     return result.mean_reward
 
 
-@pytest.mark.parametrize(("protocol", "episodes", "factory", "published", "tolerance"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_published_score_is_reproduced(abr_data, protocol, episodes, factory, published,
-                                       tolerance):
+@pytest.mark.parametrize(
+    ("protocol", "episodes", "factory", "published", "tolerance"),
+    CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_published_score_is_reproduced(abr_data, protocol, episodes, factory, published, tolerance):
     score = _score(abr_data, protocol, episodes, factory())
     assert score == pytest.approx(published, abs=tolerance)
 

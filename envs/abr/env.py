@@ -185,7 +185,9 @@ class AbrStreamingEnv(gym.Env):
         if seed is not None:
             self._next_trace = 0
         trace_index = _trace_option(options)
-        if trace_index is None and self.params.trace_order == "sequential":
+        if trace_index is not None:
+            trace_index = _as_trace_indices(trace_index, None)
+        elif self.params.trace_order == "sequential":
             trace_index = self._next_trace % len(self.model.table)
             self._next_trace += 1
         trace, pointer, noise = draw_episode(self.np_random, self.model, trace_index)
@@ -249,7 +251,8 @@ class AbrStreamingEnv(gym.Env):
         }
 
 
-def _trace_option(options: dict[str, Any] | None) -> int | None:
+def _trace_option(options: dict[str, Any] | None) -> Any:
+    """The ``trace_index`` reset option (None when absent); unknown options raise."""
     if not options:
         return None
     unknown = set(options) - _RESET_OPTIONS
@@ -257,8 +260,22 @@ def _trace_option(options: dict[str, Any] | None) -> int | None:
         raise ValueError(
             f"unknown reset options {sorted(unknown)}; allowed: {sorted(_RESET_OPTIONS)}"
         )
-    value = options.get("trace_index")
-    return None if value is None else operator.index(value)
+    return options.get("trace_index")
+
+
+def _as_trace_indices(value: Any, count: int | None) -> Any:
+    """Validate ``trace_index`` as one integer (``count=None``) or one per sub-env."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iu" or (count is None and array.ndim != 0):
+        raise ValueError(f"reset option trace_index must be an integer, got {value!r}")
+    if count is None:
+        return int(array)
+    try:
+        return np.broadcast_to(array.astype(np.int64), (count,))
+    except ValueError:
+        raise ValueError(
+            f"reset option trace_index must be one integer or {count} of them, got {value!r}"
+        ) from None
 
 
 class AbrStreamingVectorEnv(VectorEnv):
@@ -346,16 +363,9 @@ class AbrStreamingVectorEnv(VectorEnv):
             self._rngs = child_generators(seed, self.num_envs)
             self._np_random = self._rngs[0]
             self._next_trace = self._all.copy()
-        traces = None
-        if options:
-            unknown = set(options) - _RESET_OPTIONS
-            if unknown:
-                raise ValueError(
-                    f"unknown reset options {sorted(unknown)}; allowed: {sorted(_RESET_OPTIONS)}"
-                )
-            traces = np.broadcast_to(
-                np.asarray(options["trace_index"], dtype=np.int64), (self.num_envs,)
-            )
+        traces = _trace_option(options)
+        if traces is not None:
+            traces = _as_trace_indices(traces, self.num_envs)
         self._reset_envs(self._all, traces)
         self._prev_done[:] = False
         self._started = True

@@ -158,7 +158,10 @@ class AbrParams:
             raise ValueError(f"{owner}.ladder_kbps must be increasing, got {self.ladder_kbps}")
         check_range(owner, "chunk_s", self.chunk_s, low=0, low_inclusive=False)
         check_range(owner, "buffer_cap_s", self.buffer_cap_s, low=self.chunk_s)
-        check_range(owner, "drain_s", self.drain_s, low=0, low_inclusive=False)
+        # A sleep quantum above the cap could drain the buffer below zero.
+        check_range(
+            owner, "drain_s", self.drain_s, low=0, high=self.buffer_cap_s, low_inclusive=False
+        )
         check_range(owner, "rtt_s", self.rtt_s, low=0)
         check_range(owner, "payload_share", self.payload_share, low=0, high=1, low_inclusive=False)
         if self.noise is not None:
