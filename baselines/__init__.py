@@ -28,6 +28,10 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         "random": (lambda seed: abr.RandomPolicy(seed), "uniformly random level"),
         "lowest": (lambda seed: abr.FixedQuality(0), "always the lowest level"),
         "highest": (lambda seed: abr.FixedQuality(-1), "always the highest level"),
+        "oracle": (
+            lambda seed: abr.OfflineOptimal(),
+            "offline optimum (DP over quantised buffer and clock, knows the trace)",
+        ),
     },
 }
 

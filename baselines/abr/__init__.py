@@ -3,5 +3,14 @@ the offline oracle (see ``oracle.py``)."""
 
 from .heuristics import BBA, BOLA, FixedQuality, RandomPolicy, RateBased
 from .mpc import RobustMPC
+from .oracle import OfflineOptimal
 
-__all__ = ["BBA", "BOLA", "FixedQuality", "RandomPolicy", "RateBased", "RobustMPC"]
+__all__ = [
+    "BBA",
+    "BOLA",
+    "FixedQuality",
+    "OfflineOptimal",
+    "RandomPolicy",
+    "RateBased",
+    "RobustMPC",
+]
