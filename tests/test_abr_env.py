@@ -530,3 +530,42 @@ def test_hsdpa142_preset_loads_142_traces_and_the_48_chunk_envivio_video(abr_dat
         steps += 1
     assert steps == 47
     assert env.reset()[1]["trace_index"] == 1
+
+
+def test_same_step_autoreset_matches_scalar_envs_and_reports_final_obs():
+    from gymnasium.vector import AutoresetMode
+
+    n = 3
+    venv = gym.make_vec(
+        "netgym/AbrStreaming-v0",
+        num_envs=n,
+        autoreset_mode=AutoresetMode.SAME_STEP,
+        noise=(0.9, 1.1),
+        n_chunks=6,
+    )
+    assert venv.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+    obs, _ = venv.reset(seed=5)
+    envs = [AbrStreamingEnv(noise=(0.9, 1.1), n_chunks=6) for _ in range(n)]
+    for i, env in enumerate(envs):
+        assert np.array_equal(env.reset(seed=5 + i)[0], obs[i])
+    rng = np.random.default_rng(0)
+    finals = 0
+    for _ in range(30):
+        actions = rng.integers(0, 6, n)
+        obs, reward, terminated, _, info = venv.step(actions)
+        for i, env in enumerate(envs):
+            expected, expected_reward, done, _, _ = env.step(int(actions[i]))
+            assert expected_reward == reward[i]
+            assert done == terminated[i]
+            if done:
+                finals += 1
+                assert info["_final_obs"][i]
+                assert np.array_equal(info["final_obs"][i], expected)
+                expected, _ = env.reset()
+            assert np.array_equal(expected, obs[i])
+    assert finals == 6 * n  # 30 steps of 5-step episodes
+
+
+def test_unknown_autoreset_mode_is_rejected():
+    with pytest.raises(ValueError, match="autoreset_mode must be one of"):
+        gym.make_vec("netgym/AbrStreaming-v0", num_envs=2, autoreset_mode="Sometimes")

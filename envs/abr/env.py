@@ -289,7 +289,9 @@ class AbrStreamingVectorEnv(VectorEnv):
     ``info`` is a dict of arrays (bitrate_kbps, quality, rebuffer_s, buffer_s, download_time_s,
     chunk_bytes, throughput_mbps, sleep_s, chunk_index, qoe, trace_index), each with its
     ``_key`` mask, describing the chunk just downloaded (for a sub-env that was just
-    auto-reset, its first chunk).
+    auto-reset, its first chunk). ``autoreset_mode`` is NEXT_STEP (the default, Gymnasium's)
+    or SAME_STEP (finished sub-envs reset inside the step; their last observation and info are
+    in ``info["final_obs"]`` and ``info["final_info"]``), which is what SB3's VecEnv expects.
     """
 
     metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
@@ -299,10 +301,18 @@ class AbrStreamingVectorEnv(VectorEnv):
         num_envs: int = 1,
         params: AbrParams | dict | None = None,
         render_mode: str | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         **overrides: Any,
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"AbrStreamingVectorEnv has no render modes, got {render_mode!r}")
+        modes = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
+        if autoreset_mode not in modes and autoreset_mode not in [m.value for m in modes]:
+            raise ValueError(
+                f"autoreset_mode must be one of {[m.value for m in modes]}, got {autoreset_mode!r}"
+            )
+        self.autoreset_mode = AutoresetMode(autoreset_mode)
+        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
         if (
             isinstance(num_envs, bool)
             or not isinstance(num_envs, (int, np.integer))
@@ -389,6 +399,10 @@ class AbrStreamingVectorEnv(VectorEnv):
         sim.download(slice(None), levels.astype(np.int64, copy=False))
         reward = sim.reward.copy()
         terminated = sim.chunk >= self.model.n_chunks
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            info = self._same_step_reset(terminated)  # before copying obs: it resets envs
+            return sim.obs.copy(), reward, terminated, truncated, info
         done = self._prev_done
         if done.any():
             idx = np.flatnonzero(done)
@@ -396,13 +410,25 @@ class AbrStreamingVectorEnv(VectorEnv):
             reward[idx] = 0.0
             terminated[idx] = False
         self._prev_done = terminated.copy()
-        return (
-            sim.obs.copy(),
-            reward,
-            terminated,
-            np.zeros(self.num_envs, dtype=bool),
-            self._info(),
-        )
+        return sim.obs.copy(), reward, terminated, truncated, self._info()
+
+    def _same_step_reset(self, terminated: np.ndarray) -> dict[str, Any]:
+        """SAME_STEP autoreset: reset finished sub-envs now; their last observation and info
+        go to ``info["final_obs"]`` / ``info["final_info"]`` (masked by ``_final_obs``)."""
+        if not terminated.any():
+            return self._info()
+        idx = np.flatnonzero(terminated)
+        final_obs = np.empty(self.num_envs, dtype=object)
+        for i in idx:
+            final_obs[i] = self._sim.obs[i].copy()
+        final_info = self._info()
+        self._reset_envs(idx, None)
+        info = self._info()
+        info["final_obs"] = final_obs
+        info["_final_obs"] = terminated.copy()
+        info["final_info"] = final_info
+        info["_final_info"] = terminated.copy()
+        return info
 
     def _reset_envs(self, idx: np.ndarray, traces: np.ndarray | None) -> None:
         table_size = len(self.model.table)

@@ -1,0 +1,88 @@
+"""The interface every learning agent implements, so that one ``train.py`` trains any of them.
+
+An agent is created for one env (``create``), trained (``learn``, resumable: calling it again
+continues from ``steps_done``), saved to a folder and loaded back (``save`` / ``load``; a
+reloaded agent acts identically), and used as a policy through netgym's protocol
+(``reset(env)`` before an episode, ``act(obs, info) -> action``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import gymnasium as gym
+
+ProgressCallback = Callable[[int, dict[str, float]], bool]
+"""``progress(steps_done, metrics) -> keep_going``: called by ``learn`` at least every few
+thousand env steps (and at the end) with the total env steps done so far and a few metrics
+(e.g. ``{"episode_return": ..., "epsilon": ...}``); returning False stops training early."""
+
+
+@dataclass(frozen=True)
+class TrainingContext:
+    """What an agent is trained on and how (everything but the algorithm's hyperparameters)."""
+
+    env_id: str
+    """registered env id, e.g. 'netgym/AbrStreaming-v0'"""
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    """keyword arguments for gym.make / gym.make_vec"""
+    seed: int = 0
+    """training seed (evaluation seeds are disjoint, see netgym.agents.training)"""
+    n_envs: int = 1
+    """parallel training envs (a native vector env where the env has one)"""
+    device: str = "auto"
+    """'auto', 'cpu' or 'cuda' (torch agents only)"""
+    lr_schedule: str = "constant"
+    """'constant', 'linear' or 'rex' (see netgym.agents.schedules)"""
+    out_dir: Path | None = None
+    """run folder, for agents that log there (e.g. TensorBoard); None = no logging"""
+
+
+class Agent(ABC):
+    """Base class of netgym's learning agents."""
+
+    name: ClassVar[str]
+    """registry name, e.g. 'sarsa', 'ppo'"""
+
+    @classmethod
+    @abstractmethod
+    def unsupported_reason(
+        cls, observation_space: gym.Space, action_space: gym.Space
+    ) -> str | None:
+        """None if the agent can train on these spaces, else a sentence saying why not."""
+
+    @classmethod
+    @abstractmethod
+    def create(cls, context: TrainingContext, config: dict[str, Any]) -> Agent:
+        """A fresh, untrained agent; ``config`` holds the algorithm's hyperparameters."""
+
+    @property
+    @abstractmethod
+    def steps_done(self) -> int:
+        """Env steps trained so far (kept across save/load, so training can resume)."""
+
+    @abstractmethod
+    def learn(self, timesteps: int, progress: ProgressCallback | None = None) -> None:
+        """Train for ``timesteps`` more env steps."""
+
+    @abstractmethod
+    def save(self, path: Path) -> None:
+        """Save everything needed to act and to resume training into the folder ``path``
+        (created if needed; no pickle of netgym objects)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: Path, device: str = "auto") -> Agent:
+        """Load an agent saved by ``save``."""
+
+    @abstractmethod
+    def reset(self, env: Any) -> None:
+        """Called before each evaluation episode."""
+
+    @abstractmethod
+    def act(self, obs: Any, info: dict[str, Any]) -> Any:
+        """The action for ``obs`` (greedy / deterministic when evaluating)."""
