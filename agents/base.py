@@ -38,6 +38,9 @@ class TrainingContext:
     """'auto', 'cpu' or 'cuda' (torch agents only)"""
     lr_schedule: str = "constant"
     """'constant', 'linear' or 'rex' (see netgym.agents.schedules)"""
+    total_timesteps: int = 0
+    """env steps the whole run will train (across resumed ``learn`` calls), so schedules use
+    progress = steps_done / total_timesteps; 0 = unknown, progress within each ``learn`` call"""
     out_dir: Path | None = None
     """run folder, for agents that log there (e.g. TensorBoard); None = no logging"""
 
