@@ -569,3 +569,50 @@ def test_same_step_autoreset_matches_scalar_envs_and_reports_final_obs():
 def test_unknown_autoreset_mode_is_rejected():
     with pytest.raises(ValueError, match="autoreset_mode must be one of"):
         gym.make_vec("netgym/AbrStreaming-v0", num_envs=2, autoreset_mode="Sometimes")
+
+
+def test_vector_env_autoresets_when_the_video_has_exactly_n_chunks_lines(tmp_path):
+    # With n_chunks == lines there is no size line after the last chunk; a finished sub-env must
+    # not download again before its NEXT_STEP reset.
+    params = fixed_params(
+        constant_trace(tmp_path / "traces"), write_video(tmp_path / "video", lines=5), n_chunks=5
+    )
+    venv = AbrStreamingVectorEnv(num_envs=2, params=params)
+    scalar = AbrStreamingEnv(params=params)
+    venv.reset(seed=0)
+    scalar.reset(seed=0)
+    for step in range(12):
+        obs, reward, terminated, _, _ = venv.step(np.array([2, 2]))
+        if step % 5 == 4:  # the autoreset step
+            assert reward.tolist() == [0.0, 0.0] and not terminated.any()
+            expected, _ = scalar.reset()
+        else:
+            expected, expected_reward, done, _, _ = scalar.step(2)
+            assert reward[0] == expected_reward and terminated[0] == done
+        assert np.array_equal(obs[0], expected)
+
+
+def test_vector_env_reports_the_seed_it_was_reset_with():
+    venv = AbrStreamingVectorEnv(num_envs=3)
+    venv.reset(seed=5)
+    assert venv.np_random_seed == 5
+    venv.reset(seed=[7, 8, 9])
+    assert venv.np_random_seed == 7
+
+
+def test_observation_space_depends_on_parameters_not_on_the_data(tmp_path):
+    synthetic = AbrStreamingEnv()
+    other = AbrStreamingEnv(synthetic_traces={"n_traces": 3, "high_mbps": 50.0}, noise=(0.5, 2))
+    assert synthetic.observation_space == other.observation_space
+    assert AbrStreamingEnv(buffer_cap_s=30).observation_space != synthetic.observation_space
+
+
+def test_render_draws_the_recent_chunks():
+    env = gym.make("netgym/AbrStreaming-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    for level in (0, 5, 5):
+        env.step(level)
+    frame = env.render()
+    assert frame.shape == (160, 320, 3) and frame.dtype == np.uint8
+    assert len(np.unique(frame.reshape(-1, 3), axis=0)) >= 3  # background and two bar colours
+    assert gym.make("netgym/AbrStreaming-v0").unwrapped.render() is None

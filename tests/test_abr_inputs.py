@@ -289,9 +289,49 @@ def test_hd_utilities_must_have_one_entry_per_level():
         AbrParams(qoe="hd", hd_utilities=(1, 2, 3))
 
 
-def test_unknown_keyword_is_rejected():
-    with pytest.raises(TypeError, match="rtt"):
-        AbrStreamingEnv(rtt=0.1)
+@pytest.mark.parametrize("env_cls", [AbrStreamingEnv, AbrStreamingVectorEnv])
+def test_unknown_keyword_is_rejected_with_the_known_names(env_cls):
+    with pytest.raises(ValueError, match=r"unknown AbrStreaming parameters \['rtt'\].*rtt_s"):
+        env_cls(rtt=0.1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("history_len", 8.0), ("default_quality", 1.0), ("n_chunks", 10.0)],
+)
+def test_whole_number_floats_are_accepted_as_integers(field, value):
+    env = AbrStreamingEnv(**{field: value})
+    assert isinstance(getattr(env.params, field), int)
+    env.reset(seed=0)
+    env.step(1)
+
+
+def test_synthetic_specs_must_be_specs_or_dicts_of_their_fields():
+    with pytest.raises(ValueError, match="synthetic_traces must be a SyntheticTraces"):
+        AbrParams(synthetic_traces=[1, 2])
+    with pytest.raises(ValueError, match=r"unknown fields \['n'\]"):
+        AbrParams(synthetic_video={"n": 3})
+    params = AbrParams(synthetic_traces={"n_traces": 5.0})
+    assert params.synthetic_traces.n_traces == 5
+
+
+def test_binary_files_beside_traces_are_skipped_or_named(tmp_path):
+    folder = trace_folder(tmp_path, GOOD_TRACE, name="a")
+    (folder / "mahimahi_ptrs.pkl").write_bytes(b"\x80\x04\x95")
+    assert len(AbrStreamingEnv(traces=folder).model.table) == 1
+    (folder / "b").write_bytes(b"\x80\x04\x95\xff")
+    with pytest.raises(ValueError, match=r"trace .*b: not a text file"):
+        AbrStreamingEnv(traces=folder)
+
+
+def test_changed_trace_files_are_read_again(tmp_path):
+    folder = trace_folder(tmp_path, "0 1\n1 1\n2 1\n", name="a")
+    before = AbrStreamingEnv(traces=folder, trace_order="sequential", start="beginning")
+    slow = before.reset(seed=0)[1]["download_time_s"]
+    (folder / "a").write_text("0 5\n1 5\n2 5\n3 5\n")
+    after = AbrStreamingEnv(traces=folder, trace_order="sequential", start="beginning")
+    fast = after.reset(seed=0)[1]["download_time_s"]
+    assert fast < slow / 4
 
 
 def test_params_are_frozen_and_replace_validates_again():

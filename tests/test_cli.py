@@ -193,7 +193,7 @@ def test_get_protocol_lists_known_names():
         ),
         (
             ["evaluate", "--env", ABR, "--policy", "bba", "--env-kwargs", '{"quoe": "log"}'],
-            "unexpected keyword argument 'quoe'",
+            "unknown AbrStreaming parameters ['quoe']",
         ),
         (["evaluate", "--protocol", "nope", "--policy", "bba"], "unknown protocol 'nope'"),
         (["evaluate", "--protocol", "hsdpa142", "--policy", "bba"], "'hsdpa142' needs a data"),

@@ -48,8 +48,10 @@ class BBA:
 
 
 class RateBased:
-    """Rate-based: the highest level not above the harmonic mean of the last ``horizon``
-    chunk throughputs (dash.js ``getBitrateRB`` with ``p_rb = 1``)."""
+    """Rate-based: the highest level not above the (unweighted) harmonic mean of the last
+    ``horizon`` chunk throughputs, the predictor robustMPC uses. (dash.js's ``getBitrateRB``
+    weights each chunk by its download time; the unweighted mean reproduces the reference
+    re-sim's 0.745 on HSDPA-142 and 0.864 on FCC-test-100.)"""
 
     name = "rb"
 
@@ -115,7 +117,13 @@ class RandomPolicy:
         self._n = 1
 
     def reset(self, env: Any) -> None:
-        self._n = int(env.action_space.n) if hasattr(env.action_space, "n") else 1
+        space = env.action_space
+        if not hasattr(space, "n"):
+            raise ValueError(
+                f"RandomPolicy needs a Discrete action space, got {space}; "
+                "use action_space.sample() for other spaces"
+            )
+        self._n = int(space.n)
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> int:
         return int(self._rng.integers(self._n))

@@ -19,13 +19,17 @@ _RESET_OPTIONS = {"trace_index"}
 
 
 def _make_params(params: AbrParams | dict | None, overrides: dict[str, Any]) -> AbrParams:
-    if params is None:
-        return AbrParams(**overrides)
-    if isinstance(params, dict):
-        return AbrParams(**{**params, **overrides})
-    if not isinstance(params, AbrParams):
+    if params is not None and not isinstance(params, (AbrParams, dict)):
         raise ValueError(f"params must be an AbrParams, a dict or None, got {type(params)}")
-    return params.replace(**overrides) if overrides else params
+    given = {**(params if isinstance(params, dict) else {}), **overrides}
+    unknown = set(given) - set(AbrParams.field_names())
+    if unknown:
+        raise ValueError(
+            f"unknown AbrStreaming parameters {sorted(unknown)}; known: {AbrParams.field_names()}"
+        )
+    if isinstance(params, AbrParams):
+        return params.replace(**overrides) if overrides else params
+    return AbrParams(**given)
 
 
 def _spaces(model: AbrModel) -> tuple[spaces.Discrete, spaces.Box]:
@@ -368,10 +372,12 @@ class AbrStreamingVectorEnv(VectorEnv):
                 raise ValueError(f"seed list has {len(seed)} entries, expected {self.num_envs}")
             self._rngs = [np.random.default_rng(s) for s in seed]
             self._np_random = self._rngs[0]
+            self._np_random_seed = int(seed[0])
             self._next_trace = self._all.copy()
         elif seed is not None or self._rngs is None:
             self._rngs = child_generators(seed, self.num_envs)
             self._np_random = self._rngs[0]
+            self._np_random_seed = seed if seed is not None else -1
             self._next_trace = self._all.copy()
         traces = _trace_option(options)
         if traces is not None:
@@ -396,15 +402,21 @@ class AbrStreamingVectorEnv(VectorEnv):
             bad = levels[(levels < 0) | (levels >= n_levels)][0]
             raise ValueError(f"actions must be in [0, {n_levels - 1}], got {bad}")
         sim = self._sim
-        sim.download(slice(None), levels.astype(np.int64, copy=False))
+        levels = levels.astype(np.int64, copy=False)
+        done = self._prev_done
+        any_done = self.autoreset_mode == AutoresetMode.NEXT_STEP and done.any()
+        if any_done:  # NEXT_STEP: finished envs only reset, so step just the others
+            live = np.flatnonzero(~done)
+            sim.download(live, levels[live])
+        else:
+            sim.download(slice(None), levels)
         reward = sim.reward.copy()
         terminated = sim.chunk >= self.model.n_chunks
         truncated = np.zeros(self.num_envs, dtype=bool)
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
             info = self._same_step_reset(terminated)  # before copying obs: it resets envs
             return sim.obs.copy(), reward, terminated, truncated, info
-        done = self._prev_done
-        if done.any():
+        if any_done:
             idx = np.flatnonzero(done)
             self._reset_envs(idx, None)
             reward[idx] = 0.0

@@ -7,6 +7,7 @@ in 500 ms sleeps, 80 ms RTT and a 0.95 payload share.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -57,16 +58,16 @@ class SyntheticTraces:
 
     def __post_init__(self) -> None:
         owner = "SyntheticTraces"
-        check_range(owner, "n_traces", self.n_traces, low=1, integer=True)
+        _check_int(self, owner, "n_traces", low=1)
         check_range(owner, "interval_s", self.interval_s, low=0, low_inclusive=False)
         check_range(owner, "duration_s", self.duration_s, low=2 * self.interval_s)
         check_range(owner, "low_mbps", self.low_mbps, low=0, low_inclusive=False)
         check_range(owner, "high_mbps", self.high_mbps, low=self.low_mbps)
-        check_range(owner, "n_states", self.n_states, low=1, integer=True)
+        _check_int(self, owner, "n_states", low=1)
         check_range(owner, "switch_prob", self.switch_prob, low=0, high=1)
         check_range(owner, "noise_sd", self.noise_sd, low=0)
         check_choice(owner, "distribution", self.distribution, TRACE_DISTRIBUTIONS)
-        check_range(owner, "seed", self.seed, low=0, integer=True)
+        _check_int(self, owner, "seed", low=0)
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,10 @@ class SyntheticVideo:
 
     def __post_init__(self) -> None:
         owner = "SyntheticVideo"
-        check_range(owner, "n_chunks", self.n_chunks, low=2, integer=True)
+        _check_int(self, owner, "n_chunks", low=2)
         check_range(owner, "complexity_sd", self.complexity_sd, low=0, high=2)
         check_range(owner, "encode_sd", self.encode_sd, low=0, high=2)
-        check_range(owner, "seed", self.seed, low=0, integer=True)
+        _check_int(self, owner, "seed", low=0)
 
 
 @dataclass(frozen=True)
@@ -170,14 +171,7 @@ class AbrParams:
             check_range(owner, "noise[1]", high, low=low)
             _coerce(self, "noise", (float(low), float(high)))
         check_choice(owner, "qoe", self.qoe, QOE_MODES)
-        check_range(
-            owner,
-            "default_quality",
-            self.default_quality,
-            low=0,
-            high=len(self.ladder_kbps) - 1,
-            integer=True,
-        )
+        _check_int(self, owner, "default_quality", low=0, high=len(self.ladder_kbps) - 1)
         if self.rebuffer_penalty is not None:
             check_range(owner, "rebuffer_penalty", self.rebuffer_penalty, low=0)
         check_range(owner, "smooth_penalty", self.smooth_penalty, low=0)
@@ -191,17 +185,18 @@ class AbrParams:
                 f"{owner}.hd_utilities has {len(self.hd_utilities)} entries but the ladder has "
                 f"{len(self.ladder_kbps)} levels"
             )
-        check_range(owner, "history_len", self.history_len, low=5, integer=True)
+        _check_int(self, owner, "history_len", low=5)
         if len(self.ladder_kbps) > self.history_len:
             raise ValueError(
                 f"{owner}.history_len ({self.history_len}) must be >= the number of levels "
                 f"({len(self.ladder_kbps)}): row 4 of the observation holds one size per level"
             )
         _coerce(self, "traces", _as_source(owner, "traces", self.traces))
-        if isinstance(self.synthetic_traces, dict):
-            _coerce(self, "synthetic_traces", SyntheticTraces(**self.synthetic_traces))
-        if isinstance(self.synthetic_video, dict):
-            _coerce(self, "synthetic_video", SyntheticVideo(**self.synthetic_video))
+        for name, spec_class in (
+            ("synthetic_traces", SyntheticTraces),
+            ("synthetic_video", SyntheticVideo),
+        ):
+            _coerce(self, name, _as_spec(owner, name, getattr(self, name), spec_class))
         check_choice(owner, "trace_order", self.trace_order, TRACE_ORDERS)
         if isinstance(self.start, str):
             check_choice(owner, "start", self.start, START_MODES)
@@ -212,7 +207,7 @@ class AbrParams:
             _coerce(self, "start", tuple(int(p) for p in pointers))
         _coerce(self, "video", _as_source(owner, "video", self.video, allow_list=False))
         if self.n_chunks is not None:
-            check_range(owner, "n_chunks", self.n_chunks, low=2, integer=True)
+            _check_int(self, owner, "n_chunks", low=2)
 
     # ------------------------------------------------------------------ derived values
     @property
@@ -229,8 +224,6 @@ class AbrParams:
 
     def utilities(self) -> tuple[float, ...]:
         """Per-level utility q(R) of the QoE mode (reference/abr.md 1.3)."""
-        import math
-
         if self.qoe == "linear":
             return tuple(rate / 1000.0 for rate in self.ladder_kbps)
         if self.qoe == "log":
@@ -309,6 +302,30 @@ class AbrParams:
 
 def _coerce(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
+
+
+def _check_int(obj: Any, owner: str, name: str, **bounds: Any) -> None:
+    """Check an integer field (a whole-number float such as 8.0 is accepted) and store an int."""
+    value = getattr(obj, name)
+    check_range(owner, name, value, integer=True, **bounds)
+    _coerce(obj, name, int(value))
+
+
+def _as_spec(owner: str, name: str, value: Any, spec_class: type) -> Any:
+    """Accept a spec instance or a dict of its fields."""
+    if isinstance(value, spec_class):
+        return value
+    if isinstance(value, dict):
+        unknown = set(value) - {f.name for f in fields(spec_class)}
+        if unknown:
+            raise ValueError(
+                f"{owner}.{name} has unknown fields {sorted(unknown)}; "
+                f"known: {[f.name for f in fields(spec_class)]}"
+            )
+        return spec_class(**value)
+    raise ValueError(
+        f"{owner}.{name} must be a {spec_class.__name__} or a dict of its fields, got {value!r}"
+    )
 
 
 def _as_source(owner: str, name: str, value: Any, allow_list: bool = True) -> Any:

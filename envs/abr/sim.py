@@ -29,8 +29,8 @@ from functools import lru_cache
 import numpy as np
 
 from .params import AbrParams
-from .traces import TraceSet, load_traces, synthetic_traces
-from .video import load_video, synthetic_video
+from .traces import TraceSet, file_stamps, load_traces, synthetic_traces, trace_files
+from .video import load_video, synthetic_video, video_stamps
 
 BUFFER_NORM_S = 10.0  # Pensieve BUFFER_NORM_FACTOR
 OBS_ROWS = 6
@@ -142,11 +142,7 @@ class AbrModel:
                 f"the video {params.video} has {levels} levels but ladder_kbps has "
                 f"{params.n_levels}; pass a ladder_kbps with one bitrate per video level"
             )
-        n_chunks = (
-            params.n_chunks
-            if params.n_chunks is not None
-            else (lines - 1 if params.video != "synthetic" else lines - 1)
-        )
+        n_chunks = params.n_chunks if params.n_chunks is not None else lines - 1
         if n_chunks > lines:
             raise ValueError(
                 f"n_chunks={n_chunks} but the video {params.video} has only "
@@ -175,24 +171,31 @@ class AbrModel:
         return cls(params, table, sizes, int(n_chunks), utility, next_rows)
 
     def obs_high(self) -> np.ndarray:
-        """Finite upper bounds of the observation, derived from the data and parameters."""
+        """Upper bounds of the observation; they depend on the parameters, never on the data,
+        so that agents trained on one trace set load on another.
+
+        Rows 0 and 5 are fractions (<= 1) and row 1 is at most ``buffer_cap_s / 10``; rows 2-4
+        (throughput, download time, chunk sizes) have no physical bound and get the largest
+        float32, which keeps the Box finite.
+        """
         p = self.params
-        noise_low, noise_high = p.noise if p.noise is not None else (1.0, 1.0)
-        max_size = float(self.video_sizes.max())
-        max_rate = float(self.table.rate_bps.max())
-        periods = np.ceil(max_size / self.table.period_bytes) + 1.0
-        max_delay_s = float(np.max(periods * self.table.period_s)) + p.rtt_s
-        high = np.ones((OBS_ROWS, p.history_len), dtype=np.float64)
-        high[1] = p.buffer_cap_s / BUFFER_NORM_S
-        high[2] = max_rate / 1e6 / noise_low  # MB/s: size / delay can't beat the link rate
-        high[3] = max_delay_s * noise_high / BUFFER_NORM_S
-        high[4] = max_size / 1e6
-        return (high * 1.001).astype(np.float32)
+        high = np.ones((OBS_ROWS, p.history_len), dtype=np.float32)
+        # Slack of 0.1% on row 1: the float32 cast of buffer / 10 may round up past cap / 10.
+        high[1] = np.float32(p.buffer_cap_s / BUFFER_NORM_S * 1.001)
+        high[2:5] = np.finfo(np.float32).max
+        return high
+
+
+def build_model(params: AbrParams) -> AbrModel:
+    """Cached ``AbrModel.build``: envs with equal params and unchanged data files share one
+    model and its arrays (the cache key includes each data file's mtime and size)."""
+    traces = () if params.traces == "synthetic" else file_stamps(trace_files(params.traces))
+    video = () if params.video == "synthetic" else video_stamps(params.video)
+    return _build_model(params, traces, video)
 
 
 @lru_cache(maxsize=16)
-def build_model(params: AbrParams) -> AbrModel:
-    """Cached ``AbrModel.build``: envs with equal params share one model and its arrays."""
+def _build_model(params: AbrParams, trace_key: tuple, video_key: tuple) -> AbrModel:
     return AbrModel.build(params)
 
 

@@ -20,6 +20,9 @@ import numpy as np
 from .params import SyntheticTraces
 
 START_POINTERS_FILE = "start_pointers.json"
+# Files that sit beside traces in the anchors' folders but are not traces (NetLLM's
+# fcc-test/ ships mahimahi_ptrs.pkl, netgym's copy start_pointers.json).
+NOT_TRACE_SUFFIXES = {".json", ".pkl", ".pickle", ".npy", ".npz", ".md", ".zip", ".gz"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,42 +50,45 @@ def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"trace file {path} does not exist")
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise ValueError(f"trace {path}: not a text file (expected 'time_s Mbps' lines)") from None
     times: list[float] = []
     rates: list[float] = []
-    with path.open() as handle:
-        for line_no, line in enumerate(handle, start=1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise ValueError(
-                    f"trace {path} line {line_no}: expected 'time_s Mbps', got {line.strip()!r}"
-                )
-            try:
-                time_s, mbps = float(parts[0]), float(parts[1])
-            except ValueError:
-                raise ValueError(
-                    f"trace {path} line {line_no}: expected two numbers "
-                    f"'time_s Mbps', got {line.strip()!r}"
-                ) from None
-            if not (np.isfinite(time_s) and np.isfinite(mbps)):
-                raise ValueError(
-                    f"trace {path} line {line_no}: values must be finite, got {line.strip()!r}"
-                )
-            if mbps < 0:
-                raise ValueError(f"trace {path} line {line_no}: bandwidth must be >= 0, got {mbps}")
-            if not times and time_s != 0:
-                raise ValueError(
-                    f"trace {path} line {line_no}: the first time must be 0 "
-                    f"(traces wrap to t = 0), got {time_s}"
-                )
-            if times and time_s <= times[-1]:
-                raise ValueError(
-                    f"trace {path} line {line_no}: time {time_s} does not increase "
-                    f"(previous {times[-1]})"
-                )
-            times.append(time_s)
-            rates.append(mbps)
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise ValueError(
+                f"trace {path} line {line_no}: expected 'time_s Mbps', got {line.strip()!r}"
+            )
+        try:
+            time_s, mbps = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise ValueError(
+                f"trace {path} line {line_no}: expected two numbers "
+                f"'time_s Mbps', got {line.strip()!r}"
+            ) from None
+        if not (np.isfinite(time_s) and np.isfinite(mbps)):
+            raise ValueError(
+                f"trace {path} line {line_no}: values must be finite, got {line.strip()!r}"
+            )
+        if mbps < 0:
+            raise ValueError(f"trace {path} line {line_no}: bandwidth must be >= 0, got {mbps}")
+        if not times and time_s != 0:
+            raise ValueError(
+                f"trace {path} line {line_no}: the first time must be 0 "
+                f"(traces wrap to t = 0), got {time_s}"
+            )
+        if times and time_s <= times[-1]:
+            raise ValueError(
+                f"trace {path} line {line_no}: time {time_s} does not increase "
+                f"(previous {times[-1]})"
+            )
+        times.append(time_s)
+        rates.append(mbps)
     if len(times) < 2:
         raise ValueError(f"trace {path}: needs at least 2 samples, found {len(times)}")
     time_arr = np.asarray(times, dtype=np.float64)
@@ -96,7 +102,8 @@ def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
 
 
 def trace_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
-    """The trace files of a folder (sorted by name, hidden and .json files skipped) or a list."""
+    """The trace files of a folder (sorted by name; hidden files and ``NOT_TRACE_SUFFIXES``
+    skipped) or of a list."""
     if isinstance(source, (str, os.PathLike)):
         folder = Path(source)
         if not folder.exists():
@@ -106,7 +113,7 @@ def trace_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list
         files = sorted(
             p
             for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.suffix != ".json"
+            if p.is_file() and not p.name.startswith(".") and p.suffix not in NOT_TRACE_SUFFIXES
         )
         if not files:
             raise ValueError(f"trace folder {folder} contains no trace files")
@@ -118,13 +125,27 @@ def trace_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list
 
 
 def load_traces(source: str | os.PathLike | Sequence[str | os.PathLike]) -> TraceSet:
-    """Load a folder or a list of Pensieve-format traces (cached by resolved path)."""
-    files = trace_files(source)
-    return _load_cached(tuple(str(p.resolve()) for p in files))
+    """Load a folder or a list of Pensieve-format traces.
+
+    Cached by resolved path, modification time and size, so a changed file is read again.
+    """
+    return _load_cached(file_stamps(trace_files(source)))
+
+
+def file_stamps(files: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(resolved path, mtime_ns, size) of each file: a cache key that changes with the data."""
+    stamps = []
+    for path in files:
+        if not path.is_file():
+            raise FileNotFoundError(f"trace file {path} does not exist")
+        stat = path.stat()
+        stamps.append((str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
 
 
 @lru_cache(maxsize=16)
-def _load_cached(paths: tuple[str, ...]) -> TraceSet:
+def _load_cached(stamps: tuple[tuple[str, int, int], ...]) -> TraceSet:
+    paths = [stamp[0] for stamp in stamps]
     loaded = [load_trace_file(p) for p in paths]
     return TraceSet(
         names=tuple(Path(p).name for p in paths),

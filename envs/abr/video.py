@@ -16,17 +16,30 @@ from pathlib import Path
 import numpy as np
 
 from .params import SyntheticVideo
+from .traces import file_stamps
 
 _SIZE_FILE = re.compile(r"^video_size_(\d+)$")
 
 
 def load_video(folder: str | os.PathLike) -> np.ndarray:
-    """Load a Pensieve video folder into a read-only int64 array (levels, lines)."""
-    return _load_cached(str(Path(folder).resolve()) if Path(folder).exists() else str(folder))
+    """Load a Pensieve video folder into a read-only int64 array (levels, lines).
+
+    Cached by the files' paths, modification times and sizes, so changed files are read again.
+    """
+    return _load_cached(*video_stamps(folder))
+
+
+def video_stamps(folder: str | os.PathLike) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+    """The resolved folder and (path, mtime_ns, size) of its ``video_size_*`` files."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise FileNotFoundError(f"video folder {path} does not exist")
+    files = sorted(p for p in path.iterdir() if _SIZE_FILE.match(p.name))
+    return str(path.resolve()), file_stamps(files)
 
 
 @lru_cache(maxsize=8)
-def _load_cached(folder_name: str) -> np.ndarray:
+def _load_cached(folder_name: str, stamps: tuple[tuple[str, int, int], ...]) -> np.ndarray:
     folder = Path(folder_name)
     if not folder.is_dir():
         raise FileNotFoundError(f"video folder {folder} does not exist")
