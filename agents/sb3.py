@@ -1,85 +1,640 @@
-"""stable-baselines3 agents behind netgym's policy protocol.
+"""stable-baselines3 agents: PPO, A2C, DQN, SAC, TD3 and sb3-contrib's MaskablePPO.
 
-``SB3Agent`` wraps a PPO, A2C or DQN model: ``learn`` trains it on any registered netgym env,
-``save``/``load`` round-trip it through SB3's zip format (no pickle of netgym objects), and
-``reset(env)`` / ``act(obs, info)`` make it usable by ``netgym.leaderboard.evaluate``.
+Each algorithm is one ``Agent`` subclass of ``SB3Agent`` (``PPOAgent`` ... registered by name in
+``SB3_AGENTS``). An agent trains on ``make_sb3_vec_env`` (netgym's native vector env through
+``SB3VecEnvAdapter`` where there is one; for PettingZoo ids, one policy shared by all agents
+through SuperSuit), wrapped in a ``VecMonitor`` (episode returns for the progress callback) and,
+with ``normalize`` in the config, a ``VecNormalize``.
+
+Config keys (the YAML files in ``config/`` hold the defaults):
+
+* ``policy``: SB3 policy name; default ``MlpPolicy``, or ``MultiInputPolicy`` for Dict
+  observations.
+* ``normalize``: ``true`` or a dict of ``VecNormalize`` keyword arguments (default off).
+* ``policy_kwargs``: as SB3's; ``activation_fn`` may be a name (``"tanh"``, ``"relu"``, ...).
+* any other keyword argument of the algorithm's constructor (``n_steps``, ``gamma``, ...);
+  unknown keys are a ``ValueError``. ``learning_rate`` is the initial rate of the context's
+  ``lr_schedule``. ``n_envs`` is read by the trainer (``TrainingContext.n_envs``) and ignored
+  here.
+
+A saved agent is a folder: ``model.zip`` (SB3's format, without the learning-rate schedule,
+which is rebuilt from ``agent.json``), ``agent.json`` (algorithm, config, training context,
+steps done) and ``vecnormalize.pkl`` when ``normalize`` is on. Replay buffers are not saved: a
+resumed DQN/SAC/TD3 starts with an empty one.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
+import logging
+import math
+from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
+from gymnasium.vector.utils import concatenate, create_empty_array
+from netgym.envs.core.make import is_parallel_env_id
+from netgym.envs.core.sb3 import make_sb3_vec_env
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import VecEnv, VecMonitor, VecNormalize
 
-ALGORITHMS = ("ppo", "a2c", "dqn")
+from .base import Agent, ProgressCallback, TrainingContext
+from .schedules import make_schedule
+
+logger = logging.getLogger(__name__)
+
+REPORT_EVERY = 1000
+"""env steps between two calls of the progress callback"""
+
+FORMAT_VERSION = 1
+"""version of the saved-agent folder layout (agent.json's ``format``)"""
+
+CONFIG_KEYS = ("policy", "normalize", "n_envs")
+"""config keys handled here rather than passed to the algorithm"""
+
+_CONTEXT_KEYS = {
+    "env": "the env comes from the training context (env_id, env_kwargs, n_envs)",
+    "seed": "the seed comes from the training context (--seed)",
+    "device": "the device comes from the training context (--device)",
+    "tensorboard_log": "TensorBoard logs go to the run folder (TrainingContext.out_dir)",
+    "verbose": "SB3 stays quiet; progress goes through the progress callback",
+    "_init_setup_model": "it is internal to SB3",
+}
+
+_ACTIVATIONS = {
+    "relu": "ReLU",
+    "tanh": "Tanh",
+    "elu": "ELU",
+    "leaky_relu": "LeakyReLU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+    "sigmoid": "Sigmoid",
+}
+
+_UNSUPPORTED_OBSERVATIONS = (spaces.Tuple, spaces.Sequence, spaces.Graph, spaces.Text)
 
 
-def _algorithm_class(name: str) -> Any:
-    import stable_baselines3 as sb3
+class LearningRateSchedule:
+    """The learning rate SB3 uses, as a function of netgym's training progress.
 
-    classes = {"ppo": sb3.PPO, "a2c": sb3.A2C, "dqn": sb3.DQN}
-    if name not in classes:
-        raise ValueError(f"unknown SB3 algorithm {name!r}; known: {sorted(classes)}")
-    return classes[name]
+    SB3 calls a schedule with its ``progress_remaining``, which runs from 1 to 0 within one
+    ``learn`` call. netgym's progress spans the whole run (``TrainingContext.total_timesteps``,
+    across resumed ``learn`` calls), so the schedule reads ``model.num_timesteps`` instead;
+    with ``total_timesteps == 0`` (unknown) it falls back to SB3's own progress.
+
+    Args:
+        name: ``constant``, ``linear`` or ``rex`` (``netgym.agents.schedules``).
+        initial: the learning rate at progress 0.
+        total_timesteps: env steps of the whole run; 0 = unknown.
+    """
+
+    def __init__(self, name: str, initial: float, total_timesteps: int) -> None:
+        self.name = name
+        self.initial = initial
+        self.total_timesteps = total_timesteps
+        self._schedule = make_schedule(name, initial)
+        self.model: BaseAlgorithm | None = None
+        """the model whose ``num_timesteps`` measures progress (set once it exists)"""
+
+    def progress(self, progress_remaining: float) -> float:
+        """Training progress in [0, 1] given SB3's ``progress_remaining``."""
+        if self.total_timesteps > 0 and self.model is not None:
+            return self.model.num_timesteps / self.total_timesteps
+        return 1.0 - progress_remaining
+
+    def __call__(self, progress_remaining: float) -> float:
+        return float(self._schedule(self.progress(progress_remaining)))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Never drag the model into a pickle (SB3 pickles schedules it is asked to save).
+        return {**self.__dict__, "model": None}
 
 
-class SB3Agent:
-    """A stable-baselines3 model as a netgym policy (deterministic actions by default)."""
+def _optimizer_learning_rate(model: BaseAlgorithm) -> float | None:
+    """The learning rate in the model's (actor's) optimizer: the one SB3 actually used."""
+    for owner in (getattr(model, "actor", None), getattr(model, "policy", None)):
+        optimizer = getattr(owner, "optimizer", None)
+        if optimizer is not None:
+            return float(optimizer.param_groups[0]["lr"])
+    return None
 
-    def __init__(self, algorithm: str, model: Any, deterministic: bool = True) -> None:
-        self.algorithm = algorithm
+
+class _ProgressReporter(BaseCallback):
+    """Calls netgym's ``progress(steps_done, metrics)`` every ``every`` env steps and at the
+    end; stops training when it returns False."""
+
+    def __init__(self, progress: ProgressCallback | None, every: int) -> None:
+        super().__init__()
+        self.report = progress
+        self.every = every
+        self._last_report = 0
+        self._stopped = False
+
+    def metrics(self) -> dict[str, float]:
+        """Mean return and length of the last finished episodes (VecMonitor), the learning
+        rate in the optimizer and, for DQN, epsilon."""
+        out: dict[str, float] = {}
+        episodes = self.model.ep_info_buffer
+        if episodes:
+            out["episode_return"] = float(np.mean([episode["r"] for episode in episodes]))
+            out["episode_length"] = float(np.mean([episode["l"] for episode in episodes]))
+        learning_rate = _optimizer_learning_rate(self.model)
+        if learning_rate is not None:
+            out["learning_rate"] = learning_rate
+        if hasattr(self.model, "exploration_rate"):  # DQN's epsilon
+            out["epsilon"] = float(self.model.exploration_rate)
+        return out
+
+    def _on_training_start(self) -> None:
+        self._last_report = self.model.num_timesteps
+
+    def _on_step(self) -> bool:
+        if self.report is None or self.model.num_timesteps - self._last_report < self.every:
+            return True
+        self._last_report = self.model.num_timesteps
+        keep_going = bool(self.report(self.model.num_timesteps, self.metrics()))
+        self._stopped = not keep_going
+        return keep_going
+
+    def _on_training_end(self) -> None:
+        if self.report is None or self._stopped:
+            return
+        if self.model.num_timesteps != self._last_report or self.model.num_timesteps == 0:
+            self.report(self.model.num_timesteps, self.metrics())
+
+
+def _space_names(classes: tuple[type[gym.Space], ...]) -> str:
+    return "/".join(cls.__name__ for cls in classes)
+
+
+def _json_ready(value: Any, what: str) -> Any:
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"{what} must be JSON-serialisable so that a saved agent can be reloaded "
+            f"(e.g. activation_fn: 'tanh', not the class): {err}"
+        ) from None
+
+
+def _policy_kwargs(value: Any) -> dict[str, Any] | None:
+    """SB3 ``policy_kwargs`` with an ``activation_fn`` name replaced by the torch class."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"policy_kwargs must be a mapping, got {value!r}")
+    kwargs = dict(value)
+    activation = kwargs.get("activation_fn")
+    if isinstance(activation, str):
+        import torch.nn
+
+        class_name = _ACTIVATIONS.get(activation.lower(), activation)
+        if not hasattr(torch.nn, class_name):
+            raise ValueError(
+                f"policy_kwargs.activation_fn {activation!r} is not a torch.nn activation; "
+                f"known names: {sorted(_ACTIVATIONS)}"
+            )
+        kwargs["activation_fn"] = getattr(torch.nn, class_name)
+    return kwargs
+
+
+def _context_to_json(context: TrainingContext) -> dict[str, Any]:
+    data = asdict(context)
+    data["out_dir"] = None if context.out_dir is None else str(context.out_dir)
+    return _json_ready(data, "the training context (env_kwargs)")
+
+
+def _context_from_json(data: dict[str, Any]) -> TrainingContext:
+    known = {f.name for f in fields(TrainingContext)}
+    values = {key: value for key, value in data.items() if key in known}
+    if values.get("out_dir") is not None:
+        values["out_dir"] = Path(values["out_dir"])
+    return TrainingContext(**values)
+
+
+def _tensorboard_available() -> bool:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class SB3Agent(Agent):
+    """A stable-baselines3 algorithm as a netgym ``Agent`` (deterministic actions).
+
+    Subclasses set ``name``, ``algorithm`` (``"module:Class"``) and ``action_spaces``.
+    ``act`` takes what the env gives: one observation for a Gymnasium env, and for a
+    PettingZoo env a dict of observations per agent (answered with a dict of actions).
+    """
+
+    algorithm: ClassVar[str]
+    """the SB3 class, as ``"module:Class"``"""
+    action_spaces: ClassVar[tuple[type[gym.Space], ...]]
+    """action spaces the algorithm supports"""
+
+    def __init__(
+        self,
+        model: BaseAlgorithm,
+        context: TrainingContext,
+        config: dict[str, Any],
+        schedule: LearningRateSchedule,
+        normalizer: VecNormalize | None,
+    ) -> None:
         self.model = model
-        self.deterministic = deterministic
-        self.name = f"sb3-{algorithm}"
+        self.context = context
+        self.config = config
+        self.schedule = schedule
+        self.normalizer = normalizer
+        self.multi_agent = is_parallel_env_id(context.env_id)
+        self._env: Any = None
+
+    # ------------------------------------------------------------------ class helpers
+    @classmethod
+    def algorithm_class(cls) -> type[BaseAlgorithm]:
+        """The SB3 / sb3-contrib algorithm class."""
+        import importlib
+
+        module_name, _, class_name = cls.algorithm.partition(":")
+        return getattr(importlib.import_module(module_name), class_name)
 
     @classmethod
-    def create(
-        cls,
-        algorithm: str,
-        env_id: str,
-        *,
-        n_envs: int = 1,
-        seed: int = 0,
-        env_kwargs: dict[str, Any] | None = None,
-        hyperparams: dict[str, Any] | None = None,
-        device: str = "auto",
-    ) -> SB3Agent:
-        """Build an untrained model on ``n_envs`` copies of ``env_id`` (a DummyVecEnv)."""
-        import netgym.envs  # noqa: F401  (registers the ids)
-        from stable_baselines3.common.env_util import make_vec_env
+    def unsupported_reason(
+        cls, observation_space: gym.Space, action_space: gym.Space
+    ) -> str | None:
+        """None if the algorithm can train on these spaces, else why not."""
+        if not isinstance(action_space, cls.action_spaces):
+            return (
+                f"{cls.name} needs a {_space_names(cls.action_spaces)} action space, "
+                f"got {action_space}"
+            )
+        if isinstance(action_space, spaces.Box) and not (
+            np.all(np.isfinite(action_space.low)) and np.all(np.isfinite(action_space.high))
+        ):
+            return f"{cls.name} needs a bounded Box action space, got {action_space}"
+        if isinstance(observation_space, _UNSUPPORTED_OBSERVATIONS):
+            return f"SB3 policies cannot read a {type(observation_space).__name__} observation"
+        if isinstance(observation_space, spaces.Dict) and any(
+            isinstance(sub, (spaces.Dict, *_UNSUPPORTED_OBSERVATIONS))
+            for sub in observation_space.spaces.values()
+        ):
+            return "SB3 policies read a Dict observation only if it is flat (no nested spaces)"
+        return None
 
-        algorithm_class = _algorithm_class(algorithm)
-        vec_env = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs or {})
-        model = algorithm_class(
-            "MlpPolicy", vec_env, seed=seed, device=device, verbose=0, **(hyperparams or {})
+    @classmethod
+    def _split_config(cls, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(algorithm kwargs, netgym keys) after checking every key against the constructor."""
+        config = dict(config)
+        ours = {key: config.pop(key) for key in CONFIG_KEYS if key in config}
+        parameters = inspect.signature(cls.algorithm_class().__init__).parameters
+        managed = sorted(key for key in config if key in _CONTEXT_KEYS)
+        if managed:
+            reasons = "; ".join(f"{key}: {_CONTEXT_KEYS[key]}" for key in managed)
+            raise ValueError(f"{cls.name} config cannot set {managed} ({reasons})")
+        allowed = set(parameters) - {"self", "policy"} - set(_CONTEXT_KEYS)
+        unknown = sorted(set(config) - allowed)
+        if unknown:
+            raise ValueError(
+                f"unknown {cls.name} config keys {unknown}; allowed: "
+                f"{sorted(allowed | set(CONFIG_KEYS))}"
+            )
+        return config, ours
+
+    @classmethod
+    def _learning_rate(cls, kwargs: dict[str, Any]) -> float:
+        parameters = inspect.signature(cls.algorithm_class().__init__).parameters
+        value = kwargs.pop("learning_rate", parameters["learning_rate"].default)
+        try:
+            rate = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{cls.name} learning_rate must be a number (the schedule comes from "
+                f"--lr-schedule), got {value!r}"
+            ) from None
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"{cls.name} learning_rate must be > 0, got {value!r}")
+        return rate
+
+    @classmethod
+    def _check_env(cls, venv: VecEnv, context: TrainingContext) -> None:
+        reason = cls.unsupported_reason(venv.observation_space, venv.action_space)
+        if reason is None:
+            return
+        fitting = [
+            name
+            for name, agent in SB3_AGENTS.items()
+            if agent.unsupported_reason(venv.observation_space, venv.action_space) is None
+        ]
+        raise ValueError(
+            f"agent {cls.name!r} cannot train on {context.env_id}: {reason}. "
+            f"SB3 agents that fit: {', '.join(fitting) or 'none'}"
         )
-        return cls(algorithm, model)
 
-    def learn(self, timesteps: int, callback: Any = None) -> SB3Agent:
-        """Train for ``timesteps`` environment steps."""
+    @classmethod
+    def _make_env(
+        cls, context: TrainingContext, normalize: Any, seed: int
+    ) -> tuple[VecEnv, VecNormalize | None]:
+        venv = VecMonitor(
+            make_sb3_vec_env(context.env_id, context.n_envs, seed, context.env_kwargs)
+        )
+        if not normalize:
+            return venv, None
+        options = normalize if isinstance(normalize, dict) else {}
+        try:
+            normalizer = VecNormalize(venv, **options)
+        except TypeError as err:
+            venv.close()
+            raise ValueError(f"normalize options {options} are not VecNormalize's: {err}") from None
+        return normalizer, normalizer
+
+    # ------------------------------------------------------------------ Agent API
+    @classmethod
+    def create(cls, context: TrainingContext, config: dict[str, Any]) -> SB3Agent:
+        """A fresh model on ``make_sb3_vec_env(context...)`` with the given hyperparameters.
+
+        Raises:
+            ValueError: an unknown or context-managed config key, a bad value, or an env whose
+                spaces the algorithm does not support (the message names the agents that fit).
+        """
+        if cls is SB3Agent:
+            raise TypeError("create an algorithm's agent (e.g. PPOAgent), not SB3Agent")
+        config = _json_ready(dict(config), f"{cls.name} config")
+        kwargs, ours = cls._split_config(config)
+        if "n_envs" in ours and ours["n_envs"] != context.n_envs:
+            logger.warning(
+                "%s config n_envs=%s ignored: the training context has n_envs=%s",
+                cls.name,
+                ours["n_envs"],
+                context.n_envs,
+            )
+        schedule = LearningRateSchedule(
+            context.lr_schedule, cls._learning_rate(kwargs), context.total_timesteps
+        )
+        if "policy_kwargs" in kwargs:
+            kwargs["policy_kwargs"] = _policy_kwargs(kwargs["policy_kwargs"])
+        _json_ready(context.env_kwargs, "env_kwargs")
+        venv, normalizer = cls._make_env(context, ours.get("normalize"), context.seed)
+        try:
+            cls._check_env(venv, context)
+            cls._check_masking(venv, context)
+            policy = ours.get("policy") or (
+                "MultiInputPolicy"
+                if isinstance(venv.observation_space, spaces.Dict)
+                else "MlpPolicy"
+            )
+            tensorboard_log = None
+            if context.out_dir is not None and _tensorboard_available():
+                tensorboard_log = str(Path(context.out_dir) / "tb")
+            model = cls.algorithm_class()(
+                policy,
+                venv,
+                learning_rate=schedule,
+                seed=context.seed,
+                device=context.device,
+                tensorboard_log=tensorboard_log,
+                verbose=0,
+                **kwargs,
+            )
+        except (AssertionError, TypeError) as err:
+            venv.close()
+            raise ValueError(f"{cls.name} rejected the config {config}: {err}") from None
+        except Exception:
+            venv.close()
+            raise
+        schedule.model = model
+        return cls(model, context, config, schedule, normalizer)
+
+    @classmethod
+    def _check_masking(cls, venv: VecEnv, context: TrainingContext) -> None:
+        """Hook for MaskablePPO (needs envs with ``action_masks()``)."""
+
+    @property
+    def steps_done(self) -> int:
+        """Env steps trained so far (SB3's ``num_timesteps``)."""
+        return int(self.model.num_timesteps)
+
+    def learn(self, timesteps: int, progress: ProgressCallback | None = None) -> None:
+        """Train ``timesteps`` more env steps (SB3 may overshoot to finish a rollout).
+
+        ``progress(steps_done, metrics)`` is called every ``REPORT_EVERY`` env steps and at the
+        end; returning False stops early. ``metrics``: ``episode_return`` and
+        ``episode_length`` (means over the last 100 finished episodes, once there are any),
+        ``learning_rate`` (the optimizer's) and, for DQN, ``epsilon``.
+        """
+        if isinstance(timesteps, bool) or not isinstance(timesteps, (int, np.integer)):
+            raise ValueError(f"timesteps must be an integer, got {timesteps!r}")
         if timesteps < 1:
             raise ValueError(f"timesteps must be >= 1, got {timesteps}")
-        self.model.learn(total_timesteps=timesteps, callback=callback)
-        return self
+        self.model.learn(
+            int(timesteps),
+            callback=_ProgressReporter(progress, REPORT_EVERY),
+            reset_num_timesteps=False,
+            tb_log_name=self.name,
+            progress_bar=False,
+        )
 
-    def save(self, path: str | Path) -> Path:
-        """Save the model to ``path`` (SB3 zip); returns the file written."""
+    def save(self, path: Path) -> None:
+        """Write ``model.zip``, ``agent.json`` and (if used) ``vecnormalize.pkl`` to ``path``."""
         path = Path(path)
-        self.model.save(path)
-        return path if path.suffix == ".zip" else path.with_suffix(".zip")
+        path.mkdir(parents=True, exist_ok=True)
+        # The schedule is rebuilt from agent.json on load, so nothing of netgym is pickled.
+        self.model.save(path / "model.zip", exclude=["learning_rate", "lr_schedule"])
+        if self.normalizer is not None:
+            self.normalizer.save(str(path / "vecnormalize.pkl"))
+        meta = {
+            "format": FORMAT_VERSION,
+            "agent": self.name,
+            "algorithm": self.algorithm,
+            "config": self.config,
+            "context": _context_to_json(self.context),
+            "steps_done": self.steps_done,
+            "learning_rate": self.schedule.initial,
+        }
+        (path / "agent.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
     @classmethod
-    def load(cls, algorithm: str, path: str | Path, device: str = "auto") -> SB3Agent:
-        """Load a model saved by ``save``."""
+    def load(cls, path: Path, device: str = "auto") -> SB3Agent:
+        """Load an agent saved by ``save``; its training env is rebuilt from the context.
+
+        The rebuilt env is seeded ``seed + steps_done``, so that resumed training does not
+        replay the episodes the run started with. ``SB3Agent.load`` loads any algorithm.
+
+        Raises:
+            FileNotFoundError: ``path`` has no ``agent.json`` or ``model.zip``.
+            ValueError: the folder holds another agent than ``cls``.
+        """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no saved model at {path}")
-        return cls(algorithm, _algorithm_class(algorithm).load(path, device=device))
+        for name in ("agent.json", "model.zip"):
+            if not (path / name).is_file():
+                raise FileNotFoundError(f"{path} is not a saved SB3 agent: {name} is missing")
+        meta = json.loads((path / "agent.json").read_text())
+        agent_class = SB3_AGENTS.get(meta.get("agent"))
+        if agent_class is None:
+            raise ValueError(f"{path} holds an unknown agent {meta.get('agent')!r}")
+        if cls is not SB3Agent and agent_class is not cls:
+            raise ValueError(f"{path} holds a {agent_class.name!r} agent, not {cls.name!r}")
+        context = _context_from_json(meta["context"])
+        config = meta["config"]
+        steps_done = int(meta.get("steps_done", 0))
+        kwargs, _ = agent_class._split_config(config)
+        schedule = LearningRateSchedule(
+            context.lr_schedule, agent_class._learning_rate(kwargs), context.total_timesteps
+        )
+        venv = VecMonitor(
+            make_sb3_vec_env(context.env_id, context.n_envs, None, context.env_kwargs)
+        )
+        normalizer = None
+        if (path / "vecnormalize.pkl").is_file():
+            normalizer = VecNormalize.load(str(path / "vecnormalize.pkl"), venv)
+            venv = normalizer
+        model = agent_class.algorithm_class().load(
+            path / "model.zip", env=venv, device=device, learning_rate=schedule
+        )
+        # SB3's load re-seeds the env with the original seed; seed it for the resumed run.
+        venv.seed(context.seed + steps_done)
+        schedule.model = model
+        return agent_class(model, context, config, schedule, normalizer)
 
     def reset(self, env: Any) -> None:
-        """Nothing to reset: the policies are feed-forward."""
+        """Remember the env (MaskablePPO reads its ``action_masks()``); policies are
+        feed-forward, so there is no state to clear."""
+        self._env = env
 
-    def act(self, obs: np.ndarray, info: dict[str, Any]) -> Any:
-        action, _ = self.model.predict(obs, deterministic=self.deterministic)
-        return int(action) if np.ndim(action) == 0 else action
+    def act(self, obs: Any, info: dict[str, Any]) -> Any:
+        """The deterministic action for ``obs`` (a dict per agent for PettingZoo envs)."""
+        if self.multi_agent:
+            return self._act_agents(obs, info)
+        action, _ = self.model.predict(
+            self._normalize(obs), deterministic=True, **self._predict_kwargs(info)
+        )
+        return self._env_action(action)
+
+    # ------------------------------------------------------------------ acting helpers
+    def _normalize(self, obs: Any) -> Any:
+        return obs if self.normalizer is None else self.normalizer.normalize_obs(obs)
+
+    def _predict_kwargs(self, info: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _env_action(self, action: Any) -> Any:
+        if isinstance(self.model.action_space, spaces.Discrete):
+            return int(action)
+        return action
+
+    def _act_agents(self, obs: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+        agents = list(obs)
+        space = self.model.observation_space
+        batch = concatenate(
+            space, [obs[agent] for agent in agents], create_empty_array(space, len(agents))
+        )
+        actions, _ = self.model.predict(self._normalize(batch), deterministic=True)
+        return {agent: self._env_action(actions[i]) for i, agent in enumerate(agents)}
+
+
+class PPOAgent(SB3Agent):
+    """Proximal Policy Optimisation (stable-baselines3 ``PPO``)."""
+
+    name = "ppo"
+    algorithm = "stable_baselines3:PPO"
+    action_spaces = (spaces.Discrete, spaces.MultiDiscrete, spaces.Box, spaces.MultiBinary)
+
+
+class A2CAgent(SB3Agent):
+    """Advantage Actor-Critic (stable-baselines3 ``A2C``)."""
+
+    name = "a2c"
+    algorithm = "stable_baselines3:A2C"
+    action_spaces = (spaces.Discrete, spaces.MultiDiscrete, spaces.Box, spaces.MultiBinary)
+
+
+class DQNAgent(SB3Agent):
+    """Deep Q-Network (stable-baselines3 ``DQN``); Discrete actions only."""
+
+    name = "dqn"
+    algorithm = "stable_baselines3:DQN"
+    action_spaces = (spaces.Discrete,)
+
+
+class SACAgent(SB3Agent):
+    """Soft Actor-Critic (stable-baselines3 ``SAC``); bounded Box actions only."""
+
+    name = "sac"
+    algorithm = "stable_baselines3:SAC"
+    action_spaces = (spaces.Box,)
+
+
+class TD3Agent(SB3Agent):
+    """Twin Delayed DDPG (stable-baselines3 ``TD3``); bounded Box actions only."""
+
+    name = "td3"
+    algorithm = "stable_baselines3:TD3"
+    action_spaces = (spaces.Box,)
+
+
+class MaskablePPOAgent(SB3Agent):
+    """PPO with invalid-action masking (sb3-contrib ``MaskablePPO``).
+
+    Training reads the masks through the VecEnv's ``env_method("action_masks")``, so the env
+    (or its native vector env) must expose ``action_masks()``. When acting, the mask is
+    ``info["action_mask"]`` if the env puts one there (the mask for the observation just
+    returned), else the ``action_masks()`` of the env given to ``reset(env)``; with neither,
+    the policy acts unmasked.
+    """
+
+    name = "maskable-ppo"
+    algorithm = "sb3_contrib:MaskablePPO"
+    action_spaces = (spaces.Discrete, spaces.MultiDiscrete)
+
+    @classmethod
+    def _check_masking(cls, venv: VecEnv, context: TrainingContext) -> None:
+        from sb3_contrib.common.maskable.utils import is_masking_supported
+
+        supported = False
+        try:
+            supported = is_masking_supported(venv)
+        except NotImplementedError:
+            supported = False
+        if not supported:
+            raise ValueError(
+                f"agent {cls.name!r} needs an env with an action_masks() method; "
+                f"{context.env_id} has none (use 'ppo' instead)"
+            )
+
+    def _predict_kwargs(self, info: dict[str, Any]) -> dict[str, Any]:
+        mask = info.get("action_mask") if isinstance(info, dict) else None
+        if mask is None and self._env is not None:
+            get_attr = getattr(self._env, "get_wrapper_attr", None)
+            try:
+                method = get_attr("action_masks") if get_attr else self._env.action_masks
+            except AttributeError:
+                method = None
+            mask = None if method is None else method()
+        return {} if mask is None else {"action_masks": np.asarray(mask)}
+
+
+SB3_AGENTS: dict[str, type[SB3Agent]] = {
+    agent.name: agent
+    for agent in (PPOAgent, A2CAgent, DQNAgent, SACAgent, TD3Agent, MaskablePPOAgent)
+}
+"""agent name -> class, for every SB3 agent"""
+
+ALGORITHMS: tuple[str, ...] = tuple(SB3_AGENTS)
+"""names of the SB3 agents"""
+
+__all__ = [
+    "ALGORITHMS",
+    "SB3_AGENTS",
+    "A2CAgent",
+    "DQNAgent",
+    "LearningRateSchedule",
+    "MaskablePPOAgent",
+    "PPOAgent",
+    "SACAgent",
+    "SB3Agent",
+    "TD3Agent",
+]

@@ -137,7 +137,11 @@ class SB3VecEnvAdapter(VecEnv):
     # ------------------------------------------------------------------ stepping
     def reset(self) -> Any:
         """Reset every sub-env (with the seeds / options set since the last reset)."""
-        seeds = None if all(s is None for s in self._seeds) else list(self._seeds)
+        seeds: int | list[int | None] | None = list(self._seeds)
+        if all(s is None for s in self._seeds):
+            seeds = None
+        elif self._seeds == [self._seeds[0] + i for i in range(self.num_envs)]:
+            seeds = self._seeds[0]  # Gymnasium's own meaning of an int seed: sub-env i gets s + i
         obs, info = self.vector_env.reset(seed=seeds, options=self._common_options())
         self.reset_infos = split_info(info, self.num_envs)
         self._reset_seeds()
