@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Train an agent on a netgym environment: ``python train.py --env ID --agent NAME``.
 
-A thin script; the code is ``netgym.agents.training``.
+A thin script; the code is ``netgym.agents.training`` (``netgym train`` runs the same code).
+Run ``python train.py --help`` for the options.
 """
 
 import sys

@@ -1,116 +1,652 @@
-"""The training entry point behind ``train.py``: train an agent on any registered env, save it
-with its resolved configuration, and evaluate it with ``netgym.leaderboard.evaluate``."""
+"""Training any registered agent on any netgym env: the code behind ``train.py``.
+
+A run goes through three steps, each a method of ``TrainingRun``:
+
+1. ``prepare_run(settings)`` resolves the configuration (``netgym.agents.config_loader``),
+   checks the env, the agent and that the agent fits the env's spaces, claims the run folder
+   and creates the agent (or, with ``resume``, loads the latest checkpoint of a run folder);
+2. ``run.train(progress)`` calls ``Agent.learn`` in checkpoint-sized chunks, appends the
+   progress metrics to ``progress.csv``, saves ``checkpoints/step-<N>/`` between chunks and
+   the final model to ``model/``; Ctrl-C saves a checkpoint and raises ``TrainingInterrupted``;
+3. ``run.evaluate()`` scores the agent and every baseline of the env with
+   ``netgym.leaderboard.evaluate`` on the same held-out seeds and writes ``eval.json``.
+
+The run folder (default ``runs/<env>/<agent>/seed-<S>/``, the env id made path-safe)::
+
+    config.yaml      resolved configuration: hyperparameters, run settings, version, git commit
+    model/           the final agent (Agent.save)
+    checkpoints/     step-<N>/ every checkpoint_every env steps, and at an interruption
+    progress.csv     steps, wall_s and the agent's progress metrics
+    tb/              TensorBoard logs, when tensorboard is installed: the progress metrics in
+                     tb/progress/ (every agent), the agent's own logs beside them (SB3)
+    eval.json        returns of the agent and of the baselines on the evaluation seeds
+
+Evaluation seeds are disjoint from training seeds: the agent trains on ``seed`` (sub-envs of a
+vector env on ``seed .. seed + n_envs - 1``) and is evaluated from ``EVAL_SEED_OFFSET + seed``.
+This module never prints; the command line (``netgym.agents.training_cli``, run by ``main``)
+does.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
+import logging
+import math
+import re
+import shutil
+import signal
+import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .sb3 import ALGORITHMS, SB3Agent
+import yaml
 
-DEFAULT_EVAL_SEED = 10_000  # evaluation seeds are disjoint from the training seeds used here
+from . import compatible_agents, env_spaces, get_agent_class
+from .base import Agent, ProgressCallback, TrainingContext
+from .config_loader import load_yaml, resolve_config
+from .progress_log import ProgressLog, tensorboard_writer
+from .schedules import SCHEDULES
+
+log = logging.getLogger(__name__)
+
+EVAL_SEED_OFFSET = 1_000_000
+"""evaluation starts from seed ``EVAL_SEED_OFFSET + seed``, far from any training seed"""
+DEFAULT_TIMESTEPS = 100_000
+"""training steps when neither ``--timesteps`` nor the config's ``n_timesteps`` is given"""
+DEFAULT_CHECKPOINTS = 10
+"""checkpoints per run when ``checkpoint_every`` is not given"""
+DEFAULT_EVAL_EPISODES = 10
+RUNS_ROOT = Path("runs")
+DEVICES = ("auto", "cpu", "cuda")
+RUN_FILES = ("config.yaml", "model", "checkpoints", "progress.csv", "tb", "eval.json")
+"""what a run writes into its folder (and what ``overwrite`` removes; nothing else is touched)"""
+RESUMABLE = (
+    "timesteps",
+    "device",
+    "checkpoint_every",
+    "eval_episodes",
+    "eval_seed",
+    "eval_baselines",
+)
+"""settings that ``resume`` may change (the others come from the run's config.yaml)"""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="train.py", description="Train an agent on a netgym environment."
+class TrainingInterrupted(Exception):
+    """Training stopped on Ctrl-C after saving a checkpoint."""
+
+    def __init__(self, checkpoint: Path, steps_done: int, out_dir: Path) -> None:
+        super().__init__(f"interrupted at step {steps_done}; checkpoint saved to {checkpoint}")
+        self.checkpoint = checkpoint
+        """the checkpoint folder written on the interruption"""
+        self.steps_done = steps_done
+        """env steps trained when it stopped"""
+        self.out_dir = out_dir
+        """the run folder, to pass to ``resume``"""
+
+
+# ---------------------------------------------------------------------------------- settings
+@dataclass
+class TrainingSettings:
+    """What the user asked for (None = not given: a default or the config decides)."""
+
+    env: str | None = None
+    """env id: a Gymnasium id or ``pz:module:callable``"""
+    agent: str | None = None
+    """registered agent name (``netgym.agents.AGENTS``)"""
+    timesteps: int | None = None
+    """total env steps of the run (default: the config's ``n_timesteps``, else 100,000)"""
+    seed: int | None = None
+    """training seed (default 0)"""
+    n_envs: int | None = None
+    """parallel training envs (default: the config's ``n_envs``, else 1)"""
+    env_kwargs: dict[str, Any] | None = None
+    """keyword arguments of the env, over the config's ``env_kwargs``"""
+    config_file: Path | None = None
+    """a user YAML file of hyperparameters (see ``netgym.agents.config_loader``)"""
+    hyperparams: dict[str, Any] = field(default_factory=dict)
+    """hyperparameters over every config file"""
+    lr_schedule: str | None = None
+    """'constant', 'linear' or 'rex' (default: the config's ``lr_schedule``, else constant)"""
+    out: Path | None = None
+    """run folder (default ``runs/<env>/<agent>/seed-<S>``)"""
+    overwrite: bool = False
+    """replace the run files of a non-empty run folder"""
+    eval_episodes: int | None = None
+    """evaluation episodes after training (0 = no evaluation; default 10)"""
+    eval_seed: int | None = None
+    """seed of the first evaluation episode (default ``EVAL_SEED_OFFSET + seed``)"""
+    eval_baselines: list[str] | None = None
+    """baselines evaluated beside the agent (default: every baseline of the env)"""
+    device: str | None = None
+    """'auto', 'cpu' or 'cuda' (default auto)"""
+    checkpoint_every: int | None = None
+    """env steps between checkpoints (0 = none; default a tenth of the run)"""
+    resume: Path | None = None
+    """a run folder to continue from its latest checkpoint"""
+
+
+@dataclass
+class RunConfig:
+    """The resolved configuration of a run, as written to ``config.yaml``."""
+
+    env: str
+    agent: str
+    timesteps: int
+    seed: int
+    n_envs: int
+    env_kwargs: dict[str, Any]
+    lr_schedule: str
+    device: str
+    checkpoint_every: int
+    eval_episodes: int
+    eval_seed: int
+    eval_baselines: list[str] | None
+    hyperparams: dict[str, Any]
+    config_sources: list[str]
+    netgym_version: str
+    git_commit: str | None
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first setting out of range."""
+        checks = (
+            ("timesteps", self.timesteps, 1),
+            ("seed", self.seed, 0),
+            ("n_envs", self.n_envs, 1),
+            ("eval_episodes", self.eval_episodes, 0),
+            ("checkpoint_every", self.checkpoint_every, 0),
+        )
+        for name, value, low in checks:
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        if self.lr_schedule not in SCHEDULES:
+            raise ValueError(f"unknown lr schedule {self.lr_schedule!r}; known: {list(SCHEDULES)}")
+        if self.device not in DEVICES:
+            raise ValueError(f"unknown device {self.device!r}; known: {list(DEVICES)}")
+
+    def to_yaml(self) -> str:
+        """The YAML text of ``config.yaml``."""
+        return yaml.safe_dump(_plain(asdict(self)), sort_keys=False)
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> RunConfig:
+        """Read ``folder/config.yaml``; ``FileNotFoundError`` / ``ValueError`` say what is wrong."""
+        path = folder / "config.yaml"
+        if not path.is_file():
+            raise FileNotFoundError(f"{folder} has no config.yaml; is it a run folder?")
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        names = [f.name for f in fields(cls)]
+        missing = [name for name in names if not isinstance(data, dict) or name not in data]
+        if missing:
+            raise ValueError(f"{path} lacks the settings {missing}")
+        return cls(**{name: data[name] for name in names})
+
+
+def run_folder(env_id: str, agent: str, seed: int, root: Path = RUNS_ROOT) -> Path:
+    """``root/<env>/<agent>/seed-<S>``, with ``/``, ``:`` and ``\\`` of the env id as ``_``."""
+    return root / re.sub(r"[/:\\]", "_", env_id) / agent / f"seed-{seed}"
+
+
+def resolve_run_config(settings: TrainingSettings) -> RunConfig:
+    """Resolve a fresh run's configuration from the settings and the config files.
+
+    Raises:
+        ValueError: missing env or agent, unknown agent, bad config or out-of-range setting.
+        FileNotFoundError: the ``config_file`` does not exist.
+    """
+    if settings.env is None or settings.agent is None:
+        raise ValueError("give --env ID and --agent NAME (or --resume DIR)")
+    get_agent_class(settings.agent)  # unknown agents fail before any file is read
+    resolved = resolve_config(
+        settings.agent, settings.env, settings.config_file, settings.hyperparams
     )
-    parser.add_argument("--env", required=True, help="env id, e.g. netgym/AbrStreaming-v0")
-    parser.add_argument("--agent", required=True, choices=ALGORITHMS, help="algorithm")
-    parser.add_argument("--timesteps", type=int, default=100_000, help="training env steps")
-    parser.add_argument("--seed", type=int, default=0, help="training seed")
-    parser.add_argument("--n-envs", type=int, default=1, help="parallel training envs")
-    parser.add_argument("--env-kwargs", default="{}", help="JSON object passed to gym.make")
-    parser.add_argument("--hyperparams", default="{}", help="JSON object for the algorithm")
-    parser.add_argument(
-        "--out", default=None, help="output folder (default runs/<env>-<agent>-<seed>)"
+    trainer = resolved.trainer
+    for key in ("n_timesteps", "n_envs"):  # YAML reads 1e6 as a float
+        if isinstance(trainer.get(key), float) and trainer[key].is_integer():
+            trainer[key] = int(trainer[key])
+    seed = 0 if settings.seed is None else settings.seed
+    timesteps = _first(settings.timesteps, trainer.get("n_timesteps"), DEFAULT_TIMESTEPS)
+    checkpoint_every = settings.checkpoint_every
+    if checkpoint_every is None and isinstance(timesteps, int):
+        checkpoint_every = max(1, math.ceil(timesteps / DEFAULT_CHECKPOINTS))
+    config = RunConfig(
+        env=settings.env,
+        agent=settings.agent,
+        timesteps=timesteps,
+        seed=seed,
+        n_envs=_first(settings.n_envs, trainer.get("n_envs"), 1),
+        env_kwargs={**trainer.get("env_kwargs", {}), **(settings.env_kwargs or {})},
+        lr_schedule=_first(settings.lr_schedule, trainer.get("lr_schedule"), "constant"),
+        device=_first(settings.device, "auto"),
+        checkpoint_every=_first(checkpoint_every, 1),  # 1 only with a bad timesteps (below)
+        eval_episodes=_first(settings.eval_episodes, DEFAULT_EVAL_EPISODES),
+        eval_seed=_first(settings.eval_seed, EVAL_SEED_OFFSET + seed),
+        eval_baselines=settings.eval_baselines,
+        hyperparams=resolved.hyperparams,
+        config_sources=resolved.sources,
+        netgym_version=_netgym_version(),
+        git_commit=_git_commit(),
     )
-    parser.add_argument("--eval-episodes", type=int, default=10, help="episodes after training")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    return parser
+    config.validate()
+    return config
 
 
-def _json_object(text: str, flag: str) -> dict[str, Any]:
+def _first(*values: Any) -> Any:
+    return next(value for value in values if value is not None)
+
+
+# ---------------------------------------------------------------------------------- the run
+def prepare_run(settings: TrainingSettings, runs_root: Path = RUNS_ROOT) -> TrainingRun:
+    """Check everything, claim the run folder and create (or, to resume, load) the agent.
+
+    Every input is checked before the folder is touched, so a typo leaves no files behind.
+
+    Raises:
+        ValueError: unknown env or agent, an agent that does not fit the env's spaces (the
+            message names the agents that do), bad hyperparameters or settings, or a
+            non-empty run folder without ``overwrite``.
+        FileNotFoundError: a missing config file or resume folder.
+        netgym.agents.AgentUnavailableError: the agent's module cannot be imported.
+    """
+    if settings.resume is not None:
+        return _prepare_resume(settings)
+    config = resolve_run_config(settings)
+    agent_class = get_agent_class(config.agent)
+    check_compatible(agent_class, config.agent, config.env, config.env_kwargs)
+    baseline_names(config)  # a misspelt baseline fails now, not after training
+    out_dir = settings.out or run_folder(config.env, config.agent, config.seed, runs_root)
+    _check_folder(out_dir, settings.overwrite)
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{flag} is not valid JSON: {err}") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{flag} must be a JSON object, got {text!r}")
-    return value
+        agent = agent_class.create(_context(config, out_dir), dict(config.hyperparams))
+    except TypeError as err:  # an unknown or misspelt hyperparameter
+        raise ValueError(f"bad hyperparameters for agent {config.agent!r}: {err}") from None
+    _clear_folder(out_dir)
+    (out_dir / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
+    return TrainingRun(config, agent, out_dir)
 
 
-def train(args: argparse.Namespace) -> dict[str, Any]:
-    """Train, save and evaluate; returns the summary written to ``summary.json``."""
-    from netgym.leaderboard import evaluate
+def check_compatible(
+    agent_class: type[Agent], agent: str, env_id: str, env_kwargs: dict[str, Any]
+) -> None:
+    """Raise ``ValueError`` (naming the agents that fit) if ``agent`` cannot train on the env."""
+    observation_space, action_space = env_spaces(env_id, env_kwargs)
+    reason = agent_class.unsupported_reason(observation_space, action_space)
+    if reason is not None:
+        fitting = compatible_agents(env_id, env_kwargs)
+        raise ValueError(
+            f"agent {agent!r} cannot train on {env_id}: {reason}; agents that fit this env: "
+            f"{', '.join(fitting) or 'none'}"
+        )
 
-    env_kwargs = _json_object(args.env_kwargs, "--env-kwargs")
-    hyperparams = _json_object(args.hyperparams, "--hyperparams")
-    out = Path(args.out or f"runs/{args.env.replace('/', '_')}-{args.agent}-{args.seed}")
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise ValueError(f"output folder {out} is not empty; pass --overwrite to replace it")
-    out.mkdir(parents=True, exist_ok=True)
-    config = {
-        "env": args.env,
-        "agent": args.agent,
-        "timesteps": args.timesteps,
-        "seed": args.seed,
-        "n_envs": args.n_envs,
-        "env_kwargs": env_kwargs,
-        "hyperparams": hyperparams,
-        "device": args.device,
-        "eval_episodes": args.eval_episodes,
-        "eval_seed": DEFAULT_EVAL_SEED,
-    }
-    (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
-    started = time.perf_counter()
-    agent = SB3Agent.create(
-        args.agent,
-        args.env,
-        n_envs=args.n_envs,
-        seed=args.seed,
-        env_kwargs=env_kwargs,
-        hyperparams=hyperparams,
-        device=args.device,
+
+def _check_folder(out_dir: Path, overwrite: bool) -> None:
+    """Raise ``ValueError`` unless ``out_dir`` may hold a new run."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"run folder {out_dir} is a file")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise ValueError(
+            f"run folder {out_dir} is not empty; pass --overwrite to replace its run, "
+            f"--resume {out_dir} to continue it, or --out DIR for another folder"
+        )
+
+
+def _clear_folder(out_dir: Path) -> None:
+    """Create ``out_dir``, removing the files of an earlier run (``RUN_FILES``) and nothing else."""
+    for name in RUN_FILES:
+        path = out_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _context(config: RunConfig, out_dir: Path) -> TrainingContext:
+    return TrainingContext(
+        env_id=config.env,
+        env_kwargs=dict(config.env_kwargs),
+        seed=config.seed,
+        n_envs=config.n_envs,
+        device=config.device,
+        lr_schedule=config.lr_schedule,
+        total_timesteps=config.timesteps,
+        out_dir=out_dir,
     )
-    agent.learn(args.timesteps)
-    train_s = time.perf_counter() - started
-    model_path = agent.save(out / "model")
-    result = evaluate(
-        agent, args.env, episodes=args.eval_episodes, seed=DEFAULT_EVAL_SEED, env_kwargs=env_kwargs
-    )
-    summary = {
-        **config,
-        "model": str(model_path),
-        "train_s": train_s,
-        "steps_per_s": args.timesteps / train_s,
-        "evaluation": result.to_dict(),
+
+
+def _prepare_resume(settings: TrainingSettings) -> TrainingRun:
+    folder = Path(settings.resume)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--resume folder {folder} does not exist")
+    fixed = {
+        "--env": settings.env,
+        "--agent": settings.agent,
+        "--seed": settings.seed,
+        "--n-envs": settings.n_envs,
+        "--env-kwargs": settings.env_kwargs,
+        "--config": settings.config_file,
+        "--hyperparams": settings.hyperparams or None,
+        "--lr-schedule": settings.lr_schedule,
+        "--out": settings.out,
+        "--overwrite": settings.overwrite or None,
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
-    return summary
+    given = [flag for flag, value in fixed.items() if value is not None]
+    if given:
+        raise ValueError(
+            f"--resume continues a run with the configuration in {folder / 'config.yaml'}; "
+            f"{', '.join(given)} cannot be given with it (start a new run to change them)"
+        )
+    config = RunConfig.from_folder(folder)
+    for name in RESUMABLE:
+        if getattr(settings, name) is not None:
+            setattr(config, name, getattr(settings, name))
+    config.validate()
+    baseline_names(config)
+    agent_class = get_agent_class(config.agent)
+    agent = _load_latest(folder, agent_class, config.device)
+    (folder / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
+    return TrainingRun(config, agent, folder)
+
+
+def checkpoints(folder: Path) -> list[tuple[int, Path]]:
+    """The ``checkpoints/step-<N>`` folders of a run, as (N, path) sorted by N."""
+    found = []
+    for path in (folder / "checkpoints").glob("step-*"):
+        match = re.fullmatch(r"step-(\d+)", path.name)
+        if match and path.is_dir():
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def _load_latest(folder: Path, agent_class: type[Agent], device: str) -> Agent:
+    """The agent of ``model/`` or of the latest checkpoint, whichever has trained longer."""
+    best: Agent | None = None
+    if (folder / "model").is_dir():
+        best = agent_class.load(folder / "model", device=device)
+    saved = checkpoints(folder)
+    if saved and (best is None or saved[-1][0] > best.steps_done):
+        best = agent_class.load(saved[-1][1], device=device)
+    if best is None:
+        raise FileNotFoundError(f"{folder} has neither a model/ nor a checkpoints/step-<N>/")
+    return best
+
+
+@dataclass
+class TrainingResult:
+    """What one ``TrainingRun.train`` call did."""
+
+    steps_done: int
+    """env steps trained in all, across resumes"""
+    start_steps: int
+    """env steps already trained when this call started (0 unless resumed)"""
+    wall_s: float
+    """wall time of this call"""
+    total_wall_s: float
+    """wall time of the whole run, across resumes (the last ``wall_s`` of progress.csv)"""
+
+    @property
+    def steps_per_s(self) -> float:
+        """Env steps per second of this call."""
+        return (self.steps_done - self.start_steps) / max(self.wall_s, 1e-9)
+
+
+class TrainingRun:
+    """One agent being trained in one run folder (built by ``prepare_run``)."""
+
+    def __init__(self, config: RunConfig, agent: Agent, out_dir: Path) -> None:
+        self.config = config
+        """the resolved configuration (as in config.yaml)"""
+        self.agent = agent
+        """the agent being trained"""
+        self.out_dir = out_dir
+        """the run folder"""
+        self.result: TrainingResult | None = None
+        """set by ``train``"""
+        self._stop_requested = False
+
+    @property
+    def steps_done(self) -> int:
+        """Env steps trained so far."""
+        return self.agent.steps_done
+
+    def save_checkpoint(self) -> Path:
+        """Save the agent to ``checkpoints/step-<steps_done>/`` (replacing one of that name)."""
+        path = self.out_dir / "checkpoints" / f"step-{self.agent.steps_done}"
+        if path.exists():
+            shutil.rmtree(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.agent.save(path)
+        log.info("checkpoint saved to %s", path)
+        return path
+
+    def train(self, progress: ProgressCallback | None = None) -> TrainingResult:
+        """Train up to ``config.timesteps`` env steps, then save ``model/``.
+
+        ``progress(steps_done, metrics)`` is called whenever the agent reports progress and after
+        each chunk (with no metrics); its return value is ignored. The first Ctrl-C asks the agent
+        to stop at its next progress report (its callback returns False); a second one, or an
+        agent that raises ``KeyboardInterrupt``, stops it at once. Either way a checkpoint is
+        saved and ``TrainingInterrupted`` raised.
+
+        Raises:
+            TrainingInterrupted: on Ctrl-C, after the checkpoint is saved.
+            RuntimeError: the agent's ``learn`` trained no step.
+        """
+        total = self.config.timesteps
+        every = self.config.checkpoint_every or total
+        progress_log = ProgressLog(self.out_dir / "progress.csv")
+        start_steps = self.agent.steps_done
+        progress_log.drop_after(start_steps)
+        wall_before = progress_log.last_wall_s
+        writer = tensorboard_writer(self.out_dir / "tb" / "progress")
+        started = time.perf_counter()
+        self._stop_requested = False
+
+        def report(steps: int, metrics: dict[str, float]) -> bool:
+            progress_log.append(steps, wall_before + time.perf_counter() - started, metrics)
+            if writer is not None:
+                for key, value in metrics.items():
+                    writer.add_scalar(f"train/{key}", value, steps)
+            if progress is not None:
+                progress(steps, metrics)
+            return not self._stop_requested
+
+        try:
+            with _stop_on_sigint(self._request_stop):
+                while self.agent.steps_done < total and not self._stop_requested:
+                    before = self.agent.steps_done
+                    target = min((before // every + 1) * every, total)
+                    self.agent.learn(target - before, report)
+                    if self.agent.steps_done <= before:
+                        raise RuntimeError(
+                            f"agent {self.config.agent!r} trained no step in learn"
+                            f"({target - before}) (steps_done stayed at {before})"
+                        )
+                    if progress is not None:
+                        progress(self.agent.steps_done, {})
+                    if self.agent.steps_done < total and not self._stop_requested:
+                        self.save_checkpoint()
+        except KeyboardInterrupt:
+            self._stop_requested = True
+        finally:
+            if writer is not None:
+                writer.close()
+        wall_s = time.perf_counter() - started
+        if self._stop_requested:
+            raise TrainingInterrupted(self.save_checkpoint(), self.agent.steps_done, self.out_dir)
+        model = self.out_dir / "model"
+        if model.exists():
+            shutil.rmtree(model)
+        self.agent.save(model)
+        self.result = TrainingResult(
+            steps_done=self.agent.steps_done,
+            start_steps=start_steps,
+            wall_s=wall_s,
+            total_wall_s=wall_before + wall_s,
+        )
+        return self.result
+
+    def _request_stop(self) -> None:
+        self._stop_requested = True
+
+    def evaluate(self) -> dict[str, Any]:
+        """Score the agent and the env's baselines on the evaluation seeds; write ``eval.json``.
+
+        Every policy plays the same ``eval_episodes`` episodes: the env is reset with
+        ``eval_seed`` before the first and unseeded afterwards (``netgym.leaderboard.evaluate``).
+
+        Returns:
+            The content of ``eval.json``: ``agent`` and ``baselines`` (name -> the
+            ``EvaluationResult.to_dict()``: mean, std, returns, mean_reward, ...), the seeds and,
+            after ``train``, a ``training`` block (steps, wall time, steps/s).
+        """
+        from netgym.envs.core.make import is_parallel_env_id
+        from netgym.leaderboard import evaluate
+
+        config = self.config
+        payload: dict[str, Any] = {
+            "env": config.env,
+            "env_kwargs": _plain(config.env_kwargs),
+            "episodes": config.eval_episodes,
+            "seed": config.eval_seed,
+            "agent": None,
+            "baselines": {},
+        }
+        if self.result is not None:
+            payload["training"] = {
+                "steps_done": self.result.steps_done,
+                "wall_s": self.result.total_wall_s,
+                "steps_per_s": self.result.steps_per_s,
+            }
+        if config.eval_episodes == 0:
+            payload["skipped"] = "eval_episodes is 0"
+        elif is_parallel_env_id(config.env):
+            payload["skipped"] = "netgym.leaderboard.evaluate does not run PettingZoo envs yet"
+        else:
+            result = evaluate(
+                self.agent, config.env, config.eval_episodes, config.eval_seed, config.env_kwargs
+            )
+            result.policy = config.agent
+            payload["agent"] = {"steps_done": self.agent.steps_done, **result.to_dict()}
+            for name in baseline_names(config):
+                baseline = evaluate(
+                    name, config.env, config.eval_episodes, config.eval_seed, config.env_kwargs
+                )
+                baseline.policy = name
+                payload["baselines"][name] = baseline.to_dict()
+        text = json.dumps(_plain(payload), indent=2)
+        (self.out_dir / "eval.json").write_text(text + "\n", encoding="utf-8")
+        return payload
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """``train.py``: the command line of ``netgym.agents.training_cli``; returns the exit status."""
+    from .training_cli import main as cli_main
+
+    return cli_main(argv)
+
+
+def baseline_names(config: RunConfig) -> list[str]:
+    """The baselines evaluated beside the agent: ``eval_baselines``, or all of the env's.
+
+    Raises:
+        ValueError: an ``eval_baselines`` name unknown for the env (the message lists the known).
+    """
+    from netgym.baselines import BASELINES, make_policy
+
+    if config.eval_baselines is not None:
+        for name in config.eval_baselines:
+            make_policy(config.env, name)
+        return list(config.eval_baselines)
+    if config.env.startswith("pz:"):
+        return []
+    return list(BASELINES.get(config.env.split(":", 1)[-1], {}))
+
+
+# ---------------------------------------------------------------------------------- helpers
+@contextmanager
+def _stop_on_sigint(request_stop: Any) -> Iterator[None]:
+    """Turn the first SIGINT into ``request_stop()``; the next one raises KeyboardInterrupt.
+
+    Only in the main thread of a process whose SIGINT handler is Python's default.
+    """
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        request_stop()
+
+    signal.signal(signal.SIGINT, handler)
     try:
-        summary = train(args)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    evaluation = summary["evaluation"]
-    print(
-        f"trained {args.agent} on {args.env} for {args.timesteps} steps in "
-        f"{summary['train_s']:.1f} s ({summary['steps_per_s']:.0f} steps/s)"
-    )
-    print(
-        f"evaluation over {len(evaluation['returns'])} episodes: mean return "
-        f"{evaluation['mean']:.3f} +- {evaluation['std']:.3f}, mean reward per step "
-        f"{evaluation['mean_reward']:.4f}"
-    )
-    print(f"saved to {summary['model']}")
-    return 0
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as YAML/JSON-safe data (dataclasses with ``to_dict``, paths, tuples, numpy)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "to_dict"):
+        return _plain(value.to_dict())
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    return str(value)
+
+
+def _netgym_version() -> str:
+    from netgym import __version__
+
+    return __version__
+
+
+def _git_commit() -> str | None:
+    """The commit of the source tree netgym runs from (``+dirty`` with local changes)."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
+
+
+__all__ = [
+    "DEFAULT_EVAL_EPISODES",
+    "DEFAULT_TIMESTEPS",
+    "EVAL_SEED_OFFSET",
+    "RunConfig",
+    "TrainingInterrupted",
+    "TrainingResult",
+    "TrainingRun",
+    "TrainingSettings",
+    "baseline_names",
+    "check_compatible",
+    "checkpoints",
+    "main",
+    "prepare_run",
+    "resolve_run_config",
+    "run_folder",
+]

@@ -1,4 +1,4 @@
-"""The ``netgym`` command line: ``list``, ``evaluate`` and ``leaderboard run``.
+"""The ``netgym`` command line: ``list``, ``evaluate``, ``leaderboard run`` and ``train``.
 
 Every command prints a plain-text table, or JSON with ``--json``. A user error (unknown env,
 policy or protocol, bad ``--env-kwargs``, missing data folder) prints one line to stderr and
@@ -10,6 +10,10 @@ Examples::
     netgym evaluate --env netgym/AbrStreaming-v0 --policy bba --episodes 5
     netgym evaluate --protocol fcc100 --data-dir ../shared/data/abr --policy mpc-jump1 --json
     netgym leaderboard run --protocols abr-synthetic --policies bba,mpc
+    netgym train --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
+
+``netgym train`` is ``train.py``: the same arguments and the same code
+(``netgym.agents.training_cli``).
 """
 
 from __future__ import annotations
@@ -365,6 +369,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_parser.add_argument("--json", action="store_true", help="machine-readable output")
     run_parser.set_defaults(handler=_cmd_leaderboard_run)
+
+    from netgym.agents import training_cli
+
+    train_parser = commands.add_parser(
+        "train",
+        help="train an agent (the same as train.py)",
+        description="Train a netgym agent on an env, save it and evaluate it against the env's "
+        "baselines (the same arguments and code as train.py).",
+        epilog=training_cli.EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    training_cli.add_arguments(train_parser)
+    train_parser.set_defaults(
+        handler=lambda args: training_cli.run_command(args, prog="netgym train")
+    )
     return parser
 
 

@@ -1,0 +1,195 @@
+"""Hyperparameters of an agent for one env, resolved from YAML files and the command line.
+
+The layers, each overriding the one before it key by key (a shallow merge: a key given in a later
+layer replaces the whole value, as in rl-baselines3-zoo):
+
+1. ``default`` block of the agent's packaged file ``netgym/agents/config/<agent>.yaml``;
+2. the block of that file keyed by the env id (exact id; ``module:`` prefixes of Gymnasium ids,
+   as in ``netgym.envs:netgym/AbrStreaming-v0``, are ignored);
+3. a user file (``--config FILE.yaml``): either the same format (a ``default`` block and/or a
+   block keyed by the env id) or a flat mapping of hyperparameters;
+4. ``--hyperparams KEY=VALUE ...`` on the command line, each value parsed as a YAML scalar or
+   flow collection (``learning_rate=3e-4``, ``net_arch=[64, 64]``, ``use_sde=false``).
+
+The keys in ``TRAINER_KEYS`` configure the training run rather than the algorithm and are split
+off: ``n_envs``, ``n_timesteps``, ``lr_schedule`` and ``env_kwargs`` (each used only when the
+matching command-line option is not given; ``env_kwargs`` is merged under ``--env-kwargs``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TRAINER_KEYS = ("n_envs", "n_timesteps", "lr_schedule", "env_kwargs")
+"""configuration keys of the training run (not passed to the agent)"""
+
+DEFAULT_BLOCK = "default"
+
+
+@dataclass
+class ResolvedConfig:
+    """The configuration of one agent on one env after all layers are applied."""
+
+    hyperparams: dict[str, Any] = field(default_factory=dict)
+    """the algorithm's hyperparameters, passed to ``Agent.create``"""
+    trainer: dict[str, Any] = field(default_factory=dict)
+    """values of ``TRAINER_KEYS`` found in the layers"""
+    sources: list[str] = field(default_factory=list)
+    """the layers applied, in order (e.g. ``'ppo.yaml#default'``)"""
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, also reading ``3e-4`` as a float (YAML 1.1 wants ``3.0e-4``)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def load_yaml(text: str, where: str) -> Any:
+    """Parse YAML ``text`` (numbers such as ``3e-4`` are floats).
+
+    Raises:
+        ValueError: ``text`` is not valid YAML; the message starts with ``where``.
+    """
+    try:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
+    except yaml.YAMLError as err:
+        raise ValueError(f"{where} is not valid YAML: {' '.join(str(err).split())}") from None
+
+
+def _strip_module(env_id: str) -> str:
+    """``netgym.envs:netgym/X-v0`` -> ``netgym/X-v0``; PettingZoo ids stay as they are."""
+    if env_id.startswith("pz:") or ":" not in env_id:
+        return env_id
+    return env_id.split(":", 1)[1]
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a mapping of hyperparameters, got {value!r}")
+    return dict(value)
+
+
+def packaged_config_text(agent: str) -> str | None:
+    """Text of the packaged ``config/<agent>.yaml``, or None when the agent ships no file."""
+    resource = resources.files("netgym.agents").joinpath("config").joinpath(f"{agent}.yaml")
+    if not resource.is_file():
+        return None
+    return resource.read_text(encoding="utf-8")
+
+
+def _env_blocks(data: dict[str, Any], env_id: str, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """The ``default`` block and the env's block of a per-env file, as (label, mapping)."""
+    blocks = []
+    if DEFAULT_BLOCK in data:
+        blocks.append((f"{where}#{DEFAULT_BLOCK}", _mapping(data[DEFAULT_BLOCK], where)))
+    for key in dict.fromkeys((env_id, _strip_module(env_id))):
+        if key in data:
+            blocks.append((f"{where}#{key}", _mapping(data[key], f"{where} block {key!r}")))
+            break
+    return blocks
+
+
+def _is_env_keyed(data: dict[str, Any], env_id: str) -> bool:
+    return DEFAULT_BLOCK in data or env_id in data or _strip_module(env_id) in data
+
+
+def read_config_file(path: str | Path, env_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The layers of a user config file for ``env_id``, as (label, mapping) pairs.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file is not YAML, not a mapping, or keyed by other env ids only.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} does not exist")
+    data = load_yaml(path.read_text(encoding="utf-8"), f"config file {path}")
+    data = _mapping(data, f"config file {path}")
+    if _is_env_keyed(data, env_id):
+        return _env_blocks(data, env_id, str(path))
+    env_like = [key for key in data if "/" in str(key) or str(key).startswith("pz:")]
+    if env_like:
+        raise ValueError(
+            f"config file {path} has blocks for {env_like} but neither a 'default' block nor "
+            f"one for {env_id!r}"
+        )
+    return [(str(path), data)]
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """``["lr=3e-4", "net_arch=[64, 64]"]`` -> ``{"lr": 0.0003, "net_arch": [64, 64]}``.
+
+    Values are parsed as YAML (so ``true``, ``null``, numbers, lists and mappings work; text
+    that is not valid YAML is kept as a string).
+
+    Raises:
+        ValueError: an item has no ``=`` or an empty key.
+    """
+    overrides: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"--hyperparams takes KEY=VALUE items, got {item!r}")
+        try:
+            overrides[key] = yaml.load(text, Loader=_Loader) if text.strip() else None
+        except yaml.YAMLError:
+            overrides[key] = text
+    return overrides
+
+
+def resolve_config(
+    agent: str,
+    env_id: str,
+    config_file: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> ResolvedConfig:
+    """Apply the four layers (see the module docstring) for ``agent`` on ``env_id``.
+
+    Raises:
+        FileNotFoundError: ``config_file`` does not exist.
+        ValueError: a file is not valid YAML or not shaped as described.
+    """
+    layers: list[tuple[str, dict[str, Any]]] = []
+    text = packaged_config_text(agent)
+    if text is not None:
+        where = f"{agent}.yaml"
+        data = _mapping(load_yaml(text, f"packaged config {where}"), f"packaged config {where}")
+        layers.extend(_env_blocks(data, env_id, where))
+    if config_file is not None:
+        layers.extend(read_config_file(config_file, env_id))
+    if overrides:
+        layers.append(("--hyperparams", dict(overrides)))
+    merged: dict[str, Any] = {}
+    for _, layer in layers:
+        merged.update(layer)
+    trainer = {key: merged.pop(key) for key in TRAINER_KEYS if key in merged}
+    if "env_kwargs" in trainer:
+        trainer["env_kwargs"] = _mapping(trainer["env_kwargs"], "env_kwargs in the config")
+    return ResolvedConfig(
+        hyperparams=merged, trainer=trainer, sources=[label for label, _ in layers]
+    )
+
+
+__all__ = [
+    "TRAINER_KEYS",
+    "ResolvedConfig",
+    "load_yaml",
+    "packaged_config_text",
+    "parse_overrides",
+    "read_config_file",
+    "resolve_config",
+]

@@ -1,0 +1,266 @@
+"""The command line of training: ``python train.py ...`` and ``netgym train ...`` (one code path).
+
+Both parse the same arguments (``add_arguments``) and run ``run_command``, which drives
+``netgym.agents.training`` and does all the printing: one tqdm progress bar on stderr (the same
+for every agent: steps, steps/s and the agent's last metrics), the final summary table on stdout,
+and every error as one line on stderr with exit status 2. Ctrl-C saves a checkpoint and exits
+with status 130 after saying how to resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import AGENTS
+from .config_loader import parse_overrides
+from .schedules import SCHEDULES
+from .training import (
+    DEFAULT_EVAL_EPISODES,
+    DEFAULT_TIMESTEPS,
+    DEVICES,
+    EVAL_SEED_OFFSET,
+    TrainingInterrupted,
+    TrainingRun,
+    TrainingSettings,
+    prepare_run,
+)
+
+EXIT_USAGE = 2
+"""exit status of a user error (as argparse uses)"""
+EXIT_INTERRUPTED = 130
+"""exit status after Ctrl-C (128 + SIGINT)"""
+
+EXAMPLES = """\
+examples:
+  python train.py --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
+  python train.py --env netgym/AbrStreaming-v0 --agent dqn --hyperparams learning_rate=5e-4
+  python train.py --resume runs/netgym_AbrStreaming-v0/ppo/seed-0
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the training options to ``parser`` (shared by ``train.py`` and ``netgym train``)."""
+    parser.add_argument("--env", metavar="ID", help="env id, e.g. netgym/AbrStreaming-v0")
+    parser.add_argument("--agent", metavar="NAME", help=f"one of: {', '.join(AGENTS)}")
+    parser.add_argument(
+        "--timesteps",
+        type=int,
+        metavar="N",
+        help=f"total training env steps (default: the config's n_timesteps, else "
+        f"{DEFAULT_TIMESTEPS})",
+    )
+    parser.add_argument("--seed", type=int, metavar="S", help="training seed (default 0)")
+    parser.add_argument(
+        "--n-envs", type=int, metavar="K", help="parallel envs (default: the config's, else 1)"
+    )
+    parser.add_argument("--env-kwargs", metavar="JSON", help="JSON object of env keyword args")
+    parser.add_argument(
+        "--config", metavar="FILE.yaml", help="hyperparameters over the packaged config"
+    )
+    parser.add_argument(
+        "--hyperparams",
+        nargs="+",
+        action="extend",
+        metavar="KEY=VALUE",
+        help="hyperparameters over every config file; values are YAML (e.g. net_arch=[64,64])",
+    )
+    parser.add_argument(
+        "--lr-schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)"
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", help="run folder (default runs/<env>/<agent>/seed-<S>)"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the run in a non-empty run folder"
+    )
+    parser.add_argument(
+        "--eval-episodes",
+        type=int,
+        metavar="N",
+        help=f"evaluation episodes after training, 0 for none (default {DEFAULT_EVAL_EPISODES})",
+    )
+    parser.add_argument(
+        "--eval-seed",
+        type=int,
+        metavar="S",
+        help=f"seed of the first evaluation episode (default {EVAL_SEED_OFFSET} + seed)",
+    )
+    parser.add_argument(
+        "--eval-baselines",
+        metavar="A,B",
+        help="baselines evaluated beside the agent: comma-separated names or 'none' "
+        "(default: all of the env)",
+    )
+    parser.add_argument("--device", choices=DEVICES, help="torch device (default auto)")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        metavar="N",
+        help="env steps between checkpoints, 0 for none (default: a tenth of the run)",
+    )
+    parser.add_argument(
+        "--resume", metavar="DIR", help="continue the run in DIR from its latest checkpoint"
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (e.g. in log files)"
+    )
+
+
+def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
+    """The parser of ``train.py``."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Train a netgym agent on an env, save it and evaluate it against the "
+        "env's baselines.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> TrainingSettings:
+    """``TrainingSettings`` from parsed arguments (``ValueError`` for bad JSON)."""
+    env_kwargs = None
+    if args.env_kwargs is not None:
+        try:
+            env_kwargs = json.loads(args.env_kwargs)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"--env-kwargs is not valid JSON: {err}") from None
+        if not isinstance(env_kwargs, dict):
+            raise ValueError(f"--env-kwargs must be a JSON object, got {args.env_kwargs!r}")
+    baselines = None
+    if args.eval_baselines is not None:
+        names = [name.strip() for name in args.eval_baselines.split(",") if name.strip()]
+        baselines = [] if names == ["none"] else names
+    return TrainingSettings(
+        env=args.env,
+        agent=args.agent,
+        timesteps=args.timesteps,
+        seed=args.seed,
+        n_envs=args.n_envs,
+        env_kwargs=env_kwargs,
+        config_file=None if args.config is None else Path(args.config),
+        hyperparams=parse_overrides(args.hyperparams),
+        lr_schedule=args.lr_schedule,
+        out=None if args.out is None else Path(args.out),
+        overwrite=args.overwrite,
+        eval_episodes=args.eval_episodes,
+        eval_seed=args.eval_seed,
+        eval_baselines=baselines,
+        device=args.device,
+        checkpoint_every=args.checkpoint_every,
+        resume=None if args.resume is None else Path(args.resume),
+    )
+
+
+def run_command(args: argparse.Namespace, prog: str = "train.py") -> int:
+    """Train, evaluate and print the summary; returns the exit status (0, 2 or 130)."""
+    try:
+        run = prepare_run(settings_from_args(args))
+    except (ValueError, FileNotFoundError, ImportError) as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        _train_with_bar(run, disable=args.no_progress)
+    except TrainingInterrupted as stop:
+        print(
+            f"{prog}: interrupted at step {stop.steps_done} of {run.config.timesteps}; "
+            f"checkpoint saved to {stop.checkpoint}\nresume with: python train.py --resume "
+            f"{stop.out_dir}  (or: netgym train --resume {stop.out_dir})",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    try:
+        evaluation = run.evaluate()
+    except (ValueError, FileNotFoundError) as err:
+        print(f"{prog}: error: evaluation failed: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    print(summary(run, evaluation))
+    return 0
+
+
+def _train_with_bar(run: TrainingRun, disable: bool) -> None:
+    from tqdm import tqdm
+
+    with tqdm(
+        total=run.config.timesteps,
+        initial=run.steps_done,
+        desc=f"{run.config.agent} on {run.config.env}",
+        unit="step",
+        unit_scale=True,
+        dynamic_ncols=True,
+        mininterval=0.5,
+        file=sys.stderr,
+        disable=disable,
+    ) as bar:
+
+        def show(steps: int, metrics: dict[str, float]) -> bool:
+            if steps > bar.total:  # agents may overshoot to finish a rollout; tqdm would
+                bar.total = steps  # then drop the total and the bar
+            bar.update(steps - bar.n)
+            if metrics:
+                bar.set_postfix({key: f"{value:.4g}" for key, value in metrics.items()})
+            return True
+
+        run.train(show)
+
+
+def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
+    """The final summary: what was trained, where it is, and the agent against the baselines."""
+    from netgym.leaderboard.cli import _format_table
+
+    config = run.config
+    lines = [f"run folder: {run.out_dir}"]
+    if run.result is not None:
+        result = run.result
+        lines.append(
+            f"trained {config.agent} on {config.env}: {result.steps_done:,} env steps "
+            f"({result.steps_done - result.start_steps:,} in this call, {result.wall_s:.1f} s, "
+            f"{result.steps_per_s:,.0f} steps/s); model in {run.out_dir / 'model'}"
+        )
+    if evaluation.get("agent") is None:
+        lines.append(f"no evaluation: {evaluation.get('skipped', 'not run')}")
+        return "\n".join(lines)
+    rows = [(config.agent + " (trained)", evaluation["agent"])]
+    rows += list(evaluation["baselines"].items())
+    rows.sort(key=lambda item: item[1]["mean"], reverse=True)
+    lines.append(
+        f"evaluation: {evaluation['episodes']} episodes from seed {evaluation['seed']} "
+        f"(the same for every policy; training used seed {config.seed})"
+    )
+    lines.append(
+        _format_table(
+            ["policy", "mean_return", "std", "mean_reward"],
+            [(name, item["mean"], item["std"], item["mean_reward"]) for name, item in rows],
+        )
+    )
+    lines.append(f"per-episode returns in {run.out_dir / 'eval.json'}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``train.py``: parse ``argv`` (default ``sys.argv[1:]``) and run; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or a usage error (2, already printed)
+        return int(exit_.code or 0)
+    return run_command(args)
+
+
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "add_arguments",
+    "build_parser",
+    "main",
+    "run_command",
+    "settings_from_args",
+    "summary",
+]
