@@ -616,3 +616,10 @@ def test_render_draws_the_recent_chunks():
     assert frame.shape == (160, 320, 3) and frame.dtype == np.uint8
     assert len(np.unique(frame.reshape(-1, 3), axis=0)) >= 3  # background and two bar colours
     assert gym.make("netgym/AbrStreaming-v0").unwrapped.render() is None
+
+
+def test_action_masks_allow_every_level():
+    env = AbrStreamingEnv()
+    assert env.action_masks().tolist() == [True] * 6
+    venv = AbrStreamingVectorEnv(num_envs=3)
+    assert venv.action_masks().shape == (3, 6) and venv.action_masks().all()

@@ -369,7 +369,7 @@ def test_unknown_config_keys_are_named() -> None:
 
 def test_maskable_ppo_needs_an_env_with_masks() -> None:
     with pytest.raises(ValueError, match="action_masks"):
-        MaskablePPOAgent.create(_context(ABR, env_kwargs=SHORT_ABR), {})
+        MaskablePPOAgent.create(_context("CartPole-v1"), {})
 
 
 def test_load_refuses_another_agents_folder(tmp_path: Path) -> None:

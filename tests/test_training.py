@@ -651,7 +651,7 @@ class MaskedChoiceEnv(gym.Env):
 
 def test_maskable_ppo_needs_masks_and_trains_on_a_masked_env(tmp_path, capsys, one_torch_thread):
     _importable("maskable-ppo")
-    code = main(["--env", ABR, "--agent", "maskable-ppo", "--out", str(tmp_path / "abr")])
+    code = main(["--env", "CartPole-v1", "--agent", "maskable-ppo", "--out", str(tmp_path / "c")])
     assert code == 2
     assert "action_masks" in capsys.readouterr().err
     env_id = "netgym-test/MaskedChoice-v0"
@@ -659,6 +659,11 @@ def test_maskable_ppo_needs_masks_and_trains_on_a_masked_env(tmp_path, capsys, o
         gym.register(env_id, entry_point=f"{__name__}:MaskedChoiceEnv")
     report = _tiny_run("maskable-ppo", env_id, tmp_path, TINY["ppo"])
     assert min(report["agent"]["returns"]) >= 0  # the masked action was never played
+
+
+def test_maskable_ppo_trains_on_abr_whose_masks_allow_every_level(tmp_path, one_torch_thread):
+    _importable("maskable-ppo")
+    _tiny_run("maskable-ppo", ABR, tmp_path, TINY["ppo"], "--eval-baselines", "none")
 
 
 def test_tabular_agents_train_on_a_pettingzoo_env(tmp_path):

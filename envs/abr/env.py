@@ -218,6 +218,11 @@ class AbrStreamingEnv(gym.Env):
             self._rebuffer_history.append(sim.rebuf_s)
         return sim.obs.copy(), sim.reward, self._done, False, self._info()
 
+    def action_masks(self) -> np.ndarray:
+        """Valid levels (all of them: every level can be requested at every chunk), for
+        masked-action agents such as MaskablePPO."""
+        return np.ones(self.action_space.n, dtype=bool)
+
     def render(self) -> np.ndarray | None:
         """An ``rgb_array`` frame of the last chunks (see ``render.py``); None without a mode."""
         if self.render_mode is None:
@@ -363,6 +368,10 @@ class AbrStreamingVectorEnv(VectorEnv):
     def buffer_s(self) -> np.ndarray:
         """Buffer of each sub-env after its last chunk, in seconds."""
         return self._sim.buffer_ms / 1000.0
+
+    def action_masks(self) -> np.ndarray:
+        """Valid levels of each sub-env, (num_envs, levels): all True (see the scalar env)."""
+        return np.ones((self.num_envs, self.model.n_levels), dtype=bool)
 
     def reset(
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
