@@ -8,9 +8,10 @@ reloaded agent acts identically), and used as a policy through netgym's protocol
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,3 +90,33 @@ class Agent(ABC):
     @abstractmethod
     def act(self, obs: Any, info: dict[str, Any]) -> Any:
         """The action for ``obs`` (greedy / deterministic when evaluating)."""
+
+    def set_total_timesteps(self, total_timesteps: int) -> None:
+        """Re-plan the run for ``total_timesteps`` env steps in all (e.g. a resumed run given a
+        larger ``--timesteps``): schedules then use ``steps_done / total_timesteps``, so from
+        the current step on they follow the schedule of a run planned for the new total.
+
+        The default replaces ``self.context`` when it is a ``TrainingContext``; an agent that
+        keeps the total elsewhere overrides this (else it keeps its old plan, with a warning).
+        """
+        if isinstance(total_timesteps, bool) or not isinstance(total_timesteps, int):
+            raise ValueError(f"total_timesteps must be an integer, got {total_timesteps!r}")
+        if total_timesteps < 0:
+            raise ValueError(f"total_timesteps must be >= 0, got {total_timesteps}")
+        context = getattr(self, "context", None)
+        if not isinstance(context, TrainingContext):
+            logging.getLogger(__name__).warning(
+                "%s keeps no TrainingContext: its schedules keep their old total timesteps",
+                type(self).__name__,
+            )
+            return
+        self.context = replace(context, total_timesteps=total_timesteps)
+
+    def summary(self) -> dict[str, Any]:
+        """What training found, as JSON data for ``eval.json``'s ``agent_summary`` (e.g. PSO's
+        best parameters and score); empty by default."""
+        return {}
+
+    def close(self) -> None:
+        """Release what the agent holds (its training envs); a no-op by default."""
+        return None

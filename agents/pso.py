@@ -47,8 +47,10 @@ differences are due to their parameters, not to luck. The seeds of iteration ``k
 fresh every iteration so that the swarm does not overfit a fixed set of episodes. This needs a
 vector env whose ``reset(seed=[...])`` accepts one seed per sub-env and draws each sub-env's
 episode from its seed only (netgym's native vector envs do; ABR's ``trace_order='sequential'``
-does not, since there sub-env ``i`` plays trace ``i``). With ``common_random_numbers: false`` the
-vector env is reset with one integer seed instead (sub-env ``i`` seeded ``s + i``).
+does not, since there sub-env ``i`` plays trace ``i``). The first iteration checks it by scoring
+the first particle a second time (``E`` more episodes, not counted in ``steps_done``) and raises
+``ValueError`` if the two scores differ. With ``common_random_numbers: false`` the vector env is
+reset with one integer seed instead (sub-env ``i`` seeded ``s + i``).
 
 Noisy scores: a return averaged over ``E`` episodes is a noisy estimate, and the classical PSO
 keeps each personal best's first score forever, so a point that met easy episodes once leads the
@@ -348,13 +350,15 @@ CONFIG_KEYS = (
 
 def default_config(env_id: str | None = None) -> dict[str, Any]:
     """The ``default`` block of ``agents/config/pso.yaml`` overlaid with ``env_id``'s block."""
-    import yaml
+    from .config_loader import DEFAULT_BLOCK, load_yaml, packaged_config_text, resolve_config
 
-    blocks = yaml.safe_load(_CONFIG_FILE.read_text())
-    config = dict(blocks["default"])
-    if env_id is not None:
-        config.update(blocks.get(env_id.removeprefix("netgym.envs:"), None) or {})
-    return config
+    if env_id is None:
+        text = packaged_config_text("pso")
+        if text is None:
+            raise FileNotFoundError(f"PSO's packaged config {_CONFIG_FILE} is missing")
+        return dict(load_yaml(text, "packaged config pso.yaml")[DEFAULT_BLOCK])
+    # The same layering (and YAML reading) as train.py's, without user files or overrides.
+    return resolve_config("pso", env_id).hyperparams
 
 
 def resolve_config(env_id: str, config: dict[str, Any] | None) -> dict[str, Any]:
@@ -512,9 +516,18 @@ class PsoAgent(Agent):
             rescore = self.config["reevaluate_bests"] and iteration > 0
             if rescore:
                 positions = np.concatenate([positions, self.swarm.best_positions])
-            scores, steps = self._score(positions, self.iteration_seeds(iteration))
-            self._steps_done += steps
             n_particles = self.swarm.n_particles
+            check = self.config["common_random_numbers"] and iteration == 0
+            if check:
+                # Score the first particle twice: with working common random numbers its two
+                # scores are equal (one cheap check that the sub-envs follow their seeds).
+                positions = np.concatenate([positions, positions[:1]])
+            scores, row_steps = self._score_rows(positions, self.iteration_seeds(iteration))
+            if check:
+                self._check_common_random_numbers(scores[0], scores[-1])
+                self.close()  # the vector env of this size is not used again
+                scores, row_steps = scores[:-1], row_steps[:-1]
+            self._steps_done += int(row_steps.sum())
             scores, best_scores = scores[:n_particles], scores[n_particles:]
             self.swarm.tell(scores, best_scores if rescore else None)
             metrics = {
@@ -646,6 +659,18 @@ class PsoAgent(Agent):
             raise ValueError("seeds must name at least one episode")
         return self._score(params, seeds)[0]
 
+    def summary(self) -> dict[str, Any]:
+        """``best_params`` (by parameter name), ``best_score``, ``best_iteration`` and
+        ``iteration`` (empty before the first iteration)."""
+        if self.best_params is None:
+            return {}
+        return {
+            "best_params": self.named_best_params,
+            "best_score": float(self.best_score),
+            "best_iteration": int(self.best_iteration),
+            "iteration": int(self.iteration),
+        }
+
     def close(self) -> None:
         """Close the vector envs the agent opened (they are reopened when needed)."""
         for env in self._vector_envs.values():
@@ -660,12 +685,30 @@ class PsoAgent(Agent):
             )
         return self._vector_envs[num_envs]
 
+    def _check_common_random_numbers(self, score: float, repeat: float) -> None:
+        if np.isclose(score, repeat, rtol=1e-9, atol=1e-9):
+            return
+        raise ValueError(
+            f"PSO's common random numbers do not hold on {self.context.env_id} with "
+            f"env_kwargs {self.context.env_kwargs}: the same parameters scored "
+            f"{float(score)!r} and {float(repeat)!r} on the same episode seeds, so its sub-envs "
+            "do not draw their episodes from their seeds only (e.g. ABR's "
+            "trace_order='sequential'); set common_random_numbers: false in the PSO config "
+            "(--hyperparams common_random_numbers=false) or use env kwargs that honour the "
+            "seeds"
+        )
+
     def _score(self, params: np.ndarray, seeds: list[int]) -> tuple[np.ndarray, int]:
         """Play ``len(seeds)`` episodes per parameter row in one vector env.
 
         Returns:
             (mean return per row, env steps of the scored episodes).
         """
+        scores, row_steps = self._score_rows(params, seeds)
+        return scores, int(row_steps.sum())
+
+    def _score_rows(self, params: np.ndarray, seeds: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Like ``_score``, with the env steps per row."""
         n_rows, n_episodes = len(params), len(seeds)
         num_envs = n_rows * n_episodes
         env = self._vector_env(num_envs)
@@ -699,7 +742,10 @@ class PsoAgent(Agent):
             if limit is not None:
                 done |= lengths >= limit
             active &= ~done
-        return returns.reshape(n_rows, n_episodes).mean(axis=1), int(lengths.sum())
+        return (
+            returns.reshape(n_rows, n_episodes).mean(axis=1),
+            lengths.reshape(n_rows, n_episodes).sum(axis=1),
+        )
 
 
 __all__ = [

@@ -20,7 +20,13 @@ Config keys (the YAML files in ``config/`` hold the defaults):
 A saved agent is a folder: ``model.zip`` (SB3's format, without the learning-rate schedule,
 which is rebuilt from ``agent.json``), ``agent.json`` (algorithm, config, training context,
 steps done) and ``vecnormalize.pkl`` when ``normalize`` is on. Replay buffers are not saved: a
-resumed DQN/SAC/TD3 starts with an empty one.
+resumed DQN/SAC/TD3 starts with an empty one. SB3's ``load`` re-seeds torch, numpy and random
+from the run's original seed, so a resumed run does not continue bit-identically.
+
+Schedules span the whole run: with ``TrainingContext.total_timesteps > 0``, SB3's
+``progress_remaining`` (DQN's epsilon, ``clip_range`` and any other callable schedule) is
+``1 - num_timesteps / total_timesteps`` in every ``learn`` call, not the progress within the call
+(``set_total_timesteps`` re-plans a resumed run).
 """
 
 from __future__ import annotations
@@ -113,6 +119,20 @@ class LearningRateSchedule:
     def __getstate__(self) -> dict[str, Any]:
         # Never drag the model into a pickle (SB3 pickles schedules it is asked to save).
         return {**self.__dict__, "model": None}
+
+
+class _RunProgress:
+    """Replaces a model's ``_update_current_progress_remaining`` during ``learn`` so that
+    SB3's ``progress_remaining`` is ``1 - num_timesteps / total_timesteps`` of the whole run
+    (clipped to [0, 1]) rather than of the current ``learn`` call."""
+
+    def __init__(self, model: BaseAlgorithm, total_timesteps: int) -> None:
+        self.model = model
+        self.total_timesteps = total_timesteps
+
+    def __call__(self, num_timesteps: int, total_timesteps: int) -> None:
+        remaining = 1.0 - float(num_timesteps) / float(self.total_timesteps)
+        self.model._current_progress_remaining = min(1.0, max(0.0, remaining))
 
 
 def _optimizer_learning_rate(model: BaseAlgorithm) -> float | None:
@@ -430,13 +450,34 @@ class SB3Agent(Agent):
             raise ValueError(f"timesteps must be an integer, got {timesteps!r}")
         if timesteps < 1:
             raise ValueError(f"timesteps must be >= 1, got {timesteps}")
-        self.model.learn(
-            int(timesteps),
-            callback=_ProgressReporter(progress, REPORT_EVERY),
-            reset_num_timesteps=False,
-            tb_log_name=self.name,
-            progress_bar=False,
-        )
+        model = self.model
+        total = self.context.total_timesteps
+        if total > 0:
+            # SB3's progress_remaining (which drives DQN's epsilon, clip_range and any other
+            # callable schedule) would run from 1 to 0 within this call; make it span the run.
+            model._update_current_progress_remaining = _RunProgress(model, total)  # type: ignore[method-assign]
+        try:
+            model.learn(
+                int(timesteps),
+                callback=_ProgressReporter(progress, REPORT_EVERY),
+                reset_num_timesteps=False,
+                tb_log_name=self.name,
+                progress_bar=False,
+            )
+        finally:
+            # An instance attribute only while learning: never saved with the model.
+            model.__dict__.pop("_update_current_progress_remaining", None)
+
+    def set_total_timesteps(self, total_timesteps: int) -> None:
+        """Re-plan the run for ``total_timesteps`` (the context and the learning-rate schedule)."""
+        super().set_total_timesteps(total_timesteps)
+        self.schedule.total_timesteps = total_timesteps
+
+    def close(self) -> None:
+        """Close the training env."""
+        env = self.model.get_env()
+        if env is not None:
+            env.close()
 
     def save(self, path: Path) -> None:
         """Write ``model.zip``, ``agent.json`` and (if used) ``vecnormalize.pkl`` to ``path``."""

@@ -348,6 +348,10 @@ def _prepare_resume(settings: TrainingSettings) -> TrainingRun:
     baseline_names(config)
     agent_class = get_agent_class(config.agent)
     agent = _load_latest(folder, agent_class, config.device)
+    # The loaded agent plans for the total it was saved with; a larger --timesteps re-plans
+    # its schedules over the new total (from the current step on, they follow the schedule of
+    # a run planned for the new total).
+    agent.set_total_timesteps(config.timesteps)
     (folder / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
     return TrainingRun(config, agent, folder)
 
@@ -369,6 +373,8 @@ def _load_latest(folder: Path, agent_class: type[Agent], device: str) -> Agent:
         best = agent_class.load(folder / "model", device=device)
     saved = checkpoints(folder)
     if saved and (best is None or saved[-1][0] > best.steps_done):
+        if best is not None:
+            best.close()
         best = agent_class.load(saved[-1][1], device=device)
     if best is None:
         raise FileNotFoundError(f"{folder} has neither a model/ nor a checkpoints/step-<N>/")
@@ -516,6 +522,9 @@ class TrainingRun:
             "agent": None,
             "baselines": {},
         }
+        agent_summary = self.agent.summary()
+        if agent_summary:
+            payload["agent_summary"] = agent_summary
         if self.result is not None:
             payload["training"] = {
                 "steps_done": self.result.steps_done,

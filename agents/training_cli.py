@@ -211,6 +211,18 @@ def _train_with_bar(run: TrainingRun, disable: bool) -> None:
         run.train(show)
 
 
+def _format_summary(value: Any) -> str:
+    """``agent_summary`` on one line: ``key=value`` pairs, floats with 4 significant digits."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{key}={_format_summary(item)}" for key, item in value.items())
+        return "{" + inner + "}" if inner else "{}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format_summary(item) for item in value) + "]"
+    return str(value)
+
+
 def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
     """The final summary: what was trained, where it is, and the agent against the baselines."""
     from netgym.leaderboard.cli import _format_table
@@ -224,6 +236,10 @@ def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
             f"({result.steps_done - result.start_steps:,} in this call, {result.wall_s:.1f} s, "
             f"{result.steps_per_s:,.0f} steps/s); model in {run.out_dir / 'model'}"
         )
+    agent_summary = evaluation.get("agent_summary")
+    if agent_summary:
+        pairs = ", ".join(f"{key}={_format_summary(item)}" for key, item in agent_summary.items())
+        lines.append(f"{config.agent} summary: {pairs}")
     if evaluation.get("agent") is None:
         lines.append(f"no evaluation: {evaluation.get('skipped', 'not run')}")
         return "\n".join(lines)

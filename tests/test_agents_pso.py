@@ -18,6 +18,7 @@ from netgym.agents.pso import (
     ParticleSwarm,
     PsoAgent,
     default_config,
+    resolve_config,
 )
 from netgym.agents.pso_policies import (
     AbrBufferPolicy,
@@ -323,6 +324,64 @@ def test_common_random_numbers_need_per_sub_env_seeds():
     agent = PsoAgent.create(TrainingContext("CartPole-v1", seed=0), {"n_particles": 2})
     with pytest.raises(ValueError, match="common_random_numbers"):
         agent.learn(1)
+
+
+def test_common_random_numbers_are_checked_on_the_first_iteration():
+    # ABR's sequential trace order ignores the seeds: sub-env i plays trace i.
+    sequential = {**SMALL_ABR, "trace_order": "sequential"}
+    agent = _agent({"n_particles": 3}, env_kwargs=sequential)
+    message = "common random numbers do not hold.*common_random_numbers: false"
+    with pytest.raises(ValueError, match=message):
+        agent.learn(1)
+    off = _agent({"n_particles": 3, "common_random_numbers": False}, env_kwargs=sequential)
+    off.learn(1)
+    assert off.iteration == 1
+
+
+def test_the_first_iteration_check_costs_no_counted_steps():
+    agent = _agent({"n_particles": 2, "episodes_per_eval": 1, "reevaluate_bests": False})
+    _iterations(agent, 1)
+    env = gym.make(ABR, **SMALL_ABR)
+    env.reset(seed=0)
+    length, done = 0, False
+    while not done:
+        _, _, terminated, truncated, _ = env.step(0)
+        length, done = length + 1, terminated or truncated
+    # 2 particles x 1 episode (every ABR episode has the same length); the check's repeated
+    # episode is not counted
+    assert agent.steps_done == 2 * length
+    assert agent._vector_envs == {}  # the check's vector env (3 sub-envs) was closed
+
+
+def test_summary_names_the_best_parameters():
+    agent = _agent({"n_particles": 2})
+    assert agent.summary() == {}
+    _iterations(agent, 2)
+    summary = agent.summary()
+    assert summary == {
+        "best_params": agent.named_best_params,
+        "best_score": agent.best_score,
+        "best_iteration": agent.best_iteration,
+        "iteration": 2,
+    }
+    assert set(summary["best_params"]) == {"reservoir_s", "cushion_s"}
+    json.dumps(summary)
+
+
+def test_default_config_uses_the_config_loader(monkeypatch):
+    from netgym.agents import config_loader
+
+    text = "default:\n  n_particles: 3\n  w: 5e-1\n" + ABR + ":\n  n_particles: 4\n"
+    monkeypatch.setattr(config_loader, "packaged_config_text", {"pso": text}.get)
+    assert default_config() == {"n_particles": 3, "w": 0.5}
+    assert default_config(ABR) == {"n_particles": 4, "w": 0.5}
+    assert default_config("netgym.envs:" + ABR) == {"n_particles": 4, "w": 0.5}
+
+
+def test_create_with_an_empty_config_uses_the_packaged_defaults():
+    agent = PsoAgent.create(TrainingContext(ABR, env_kwargs=SMALL_ABR), {})
+    assert agent.config == resolve_config(ABR, {})
+    assert agent.config["n_particles"] == default_config(ABR)["n_particles"]
 
 
 def test_particles_share_the_episodes_of_an_iteration():

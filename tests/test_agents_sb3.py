@@ -254,6 +254,18 @@ def test_learn_save_load_act_round_trip(name: str, tmp_path: Path) -> None:
     if isinstance(probe.action_space, spaces.Discrete):
         assert type(agent.act(obs, info)) is int
 
+    # The weights themselves: a fresh agent with the same seed often acts the same (a few
+    # updates barely move a policy), so compare the tensors.
+    trained_state = agent.model.policy.state_dict()
+    loaded_state = loaded.model.policy.state_dict()
+    assert trained_state.keys() == loaded_state.keys()
+    for key, tensor in trained_state.items():
+        torch.testing.assert_close(loaded_state[key], tensor, rtol=0, atol=0, msg=key)
+    fresh = agent_class.create(context, config)
+    fresh_state = fresh.model.policy.state_dict()
+    assert any(not torch.equal(fresh_state[key], tensor) for key, tensor in loaded_state.items())
+    fresh.close()
+
     loaded.learn(64)  # resumes: the env is rebuilt from the saved context
     assert loaded.steps_done >= agent.steps_done + 64
     agent.model.get_env().close()
@@ -318,6 +330,63 @@ def test_rex_schedule_lowers_the_learning_rate_sb3_uses() -> None:
     assert all(later < earlier for earlier, later in zip(rates, rates[1:], strict=False))
     optimizer_rate = agent.model.policy.optimizer.param_groups[0]["lr"]
     assert optimizer_rate == rates[-1] < 0.1 * 3e-4
+
+
+DQN_NO_UPDATES = {
+    "learning_starts": 10**9,  # no gradient step: only epsilon moves, cheaply
+    "buffer_size": 1000,
+    "exploration_fraction": 0.5,
+    "exploration_initial_eps": 1.0,
+    "exploration_final_eps": 0.05,
+}
+
+
+def _dqn_epsilon(steps: int, total: int) -> float:
+    """SB3's linear epsilon after ``steps`` of a ``total``-step run (DQN_NO_UPDATES)."""
+    return max(0.05, 1.0 - 0.95 * steps / (0.5 * total))
+
+
+def test_dqn_epsilon_decays_over_the_whole_run_across_learn_calls() -> None:
+    total = 4000
+    context = _context("CartPole-v1", n_envs=1, total_timesteps=total)
+    chunked = DQNAgent.create(context, DQN_NO_UPDATES)
+    trajectory = []
+    for _ in range(4):
+        chunked.learn(total // 4)
+        trajectory.append((chunked.steps_done, chunked.model.exploration_rate))
+    one_call = DQNAgent.create(context, DQN_NO_UPDATES)
+    reports: dict[int, float] = {}
+    one_call.learn(total, lambda steps, metrics: reports.setdefault(steps, metrics["epsilon"]))
+    for steps, epsilon in trajectory:
+        # (the callback sees epsilon before DQN updates it for the step just taken)
+        assert epsilon == pytest.approx(_dqn_epsilon(steps, total), abs=1e-9), steps
+        assert reports[steps] == pytest.approx(epsilon, abs=1e-3), steps
+    assert one_call.model.exploration_rate == pytest.approx(0.05)
+    chunked.close()
+    one_call.close()
+
+
+def test_ppo_clip_range_schedule_spans_the_run() -> None:
+    context = _context(ABR, env_kwargs=SHORT_ABR, total_timesteps=512)
+    agent = PPOAgent.create(context, {**ON_POLICY, "batch_size": 64, "n_epochs": 1})
+    agent.learn(128)
+    # SB3's own progress: 128 of 512 steps done (not 1.0 - 128/128 = 0)
+    assert agent.model._current_progress_remaining == pytest.approx(1 - 128 / 512)
+    assert "_update_current_progress_remaining" not in vars(agent.model)  # never saved
+    agent.close()
+
+
+def test_set_total_timesteps_replans_the_learning_rate() -> None:
+    context = _context(ABR, env_kwargs=SHORT_ABR, lr_schedule="linear", total_timesteps=128)
+    agent = PPOAgent.create(context, {**ON_POLICY, "batch_size": 64, "n_epochs": 1})
+    agent.learn(128)
+    assert agent.schedule(1.0) == 0.0  # the planned run is over
+    agent.set_total_timesteps(256)
+    assert agent.context.total_timesteps == 256
+    assert agent.schedule(1.0) == pytest.approx(3e-4 * 0.5)
+    agent.learn(64)
+    assert agent.model.policy.optimizer.param_groups[0]["lr"] > 0
+    agent.close()
 
 
 def test_progress_callback_can_stop_training() -> None:

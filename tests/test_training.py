@@ -134,6 +134,15 @@ class FakeAgent(Agent):
     def act(self, obs: Any, info: dict[str, Any]) -> int:
         return 0
 
+    def set_total_timesteps(self, total_timesteps: int) -> None:
+        self.context["total_timesteps"] = total_timesteps
+
+    def summary(self) -> dict[str, Any]:
+        return {"steps": self._steps} if self.config.get("summary") else {}
+
+    def close(self) -> None:
+        self.closed = True
+
 
 class FakeBoxAgent(FakeAgent):
     """A fake agent for Box action spaces only (as SAC and TD3)."""
@@ -407,6 +416,79 @@ def test_resume_loads_the_latest_of_model_and_checkpoints(fake, tmp_path):
         run.train()
     again = training.prepare_run(training.TrainingSettings(resume=out))
     assert again.steps_done == 450  # the interruption's checkpoint beats model/ (300)
+
+
+def test_resume_to_a_longer_run_replans_the_learning_rate_schedule(tmp_path):
+    # A real tabular agent: its schedule reads the total from the context it was saved with.
+    out = tmp_path / "run"
+    first = ["--env", "FrozenLake-v1", "--agent", "qlearning", "--lr-schedule", "linear"]
+    first += ["--out", str(out), "--eval-episodes", "0", "--no-progress"]
+    assert main([*first, "--timesteps", "2000"]) == 0
+    assert main(["--resume", str(out), "--timesteps", "4000", "--no-progress"]) == 0
+    rows = [(int(r["steps"]), float(r["learning_rate"])) for r in read_progress(out)]
+    resumed = [(steps, rate) for steps, rate in rows if steps > 2000]
+    assert resumed and resumed[-1][0] == 4000
+    # From the resume step on, the rate is that of a run planned for 4000 steps: > 0 until the
+    # end and decreasing smoothly (it was 0 everywhere before the fix).
+    for steps, rate in resumed:
+        assert rate == pytest.approx(0.1 * (1 - steps / 4000), abs=1e-9)
+    assert all(rate > 0 for steps, rate in resumed if steps < 4000)
+    rates = [rate for _, rate in resumed]
+    assert all(later < earlier for earlier, later in zip(rates, rates[1:], strict=False))
+    saved = json.loads((out / "model" / "agent.json").read_text())
+    assert saved["context"]["total_timesteps"] == 4000
+
+
+def test_resume_tells_the_loaded_agent_the_new_total(fake, tmp_path):
+    out = tmp_path / "run"
+    assert main(train_args(out, "--eval-episodes", "0", timesteps=300)) == 0
+    run = training.prepare_run(training.TrainingSettings(resume=out, timesteps=900))
+    assert run.agent.context["total_timesteps"] == 900
+
+
+def test_load_latest_closes_the_agent_it_discards(fake, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    assert main(train_args(out, "--eval-episodes", "0", timesteps=300)) == 0
+    run = training.prepare_run(training.TrainingSettings(resume=out, timesteps=600))
+    run.agent.config["interrupt_at"] = 450
+    with pytest.raises(training.TrainingInterrupted):
+        run.train()
+    loaded: list[FakeAgent] = []
+    original = FakeAgent.load.__func__
+
+    def load(cls, path, device="auto"):
+        loaded.append(original(cls, path, device))
+        return loaded[-1]
+
+    monkeypatch.setattr(FakeAgent, "load", classmethod(load))
+    again = training.prepare_run(training.TrainingSettings(resume=out))
+    assert [agent.steps_done for agent in loaded] == [300, 450]
+    assert again.agent is loaded[1] and not hasattr(loaded[1], "closed")
+    assert loaded[0].closed
+
+
+def test_agent_summary_goes_to_eval_json_and_the_printed_summary(fake, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(train_args(out, "--hyperparams", "summary=true", timesteps=100)) == 0
+    report = json.loads((out / "eval.json").read_text())
+    assert report["agent_summary"] == {"steps": 100}
+    assert "fake summary: steps=100" in capsys.readouterr().out
+    assert main(train_args(tmp_path / "plain", timesteps=100)) == 0
+    assert "agent_summary" not in json.loads((tmp_path / "plain" / "eval.json").read_text())
+
+
+def test_pso_reports_its_best_parameters_through_train_py(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["--env", ABR, "--agent", "pso", "--timesteps", "1", "--env-kwargs", SMALL_ENV]
+    args += ["--hyperparams", "n_particles=2", "episodes_per_eval=1", "--out", str(out)]
+    assert main([*args, "--eval-episodes", "0", "--no-progress"]) == 0
+    summary = json.loads((out / "eval.json").read_text())["agent_summary"]
+    assert set(summary["best_params"]) == {"reservoir_s", "cushion_s"}
+    assert summary["iteration"] == 1 and summary["best_iteration"] == 0
+    assert isinstance(summary["best_score"], float)
+    printed = capsys.readouterr().out
+    assert "pso summary: best_params={reservoir_s=" in printed
+    assert f"best_score={summary['best_score']:.4g}" in printed
 
 
 # ---------------------------------------------------------------------------------- errors
