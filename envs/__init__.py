@@ -8,6 +8,7 @@ from gymnasium.envs.registration import register, registry
 
 ENV_IDS: dict[str, str] = {
     "netgym/AbrStreaming-v0": "ABR video streaming (Pensieve simulator): bitrate of each chunk",
+    "netgym/UavOffload-v0": "multi-UAV cellular offloading, centralised: every UAV's move",
 }
 
 
@@ -17,6 +18,13 @@ def _register() -> None:
             id="netgym/AbrStreaming-v0",
             entry_point="netgym.envs.abr.env:AbrStreamingEnv",
             vector_entry_point="netgym.envs.abr.env:AbrStreamingVectorEnv",
+        )
+
+    if "netgym/UavOffload-v0" not in registry:
+        register(
+            id="netgym/UavOffload-v0",
+            entry_point="netgym.envs.uav.env:UavOffloadEnv",
+            vector_entry_point="netgym.envs.uav.env:UavOffloadVectorEnv",
         )
 
 

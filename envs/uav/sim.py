@@ -1,0 +1,392 @@
+"""Multi-UAV offloading dynamics, batched over B environments (pure numpy, no gymnasium).
+
+State of env ``b``: ``uav_xy[b]`` (K, 2) and ``user_xy[b]`` (N, 2) in metres, the per-user
+indoor loss, and the step counter. One step moves every UAV (a lattice move or a clipped
+velocity), optionally random-walks the users, then recomputes the air-to-ground path loss of
+every user/UAV pair through the channel model (``channel.py``), the received powers, the SINR
+with co-channel interference among the UAVs (reference/uav.md 6.2) and the greedy association.
+
+Greedy association (reference 6.2): the (user, UAV) pairs are taken by SINR descending, ties
+broken by user index and then UAV index; a pair is assigned when its SINR >= threshold, the UAV
+has capacity left and the user is still unassigned. Because both sides rank the pairs by the same
+strict order, this greedy matching is the unique stable matching, so it is computed here by
+user-proposing deferred acceptance, vectorised over all envs at once (a handful of rounds of
+array operations instead of a Python loop over the K x N pairs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .channel import apply_indoor, indoor_mask, make_channel, make_penetration
+from .layouts import bs_positions, make_users, random_walk
+from .params import UavParams
+
+_NO_PAIR = np.iinfo(np.int64).max
+Index = slice | np.ndarray
+
+DIRECTIONS = {
+    4: np.array([[1, 0], [0, 1], [-1, 0], [0, -1]]),
+    8: np.array([[1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -1]]),
+}
+"""unit lattice moves: E, N, W, S (4) or E, NE, N, NW, W, SW, S, SE (8)"""
+
+
+def move_table(params: UavParams) -> np.ndarray:
+    """Displacement in metres of each discrete action, (n_actions, 2); row 0 is hover.
+
+    Action ``1 + d + D * (l - 1)`` moves in direction ``d`` at speed level ``l`` (1-based),
+    i.e. ``speed_l * dt / grid_cell_m`` cells along each non-zero axis of the direction.
+    """
+    directions = DIRECTIONS[params.directions]
+    table = [np.zeros(2)]
+    for speed in params.speed_levels_mps:
+        cells = round(speed * params.dt_s / params.grid_cell_m)
+        table.extend(directions * cells * params.grid_cell_m)
+    return np.asarray(np.vstack(table), dtype=float)
+
+
+def greedy_association(
+    sinr_db: np.ndarray, threshold_db: float, capacity: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy SINR association with capacity, batched: ``sinr_db`` (M, N, K).
+
+    Returns:
+        ``association`` (M, N) int64 (-1 = no UAV, else the UAV index) and ``load`` (M, K).
+    """
+    n_envs, n_users, n_uavs = sinr_db.shape
+    flat = sinr_db.reshape(n_envs, n_users * n_uavs)
+    # Global order of the pairs: SINR descending, ties by the flat index n * K + k.
+    order = np.argsort(-flat, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(n_users * n_uavs)[None], axis=1)
+    rank = np.where(sinr_db >= threshold_db, rank.reshape(sinr_db.shape), _NO_PAIR)
+    preference = np.argsort(rank, axis=2, kind="stable")  # each user's UAVs, best pair first
+    pointer = np.zeros((n_envs, n_users), dtype=np.int64)
+    match = np.full((n_envs, n_users), -1, dtype=np.int64)
+    uav_ids = np.arange(n_uavs)
+    while True:
+        free = (match < 0) & (pointer < n_uavs)
+        choice = np.take_along_axis(preference, np.minimum(pointer, n_uavs - 1)[..., None], 2)
+        choice_rank = np.take_along_axis(rank, choice, 2)[..., 0]
+        proposing = free & (choice_rank < _NO_PAIR)
+        pointer[free & ~proposing] = n_uavs  # its remaining UAVs are all below the threshold
+        if not proposing.any():
+            break
+        target = np.where(proposing, choice[..., 0], match)
+        candidate = target[..., None] == uav_ids
+        if n_users > capacity:
+            score = np.where(candidate, rank, _NO_PAIR)
+            cutoff = np.partition(score, capacity - 1, axis=1)[:, capacity - 1 : capacity, :]
+            kept = (candidate & (score <= cutoff)).any(axis=2)
+        else:
+            kept = target >= 0
+        rejected = (target >= 0) & ~kept
+        pointer[rejected] += 1
+        match = np.where(kept, target, -1)
+    load = (match[..., None] == uav_ids).sum(axis=1)
+    return match, load
+
+
+class UavSim:
+    """B multi-UAV offloading envs stepped together.
+
+    Public arrays (env axis first): ``uav_xy`` (B, K, 2), ``user_xy`` (B, N, 2),
+    ``indoor`` (B, N) bool, ``indoor_loss_db`` (B, N), ``steps`` (B,), ``sinr_db`` (B, N, K),
+    ``association`` (B, N), ``load`` (B, K), ``n_assoc`` (B,), ``rewards`` (B, K) (per-agent
+    reward of ``params.reward``) and ``global_reward`` (B,) = n_assoc / N. ``bs_xy`` (n_bs, 2)
+    is shared.
+    """
+
+    def __init__(self, params: UavParams, num_envs: int) -> None:
+        self.params = params
+        self.num_envs = num_envs
+        self.channel = make_channel(params.channel, **params.channel_kwargs)
+        self.bs_channel = make_channel(params.bs_channel)
+        self.penetration = make_penetration(params.o2i, **params.o2i_kwargs)
+        self.bs_xy = bs_positions(params)
+        self.moves = move_table(params)
+        nx, ny = params.lattice_shape
+        self.lattice_shape = (nx, ny)
+        self.lattice_max = np.array([(nx - 1), (ny - 1)], dtype=float) * params.grid_cell_m
+        self.area = np.asarray(params.area_m)
+        self.noise_mw = 10.0 ** (params.noise_dbm / 10.0)
+        b, k, n = num_envs, params.n_uavs, params.n_users
+        self.uav_xy = np.zeros((b, k, 2))
+        self.user_xy = np.zeros((b, n, 2))
+        self.indoor = np.zeros((b, n), dtype=bool)
+        self.indoor_loss_db = np.zeros((b, n))
+        self.bs_rx_mw = np.zeros((b, n))
+        self.steps = np.zeros(b, dtype=np.int64)
+        self.sinr_db = np.zeros((b, n, k))
+        self.association = np.full((b, n), -1, dtype=np.int64)
+        self.load = np.zeros((b, k), dtype=np.int64)
+        self.n_assoc = np.zeros(b, dtype=np.int64)
+        self.rewards = np.zeros((b, k))
+        self.global_reward = np.zeros(b)
+
+    # ------------------------------------------------------------------ dynamics
+    def reset(self, idx: Sequence[int] | np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        """Draw a new episode for the envs ``idx``; env ``i`` draws from ``rngs[i]``.
+
+        Draw order: the user layout, the indoor mask, the indoor losses, the UAV starts.
+        """
+        params = self.params
+        nx, ny = self.lattice_shape
+        idx = np.asarray(idx, dtype=np.int64)
+        for i in idx:
+            rng = rngs[i]
+            self.user_xy[i] = make_users(params, rng)
+            if params.indoor_ratio > 0:
+                self.indoor[i] = indoor_mask(params.n_users, params.indoor_ratio, rng)
+                self.indoor_loss_db[i] = apply_indoor(
+                    np.zeros(params.n_users), self.indoor[i], self.penetration, params.fc_hz, rng
+                )
+            if params.uav_start == "random":
+                cells = np.stack(
+                    [rng.integers(0, nx, params.n_uavs), rng.integers(0, ny, params.n_uavs)], -1
+                )
+            else:
+                cells = np.tile([(nx - 1) // 2, (ny - 1) // 2], (params.n_uavs, 1))
+            self.uav_xy[i] = cells * params.grid_cell_m
+        self.steps[idx] = 0
+        if params.bs_interference:
+            self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
+        self._evaluate(idx)
+
+    def step(
+        self,
+        idx: Index,
+        actions: np.ndarray,
+        rngs: Sequence[np.random.Generator] | None = None,
+    ) -> None:
+        """Advance the envs ``idx`` by one step.
+
+        Args:
+            idx: the envs to step (an index array or ``slice(None)`` for all).
+            actions: discrete actions (len(idx), K) int, or velocities (len(idx), K, 2) in
+                [-1, 1] (units of the top speed; norms above 1 are scaled to 1) in continuous mode.
+            rngs: per-env generators, needed only for user mobility.
+        """
+        params = self.params
+        if params.continuous:
+            velocity = np.asarray(actions, dtype=float)
+            norm = np.linalg.norm(velocity, axis=-1, keepdims=True)
+            velocity = velocity / np.maximum(norm, 1.0)
+            moved = self.uav_xy[idx] + velocity * (params.max_speed_mps * params.dt_s)
+            self.uav_xy[idx] = np.clip(moved, 0.0, self.area)
+        else:
+            moved = self.uav_xy[idx] + self.moves[actions]
+            self.uav_xy[idx] = np.clip(moved, 0.0, self.lattice_max)
+        if params.user_speed_mps > 0:
+            if rngs is None:
+                raise ValueError("user mobility needs the per-env generators (rngs)")
+            envs = np.arange(self.num_envs)[idx]
+            step_m = params.user_speed_mps * params.dt_s
+            for i in envs:
+                self.user_xy[i] = random_walk(self.user_xy[i], step_m, params.area_m, rngs[i])
+            if params.bs_interference:
+                self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
+        self.steps[idx] += 1
+        self._evaluate(idx)
+
+    def _evaluate(self, idx: Index) -> None:
+        """SINR, association, loads and rewards of the envs ``idx`` at their current state."""
+        params = self.params
+        rx_mw = self.rx_mw(self.uav_xy[idx], self.user_xy[idx], self.indoor_loss_db[idx])
+        sinr_db = self._sinr_db(rx_mw, self.bs_rx_mw[idx])
+        association, load = greedy_association(sinr_db, params.sinr_threshold_db, params.capacity)
+        n_assoc = load.sum(axis=1)
+        n_users = params.n_users
+        global_reward = n_assoc / n_users
+        local = load / n_users
+        if params.reward == "global":
+            rewards = np.repeat(global_reward[:, None], params.n_uavs, axis=1)
+        elif params.reward == "local":
+            rewards = local
+        elif params.reward == "mixed":
+            weight = params.mixed_weight
+            rewards = weight * global_reward[:, None] + (1.0 - weight) * local
+        else:
+            without = self._assoc_without_each(rx_mw, self.bs_rx_mw[idx])
+            rewards = (n_assoc[:, None] - without) / n_users
+        self.sinr_db[idx] = sinr_db
+        self.association[idx] = association
+        self.load[idx] = load
+        self.n_assoc[idx] = n_assoc
+        self.global_reward[idx] = global_reward
+        self.rewards[idx] = rewards
+
+    # ------------------------------------------------------------------ radio
+    def rx_mw(
+        self, uav_xy: np.ndarray, user_xy: np.ndarray, indoor_loss_db: np.ndarray | float = 0.0
+    ) -> np.ndarray:
+        """Received power (mW) of every user from every UAV: (M, N, K) for uav_xy (M, K, 2)
+        and user_xy (M, N, 2); ``indoor_loss_db`` (M, N) is added to each user's links."""
+        params = self.params
+        delta = user_xy[:, :, None, :] - uav_xy[:, None, :, :]
+        horizontal = np.sqrt((delta * delta).sum(axis=-1))
+        loss_db = self.channel.path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
+        loss_db = loss_db + np.asarray(indoor_loss_db)[..., None]
+        return 10.0 ** ((params.uav_tx_dbm - loss_db) / 10.0)
+
+    def _bs_rx_mw(self, user_xy: np.ndarray, indoor_loss_db: np.ndarray) -> np.ndarray:
+        """Total BS power (mW) at each user, (M, N) (interference when ``bs_interference``)."""
+        params = self.params
+        if len(self.bs_xy) == 0:
+            return np.zeros(user_xy.shape[:2])
+        delta = user_xy[:, :, None, :] - self.bs_xy[None, None]
+        horizontal = np.sqrt((delta * delta).sum(axis=-1))
+        loss_db = self.bs_channel.path_loss_db(horizontal, params.bs_height_m, params.fc_hz)
+        loss_db = loss_db + indoor_loss_db[..., None]
+        return (10.0 ** ((params.bs_tx_dbm - loss_db) / 10.0)).sum(axis=-1)
+
+    def _sinr_db(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray | float) -> np.ndarray:
+        """SINR in dB from received powers (M, N, K) (reference 6.2: co-channel interference)."""
+        floor = self.noise_mw + np.asarray(bs_rx_mw)[..., None]
+        if self.params.interference == "co_channel":
+            interference = np.maximum(rx_mw.sum(axis=-1, keepdims=True) - rx_mw, 0.0)
+            return 10.0 * np.log10(rx_mw / (floor + interference))
+        return 10.0 * np.log10(rx_mw / floor)
+
+    def _assoc_without_each(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray) -> np.ndarray:
+        """Users associated when UAV k is switched off, for each k: (M, K)."""
+        n_envs, n_users, n_uavs = rx_mw.shape
+        if n_uavs == 1:
+            return np.zeros((n_envs, 1))
+        keep = ~np.eye(n_uavs, dtype=bool)  # row k: every UAV but k
+        others = np.stack([rx_mw[:, :, keep[k]] for k in range(n_uavs)], axis=1)
+        others = others.reshape(n_envs * n_uavs, n_users, n_uavs - 1)
+        bs = np.repeat(np.asarray(bs_rx_mw), n_uavs, axis=0)
+        _, load = greedy_association(
+            self._sinr_db(others, bs), self.params.sinr_threshold_db, self.params.capacity
+        )
+        return load.sum(axis=1).reshape(n_envs, n_uavs)
+
+    # ------------------------------------------------------------------ evaluators
+    def association_for(
+        self,
+        uav_xy: np.ndarray,
+        user_xy: np.ndarray,
+        indoor_loss_db: np.ndarray | float = 0.0,
+        bs_rx_mw: np.ndarray | float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Association (M, N) and SINR (M, N, K) of M candidate placements ``uav_xy`` (M, K, 2)
+        over users ``user_xy`` (N, 2) or (M, N, 2), by the env's own association code.
+
+        ``indoor_loss_db`` ((N,) or (M, N)) and ``bs_rx_mw`` default to outdoor users and, when
+        ``bs_interference`` is on, the BS power recomputed for these users.
+        """
+        uav_xy = np.asarray(uav_xy, dtype=float)
+        if uav_xy.ndim != 3 or uav_xy.shape[1:] != (self.params.n_uavs, 2):
+            raise ValueError(
+                f"uav_xy must have shape (M, {self.params.n_uavs}, 2), got {uav_xy.shape}"
+            )
+        n_cand = uav_xy.shape[0]
+        user_xy = np.asarray(user_xy, dtype=float)
+        if user_xy.ndim == 2:
+            user_xy = np.broadcast_to(user_xy, (n_cand, *user_xy.shape))
+        if user_xy.shape != (n_cand, self.params.n_users, 2):
+            raise ValueError(
+                f"user_xy must have shape ({self.params.n_users}, 2) or "
+                f"({n_cand}, {self.params.n_users}, 2), got {user_xy.shape}"
+            )
+        indoor = np.broadcast_to(np.asarray(indoor_loss_db, dtype=float), user_xy.shape[:2])
+        if bs_rx_mw is None:
+            bs_rx_mw = self._bs_rx_mw(user_xy, indoor) if self.params.bs_interference else 0.0
+        bs = np.broadcast_to(np.asarray(bs_rx_mw, dtype=float), user_xy.shape[:2])
+        sinr_db = self._sinr_db(self.rx_mw(uav_xy, user_xy, indoor), bs)
+        association, _ = greedy_association(
+            sinr_db, self.params.sinr_threshold_db, self.params.capacity
+        )
+        return association, sinr_db
+
+    def count_associated(
+        self,
+        uav_xy: np.ndarray,
+        user_xy: np.ndarray,
+        indoor_loss_db: np.ndarray | float = 0.0,
+        bs_rx_mw: np.ndarray | float | None = None,
+    ) -> np.ndarray:
+        """Number of UAV-associated users of each of M placements, (M,) int (see
+        ``association_for``); for baselines such as PSO and k-means."""
+        association, _ = self.association_for(uav_xy, user_xy, indoor_loss_db, bs_rx_mw)
+        return (association >= 0).sum(axis=1)
+
+    # ------------------------------------------------------------------ observations
+    def cells(self, idx: Index = slice(None)) -> np.ndarray:
+        """Index of the lattice point nearest each UAV, (B, K): ``iy * nx + ix``."""
+        nx, ny = self.lattice_shape
+        grid = np.rint(self.uav_xy[idx] / self.params.grid_cell_m).astype(np.int64)
+        ix = np.clip(grid[..., 0], 0, nx - 1)
+        iy = np.clip(grid[..., 1], 0, ny - 1)
+        return iy * nx + ix
+
+    def heatmap(self, idx: Index = slice(None)) -> np.ndarray:
+        """Users not served by a UAV per coarse cell, (B, G, G) [row = y, col = x], in units of
+        one UAV's capacity and capped at 1."""
+        size = self.params.heatmap_size
+        users = self.user_xy[idx]
+        n_envs = users.shape[0]
+        coarse = np.minimum((users / self.area * size).astype(np.int64), size - 1)
+        flat = np.arange(n_envs)[:, None] * size * size + coarse[..., 1] * size + coarse[..., 0]
+        unserved = (self.association[idx] < 0).astype(float)
+        counts = np.bincount(flat.ravel(), unserved.ravel(), minlength=n_envs * size * size)
+        return np.minimum(counts.reshape(n_envs, size, size) / self.params.capacity, 1.0)
+
+    def _common(self, idx: Index) -> tuple[np.ndarray, ...]:
+        params = self.params
+        xy = self.uav_xy[idx] / self.area
+        load = self.load[idx] / params.capacity
+        coverage = self.n_assoc[idx] / params.n_users
+        time = self.steps[idx] / params.max_steps
+        return xy, load, coverage, time
+
+    def vector_obs(self, idx: Index = slice(None)) -> np.ndarray:
+        """Per-agent vector observations in [0, 1], (B, K, 5 + 2 (K - 1) + G^2): own (x, y) /
+        area, the others' relative positions ((dx / W + 1) / 2, sorted by id), own load /
+        capacity, n_assoc / N, t / max_steps and the unserved-user heatmap."""
+        xy, load, coverage, time = self._common(idx)
+        n_envs, n_uavs = xy.shape[:2]
+        keep = ~np.eye(n_uavs, dtype=bool)
+        relative = (xy[:, None, :, :] - xy[:, :, None, :] + 1.0) / 2.0  # [b, me, other]
+        others = relative[:, keep].reshape(n_envs, n_uavs, 2 * (n_uavs - 1))
+        shared = np.concatenate(
+            [coverage[:, None], time[:, None], self.heatmap(idx).reshape(n_envs, -1)], axis=1
+        )
+        return np.concatenate(
+            [xy, others, load[..., None], np.repeat(shared[:, None], n_uavs, axis=1)], axis=2
+        ).astype(np.float32)
+
+    def state(self, idx: Index = slice(None)) -> np.ndarray:
+        """Global state in [0, 1], (B, 3K + 2 + G^2): all (x, y) / area, loads / capacity,
+        n_assoc / N, t / max_steps and the unserved-user heatmap."""
+        xy, load, coverage, time = self._common(idx)
+        n_envs = xy.shape[0]
+        parts = [xy.reshape(n_envs, -1), load, coverage[:, None], time[:, None]]
+        parts.append(self.heatmap(idx).reshape(n_envs, -1))
+        return np.concatenate(parts, axis=1).astype(np.float32)
+
+    def uav_planes(self, idx: Index = slice(None)) -> np.ndarray:
+        """One G x G plane per UAV with a 1 at its coarse cell, (B, K, G, G)."""
+        size = self.params.heatmap_size
+        coarse = np.minimum((self.uav_xy[idx] / self.area * size).astype(np.int64), size - 1)
+        planes = np.zeros((*coarse.shape[:2], size, size), dtype=np.float32)
+        b_idx, k_idx = np.indices(coarse.shape[:2])
+        planes[b_idx, k_idx, coarse[..., 1], coarse[..., 0]] = 1.0
+        return planes
+
+    def image_obs(self, idx: Index = slice(None)) -> np.ndarray:
+        """Per-agent images (B, K, 3, G, G): unserved heatmap, own position, other UAVs."""
+        heat = self.heatmap(idx).astype(np.float32)
+        planes = self.uav_planes(idx)
+        others = np.clip(planes.sum(axis=1, keepdims=True) - planes, 0.0, 1.0)
+        heat = np.broadcast_to(heat[:, None], planes.shape)
+        return np.stack([heat, planes, others], axis=2)
+
+    def image_state(self, idx: Index = slice(None)) -> np.ndarray:
+        """Global image (B, 1 + K, G, G): unserved heatmap, then one plane per UAV."""
+        heat = self.heatmap(idx).astype(np.float32)
+        return np.concatenate([heat[:, None], self.uav_planes(idx)], axis=1)
