@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import abr
+from . import abr, uav
 
 _ABR = "netgym/AbrStreaming-v0"
+_UAV = "netgym/UavOffload-v0"
 
 # name -> (factory(seed) -> policy, description)
 BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
@@ -31,6 +32,26 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         "oracle": (
             lambda seed: abr.OfflineOptimal(),
             "offline optimum (DP over quantised buffer and clock, knows the trace)",
+        ),
+    },
+    _UAV: {
+        "hover": (lambda seed: uav.Hover(), "every UAV hovers at its start"),
+        "random": (lambda seed: uav.RandomMoves(seed), "uniformly random move per UAV"),
+        "kmeans": (
+            lambda seed: uav.KMeansPlacement(seed),
+            "k-means centroids of the users, greedy moves toward them",
+        ),
+        "greedy-grid": (
+            lambda seed: uav.GreedyGridPlacement(),
+            "successive greedy lattice placement, greedy moves toward it",
+        ),
+        "pso-static": (
+            lambda seed: uav.PsoStatic(seed),
+            "PSO placement (30 particles, 100 iterations), greedy moves toward it",
+        ),
+        "pso-step": (
+            lambda seed: uav.PsoStep(seed),
+            "best joint move in the reachable set each step (exhaustive, PSO when large)",
         ),
     },
 }
