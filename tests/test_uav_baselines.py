@@ -61,6 +61,23 @@ def play(name: str, seed: int, params: UavParams | str = "small") -> tuple[list[
             return counts, infos
 
 
+STRICT_BOUNDS = tiny_params(interference="co_channel", sinr_threshold_db=46.0, capacity=10)
+
+
+def test_the_strict_map_separates_the_three_bounds() -> None:
+    env = gym.make(ENV_ID, params=STRICT_BOUNDS)
+    env.reset(seed=1)
+    bounds = bounds_for(env)
+    assert bounds["milp"] < bounds["interference_free"] < bounds["capacity"]
+
+
+def test_bounds_refuse_continuous_mode() -> None:
+    env = gym.make(ENV_ID, params=UavParams.small(continuous=True))
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="lattice"):
+        bounds_for(env)
+
+
 def test_every_uav_baseline_is_registered() -> None:
     assert sorted(BASELINES[ENV_ID]) == sorted(NAMES)
     assert "bba" in BASELINES["netgym/AbrStreaming-v0"]
@@ -72,6 +89,9 @@ def test_baseline_plays_valid_episodes_below_every_bound(name: str) -> None:
         (0, "small"),
         (1, "small"),
         (0, tiny_params(interference="co_channel", sinr_threshold_db=5.0)),
+        # A map where the bounds are strictly ordered (12 > 11 > 4, checked below), so the
+        # per-step assertions are not satisfied by the capacity bound alone.
+        (1, STRICT_BOUNDS),
     ]:
         counts, infos = play(name, seed, params)
         assert len(counts) == UavParams.small().max_steps

@@ -11,9 +11,10 @@ Every trajectory policy on ``netgym/UavOffload-v0`` (discrete lattice moves) sit
 3. ``milp_optimum``: the per-step optimum of capacitated coverage on the lattice (reference 5,
    bound 3), solved exactly as a MILP by ``scipy.optimize.milp`` (HiGHS) on small maps.
 
-``bounds_for(env)`` returns all three for the env's current users, and ``BoundsInfo`` is a
-wrapper that adds them and the association as a fraction of each to ``info`` (the env itself
-reports only ``assoc_fraction`` = A_t / bound 1).
+Bounds 2 and 3 hold for the lattice (discrete) mode only: ``bounds_for`` refuses
+``continuous=True``. ``bounds_for(env)`` returns all three for the env's current users, and
+``BoundsInfo`` is a wrapper that adds them and the association as a fraction of each to
+``info`` (the env itself reports only ``assoc_fraction`` = A_t / bound 1).
 """
 
 from __future__ import annotations
@@ -176,6 +177,11 @@ def bounds_for(
     """
     core = getattr(env, "unwrapped", env)
     params = core.params
+    if params.continuous:
+        raise ValueError(
+            "the interference-free and MILP bounds score lattice positions only; a UAV off the "
+            "lattice (continuous=True) can serve more, so they do not bound that mode"
+        )
     users, indoor = core.user_xy, core.indoor_loss_db
     out: dict[str, int | None] = {
         "capacity": capacity_bound(params),
