@@ -8,6 +8,7 @@ A protocol pins everything that makes two leaderboard numbers comparable. Changi
 | ``abr-synthetic`` | embedded synthetic traces, data-set seed 1000 | 50 | none (netgym's own) |
 | ``hsdpa142`` | ``hsdpa-test/`` + ``video1/`` | 142 | Pensieve test protocol |
 | ``fcc100`` | ``fcc-test/`` (start pointers) + ``video1/`` | 100 | NetLLM test protocol |
+| ``uav-paper`` | embedded (``UavParams.paper()``), seeds from 1,000,000 | 10 | none public |
 
 The score of every protocol so far is ``mean_reward``: the mean reward per step of each episode
 (for ABR the per-trace mean QoE), averaged over episodes.
@@ -234,6 +235,24 @@ register_protocol(
         episodes=50,
         description="ABR on 50 embedded synthetic traces (data-set seed 1000), in order, "
         "from their start, no noise, linear QoE; no data needed",
+    )
+)
+
+
+def _uav_paper_kwargs(data_dir: Path | None) -> dict[str, Any]:
+    return {"params": "paper"}
+
+
+register_protocol(
+    Protocol(
+        name="uav-paper",
+        version=1,
+        env_id="netgym/UavOffload-v0",
+        build_env_kwargs=_uav_paper_kwargs,
+        episodes=10,
+        seed=1_000_000,  # disjoint from the training seeds train.py uses by default
+        description="multi-UAV offloading, paper preset (3 UAVs, 100 users, 1 km^2), 10 "
+        "episodes of 100 steps; score = mean fraction of users served by UAVs per step",
     )
 )
 register_protocol(

@@ -255,3 +255,25 @@ def test_installed_console_script_lists_envs():
     assert completed.returncode == 0, completed.stderr
     assert ABR in completed.stdout
     assert "abr-synthetic" in completed.stdout
+
+
+def test_leaderboard_runs_the_uav_protocol(capsys):
+    code = main(
+        [
+            "leaderboard",
+            "run",
+            "--protocols",
+            "uav-paper",
+            "--policies",
+            "hover,kmeans",
+            "--episodes",
+            "1",
+            "--json",
+        ]
+    )
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    scores = {row["policy"]: row["score"] for row in rows}
+    assert set(scores) == {"hover", "kmeans"}
+    assert 0.0 <= scores["hover"] < scores["kmeans"] <= 0.6  # capacity bound 60 of 100 users
