@@ -1,6 +1,8 @@
 """Distributed SARSA vs Q-learning vs PSO on the UAV offloading ``paper`` preset, over seeds.
 
-Usage: ``python benchmarks/uav_paper.py [--quick] [--timesteps T] [--seeds S] [--workers W]``.
+Usage: ``python benchmarks/uav_paper.py [--quick] [--timesteps T] [--seeds S] [--workers W]
+[--layout-seed L]``. With ``--layout-seed L`` every episode (training and evaluation) has the
+same users, ``UavParams.layout_seed = L`` (the seed paper's fixed-layout finite MDP).
 Prints one JSON object to stdout (progress goes to stderr); ``benchmarks/README.md`` explains
 every field.
 
@@ -91,6 +93,12 @@ def eval_seeds(seed: int, episodes: int) -> list[int]:
     return [EVAL_SEED_OFFSET + 1000 * seed + e for e in range(episodes)]
 
 
+def make_params(preset: str, layout_seed: int | None) -> UavParams:
+    """The preset, with ``layout_seed`` when one is given."""
+    changes = {} if layout_seed is None else {"layout_seed": layout_seed}
+    return UavParams.preset(preset, **changes)
+
+
 # --------------------------------------------------------------------------- rollouts
 def rollout_parallel(agent: Any, params: UavParams, seeds: list[int]) -> list[float]:
     """Mean A_t per step of each episode of the parallel env, ``agent.act`` returning a dict."""
@@ -125,9 +133,18 @@ def rollout_central(policy: Any, params: UavParams, seeds: list[int]) -> list[fl
 
 
 # --------------------------------------------------------------------------- jobs
-def train_job(algorithm: str, seed: int, timesteps: int, preset: str, episodes: int) -> dict:
+def train_job(
+    algorithm: str,
+    seed: int,
+    timesteps: int,
+    preset: str,
+    episodes: int,
+    layout_seed: int | None = None,
+) -> dict:
     """Train one tabular agent with ``train.py``'s code, then evaluate it greedily."""
     env_kwargs = {} if preset == "paper" else {"params": preset}
+    if layout_seed is not None:
+        env_kwargs["layout_seed"] = layout_seed
     with tempfile.TemporaryDirectory(prefix="uav-paper-") as folder:
         settings = TrainingSettings(
             env=PZ_ENV,
@@ -142,7 +159,7 @@ def train_job(algorithm: str, seed: int, timesteps: int, preset: str, episodes: 
         )
         run = prepare_run(settings)
         result = run.train()
-        params = UavParams.preset(preset)
+        params = make_params(preset, layout_seed)
         started = time.perf_counter()
         assoc = rollout_parallel(run.agent, params, eval_seeds(seed, episodes))
         return {
@@ -154,20 +171,25 @@ def train_job(algorithm: str, seed: int, timesteps: int, preset: str, episodes: 
         }
 
 
-def baseline_job(name: str, seed: int, preset: str, episodes: int) -> dict:
+def baseline_job(
+    name: str, seed: int, preset: str, episodes: int, layout_seed: int | None = None
+) -> dict:
     """Evaluate a ``netgym.baselines`` policy (seeded ``seed``) on the held-out episodes."""
     from netgym.baselines import make_policy
 
     started = time.perf_counter()
     policy = make_policy(CENTRAL_ENV, name, seed)
-    assoc = rollout_central(policy, UavParams.preset(preset), eval_seeds(seed, episodes))
+    params = make_params(preset, layout_seed)
+    assoc = rollout_central(policy, params, eval_seeds(seed, episodes))
     return {"assoc": assoc, "eval_wall_s": time.perf_counter() - started}
 
 
-def bounds_job(seed: int, preset: str, episodes: int) -> dict[str, list[float | None]]:
+def bounds_job(
+    seed: int, preset: str, episodes: int, layout_seed: int | None = None
+) -> dict[str, list[float | None]]:
     """The upper bounds of each held-out episode's users (``netgym.baselines.uav.bounds``;
     only min(N, K C) when that module is missing)."""
-    params = UavParams.preset(preset)
+    params = make_params(preset, layout_seed)
     env = gym.make(CENTRAL_ENV, params=params)
     try:
         from netgym.baselines.uav.bounds import bounds_for
@@ -237,15 +259,23 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run(preset: str, timesteps: int, n_seeds: int, episodes: int, workers: int) -> dict:
+def run(
+    preset: str,
+    timesteps: int,
+    n_seeds: int,
+    episodes: int,
+    workers: int,
+    layout_seed: int | None = None,
+) -> dict:
     wall_start = time.perf_counter()
-    params = UavParams.preset(preset)
+    params = make_params(preset, layout_seed)
+    ls = layout_seed
     seeds = list(range(n_seeds))
     jobs: list[tuple] = []
     for seed in seeds:
-        jobs += [(train_job, (algo, seed, timesteps, preset, episodes)) for algo in ALGORITHMS]
-        jobs += [(baseline_job, (name, seed, preset, episodes)) for name in BASELINES]
-        jobs.append((bounds_job, (seed, preset, episodes)))
+        jobs += [(train_job, (algo, seed, timesteps, preset, episodes, ls)) for algo in ALGORITHMS]
+        jobs += [(baseline_job, (name, seed, preset, episodes, ls)) for name in BASELINES]
+        jobs.append((bounds_job, (seed, preset, episodes, ls)))
     _log(f"{len(jobs)} jobs on {workers} worker(s): {preset} preset, {timesteps} steps per run")
     results: dict[tuple, dict] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -260,9 +290,9 @@ def run(preset: str, timesteps: int, n_seeds: int, episodes: int, workers: int) 
         extra: dict[str, list[float]] = {"train_wall_s": [], "eval_wall_s": []}
         for seed in seeds:
             key = (
-                (name, seed, timesteps, preset, episodes)
+                (name, seed, timesteps, preset, episodes, ls)
                 if name in ALGORITHMS
-                else (name, seed, preset, episodes)
+                else (name, seed, preset, episodes, ls)
             )
             value = results[key]
             per_seed.append(float(np.mean(value["assoc"])))
@@ -276,7 +306,7 @@ def run(preset: str, timesteps: int, n_seeds: int, episodes: int, workers: int) 
         }
     bounds: dict[str, Any] = {}
     for seed in seeds:
-        for key, values in results[(seed, preset, episodes)].items():
+        for key, values in results[(seed, preset, episodes, ls)].items():
             bounds.setdefault(key, []).append(values)
     bound_stats: dict[str, Any] = {}
     for key, per_seed_values in bounds.items():
@@ -285,11 +315,16 @@ def run(preset: str, timesteps: int, n_seeds: int, episodes: int, workers: int) 
         else:
             bound_stats[key] = mean_ci([float(np.mean(values)) for values in per_seed_values])
     hyperparams = {
-        algo: results[(algo, 0, timesteps, preset, episodes)]["hyperparams"] for algo in ALGORITHMS
+        algo: results[(algo, 0, timesteps, preset, episodes, ls)]["hyperparams"]
+        for algo in ALGORITHMS
     }
-    env_kwargs = "" if preset == "paper" else f" --env-kwargs '{json.dumps({'params': preset})}'"
+    kwargs_cli = {} if preset == "paper" else {"params": preset}
+    if layout_seed is not None:
+        kwargs_cli["layout_seed"] = layout_seed
+    env_kwargs = f" --env-kwargs '{json.dumps(kwargs_cli)}'" if kwargs_cli else ""
     result = {
         "preset": preset,
+        "layout_seed": layout_seed,
         "params": {
             "n_uavs": params.n_uavs,
             "n_users": params.n_users,
@@ -335,6 +370,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes (default 2)"
     )
+    parser.add_argument(
+        "--layout-seed",
+        type=int,
+        help="fixed user layout in every episode (UavParams.layout_seed); default: a new one",
+    )
     args = parser.parse_args(argv)
     defaults = DEFAULTS["quick" if args.quick else "full"]
     preset = args.preset or defaults["preset"]
@@ -349,7 +389,9 @@ def main(argv: list[str] | None = None) -> None:
     ):
         if value < 1:
             parser.error(f"--{name} must be >= 1, got {value}")
-    result = run(preset, timesteps, n_seeds, episodes, args.workers)
+    if args.layout_seed is not None and args.layout_seed < 0:
+        parser.error(f"--layout-seed must be >= 0, got {args.layout_seed}")
+    result = run(preset, timesteps, n_seeds, episodes, args.workers, args.layout_seed)
     _log(result["table_markdown"])
     print(json.dumps(result, indent=2))
 

@@ -112,6 +112,8 @@ def test_invariants_hold_on_every_step(kwargs):
         assert info["n_assoc"] <= min(params.n_users, params.n_uavs * params.capacity)
         assert info["upper_bound"] == params.upper_bound
         assert info["assoc_fraction"] == pytest.approx(info["n_assoc"] / params.upper_bound)
+        assert info["n_assoc"] <= info["bound_interference_free"] <= params.upper_bound
+        assert 0 <= info["assoc_fraction_interference_free"] <= 1
         # 4. rewards
         values = np.array(list(rewards.values()))
         global_reward = info["n_assoc"] / params.n_users
@@ -199,6 +201,84 @@ def test_same_seed_same_trajectory_and_different_seeds_different_layouts():
         scalar.reset(seed=seed)
         layouts.append(scalar.user_xy)
     assert not np.allclose(layouts[0], layouts[1])
+
+
+def test_layout_seed_fixes_the_users_across_episodes_and_seeds():
+    layouts, starts = [], []
+    for seed in (1, 2, 3):
+        scalar = gym.make(ENV_ID, params="small", layout_seed=5, indoor_ratio=0.5).unwrapped
+        for episode in range(2):  # the second episode continues the same generator
+            scalar.reset(seed=seed if episode == 0 else None)
+            layouts.append((scalar.user_xy, scalar.indoor_loss_db))
+            starts.append(scalar.uav_xy)
+    for users, loss in layouts[1:]:
+        np.testing.assert_array_equal(users, layouts[0][0])
+        np.testing.assert_array_equal(loss, layouts[0][1])
+    assert not all(np.array_equal(xy, starts[0]) for xy in starts[1:])  # episode-seeded starts
+    other = gym.make(ENV_ID, params="small", layout_seed=6).unwrapped
+    other.reset(seed=1)
+    assert not np.allclose(other.user_xy, layouts[0][0])
+    fixed = gym.make(ENV_ID, params="small", layout_seed=5, uav_start="fixed").unwrapped
+    fixed_starts = [fixed.reset(seed=seed)[0] for seed in (1, 2)]
+    np.testing.assert_array_equal(fixed_starts[0], fixed_starts[1])
+
+
+def test_without_layout_seed_each_episode_draws_new_users():
+    scalar = gym.make(ENV_ID, params="small").unwrapped
+    scalar.reset(seed=1)
+    first = scalar.user_xy
+    scalar.reset()
+    assert not np.allclose(first, scalar.user_xy)
+    assert UavParams.paper(layout_seed=0).layout_seed == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"params": "small"},
+        {"params": "small", "layout_seed": 3, "indoor_ratio": 0.5},
+        {"params": "small", "continuous": True},
+        {"params": "small", "user_speed_mps": 4.0, "bs_interference": True},
+        {"params": "paper"},
+    ],
+)
+def test_info_bounds_hold_on_every_step_and_match_bounds_py(kwargs):
+    from netgym.baselines.uav.bounds import interference_free_bound
+
+    central = gym.make(ENV_ID, **kwargs).unwrapped
+    params = central.params
+    _, info = central.reset(seed=4)
+    central.action_space.seed(0)
+    done = False
+    while True:
+        bound = info["bound_interference_free"]
+        assert info["n_assoc"] <= bound <= info["upper_bound"] == params.upper_bound
+        assert info["assoc_fraction_interference_free"] == pytest.approx(
+            info["n_assoc"] / max(bound, 1)
+        )
+        if not params.continuous:  # bounds.py ranges over lattice positions
+            expected = interference_free_bound(central.user_xy, params, central.indoor_loss_db)
+            assert bound == expected
+        if done:
+            break
+        _, _, _, done, info = central.step(central.action_space.sample())
+
+
+def test_fixed_layout_table_gives_the_same_episode_as_the_channel_model():
+    table = gym.make(ENV_ID, params="paper", layout_seed=2).unwrapped
+    direct = gym.make(ENV_ID, params="paper", layout_seed=2, continuous=False).unwrapped
+    direct.sim._table_mode = None  # force the per-step channel model
+    table.reset(seed=9)
+    direct.reset(seed=9)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        action = rng.integers(0, table.params.n_actions, table.params.n_uavs)
+        obs_t, reward_t, *_ = table.step(action)
+        obs_d, reward_d, *_ = direct.step(action)
+        np.testing.assert_array_equal(obs_t, obs_d)
+        assert reward_t == reward_d
+        np.testing.assert_allclose(table.sinr_db, direct.sinr_db, rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(table.association, direct.association)
 
 
 @pytest.mark.parametrize("layout", ["hotspot", "uniform", "clusters"])

@@ -77,7 +77,7 @@ def central_spaces(params: UavParams) -> tuple[spaces.Space, spaces.Space]:
 def _central_obs(sim: UavSim, idx: Any = slice(None)) -> np.ndarray:
     mode = sim.params.obs_mode
     if mode == "tabular":
-        return sim.cells(idx)
+        return sim.last_cells(idx).copy()
     if mode == "vector":
         return sim.state(idx)
     return sim.image_state(idx)
@@ -88,7 +88,7 @@ def _agent_obs(sim: UavSim, env: int = 0) -> np.ndarray:
     mode = sim.params.obs_mode
     idx = slice(env, env + 1)
     if mode == "tabular":
-        return sim.cells(idx)[0]
+        return sim.last_cells(idx)[0]
     if mode == "vector":
         return sim.vector_obs(idx)[0]
     return sim.image_obs(idx)[0]
@@ -97,6 +97,18 @@ def _agent_obs(sim: UavSim, env: int = 0) -> np.ndarray:
 def _check_actions(params: UavParams, actions: Any, batch: tuple[int, ...]) -> np.ndarray:
     """Validate joint actions of shape ``batch + (K,)`` (discrete) or ``batch + (K, 2)``."""
     k = params.n_uavs
+    if (  # fast path: an integer array of the right shape (what agents and wrappers pass)
+        not params.continuous
+        and isinstance(actions, np.ndarray)
+        and actions.dtype.kind in "iu"
+        and actions.shape == (*batch, k)
+    ):
+        flat = actions.ravel().tolist()
+        if flat and (min(flat) < 0 or max(flat) >= params.n_actions):
+            raise ValueError(
+                f"discrete actions must be in [0, {params.n_actions - 1}], got {actions!r}"
+            )
+        return actions.astype(np.int64, copy=False)
     array = np.asarray(actions)
     if params.continuous:
         if array.size != int(np.prod(batch)) * k * 2:
@@ -119,17 +131,39 @@ def _check_actions(params: UavParams, actions: Any, batch: tuple[int, ...]) -> n
 
 
 def _info(sim: UavSim, idx: Any = slice(None)) -> dict[str, np.ndarray]:
-    """Per-env info arrays: n_assoc, load, coverage, upper_bound, assoc_fraction, step."""
+    """Per-env info arrays: n_assoc, load, coverage, upper_bound, assoc_fraction,
+    bound_interference_free, assoc_fraction_interference_free, step."""
     params = sim.params
     n_assoc = sim.n_assoc[idx].copy()
     bound = params.upper_bound
+    coverable = sim.coverable[idx].copy()
     return {
         "n_assoc": n_assoc,
         "load": sim.load[idx].copy(),
         "coverage": n_assoc / params.n_users,
         "upper_bound": np.full(n_assoc.shape, bound, dtype=np.int64),
         "assoc_fraction": n_assoc / bound,
+        "bound_interference_free": coverable,
+        "assoc_fraction_interference_free": n_assoc / np.maximum(coverable, 1),
         "step": sim.steps[idx].copy(),
+    }
+
+
+def _info_one(sim: UavSim) -> dict[str, Any]:
+    """``_info`` of env 0 as scalars (and the (K,) load), without the batched arrays."""
+    params = sim.params
+    n_assoc = sim.n_assoc[0]
+    bound = params.upper_bound
+    coverable = sim.coverable[0]
+    return {
+        "n_assoc": n_assoc,
+        "load": sim.load[0].copy(),
+        "coverage": n_assoc / params.n_users,
+        "upper_bound": np.int64(bound),
+        "assoc_fraction": n_assoc / bound,
+        "bound_interference_free": coverable,
+        "assoc_fraction_interference_free": n_assoc / max(coverable, 1),
+        "step": sim.steps[0],
     }
 
 
@@ -219,7 +253,8 @@ _DOC_COMMON = """
     ## Starting State
 
     ``reset`` draws the user layout (``user_layout``), the indoor users and their O2I losses,
-    and the UAV starts (random lattice points, or all at the centre), then associates.
+    and the UAV starts (random lattice points, or all at the centre), then associates. With
+    ``layout_seed`` the users (and ``uav_start="fixed"`` starts) are the same in every episode.
 
     ## Episode End
 
@@ -265,7 +300,11 @@ class UavOffloadEnv(_StateMixin, gym.Env):
     ``sinr_db`` (N, K), ``params``, ``sim``; ``association_for(uav_xy)`` and
     ``count_associated(uav_xy)`` evaluate placements with the env's association code.
     ``info``: n_assoc, load (K,), coverage (A_t / N), upper_bound (min(N, K C)),
-    assoc_fraction (A_t / upper_bound), step.
+    assoc_fraction (A_t / upper_bound), bound_interference_free (users that reach the SINR
+    threshold from their best lattice position without any interference, capped by K C:
+    reference 5, bound 2, as ``baselines/uav/bounds.py``; computed at reset, and every step
+    only with user mobility), assoc_fraction_interference_free (A_t / that bound, 0 when it
+    is 0), step.
 
     ## Version History
 
@@ -335,8 +374,7 @@ class UavOffloadEnv(_StateMixin, gym.Env):
         return self._render_frame()
 
     def _info(self) -> dict[str, Any]:
-        info = _info(self.sim, slice(0, 1))
-        return {key: value[0] for key, value in info.items()}
+        return _info_one(self.sim)
 
 
 class UavOffloadVectorEnv(VectorEnv):
@@ -344,7 +382,8 @@ class UavOffloadVectorEnv(VectorEnv):
 
     Sub-env ``i`` draws from its own generator seeded ``seed + i``, so it plays exactly the
     episodes of a scalar env seeded ``seed + i``. ``info`` is a dict of arrays (n_assoc, load,
-    coverage, upper_bound, assoc_fraction, step), each with its ``_key`` mask.
+    coverage, upper_bound, assoc_fraction, bound_interference_free,
+    assoc_fraction_interference_free, step), each with its ``_key`` mask.
     ``autoreset_mode`` is NEXT_STEP (the default) or SAME_STEP (finished sub-envs reset inside
     the step; their last observation and info are in ``info["final_obs"]`` and
     ``info["final_info"]``), which is what SB3's VecEnv adapter needs.
@@ -633,7 +672,7 @@ class UavOffloadParallelEnv(_StateMixin, ParallelEnv):
         return {agent: obs[k].copy() for agent, k in self._index.items()}
 
     def _infos(self) -> dict[str, dict[str, Any]]:
-        info = {key: value[0] for key, value in _info(self.sim, slice(0, 1)).items()}
+        info = _info_one(self.sim)
         return {
             agent: {**info, "own_load": int(self.sim.load[0, k])}
             for agent, k in self._index.items()

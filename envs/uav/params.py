@@ -21,7 +21,7 @@ REWARD_MODES = ("global", "local", "mixed", "difference")
 OBS_MODES = ("tabular", "vector", "image")
 INTERFERENCE_MODES = ("co_channel", "none")
 ASSOCIATION_RULES = ("greedy_sinr",)
-UAV_STARTS = ("random", "center")
+UAV_STARTS = ("random", "center", "fixed")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,13 @@ class UavParams:
     """share of users in hotspots for 'hotspot' (the rest is uniform)"""
     hotspot_std_m: float = 60.0
     """standard deviation of a hotspot (for 'clusters': the largest cluster spread)"""
+    layout_seed: int | None = None
+    """None (default): every episode draws a new user layout from its own seed. An integer: the
+    user layout, the indoor users and their O2I losses (and, with ``uav_start="fixed"``, the UAV
+    starts) are drawn from ``default_rng(layout_seed)`` and are the same in every episode and for
+    every env seed; the rest (random UAV starts, user mobility) still follows the episode seed.
+    The BS positions never depend on a seed. The seed paper's finite MDP (state = UAV cells) is
+    only learnable over a fixed layout: use e.g. ``UavParams.paper(layout_seed=0)``."""
     user_speed_mps: float = 0.0
     """random-walk speed of the users; 0 = static users (the default)"""
     n_bs: int = 1
@@ -63,7 +70,8 @@ class UavParams:
     uav_altitude_m: float = 100.0
     """fixed UAV altitude"""
     uav_start: str = "random"
-    """UAV start positions: 'random' lattice points or all at the 'center'"""
+    """UAV start positions: 'random' lattice points (from the episode seed), all at the
+    'center', or 'fixed' random lattice points drawn once from ``layout_seed`` (needs it)"""
     fc_hz: float = 2e9
     """carrier frequency"""
     bandwidth_hz: float = 20e6
@@ -131,6 +139,8 @@ class UavParams:
         _check_int(self, owner, "n_hotspots", low=1)
         check_range(owner, "hotspot_share", self.hotspot_share, low=0, high=1)
         check_range(owner, "hotspot_std_m", self.hotspot_std_m, low=0, low_inclusive=False)
+        if self.layout_seed is not None:
+            _check_int(self, owner, "layout_seed", low=0)
         check_range(owner, "user_speed_mps", self.user_speed_mps, low=0)
         _check_int(self, owner, "n_bs", low=0)
         check_range(owner, "bs_tx_dbm", self.bs_tx_dbm, low=-50, high=80)
@@ -138,6 +148,11 @@ class UavParams:
         _check_bool(owner, "bs_interference", self.bs_interference)
         check_range(owner, "uav_altitude_m", self.uav_altitude_m, low=0, low_inclusive=False)
         check_choice(owner, "uav_start", self.uav_start, UAV_STARTS)
+        if self.uav_start == "fixed" and self.layout_seed is None:
+            raise ValueError(
+                f"{owner}.uav_start='fixed' draws the starts from layout_seed: set layout_seed "
+                "(an integer) or use uav_start='random' or 'center'"
+            )
         check_range(owner, "fc_hz", self.fc_hz, low=1e6, high=3e11)
         check_range(owner, "bandwidth_hz", self.bandwidth_hz, low=0, low_inclusive=False)
         check_range(owner, "uav_tx_dbm", self.uav_tx_dbm, low=-50, high=80)
@@ -248,7 +263,11 @@ class UavParams:
     # ------------------------------------------------------------------ presets
     @classmethod
     def paper(cls, **changes: Any) -> UavParams:
-        """Reference section 6.2 defaults (the seed paper's parameter table is not public)."""
+        """Reference section 6.2 defaults (the seed paper's parameter table is not public).
+
+        For the paper's tabular SARSA / Q-learning (state = UAV cells) pass a fixed layout,
+        ``UavParams.paper(layout_seed=0)``: with a new layout every episode the cell state does
+        not determine the reward and the tables cannot learn a placement."""
         return cls(**changes)
 
     @classmethod

@@ -25,6 +25,11 @@ from .layouts import bs_positions, make_users, random_walk
 from .params import UavParams
 
 _NO_PAIR = np.iinfo(np.int64).max
+CALL_OVERHEAD_LINKS = 400
+"""fixed cost of one channel-model call on few links, in links of bulk work (about 20 us vs
+50 ns per link on one core): what makes a received-power table pay off at small B"""
+MAX_TABLE_ENTRIES = 1 << 23
+"""largest per-env received-power table, B x N x n_cells floats (64 MiB)"""
 Index = slice | np.ndarray
 
 DIRECTIONS = {
@@ -49,14 +54,23 @@ def move_table(params: UavParams) -> np.ndarray:
 
 
 def greedy_association(
-    sinr_db: np.ndarray, threshold_db: float, capacity: int
+    sinr_db: np.ndarray, threshold_db: float, capacity: int, single_option: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy SINR association with capacity, batched: ``sinr_db`` (M, N, K).
+
+    ``single_option=True`` promises that every user has at most one UAV at SINR >= threshold
+    (true with co-channel interference and a threshold > 0 dB, see
+    ``_single_option_association``) and skips checking it.
 
     Returns:
         ``association`` (M, N) int64 (-1 = no UAV, else the UAV index) and ``load`` (M, K).
     """
     n_envs, n_users, n_uavs = sinr_db.shape
+    if single_option or n_uavs == 1:
+        return _single_option_association(sinr_db, threshold_db, capacity)
+    feasible = sinr_db >= threshold_db
+    if not (feasible.sum(axis=2) > 1).any():
+        return _single_option_association(sinr_db, threshold_db, capacity)
     flat = sinr_db.reshape(n_envs, n_users * n_uavs)
     # Global order of the pairs: SINR descending, ties by the flat index n * K + k.
     order = np.argsort(-flat, axis=1, kind="stable")
@@ -88,6 +102,36 @@ def greedy_association(
         match = np.where(kept, target, -1)
     load = (match[..., None] == uav_ids).sum(axis=1)
     return match, load
+
+
+def _single_option_association(
+    sinr_db: np.ndarray, threshold_db: float, capacity: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``greedy_association`` when every user has at most one UAV at SINR >= threshold.
+
+    This is the usual case: with co-channel interference and a threshold > 0 dB a UAV above
+    the threshold receives more than all the others together, so at most one can be. Then the
+    greedy pair loop gives each UAV its candidates in the pair order (SINR descending, ties by
+    user index) up to its capacity, and nobody is rejected into a second choice: no rounds.
+    """
+    n_uavs = sinr_db.shape[2]
+    best = sinr_db.argmax(axis=2)
+    target = np.where(sinr_db.max(axis=2) >= threshold_db, best, -1)
+    candidate = target[..., None] == np.arange(n_uavs)
+    load = candidate.sum(axis=1)
+    if max(load.ravel().tolist(), default=0) <= capacity:
+        return target, load
+    # Some UAV has more candidates than capacity: it keeps its best ``capacity`` in the pair
+    # order, i.e. the SINRs above its capacity-th best, then the ties at that value by user index.
+    neg_sinr = np.where(candidate, -sinr_db, np.inf)
+    cutoff = np.partition(neg_sinr, capacity - 1, axis=1)[:, capacity - 1 : capacity, :]
+    kept = neg_sinr <= cutoff
+    if (kept.sum(axis=1) > capacity).any():  # ties at the cutoff: the lower user indices
+        above = neg_sinr < cutoff
+        room = capacity - above.sum(axis=1, keepdims=True)
+        kept = above | (kept & (np.cumsum(kept & ~above, axis=1) <= room))
+    kept = (kept & candidate).any(axis=2)
+    return np.where(kept, target, -1), np.minimum(load, capacity)
 
 
 class UavSim:
@@ -126,34 +170,85 @@ class UavSim:
         self.n_assoc = np.zeros(b, dtype=np.int64)
         self.rewards = np.zeros((b, k))
         self.global_reward = np.zeros(b)
+        self.coverable = np.zeros(b, dtype=np.int64)
+        """(B,) interference-free bound: users with SNR >= threshold from their best UAV
+        position (reference 5, bound 2), capped by K * capacity"""
+        self._cells = np.zeros((b, k), dtype=np.int64)
+        self._cell_weights = np.array([1, nx], dtype=np.int64)
+        self._static_users = params.user_speed_mps == 0
+        self._layout: tuple[np.ndarray, ...] | None = None
+        self._envs = np.arange(b)
+        # co-channel interference and a threshold above 0 dB: one UAV per user at most can pass
+        self._single_option = (
+            params.interference == "co_channel" and params.sinr_threshold_db > 0.01
+        )
+        self._table_mode = self._choose_table_mode()
+        self._rx_table: np.ndarray | None = None
+        """received power (mW) of every user from every lattice point, (B or 1, N, n_cells):
+        with static users and discrete moves a step gathers its K columns instead of running
+        the channel model (see ``_choose_table_mode``)"""
+        iy, ix = np.divmod(np.arange(nx * ny), nx)
+        self._lattice_xy = (np.stack([ix, iy], -1) * params.grid_cell_m)[None]
+        self._user_offsets = (np.arange(n) * (nx * ny))[None, :, None]
 
     # ------------------------------------------------------------------ dynamics
+    def fixed_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(user_xy, indoor, indoor_loss_db, start cells) drawn from ``params.layout_seed``
+        (once; the same for every env and episode). Draw order as in ``reset``."""
+        if self.params.layout_seed is None:
+            raise ValueError("fixed_layout needs UavParams.layout_seed (an integer)")
+        if self._layout is None:
+            rng = np.random.default_rng(self.params.layout_seed)
+            users, indoor, loss = self._draw_users(rng)
+            self._layout = (users, indoor, loss, self._draw_starts(rng))
+        return self._layout
+
+    def _draw_users(self, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        params = self.params
+        users = make_users(params, rng)
+        indoor = np.zeros(params.n_users, dtype=bool)
+        loss = np.zeros(params.n_users)
+        if params.indoor_ratio > 0:
+            indoor = indoor_mask(params.n_users, params.indoor_ratio, rng)
+            loss = apply_indoor(
+                np.zeros(params.n_users), indoor, self.penetration, params.fc_hz, rng
+            )
+        return users, indoor, loss
+
+    def _draw_starts(self, rng: np.random.Generator) -> np.ndarray:
+        nx, ny = self.lattice_shape
+        k = self.params.n_uavs
+        return np.stack([rng.integers(0, nx, k), rng.integers(0, ny, k)], -1)
+
     def reset(self, idx: Sequence[int] | np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         """Draw a new episode for the envs ``idx``; env ``i`` draws from ``rngs[i]``.
 
-        Draw order: the user layout, the indoor mask, the indoor losses, the UAV starts.
+        Draw order: the user layout, the indoor mask, the indoor losses, the UAV starts. With
+        ``layout_seed`` the users (and 'fixed' starts) come from ``fixed_layout()`` instead and
+        ``rngs[i]`` draws only the random UAV starts (and later the user mobility).
         """
         params = self.params
         nx, ny = self.lattice_shape
         idx = np.asarray(idx, dtype=np.int64)
+        layout = self.fixed_layout() if params.layout_seed is not None else None
         for i in idx:
             rng = rngs[i]
-            self.user_xy[i] = make_users(params, rng)
-            if params.indoor_ratio > 0:
-                self.indoor[i] = indoor_mask(params.n_users, params.indoor_ratio, rng)
-                self.indoor_loss_db[i] = apply_indoor(
-                    np.zeros(params.n_users), self.indoor[i], self.penetration, params.fc_hz, rng
-                )
+            if layout is None:
+                self.user_xy[i], self.indoor[i], self.indoor_loss_db[i] = self._draw_users(rng)
+            else:
+                self.user_xy[i], self.indoor[i], self.indoor_loss_db[i] = layout[:3]
             if params.uav_start == "random":
-                cells = np.stack(
-                    [rng.integers(0, nx, params.n_uavs), rng.integers(0, ny, params.n_uavs)], -1
-                )
+                cells = self._draw_starts(rng)
+            elif params.uav_start == "fixed":
+                cells = layout[3]
             else:
                 cells = np.tile([(nx - 1) // 2, (ny - 1) // 2], (params.n_uavs, 1))
             self.uav_xy[i] = cells * params.grid_cell_m
         self.steps[idx] = 0
         if params.bs_interference:
             self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
+        self.coverable[idx] = self._coverable(self.user_xy[idx], self.indoor_loss_db[idx])
+        self._build_tables(idx)
         self._evaluate(idx)
 
     def step(
@@ -179,8 +274,9 @@ class UavSim:
             self.uav_xy[idx] = np.clip(moved, 0.0, self.area)
         else:
             moved = self.uav_xy[idx] + self.moves[actions]
-            self.uav_xy[idx] = np.clip(moved, 0.0, self.lattice_max)
-        if params.user_speed_mps > 0:
+            # minimum(maximum()) is np.clip without its Python wrapper (same values)
+            self.uav_xy[idx] = np.minimum(np.maximum(moved, 0.0), self.lattice_max)
+        if not self._static_users:
             if rngs is None:
                 raise ValueError("user mobility needs the per-env generators (rngs)")
             envs = np.arange(self.num_envs)[idx]
@@ -189,26 +285,41 @@ class UavSim:
                 self.user_xy[i] = random_walk(self.user_xy[i], step_m, params.area_m, rngs[i])
             if params.bs_interference:
                 self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
+            self.coverable[idx] = self._coverable(self.user_xy[idx], self.indoor_loss_db[idx])
         self.steps[idx] += 1
         self._evaluate(idx)
 
     def _evaluate(self, idx: Index) -> None:
         """SINR, association, loads and rewards of the envs ``idx`` at their current state."""
         params = self.params
-        rx_mw = self.rx_mw(self.uav_xy[idx], self.user_xy[idx], self.indoor_loss_db[idx])
-        sinr_db = self._sinr_db(rx_mw, self.bs_rx_mw[idx])
-        association, load = greedy_association(sinr_db, params.sinr_threshold_db, params.capacity)
+        uav_xy = self.uav_xy[idx]
+        if not params.continuous:
+            grid = np.rint(uav_xy / params.grid_cell_m).astype(np.int64)
+            self._cells[idx] = cells = grid @ self._cell_weights
+        if self._table_mode is not None:
+            # flat index of (env, user, cell) -> (M, N, K): the values rx_mw would compute
+            flat = self._user_offsets + cells[:, None, :]
+            if self._table_mode == "per_env":
+                table_size = self.params.n_users * self.params.n_cells
+                flat = flat + (self._envs[idx] * table_size)[:, None, None]
+            rx_mw = self._rx_table.take(flat)
+        else:
+            rx_mw = self._rx_pairs(uav_xy, self.user_xy[idx], self.indoor_loss_db[idx])
+        bs_rx_mw = self.bs_rx_mw[idx] if params.bs_interference else 0.0
+        sinr_db = self._sinr_db(rx_mw, bs_rx_mw)
+        association, load = greedy_association(
+            sinr_db, params.sinr_threshold_db, params.capacity, self._single_option
+        )
         n_assoc = load.sum(axis=1)
         n_users = params.n_users
         global_reward = n_assoc / n_users
-        local = load / n_users
         if params.reward == "global":
-            rewards = np.repeat(global_reward[:, None], params.n_uavs, axis=1)
+            rewards = global_reward[:, None]
         elif params.reward == "local":
-            rewards = local
+            rewards = load / n_users
         elif params.reward == "mixed":
             weight = params.mixed_weight
-            rewards = weight * global_reward[:, None] + (1.0 - weight) * local
+            rewards = weight * global_reward[:, None] + (1.0 - weight) * (load / n_users)
         else:
             without = self._assoc_without_each(rx_mw, self.bs_rx_mw[idx])
             rewards = (n_assoc[:, None] - without) / n_users
@@ -219,6 +330,41 @@ class UavSim:
         self.global_reward[idx] = global_reward
         self.rewards[idx] = rewards
 
+    def _choose_table_mode(self) -> str | None:
+        """'shared' (one table for the fixed layout, built once), 'per_env' (one per env, built
+        at each reset) or None (the channel model runs every step).
+
+        A table costs n_cells x N links per episode; stepping costs K x N links per step plus a
+        per-call overhead of about ``CALL_OVERHEAD_LINKS`` links shared by the B envs, so the
+        per-env table is built only where it is the cheaper of the two, and within
+        ``MAX_TABLE_ENTRIES``."""
+        params = self.params
+        if params.continuous or not self._static_users:
+            return None
+        if params.layout_seed is not None:
+            return "shared"
+        n_cells, n_users = params.n_cells, params.n_users
+        table_links = n_cells * n_users
+        step_links = params.n_uavs * n_users + CALL_OVERHEAD_LINKS / self.num_envs
+        cheaper = table_links < params.max_steps * step_links
+        if cheaper and self.num_envs * table_links <= MAX_TABLE_ENTRIES:
+            return "per_env"
+        return None
+
+    def _build_tables(self, idx: np.ndarray) -> None:
+        mode = self._table_mode
+        if mode == "shared":
+            if self._rx_table is None:
+                users, _, loss, _ = self.fixed_layout()
+                self._rx_table = self._rx_pairs(self._lattice_xy, users[None], loss[None])
+        elif mode == "per_env":
+            if self._rx_table is None:
+                shape = (self.num_envs, self.params.n_users, self.params.n_cells)
+                self._rx_table = np.empty(shape)
+            self._rx_table[idx] = self._rx_pairs(
+                self._lattice_xy, self.user_xy[idx], self.indoor_loss_db[idx]
+            )
+
     # ------------------------------------------------------------------ radio
     def rx_mw(
         self, uav_xy: np.ndarray, user_xy: np.ndarray, indoor_loss_db: np.ndarray | float = 0.0
@@ -226,11 +372,51 @@ class UavSim:
         """Received power (mW) of every user from every UAV: (M, N, K) for uav_xy (M, K, 2)
         and user_xy (M, N, 2); ``indoor_loss_db`` (M, N) is added to each user's links."""
         params = self.params
-        delta = user_xy[:, :, None, :] - uav_xy[:, None, :, :]
-        horizontal = np.sqrt((delta * delta).sum(axis=-1))
+        dx = user_xy[:, :, None, 0] - uav_xy[:, None, :, 0]
+        dy = user_xy[:, :, None, 1] - uav_xy[:, None, :, 1]
+        horizontal = np.sqrt(dx * dx + dy * dy)
         loss_db = self.channel.path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
         loss_db = loss_db + np.asarray(indoor_loss_db)[..., None]
         return 10.0 ** ((params.uav_tx_dbm - loss_db) / 10.0)
+
+    def _rx_pairs(
+        self, uav_xy: np.ndarray, user_xy: np.ndarray, indoor_loss_db: np.ndarray
+    ) -> np.ndarray:
+        """``rx_mw`` on the simulator's own (valid) state: the same arithmetic without input
+        checks, and no indoor term when there are no indoor users (adding 0 dB changes
+        nothing). ``uav_xy`` (M or 1, K, 2) broadcasts against ``user_xy`` (M, N, 2)."""
+        params = self.params
+        dx = user_xy[:, :, None, 0] - uav_xy[:, None, :, 0]
+        dy = user_xy[:, :, None, 1] - uav_xy[:, None, :, 1]
+        horizontal = np.sqrt(dx * dx + dy * dy)
+        loss_db = self.channel._path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
+        if params.indoor_ratio > 0:
+            loss_db = loss_db + indoor_loss_db[..., None]
+        return 10.0 ** ((params.uav_tx_dbm - loss_db) / 10.0)
+
+    def _coverable(self, user_xy: np.ndarray, indoor_loss_db: np.ndarray) -> np.ndarray:
+        """Interference-free bound (reference 5, bound 2) of M user sets (M, N, 2): users whose
+        SNR from their best UAV position reaches the threshold, capped by K * capacity, (M,).
+
+        Every channel model's loss grows with distance, so the best lattice position of a user
+        is its nearest lattice point (per axis; directly above it in continuous mode): one link
+        per user instead of the n_cells x N of ``baselines/uav/bounds.py``, same value."""
+        params = self.params
+        if params.continuous:
+            best_xy = user_xy
+        else:
+            nx, ny = self.lattice_shape
+            grid = np.rint(user_xy / params.grid_cell_m)
+            grid = np.minimum(np.maximum(grid, 0.0), [nx - 1, ny - 1])
+            best_xy = grid * params.grid_cell_m
+        delta = user_xy - best_xy
+        horizontal = np.sqrt((delta * delta).sum(axis=-1))
+        loss_db = self.channel.path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
+        loss_db = loss_db + indoor_loss_db
+        rx_mw = 10.0 ** ((params.uav_tx_dbm - loss_db) / 10.0)
+        snr_db = 10.0 * np.log10(rx_mw / self.noise_mw)
+        covered = (snr_db >= params.sinr_threshold_db).sum(axis=-1)
+        return np.minimum(covered, params.n_uavs * params.capacity)
 
     def _bs_rx_mw(self, user_xy: np.ndarray, indoor_loss_db: np.ndarray) -> np.ndarray:
         """Total BS power (mW) at each user, (M, N) (interference when ``bs_interference``)."""
@@ -245,7 +431,9 @@ class UavSim:
 
     def _sinr_db(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray | float) -> np.ndarray:
         """SINR in dB from received powers (M, N, K) (reference 6.2: co-channel interference)."""
-        floor = self.noise_mw + np.asarray(bs_rx_mw)[..., None]
+        floor = self.noise_mw + (
+            bs_rx_mw[..., None] if isinstance(bs_rx_mw, np.ndarray) else bs_rx_mw
+        )
         if self.params.interference == "co_channel":
             interference = np.maximum(rx_mw.sum(axis=-1, keepdims=True) - rx_mw, 0.0)
             return 10.0 * np.log10(rx_mw / (floor + interference))
@@ -323,6 +511,12 @@ class UavSim:
         ix = np.clip(grid[..., 0], 0, nx - 1)
         iy = np.clip(grid[..., 1], 0, ny - 1)
         return iy * nx + ix
+
+    def last_cells(self, idx: Index = slice(None)) -> np.ndarray:
+        """``cells(idx)`` as of the last reset or step (cached there in discrete mode), (B, K)."""
+        if self.params.continuous:
+            return self.cells(idx)
+        return self._cells[idx]
 
     def heatmap(self, idx: Index = slice(None)) -> np.ndarray:
         """Users not served by a UAV per coarse cell, (B, G, G) [row = y, col = x], in units of
