@@ -457,3 +457,14 @@ def test_train_py_trains_on_the_small_preset(tmp_path, env_id, agent, extra):
     args += ["--env-kwargs", '{"params": "small"}', "--out", str(tmp_path / agent)]
     assert main([*args, *extra, "--no-progress", "--eval-episodes", "1"]) == 0
     assert (tmp_path / agent / "model").exists()
+
+
+def test_no_move_is_longer_than_its_speed_times_dt_with_eight_directions():
+    from netgym.envs.uav.sim import move_table
+
+    params = UavParams.paper(directions=8)
+    table = move_table(params)
+    levels = np.repeat(np.asarray(params.speed_levels_mps), 8)
+    lengths = np.linalg.norm(table[1:], axis=1)
+    assert (lengths <= levels * params.dt_s + 1e-9).all()
+    assert lengths.max() == params.max_speed_mps * params.dt_s

@@ -222,10 +222,9 @@ class UavParams:
 
     @property
     def max_step_m(self) -> float:
-        """Longest displacement of one step: v_max * dt (sqrt(2) times that for a diagonal
-        lattice move with 8 directions, which moves one level step along each axis)."""
-        step = self.max_speed_mps * self.dt_s
-        return step * math.sqrt(2.0) if (self.directions == 8 and not self.continuous) else step
+        """Longest displacement of one step: v_max * dt (diagonal lattice moves are shortened
+        to stay within it, see ``sim.move_table``)."""
+        return self.max_speed_mps * self.dt_s
 
     @property
     def noise_dbm(self) -> float:

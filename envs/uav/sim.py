@@ -42,14 +42,20 @@ DIRECTIONS = {
 def move_table(params: UavParams) -> np.ndarray:
     """Displacement in metres of each discrete action, (n_actions, 2); row 0 is hover.
 
-    Action ``1 + d + D * (l - 1)`` moves in direction ``d`` at speed level ``l`` (1-based),
-    i.e. ``speed_l * dt / grid_cell_m`` cells along each non-zero axis of the direction.
+    Action ``1 + d + D * (l - 1)`` moves in direction ``d`` at speed level ``l`` (1-based):
+    ``round(speed_l * dt / grid_cell_m)`` cells along an axis direction, and along a diagonal
+    ``floor`` of that over sqrt(2) cells on each axis, so that no move is longer than
+    ``speed_l * dt`` (reference/uav.md 6.6.1); a diagonal too slow to reach the next lattice
+    point leaves the UAV where it is.
     """
     directions = DIRECTIONS[params.directions]
-    table = [np.zeros(2)]
+    diagonal = np.all(directions != 0, axis=1)[:, None]
+    table = [np.zeros((1, 2))]
     for speed in params.speed_levels_mps:
         cells = round(speed * params.dt_s / params.grid_cell_m)
-        table.extend(directions * cells * params.grid_cell_m)
+        diagonal_cells = int(np.floor(cells / np.sqrt(2.0) + 1e-9))
+        per_axis = np.where(diagonal, diagonal_cells, cells)
+        table.append(directions * per_axis * params.grid_cell_m)
     return np.asarray(np.vstack(table), dtype=float)
 
 
