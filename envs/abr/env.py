@@ -12,6 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ..core.seeding import child_generators
+from ..core.vector import check_vector_args, same_step_reset
 from .params import AbrParams
 from .sim import OBS_ROWS, AbrModel, BatchSim, ScalarSim, build_model, draw_episode
 
@@ -313,22 +314,10 @@ class AbrStreamingVectorEnv(VectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         **overrides: Any,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"AbrStreamingVectorEnv has no render modes, got {render_mode!r}")
-        modes = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
-        if autoreset_mode not in modes and autoreset_mode not in [m.value for m in modes]:
-            raise ValueError(
-                f"autoreset_mode must be one of {[m.value for m in modes]}, got {autoreset_mode!r}"
-            )
-        self.autoreset_mode = AutoresetMode(autoreset_mode)
+        self.num_envs, self.autoreset_mode = check_vector_args(
+            "AbrStreamingVectorEnv", num_envs, render_mode, autoreset_mode
+        )
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        if (
-            isinstance(num_envs, bool)
-            or not isinstance(num_envs, (int, np.integer))
-            or num_envs < 1
-        ):
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
-        self.num_envs = int(num_envs)
         self.params = _make_params(params, overrides)
         self.model = build_model(self.params)
         self.single_action_space, self.single_observation_space = _spaces(self.model)
@@ -434,22 +423,9 @@ class AbrStreamingVectorEnv(VectorEnv):
         return sim.obs.copy(), reward, terminated, truncated, self._info()
 
     def _same_step_reset(self, terminated: np.ndarray) -> dict[str, Any]:
-        """SAME_STEP autoreset: reset finished sub-envs now; their last observation and info
-        go to ``info["final_obs"]`` / ``info["final_info"]`` (masked by ``_final_obs``)."""
-        if not terminated.any():
-            return self._info()
-        idx = np.flatnonzero(terminated)
-        final_obs = np.empty(self.num_envs, dtype=object)
-        for i in idx:
-            final_obs[i] = self._sim.obs[i].copy()
-        final_info = self._info()
-        self._reset_envs(idx, None)
-        info = self._info()
-        info["final_obs"] = final_obs
-        info["_final_obs"] = terminated.copy()
-        info["final_info"] = final_info
-        info["_final_info"] = terminated.copy()
-        return info
+        return same_step_reset(
+            terminated, self._sim.obs, self._info, lambda idx: self._reset_envs(idx, None)
+        )
 
     def _reset_envs(self, idx: np.ndarray, traces: np.ndarray | None) -> None:
         table_size = len(self.model.table)

@@ -14,6 +14,7 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from ..core.seeding import child_generators
+from ..core.vector import check_vector_args, same_step_reset
 from .params import UavParams
 from .sim import UavSim
 
@@ -399,22 +400,10 @@ class UavOffloadVectorEnv(VectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         **overrides: Any,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"UavOffloadVectorEnv has no render modes, got {render_mode!r}")
-        modes = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
-        if autoreset_mode not in modes and autoreset_mode not in [m.value for m in modes]:
-            raise ValueError(
-                f"autoreset_mode must be one of {[m.value for m in modes]}, got {autoreset_mode!r}"
-            )
-        self.autoreset_mode = AutoresetMode(autoreset_mode)
+        self.num_envs, self.autoreset_mode = check_vector_args(
+            "UavOffloadVectorEnv", num_envs, render_mode, autoreset_mode
+        )
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        if (
-            isinstance(num_envs, bool)
-            or not isinstance(num_envs, (int, np.integer))
-            or num_envs < 1
-        ):
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
-        self.num_envs = int(num_envs)
         self.params = _make_params(params, overrides)
         self.single_action_space, self.single_observation_space = central_spaces(self.params)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
@@ -514,21 +503,12 @@ class UavOffloadVectorEnv(VectorEnv):
         return _central_obs(sim), reward, terminated, truncated, self._info()
 
     def _same_step_reset(self, finished: np.ndarray) -> dict[str, Any]:
-        if not finished.any():
-            return self._info()
-        idx = np.flatnonzero(finished)
-        final_obs = np.empty(self.num_envs, dtype=object)
-        current = _central_obs(self.sim)
-        for i in idx:
-            final_obs[i] = current[i].copy()
-        final_info = self._info()
-        self.sim.reset(idx, self._rngs)
-        info = self._info()
-        info["final_obs"] = final_obs
-        info["_final_obs"] = finished.copy()
-        info["final_info"] = final_info
-        info["_final_info"] = finished.copy()
-        return info
+        return same_step_reset(
+            finished,
+            _central_obs(self.sim),
+            self._info,
+            lambda idx: self.sim.reset(idx, self._rngs),
+        )
 
     def _info(self) -> dict[str, Any]:
         info: dict[str, Any] = _info(self.sim)
