@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,6 +44,20 @@ class TrainingContext:
     progress = steps_done / total_timesteps; 0 = unknown, progress within each ``learn`` call"""
     out_dir: Path | None = None
     """run folder, for agents that log there (e.g. TensorBoard); None = no logging"""
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as JSON-ready data (``out_dir`` as a string), for ``agent.json`` files."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["out_dir"] = None if self.out_dir is None else str(self.out_dir)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainingContext:
+        """The inverse of ``to_json``; unknown keys (from other versions) are ignored."""
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        if values.get("out_dir") is not None:
+            values["out_dir"] = Path(values["out_dir"])
+        return cls(**values)
 
 
 class Agent(ABC):

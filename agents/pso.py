@@ -81,7 +81,6 @@ import math
 import numbers
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -545,8 +544,7 @@ class PsoAgent(Agent):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         arrays, meta = self.swarm.get_state()
-        context = asdict(self.context)
-        context["out_dir"] = None if self.context.out_dir is None else str(self.context.out_dir)
+        context = self.context.to_json()
         record = {
             "agent": self.name,
             "format_version": _FORMAT_VERSION,
@@ -578,11 +576,7 @@ class PsoAgent(Agent):
                 f"{path / 'agent.json'} is not a PSO agent of format {_FORMAT_VERSION}: "
                 f"agent={record.get('agent')!r}, format_version={record.get('format_version')!r}"
             )
-        known = {f.name for f in fields(TrainingContext)}
-        context_data = {k: v for k, v in record["context"].items() if k in known}
-        if context_data.get("out_dir") is not None:
-            context_data["out_dir"] = Path(context_data["out_dir"])
-        agent = cls.create(TrainingContext(**context_data), record["config"])
+        agent = cls.create(TrainingContext.from_json(record["context"]), record["config"])
         with np.load(path / "pso.npz", allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         agent.swarm.set_state(arrays, record)

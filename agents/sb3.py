@@ -35,7 +35,6 @@ import inspect
 import json
 import logging
 import math
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -224,17 +223,7 @@ def _policy_kwargs(value: Any) -> dict[str, Any] | None:
 
 
 def _context_to_json(context: TrainingContext) -> dict[str, Any]:
-    data = asdict(context)
-    data["out_dir"] = None if context.out_dir is None else str(context.out_dir)
-    return _json_ready(data, "the training context (env_kwargs)")
-
-
-def _context_from_json(data: dict[str, Any]) -> TrainingContext:
-    known = {f.name for f in fields(TrainingContext)}
-    values = {key: value for key, value in data.items() if key in known}
-    if values.get("out_dir") is not None:
-        values["out_dir"] = Path(values["out_dir"])
-    return TrainingContext(**values)
+    return _json_ready(context.to_json(), "the training context (env_kwargs)")
 
 
 def _tensorboard_available() -> bool:
@@ -519,7 +508,7 @@ class SB3Agent(Agent):
             raise ValueError(f"{path} holds an unknown agent {meta.get('agent')!r}")
         if cls is not SB3Agent and agent_class is not cls:
             raise ValueError(f"{path} holds a {agent_class.name!r} agent, not {cls.name!r}")
-        context = _context_from_json(meta["context"])
+        context = TrainingContext.from_json(meta["context"])
         config = meta["config"]
         steps_done = int(meta.get("steps_done", 0))
         kwargs, _ = agent_class._split_config(config)

@@ -867,8 +867,7 @@ class TabularAgent(Agent):
                 for key in ("features", "low", "high", "bins"):
                     arrays[f"{key}_{index}"] = getattr(disc, key)
             discretisers.append(entry)
-        context = asdict(self.context)
-        context["out_dir"] = None if self.context.out_dir is None else str(self.context.out_dir)
+        context = self.context.to_json()
         meta = {
             "format": SAVE_FORMAT,
             "algorithm": self.algorithm,
@@ -917,10 +916,7 @@ class TabularAgent(Agent):
         klass = classes[algorithm]
         if cls not in (TabularAgent, klass):
             raise ValueError(f"{path} holds a {algorithm} agent, not {cls.algorithm}")
-        context_fields = dict(meta["context"])
-        if context_fields["out_dir"] is not None:
-            context_fields["out_dir"] = Path(context_fields["out_dir"])
-        context = replace(TrainingContext(**context_fields), device=device)
+        context = replace(TrainingContext.from_json(meta["context"]), device=device)
         with np.load(path / "table.npz", allow_pickle=False) as data:
             discretisers = []
             for index, entry in enumerate(meta["discretisers"]):
