@@ -93,10 +93,13 @@ def eval_seeds(seed: int, episodes: int) -> list[int]:
     return [EVAL_SEED_OFFSET + 1000 * seed + e for e in range(episodes)]
 
 
-def make_params(preset: str, layout_seed: int | None) -> UavParams:
-    """The preset, with ``layout_seed`` when one is given."""
-    changes = {} if layout_seed is None else {"layout_seed": layout_seed}
-    return UavParams.preset(preset, **changes)
+Changes = tuple[tuple[str, Any], ...]
+"""UavParams overrides as sorted (field, value) pairs (hashable: part of the job keys)"""
+
+
+def make_params(preset: str, changes: Changes = ()) -> UavParams:
+    """The preset with ``changes`` (e.g. layout_seed, uav_start, reward) applied."""
+    return UavParams.preset(preset, **dict(changes))
 
 
 # --------------------------------------------------------------------------- rollouts
@@ -139,12 +142,11 @@ def train_job(
     timesteps: int,
     preset: str,
     episodes: int,
-    layout_seed: int | None = None,
+    changes: Changes = (),
 ) -> dict:
     """Train one tabular agent with ``train.py``'s code, then evaluate it greedily."""
     env_kwargs = {} if preset == "paper" else {"params": preset}
-    if layout_seed is not None:
-        env_kwargs["layout_seed"] = layout_seed
+    env_kwargs.update(dict(changes))
     with tempfile.TemporaryDirectory(prefix="uav-paper-") as folder:
         settings = TrainingSettings(
             env=PZ_ENV,
@@ -159,7 +161,7 @@ def train_job(
         )
         run = prepare_run(settings)
         result = run.train()
-        params = make_params(preset, layout_seed)
+        params = make_params(preset, changes)
         started = time.perf_counter()
         assoc = rollout_parallel(run.agent, params, eval_seeds(seed, episodes))
         return {
@@ -171,25 +173,23 @@ def train_job(
         }
 
 
-def baseline_job(
-    name: str, seed: int, preset: str, episodes: int, layout_seed: int | None = None
-) -> dict:
+def baseline_job(name: str, seed: int, preset: str, episodes: int, changes: Changes = ()) -> dict:
     """Evaluate a ``netgym.baselines`` policy (seeded ``seed``) on the held-out episodes."""
     from netgym.baselines import make_policy
 
     started = time.perf_counter()
     policy = make_policy(CENTRAL_ENV, name, seed)
-    params = make_params(preset, layout_seed)
+    params = make_params(preset, changes)
     assoc = rollout_central(policy, params, eval_seeds(seed, episodes))
     return {"assoc": assoc, "eval_wall_s": time.perf_counter() - started}
 
 
 def bounds_job(
-    seed: int, preset: str, episodes: int, layout_seed: int | None = None
+    seed: int, preset: str, episodes: int, changes: Changes = ()
 ) -> dict[str, list[float | None]]:
     """The upper bounds of each held-out episode's users (``netgym.baselines.uav.bounds``;
     only min(N, K C) when that module is missing)."""
-    params = make_params(preset, layout_seed)
+    params = make_params(preset, changes)
     env = gym.make(CENTRAL_ENV, params=params)
     try:
         from netgym.baselines.uav.bounds import bounds_for
@@ -265,11 +265,11 @@ def run(
     n_seeds: int,
     episodes: int,
     workers: int,
-    layout_seed: int | None = None,
+    changes: Changes = (),
 ) -> dict:
     wall_start = time.perf_counter()
-    params = make_params(preset, layout_seed)
-    ls = layout_seed
+    params = make_params(preset, changes)
+    ls = changes
     seeds = list(range(n_seeds))
     jobs: list[tuple] = []
     for seed in seeds:
@@ -319,12 +319,12 @@ def run(
         for algo in ALGORITHMS
     }
     kwargs_cli = {} if preset == "paper" else {"params": preset}
-    if layout_seed is not None:
-        kwargs_cli["layout_seed"] = layout_seed
+    kwargs_cli.update(dict(changes))
     env_kwargs = f" --env-kwargs '{json.dumps(kwargs_cli)}'" if kwargs_cli else ""
     result = {
         "preset": preset,
-        "layout_seed": layout_seed,
+        "layout_seed": dict(changes).get("layout_seed"),
+        "env_changes": dict(changes),
         "params": {
             "n_uavs": params.n_uavs,
             "n_users": params.n_users,
@@ -375,6 +375,16 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         help="fixed user layout in every episode (UavParams.layout_seed); default: a new one",
     )
+    parser.add_argument(
+        "--uav-start",
+        choices=("random", "fixed"),
+        help="UAV start positions (fixed needs --layout-seed; default: the preset's, random)",
+    )
+    parser.add_argument(
+        "--reward",
+        choices=("global", "local", "mixed", "difference"),
+        help="reward mode of the PettingZoo env the tabular agents train on (default global)",
+    )
     args = parser.parse_args(argv)
     defaults = DEFAULTS["quick" if args.quick else "full"]
     preset = args.preset or defaults["preset"]
@@ -391,7 +401,9 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"--{name} must be >= 1, got {value}")
     if args.layout_seed is not None and args.layout_seed < 0:
         parser.error(f"--layout-seed must be >= 0, got {args.layout_seed}")
-    result = run(preset, timesteps, n_seeds, episodes, args.workers, args.layout_seed)
+    given = {"layout_seed": args.layout_seed, "uav_start": args.uav_start, "reward": args.reward}
+    changes = tuple(sorted((k, v) for k, v in given.items() if v is not None))
+    result = run(preset, timesteps, n_seeds, episodes, args.workers, changes)
     _log(result["table_markdown"])
     print(json.dumps(result, indent=2))
 
