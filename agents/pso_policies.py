@@ -123,13 +123,14 @@ def _flat_size(space: spaces.Box) -> int:
 class LinearPolicy(ParameterisedPolicy):
     """A linear map of the flattened observation: ``z = W @ x + b``.
 
-    ``Discrete(n)`` actions: ``argmax_a z_a`` (``n`` outputs). ``Box`` actions (finite bounds):
+    ``Discrete(n)`` actions: ``argmax_a z_a`` (``n`` outputs). ``MultiDiscrete(nvec)`` (1-D):
+    one argmax per component over its own ``nvec[i]`` outputs. ``Box`` actions (finite bounds):
     ``low + (tanh(z) + 1) / 2 * (high - low)``, reshaped to the action shape. The parameters are
     ``W`` (outputs x inputs, row-major) followed by ``b``, so ``n_params = outputs * (inputs + 1)``.
 
     Args:
         observation_space: a ``Box``.
-        action_space: ``Discrete`` or a ``Box`` with finite bounds.
+        action_space: ``Discrete``, 1-D ``MultiDiscrete`` or a ``Box`` with finite bounds.
         normalize_obs: map each observation dimension with finite bounds to [-1, 1] (so that one
             weight range suits every input); dimensions with an infinite bound are left as is.
     """
@@ -144,6 +145,9 @@ class LinearPolicy(ParameterisedPolicy):
         self.n_inputs = _flat_size(observation_space)
         if isinstance(action_space, spaces.Discrete):
             self.n_outputs = int(action_space.n)
+        elif isinstance(action_space, spaces.MultiDiscrete):
+            self._nvec = action_space.nvec.astype(np.int64)
+            self.n_outputs = int(self._nvec.sum())
         else:
             self.n_outputs = _flat_size(action_space)
             self._action_low = action_space.low.reshape(-1).astype(np.float64)
@@ -169,12 +173,16 @@ class LinearPolicy(ParameterisedPolicy):
             )
         if isinstance(action_space, spaces.Discrete):
             return None
+        if isinstance(action_space, spaces.MultiDiscrete):
+            if action_space.nvec.ndim != 1:
+                return f"the linear policy needs a 1-D MultiDiscrete, got {action_space}"
+            return None
         if isinstance(action_space, spaces.Box):
             bounds = np.concatenate([action_space.low.ravel(), action_space.high.ravel()])
             if not np.all(np.isfinite(bounds)):
                 return f"the linear policy needs finite Box action bounds, got {action_space}"
             return None
-        return f"the linear policy needs Discrete or Box actions, got {action_space}"
+        return f"the linear policy needs Discrete, MultiDiscrete or Box actions, got {action_space}"
 
     def default_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         size = self.n_outputs * (self.n_inputs + 1)
@@ -188,6 +196,10 @@ class LinearPolicy(ParameterisedPolicy):
         z = np.einsum("noi,ni->no", weights, x) + params[:, split:]
         if isinstance(self.action_space, spaces.Discrete):
             return np.argmax(z, axis=1).astype(np.int64) + int(self.action_space.start)
+        if isinstance(self.action_space, spaces.MultiDiscrete):
+            parts = np.split(z, np.cumsum(self._nvec)[:-1], axis=1)
+            levels = np.stack([np.argmax(part, axis=1) for part in parts], axis=1)
+            return (levels + self.action_space.start).astype(np.int64)
         action = self._action_low + (np.tanh(z) + 1.0) * 0.5 * self._action_span
         return action.reshape(rows, *self.action_space.shape).astype(self.action_space.dtype)
 

@@ -483,3 +483,27 @@ def test_agent_rejects_unsupported_envs_and_misuse(tmp_path):
         agent.evaluate_params(np.zeros((1, 3)), [0])
     with pytest.raises(FileNotFoundError, match="no saved PSO agent"):
         PsoAgent.load(tmp_path / "missing")
+
+
+def test_linear_policy_picks_one_level_per_multidiscrete_component():
+    obs_space = spaces.Box(0.0, 1.0, (3,), dtype=np.float32)
+    action_space = spaces.MultiDiscrete([4, 2, 3])
+    policy = LinearPolicy(obs_space, action_space, normalize_obs=False)
+    assert policy.n_outputs == 9
+    params = np.zeros((2, 9 * 4))
+    params[0, -9:] = [0, 0, 5, 0, 0, 1, 0, 0, 7]  # biases: levels 2, 1, 2
+    params[1, -9:] = [1, 0, 0, 0, 3, 0, 0, 2, 0]  # levels 0, 0, 1
+    actions = policy.act_batch(params, np.zeros((2, 3), dtype=np.float32))
+    assert actions.tolist() == [[2, 1, 2], [0, 0, 1]]
+    assert all(action_space.contains(a) for a in actions)
+
+
+def test_pso_trains_a_linear_policy_on_the_uav_central_env():
+    context = TrainingContext(
+        "netgym/UavOffload-v0", env_kwargs={"params": "small", "obs_mode": "vector"}, seed=0
+    )
+    agent = PsoAgent.create(context, {"n_particles": 4, "episodes_per_eval": 1})
+    agent.learn(400)
+    env = gym.make("netgym/UavOffload-v0", params="small", obs_mode="vector")
+    obs, info = env.reset(seed=3)
+    assert env.action_space.contains(np.asarray(agent.act(obs, info)))
