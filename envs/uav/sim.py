@@ -189,6 +189,14 @@ class UavSim:
             params.interference == "co_channel" and params.sinr_threshold_db > 0.01
         )
         self._table_mode = self._choose_table_mode()
+        self._fast_one = (
+            b == 1
+            and not params.continuous
+            and self._static_users
+            and params.reward in ("global", "local", "mixed")
+        )
+        """single env with a table (static users, discrete moves): ``step`` takes
+        ``_step_one``"""
         self._rx_table: np.ndarray | None = None
         """received power (mW) of every user from every lattice point, (B or 1, N, n_cells):
         with static users and discrete moves a step gathers its K columns instead of running
@@ -272,6 +280,14 @@ class UavSim:
             rngs: per-env generators, needed only for user mobility.
         """
         params = self.params
+        if (
+            self._fast_one
+            and self._table_mode is not None
+            and isinstance(idx, slice)
+            and idx == slice(0, 1)
+        ):
+            self._step_one(actions[0])
+            return
         if params.continuous:
             velocity = np.asarray(actions, dtype=float)
             norm = np.linalg.norm(velocity, axis=-1, keepdims=True)
@@ -294,6 +310,78 @@ class UavSim:
             self.coverable[idx] = self._coverable(self.user_xy[idx], self.indoor_loss_db[idx])
         self.steps[idx] += 1
         self._evaluate(idx)
+
+    def _step_one(self, actions: np.ndarray) -> None:
+        """``step(slice(0, 1), actions[None])`` of a single env with static users, discrete
+        moves and a received-power table (``_fast_one``): the same values, computed on (N, K)
+        arrays with preallocated buffers, and nothing recomputed when no UAV changed cell (the
+        SINR, association and rewards depend only on the cells then)."""
+        xy = self.uav_xy[0]
+        np.add(xy, self.moves[actions], out=xy)
+        # minimum(maximum()) as in ``step`` (the same values as np.clip)
+        np.maximum(xy, 0.0, out=xy)
+        np.minimum(xy, self.lattice_max, out=xy)
+        self.steps[0] += 1
+        # ``_evaluate``'s rint(xy / cell) @ [1, nx] on Python floats (round is half-even too)
+        cell_m, nx = self.params.grid_cell_m, self.lattice_shape[0]
+        cells = [round(x / cell_m) + nx * round(y / cell_m) for x, y in xy.tolist()]
+        if cells == self._cells[0].tolist():
+            return  # static users and the same cells: the last evaluation stands
+        self._cells[0] = cells
+        self._evaluate_one(np.array(cells))
+
+    def _evaluate_one(self, cells: np.ndarray) -> None:
+        """``_evaluate`` of env 0 at the UAV cells ``cells`` (K,) (see ``_step_one``)."""
+        params = self.params
+        rx_mw = self._rx_table[0].take(cells, axis=1)  # (N, K), as the (1, N, K) gather
+        floor = (
+            self.noise_mw + self.bs_rx_mw[0][:, None] if params.bs_interference else self.noise_mw
+        )
+        sinr_db = self.sinr_db[0]
+        if params.interference == "co_channel":
+            total = rx_mw[:, 0]  # the row sums, in the order of sum(axis=-1)
+            for k in range(1, params.n_uavs):
+                total = total + rx_mw[:, k]
+            interference = np.maximum(total[:, None] - rx_mw, 0.0)
+            np.log10(rx_mw / (floor + interference), out=sinr_db)
+        else:
+            np.log10(rx_mw / floor, out=sinr_db)
+        np.multiply(sinr_db, 10.0, out=sinr_db)
+        threshold, capacity = params.sinr_threshold_db, params.capacity
+        n_uavs, n_users = params.n_uavs, params.n_users
+        if self._single_option or n_uavs == 1:
+            target = sinr_db.argmax(axis=1, out=self.association[0])
+            best = sinr_db[:, 0]  # the row maxima (what max(axis=1) returns)
+            for k in range(1, n_uavs):
+                best = np.maximum(best, sinr_db[:, k])
+            target[~(best >= threshold)] = -1
+            load = np.bincount(target + 1, minlength=n_uavs + 1)[1:]
+            if max(load.tolist()) > capacity:
+                # each overloaded UAV keeps its best ``capacity`` candidates in the pair order
+                # (SINR descending, ties by user index): a stable sort of -SINR
+                for k in (load > capacity).nonzero()[0].tolist():
+                    users = (target == k).nonzero()[0]
+                    order = np.argsort(-best[users], kind="stable")  # best: their SINR
+                    target[users[order[capacity:]]] = -1
+                np.minimum(load, capacity, out=load)
+        else:
+            matched, loads = greedy_association(sinr_db[None], threshold, capacity)
+            load = loads[0]
+            self.association[0] = matched[0]
+        n_assoc = int(load.sum())
+        global_reward = n_assoc / n_users
+        reward = params.reward
+        rewards = self.rewards[0]
+        if reward == "global":
+            rewards[:] = global_reward
+        elif reward == "local":
+            np.divide(load, n_users, out=rewards)
+        else:
+            weight = params.mixed_weight
+            rewards[:] = weight * global_reward + (1.0 - weight) * (load / n_users)
+        self.load[0] = load
+        self.n_assoc[0] = n_assoc
+        self.global_reward[0] = global_reward
 
     def _evaluate(self, idx: Index) -> None:
         """SINR, association, loads and rewards of the envs ``idx`` at their current state."""
