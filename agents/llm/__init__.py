@@ -1,0 +1,1 @@
+"""NetLLM-style LLM-adapted agents: experience pools, encoders, DD-LRNA training."""

@@ -1,0 +1,1 @@
+"""Baselines and oracles of the MoE serving and routing envs."""

@@ -1,0 +1,1 @@
+"""Baselines and exact optima of the quantum-network envs."""

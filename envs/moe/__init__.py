@@ -1,0 +1,1 @@
+"""Mixture-of-Experts serving and routing environments."""

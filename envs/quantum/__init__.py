@@ -1,0 +1,1 @@
+"""Quantum-network entanglement environments (repeater chains, multi-user QoS scheduling)."""
