@@ -344,7 +344,7 @@ class SyntheticRouting:
 
 _CALIBRATION: dict[str, dict[str, Any]] = {
     # Read-ME: 2921 of 4096 tokens keep the previous token's expert (section 1).
-    "readme": dict(n_domains=7, popularity_alpha=5.0, domain_strength=1.5, repeat_rate=2921 / 4096),
+    "readme": dict(n_domains=7, popularity_alpha=5.0, domain_strength=3.0, repeat_rate=2921 / 4096),
     # Mixtral: 13.6-14.9% same first choice at layer 0 (Table 5), LB sd 2.70, >70% top transition.
     "mixtral": dict(popularity_alpha=42.0, domain_strength=0.15, repeat_rate=0.14),
     "deepseekmoe16b": dict(popularity_alpha=21.0, domain_strength=0.3, repeat_rate=0.05),

@@ -1,0 +1,162 @@
+"""Cache replay (netgym.envs.moe.replay) and access streams (cache_stream): hand-checked miss
+counts, Belady's MIN as the lower bound, stack monotonicity, the stall timeline by hand, memory
+that does not grow per access, and clear errors."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from netgym.envs.moe.cache_stream import AccessStream, batch_schedule, decode_stream
+from netgym.envs.moe.cost import MoeCostModel
+from netgym.envs.moe.params import MoeHardware, MoeModel
+from netgym.envs.moe.replay import next_use_positions, replay
+from netgym.envs.moe.traces import SyntheticRouting
+
+ANOMALY = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5]  # the classic FIFO-anomaly reference string
+
+
+def _round_cost() -> MoeCostModel:
+    """A model with round numbers: load 1 ms, one-token expert 0.1 ms, free attention."""
+    model = MoeModel(expert_params=1e6, attention_params=0, kv_bytes_per_token=0, n_experts=8)
+    hardware = MoeHardware(
+        hbm_gbps=20.0, tflops=1e6, pcie_gbps=2.0, launch_us=0.0, load_overhead_us=0.0
+    )
+    return MoeCostModel(model, hardware)
+
+
+def test_hand_checked_miss_counts_of_lru_fifo_and_min():
+    keys = [0, 1, 2, 0, 3, 0, 1]
+    assert replay(keys, 2, "lru").misses == 6
+    assert replay(keys, 2, "fifo").misses == 6
+    assert replay(keys, 2, "belady").misses == 5
+    # textbook values on the anomaly string: FIFO 9 then 10, LRU 10 then 8, OPT 7 then 6
+    assert [replay(ANOMALY, c, "fifo").misses for c in (3, 4)] == [9, 10]
+    assert [replay(ANOMALY, c, "lru").misses for c in (3, 4)] == [10, 8]
+    assert [replay(ANOMALY, c, "belady").misses for c in (3, 4)] == [7, 6]
+    assert replay(keys, 2, "belady").miss_positions.tolist() == [0, 1, 2, 4, 6]
+
+
+def test_next_use_positions_by_hand():
+    assert next_use_positions(np.array([5, 1, 5, 5, 1])).tolist() == [2, 4, 3, 5, 5]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_belady_never_misses_more_and_hit_rates_grow_with_capacity(seed):
+    rng = np.random.default_rng(seed)
+    keys = rng.zipf(1.3, size=3000) % 40
+    previous = {"lru": -1, "belady": -1}
+    for capacity in (1, 2, 3, 5, 8, 13, 21):
+        counts = {name: replay(keys, capacity, name) for name in ("lru", "fifo", "belady")}
+        assert counts["belady"].misses <= counts["lru"].misses
+        assert counts["belady"].misses <= counts["fifo"].misses
+        for name in ("lru", "belady"):  # stack algorithms (FIFO is exempt: Belady's anomaly)
+            assert counts[name].hits >= previous[name]
+            previous[name] = counts[name].hits
+        for result in counts.values():
+            assert result.hits + result.misses == result.accesses == keys.size
+            assert result.misses >= result.cold_misses
+
+
+def test_capacity_at_least_distinct_keys_leaves_only_cold_misses():
+    keys = np.random.default_rng(3).integers(0, 12, size=500)
+    for name in ("lru", "fifo", "belady"):
+        result = replay(keys, 12, name)
+        assert result.misses == result.cold_misses == 12
+
+
+class _GenericLru:
+    """LRU written against the per-access protocol, to cross-check the fast kernel."""
+
+    name = "generic-lru"
+
+    def reset(self, stream, capacity, rng):
+        self.last = {}
+
+    def on_access(self, position, key, hit):
+        self.last[key] = position
+
+    def evict(self, position, key, resident):
+        return min(resident, key=self.last.__getitem__)
+
+
+def test_generic_policy_protocol_matches_the_lru_kernel():
+    keys = np.random.default_rng(7).integers(0, 30, size=4000)
+    fast = replay(keys, 9, "lru")
+    generic = replay(keys, 9, _GenericLru())
+    assert np.array_equal(fast.miss_positions, generic.miss_positions)
+
+
+def test_stall_timeline_by_hand_with_and_without_prefetch():
+    cost = _round_cost()
+    assert cost.load_ms == pytest.approx(1.0) and cost.expert_ms(1) == pytest.approx(0.1)
+    stream = AccessStream.from_keys([0, 1, 0], n_keys=8)
+    # each step misses: wait 1 ms for its copy, then 0.1 ms of compute -> 3 ms stall
+    demand = replay(stream, 1, "lru", cost=cost)
+    assert demand.stall_ms == pytest.approx(3.0) and demand.compute_ms == pytest.approx(0.3)
+    # prefetch issues each copy when the previous step starts: 1 + 0.9 + 0.9 ms
+    early = replay(stream, 1, "lru", cost=cost, prefetch=True)
+    assert early.stall_ms == pytest.approx(2.8)
+    assert early.total_ms == pytest.approx(3.1)
+    # hits cost no stall
+    warm = replay(AccessStream.from_keys([0, 0, 0], n_keys=8), 1, "lru", cost=cost)
+    assert warm.stall_ms == pytest.approx(1.0)
+
+
+def test_stall_never_below_zero_and_belady_stalls_least_on_a_decode_stream():
+    generator = SyntheticRouting.for_model("mixtral", n_layers=4)
+    rng = np.random.default_rng(0)
+    stream = decode_stream(generator.generate(rng.integers(20, 60, size=24), rng), 8)
+    cost = MoeCostModel.preset("mixtral")
+    stalls = {name: replay(stream, 12, name, cost=cost).stall_ms for name in ("lru", "belady")}
+    assert 0 < stalls["belady"] <= stalls["lru"]
+
+
+def test_batch_schedule_and_decode_stream_conserve_tokens():
+    assert batch_schedule(np.array([3, 1, 2]), 2).tolist() == [0, 0, 1]
+    generator = SyntheticRouting(n_experts=6, n_layers=3, top_k=2, repeat_rate=0.3)
+    rng = np.random.default_rng(1)
+    trace = generator.generate(rng.integers(5, 30, size=10), rng)
+    stream = decode_stream(trace, 4)
+    assert stream.tokens.sum() == trace.n_tokens * 3 * 2
+    assert stream.n_keys == 18 and stream.n_steps % 3 == 0
+    assert np.all(stream.step_tokens <= 4)
+    # within a step every key appears once
+    assert np.unique(stream.step.astype(np.int64) * 18 + stream.keys).size == len(stream)
+    readme = SyntheticRouting.for_model("readme")
+    trace = readme.generate(rng.integers(5, 30, size=10), rng)
+    path = decode_stream(trace, 4, unit="path")
+    assert path.n_keys == 7 and path.layers_per_access == 32
+    assert path.tokens.sum() == trace.n_tokens
+    with pytest.raises(ValueError, match="unit='path' needs"):
+        decode_stream(generator.generate([5], rng), 2, unit="path")
+
+
+def test_replay_memory_stays_bounded_per_access():
+    keys = np.random.default_rng(0).integers(0, 64, size=1_000_000).astype(np.int32)
+    stream = AccessStream.from_keys(keys)
+    tracemalloc.start()
+    replay(stream, 48, "lru")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # the misses' positions (8 B each, ~25% misses) plus per-chunk scratch; no per-access objects
+    assert peak < 40e6, peak
+
+
+def test_bad_replay_input_raises_clear_errors():
+    with pytest.raises(ValueError, match="replay.capacity must be >= 1"):
+        replay([0, 1], 0)
+    with pytest.raises(ValueError, match="unknown replay policy 'mru'"):
+        replay([0, 1], 1, "mru")
+    with pytest.raises(ValueError, match="keys must be >= 0"):
+        replay([0, -1], 1)
+    with pytest.raises(ValueError, match="out of range"):
+        AccessStream.from_keys([0, 9], n_keys=4)
+
+    class Bad(_GenericLru):
+        def evict(self, position, key, resident):
+            return 999
+
+    with pytest.raises(ValueError, match="evicted 999, which is not resident"):
+        replay([0, 1, 2], 2, Bad())
