@@ -1,10 +1,13 @@
-"""Evaluation, protocols and the ``netgym`` command line."""
+"""Evaluation, protocols, leaderboards, reports, submissions and the ``netgym`` command line."""
 
+from . import families  # noqa: F401  (registers the protocols)
 from .evaluate import EvaluationResult, evaluate
 from .protocols import (
     PROTOCOLS,
+    Anchors,
     LeaderboardRow,
     Protocol,
+    default_protocols,
     get_protocol,
     register_protocol,
     run_protocol,
@@ -12,9 +15,11 @@ from .protocols import (
 
 __all__ = [
     "PROTOCOLS",
+    "Anchors",
     "EvaluationResult",
     "LeaderboardRow",
     "Protocol",
+    "default_protocols",
     "evaluate",
     "get_protocol",
     "register_protocol",

@@ -1,4 +1,4 @@
-"""The ``netgym`` command line: ``list``, ``evaluate``, ``leaderboard run`` and ``train``.
+"""The ``netgym`` command line: ``list``, ``evaluate``, ``leaderboard`` and ``train``.
 
 Every command prints a plain-text table, or JSON with ``--json``. A user error (unknown env,
 policy or protocol, bad ``--env-kwargs``, missing data folder) prints one line to stderr and
@@ -9,10 +9,12 @@ Examples::
     netgym list
     netgym evaluate --env netgym/AbrStreaming-v0 --policy bba --episodes 5
     netgym evaluate --protocol fcc100 --data-dir ../shared/data/abr --policy mpc-jump1 --json
+    netgym leaderboard run --quick --out leaderboard-quick
     netgym leaderboard run --protocols abr-synthetic --policies bba,mpc
     netgym train --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
 
-``netgym train`` is ``train.py``: the same arguments and the same code
+The leaderboard commands (run, submit, verify) are in ``cli_board.py``. ``netgym train`` is
+``train.py``: the same arguments and the same code
 (``netgym.agents.training_cli``).
 """
 
@@ -22,19 +24,11 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .evaluate import EvaluationResult, evaluate
-from .protocols import (
-    DEFAULT_PROTOCOLS,
-    PROTOCOLS,
-    LeaderboardRow,
-    Protocol,
-    get_protocol,
-    run_protocol,
-)
+from .protocols import PROTOCOLS, Protocol, get_protocol
 
 EXIT_USAGE = 2
 """exit status of every user error, as argparse uses"""
@@ -196,7 +190,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         env_id = protocol.env_id
         env_kwargs = protocol.env_kwargs(args.data_dir)
         episodes = protocol.check_episodes(args.episodes)
-        seed = protocol.seed if args.seed is None else args.seed
+        seed = protocol.eval_seeds[0] if args.seed is None else args.seed
     else:
         if args.env is None:
             raise CliError("give --env ID (see 'netgym list') or --protocol NAME")
@@ -241,65 +235,7 @@ def _print_evaluation(result: EvaluationResult, protocol_label: str | None) -> N
 
 
 # ---------------------------------------------------------------------------------- leaderboard
-def _split_names(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if not names:
-        raise CliError(f"expected a comma-separated list of names, got {text!r}")
-    return names
-
-
-def _cmd_leaderboard_run(args: argparse.Namespace) -> int:
-    from netgym.baselines import make_policy
-
-    protocols = [get_protocol(name) for name in (_split_names(args.protocols) or DEFAULT_PROTOCOLS)]
-    policies = _split_names(args.policies)
-    # Check every input before the first evaluation, so that a typo fails at once.
-    for protocol in protocols:
-        _protocol_data(protocol, args.data_dir)
-        protocol.check_episodes(args.episodes)
-        for name in policies or ():
-            make_policy(protocol.env_id, name, seed=protocol.seed)
-    started = time.perf_counter()
-    rows: list[LeaderboardRow] = []
-    for protocol in protocols:
-        protocol_rows = run_protocol(protocol, policies, args.data_dir, args.episodes)
-        rows.extend(sorted(protocol_rows, key=lambda row: row.score, reverse=True))
-    wall_s = time.perf_counter() - started
-    if args.json:
-        _print_json(
-            {
-                "protocols": [protocol.to_dict() for protocol in protocols],
-                "rows": [row.to_dict() for row in rows],
-                "wall_s": wall_s,
-            }
-        )
-        return 0
-    print(
-        _format_table(
-            ["protocol", "policy", "score", "std", "mean_return", "episodes", "wall_s"],
-            [
-                (
-                    f"{row.protocol}@v{row.version}",
-                    row.policy,
-                    row.score,
-                    row.score_std,
-                    row.mean_return,
-                    row.episodes,
-                    f"{row.wall_s:.2f}",
-                )
-                for row in rows
-            ],
-        )
-    )
-    print()
-    print(
-        "score = mean reward per step (ABR: mean per-chunk QoE), averaged over episodes; "
-        "std over episodes"
-    )
-    print(f"{len(rows)} evaluations in {wall_s:.2f} s")
-    return 0
+# ``netgym leaderboard run | submit | verify`` live in ``cli_board.py``.
 
 
 # ---------------------------------------------------------------------------------- parser
@@ -350,25 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     board_commands = board_parser.add_subparsers(
         dest="leaderboard_command", metavar="SUBCOMMAND", required=True
     )
-    run_parser = board_commands.add_parser(
-        "run",
-        help="score every baseline (or the given ones) under each protocol",
-        description="Score baselines under protocols and print a table sorted by score.",
-    )
-    run_parser.add_argument(
-        "--protocols",
-        metavar="P1,P2",
-        help=f"comma-separated protocols (default: {','.join(DEFAULT_PROTOCOLS)})",
-    )
-    run_parser.add_argument(
-        "--policies", metavar="A,B", help="comma-separated baselines (default: all of the env)"
-    )
-    run_parser.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
-    run_parser.add_argument(
-        "--episodes", type=int, help="fewer episodes than the protocol's, for a quick run"
-    )
-    run_parser.add_argument("--json", action="store_true", help="machine-readable output")
-    run_parser.set_defaults(handler=_cmd_leaderboard_run)
+    from . import cli_board
+
+    cli_board.add_commands(board_commands)
 
     from netgym.agents import training_cli
 

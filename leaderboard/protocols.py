@@ -1,24 +1,29 @@
-"""Named, versioned evaluation protocols: which env, which data, how many episodes, which score.
+"""Named, content-versioned evaluation protocols: which env, which data, which seeds, which score.
 
-A protocol pins everything that makes two leaderboard numbers comparable. Changing any of it
-(traces, start pointers, episode count, QoE) makes a new version, never an edit of an old one.
+A protocol pins everything that makes two leaderboard numbers comparable: the env id and its
+kwargs (a data set, or an embedded synthetic held-out set), the held-out evaluation seeds, the
+episodes per seed, the metric and the normalisation anchors. Its ``version`` is a content hash
+of every one of these fields, so any change (a trace, a seed, an anchor, even the description)
+gives a new version and old scores can never be mistaken for new ones.
 
-| protocol | data | episodes | anchor |
-|---|---|---|---|
-| ``abr-synthetic`` | embedded synthetic traces, data-set seed 1000 | 50 | none (netgym's own) |
-| ``hsdpa142`` | ``hsdpa-test/`` + ``video1/`` | 142 | Pensieve test protocol |
-| ``fcc100`` | ``fcc-test/`` (start pointers) + ``video1/`` | 100 | NetLLM test protocol |
-| ``uav-paper`` | embedded (``UavParams.paper()``), seeds from 1,000,000 | 10 | none public |
+Evaluation seeds start at ``LEADERBOARD_SEED_BASE`` (2,000,000): disjoint from the seeds that
+``train.py`` uses by default (training on ``seed .. seed + n_envs - 1`` from seed 0, evaluation
+from ``EVAL_SEED_OFFSET + seed`` = 1,000,000 + seed).
 
-The score of every protocol so far is ``mean_reward``: the mean reward per step of each episode
-(for ABR the per-trace mean QoE), averaged over episodes.
+The protocols themselves are defined in ``netgym.leaderboard.families`` (one short block per env
+family); ``docs/leaderboard.md`` says how to add one.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import inspect
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,25 +31,53 @@ import numpy as np
 
 from .evaluate import EvaluationResult, evaluate
 
-ABR_ENV_ID = "netgym/AbrStreaming-v0"
+LEADERBOARD_SEED_BASE = 2_000_000
+"""first held-out evaluation seed of every protocol (see the module docstring)"""
+VERSION_CHARS = 12
+"""hex digits of the sha256 content hash kept as a protocol's version"""
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """What a normalised score of 0 and 1 means under a protocol, and the best possible score.
+
+    Normalised score = (score - score(random)) / (score(reference) - score(random)), where both
+    anchor scores are measured in the same leaderboard run on the same seeds.
+    """
+
+    reference: str
+    """baseline scored 1 (the family's named reference heuristic)"""
+    random: str = "random"
+    """baseline scored 0 (the uniformly random policy)"""
+    oracle: str | None = None
+    """a baseline that is an oracle (knows the future), reported beside the scores"""
+    bound: float | None = None
+    """an upper bound of the score in score units (e.g. the UAV capacity bound), if known"""
+    bound_note: str = ""
+    """what ``bound`` is"""
+
+    def baselines(self) -> tuple[str, ...]:
+        """The anchor baselines that a leaderboard run must evaluate."""
+        names = (self.random, self.reference) + ((self.oracle,) if self.oracle else ())
+        return tuple(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)
 class Protocol:
-    """One evaluation protocol: an env, its kwargs (maybe built from a data folder) and a score."""
+    """One evaluation protocol; ``version`` is the content hash of all the fields below."""
 
     name: str
     """registry name, e.g. 'hsdpa142'"""
-    version: int
-    """bumped whenever anything that changes the scores changes"""
     env_id: str
     """the Gymnasium id evaluated"""
     build_env_kwargs: Callable[[Path | None], dict[str, Any]]
     """data folder (None when ``needs_data`` is False) -> kwargs for ``gym.make``"""
     episodes: int
-    """episodes per policy (for sequential trace orders: the number of traces)"""
-    seed: int = 0
-    """seed of the first ``reset`` (and of seeded baselines)"""
+    """episodes per evaluation seed (for sequential trace orders: the number of traces)"""
+    eval_seeds: tuple[int, ...]
+    """held-out seeds: one block of ``episodes`` episodes per seed (reset(seed) then unseeded)"""
+    anchors: Anchors
+    """normalisation anchors"""
     metric: str = "mean_reward"
     """the ``EvaluationResult`` property that is the score"""
     description: str = ""
@@ -53,12 +86,70 @@ class Protocol:
     """whether ``build_env_kwargs`` needs a data folder"""
     data_folders: tuple[str, ...] = field(default=())
     """sub-folders that the data folder must hold"""
+    quick_episodes: int | None = None
+    """episodes per seed of the ``--quick`` variant (None: the protocol has no quick variant)"""
+    quick_seeds: int = 1
+    """evaluation seeds of the ``--quick`` variant (the first ones)"""
+    quick_env_kwargs: Callable[[Path | None], dict[str, Any]] | None = None
+    """kwargs builder of the quick variant (e.g. a smaller synthetic set; None: the same)"""
+    skip_quick: tuple[str, ...] = ()
+    """baselines too slow for the ``--quick`` variant"""
+
+    def __post_init__(self) -> None:
+        if not self.name or any(ch in self.name for ch in " ,@/"):
+            raise ValueError(f"protocol name must be non-empty without ' ,@/', got {self.name!r}")
+        if isinstance(self.episodes, bool) or not isinstance(self.episodes, int):
+            raise ValueError(
+                f"protocol {self.name!r}: episodes must be an int, got {self.episodes!r}"
+            )
+        if self.episodes < 1:
+            raise ValueError(f"protocol {self.name!r}: episodes must be >= 1, got {self.episodes}")
+        seeds = tuple(self.eval_seeds)
+        if not seeds or len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
+            raise ValueError(
+                f"protocol {self.name!r}: eval_seeds must be distinct ints >= 0, got {seeds}"
+            )
+        object.__setattr__(self, "eval_seeds", seeds)
+        if self.metric not in ("mean_reward", "mean"):
+            raise ValueError(f"protocol {self.name!r}: metric must be mean_reward or mean")
+
+    # ------------------------------------------------------------------ identity
+    @cached_property
+    def version(self) -> str:
+        """The first ``VERSION_CHARS`` hex digits of the sha256 of ``content()``."""
+        text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:VERSION_CHARS]
 
     @property
     def label(self) -> str:
-        """Name and version, e.g. ``'hsdpa142@v1'``: the key under which scores are comparable."""
-        return f"{self.name}@v{self.version}"
+        """Name and version, e.g. ``'hsdpa142@3f2a9c1b0d4e'``: scores compare only under it."""
+        return f"{self.name}@{self.version}"
 
+    def content(self) -> dict[str, Any]:
+        """Every field as canonical JSON data: what ``version`` hashes.
+
+        The env kwargs enter as their canonical value (embedded protocols) or, for protocols
+        that read a data folder, as the source code of their builder (the data folder's place
+        must not change the version; the data's checksum is recorded with each result).
+        """
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("build_env_kwargs", "quick_env_kwargs"):
+                value = None if value is None else self._kwargs_content(value)
+            out[f.name] = canonical(value)
+        return out
+
+    def _kwargs_content(self, builder: Callable[[Path | None], dict[str, Any]]) -> Any:
+        if self.needs_data:
+            try:
+                source = inspect.getsource(builder)
+            except (OSError, TypeError):
+                source = getattr(builder, "__qualname__", repr(builder))
+            return {"builder": getattr(builder, "__qualname__", ""), "source": source}
+        return builder(None)
+
+    # ------------------------------------------------------------------ data and episodes
     def require_data(self, data_dir: str | Path | None) -> Path | None:
         """Check the data folder this protocol needs and return it as a Path.
 
@@ -91,11 +182,21 @@ class Protocol:
         """The ``gym.make`` kwargs of this protocol, after checking its data folder."""
         return self.build_env_kwargs(self.require_data(data_dir))
 
-    def check_episodes(self, episodes: int | None) -> int:
-        """Return ``episodes`` (default: the protocol's), checked to lie in 1..``self.episodes``.
+    def data_checksum(self, data_dir: str | Path | None) -> str | None:
+        """sha256 over the names and bytes of every file in the data folders (None: no data)."""
+        root = self.require_data(data_dir)
+        if not self.needs_data or root is None:
+            return None
+        digest = hashlib.sha256()
+        for folder in self.data_folders:
+            for path in sorted((root / folder).rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
+                    digest.update(path.read_bytes())
+        return digest.hexdigest()
 
-        Fewer episodes give a quick subset of the protocol; more would repeat its traces.
-        """
+    def check_episodes(self, episodes: int | None) -> int:
+        """Return ``episodes`` (default: the protocol's), checked to lie in 1..``self.episodes``."""
         if episodes is None:
             return self.episodes
         if not 1 <= episodes <= self.episodes:
@@ -104,50 +205,141 @@ class Protocol:
             )
         return int(episodes)
 
+    def with_episodes(self, episodes: int | None) -> Protocol:
+        """This protocol with fewer episodes per seed (a new version), or itself for None."""
+        n_episodes = self.check_episodes(episodes)
+        if n_episodes == self.episodes:
+            return self
+        return dataclasses.replace(self, episodes=n_episodes)
+
+    def quick(self) -> Protocol:
+        """The ``--quick`` variant: fewer episodes and seeds, maybe a smaller synthetic set.
+
+        Raises:
+            ValueError: the protocol has no quick variant (``quick_episodes`` is None).
+        """
+        if self.quick_episodes is None:
+            raise ValueError(f"protocol {self.name!r} has no --quick variant (it needs data)")
+        return dataclasses.replace(
+            self,
+            name=f"{self.name}-quick",
+            episodes=self.quick_episodes,
+            eval_seeds=self.eval_seeds[: self.quick_seeds],
+            build_env_kwargs=self.quick_env_kwargs or self.build_env_kwargs,
+            description=f"quick variant of {self.name}: {self.description}",
+            quick_episodes=None,
+            quick_env_kwargs=None,
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description (without the kwargs builder)."""
+        """JSON-ready description (without the kwargs builders)."""
         return {
             "name": self.name,
             "version": self.version,
             "label": self.label,
             "env_id": self.env_id,
             "episodes": self.episodes,
-            "seed": self.seed,
+            "eval_seeds": list(self.eval_seeds),
             "metric": self.metric,
+            "anchors": dataclasses.asdict(self.anchors),
             "needs_data": self.needs_data,
             "data_folders": list(self.data_folders),
+            "has_quick": self.quick_episodes is not None,
             "description": self.description,
         }
 
 
+def canonical(value: Any) -> Any:
+    """``value`` as plain JSON data with a stable form (dataclasses, paths, numpy, tuples)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "__type__": type(value).__qualname__,
+            **{f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
+    if isinstance(value, Mapping):
+        return {str(key): canonical(item) for key, item in sorted(value.items(), key=str)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float):
+        return repr(value)  # exact: 0.1 and 0.1000000001 differ
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+# ---------------------------------------------------------------------------------- registry
+PROTOCOLS: dict[str, Protocol] = {}
+"""name -> protocol; ``register_protocol`` adds to it"""
+
+
+def register_protocol(protocol: Protocol) -> Protocol:
+    """Add ``protocol`` to ``PROTOCOLS``; a name may be registered only once."""
+    if protocol.name in PROTOCOLS:
+        raise ValueError(f"protocol {protocol.name!r} is already registered")
+    PROTOCOLS[protocol.name] = protocol
+    return protocol
+
+
+def get_protocol(name: str) -> Protocol:
+    """Return the registered protocol ``name`` (``NAME-quick``: its quick variant).
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+    """
+    if name in PROTOCOLS:
+        return PROTOCOLS[name]
+    if name.endswith("-quick") and name[: -len("-quick")] in PROTOCOLS:
+        return PROTOCOLS[name[: -len("-quick")]].quick()
+    raise ValueError(f"unknown protocol {name!r}; known: {sorted(PROTOCOLS)}")
+
+
+def default_protocols(quick: bool = False, data_dir: str | Path | None = None) -> list[Protocol]:
+    """What ``netgym leaderboard run`` evaluates when no protocol is named.
+
+    Every protocol that needs no data, plus the data protocols when ``data_dir`` is given;
+    with ``quick``, the quick variant of every protocol that has one.
+    """
+    chosen = []
+    for protocol in PROTOCOLS.values():
+        if quick:
+            if protocol.quick_episodes is not None:
+                chosen.append(protocol.quick())
+        elif not protocol.needs_data or data_dir is not None:
+            chosen.append(protocol)
+    return chosen
+
+
+# ---------------------------------------------------------------------------------- in-process
 @dataclass
 class LeaderboardRow:
     """The score of one policy under one protocol, with the evaluation it came from."""
 
     protocol: str
     """protocol name"""
-    version: int
-    """protocol version"""
+    version: str
+    """protocol version (content hash)"""
     policy: str
     """policy name (the baseline registry name, or the policy's ``name`` attribute)"""
     metric: str
     """name of the score, e.g. 'mean_reward'"""
     result: EvaluationResult
-    """the per-episode results"""
+    """the per-episode results, every evaluation seed in order"""
 
     @property
     def per_episode_scores(self) -> list[float]:
         """The score of each episode (for ``mean_reward``: mean reward per step)."""
-        if self.metric == "mean_reward":
-            return list(self.result.mean_rewards)
-        if self.metric == "mean":
-            return list(self.result.returns)
-        raise ValueError(f"metric {self.metric!r} has no per-episode values")
+        return episode_scores(self.result, self.metric)
 
     @property
     def score(self) -> float:
-        """The protocol's metric, e.g. the mean over episodes of the mean reward per step."""
-        return float(getattr(self.result, self.metric))
+        """The protocol's metric, averaged over episodes."""
+        return float(np.mean(self.per_episode_scores))
 
     @property
     def score_std(self) -> float:
@@ -188,110 +380,36 @@ class LeaderboardRow:
         return out
 
 
-def _abr_synthetic_kwargs(data_dir: Path | None) -> dict[str, Any]:
-    from netgym.envs.abr.params import AbrParams, SyntheticTraces
-
-    # Data-set seed 1000 keeps the test traces apart from the default (seed 0) training set.
-    params = AbrParams(
-        traces="synthetic",
-        synthetic_traces=SyntheticTraces(seed=1000, n_traces=50),
-        trace_order="sequential",
-        start="beginning",
-        noise=None,
-    )
-    return {"params": params}
+def episode_scores(result: EvaluationResult, metric: str) -> list[float]:
+    """The per-episode values of ``metric`` ('mean_reward': mean reward per step; 'mean':
+    the return)."""
+    if metric == "mean_reward":
+        return list(result.mean_rewards)
+    if metric == "mean":
+        return list(result.returns)
+    raise ValueError(f"metric {metric!r} has no per-episode values")
 
 
-def _hsdpa142_kwargs(data_dir: Path | None) -> dict[str, Any]:
-    from netgym.envs.abr.params import AbrParams
+def evaluate_seeds(
+    policy: Any,
+    protocol: Protocol,
+    env_kwargs: dict[str, Any],
+    seeds: Iterable[int] | None = None,
+) -> EvaluationResult:
+    """Evaluate ``policy`` on ``protocol.episodes`` episodes from each evaluation seed.
 
-    return {"params": AbrParams.hsdpa142(data_dir)}
-
-
-def _fcc100_kwargs(data_dir: Path | None) -> dict[str, Any]:
-    from netgym.envs.abr.params import AbrParams
-
-    return {"params": AbrParams.fcc100(data_dir)}
-
-
-PROTOCOLS: dict[str, Protocol] = {}
-"""name -> protocol; ``register_protocol`` adds to it"""
-
-
-def register_protocol(protocol: Protocol) -> Protocol:
-    """Add ``protocol`` to ``PROTOCOLS``; a name may be registered only once."""
-    if protocol.name in PROTOCOLS:
-        raise ValueError(f"protocol {protocol.name!r} is already registered")
-    PROTOCOLS[protocol.name] = protocol
-    return protocol
-
-
-register_protocol(
-    Protocol(
-        name="abr-synthetic",
-        version=1,
-        env_id=ABR_ENV_ID,
-        build_env_kwargs=_abr_synthetic_kwargs,
-        episodes=50,
-        description="ABR on 50 embedded synthetic traces (data-set seed 1000), in order, "
-        "from their start, no noise, linear QoE; no data needed",
-    )
-)
-
-
-def _uav_paper_kwargs(data_dir: Path | None) -> dict[str, Any]:
-    return {"params": "paper"}
-
-
-register_protocol(
-    Protocol(
-        name="uav-paper",
-        version=1,
-        env_id="netgym/UavOffload-v0",
-        build_env_kwargs=_uav_paper_kwargs,
-        episodes=10,
-        seed=1_000_000,  # disjoint from the training seeds train.py uses by default
-        description="multi-UAV offloading, paper preset (3 UAVs, 100 users, 1 km^2), 10 "
-        "episodes of 100 steps; score = mean fraction of users served by UAVs per step",
-    )
-)
-register_protocol(
-    Protocol(
-        name="hsdpa142",
-        version=1,
-        env_id=ABR_ENV_ID,
-        build_env_kwargs=_hsdpa142_kwargs,
-        episodes=142,
-        description="ABR, Pensieve test protocol: 142 Norway HSDPA traces, video1, "
-        "first chunk at level 1, linear QoE",
-        needs_data=True,
-        data_folders=("hsdpa-test", "video1"),
-    )
-)
-register_protocol(
-    Protocol(
-        name="fcc100",
-        version=1,
-        env_id=ABR_ENV_ID,
-        build_env_kwargs=_fcc100_kwargs,
-        episodes=100,
-        description="ABR, NetLLM test protocol: 100 FCC traces from their start pointers, "
-        "video1, first chunk at level 0, linear QoE",
-        needs_data=True,
-        data_folders=("fcc-test", "video1"),
-    )
-)
-
-DEFAULT_PROTOCOLS: tuple[str, ...] = ("abr-synthetic",)
-"""what ``netgym leaderboard run`` evaluates when no protocol is named (needs no data)"""
-
-
-def get_protocol(name: str) -> Protocol:
-    """Return the registered protocol ``name``; ``ValueError`` lists the known names."""
-    try:
-        return PROTOCOLS[name]
-    except KeyError:
-        raise ValueError(f"unknown protocol {name!r}; known: {sorted(PROTOCOLS)}") from None
+    The per-seed results are concatenated in seed order (``seed`` of the result: the first).
+    """
+    seeds = list(protocol.eval_seeds if seeds is None else seeds)
+    parts = [evaluate(policy, protocol.env_id, protocol.episodes, s, env_kwargs) for s in seeds]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged.returns += part.returns
+        merged.lengths += part.lengths
+        merged.mean_rewards += part.mean_rewards
+        merged.episode_info += part.episode_info
+        merged.wall_s += part.wall_s
+    return merged
 
 
 def _resolve_policies(
@@ -310,7 +428,8 @@ def _resolve_policies(
     resolved = []
     for policy in policies:
         if isinstance(policy, str):
-            resolved.append((policy, make_policy(protocol.env_id, policy, seed=protocol.seed)))
+            seed = protocol.eval_seeds[0]
+            resolved.append((policy, make_policy(protocol.env_id, policy, seed=seed)))
         else:
             resolved.append((getattr(policy, "name", type(policy).__name__), policy))
     if not resolved:
@@ -324,20 +443,18 @@ def run_protocol(
     data_dir: str | Path | None = None,
     episodes: int | None = None,
 ) -> list[LeaderboardRow]:
-    """Evaluate each policy under ``protocol``; one row per policy, in the order given.
+    """Evaluate each policy under ``protocol`` in this process; one row per policy, in order.
 
-    Every input is checked (data folder, episode count, policy names) before the first
-    evaluation starts, so a typo fails at once.
+    The simple in-process API (policy objects allowed); ``netgym.leaderboard.runner`` runs
+    whole leaderboards with workers, caching and reports. Every input is checked before the
+    first evaluation starts, so a typo fails at once.
 
     Args:
         protocol: a ``Protocol`` or the name of a registered one.
         policies: baseline names and/or policy objects (``reset(env)``, ``act(obs, info)``),
             or a mapping name -> policy; None evaluates every baseline of the protocol's env.
         data_dir: the data folder, for protocols with ``needs_data``.
-        episodes: a smaller number of episodes for a quick run (default: the protocol's).
-
-    Returns:
-        One ``LeaderboardRow`` per policy.
+        episodes: fewer episodes per seed for a quick run (a new protocol version).
 
     Raises:
         ValueError: unknown protocol or policy, or episodes out of range.
@@ -345,30 +462,27 @@ def run_protocol(
     """
     if isinstance(protocol, str):
         protocol = get_protocol(protocol)
+    protocol = protocol.with_episodes(episodes)
     env_kwargs = protocol.env_kwargs(data_dir)
-    n_episodes = protocol.check_episodes(episodes)
     rows = []
     for name, policy in _resolve_policies(protocol, policies):
         started = time.perf_counter()
-        result = evaluate(policy, protocol.env_id, n_episodes, protocol.seed, env_kwargs)
+        result = evaluate_seeds(policy, protocol, env_kwargs)
         result.wall_s = time.perf_counter() - started
-        rows.append(
-            LeaderboardRow(
-                protocol=protocol.name,
-                version=protocol.version,
-                policy=name,
-                metric=protocol.metric,
-                result=result,
-            )
-        )
+        rows.append(LeaderboardRow(protocol.name, protocol.version, name, protocol.metric, result))
     return rows
 
 
 __all__ = [
-    "DEFAULT_PROTOCOLS",
+    "LEADERBOARD_SEED_BASE",
     "PROTOCOLS",
+    "Anchors",
     "LeaderboardRow",
     "Protocol",
+    "canonical",
+    "default_protocols",
+    "episode_scores",
+    "evaluate_seeds",
     "get_protocol",
     "register_protocol",
     "run_protocol",

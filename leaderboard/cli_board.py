@@ -1,0 +1,274 @@
+"""``netgym leaderboard run | submit | verify``: the leaderboard commands of the command line.
+
+Examples::
+
+    netgym leaderboard run --quick --out leaderboard-quick
+    netgym leaderboard run --protocols abr-synthetic,uav-paper --workers 2 --out lb
+    netgym leaderboard run --protocols abr-synthetic --entries runs/my-ppo-run --out lb
+    netgym leaderboard run --protocols hsdpa142,fcc100 --data-dir ../shared/data/abr --backend ray
+    netgym leaderboard submit --entry runs/netgym_AbrStreaming-v0/ppo/seed-0 --out ppo.zip
+    netgym leaderboard verify ppo.zip
+
+Every printing and the progress bar (tqdm, on stderr when it is a terminal) live here; the
+library (``netgym.leaderboard.board``, ``runner``, ``report``, ``submission``) returns values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .cli import CliError, _format_table, _print_json, _protocol_data
+from .protocols import Protocol, default_protocols, get_protocol
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise CliError(f"expected a comma-separated list of names, got {text!r}")
+    return names
+
+
+def _protocols(args: argparse.Namespace) -> list[Protocol]:
+    names = _names(args.protocols)
+    if names is None:
+        chosen = default_protocols(quick=args.quick, data_dir=args.data_dir)
+    else:
+        chosen = [get_protocol(name) for name in names]
+        if args.quick:
+            chosen = [p if p.name.endswith("-quick") else p.quick() for p in chosen]
+    for protocol in chosen:
+        _protocol_data(protocol, args.data_dir)
+    episodes = getattr(args, "episodes", None)
+    return [protocol.with_episodes(episodes) for protocol in chosen]
+
+
+def _progress_bar(enabled: bool) -> tuple[Any, Any]:
+    """(callback, bar): a tqdm bar on stderr (None when disabled or tqdm is missing)."""
+    if not enabled:
+        return None, None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return None, None
+    bar = tqdm(total=0, unit="task", file=sys.stderr, disable=None, desc="leaderboard")
+
+    def progress(done: int, total: int, task: Any) -> None:
+        bar.total = total
+        bar.n = done
+        if task is not None:
+            bar.set_postfix_str(f"{task.protocol} {task.entry.name} seed {task.seed}", False)
+        bar.refresh()
+
+    return progress, bar
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .board import run_leaderboard
+    from .entries import parse_entry
+    from .report import results_payload, write_reports
+
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers must be >= 1, got {args.workers}")
+    if args.address is not None and args.backend != "ray":
+        raise CliError("--address is for --backend ray")
+    protocols = _protocols(args)
+    entries = [parse_entry(text) for text in (_names(args.entries) or [])]
+    progress, bar = _progress_bar(not args.no_progress)
+    try:
+        board = run_leaderboard(
+            protocols,
+            entries,
+            policies=_names(args.policies),
+            data_dir=args.data_dir,
+            workers=args.workers or 1,
+            backend=args.backend,
+            out_dir=args.out,
+            address=args.address,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        if args.out is not None:
+            print(
+                f"netgym leaderboard run: interrupted; finished tasks are cached in {args.out}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+            return 130
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    written = write_reports(board, args.out) if args.out is not None else []
+    if args.json:
+        _print_json(results_payload(board))
+        return 0
+    print(
+        _format_table(
+            ["protocol", "entry", "seed", "mean", "std", "ci95", "normalised", "episodes"],
+            [
+                (
+                    f"{row.protocol}@{row.version}",
+                    row.entry,
+                    "-" if row.train_seed is None else row.train_seed,
+                    row.mean,
+                    row.std,
+                    f"[{row.ci_low:.3f}, {row.ci_high:.3f}]",
+                    f"{row.normalised:.3f}",
+                    row.episodes,
+                )
+                for row in board.rows
+            ],
+        )
+    )
+    print()
+    print(
+        _format_table(
+            ["entry", "iqm", "ci95", "tasks", "runs"],
+            [
+                (
+                    e.entry,
+                    f"{e.iqm:.3f}",
+                    f"[{e.ci_low:.3f}, {e.ci_high:.3f}]",
+                    len(e.tasks),
+                    e.runs,
+                )
+                for e in board.suite
+            ],
+        )
+    )
+    print()
+    print(
+        "score = mean reward per step per episode, averaged over episodes (std over episodes, "
+        "95% bootstrap CI); normalised: random = 0, reference baseline = 1; iqm: interquartile "
+        "mean of the normalised scores of all runs x tasks, 95% stratified bootstrap CI"
+    )
+    print(f"{len(board.rows)} rows in {board.wall_s:.1f} s")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from .submission import submit
+
+    protocols = _protocols(args) if args.protocols is not None or args.quick else None
+    manifest = submit(
+        args.entry,
+        args.out,
+        protocols=protocols,
+        data_dir=args.data_dir,
+        workers=args.workers or 1,
+    )
+    if args.json:
+        _print_json(manifest)
+        return 0
+    print(f"wrote {args.out}: entry {manifest['entry']['name']} ({manifest['policy']})")
+    for name, info in manifest["protocols"].items():
+        print(f"  {name}@{info['version']}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .submission import SubmissionError, verify
+
+    try:
+        result = verify(
+            args.file,
+            sample=args.sample,
+            max_episodes=args.max_episodes,
+            trust_code=args.trust_code,
+            data_dir=args.data_dir,
+        )
+    except SubmissionError as err:
+        print(f"netgym leaderboard verify: REJECTED {args.file}: {err}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(vars(result))
+        return 0
+    print(f"ACCEPTED {args.file}: entry {result.entry}, {result.rows} rows")
+    for name, version in result.protocols.items():
+        print(f"  protocol {name}@{version}")
+    for block in result.rerun:
+        print(
+            f"  re-ran {block['entry']} on {block['protocol']} seed {block['seed']} "
+            f"({block['episodes']} episodes): max |diff| {block['max_abs_diff']:.2g}"
+        )
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def add_commands(board_commands: Any) -> None:
+    """Add ``run``, ``submit`` and ``verify`` to the ``leaderboard`` sub-parsers."""
+    run = board_commands.add_parser(
+        "run",
+        help="score baselines and entries under the protocols; write reports",
+        description="Evaluate every baseline of each protocol's env plus the given entries, "
+        "print the per-task and suite tables and, with --out, write results.csv, "
+        "results.json, leaderboard.md and report.html (finished tasks are cached there, so an "
+        "interrupted run resumes).",
+    )
+    run.add_argument("--protocols", metavar="P1,P2", help="protocols (default: all without data)")
+    run.add_argument(
+        "--entries",
+        metavar="E1,E2",
+        help="run folders of train.py and/or module:Class policies ([NAME=]SPEC)",
+    )
+    run.add_argument(
+        "--policies", metavar="A,B", help="baselines (default: all; anchors always run)"
+    )
+    run.add_argument("--workers", type=int, metavar="N", help="parallel workers (default 1)")
+    run.add_argument("--backend", choices=("local", "ray"), default="local")
+    run.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
+    run.add_argument("--out", metavar="DIR", help="report folder and task cache")
+    run.add_argument(
+        "--quick", action="store_true", help="the quick variant of every protocol (seconds)"
+    )
+    run.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
+    run.add_argument(
+        "--episodes", type=int, help="fewer episodes per seed (a new protocol version)"
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--json", action="store_true", help="print results.json to stdout")
+    run.set_defaults(handler=_cmd_run)
+
+    submit = board_commands.add_parser(
+        "submit",
+        help="pack an entry's results and policy into a submission file",
+        description="Evaluate a train.py run folder (or a module:Class policy) under its "
+        "env's protocols and pack results, protocol versions, environment fingerprint, "
+        "checksums and the policy (safe formats only) into a zip file.",
+    )
+    submit.add_argument("--entry", required=True, help="run folder or module:Class")
+    submit.add_argument("--out", required=True, metavar="FILE", help="submission zip to write")
+    submit.add_argument("--protocols", metavar="P1,P2", help="protocols (default: all of its env)")
+    submit.add_argument("--quick", action="store_true", help="quick protocol variants")
+    submit.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
+    submit.add_argument("--workers", type=int, metavar="N", help="parallel workers")
+    submit.add_argument("--json", action="store_true", help="print the manifest")
+    submit.set_defaults(handler=_cmd_submit)
+
+    verify = board_commands.add_parser(
+        "verify",
+        help="check a submission and re-run a sample of its episodes",
+        description="Check schema, protocol versions, checksums and consistency, then re-run "
+        "a deterministic sample of seed blocks. Exit 0: accepted; 1: rejected (one line on "
+        "stderr says why).",
+    )
+    verify.add_argument("file", type=Path, help="submission zip")
+    verify.add_argument("--sample", type=int, default=3, help="seed blocks to re-run")
+    verify.add_argument("--max-episodes", type=int, default=5, help="episodes per re-run block")
+    verify.add_argument(
+        "--trust-code", action="store_true", help="allow entries that run code (policy classes)"
+    )
+    verify.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
+    verify.add_argument("--json", action="store_true", help="machine-readable output")
+    verify.set_defaults(handler=_cmd_verify)
+
+
+__all__ = ["add_commands"]

@@ -1,0 +1,290 @@
+"""Leaderboard reports: results.csv, results.json, leaderboard.md and a self-contained report.html.
+
+* ``results.csv``: one row per entry, task and training seed (rl-baselines3-zoo / Open RL
+  Benchmark style): entry, protocol and version, env id, train seed, eval seeds, episodes, mean,
+  std, 95% CI, normalised score, wall time, netgym version, git commit, package versions.
+* ``results.json``: the same rows with their per-episode scores, the protocols, the measured
+  anchors, the suite IQMs, the probabilities of improvement and the environment fingerprint.
+* ``leaderboard.md``: Markdown tables, the per-task one in rl-baselines3-zoo column order
+  (``algo | env_id | mean_reward | std_reward | n_timesteps | eval_timesteps | eval_episodes``,
+  then protocol and normalised score).
+* ``report.html``: one file with inline CSS and SVG (per-task bars with intervals, suite IQM,
+  performance profiles); it loads nothing from a network.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from .board import PROFILE_TAUS, Leaderboard
+from .svg import bar_chart, line_chart
+
+RESULTS_FORMAT = 1
+"""version of the results.json layout"""
+CSV_COLUMNS = (
+    "entry",
+    "kind",
+    "protocol",
+    "protocol_version",
+    "env_id",
+    "train_seed",
+    "eval_seeds",
+    "episodes",
+    "mean",
+    "std",
+    "ci_low",
+    "ci_high",
+    "normalised",
+    "normalised_ci_low",
+    "normalised_ci_high",
+    "n_timesteps",
+    "eval_timesteps",
+    "wall_s",
+    "netgym_version",
+    "git_commit",
+    "package_versions",
+)
+ZOO_COLUMNS = (
+    "algo",
+    "env_id",
+    "mean_reward",
+    "std_reward",
+    "n_timesteps",
+    "eval_timesteps",
+    "eval_episodes",
+    "protocol",
+    "normalised",
+    "normalised 95% CI",
+)
+"""rl-baselines3-zoo's benchmark.md columns, then netgym's"""
+
+
+def results_payload(board: Leaderboard) -> dict[str, Any]:
+    """The content of results.json."""
+    return {
+        "format": RESULTS_FORMAT,
+        "protocols": [
+            {**p.to_dict(), "measured_anchors": board.anchors(p)} for p in board.protocols
+        ],
+        "rows": [row.to_dict() for row in board.rows],
+        "suite": [vars(score) for score in board.suite],
+        "profile_taus": list(PROFILE_TAUS),
+        "improvement": board.improvement,
+        "environment": board.environment,
+        "data_checksums": board.data_checksums,
+        "wall_s": board.wall_s,
+    }
+
+
+def results_csv(board: Leaderboard) -> str:
+    """The text of results.csv."""
+    env = board.environment
+    packages = ";".join(f"{name}={version}" for name, version in env["packages"].items())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in board.rows:
+        writer.writerow(
+            [
+                row.entry,
+                row.kind,
+                row.protocol,
+                row.version,
+                row.env_id,
+                "" if row.train_seed is None else row.train_seed,
+                " ".join(str(seed) for seed in row.eval_seeds),
+                row.episodes,
+                repr(row.mean),
+                repr(row.std),
+                repr(row.ci_low),
+                repr(row.ci_high),
+                repr(row.normalised),
+                repr(row.normalised_ci_low),
+                repr(row.normalised_ci_high),
+                "" if row.n_timesteps is None else row.n_timesteps,
+                row.eval_timesteps,
+                f"{row.wall_s:.3f}",
+                env["netgym_version"],
+                env["git_commit"] or "",
+                packages,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _md_table(headers: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
+def markdown(board: Leaderboard) -> str:
+    """The text of leaderboard.md: the per-task table (zoo order) and the suite IQM table."""
+    task_rows = [
+        [
+            row.entry if row.train_seed is None else f"{row.entry} (seed {row.train_seed})",
+            row.env_id,
+            f"{row.mean:.3f}",
+            f"{row.std:.3f}",
+            "-" if row.n_timesteps is None else str(row.n_timesteps),
+            str(row.eval_timesteps),
+            str(row.episodes),
+            f"{row.protocol}@{row.version}",
+            f"{row.normalised:.3f}",
+            f"[{row.normalised_ci_low:.3f}, {row.normalised_ci_high:.3f}]",
+        ]
+        for row in board.rows
+    ]
+    suite_rows = [
+        [
+            score.entry,
+            f"{score.iqm:.3f}",
+            f"[{score.ci_low:.3f}, {score.ci_high:.3f}]",
+            str(len(score.tasks)),
+            str(score.runs),
+        ]
+        for score in board.suite
+    ]
+    anchors = [
+        [
+            p.label,
+            p.anchors.random,
+            p.anchors.reference,
+            p.anchors.oracle or "-",
+            "-" if p.anchors.bound is None else f"{p.anchors.bound:.4g} ({p.anchors.bound_note})",
+        ]
+        for p in board.protocols
+    ]
+    return (
+        "\n\n".join(
+            [
+                "# netgym leaderboard",
+                "Per task (mean and std over episodes of the protocol's score; normalised: random "
+                "= 0, reference = 1; 95% percentile bootstrap CI over episodes):",
+                _md_table(ZOO_COLUMNS, task_rows),
+                "Suite (IQM of the normalised scores of all runs x tasks, 95% stratified "
+                "bootstrap CI):",
+                _md_table(("entry", "IQM", "95% CI", "tasks", "runs"), suite_rows),
+                "Anchors:",
+                _md_table(("protocol", "0 (random)", "1 (reference)", "oracle", "bound"), anchors),
+            ]
+        )
+        + "\n"
+    )
+
+
+_CSS = (
+    "body{font-family:sans-serif;margin:2em;max-width:1000px}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
+    "font-size:12px;text-align:right}th{background:#eee}td:first-child{text-align:left}"
+)
+
+
+def _html_table(headers: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + "</tr>" for cells in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html(board: Leaderboard) -> str:
+    """The text of report.html: tables and inline SVG plots, nothing loaded from outside."""
+    sections = []
+    for protocol in board.protocols:
+        rows = [row for row in board.rows if row.protocol == protocol.name]
+        labels = [
+            row.entry if row.train_seed is None else f"{row.entry} s{row.train_seed}"
+            for row in rows
+        ]
+        sections.append(
+            f"<h3>{escape(protocol.label)}</h3><p>{escape(protocol.description)}</p>"
+            + bar_chart(
+                labels,
+                [row.normalised for row in rows],
+                [row.normalised_ci_low for row in rows],
+                [row.normalised_ci_high for row in rows],
+                f"{protocol.name}: normalised score, 95% CI",
+            )
+        )
+    suite = board.suite
+    iqm_chart = bar_chart(
+        [score.entry for score in suite],
+        [score.iqm for score in suite],
+        [score.ci_low for score in suite],
+        [score.ci_high for score in suite],
+        "suite IQM of normalised scores, 95% stratified bootstrap CI",
+    )
+    profile_chart = line_chart(
+        PROFILE_TAUS,
+        {score.entry: score.profile for score in suite[:10]},
+        "performance profiles (10 best by IQM)",
+        "normalised score threshold tau",
+        "fraction of runs > tau",
+    )
+    task_table = _html_table(
+        ZOO_COLUMNS,
+        [
+            [
+                row.entry,
+                row.env_id,
+                f"{row.mean:.4f}",
+                f"{row.std:.4f}",
+                "-" if row.n_timesteps is None else str(row.n_timesteps),
+                str(row.eval_timesteps),
+                str(row.episodes),
+                f"{row.protocol}@{row.version}",
+                f"{row.normalised:.3f}",
+                f"[{row.normalised_ci_low:.3f}, {row.normalised_ci_high:.3f}]",
+            ]
+            for row in board.rows
+        ],
+    )
+    env = board.environment
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>netgym leaderboard</title>'
+        f"<style>{_CSS}</style></head><body><h1>netgym leaderboard</h1>"
+        f"<p>netgym {escape(str(env['netgym_version']))}, commit "
+        f"{escape(str(env['git_commit']))}, python {escape(env['python'])}; "
+        f"{len(board.rows)} rows in {board.wall_s:.1f} s.</p>"
+        f"<h2>Suite</h2>{iqm_chart}{profile_chart}<h2>Tasks</h2>{''.join(sections)}"
+        f"<h2>Table</h2>{task_table}</body></html>\n"
+    )
+
+
+REPORT_FILES = ("results.csv", "results.json", "leaderboard.md", "report.html")
+
+
+def write_reports(board: Leaderboard, out_dir: str | Path) -> list[Path]:
+    """Write ``REPORT_FILES`` into ``out_dir`` (created if needed); return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    texts = {
+        "results.csv": results_csv(board),
+        "results.json": json.dumps(results_payload(board), indent=2) + "\n",
+        "leaderboard.md": markdown(board),
+        "report.html": html(board),
+    }
+    paths = []
+    for name, text in texts.items():
+        (out / name).write_text(text, encoding="utf-8")
+        paths.append(out / name)
+    return paths
+
+
+__all__ = [
+    "CSV_COLUMNS",
+    "REPORT_FILES",
+    "RESULTS_FORMAT",
+    "ZOO_COLUMNS",
+    "html",
+    "markdown",
+    "results_csv",
+    "results_payload",
+    "write_reports",
+]
