@@ -11,9 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from . import abr, uav
+from .moe import routing as moe_routing
 
 _ABR = "netgym/AbrStreaming-v0"
 _UAV = "netgym/UavOffload-v0"
+_MOE_ROUTING = "netgym/MoeRouting-v0"
 
 # name -> (factory(seed) -> policy, description)
 BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
@@ -53,6 +55,33 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
             lambda seed: uav.PsoStep(seed),
             "best joint move in the reachable set each step (exhaustive, PSO when large)",
         ),
+    },
+    _MOE_ROUTING: {
+        # bias mode (the default) runs topk, topk-capacity, aux-free and random; the others
+        # need action_mode="assign" (their rule is not a per-expert bias) and say so at reset
+        "topk": (lambda seed: moe_routing.TopK(), "top-k, unaware of capacity"),
+        "topk-capacity": (
+            lambda seed: moe_routing.TopKCapacity(),
+            "top-k with Switch/GShard capacity-factor drop in token order",
+        ),
+        "expert-choice": (
+            lambda seed: moe_routing.ExpertChoice(),
+            "expert choice (top-C tokens per expert), capped at k per token; assign mode",
+        ),
+        "balanced": (
+            lambda seed: moe_routing.Balanced(),
+            "BASE balanced assignment (LP, equal loads); assign mode",
+        ),
+        "aux-free": (
+            lambda seed: moe_routing.AuxLossFree(),
+            "DeepSeek-V3 auxiliary-loss-free bias updates, gamma 0.1",
+        ),
+        "hash": (lambda seed: moe_routing.HashRouting(), "hash of the token id; assign mode"),
+        "lp": (
+            lambda seed: moe_routing.LpOptimal(),
+            "exact optimum of the step's linear objective (the upper bound); assign mode",
+        ),
+        "random": (lambda seed: moe_routing.RandomRouting(seed), "random biases / experts"),
     },
 }
 

@@ -9,6 +9,7 @@ from gymnasium.envs.registration import register, registry
 ENV_IDS: dict[str, str] = {
     "netgym/AbrStreaming-v0": "ABR video streaming (Pensieve simulator): bitrate of each chunk",
     "netgym/UavOffload-v0": "multi-UAV cellular offloading, centralised: every UAV's move",
+    "netgym/MoeRouting-v0": "MoE token-to-expert routing of one layer call: per-expert biases",
 }
 
 
@@ -25,6 +26,13 @@ def _register() -> None:
             id="netgym/UavOffload-v0",
             entry_point="netgym.envs.uav.env:UavOffloadEnv",
             vector_entry_point="netgym.envs.uav.env:UavOffloadVectorEnv",
+        )
+
+    if "netgym/MoeRouting-v0" not in registry:
+        register(
+            id="netgym/MoeRouting-v0",
+            entry_point="netgym.envs.moe.routing_env:MoeRoutingEnv",
+            vector_entry_point="netgym.envs.moe.routing_env:MoeRoutingVectorEnv",
         )
 
 

@@ -1,0 +1,86 @@
+"""Synthetic router logits of ``netgym/MoeRouting-v0`` (``GateSource``), batched over N envs.
+
+Each sub-env has a linear router ``W`` (r x E, unit columns, a cosine router as X-MoE) and a
+per-expert popularity logit ``mu`` that drifts as an AR(1) process (skewed, drifting expert
+load; reference/moe.md section 3: popularity is skewed and predictable from recent history).
+Each token belongs to one of ``n_domains`` latent domains; its hidden state ``h`` is the
+domain's centre plus noise, and its logits are ``h W + mu``. The router probabilities are the
+softmax over all E experts. All randomness comes from the per-sub-env generators passed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .routing_params import RoutingParams
+
+
+class GateSource:
+    """Synthetic router logits for N sub-envs, one generator each (no shared random state).
+
+    ``reset(idx, rngs)`` draws a new router, popularity and domain centres for sub-envs
+    ``idx``; ``draw(idx, rngs)`` advances their popularity one step and draws a new batch of
+    tokens. The current batch is in ``logits`` (N, T, E, float32), ``probs`` (softmax),
+    ``token_ids`` (N, T) and ``domains`` (N, T).
+    """
+
+    def __init__(self, params: RoutingParams, num_envs: int) -> None:
+        self.params = params
+        n, t, e, r = num_envs, params.n_tokens, params.n_experts, params.router_rank
+        # float32: the softmax over T x E values is most of the step time
+        self.router = np.zeros((n, r, e), dtype=np.float32)
+        self.popularity = np.zeros((n, e), dtype=np.float32)
+        self.centres = np.zeros((n, params.n_domains, r), dtype=np.float32)
+        self.logits = np.zeros((n, t, e), dtype=np.float32)
+        self.probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
+        self.token_ids = np.zeros((n, t), dtype=np.int64)
+        self.domains = np.zeros((n, t), dtype=np.int64)
+        self._keep = np.sqrt(1.0 - params.popularity_drift**2)
+
+    def reset(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
+        """New episode for sub-envs ``idx``: new router, popularity and domains, first batch."""
+        p = self.params
+        for i in idx:
+            rng = rngs[i]
+            router = rng.standard_normal((p.router_rank, p.n_experts))
+            # unit columns (a cosine router, as X-MoE): a column's norm would otherwise make
+            # its expert popular, and the skew is the popularity's job
+            self.router[i] = router / np.linalg.norm(router, axis=0, keepdims=True)
+            self.popularity[i] = p.popularity_std * rng.standard_normal(p.n_experts)
+            self.centres[i] = p.domain_std * rng.standard_normal((p.n_domains, p.router_rank))
+        self._tokens(idx, rngs)
+
+    def draw(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
+        """Next layer call of sub-envs ``idx``: drift the popularity, draw a new token batch."""
+        p = self.params
+        if p.popularity_drift > 0:
+            for i in idx:
+                noise = rngs[i].standard_normal(p.n_experts)
+                self.popularity[i] = (
+                    self._keep * self.popularity[i] + p.popularity_drift * p.popularity_std * noise
+                )
+        self._tokens(idx, rngs)
+
+    def _tokens(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
+        p = self.params
+        for i in idx:  # in place, one sub-env at a time: no (N, T, E) temporaries
+            rng = rngs[i]
+            self.domains[i] = rng.integers(p.n_domains, size=p.n_tokens)
+            self.token_ids[i] = rng.integers(p.vocab_size, size=p.n_tokens)
+            hidden = rng.standard_normal((p.n_tokens, p.router_rank), dtype=np.float32)
+            hidden *= p.token_std
+            hidden += self.centres[i][self.domains[i]]
+            logits, probs = self.logits[i], self.probs[i]
+            np.matmul(hidden, self.router[i], out=logits)
+            logits += self.popularity[i]
+            # one shift per sub-env, not per token (the per-token max is the slowest part of
+            # the softmax); a token whose logits all lie ~87 below the batch maximum would
+            # underflow float32, and then the per-token shift is used instead
+            np.subtract(logits, logits.max(), out=probs)
+            np.exp(probs, out=probs)
+            total = probs.sum(axis=-1, keepdims=True)
+            if total.min() < 1e-30:
+                np.subtract(logits, logits.max(axis=-1, keepdims=True), out=probs)
+                np.exp(probs, out=probs)
+                total = probs.sum(axis=-1, keepdims=True)
+            probs /= total
