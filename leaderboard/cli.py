@@ -304,6 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.set_defaults(
         handler=lambda args: training_cli.run_command(args, prog="netgym train")
     )
+
+    from netgym.agents.llm import collect_cli  # numpy + gymnasium only (no torch)
+
+    collect_parser = commands.add_parser(
+        "collect",
+        help="collect an experience pool (for the llm and bc agents)",
+        description="Roll policies out on an env and save their episodes as an .npz pool.",
+    )
+    collect_cli.add_arguments(collect_parser)
+    collect_parser.set_defaults(handler=collect_cli.run_command)
     return parser
 
 
