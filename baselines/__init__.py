@@ -12,9 +12,11 @@ from typing import Any
 
 from . import abr, uav
 from .moe import routing as moe_routing
+from .quantum import chain as quantum_chain
 
 _ABR = "netgym/AbrStreaming-v0"
 _UAV = "netgym/UavOffload-v0"
+_QCHAIN = "netgym/RepeaterChain-v0"
 _MOE_ROUTING = "netgym/MoeRouting-v0"
 
 # name -> (factory(seed) -> policy, description)
@@ -54,6 +56,29 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         "pso-step": (
             lambda seed: uav.PsoStep(seed),
             "best joint move in the reachable set each step (exhaustive, PSO when large)",
+        ),
+    },
+    _QCHAIN: {
+        "random": (
+            lambda seed: quantum_chain.RandomChainPolicy(seed),
+            "uniformly random valid action per node",
+        ),
+        "swap-asap": (lambda seed: quantum_chain.SwapAsap(), "swap at every repeater that can"),
+        "swap-asap-cutoff": (
+            lambda seed: quantum_chain.SwapAsap(cutoff=2),
+            "swap-asap, discarding links that reach age 2 steps",
+        ),
+        "nested": (
+            lambda seed: quantum_chain.NestedDoubling(),
+            "nested doubling: a repeater joins only the two halves of its level",
+        ),
+        "nested-inesta": (
+            lambda seed: quantum_chain.NestedDoubling(inesta=True),
+            "Iñesta et al.'s nested: swap-asap except first level only in full states",
+        ),
+        "optimal": (
+            lambda seed: quantum_chain.OptimalChainPolicy(),
+            "exact min-E[T] policy (policy iteration; abstract, 1 memory, cutoff, n <= 5)",
         ),
     },
     _MOE_ROUTING: {

@@ -9,6 +9,9 @@ from gymnasium.envs.registration import register, registry
 ENV_IDS: dict[str, str] = {
     "netgym/AbrStreaming-v0": "ABR video streaming (Pensieve simulator): bitrate of each chunk",
     "netgym/UavOffload-v0": "multi-UAV cellular offloading, centralised: every UAV's move",
+    "netgym/RepeaterChain-v0": (
+        "quantum repeater chain: each node waits, swaps, purifies or discards"
+    ),
     "netgym/MoeRouting-v0": "MoE token-to-expert routing of one layer call: per-expert biases",
 }
 
@@ -26,6 +29,13 @@ def _register() -> None:
             id="netgym/UavOffload-v0",
             entry_point="netgym.envs.uav.env:UavOffloadEnv",
             vector_entry_point="netgym.envs.uav.env:UavOffloadVectorEnv",
+        )
+
+    if "netgym/RepeaterChain-v0" not in registry:
+        register(
+            id="netgym/RepeaterChain-v0",
+            entry_point="netgym.envs.quantum.chain_env:RepeaterChainEnv",
+            vector_entry_point="netgym.envs.quantum.chain_env:RepeaterChainVectorEnv",
         )
 
     if "netgym/MoeRouting-v0" not in registry:

@@ -1,1 +1,7 @@
 """Baselines and exact optima of the quantum-network envs."""
+
+# repeater chain (netgym/RepeaterChain-v0)
+from .chain import NestedDoubling as NestedDoubling
+from .chain import OptimalChainPolicy as OptimalChainPolicy
+from .chain import RandomChainPolicy as RandomChainPolicy
+from .chain import SwapAsap as SwapAsap
