@@ -13,10 +13,12 @@ from typing import Any
 from . import abr, uav
 from .moe import routing as moe_routing
 from .quantum import chain as quantum_chain
+from .quantum import scheduling as quantum_scheduling
 
 _ABR = "netgym/AbrStreaming-v0"
 _UAV = "netgym/UavOffload-v0"
 _QCHAIN = "netgym/RepeaterChain-v0"
+_QSCHED = "netgym/QuantumNetworkScheduling-v0"
 _MOE_ROUTING = "netgym/MoeRouting-v0"
 
 # name -> (factory(seed) -> policy, description)
@@ -79,6 +81,21 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         "optimal": (
             lambda seed: quantum_chain.OptimalChainPolicy(),
             "exact min-E[T] policy (policy iteration; abstract, 1 memory, cutoff, n <= 5)",
+        ),
+    },
+    _QSCHED: {
+        "idle": (lambda seed: quantum_scheduling.Idle(), "never starts a demand"),
+        "random": (
+            lambda seed: quantum_scheduling.RandomMasked(seed),
+            "uniformly random valid action (masked, idle included)",
+        ),
+        "edf": (
+            lambda seed: quantum_scheduling.EarliestDeadlineFirst(),
+            "online non-preemptive earliest-deadline-first, fastest feasible protocol",
+        ),
+        "pts": (
+            lambda seed: quantum_scheduling.PeriodicTaskSchedule(),
+            "QoS paper's periodic task schedule: offline NP-EDF timetable, expected durations",
         ),
     },
     _MOE_ROUTING: {

@@ -13,6 +13,9 @@ ENV_IDS: dict[str, str] = {
         "quantum repeater chain: each node waits, swaps, purifies or discards"
     ),
     "netgym/MoeRouting-v0": "MoE token-to-expert routing of one layer call: per-expert biases",
+    "netgym/QuantumNetworkScheduling-v0": (
+        "multi-user quantum network QoS scheduling: which demand, path and protocol to start"
+    ),
 }
 
 
@@ -43,6 +46,13 @@ def _register() -> None:
             id="netgym/MoeRouting-v0",
             entry_point="netgym.envs.moe.routing_env:MoeRoutingEnv",
             vector_entry_point="netgym.envs.moe.routing_env:MoeRoutingVectorEnv",
+        )
+
+    if "netgym/QuantumNetworkScheduling-v0" not in registry:
+        # no vector_entry_point: the sim is scalar (see envs/quantum/scheduling_sim.py)
+        register(
+            id="netgym/QuantumNetworkScheduling-v0",
+            entry_point="netgym.envs.quantum.scheduling_env:QuantumNetworkSchedulingEnv",
         )
 
 

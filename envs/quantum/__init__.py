@@ -27,3 +27,18 @@ __all__ = [
     "physics",
     "repeater_chain_v0",
 ]
+
+# multi-user QoS scheduling (netgym/QuantumNetworkScheduling-v0)
+from .demands import Demand  # noqa: E402
+from .scheduling_env import QuantumNetworkSchedulingEnv  # noqa: E402
+from .scheduling_params import SchedulingParams  # noqa: E402
+from .topologies import QuantumTopology, load_gml, make_topology  # noqa: E402
+
+__all__ += [
+    "Demand",
+    "QuantumNetworkSchedulingEnv",
+    "QuantumTopology",
+    "SchedulingParams",
+    "load_gml",
+    "make_topology",
+]
