@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import abr, uav
+from .moe import eviction as moe_eviction
 from .moe import routing as moe_routing
 from .quantum import chain as quantum_chain
 from .quantum import scheduling as quantum_scheduling
@@ -20,6 +21,7 @@ _UAV = "netgym/UavOffload-v0"
 _QCHAIN = "netgym/RepeaterChain-v0"
 _QSCHED = "netgym/QuantumNetworkScheduling-v0"
 _MOE_ROUTING = "netgym/MoeRouting-v0"
+_MOE_CACHE = "netgym/MoeExpertCache-v0"
 
 # name -> (factory(seed) -> policy, description)
 BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
@@ -124,6 +126,10 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
             "exact optimum of the step's linear objective (the upper bound); assign mode",
         ),
         "random": (lambda seed: moe_routing.RandomRouting(seed), "random biases / experts"),
+    },
+    _MOE_CACHE: {
+        name: (lambda seed, cls=cls: cls(seed=seed), description)
+        for name, (cls, description) in moe_eviction.EVICTION_POLICIES.items()
     },
 }
 

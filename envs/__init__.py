@@ -13,6 +13,7 @@ ENV_IDS: dict[str, str] = {
         "quantum repeater chain: each node waits, swaps, purifies or discards"
     ),
     "netgym/MoeRouting-v0": "MoE token-to-expert routing of one layer call: per-expert biases",
+    "netgym/MoeExpertCache-v0": "MoE expert-cache eviction with pre-gated lookahead (Read-ME)",
     "netgym/QuantumNetworkScheduling-v0": (
         "multi-user quantum network QoS scheduling: which demand, path and protocol to start"
     ),
@@ -39,6 +40,13 @@ def _register() -> None:
             id="netgym/RepeaterChain-v0",
             entry_point="netgym.envs.quantum.chain_env:RepeaterChainEnv",
             vector_entry_point="netgym.envs.quantum.chain_env:RepeaterChainVectorEnv",
+        )
+
+    if "netgym/MoeExpertCache-v0" not in registry:
+        # no vector_entry_point: decisions come at irregular misses (scalar sim)
+        register(
+            id="netgym/MoeExpertCache-v0",
+            entry_point="netgym.envs.moe.cache_env:MoeExpertCacheEnv",
         )
 
     if "netgym/MoeRouting-v0" not in registry:

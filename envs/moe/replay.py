@@ -187,9 +187,10 @@ KERNELS = {
 """built-in whole-stream policies usable by name"""
 
 
-def _generic_miss_positions(
+def generic_miss_positions(
     policy: Any, stream: AccessStream, capacity: int, rng: np.random.Generator
 ) -> np.ndarray:
+    """Misses of a policy following the per-access protocol of ``ReplayPolicy``."""
     policy.reset(stream, capacity, rng)
     resident: list[int] = []
     slot_of: dict[int, int] = {}
@@ -314,7 +315,7 @@ def replay(
             policy.miss_positions(stream, capacity, np.random.default_rng(seed)), dtype=np.int64
         )
     elif all(hasattr(policy, name) for name in ("reset", "on_access", "evict")):
-        misses = _generic_miss_positions(policy, stream, capacity, np.random.default_rng(seed))
+        misses = generic_miss_positions(policy, stream, capacity, np.random.default_rng(seed))
     else:
         raise ValueError(
             f"policy must be a name or an object with miss_positions or reset/on_access/evict, "

@@ -1,0 +1,180 @@
+"""netgym/MoeExpertCache-v0 (envs/moe/cache_env.py, cache_sim.py): API checks, the return equals
+minus the total stall, the env agrees with replay, the lookahead window hides the future, masks,
+determinism and clear errors."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import netgym.envs  # noqa: F401 (registers the ids)
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from netgym.envs.moe.cache_env import MoeExpertCacheEnv
+from netgym.envs.moe.cache_sim import ExpertCacheSim
+from netgym.envs.moe.cache_stream import AccessStream
+from netgym.envs.moe.cost import MoeCostModel
+from netgym.envs.moe.replay import replay
+from netgym.envs.moe.traces import SyntheticRouting
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+ENV_ID = "netgym/MoeExpertCache-v0"
+SMALL = dict(n_requests=12, max_tokens=64)
+
+
+def _lru_action(env: MoeExpertCacheEnv) -> int:
+    sim = env.sim
+    ages = sim.ages(sim.resident).astype(float)
+    ages[~env.action_masks()] = -1
+    return int(np.argmax(ages))
+
+
+def _run(env: MoeExpertCacheEnv, seed: int, chooser) -> tuple[float, dict, list]:
+    obs, info = env.reset(seed=seed)
+    total, done, observations = 0.0, False, [obs]
+    while not done:
+        obs, reward, done, truncated, info = env.step(chooser(env))
+        assert not truncated
+        total += reward
+        observations.append(obs)
+    return total, info, observations
+
+
+def test_gymnasium_and_sb3_checks_pass():
+    check_env(gym.make(ENV_ID, **SMALL).unwrapped, skip_render_check=True)
+    sb3_check_env(MoeExpertCacheEnv(**SMALL))
+    check_env(MoeExpertCacheEnv(model="qwen15moe", capacity=200, **SMALL), skip_render_check=True)
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_return_is_minus_total_stall_and_counts_add_up(prefetch):
+    env = MoeExpertCacheEnv(prefetch=prefetch, **SMALL)
+    total, info, _ = _run(env, 0, lambda e: int(e.np_random.integers(e.capacity)))
+    assert total == pytest.approx(-info["stall_ms"], abs=1e-9)
+    assert info["stall_ms"] > 0
+    assert info["hits"] + info["misses"] == info["accesses"] == len(env.sim.stream)
+    assert info["loads"] == info["misses"] >= info["belady_misses"]
+
+
+@pytest.mark.parametrize("model", ["readme", "mixtral"])
+def test_env_evicting_like_lru_reproduces_replay_exactly(model):
+    kwargs = dict(SMALL, model=model, capacity=4 if model == "readme" else 96, batch_size=4)
+    env = MoeExpertCacheEnv(**kwargs)
+    _, info, _ = _run(env, 1, _lru_action)
+    expected = replay(env.sim.stream, env.capacity, "lru", cost=env.cost)
+    assert info["misses"] == expected.misses
+    assert info["stall_ms"] == pytest.approx(expected.stall_ms, rel=1e-12)
+    bound = replay(env.sim.stream, env.capacity, "belady", cost=env.cost)
+    assert info["belady_misses"] == bound.misses
+    assert info["belady_stall_ms"] == pytest.approx(bound.stall_ms)
+
+
+def test_same_seed_and_actions_give_the_same_trajectory():
+    first = _run(MoeExpertCacheEnv(**SMALL), 7, _lru_action)
+    second = _run(MoeExpertCacheEnv(**SMALL), 7, _lru_action)
+    assert first[0] == second[0]
+    for a, b in zip(first[2], second[2], strict=True):
+        for key in a:
+            assert np.array_equal(a[key], b[key])
+    assert _run(MoeExpertCacheEnv(**SMALL), 8, _lru_action)[0] != first[0]
+
+
+def _features_at_decisions(keys: list[int], window: int, oracle: bool, decisions: int):
+    sim = ExpertCacheSim(
+        AccessStream.from_keys(np.array(keys), n_keys=10),
+        capacity=2,
+        cost=MoeCostModel.preset("readme"),
+        window=window,
+        lookahead_iterations=None,
+        oracle=oracle,
+    )
+    seen = []
+    for _ in range(decisions):
+        position = sim.position
+        keys_now = np.append(sim.resident, sim.incoming)
+        seen.append((position, sim.visible_next_use(keys_now), sim.next_use_feature(keys_now)))
+        sim.evict(0)
+    return seen
+
+
+def test_no_reference_beyond_the_window_leaks_unless_oracle():
+    prefix = [0, 1, 2, 0, 1, 2, 0, 1, 2, 3]
+    a = prefix + [0, 1, 2, 3, 4, 0, 1, 2, 3, 4]
+    b = prefix + [4, 3, 2, 1, 0, 4, 3, 2, 1, 0]  # same first 10 accesses, other future
+    window = 3
+    for (pos_a, dist_a, feat_a), (pos_b, dist_b, feat_b) in zip(
+        _features_at_decisions(a, window, False, 5),
+        _features_at_decisions(b, window, False, 5),
+        strict=True,
+    ):
+        assert pos_a == pos_b
+        if pos_a + window < len(prefix):  # the whole window lies in the shared prefix
+            assert np.array_equal(dist_a, dist_b) and np.array_equal(feat_a, feat_b)
+        assert np.all(dist_a <= window)  # nothing farther than W is ever shown
+    oracle_a = _features_at_decisions(a, window, True, 5)
+    oracle_b = _features_at_decisions(b, window, True, 5)
+    assert any(not np.array_equal(x[1], y[1]) for x, y in zip(oracle_a, oracle_b, strict=True))
+    # W = 0 shows nothing: every next-use feature is 1
+    for _, distance, feature in _features_at_decisions(a, 0, False, 5):
+        assert np.all(distance == -1) and np.all(feature == 1.0)
+
+
+def test_next_use_by_hand_at_the_first_decision():
+    # keys 0 1 2 0 1, capacity 2: the first decision is at position 2 (key 2, cache {0, 1})
+    (position, distance, feature), *_ = _features_at_decisions([0, 1, 2, 0, 1], 5, False, 1)
+    assert position == 2
+    assert distance.tolist() == [1, 2, -1]  # 0 at 3, 1 at 4, key 2 never again
+    assert feature[:2] == pytest.approx(1 - np.exp(-np.array([1, 2]) / 5))
+    assert feature[2] == 1.0
+
+
+def test_lookahead_iterations_limit_the_window_to_pre_gated_experts():
+    env = MoeExpertCacheEnv(window=10_000, **SMALL)
+    env.reset(seed=0)
+    sim = env.sim
+    iteration = sim.stream.step_iteration[sim.stream.step]
+    end = sim.visible_end
+    # with lookahead_iterations=0, nothing after the running iteration is visible
+    assert np.all(iteration[np.minimum(end, len(iteration)) - 1] == iteration)
+
+
+def test_masked_actions_are_replaced_and_one_slot_is_always_allowed():
+    env = MoeExpertCacheEnv(pin=None, **SMALL)
+    env.reset(seed=2)
+    flagged = False
+    done = False
+    while not done:
+        mask = env.action_masks()
+        assert mask.any()
+        action = int(np.argmin(mask)) if not mask.all() else 0
+        _, _, done, _, info = env.step(action)
+        flagged |= info["invalid_action"]
+    assert flagged
+
+
+def test_bad_arguments_raise_clear_errors():
+    with pytest.raises(ValueError, match="capacity must be >= 1"):
+        MoeExpertCacheEnv(capacity=0)
+    with pytest.raises(ValueError, match=r"capacity \(7\) must be < the 7 cache keys"):
+        MoeExpertCacheEnv(capacity=7)
+    with pytest.raises(ValueError, match="unknown MoE model preset 'gpt'"):
+        MoeExpertCacheEnv(model="gpt")
+    trace = SyntheticRouting(n_experts=5, n_layers=2, top_k=1).generate(
+        [4, 4], np.random.default_rng(0)
+    )
+    with pytest.raises(ValueError, match="the trace has 5 experts but model 'readme' has 7"):
+        MoeExpertCacheEnv(trace=trace)
+    env = MoeExpertCacheEnv(**SMALL)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"action must be a slot in \[0, 4\)"):
+        env.step(4)
+
+
+def test_recorded_trace_is_replayed_every_episode(tmp_path):
+    rng = np.random.default_rng(0)
+    trace = SyntheticRouting.for_model("readme").generate(rng.integers(20, 40, size=10), rng)
+    path = tmp_path / "readme.npz"
+    trace.save(path)
+    env = MoeExpertCacheEnv(trace=str(path), capacity=3)
+    a = _run(env, 0, _lru_action)
+    b = _run(env, 1, _lru_action)
+    assert a[0] == b[0] and a[1]["accesses"] == b[1]["accesses"]
