@@ -1,0 +1,55 @@
+"""train.py smoke runs on netgym/QuantumNetworkScheduling-v0 with the packaged configs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from netgym.agents import AgentUnavailableError, get_agent_class
+from netgym.agents.config_loader import resolve_config
+from netgym.agents.training import main
+
+ENV_ID = "netgym/QuantumNetworkScheduling-v0"
+SHORT_ENV = json.dumps({"horizon_slots": 128})
+"""short episodes: the evaluation of the agent and of the four baselines stays cheap"""
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread: on a loaded 2-core machine its thread pool slows tiny nets 10x."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _importable(name: str) -> None:
+    try:
+        get_agent_class(name)
+    except AgentUnavailableError as err:
+        pytest.skip(f"agent {name!r} is not importable: {err}")
+
+
+@pytest.mark.parametrize("agent", ["ppo", "maskable-ppo"])
+def test_packaged_configs_have_a_block_for_the_env(agent):
+    resolved = resolve_config(agent, ENV_ID)
+    assert resolved.trainer["n_envs"] == 4
+    assert resolved.hyperparams["n_steps"] * resolved.trainer["n_envs"] == 2048
+
+
+def test_maskable_ppo_trains_through_train_py(tmp_path, one_torch_thread):
+    _importable("maskable-ppo")
+    out = tmp_path / "run"
+    args = ["--env", ENV_ID, "--agent", "maskable-ppo", "--timesteps", "512"]
+    args += ["--env-kwargs", SHORT_ENV, "--hyperparams", "n_steps=128", "--eval-episodes", "2"]
+    args += ["--device", "cpu", "--out", str(out), "--no-progress"]
+    assert main(args) == 0
+    assert (out / "model").is_dir() and (out / "progress.csv").is_file()
+    report = json.loads((out / "eval.json").read_text())
+    assert report["agent"]["steps_done"] >= 512
+    assert len(report["agent"]["returns"]) == 2
+    assert set(report["baselines"]) == {"idle", "random", "edf", "pts"}
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    assert config["env"] == ENV_ID
