@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from netgym.baselines import BASELINES, make_policy
+from netgym.baselines.quantum.scheduling import METRICS, baseline_table
 from netgym.envs.quantum import physics
 from netgym.envs.quantum.params import NV2019_FIDELITIES, NV2019_RATES_HZ
 from netgym.envs.quantum.scheduling_env import QuantumNetworkSchedulingEnv
@@ -142,7 +143,7 @@ def test_invariants_hold_on_every_step(kwargs):
             for hop in np.flatnonzero(ex.has_pair):
                 fid, pumps = float(ex.fidelity[hop]), int(ex.pumps[hop])
                 assert 0.25 <= fid <= 1.0
-                key = (id(ex), int(hop))
+                key = (ex.start_slot, int(hop))  # one start per slot: unique
                 if key in before and before[key][1] == pumps:  # no purification in between
                     assert fid <= before[key][0] + 1e-12
                 now[key] = (fid, pumps)
@@ -257,6 +258,18 @@ def test_edf_and_pts_beat_random_on_satisfied_fraction():
 
     random, edf, pts = (mean_satisfied(name) for name in ("random", "edf", "pts"))
     assert edf > random and pts > random
+
+
+def test_baseline_table_reports_every_policy_and_metric():
+    table = baseline_table(episodes=2, env_kwargs={"horizon_slots": 300})
+    assert set(table) == set(BASELINES[ENV_ID])
+    for row in table.values():
+        assert set(row) == set(METRICS)
+        assert all(np.isfinite(value).all() for value in row.values())
+    assert table["idle"]["satisfied_fraction"] == [0.0, 0.0]
+    assert table["idle"]["return"][0] < 0
+    with pytest.raises(ValueError, match="episodes"):
+        baseline_table(episodes=0)
 
 
 def test_fixed_demands_and_demand_seed_fix_the_demands():

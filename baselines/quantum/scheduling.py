@@ -215,4 +215,56 @@ class PeriodicTaskSchedule:
         return 0
 
 
-__all__ = ["EarliestDeadlineFirst", "Idle", "PeriodicTaskSchedule", "RandomMasked"]
+POLICIES = {
+    "idle": lambda seed: Idle(),
+    "random": RandomMasked,
+    "edf": lambda seed: EarliestDeadlineFirst(),
+    "pts": lambda seed: PeriodicTaskSchedule(),
+}
+"""the baselines by name (the same names as ``netgym.baselines.BASELINES``)"""
+METRICS = ("satisfied_fraction", "throughput_ebit_s", "wcrt_s", "jitter_s2", "return")
+
+
+def baseline_table(
+    episodes: int = 20, seed: int = 0, env_kwargs: dict[str, Any] | None = None
+) -> dict[str, dict[str, list[float]]]:
+    """Final QoS metrics of every baseline, as [mean, standard error] over ``episodes``.
+
+    Episode ``i`` of every policy is reset with seed ``seed + i`` (the same demands and job
+    releases for every policy); the random policy is seeded ``seed + i`` too.
+    """
+    from ...envs.quantum.scheduling_env import QuantumNetworkSchedulingEnv
+
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    table: dict[str, dict[str, list[float]]] = {}
+    for name, factory in POLICIES.items():
+        rows = []
+        for episode in range(episodes):
+            env = QuantumNetworkSchedulingEnv(**(env_kwargs or {}))
+            policy = factory(seed + episode)
+            obs, info = env.reset(seed=seed + episode)
+            policy.reset(env)
+            total, done = 0.0, False
+            while not done:
+                obs, reward, terminated, truncated, info = env.step(policy.act(obs, info))
+                total += reward
+                done = terminated or truncated
+            rows.append([*(info[key] for key in METRICS[:-1]), total])
+        values = np.asarray(rows, dtype=float)
+        sem = values.std(axis=0, ddof=1) / np.sqrt(episodes) if episodes > 1 else 0 * values[0]
+        table[name] = {
+            key: [float(values[:, i].mean()), float(sem[i])] for i, key in enumerate(METRICS)
+        }
+    return table
+
+
+__all__ = [
+    "METRICS",
+    "POLICIES",
+    "EarliestDeadlineFirst",
+    "Idle",
+    "PeriodicTaskSchedule",
+    "RandomMasked",
+    "baseline_table",
+]
