@@ -57,9 +57,13 @@ class Anchors:
     """what ``bound`` is"""
 
     def baselines(self) -> tuple[str, ...]:
-        """The anchor baselines that a leaderboard run must evaluate."""
+        """The anchor baselines: random, reference and the oracle if there is one."""
         names = (self.random, self.reference) + ((self.oracle,) if self.oracle else ())
         return tuple(dict.fromkeys(names))
+
+    def required(self) -> tuple[str, ...]:
+        """The baselines every leaderboard run evaluates (the normalisation needs them)."""
+        return tuple(dict.fromkeys((self.random, self.reference)))
 
 
 @dataclass(frozen=True)

@@ -155,17 +155,16 @@ def _task_dict(task: Task) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------- planning
 def baseline_entries(protocol: Protocol, policies: Sequence[str] | None) -> list[Entry]:
-    """Every baseline of the protocol's env (or ``policies``), plus its anchor baselines."""
+    """Every baseline of the protocol's env, or those of ``policies`` that the env has plus
+    the random and reference anchors."""
     from netgym.baselines import BASELINES
 
     env = protocol.env_id.split(":", 1)[-1]
-    if policies is None:
-        names = list(BASELINES.get(env, {}))
-        if not names:
-            raise ValueError(f"no baselines for env {env!r} of protocol {protocol.name!r}")
-    else:
-        names = list(policies)
-    names += [name for name in protocol.anchors.baselines() if name not in names]
+    family = BASELINES.get(env, {})
+    if not family:
+        raise ValueError(f"no baselines for env {env!r} of protocol {protocol.name!r}")
+    names = list(family) if policies is None else [name for name in policies if name in family]
+    names += [name for name in protocol.anchors.required() if name not in names]
     return [Entry.baseline(env, name) for name in names]
 
 
@@ -178,7 +177,8 @@ def plan_tasks(
     """Every task of a leaderboard run, in a fixed order (protocol, entry, seed).
 
     Raises:
-        ValueError: an unknown policy, an entry that plays none of the protocols.
+        ValueError: a policy that no protocol's env has, an entry that plays none of the
+            protocols.
         FileNotFoundError: a protocol's data folder is missing.
     """
     for entry in entries:
@@ -187,6 +187,18 @@ def plan_tasks(
                 f"entry {entry.name!r} plays {entry.env_id}, which none of the protocols "
                 f"{[p.name for p in protocols]} evaluates"
             )
+    from netgym.baselines import make_policy
+
+    for name in policies or ():
+        errors = []
+        for protocol in protocols:
+            try:
+                make_policy(protocol.env_id, name)
+                break
+            except ValueError as err:
+                errors.append(str(err))
+        else:
+            raise ValueError("; ".join(dict.fromkeys(errors)))
     tasks = []
     for protocol in protocols:
         protocol.require_data(data_dir)

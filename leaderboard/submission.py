@@ -122,7 +122,7 @@ def submit(
         chosen = [p for p in default_protocols(data_dir=data_dir) if entry.plays(p.env_id)]
     if not chosen:
         raise ValueError(f"no protocol evaluates {entry.env_id}, the env of {entry_dir}")
-    anchors = sorted({name for p in chosen for name in p.anchors.baselines()[:2]})
+    anchors = sorted({name for p in chosen for name in p.anchors.required()})
     board = run_leaderboard(
         chosen,
         [entry],

@@ -104,8 +104,8 @@ def test_evaluate_protocol_takes_env_kwargs_and_episodes_from_it(capsys):
         ["evaluate", "--protocol", "abr-synthetic", "--policy", "bba", "--episodes", "4", "--json"],
     )
     protocol = get_protocol("abr-synthetic")
-    direct = evaluate("bba", protocol.env_id, 4, protocol.seed, protocol.env_kwargs())
-    assert payload["protocol"]["label"] == "abr-synthetic@v1"
+    direct = evaluate("bba", protocol.env_id, 4, protocol.eval_seeds[0], protocol.env_kwargs())
+    assert payload["protocol"]["label"] == f"abr-synthetic@{protocol.version}"
     assert payload["mean_rewards"] == pytest.approx(direct.mean_rewards)
     # the first traces of the held-out data set (seed 1000), in order
     traces = [info["trace"] for info in payload["episode_info"]]
@@ -113,40 +113,53 @@ def test_evaluate_protocol_takes_env_kwargs_and_episodes_from_it(capsys):
 
 
 # ---------------------------------------------------------------------------------- leaderboard
-def test_leaderboard_run_sorts_policies_by_score(capsys):
+def test_leaderboard_run_sorts_policies_by_normalised_score(capsys):
     argv = ["leaderboard", "run", "--protocols", "abr-synthetic", "--policies", "lowest,bola"]
-    payload = run_json(capsys, argv + ["--episodes", "3", "--json"])
+    payload = run_json(capsys, argv + ["--episodes", "3", "--json", "--no-progress"])
     rows = payload["rows"]
-    assert [row["policy"] for row in rows] == ["bola", "lowest"]
-    assert rows[0]["score"] > rows[1]["score"]
-    protocol = get_protocol("abr-synthetic")
+    # the anchors (random = 0, mpc = 1) always run beside the named baselines
+    assert sorted(row["entry"] for row in rows) == ["bola", "lowest", "mpc", "random"]
+    normalised = [row["normalised"] for row in rows]
+    assert normalised == sorted(normalised, reverse=True)
+    protocol = get_protocol("abr-synthetic").with_episodes(3)
+    assert {row["version"] for row in rows} == {protocol.version}
     for row in rows:
-        direct = evaluate(row["policy"], protocol.env_id, 3, protocol.seed, protocol.env_kwargs())
+        direct = evaluate(
+            row["entry"], protocol.env_id, 3, protocol.eval_seeds[0], protocol.env_kwargs()
+        )
         assert row["episodes"] == 3
-        assert row["score"] == pytest.approx(direct.mean_reward)
-        assert row["mean_return"] == pytest.approx(direct.mean)
-        assert row["per_episode_scores"] == pytest.approx(direct.mean_rewards)
+        assert row["mean"] == pytest.approx(direct.mean_reward)
+        assert row["scores"] == pytest.approx(direct.mean_rewards)
+    by_entry = {row["entry"]: row for row in rows}
+    assert by_entry["random"]["normalised"] == 0.0
+    assert by_entry["mpc"]["normalised"] == pytest.approx(1.0)
 
-    assert main(argv + ["--episodes", "3"]) == 0
+    assert main(argv + ["--episodes", "3", "--no-progress"]) == 0
     out = capsys.readouterr().out
-    header, _, first, second = out.splitlines()[:4]
+    header, _, first = out.splitlines()[:3]
     assert header.split() == [
         "protocol",
-        "policy",
-        "score",
+        "entry",
+        "seed",
+        "mean",
         "std",
-        "mean_return",
+        "ci95",
+        "normalised",
         "episodes",
-        "wall_s",
     ]
-    assert first.split()[:3] == ["abr-synthetic@v1", "bola", f"{rows[0]['score']:.4f}"]
-    assert second.split()[:2] == ["abr-synthetic@v1", "lowest"]
+    assert first.split()[:4] == [
+        f"abr-synthetic@{protocol.version}",
+        rows[0]["entry"],
+        "-",
+        f"{rows[0]['mean']:.4f}",
+    ]
 
 
 def test_run_protocol_defaults_to_every_baseline_of_the_env():
     rows = run_protocol("abr-synthetic", episodes=1)
     assert [row.policy for row in rows] == list(BASELINES[ABR])
-    assert all(row.episodes == 1 and row.version == 1 for row in rows)
+    version = get_protocol("abr-synthetic").with_episodes(1).version
+    assert all(row.episodes == 1 and row.version == version for row in rows)
 
 
 def test_abr_synthetic_protocol_needs_no_data_and_uses_held_out_traces():
@@ -239,9 +252,9 @@ def test_hsdpa142_leaderboard_matches_pensieve_bba(capsys, abr_data: Path):
         ["leaderboard", "run", "--protocols", "hsdpa142", "--policies", "bba", "--json"]
         + ["--data-dir", str(abr_data)],
     )
-    (row,) = payload["rows"]
+    (row,) = [row for row in payload["rows"] if row["entry"] == "bba"]
     assert row["episodes"] == 142
-    assert row["score"] == pytest.approx(0.639, abs=0.002)
+    assert row["mean"] == pytest.approx(0.639, abs=0.002)
 
 
 # ---------------------------------------------------------------------------------- script
@@ -272,8 +285,7 @@ def test_leaderboard_runs_the_uav_protocol(capsys):
         ]
     )
     assert code == 0
-    rows = json.loads(capsys.readouterr().out)
-    rows = rows["rows"] if isinstance(rows, dict) else rows
-    scores = {row["policy"]: row["score"] for row in rows}
-    assert set(scores) == {"hover", "kmeans"}
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    scores = {row["entry"]: row["mean"] for row in rows}
+    assert set(scores) == {"hover", "kmeans", "random"}  # random: the anchor
     assert 0.0 <= scores["hover"] < scores["kmeans"] <= 0.6  # capacity bound 60 of 100 users

@@ -1,0 +1,149 @@
+"""Protocol registry: content-hash versions, held-out seeds, anchors, quick variants."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from netgym.agents.training import EVAL_SEED_OFFSET
+from netgym.baselines import BASELINES
+from netgym.leaderboard import PROTOCOLS, Anchors, Protocol, get_protocol
+from netgym.leaderboard.families import _abr_synthetic
+
+
+def _other_builder(data_dir: Path | None) -> dict[str, Any]:
+    return _abr_synthetic(49)
+
+
+def _changed(protocol: Protocol, name: str) -> Any:
+    """A different value for the field ``name`` of ``protocol``."""
+    value = getattr(protocol, name)
+    changes = {
+        "name": "abr-synthetic-2",
+        "env_id": "netgym/UavOffload-v0",
+        "build_env_kwargs": _other_builder,
+        "episodes": value + 1 if isinstance(value, int) else 1,
+        "eval_seeds": tuple(s + 1 for s in protocol.eval_seeds),
+        "anchors": dataclasses.replace(protocol.anchors, reference="bola"),
+        "metric": "mean",
+        "description": protocol.description + ".",
+        "needs_data": not protocol.needs_data,
+        "data_folders": ("somewhere",),
+        "quick_episodes": 3,
+        "quick_seeds": 2,
+        "quick_env_kwargs": _other_builder,
+        "skip_quick": ("oracle",),
+    }
+    return changes[name]
+
+
+def test_every_field_changes_the_version():
+    protocol = get_protocol("abr-synthetic")
+    assert len(protocol.version) == 12 and int(protocol.version, 16) >= 0
+    versions = {protocol.version}
+    for field in dataclasses.fields(Protocol):
+        changed = dataclasses.replace(protocol, **{field.name: _changed(protocol, field.name)})
+        assert changed.version not in versions, field.name
+        versions.add(changed.version)
+    # an equal protocol built anew has the same version
+    assert dataclasses.replace(protocol).version == protocol.version
+
+
+def test_anchor_fields_and_data_builder_source_enter_the_version():
+    protocol = get_protocol("uav-paper")
+    bound = dataclasses.replace(protocol.anchors, bound=0.5)
+    assert dataclasses.replace(protocol, anchors=bound).version != protocol.version
+    hsdpa = get_protocol("hsdpa142")
+    fcc_builder = get_protocol("fcc100").build_env_kwargs
+    assert dataclasses.replace(hsdpa, build_env_kwargs=fcc_builder).version != hsdpa.version
+
+
+def test_versions_are_the_same_in_a_fresh_interpreter():
+    code = (
+        "from netgym.leaderboard import PROTOCOLS\n"
+        "print(' '.join(p.label for p in PROTOCOLS.values()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert out.split() == [p.label for p in PROTOCOLS.values()]
+
+
+def test_eval_seeds_are_disjoint_from_train_py_default_seeds():
+    # train.py trains on seed .. seed + n_envs - 1 and evaluates from EVAL_SEED_OFFSET + seed
+    used = set(range(0, 10_000)) | set(range(EVAL_SEED_OFFSET, EVAL_SEED_OFFSET + 10_000))
+    for protocol in PROTOCOLS.values():
+        assert not used & set(protocol.eval_seeds), protocol.name
+        assert not used & set(protocol.quick().eval_seeds if protocol.quick_episodes else ())
+
+
+def test_every_env_family_with_baselines_has_an_embedded_protocol():
+    for env_id in BASELINES:
+        embedded = [p for p in PROTOCOLS.values() if p.env_id == env_id and not p.needs_data]
+        assert embedded, f"no protocol without data for {env_id}"
+
+
+def test_anchors_are_baselines_of_the_protocol_env():
+    for protocol in PROTOCOLS.values():
+        family = BASELINES[protocol.env_id]
+        for name in protocol.anchors.baselines():
+            assert name in family, (protocol.name, name)
+        assert protocol.anchors.random == "random"
+        assert protocol.anchors.required() == ("random", protocol.anchors.reference)
+
+
+def test_uav_bound_is_the_capacity_fraction():
+    from netgym.envs.uav.params import UavParams
+
+    params = UavParams.paper()
+    bound = get_protocol("uav-paper").anchors.bound
+    assert bound == params.upper_bound / params.n_users == 0.6
+
+
+def test_quick_variant_is_smaller_and_versioned_apart():
+    protocol = get_protocol("abr-synthetic")
+    quick = get_protocol("abr-synthetic-quick")
+    assert quick.name == "abr-synthetic-quick" and quick.version != protocol.version
+    assert quick.episodes < protocol.episodes
+    assert quick.env_kwargs()["params"].synthetic_traces.n_traces == quick.episodes
+    assert quick.version == protocol.quick().version
+    with pytest.raises(ValueError, match="no --quick variant"):
+        get_protocol("hsdpa142").quick()
+
+
+def test_fewer_episodes_is_a_new_version_and_range_checked():
+    protocol = get_protocol("abr-synthetic")
+    assert protocol.with_episodes(None) is protocol
+    assert protocol.with_episodes(3).version != protocol.version
+    with pytest.raises(ValueError, match="must be in 1..50, got 51"):
+        protocol.with_episodes(51)
+
+
+def test_bad_protocol_fields_are_value_errors():
+    anchors = Anchors(reference="bba")
+    kwargs = dict(env_id="x", build_env_kwargs=_other_builder, anchors=anchors)
+    with pytest.raises(ValueError, match="eval_seeds must be distinct"):
+        Protocol(name="p", episodes=1, eval_seeds=(1, 1), **kwargs)
+    with pytest.raises(ValueError, match="episodes must be >= 1"):
+        Protocol(name="p", episodes=0, eval_seeds=(1,), **kwargs)
+    with pytest.raises(ValueError, match="protocol name"):
+        Protocol(name="a@b", episodes=1, eval_seeds=(1,), **kwargs)
+    with pytest.raises(ValueError, match="already registered"):
+        from netgym.leaderboard import register_protocol
+
+        register_protocol(get_protocol("abr-synthetic"))
+
+
+def test_data_checksum_covers_the_data_files(tmp_path):
+    for name in ("hsdpa-test", "video1"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "hsdpa-test" / "trace").write_text("1 2\n")
+    protocol = get_protocol("hsdpa142")
+    first = protocol.data_checksum(tmp_path)
+    (tmp_path / "hsdpa-test" / "trace").write_text("1 3\n")
+    assert protocol.data_checksum(tmp_path) != first
+    assert get_protocol("abr-synthetic").data_checksum(None) is None
