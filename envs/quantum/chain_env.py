@@ -264,9 +264,10 @@ class RepeaterChainVectorEnv(_ChainBase, VectorEnv):
         result = _scatter(partial, live, self.num_envs)
         terminated, truncated = self._finished(result)
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            obs = self._obs()
             info = same_step_reset(
                 terminated | truncated,
-                self._obs(),
+                obs if self.mdp is not None else _PerEnvDict(obs),
                 lambda: self._info(result),
                 lambda idx: sim.reset(idx, self._rngs),
             )
@@ -283,6 +284,16 @@ class RepeaterChainVectorEnv(_ChainBase, VectorEnv):
         for key in list(info):
             info["_" + key] = self._mask
         return info
+
+
+class _PerEnvDict:
+    """Batched Dict observations indexed per sub-env (``obs[i]`` is sub-env i's dict)."""
+
+    def __init__(self, obs: dict[str, np.ndarray]) -> None:
+        self.obs = obs
+
+    def __getitem__(self, i: int) -> dict[str, np.ndarray]:
+        return {key: value[i].copy() for key, value in self.obs.items()}
 
 
 def _scatter(result: StepResult, live: np.ndarray, num_envs: int) -> StepResult:
