@@ -197,7 +197,10 @@ class ChainSim:
         u_gen = uniforms[:, n + n * k :]
 
         # 1a. discards
-        for m in range(n):
+        discarding = np.flatnonzero(
+            (wanted["discard_left"] | wanted["discard_right"]).any(axis=0)
+        )
+        for m in discarding:
             for s in range(k):
                 rows = np.flatnonzero(wanted["discard_left"][:, m] & (state.left[:, m, s] >= 0))
                 self._free(state, rows, state.left[rows, m, s], s)
@@ -206,7 +209,7 @@ class ChainSim:
         # 1b. purification (lanes 0 and 1 of the same node pair)
         if k == 2:
             for side in ("purify_right", "purify_left"):
-                for m in range(1, n - 1):
+                for m in np.flatnonzero(wanted[side].any(axis=0)):
                     memory = state.right if side == "purify_right" else state.left
                     ok = (memory[:, m, 0] >= 0) & (memory[:, m, 0] == memory[:, m, 1])
                     rows = np.flatnonzero(wanted[side][:, m] & ok)
@@ -214,7 +217,7 @@ class ChainSim:
                     self._purify(state, rows, ends, u_purify[rows, m])
         # 1c. swaps, left to right (a run of adjacent swaps merges into one link)
         broken = np.zeros(state.right.shape, dtype=bool)
-        for m in range(1, n - 1):
+        for m in np.flatnonzero(wanted["swap"].any(axis=0)):  # increasing m
             for s in range(k):
                 has_both = (state.left[:, m, s] >= 0) & (state.right[:, m, s] >= 0)
                 rows = np.flatnonzero(wanted["swap"][:, m] & has_both)
