@@ -127,6 +127,24 @@ def test_next_use_by_hand_at_the_first_decision():
     assert feature[2] == 1.0
 
 
+def test_fast_features_equal_the_array_features():
+    env = MoeExpertCacheEnv(model="mixtral", capacity=40, window=32, **SMALL)
+    env.reset(seed=3)
+    for _ in range(50):
+        sim = env.sim
+        keys = [*sim.resident_keys(), sim.incoming]
+        fast = np.array(sim.features(keys))
+        arrays = np.stack(
+            [
+                sim.next_use_feature(keys),
+                sim.age_feature(sim.ages(keys)),
+                sim.freq_feature(sim.frequencies(keys)),
+            ]
+        )
+        assert fast == pytest.approx(arrays, abs=1e-12)
+        env.step(_lru_action(env))
+
+
 def test_lookahead_iterations_limit_the_window_to_pre_gated_experts():
     env = MoeExpertCacheEnv(window=10_000, **SMALL)
     env.reset(seed=0)

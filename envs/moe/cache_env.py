@@ -180,7 +180,6 @@ class MoeExpertCacheEnv(gym.Env):
             }
         )
         self._rng = np.random.default_rng()
-        self._keys_buffer = np.zeros(cap + 1, dtype=np.int64)
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(
@@ -253,18 +252,16 @@ class MoeExpertCacheEnv(gym.Env):
 
     def _observation(self) -> dict[str, np.ndarray]:
         sim = self.sim
-        incoming = sim.incoming if sim.incoming >= 0 else int(sim.resident[0])
-        keys = self._keys_buffer
-        keys[:-1] = sim.resident
-        keys[-1] = incoming
-        features = np.empty((3, self.capacity + 1), dtype=np.float32)
-        sim.features(keys, features)
+        resident = sim.resident_keys()
+        incoming = sim.incoming if sim.incoming >= 0 else resident[0]
+        keys = [*resident, incoming]
+        next_use, ages, freqs = sim.features(keys)
         return {
-            "resident": keys[:-1].copy(),
-            "incoming": keys[-1:].copy(),
-            "next_use": features[0],
-            "age": features[1],
-            "freq": features[2],
+            "resident": np.array(resident, dtype=np.int64),
+            "incoming": np.array([incoming], dtype=np.int64),
+            "next_use": np.array(next_use, dtype=np.float32),
+            "age": np.array(ages, dtype=np.float32),
+            "freq": np.array(freqs, dtype=np.float32),
             "backlog": np.array(
                 [sim.backlog_ms() / sim.load_ms, sim.iteration_phase()], dtype=np.float32
             ),

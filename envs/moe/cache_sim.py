@@ -16,6 +16,9 @@ with ``oracle=True`` the whole stream is visible.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 
 from .cache_stream import AccessStream
@@ -79,6 +82,9 @@ class ExpertCacheSim:
         self._next = self.next_use.tolist()
         self.visible_end = visible_end(stream, self.window, lookahead_iterations, self.oracle)
         """int64 (accesses,): accesses before this position are visible at each position"""
+        self._visible = self.visible_end.tolist()
+        self._first_use = np.full(stream.n_keys, self.n_accesses, dtype=np.int64)
+        np.minimum.at(self._first_use, stream.keys, np.arange(self.n_accesses))
         layers = stream.layers_per_access
         self._expert_ms = (np.asarray(cost.expert_ms(stream.tokens), dtype=float) * layers).tolist()
         base = (cost.attention_ms(0.0) + cost.shared_ms(stream.step_tokens)) * layers
@@ -95,21 +101,18 @@ class ExpertCacheSim:
         self.reset()
 
     # ------------------------------------------------------------------ episode state
+    # Per-key state lives in Python lists: the hot loop reads and writes single entries, which
+    # lists do several times faster than numpy arrays. Public array views are properties.
     def reset(self) -> None:
         """Empty cache at time 0, positioned at the first decision (or the end)."""
         n_keys = self.stream.n_keys
-        self.resident = np.full(self.capacity, -1, dtype=np.int64)
-        """key held by each slot (-1 = empty)"""
-        self.loaded_at = np.full(self.capacity, -1, dtype=np.int64)
-        """position of the access that filled each slot (FIFO order)"""
-        self.slot_of = np.full(n_keys, -1, dtype=np.int64)
-        self.last_use = np.full(n_keys, NEVER, dtype=np.int64)
-        self.key_next = np.full(n_keys, self.n_accesses, dtype=np.int64)
-        first = np.full(n_keys, self.n_accesses, dtype=np.int64)
-        np.minimum.at(first, self.stream.keys, np.arange(self.n_accesses))
-        self.key_next[:] = first
-        self._freq_value = np.zeros(n_keys)
-        self._freq_time = np.zeros(n_keys, dtype=np.int64)
+        self._resident = [-1] * self.capacity
+        self._loaded_at = [-1] * self.capacity
+        self._slot_of = [-1] * n_keys
+        self._last_use = [NEVER] * n_keys
+        self._key_next = self._first_use.tolist()
+        self._freq_value = [0.0] * n_keys
+        self._freq_time = [0] * n_keys
         self.n_resident = 0
         self.position = 0
         """index of the access being served"""
@@ -132,6 +135,30 @@ class ExpertCacheSim:
         self._mask: np.ndarray | None = None
         self.advance()
 
+    @property
+    def resident(self) -> np.ndarray:
+        """int64 (capacity,): key held by each slot (-1 = empty)."""
+        return np.array(self._resident, dtype=np.int64)
+
+    def resident_keys(self) -> list[int]:
+        """The resident keys as a list (shared: do not modify)."""
+        return self._resident
+
+    @property
+    def loaded_at(self) -> np.ndarray:
+        """int64 (capacity,): position of the access that filled each slot (FIFO order)."""
+        return np.array(self._loaded_at, dtype=np.int64)
+
+    @property
+    def last_use(self) -> np.ndarray:
+        """int64 (keys,): position of each key's last use (-1: never)."""
+        return np.array(self._last_use, dtype=np.int64)
+
+    @property
+    def key_next(self) -> np.ndarray:
+        """int64 (keys,): position of each key's next use in the whole trace (n: none)."""
+        return np.array(self._key_next, dtype=np.int64)
+
     def take_stall(self) -> float:
         """Return and clear the stall accumulated since the previous call."""
         stall, self.pending_stall_ms = self.pending_stall_ms, 0.0
@@ -141,7 +168,7 @@ class ExpertCacheSim:
     def advance(self) -> bool:
         """Serve accesses until a decision is needed; return False when the stream is done."""
         self._mask = None
-        keys, steps, slot_of = self._keys, self._steps, self.slot_of
+        keys, steps, slot_of = self._keys, self._steps, self._slot_of
         while self.position < self.n_accesses:
             position = self.position
             key = keys[position]
@@ -167,8 +194,7 @@ class ExpertCacheSim:
         """Evict ``slot`` for the pending incoming key, then run to the next decision."""
         if self.incoming < 0:
             raise ValueError("ExpertCacheSim.evict: no decision is pending")
-        victim = int(self.resident[slot])
-        self.slot_of[victim] = -1
+        self._slot_of[self._resident[slot]] = -1
         key = self.incoming
         self._load(key, slot)
         self._touch(key, self.position)
@@ -178,9 +204,9 @@ class ExpertCacheSim:
     def _load(self, key: int, slot: int) -> None:
         self.misses += 1
         self.loads += 1
-        self.resident[slot] = key
-        self.loaded_at[slot] = self.position
-        self.slot_of[key] = slot
+        self._resident[slot] = key
+        self._loaded_at[slot] = self.position
+        self._slot_of[key] = slot
         issue = self._previous_start if self.prefetch and self._step > 0 else self._step_start
         self.queue_free_ms = max(self.queue_free_ms, issue) + self.load_ms
         self._ready.append(self.queue_free_ms)
@@ -190,8 +216,8 @@ class ExpertCacheSim:
         elapsed = position - self._freq_time[key]
         self._freq_value[key] = self._freq_value[key] * self._decay_per_access**elapsed + 1.0
         self._freq_time[key] = position
-        self.last_use[key] = position
-        self.key_next[key] = self._next[position]
+        self._last_use[key] = position
+        self._key_next[key] = self._next[position]
         self._step_keys.append(key)
         self.position = position + 1
 
@@ -228,38 +254,45 @@ class ExpertCacheSim:
             return self._mask
         allowed = np.ones(self.capacity, dtype=bool)
         count = self.capacity - 1 if self.pin is None else min(self.pin, self.capacity - 1)
-        recent = self._step_keys[-count:] if count > 0 else []
-        for key in recent:
-            slot = self.slot_of[key]
+        for key in self._step_keys[-count:] if count > 0 else []:
+            slot = self._slot_of[key]
             if slot >= 0:
                 allowed[slot] = False
         self._mask = allowed
         return allowed
 
-    def visible_next_use(self, keys: np.ndarray) -> np.ndarray:
+    def _upcoming(self, keys: Any) -> list[int]:
+        """Absolute next-use position of each key (the incoming key: its use after this one)."""
+        key_next, incoming = self._key_next, self.incoming
+        follow = self._next[self.position] if self.position < self.n_accesses else 0
+        return [follow if key == incoming else key_next[key] for key in keys]
+
+    def visible_next_use(self, keys: Any) -> np.ndarray:
         """Distance (in accesses) to the next visible use of each key; -1 where none is visible.
 
         The incoming key's own access is not counted: its next use is the one after it.
         """
+        keys = [int(k) for k in keys]
         position = self.position
         if position >= self.n_accesses:
-            return np.full(keys.shape, -1, dtype=np.int64)
-        upcoming = self.key_next[keys].copy()
-        incoming = keys == self.incoming
-        if self.incoming >= 0 and np.any(incoming):
-            upcoming[incoming] = self._next[position]
-        distance = upcoming - position
-        distance[upcoming >= self.visible_end[position]] = -1
-        return distance
+            return np.full(len(keys), -1, dtype=np.int64)
+        horizon = self._visible[position]
+        return np.array(
+            [u - position if u < horizon else -1 for u in self._upcoming(keys)], dtype=np.int64
+        )
 
-    def ages(self, keys: np.ndarray) -> np.ndarray:
+    def ages(self, keys: Any) -> np.ndarray:
         """Accesses since each key's last use (position + 1 when never used)."""
-        return self.position - self.last_use[keys]
+        last, position = self._last_use, self.position
+        return np.array([position - last[int(k)] for k in keys], dtype=np.int64)
 
-    def frequencies(self, keys: np.ndarray) -> np.ndarray:
+    def frequencies(self, keys: Any) -> np.ndarray:
         """Use counts decayed with the half-life (in accesses), at the current position."""
-        elapsed = self.position - self._freq_time[keys]
-        return self._freq_value[keys] * self._decay_per_access**elapsed
+        value, time, decay = self._freq_value, self._freq_time, self._decay_per_access
+        position = self.position
+        return np.array(
+            [value[int(k)] * decay ** (position - time[int(k)]) for k in keys], dtype=float
+        )
 
     def backlog_ms(self) -> float:
         """Copy time still queued at the current compute time."""
@@ -270,38 +303,13 @@ class ExpertCacheSim:
         step = self._steps[min(self.position, self.n_accesses - 1)]
         return (step % self._steps_per_iteration) / self._steps_per_iteration
 
-    def next_use_feature(self, keys: np.ndarray) -> np.ndarray:
+    def next_use_feature(self, keys: Any) -> np.ndarray:
         """``1 - exp(-d / W)`` for a visible next use at distance d, 1 when none is visible."""
         distance = self.visible_next_use(keys).astype(float)
         scale = max(self.window, 1)
         feature = 1.0 - np.exp(-np.maximum(distance, 0.0) / scale)
         feature[distance < 0] = 1.0
         return feature
-
-    def features(self, keys: np.ndarray, out: np.ndarray) -> None:
-        """Write next-use, age and frequency features of ``keys`` into ``out`` (3, len(keys)).
-
-        Same values as ``next_use_feature``, ``age_feature`` and ``freq_feature``, in fewer
-        numpy calls (this is the env's hot path).
-        """
-        position = self.position
-        if position >= self.n_accesses:
-            out[0] = 1.0
-        else:
-            upcoming = self.key_next[keys]
-            if self.incoming >= 0:
-                upcoming[-1] = self._next[position]
-            distance = upcoming - position
-            out[0] = np.where(
-                upcoming < self.visible_end[position],
-                -np.expm1(distance * (-1.0 / max(self.window, 1))),
-                1.0,
-            )
-        logged = np.log1p(position - self.last_use[keys])
-        out[1] = logged / (1.0 + logged)
-        decay = self._decay_per_access
-        freq = self._freq_value[keys] * np.power(decay, position - self._freq_time[keys])
-        out[2] = np.minimum(freq * (1.0 - decay), 1.0)
 
     @staticmethod
     def age_feature(ages: np.ndarray) -> np.ndarray:
@@ -312,6 +320,27 @@ class ExpertCacheSim:
     def freq_feature(self, freqs: np.ndarray) -> np.ndarray:
         """Decayed frequency times (1 - decay): roughly the share of recent accesses."""
         return np.clip(freqs * (1.0 - self._decay_per_access), 0.0, 1.0)
+
+    def features(self, keys: list[int]) -> tuple[list[float], list[float], list[float]]:
+        """Next-use, age and frequency features of ``keys`` (the env's hot path).
+
+        Same values as ``next_use_feature``, ``age_feature`` and ``freq_feature``, computed
+        with scalar math (faster than numpy for a few keys).
+        """
+        position = self.position
+        upcoming = self._upcoming(keys)
+        horizon = self._visible[position] if position < self.n_accesses else -1
+        scale = -1.0 / max(self.window, 1)
+        last, value, time = self._last_use, self._freq_value, self._freq_time
+        decay = self._decay_per_access
+        share = 1.0 - decay
+        next_use, ages, freqs = [], [], []
+        for key, use in zip(keys, upcoming, strict=True):
+            next_use.append(-math.expm1((use - position) * scale) if use < horizon else 1.0)
+            logged = math.log1p(position - last[key])
+            ages.append(logged / (1.0 + logged))
+            freqs.append(min(value[key] * decay ** (position - time[key]) * share, 1.0))
+        return next_use, ages, freqs
 
     @property
     def hit_ratio(self) -> float:
@@ -325,4 +354,3 @@ class ExpertCacheSim:
             f"position={self.position}, hits={self.hits}, misses={self.misses}, "
             f"stall_ms={self.stall_ms:.3f})"
         )
-

@@ -1,0 +1,266 @@
+"""Throughput benchmark of the MoE family: cache env, replay, routing and batching envs.
+
+Usage: ``python benchmarks/moe.py [--quick] [--seconds S] [--memory-accesses N]``.
+Prints one JSON object to stdout (progress goes to stderr). Single core (pinned, BLAS on one
+thread). Fields:
+
+- ``cache_env_decisions_per_s``: eviction decisions/s of ``netgym/MoeExpertCache-v0`` (readme
+  preset, capacity 4) through ``gym.make`` (``wrapped``, with gymnasium's checkers) and unwrapped,
+  with pre-drawn random slots; resets (trace generation, Belady bound) are inside the timing.
+  Also ``mixtral_c64`` (layer keys, capacity 64), unwrapped.
+- ``replay_accesses_per_s``: accesses/s of ``replay`` with LRU, FIFO and Belady (MIN, its
+  next-use pass included) on ``replay_accesses`` Zipf-distributed keys over 256 experts,
+  capacity 64, counts only; ``lru_with_stall`` adds the stall timeline (mixtral costs).
+- ``anchor_lru_accesses_per_s``: the same LRU counted with CPython's C-implemented
+  ``functools.lru_cache(maxsize=64)`` (misses only, no positions): the in-run anchor.
+- ``replay_memory``: a fresh process replays ``memory_accesses`` keys (int32) with LRU and
+  with Belady; ``peak_rss_mb`` is its ``ru_maxrss``, ``baseline_rss_mb`` the same after imports
+  and the key array, ``tracemalloc_peak_mb`` numpy's and Python's allocations in the replay.
+- ``routing_steps_per_s``: ``netgym/MoeRouting-v0`` at T = 512, E = 64 (scalar through
+  ``gym.make`` and the native vector env at N = 16 env-steps/s), random bias actions, with and
+  without the per-step LP bound (``null`` with ``--quick``); ``{"error": ...}`` when the id
+  is not registered.
+- ``batching_iterations_per_s``: ``netgym/MoeBatching-v0`` default settings, random actions;
+  ``{"error": ...}`` when the id is not registered.
+- ``meets_targets``: 50,000 cache decisions/s (unwrapped), 1,000,000 LRU accesses/s, 5,000
+  routing steps/s (scalar), replay of ``memory_accesses`` under 1 GB.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+import argparse  # noqa: E402
+import functools  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gymnasium as gym  # noqa: E402
+import netgym.envs  # noqa: E402, F401  (registers the env ids)
+import numpy as np  # noqa: E402
+from netgym.envs.moe.cache_env import MoeExpertCacheEnv  # noqa: E402
+from netgym.envs.moe.cache_stream import AccessStream  # noqa: E402
+from netgym.envs.moe.cost import MoeCostModel  # noqa: E402
+from netgym.envs.moe.replay import replay  # noqa: E402
+
+CACHE_ID = "netgym/MoeExpertCache-v0"
+ROUTING_ID = "netgym/MoeRouting-v0"
+BATCHING_ID = "netgym/MoeBatching-v0"
+TARGETS = {
+    "cache_decisions_per_s": 5e4,
+    "lru_accesses_per_s": 1e6,
+    "routing_steps_per_s": 5e3,
+    "replay_memory_mb": 1024.0,
+}
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _rate(work: Callable[[], int], seconds: float) -> float:
+    """Units/s of ``work`` (returns units done) repeated for ``seconds`` after a warm-up."""
+    warm_until = time.perf_counter() + max(0.05, seconds / 10)
+    while time.perf_counter() < warm_until:
+        work()
+    done, start = 0, time.perf_counter()
+    while True:
+        done += work()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done / elapsed
+
+
+def _env_loop(env: Any, actions: np.ndarray, block: int = 256) -> Callable[[], int]:
+    """A block of ``block`` steps with pre-drawn actions, resetting at episode ends."""
+    state = {"i": 0, "seed": 0}
+    env.reset(seed=0)
+
+    def work() -> int:
+        for _ in range(block):
+            action = actions[state["i"] % len(actions)]
+            state["i"] += 1
+            _, _, terminated, truncated, _ = env.step(action)
+            if np.any(terminated) or np.any(truncated):
+                state["seed"] += 1
+                env.reset(seed=state["seed"])
+        return block
+
+    return work
+
+
+def cache_rates(seconds: float) -> dict[str, float]:
+    rng = np.random.default_rng(0)
+    out = {}
+    wrapped = gym.make(CACHE_ID)
+    out["wrapped"] = _rate(_env_loop(wrapped, rng.integers(4, size=4096)), seconds)
+    raw = MoeExpertCacheEnv()
+    out["unwrapped"] = _rate(_env_loop(raw, rng.integers(4, size=4096)), seconds)
+    mixtral = MoeExpertCacheEnv(model="mixtral", capacity=64, n_requests=8, max_tokens=64)
+    out["mixtral_c64"] = _rate(_env_loop(mixtral, rng.integers(64, size=4096)), seconds)
+    return out
+
+
+def replay_rates(n_accesses: int) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    keys = ((rng.zipf(1.2, size=n_accesses) - 1) % 256).astype(np.int32)
+    stream = AccessStream.from_keys(keys, n_keys=256)
+    out: dict[str, Any] = {"replay_accesses": n_accesses}
+    for name in ("lru", "fifo", "belady"):
+        start = time.perf_counter()
+        result = replay(stream, 64, name)
+        out[name] = n_accesses / (time.perf_counter() - start)
+        out[f"{name}_hit_ratio"] = result.hit_ratio
+    cost = MoeCostModel.preset("mixtral")
+    start = time.perf_counter()
+    replay(stream, 64, "lru", cost=cost)
+    out["lru_with_stall"] = n_accesses / (time.perf_counter() - start)
+
+    misses = 0
+
+    @functools.lru_cache(maxsize=64)
+    def load(key: int) -> int:
+        nonlocal misses
+        misses += 1
+        return key
+
+    start = time.perf_counter()
+    for begin in range(0, n_accesses, 1 << 16):
+        for key in keys[begin : begin + (1 << 16)].tolist():
+            load(key)
+    out["anchor_lru_cache"] = n_accesses / (time.perf_counter() - start)
+    out["anchor_agrees"] = n_accesses - misses == round(out["lru_hit_ratio"] * n_accesses)
+    return out
+
+
+_MEMORY_CHILD = """
+import resource, sys, time, tracemalloc
+import numpy as np
+from netgym.envs.moe.cache_stream import AccessStream
+from netgym.envs.moe.replay import replay
+n = int(sys.argv[1]); policy = sys.argv[2]
+keys = ((np.random.default_rng(0).zipf(1.2, size=n) - 1) % 256).astype(np.int32)
+stream = AccessStream.from_keys(keys, n_keys=256)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+tracemalloc.start()
+start = time.perf_counter()
+result = replay(stream, 64, policy)
+wall = time.perf_counter() - start
+traced = tracemalloc.get_traced_memory()[1] / 2**20
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(peak, base, traced, wall, result.misses)
+"""
+
+
+def replay_memory(n_accesses: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"memory_accesses": n_accesses}
+    for policy in ("lru", "belady"):
+        done = subprocess.run(
+            [sys.executable, "-c", _MEMORY_CHILD, str(n_accesses), policy],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        peak, base, traced, wall, misses = done.stdout.split()
+        out[policy] = {
+            "peak_rss_mb": float(peak),
+            "baseline_rss_mb": float(base),
+            "tracemalloc_peak_mb": float(traced),
+            "wall_s": float(wall),
+            "misses": int(misses),
+        }
+    return out
+
+
+def routing_rates(seconds: float, quick: bool = False) -> dict[str, Any]:
+    if ROUTING_ID not in gym.registry:
+        return {"error": f"{ROUTING_ID} is not registered"}
+    out: dict[str, Any] = {}
+    for label, lp in (("scalar", False), ("scalar_with_lp", True)):
+        if lp and quick:
+            out[label] = None  # a few steps/s: too slow for a smoke run
+            continue
+        env = gym.make(ROUTING_ID, n_tokens=512, n_experts=64, lp_bound=lp)
+        space = env.action_space
+        space.seed(0)
+        actions = np.stack([space.sample() for _ in range(256)])
+        out[label] = _rate(_env_loop(env, actions, block=32), seconds)
+    vector = gym.make_vec(ROUTING_ID, num_envs=16, n_tokens=512, n_experts=64, lp_bound=False)
+    vector.action_space.seed(0)
+    actions = np.stack([vector.action_space.sample() for _ in range(64)])
+    out["vector_16_env_steps"] = 16 * _rate(_env_loop(vector, actions, block=8), seconds)
+    return out
+
+
+def batching_rates(seconds: float) -> dict[str, Any]:
+    if BATCHING_ID not in gym.registry:
+        return {"error": f"{BATCHING_ID} is not registered"}
+    env = gym.make(BATCHING_ID)
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(256)]
+    return {"scalar": _rate(_env_loop(env, np.array(actions), block=32), seconds)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke run (noisy numbers)")
+    parser.add_argument("--seconds", type=float, default=None, help="seconds per measurement")
+    parser.add_argument("--replay-accesses", type=int, default=None)
+    parser.add_argument("--memory-accesses", type=int, default=None)
+    args = parser.parse_args(argv)
+    seconds = args.seconds or (0.3 if args.quick else 2.0)
+    n_replay = args.replay_accesses or (100_000 if args.quick else 2_000_000)
+    n_memory = args.memory_accesses or (200_000 if args.quick else 10_000_000)
+    wall = time.perf_counter()
+    _log("cache env ...")
+    cache = cache_rates(seconds)
+    _log("replay ...")
+    replay_out = replay_rates(n_replay)
+    _log("replay memory ...")
+    memory = replay_memory(n_memory)
+    _log("routing / batching ...")
+    routing = routing_rates(seconds, args.quick)
+    batching = batching_rates(seconds)
+    worst_peak = max(memory[p]["peak_rss_mb"] for p in ("lru", "belady"))
+    meets = {
+        "cache_decisions_per_s": cache["unwrapped"] >= TARGETS["cache_decisions_per_s"],
+        "lru_accesses_per_s": replay_out["lru"] >= TARGETS["lru_accesses_per_s"],
+        "replay_memory_under_1gb": worst_peak < TARGETS["replay_memory_mb"],
+        "routing_steps_per_s": (
+            routing["scalar"] >= TARGETS["routing_steps_per_s"] if "scalar" in routing else None
+        ),
+    }
+    result = {
+        "cache_env_decisions_per_s": cache,
+        "replay_accesses_per_s": {k: v for k, v in replay_out.items() if not k.startswith("anch")},
+        "anchor_lru_accesses_per_s": replay_out["anchor_lru_cache"],
+        "anchor_agrees_with_lru": replay_out["anchor_agrees"],
+        "replay_memory": memory,
+        "routing_steps_per_s": routing,
+        "batching_iterations_per_s": batching,
+        "targets": TARGETS,
+        "meets_targets": meets,
+        "machine": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "quick": args.quick,
+        "wall_s": time.perf_counter() - wall,
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
