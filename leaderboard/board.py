@@ -155,7 +155,7 @@ def run_leaderboard(
     entries: Sequence[Entry] = (),
     policies: Sequence[str] | None = None,
     data_dir: str | Path | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     backend: str = "local",
     out_dir: str | Path | None = None,
     address: str | None = None,

@@ -85,7 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             entries,
             policies=_names(args.policies),
             data_dir=args.data_dir,
-            workers=args.workers or 1,
+            workers=args.workers if args.backend == "ray" else args.workers or 1,
             backend=args.backend,
             out_dir=args.out,
             address=args.address,
@@ -222,7 +222,12 @@ def add_commands(board_commands: Any) -> None:
     run.add_argument(
         "--policies", metavar="A,B", help="baselines (default: all; anchors always run)"
     )
-    run.add_argument("--workers", type=int, metavar="N", help="parallel workers (default 1)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="parallel worker processes (default 1); Ray: tasks in flight (default: all CPUs)",
+    )
     run.add_argument("--backend", choices=("local", "ray"), default="local")
     run.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
     run.add_argument("--out", metavar="DIR", help="report folder and task cache")

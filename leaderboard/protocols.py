@@ -86,6 +86,9 @@ class Protocol:
     """the ``EvaluationResult`` property that is the score"""
     description: str = ""
     """one line for ``netgym list``"""
+    baselines: tuple[str, ...] | None = None
+    """the family's baselines that run under this protocol (None: all of them; e.g. MoE
+    routing's bias mode excludes the baselines that need assign mode)"""
     needs_data: bool = False
     """whether ``build_env_kwargs`` needs a data folder"""
     data_folders: tuple[str, ...] = field(default=())
@@ -246,6 +249,7 @@ class Protocol:
             "eval_seeds": list(self.eval_seeds),
             "metric": self.metric,
             "anchors": dataclasses.asdict(self.anchors),
+            "baselines": None if self.baselines is None else list(self.baselines),
             "needs_data": self.needs_data,
             "data_folders": list(self.data_folders),
             "has_quick": self.quick_episodes is not None,

@@ -163,7 +163,8 @@ def baseline_entries(protocol: Protocol, policies: Sequence[str] | None) -> list
     family = BASELINES.get(env, {})
     if not family:
         raise ValueError(f"no baselines for env {env!r} of protocol {protocol.name!r}")
-    names = list(family) if policies is None else [name for name in policies if name in family]
+    allowed = [name for name in family if protocol.baselines is None or name in protocol.baselines]
+    names = allowed if policies is None else [name for name in policies if name in allowed]
     names += [name for name in protocol.anchors.required() if name not in names]
     return [Entry.baseline(env, name) for name in names]
 
@@ -225,7 +226,7 @@ def plan_tasks(
 def execute(
     tasks: Sequence[Task],
     backend: str = "local",
-    workers: int = 1,
+    workers: int | None = 1,
     out_dir: Path | None = None,
     address: str | None = None,
     progress: Progress | None = None,
@@ -250,7 +251,7 @@ def execute(
 
         stream: Iterable[tuple[Task, dict[str, Any]]] = run_ray(todo, address, workers)
     else:
-        stream = run_local(todo, workers)
+        stream = run_local(todo, 1 if workers is None else workers)
     for task, result in stream:
         cache.put(task, result)
         results[task.key] = result

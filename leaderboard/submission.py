@@ -12,13 +12,15 @@ A submission is one zip file::
 rows' internal consistency (mean, std, episodes, normalised score from the anchors), that every
 protocol version is the one this netgym defines, and finally re-runs a deterministic sample of
 evaluation seed blocks and compares the per-episode scores. It never unpickles: JSON, ``.npz``
-with ``allow_pickle=False`` and ``safetensors`` are the only formats it reads. An entry that is
+with ``allow_pickle=False``, ``safetensors`` and ``torch.load(weights_only=True)`` (when
+safetensors is not installed) are the only formats it reads. An entry that is
 code (a ``module:Class`` policy) is refused unless the caller passes ``trust_code=True``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import tempfile
@@ -39,7 +41,8 @@ SCHEMA = "netgym-submission"
 FORMAT = 1
 TABULAR_AGENTS = ("sarsa", "qlearning")
 SB3_AGENTS = ("ppo", "a2c", "dqn", "sac", "td3", "maskable-ppo")
-SAFE_SUFFIXES = (".json", ".npz", ".safetensors")
+SAFE_SUFFIXES = (".json", ".npz", ".safetensors", ".pt")
+"""the only files a submission may hold (.pt: read with torch.load(weights_only=True))"""
 TOLERANCE = 1e-6
 """absolute and relative tolerance of a re-run per-episode score"""
 ROW_KEYS = ("entry", "kind", "protocol", "version", "eval_seeds", "episodes", "mean", "std")
@@ -64,7 +67,6 @@ def _policy_files(run: Path, agent: str) -> tuple[str, dict[str, bytes]]:
         return "pso", {name: (model / name).read_bytes() for name in ("agent.json", "pso.npz")}
     if agent in SB3_AGENTS:
         from netgym.agents import get_agent_class
-        from safetensors.torch import save as save_safetensors
 
         meta = json.loads((model / "agent.json").read_text(encoding="utf-8"))
         if (model / "vecnormalize.pkl").exists() or meta.get("config", {}).get("normalize"):
@@ -74,17 +76,44 @@ def _policy_files(run: Path, agent: str) -> tuple[str, dict[str, bytes]]:
             )
         agent_obj = get_agent_class(agent).load(model, device="cpu")
         try:
-            state = {
-                k: v.detach().cpu().contiguous()
-                for k, v in agent_obj.model.policy.state_dict().items()
-            }
+            weights = agent_obj.model.policy.state_dict()
+            state = {key: value.detach().cpu().contiguous() for key, value in weights.items()}
         finally:
             agent_obj.close()
-        return "sb3", {
-            "agent.json": (model / "agent.json").read_bytes(),
-            "policy.safetensors": save_safetensors(state),
-        }
+        return "sb3", {"agent.json": (model / "agent.json").read_bytes(), **_tensor_file(state)}
     raise ValueError(f"{run}: agent {agent!r} has no safe submission format")
+
+
+def _tensor_file(state: dict[str, Any]) -> dict[str, bytes]:
+    """The policy weights as ``policy.safetensors`` (or, without safetensors, ``policy.pt``
+    written for ``torch.load(weights_only=True)``)."""
+    try:
+        from safetensors.torch import save
+    except ImportError:
+        import torch
+
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return {"policy.pt": buffer.getvalue()}
+    return {"policy.safetensors": save(state)}
+
+
+def _load_tensors(files: dict[str, bytes]) -> dict[str, Any]:
+    """The policy weights, read without executing anything (no general unpickling)."""
+    if "policy.safetensors" in files:
+        try:
+            from safetensors.torch import load
+        except ImportError:
+            raise SubmissionError("policy.safetensors needs: pip install safetensors") from None
+        return load(files["policy.safetensors"])
+    if "policy.pt" in files:
+        import torch
+
+        try:
+            return torch.load(io.BytesIO(files["policy.pt"]), weights_only=True)
+        except Exception as err:  # torch raises UnpicklingError for anything but tensors
+            raise SubmissionError(f"policy.pt is not a plain tensor file: {err}") from None
+    raise SubmissionError("an SB3 submission needs policy/policy.safetensors or policy/policy.pt")
 
 
 def submit(
@@ -321,16 +350,17 @@ def _load_policy(manifest: dict[str, Any], members: dict[str, bytes], env_id: st
     if kind == "sb3":
         from netgym.agents import get_agent_class
         from netgym.agents.base import TrainingContext
-        from safetensors.torch import load as load_safetensors
 
-        _require({"agent.json", "policy.safetensors"} <= set(files), "SB3 policy files missing")
+        _require("agent.json" in files, "policy/agent.json is missing")
         meta = json.loads(files["agent.json"])
+        weights = _load_tensors(files)
         agent_class = get_agent_class(manifest["entry"]["agent"])
         context = TrainingContext(env_id=env_id, env_kwargs={}, seed=0, n_envs=1, device="cpu")
         agent = agent_class.create(context, meta["config"])
         try:
-            agent.model.policy.load_state_dict(load_safetensors(files["policy.safetensors"]))
+            agent.model.policy.load_state_dict(weights)
         except RuntimeError as err:
+            agent.close()
             raise SubmissionError(f"policy weights do not fit the agent: {err}") from None
         return agent
     raise SubmissionError(f"policy kind {kind!r} cannot be loaded")

@@ -31,6 +31,7 @@ def _changed(protocol: Protocol, name: str) -> Any:
         "anchors": dataclasses.replace(protocol.anchors, reference="bola"),
         "metric": "mean",
         "description": protocol.description + ".",
+        "baselines": ("bba", "random", "mpc"),
         "needs_data": not protocol.needs_data,
         "data_folders": ("somewhere",),
         "quick_episodes": 3,
@@ -90,8 +91,10 @@ def test_every_env_family_with_baselines_has_an_embedded_protocol():
 def test_anchors_are_baselines_of_the_protocol_env():
     for protocol in PROTOCOLS.values():
         family = BASELINES[protocol.env_id]
-        for name in protocol.anchors.baselines():
+        for name in protocol.anchors.baselines() + (protocol.baselines or ()):
             assert name in family, (protocol.name, name)
+        for name in protocol.anchors.baselines():
+            assert protocol.baselines is None or name in protocol.baselines, (protocol.name, name)
         assert protocol.anchors.random == "random"
         assert protocol.anchors.required() == ("random", protocol.anchors.reference)
 
