@@ -56,3 +56,39 @@ def test_ppo_agents_train_on_the_dict_observation(agent: str, tmp_path: Path) ->
 def test_packaged_configs_have_a_chain_block(agent: str) -> None:
     text = packaged_config_text(agent)
     assert text is not None and f"\n{CHAIN}:\n" in text
+
+
+@pytest.mark.slow
+def test_ppo_beats_random_on_a_three_node_chain() -> None:
+    """Reference/quantum.md 6.3 item 7: a short PPO run beats the random policy (n = 3)."""
+    import numpy as np
+    import torch
+    from netgym.baselines import make_policy
+    from netgym.envs.core.sb3 import SB3VecEnvAdapter
+    from netgym.envs.quantum.chain_env import RepeaterChainEnv, RepeaterChainVectorEnv
+    from netgym.leaderboard import evaluate
+    from stable_baselines3 import PPO
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        kwargs = {"n_nodes": 3, "p_gen": 0.5, "max_steps": 100}
+        venv = SB3VecEnvAdapter(RepeaterChainVectorEnv(8, autoreset_mode="SameStep", **kwargs))
+        model = PPO("MultiInputPolicy", venv, n_steps=64, batch_size=128, ent_coef=0.01,
+                    seed=0, device="cpu", policy_kwargs={"net_arch": [64, 64]})
+        model.learn(4096)
+    finally:
+        torch.set_num_threads(before)
+    env = RepeaterChainEnv(**kwargs)
+    returns = []
+    for episode in range(50):
+        obs, _ = env.reset(seed=1000 + episode)
+        total, done = 0.0, False
+        while not done:
+            action, _ = model.predict(obs, deterministic=True)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total, done = total + reward, terminated or truncated
+        returns.append(total)
+    random = evaluate(make_policy(CHAIN, "random", 0), CHAIN, 50, 1000, kwargs)
+    # swap-asap (optimal here) needs E[T] = 2.67 slots; random play about 40
+    assert np.mean(returns) > np.mean(random.returns) + 10.0

@@ -94,14 +94,19 @@ def test_two_link_delivered_fidelity_matches_decay_expectation() -> None:
 
 # ------------------------------------------------------------------ exact MDP (2.4)
 @pytest.mark.parametrize(
-    ("n_nodes", "p_swap", "published_gap_pct"),
-    [(4, 1.0, 1.76), (4, 0.5, 1.74), (5, 1.0, 5.25)],
+    ("n_nodes", "p_swap", "p", "cutoff", "published_gap_pct"),
+    [
+        (4, 1.0, 0.3, 2, 1.76),  # the maxima of the published grids are at p = 0.3, t = 2
+        (4, 0.5, 0.3, 2, 1.74),
+        (5, 1.0, 0.3, 2, 5.25),
+        (5, 0.5, 0.5, 2, 5.3),  # n = 5, p_s = 0.5: published range 5.3-13.2 %; its minimum
+        (5, 0.5, 0.9, 4, 13.2),  # and top (flat in t at p = 0.9: 13.16 % at t = 4, 13.17 at 6)
+    ],
 )
 def test_value_iteration_reproduces_swap_asap_gap(
-    n_nodes: int, p_swap: float, published_gap_pct: float
+    n_nodes: int, p_swap: float, p: float, cutoff: int, published_gap_pct: float
 ) -> None:
-    # the published maxima are at p = 0.3, t_cut = 2 (reference 2.4)
-    mdp = ChainMdp(n_nodes, 0.3, p_swap, 2)
+    mdp = ChainMdp(n_nodes, p, p_swap, cutoff)
     t_swap = mdp.mean_delivery_time(mdp.evaluate(mdp.swap_asap))
     values, _ = mdp.solve()
     t_opt = mdp.mean_delivery_time(values)
