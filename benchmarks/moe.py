@@ -11,11 +11,16 @@ thread). Fields:
 - ``replay_accesses_per_s``: accesses/s of ``replay`` with LRU, FIFO and Belady (MIN, its
   next-use pass included) on ``replay_accesses`` Zipf-distributed keys over 256 experts,
   capacity 64, counts only; ``lru_with_stall`` adds the stall timeline (mixtral costs).
+- ``per_cpu_second``: the cache-env and replay rates per second of this process's CPU time
+  (``time.process_time``): on a machine shared with other jobs, closer to an idle core's rate.
 - ``anchor_lru_accesses_per_s``: the same LRU counted with CPython's C-implemented
   ``functools.lru_cache(maxsize=64)`` (misses only, no positions): the in-run anchor.
 - ``replay_memory``: a fresh process replays ``memory_accesses`` keys (int32) with LRU and
   with Belady; ``peak_rss_mb`` is its ``ru_maxrss``, ``baseline_rss_mb`` the same after imports
   and the key array, ``tracemalloc_peak_mb`` numpy's and Python's allocations in the replay.
+- ``readme_hit_ratio``: hit ratios of random, LRU, windowed Belady (pre-gated window: the
+  running iteration) and full Belady at capacities 2-5 on the readme preset (replay of a
+  synthetic decode stream, batch 8), beside Read-ME's Table 4; not a speed.
 - ``routing_steps_per_s``: ``netgym/MoeRouting-v0`` at T = 512, E = 64 (scalar through
   ``gym.make`` and the native vector env at N = 16 env-steps/s), random bias actions, with and
   without the per-step LP bound (``null`` with ``--quick``); ``{"error": ...}`` when the id
@@ -68,16 +73,22 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _rate(work: Callable[[], int], seconds: float) -> float:
+CPU_RATES: dict[str, float] = {}
+"""units per second of this process's CPU time, by label (less sensitive to other processes)"""
+
+
+def _rate(work: Callable[[], int], seconds: float, label: str = "") -> float:
     """Units/s of ``work`` (returns units done) repeated for ``seconds`` after a warm-up."""
     warm_until = time.perf_counter() + max(0.05, seconds / 10)
     while time.perf_counter() < warm_until:
         work()
-    done, start = 0, time.perf_counter()
+    done, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while True:
         done += work()
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
+            if label:
+                CPU_RATES[label] = done / max(time.process_time() - cpu_start, 1e-9)
             return done / elapsed
 
 
@@ -103,9 +114,9 @@ def cache_rates(seconds: float) -> dict[str, float]:
     rng = np.random.default_rng(0)
     out = {}
     wrapped = gym.make(CACHE_ID)
-    out["wrapped"] = _rate(_env_loop(wrapped, rng.integers(4, size=4096)), seconds)
+    out["wrapped"] = _rate(_env_loop(wrapped, rng.integers(4, size=4096)), seconds, "wrapped")
     raw = MoeExpertCacheEnv()
-    out["unwrapped"] = _rate(_env_loop(raw, rng.integers(4, size=4096)), seconds)
+    out["unwrapped"] = _rate(_env_loop(raw, rng.integers(4, size=4096)), seconds, "unwrapped")
     mixtral = MoeExpertCacheEnv(model="mixtral", capacity=64, n_requests=8, max_tokens=64)
     out["mixtral_c64"] = _rate(_env_loop(mixtral, rng.integers(64, size=4096)), seconds)
     return out
@@ -117,9 +128,10 @@ def replay_rates(n_accesses: int) -> dict[str, Any]:
     stream = AccessStream.from_keys(keys, n_keys=256)
     out: dict[str, Any] = {"replay_accesses": n_accesses}
     for name in ("lru", "fifo", "belady"):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = replay(stream, 64, name)
         out[name] = n_accesses / (time.perf_counter() - start)
+        CPU_RATES[f"replay_{name}"] = n_accesses / max(time.process_time() - cpu_start, 1e-9)
         out[f"{name}_hit_ratio"] = result.hit_ratio
     cost = MoeCostModel.preset("mixtral")
     start = time.perf_counter()
@@ -160,6 +172,41 @@ traced = tracemalloc.get_traced_memory()[1] / 2**20
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(peak, base, traced, wall, result.misses)
 """
+
+
+READ_ME_TABLE4 = {
+    "random": {2: 0.3419, 3: 0.5014, 4: 0.6752, 5: 0.8291},
+    "lru": {2: 0.3390, 3: 0.5242, 4: 0.6695, 5: 0.8348},
+    "belady": {2: 0.4416, 3: 0.6182, 4: 0.7721, 5: 0.8803},
+}
+"""Read-ME Table 4: hit ratio in batched inference (its 'Belady' is the pre-gated window)"""
+
+
+def readme_hit_ratios(n_seeds: int) -> dict[str, Any]:
+    """Hit ratios on the readme preset (synthetic routing, batch 8, path keys) by capacity."""
+    from netgym.baselines.moe.eviction import make_eviction_policy
+    from netgym.envs.moe.cache_stream import decode_stream
+    from netgym.envs.moe.traces import SyntheticRouting
+
+    generator = SyntheticRouting.for_model("readme")
+    policies = ("random", "lru", "belady-window", "belady")
+    sums = {name: {c: 0.0 for c in (2, 3, 4, 5)} for name in policies}
+    unique = 0.0
+    for seed in range(n_seeds):
+        rng = np.random.default_rng(seed)
+        stream = decode_stream(generator.generate(rng.integers(50, 300, 120), rng), 8, "path")
+        unique += len(stream) / stream.n_steps / n_seeds
+        for name in policies:
+            for capacity in (2, 3, 4, 5):
+                policy = make_eviction_policy(name)
+                ratio = replay(stream, capacity, policy, seed=seed).hit_ratio
+                sums[name][capacity] += ratio / n_seeds
+    return {
+        "setup": f"readme preset, batch 8, 120 requests of 50-299 tokens, {n_seeds} seeds",
+        "unique_experts_per_batch": unique,
+        "netgym": {name: {str(c): v for c, v in row.items()} for name, row in sums.items()},
+        "read_me_table4": {n: {str(c): v for c, v in r.items()} for n, r in READ_ME_TABLE4.items()},
+    }
 
 
 def replay_memory(n_accesses: int) -> dict[str, Any]:
@@ -226,6 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     cache = cache_rates(seconds)
     _log("replay ...")
     replay_out = replay_rates(n_replay)
+    _log("readme hit ratios ...")
+    readme = readme_hit_ratios(2 if args.quick else 5)
     _log("replay memory ...")
     memory = replay_memory(n_memory)
     _log("routing / batching ...")
@@ -243,9 +292,11 @@ def main(argv: list[str] | None = None) -> None:
     result = {
         "cache_env_decisions_per_s": cache,
         "replay_accesses_per_s": {k: v for k, v in replay_out.items() if not k.startswith("anch")},
+        "per_cpu_second": dict(CPU_RATES),
         "anchor_lru_accesses_per_s": replay_out["anchor_lru_cache"],
         "anchor_agrees_with_lru": replay_out["anchor_agrees"],
         "replay_memory": memory,
+        "readme_hit_ratio": readme,
         "routing_steps_per_s": routing,
         "batching_iterations_per_s": batching,
         "targets": TARGETS,

@@ -34,12 +34,23 @@ def test_moe_benchmark_quick_prints_every_rate():
         assert _positive(rates[name]), name
     assert rates["belady_hit_ratio"] >= rates["lru_hit_ratio"]
     assert _positive(result["anchor_lru_accesses_per_s"])
+    assert set(result["per_cpu_second"]) == {
+        "wrapped",
+        "unwrapped",
+        "replay_lru",
+        "replay_fifo",
+        "replay_belady",
+    }
     assert result["anchor_agrees_with_lru"] is True
     memory = result["replay_memory"]
     for policy in ("lru", "belady"):
         assert _positive(memory[policy]["peak_rss_mb"])
         assert memory[policy]["peak_rss_mb"] >= memory[policy]["baseline_rss_mb"]
     assert memory["lru"]["misses"] >= memory["belady"]["misses"]
+    readme = result["readme_hit_ratio"]["netgym"]
+    for capacity in ("2", "3", "4", "5"):
+        assert readme["belady"][capacity] >= readme["belady-window"][capacity]
+        assert readme["belady-window"][capacity] > readme["lru"][capacity]
     for block in ("routing_steps_per_s", "batching_iterations_per_s"):
         value = result[block]
         assert "error" in value or all(v is None or _positive(v) for v in value.values())
