@@ -122,6 +122,11 @@ def test_batch_schedule_and_decode_stream_conserve_tokens():
     assert stream.tokens.sum() == trace.n_tokens * 3 * 2
     assert stream.n_keys == 18 and stream.n_steps % 3 == 0
     assert np.all(stream.step_tokens <= 4)
+    # attention reads one KV entry per generated token so far (+ the prompt) of each request
+    # (3 steps per iteration: 4 first tokens read 1 entry each, then 2 each)
+    assert stream.step_context[:4].tolist() == [4, 4, 4, 8]
+    with_prompt = decode_stream(trace, 4, prompt_tokens=100)
+    assert np.array_equal(with_prompt.step_context, stream.step_context + 100 * stream.step_tokens)
     # within a step every key appears once
     assert np.unique(stream.step.astype(np.int64) * 18 + stream.keys).size == len(stream)
     readme = SyntheticRouting.for_model("readme")

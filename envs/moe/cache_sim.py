@@ -87,7 +87,8 @@ class ExpertCacheSim:
         np.minimum.at(self._first_use, stream.keys, np.arange(self.n_accesses))
         layers = stream.layers_per_access
         self._expert_ms = (np.asarray(cost.expert_ms(stream.tokens), dtype=float) * layers).tolist()
-        base = (cost.attention_ms(0.0) + cost.shared_ms(stream.step_tokens)) * layers
+        attention = cost.attention_ms(stream.step_context)
+        base = (attention + cost.shared_ms(stream.step_tokens)) * layers
         step_ms = np.asarray(base, dtype=float) + np.bincount(
             stream.step, weights=np.asarray(self._expert_ms), minlength=stream.n_steps
         )

@@ -41,6 +41,8 @@ class AccessStream:
     """number of distinct cache keys possible"""
     layers_per_access: int = 1
     """layer slices one key stands for (n_layers for unit 'path', else 1)"""
+    step_context: np.ndarray | None = None
+    """int64 (steps,): KV-cache tokens attention reads at each step (None: zeros)"""
 
     def __post_init__(self) -> None:
         n = self.keys.shape[0]
@@ -52,6 +54,10 @@ class AccessStream:
             raise ValueError("AccessStream: step must be non-decreasing")
         if n and self.step[-1] >= self.step_iteration.size:
             raise ValueError("AccessStream: step_iteration must have one entry per step")
+        if self.step_context is None:
+            object.__setattr__(self, "step_context", np.zeros(self.step_iteration.size, np.int64))
+        elif self.step_context.shape != self.step_iteration.shape:
+            raise ValueError("AccessStream: step_context must have one entry per step")
 
     def __len__(self) -> int:
         return int(self.keys.shape[0])
@@ -89,18 +95,24 @@ def batch_schedule(request_lengths: np.ndarray, batch_size: int) -> np.ndarray:
     return starts
 
 
-def decode_stream(trace: RoutingTrace, batch_size: int, unit: str = "layer") -> AccessStream:
+def decode_stream(
+    trace: RoutingTrace, batch_size: int, unit: str = "layer", prompt_tokens: int = 0
+) -> AccessStream:
     """Serve ``trace`` with continuous batching of ``batch_size`` decoding requests.
 
     Requests start in order of first appearance; within a step, accesses are in expert order.
+    Attention at each step reads the KV cache of every batched request: the tokens it has
+    generated so far, plus ``prompt_tokens`` per request.
 
     Args:
         trace: the routing of every token.
         batch_size: requests decoded together.
         unit: 'layer' (one key per layer and expert) or 'path' (one key per expert, for traces
             whose choice is the same in every layer, such as Read-ME's).
+        prompt_tokens: KV tokens of each request's prompt, read at every decode step.
     """
     check_choice("decode_stream", "unit", unit, UNITS)
+    check_range("decode_stream", "prompt_tokens", prompt_tokens, low=0, integer=True)
     if unit == "path" and not np.all(trace.experts == trace.experts[:, :1, :]):
         raise ValueError("decode_stream: unit='path' needs a trace with the same experts per layer")
     _, first_index, inverse = np.unique(trace.request_ids, return_index=True, return_inverse=True)
@@ -111,7 +123,8 @@ def decode_stream(trace: RoutingTrace, batch_size: int, unit: str = "layer") -> 
     lengths = np.bincount(ranks)
     starts = batch_schedule(lengths, batch_size)
     first_token = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    iteration = starts[ranks] + (np.arange(ranks.size) - first_token[ranks])
+    offset = np.arange(ranks.size) - first_token[ranks]  # position of the token in its request
+    iteration = starts[ranks] + offset
     experts = trace.experts[token_order]
     n_layers, top_k, n_experts = trace.n_layers, trace.top_k, trace.n_experts
     n_iterations = int(iteration.max()) + 1
@@ -128,6 +141,7 @@ def decode_stream(trace: RoutingTrace, batch_size: int, unit: str = "layer") -> 
     unique, counts = np.unique(combined, return_counts=True)
     access_step = unique // n_keys
     batch_tokens = np.bincount(iteration, minlength=n_iterations)
+    context = np.bincount(iteration, weights=offset + 1 + prompt_tokens, minlength=n_iterations)
     return AccessStream(
         keys=(unique % n_keys).astype(np.int32),
         step=access_step.astype(np.int32),
@@ -136,4 +150,5 @@ def decode_stream(trace: RoutingTrace, batch_size: int, unit: str = "layer") -> 
         step_tokens=np.repeat(batch_tokens, steps_per_iteration).astype(np.int32),
         n_keys=n_keys,
         layers_per_access=n_layers if unit == "path" else 1,
+        step_context=np.repeat(context.astype(np.int64), steps_per_iteration),
     )

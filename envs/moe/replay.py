@@ -227,7 +227,8 @@ def stall_timeline(
 ) -> tuple[float, float]:
     """Stall and compute time of a stream given which accesses missed.
 
-    Each step runs its attention, shared experts and resident experts, then each missing expert
+    Each step runs its attention (weights and ``stream.step_context`` KV tokens), shared experts
+    and resident experts, then each missing expert
     as its copy arrives through the one serial copy queue (``cost.layer_stall_ms``). A miss's
     copy is issued when its step starts, or with ``prefetch`` when the previous step starts
     (pre-gated prefetch: the router already knows the next layer's experts).
@@ -237,7 +238,7 @@ def stall_timeline(
     """
     layers = stream.layers_per_access
     expert_ms = np.asarray(cost.expert_ms(stream.tokens), dtype=float) * layers
-    base_ms = (cost.attention_ms(0.0) + cost.shared_ms(stream.step_tokens)) * layers
+    base_ms = (cost.attention_ms(stream.step_context) + cost.shared_ms(stream.step_tokens)) * layers
     step_ms = np.asarray(base_ms, dtype=float) + np.bincount(
         stream.step, weights=expert_ms, minlength=stream.n_steps
     )
