@@ -22,6 +22,7 @@ from typing import Any
 
 from .cli import CliError, _format_table, _print_json, _protocol_data
 from .protocols import Protocol, default_protocols, get_protocol
+from .report import fmt
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -117,8 +118,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                     "-" if row.train_seed is None else row.train_seed,
                     row.mean,
                     row.std,
-                    f"[{row.ci_low:.3f}, {row.ci_high:.3f}]",
-                    f"{row.normalised:.3f}",
+                    f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]",
+                    f"{fmt(row.normalised)}",
                     row.episodes,
                 )
                 for row in board.rows
@@ -132,8 +133,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             [
                 (
                     e.entry,
-                    f"{e.iqm:.3f}",
-                    f"[{e.ci_low:.3f}, {e.ci_high:.3f}]",
+                    f"{fmt(e.iqm)}",
+                    f"[{fmt(e.ci_low)}, {fmt(e.ci_high)}]",
                     len(e.tasks),
                     e.runs,
                 )

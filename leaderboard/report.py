@@ -24,6 +24,12 @@ from typing import Any
 from .board import PROFILE_TAUS, Leaderboard
 from .svg import bar_chart, line_chart
 
+
+def fmt(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` decimals, never as '-0.000'."""
+    return f"{round(value, digits) + 0.0:.{digits}f}"
+
+
 RESULTS_FORMAT = 1
 """version of the results.json layout"""
 CSV_COLUMNS = (
@@ -108,7 +114,7 @@ def results_csv(board: Leaderboard) -> str:
                 repr(row.normalised_ci_high),
                 "" if row.n_timesteps is None else row.n_timesteps,
                 row.eval_timesteps,
-                f"{row.wall_s:.3f}",
+                f"{fmt(row.wall_s)}",
                 env["netgym_version"],
                 env["git_commit"] or "",
                 packages,
@@ -129,22 +135,22 @@ def markdown(board: Leaderboard) -> str:
         [
             row.entry if row.train_seed is None else f"{row.entry} (seed {row.train_seed})",
             row.env_id,
-            f"{row.mean:.3f}",
-            f"{row.std:.3f}",
+            f"{fmt(row.mean)}",
+            f"{fmt(row.std)}",
             "-" if row.n_timesteps is None else str(row.n_timesteps),
             str(row.eval_timesteps),
             str(row.episodes),
             f"{row.protocol}@{row.version}",
-            f"{row.normalised:.3f}",
-            f"[{row.normalised_ci_low:.3f}, {row.normalised_ci_high:.3f}]",
+            f"{fmt(row.normalised)}",
+            f"[{fmt(row.normalised_ci_low)}, {fmt(row.normalised_ci_high)}]",
         ]
         for row in board.rows
     ]
     suite_rows = [
         [
             score.entry,
-            f"{score.iqm:.3f}",
-            f"[{score.ci_low:.3f}, {score.ci_high:.3f}]",
+            f"{fmt(score.iqm)}",
+            f"[{fmt(score.ci_low)}, {fmt(score.ci_high)}]",
             str(len(score.tasks)),
             str(score.runs),
         ]
@@ -239,8 +245,8 @@ def html(board: Leaderboard) -> str:
                 str(row.eval_timesteps),
                 str(row.episodes),
                 f"{row.protocol}@{row.version}",
-                f"{row.normalised:.3f}",
-                f"[{row.normalised_ci_low:.3f}, {row.normalised_ci_high:.3f}]",
+                f"{fmt(row.normalised)}",
+                f"[{fmt(row.normalised_ci_low)}, {fmt(row.normalised_ci_high)}]",
             ]
             for row in board.rows
         ],
