@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import abr, uav
+from .moe import batching as moe_batching
 from .moe import eviction as moe_eviction
 from .moe import routing as moe_routing
 from .quantum import chain as quantum_chain
@@ -21,6 +22,7 @@ _UAV = "netgym/UavOffload-v0"
 _QCHAIN = "netgym/RepeaterChain-v0"
 _QSCHED = "netgym/QuantumNetworkScheduling-v0"
 _MOE_ROUTING = "netgym/MoeRouting-v0"
+_MOE_BATCHING = "netgym/MoeBatching-v0"
 _MOE_CACHE = "netgym/MoeExpertCache-v0"
 
 # name -> (factory(seed) -> policy, description)
@@ -126,6 +128,22 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
             "exact optimum of the step's linear objective (the upper bound); assign mode",
         ),
         "random": (lambda seed: moe_routing.RandomRouting(seed), "random biases / experts"),
+    },
+    _MOE_BATCHING: {
+        "fcfs": (lambda seed: moe_batching.FCFS(), "first come, first served under the budget"),
+        "decode-first": (
+            lambda seed: moe_batching.DecodeFirst(),
+            "decode steps first, then prefills (DeepSpeed-Inference)",
+        ),
+        "prefill-first": (
+            lambda seed: moe_batching.PrefillFirst(),
+            "prefills first, then decode steps (vLLM, TGI)",
+        ),
+        "readme": (
+            lambda seed: moe_batching.ReadMeBatching(),
+            "Read-ME Algorithm 1: largest expert queue first",
+        ),
+        "random": (lambda seed: moe_batching.RandomBatching(seed), "random order, filled"),
     },
     _MOE_CACHE: {
         name: (lambda seed, cls=cls: cls(seed=seed), description)

@@ -13,6 +13,7 @@ ENV_IDS: dict[str, str] = {
         "quantum repeater chain: each node waits, swaps, purifies or discards"
     ),
     "netgym/MoeRouting-v0": "MoE token-to-expert routing of one layer call: per-expert biases",
+    "netgym/MoeBatching-v0": "MoE serving: which pre-gated requests join the next iteration",
     "netgym/MoeExpertCache-v0": "MoE expert-cache eviction with pre-gated lookahead (Read-ME)",
     "netgym/QuantumNetworkScheduling-v0": (
         "multi-user quantum network QoS scheduling: which demand, path and protocol to start"
@@ -54,6 +55,13 @@ def _register() -> None:
             id="netgym/MoeRouting-v0",
             entry_point="netgym.envs.moe.routing_env:MoeRoutingEnv",
             vector_entry_point="netgym.envs.moe.routing_env:MoeRoutingVectorEnv",
+        )
+
+    if "netgym/MoeBatching-v0" not in registry:
+        # no vector_entry_point: decisions are irregular (one per serving iteration)
+        register(
+            id="netgym/MoeBatching-v0",
+            entry_point="netgym.envs.moe.batching_env:MoeBatchingEnv",
         )
 
     if "netgym/QuantumNetworkScheduling-v0" not in registry:

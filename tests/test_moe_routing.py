@@ -415,3 +415,34 @@ def test_bad_presets_kwargs_and_actions_raise():
         routing_lp(np.ones((2, 2)) / 2, 3, 1, 0.5)
     with pytest.raises(ValueError, match="capacity must be >= 1"):
         rb.expert_choice(np.ones((2, 2)) / 2, 0)
+
+
+# ---------------------------------------------------------------------------------- training
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread: on a loaded 2-core machine its thread pool slows tiny nets 10x."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    ("agent", "baselines"),
+    [("ppo", "topk,aux-free"), ("maskable-ppo", "balanced,lp")],  # bias / assign mode
+)
+def test_train_py_trains_on_the_small_preset(tmp_path, one_torch_thread, agent, baselines):
+    from netgym.agents.training import main
+
+    out = tmp_path / agent
+    args = ["--env", ENV_ID, "--agent", agent, "--timesteps", "512", "--out", str(out)]
+    args += [
+        "--env-kwargs",
+        '{"params": "small", "lp_bound": false}',
+        "--eval-baselines",
+        baselines,
+    ]
+    args += ["--hyperparams", "n_envs=2", "n_steps=64", "batch_size=64", "n_epochs=1"]
+    assert main([*args, "--no-progress", "--eval-episodes", "1"]) == 0
+    assert (out / "model").exists() and (out / "eval.json").is_file()
