@@ -26,6 +26,8 @@ AGENTS: dict[str, str] = {
     "sac": "netgym.agents.sb3:SACAgent",
     "td3": "netgym.agents.sb3:TD3Agent",
     "maskable-ppo": "netgym.agents.sb3:MaskablePPOAgent",
+    "llm": "netgym.agents.llm.agent:LlmAgent",
+    "bc": "netgym.agents.llm.agent:BcAgent",
 }
 """agent name -> ``"module:Class"`` of its ``Agent`` subclass"""
 

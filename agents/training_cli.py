@@ -109,6 +109,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar (e.g. in log files)"
     )
+    parser.add_argument(
+        "--pool",
+        metavar="POOL.npz",
+        help="experience pool of the offline agents llm and bc (made by netgym collect); "
+        "the same as --hyperparams pool=POOL.npz",
+    )
+    parser.add_argument(
+        "--backbone",
+        metavar="PATH",
+        help="transformer of the llm agent: minilm (default), scratch, or a save_pretrained "
+        "folder; the same as --hyperparams backbone=PATH",
+    )
 
 
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
@@ -146,7 +158,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainingSettings:
         n_envs=args.n_envs,
         env_kwargs=env_kwargs,
         config_file=None if args.config is None else Path(args.config),
-        hyperparams=parse_overrides(args.hyperparams),
+        hyperparams=_offline_overrides(args, parse_overrides(args.hyperparams)),
         lr_schedule=args.lr_schedule,
         out=None if args.out is None else Path(args.out),
         overwrite=args.overwrite,
@@ -157,6 +169,18 @@ def settings_from_args(args: argparse.Namespace) -> TrainingSettings:
         checkpoint_every=args.checkpoint_every,
         resume=None if args.resume is None else Path(args.resume),
     )
+
+
+def _offline_overrides(args: argparse.Namespace, hyperparams: dict[str, Any]) -> dict[str, Any]:
+    """``--pool`` and ``--backbone`` as hyperparameters (the pool as an absolute path)."""
+    if getattr(args, "pool", None) is not None:
+        hyperparams["pool"] = str(Path(args.pool).expanduser().resolve())
+    backbone = getattr(args, "backbone", None)
+    if backbone is not None:
+        if backbone not in ("minilm", "scratch"):  # a folder: absolute, as the pool
+            backbone = str(Path(backbone).expanduser().resolve())
+        hyperparams["backbone"] = backbone
+    return hyperparams
 
 
 def run_command(args: argparse.Namespace, prog: str = "train.py") -> int:
