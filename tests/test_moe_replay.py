@@ -113,6 +113,20 @@ def test_stall_never_below_zero_and_belady_stalls_least_on_a_decode_stream():
     assert 0 < stalls["belady"] <= stalls["lru"]
 
 
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_total_time_lies_between_the_copy_bound_and_compute_plus_all_copies(prefetch):
+    # reference 6: max(sum compute, M* t_load) <= total <= sum compute + misses t_load
+    generator = SyntheticRouting.for_model("qwen15moe", n_layers=3)
+    rng = np.random.default_rng(2)
+    stream = decode_stream(generator.generate(rng.integers(10, 40, size=16), rng), 8)
+    cost = MoeCostModel.preset("qwen15moe")
+    bound = replay(stream, 60, "belady").misses
+    for name in ("lru", "fifo", "belady"):
+        result = replay(stream, 60, name, cost=cost, prefetch=prefetch)
+        assert max(result.compute_ms, bound * cost.load_ms) <= result.total_ms + 1e-9
+        assert result.total_ms <= result.compute_ms + result.misses * cost.load_ms + 1e-9
+
+
 def test_batch_schedule_and_decode_stream_conserve_tokens():
     assert batch_schedule(np.array([3, 1, 2]), 2).tolist() == [0, 0, 1]
     generator = SyntheticRouting(n_experts=6, n_layers=3, top_k=2, repeat_rate=0.3)
