@@ -53,7 +53,7 @@ def test_env_passes_gymnasium_and_sb3_checks(kwargs):
 def test_spaces_follow_the_demands_paths_and_depths():
     env = make(n_demands=3, n_paths=2, max_depth=1)
     assert env.action_space.n == 1 + 3 * 2 * 2
-    assert env.observation_space.shape == (8 * 3 + 2 * 4 + 2 * 3 + 1,)
+    assert env.observation_space.shape == (9 * 3 + 2 * 4 + 3 * 3 + 1,)
     for action in range(1, env.action_space.n):
         assert env.encode_action(*env.decode_action(action)) == action
     with pytest.raises(ValueError, match="to decode"):

@@ -16,12 +16,14 @@ from .scheduling_protocols import Protocol
 from .scheduling_sim import SchedulingSim
 from .topologies import QuantumTopology, make_topology
 
-DEMAND_FEATURES = 8
-"""per demand: F_min, log period, pending, slack, backlog, in service, progress, servable"""
+DEMAND_FEATURES = 9
+"""per demand: F_min, log period, pending, slack, backlog, in service, progress, servable,
+best expected fidelity of its feasible protocols"""
 NODE_FEATURES = 2
 """per node: free storage share, communication qubits used in the last slot"""
-EDGE_FEATURES = 2
-"""per link: a pair stored on it, the best stored fidelity (F - 1/4) / (3/4)"""
+EDGE_FEATURES = 3
+"""per link: a pair stored on it, the best stored fidelity (F - 1/4) / (3/4), the age of the
+oldest stored pair / cutoff"""
 BACKLOG_CAP = 4
 
 
@@ -71,11 +73,13 @@ class QuantumNetworkSchedulingEnv(gym.Env):
 
     ## Observation Space
 
-    ``Box(0, 1, (8 D + 2 n + 2 E + 1,), float32)``: per demand F_min, log2(period) /
+    ``Box(0, 1, (9 D + 2 n + 3 E + 1,), float32)``: per demand F_min, log2(period) /
     log2(horizon), a pending job, slack of its oldest job (deadline - t) / period, backlog / 4,
-    in service, share of its execution's hops ready, whether any protocol serves it; per node
+    in service, share of its execution's hops ready, whether any protocol serves it, and the
+    best expected fidelity of its feasible protocols as (F - 1/4) / (3/4) (0 if none); per node
     the free storage share and the communication qubits used in the last slot (share); per link
-    whether a pair is stored and the best stored fidelity as (F - 1/4) / (3/4); and t / horizon.
+    whether a pair is stored, the best stored fidelity as (F - 1/4) / (3/4) and the age of the
+    oldest stored pair / cutoff; and t / horizon.
 
     ## Rewards
 
@@ -268,6 +272,9 @@ class QuantumNetworkSchedulingEnv(gym.Env):
         log_h = np.log2(max(p.horizon_slots, 2))
         per_demand = p.n_paths * p.n_depths
         servable = sim.feasible.reshape(p.n_demands, per_demand).any(axis=1)
+        expected = np.array([proto.expected_fidelity for proto in sim.protocols])
+        expected = np.where(sim.feasible, (expected - 0.25) / 0.75, 0.0)
+        best_expected = expected.reshape(p.n_demands, per_demand).max(axis=1)
         progress = np.zeros(p.n_demands)
         for ex in sim.executions:
             ready = ex.has_pair & (ex.pumps >= ex.protocol.depth)
@@ -285,22 +292,26 @@ class QuantumNetworkSchedulingEnv(gym.Env):
                 sim.in_service[d],
                 progress[d],
                 servable[d],
+                best_expected[d],
             )
         free = 1.0 - sim.storage_used / topo.storage_qubits
         used = sim.comm_used / topo.comm_qubits
         stored = np.zeros(topo.n_edges)
         best = np.zeros(topo.n_edges)
+        age = np.zeros(topo.n_edges)
         for ex in sim.executions:
             for hop, edge in enumerate(ex.protocol.edges):
                 if ex.has_pair[hop]:
                     stored[edge] = 1.0
                     best[edge] = max(best[edge], (ex.fidelity[hop] - 0.25) / 0.75)
+                    age[edge] = max(age[edge], ex.age[hop] / p.cutoff_slots)
         parts = [
             d_feat.ravel(),
             free,
             used,
             stored,
             best,
+            age,
             [sim.t / p.horizon_slots],
         ]
         return np.clip(np.concatenate(parts), 0.0, 1.0).astype(np.float32)
