@@ -179,8 +179,8 @@ class ChainSim:
         return wanted, invalid
 
     @staticmethod
-    def _free(state: Any, rows: np.ndarray, left_end: np.ndarray, lane: int) -> None:
-        """Free the links whose left ends are (rows, left_end) in ``lane``."""
+    def _free(state: Any, rows: np.ndarray, left_end: np.ndarray, lane: Any) -> None:
+        """Free the links whose left ends are (rows, left_end) in ``lane`` (an int or array)."""
         if rows.size == 0:
             return
         right_end = state.right[rows, left_end, lane]
@@ -238,9 +238,8 @@ class ChainSim:
                 state.right[rows, m, s] = -1
                 state.left[rows, m, s] = -1
         if broken.any():
-            for s in range(k):
-                rows, ends = np.nonzero(broken[:, :, s] & (state.right[:, :, s] >= 0))
-                self._free(state, rows, ends, s)
+            rows, ends, lanes = np.nonzero(broken & (state.right >= 0))
+            self._free(state, rows, ends, lanes)
 
         # 2. delivery
         delivered = np.zeros(batch.size, dtype=np.int64)
@@ -267,9 +266,8 @@ class ChainSim:
         if params.cutoff is not None:
             old = exists & (state.age >= params.cutoff)
             if old.any():
-                for s in range(k):
-                    rows, ends = np.nonzero(old[:, :, s])
-                    self._free(state, rows, ends, s)
+                rows, ends, lanes = np.nonzero(old)
+                self._free(state, rows, ends, lanes)
                 exists = state.right >= 0
         # 4. ageing and decoherence
         state.age += exists
@@ -312,19 +310,20 @@ class ChainSim:
         self._free(state, bad, ends[~success], 1)
 
     def _generate(self, state: Any, batch: np.ndarray, u_gen: np.ndarray) -> None:
-        k = self.lanes
-        for m in range(self.n_nodes - 1):
-            for s in range(k):
-                free = (state.right[:, m, s] < 0) & (state.left[:, m + 1, s] < 0)
-                made = free & (u_gen[:, m * k + s] < self.p_link[m])
-                if not made.any():
-                    continue
-                rows = batch[made]
-                state.right[rows, m, s] = m + 1
-                state.left[rows, m + 1, s] = m
-                state.bds[rows, m, s] = self.fresh_bds[m]
-                state.age[rows, m, s] = 0
-                state.gen_count[rows, m] += 1
+        """One attempt on every elementary link m (nodes m, m + 1) and lane s whose two
+        memories are free; uniform ``u_gen[:, m * k + s]``."""
+        n, k = self.n_nodes, self.lanes
+        free = (state.right[:, : n - 1, :] < 0) & (state.left[:, 1:, :] < 0)
+        made = free & (u_gen.reshape(-1, n - 1, k) < self.p_link[None, :, None])
+        rows, links, lanes = np.nonzero(made)
+        if rows.size == 0:
+            return
+        rows = batch[rows]
+        state.right[rows, links, lanes] = links + 1
+        state.left[rows, links + 1, lanes] = links
+        state.bds[rows, links, lanes] = self.fresh_bds[links]
+        state.age[rows, links, lanes] = 0
+        np.add.at(state.gen_count, (rows, links), 1)
 
 
 @dataclass

@@ -83,15 +83,12 @@ def dict_obs(sim: ChainSim, pairs: np.ndarray, idx: Any = slice(None)) -> dict[s
     fid_obs = np.zeros((batch, k, p), dtype=np.float32)
     age_obs = np.zeros((batch, k, p), dtype=np.float32)
     scale = age_scale(params)
-    for i in range(n):
-        for s in range(k):
-            rows = np.flatnonzero(right[:, i, s] >= 0)
-            if rows.size == 0:
-                continue
-            cols = pairs[i, right[rows, i, s]]
-            exists[rows, s, cols] = 1.0
-            fid_obs[rows, s, cols] = np.clip((fid[rows, i, s] - 0.25) / 0.75, 0.0, 1.0)
-            age_obs[rows, s, cols] = np.minimum(age[rows, i, s] / scale, 1.0)
+    rows, ends, lanes = np.nonzero(right >= 0)
+    if rows.size:
+        cols = pairs[ends, right[rows, ends, lanes]]
+        exists[rows, lanes, cols] = 1.0
+        fid_obs[rows, lanes, cols] = np.clip((fid[rows, ends, lanes] - 0.25) / 0.75, 0.0, 1.0)
+        age_obs[rows, lanes, cols] = np.minimum(age[rows, ends, lanes] / scale, 1.0)
     used = (right >= 0).sum(axis=2) + (sim.left[idx] >= 0).sum(axis=2)
     capacity = np.full(n, 2 * k, dtype=np.float32)
     capacity[0] = capacity[-1] = k
