@@ -202,6 +202,28 @@ class Protocol:
                     digest.update(path.read_bytes())
         return digest.hexdigest()
 
+    def env_source_checksum(self) -> str:
+        """sha256 of the ``.py`` files of the env's package (e.g. ``netgym/envs/abr/``).
+
+        Not part of ``version`` (a comment edit would change it); recorded with every result so
+        that scores from changed simulator code can be told apart.
+        """
+        import importlib
+
+        import netgym.envs  # noqa: F401  (registers the ids)
+        from gymnasium.envs.registration import registry
+
+        spec = registry.get(self.env_id.split(":", 1)[-1])
+        entry = spec.entry_point if spec is not None else None
+        if not isinstance(entry, str):
+            return ""
+        module = importlib.import_module(entry.split(":", 1)[0])
+        folder = Path(module.__file__).parent
+        digest = hashlib.sha256()
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
     def check_episodes(self, episodes: int | None) -> int:
         """Return ``episodes`` (default: the protocol's), checked to lie in 1..``self.episodes``."""
         if episodes is None:

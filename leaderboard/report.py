@@ -75,7 +75,12 @@ def results_payload(board: Leaderboard) -> dict[str, Any]:
     return {
         "format": RESULTS_FORMAT,
         "protocols": [
-            {**p.to_dict(), "measured_anchors": board.anchors(p)} for p in board.protocols
+            {
+                **p.to_dict(),
+                "measured_anchors": board.anchors(p),
+                "env_source_sha256": p.env_source_checksum(),
+            }
+            for p in board.protocols
         ],
         "rows": [row.to_dict() for row in board.rows],
         "suite": [vars(score) for score in board.suite],

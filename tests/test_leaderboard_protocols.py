@@ -150,3 +150,10 @@ def test_data_checksum_covers_the_data_files(tmp_path):
     (tmp_path / "hsdpa-test" / "trace").write_text("1 3\n")
     assert protocol.data_checksum(tmp_path) != first
     assert get_protocol("abr-synthetic").data_checksum(None) is None
+
+
+def test_env_source_checksum_names_the_simulator_code():
+    abr = get_protocol("abr-synthetic").env_source_checksum()
+    assert len(abr) == 64
+    assert abr == get_protocol("hsdpa142").env_source_checksum()  # the same env package
+    assert abr != get_protocol("uav-paper").env_source_checksum()
