@@ -184,6 +184,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             max_episodes=args.max_episodes,
             trust_code=args.trust_code,
             data_dir=args.data_dir,
+            salt=args.salt,
         )
     except SubmissionError as err:
         print(f"netgym leaderboard verify: REJECTED {args.file}: {err}", file=sys.stderr)
@@ -269,6 +270,9 @@ def add_commands(board_commands: Any) -> None:
     verify.add_argument("file", type=Path, help="submission zip")
     verify.add_argument("--sample", type=int, default=3, help="seed blocks to re-run")
     verify.add_argument("--max-episodes", type=int, default=5, help="episodes per re-run block")
+    verify.add_argument(
+        "--salt", default="", help="the verifier's secret mixed into the choice of the sample"
+    )
     verify.add_argument(
         "--trust-code", action="store_true", help="allow entries that run code (policy classes)"
     )

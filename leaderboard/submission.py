@@ -145,6 +145,8 @@ def submit(
         kind, files = _policy_files(run, agent)
         target = run.name
     chosen = [p for p in (protocols or []) if entry.plays(p.env_id)] if protocols else None
+    if chosen is None and entry.env_id is None:
+        raise ValueError(f"{entry_dir} has no env_id attribute: give the protocols to run it on")
     if chosen is None:
         from .protocols import default_protocols
 
@@ -382,9 +384,12 @@ def _load_policy(manifest: dict[str, Any], members: dict[str, bytes], env_id: st
     raise SubmissionError(f"policy kind {kind!r} cannot be loaded")
 
 
-def _sample_blocks(rows: list[dict[str, Any]], sample: int, digest: str) -> list[tuple[int, int]]:
+def _sample_blocks(
+    rows: list[dict[str, Any]], sample: int, digest: str, salt: str
+) -> list[tuple[int, int]]:
+    """``sample`` (row, seed) blocks drawn with a seed from the manifest's hash and ``salt``."""
     blocks = [(i, seed) for i, row in enumerate(rows) for seed in row["eval_seeds"]]
-    rng = np.random.default_rng(int(digest[:16], 16))
+    rng = np.random.default_rng(int(_sha256(f"{digest}|{salt}".encode())[:16], 16))
     order = rng.permutation(len(blocks))[: max(1, sample)]
     return [blocks[i] for i in sorted(order)]
 
@@ -395,8 +400,12 @@ def verify(
     max_episodes: int = 5,
     trust_code: bool = False,
     data_dir: str | Path | None = None,
+    salt: str = "",
 ) -> Verification:
     """Check a submission and re-run ``sample`` of its seed blocks (``max_episodes`` each).
+
+    The sample is deterministic given the manifest and ``salt``: a verifier's own secret salt
+    stops a submitter from shaping the manifest until the sample misses a tampered block.
 
     Raises:
         SubmissionError: the reason the submission is rejected.
@@ -425,7 +434,7 @@ def verify(
     digest = _sha256(members["manifest.json"])
     rerun = []
     policies: dict[str, Any] = {}
-    for index, seed in _sample_blocks(rows, sample, digest):
+    for index, seed in _sample_blocks(rows, sample, digest, salt):
         row = rows[index]
         protocol = protocols[row["protocol"]]
         _require(

@@ -77,6 +77,14 @@ def _entry_row(results: dict) -> dict:
     return next(row for row in results["rows"] if row["entry"] == "qlearning")
 
 
+def test_the_rerun_sample_depends_on_the_verifier_salt(genuine):
+    def blocks(salt):
+        return [(b["entry"], b["seed"]) for b in verify(genuine, sample=1, salt=salt).rerun]
+
+    assert blocks("a") == blocks("a")
+    assert len({tuple(blocks(str(salt))) for salt in range(12)}) > 1
+
+
 def test_changed_bytes_fail_the_checksum(genuine, tmp_path):
     text = read_members(genuine)["results.json"].replace(b'"episodes": 8', b'"episodes": 9', 1)
     bad = repack(genuine, tmp_path / "bad.zip", {"results.json": text}, fix_checksums=False)
@@ -153,6 +161,8 @@ def test_wrong_schema_and_non_zip_are_rejected(genuine, tmp_path):
 def test_policy_class_entries_need_trust_code(tmp_path, capsys):
     out = tmp_path / "class.zip"
     argv = ["leaderboard", "submit", "--entry", "netgym.baselines.abr:BBA", "--out", str(out)]
+    assert main(argv) == 2  # a class without env_id needs --protocols
+    assert "give the protocols" in capsys.readouterr().err
     assert main(argv + ["--protocols", "abr-synthetic-quick"]) == 0
     capsys.readouterr()
     assert main(["leaderboard", "verify", str(out)]) == 1
