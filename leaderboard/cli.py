@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .evaluate import EvaluationResult, evaluate
-from .protocols import PROTOCOLS, Protocol, get_protocol
+from .protocols import PROTOCOLS, Protocol, evaluate_seeds, get_protocol
 
 EXIT_USAGE = 2
 """exit status of every user error, as argparse uses"""
@@ -202,7 +202,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             raise CliError(f"--episodes must be >= 1, got {episodes}")
         _check_env(env_id, env_kwargs)
     policy = make_policy(env_id, args.policy, seed=seed)
-    result = evaluate(policy, env_id, episodes, seed, env_kwargs)
+    if protocol is not None and args.seed is None:
+        # every evaluation seed of the protocol, in order (as the leaderboard plays it)
+        result = evaluate_seeds(policy, protocol.with_episodes(episodes), env_kwargs)
+    else:
+        result = evaluate(policy, env_id, episodes, seed, env_kwargs)
     result.policy = args.policy
     if args.json:
         payload = result.to_dict()

@@ -112,6 +112,17 @@ def test_evaluate_protocol_takes_env_kwargs_and_episodes_from_it(capsys):
     assert traces == [f"synthetic_1000_{i:04d}" for i in range(4)]
 
 
+def test_evaluate_protocol_plays_every_evaluation_seed(capsys):
+    argv = ["evaluate", "--protocol", "uav-paper", "--policy", "hover", "--episodes", "1"]
+    payload = run_json(capsys, argv + ["--json"])
+    protocol = get_protocol("uav-paper")
+    direct = [
+        evaluate("hover", protocol.env_id, 1, seed, protocol.env_kwargs()).mean_rewards[0]
+        for seed in protocol.eval_seeds
+    ]
+    assert payload["mean_rewards"] == pytest.approx(direct)
+
+
 # ---------------------------------------------------------------------------------- leaderboard
 def test_leaderboard_run_sorts_policies_by_normalised_score(capsys):
     argv = ["leaderboard", "run", "--protocols", "abr-synthetic", "--policies", "lowest,bola"]
