@@ -1,6 +1,6 @@
 """Evaluation, protocols, leaderboards, reports, submissions and the ``netgym`` command line."""
 
-from . import families, families_new  # noqa: F401  (register the protocols)
+from . import families, families_quantum_moe  # noqa: F401  (register the protocols)
 from .evaluate import EvaluationResult, evaluate
 from .protocols import (
     PROTOCOLS,
