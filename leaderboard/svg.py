@@ -27,18 +27,23 @@ def bar_chart(
     title: str,
     reference_lines: Sequence[tuple[float, str]] = ((0.0, "random"), (1.0, "reference")),
     width: int = 640,
+    clip: tuple[float, float] = (-2.0, 3.0),
 ) -> str:
-    """Horizontal bars with 95% interval whiskers, one per label, plus dashed reference lines."""
+    """Horizontal bars with 95% interval whiskers, one per label, plus dashed reference lines.
+
+    The axis spans the data but at most ``clip``; what lies beyond is drawn at the edge (the
+    tooltip of each bar gives the exact values), so one outlier cannot flatten every bar.
+    """
     bar_h, left, right, top = 18, 150, 20, 30
     height = top + bar_h * len(labels) + 40
     everything = list(values) + list(lows) + list(highs) + [v for v, _ in reference_lines]
-    lo, hi = min(everything), max(everything)
+    lo, hi = max(min(everything), clip[0]), min(max(everything), clip[1])
     pad = 0.05 * (hi - lo or 1.0)
     lo, hi = lo - pad, hi + pad
     plot_w = width - left - right
 
     def x(value: float) -> float:
-        return left + (value - lo) / (hi - lo) * plot_w
+        return left + (min(max(value, lo), hi) - lo) / (hi - lo) * plot_w
 
     parts = [
         f'<svg width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',

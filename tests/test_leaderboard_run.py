@@ -200,3 +200,14 @@ def test_cli_run_writes_reports_and_prints_tables(capsys, tmp_path: Path):
         assert (tmp_path / name).is_file() and f"wrote {tmp_path / name}" in out
     assert main(["leaderboard", "run", "--workers", "0"]) == 2
     assert "--workers must be >= 1" in capsys.readouterr().err
+
+
+def test_bar_chart_keeps_outliers_inside_the_drawing():
+    import re
+
+    from netgym.leaderboard.svg import bar_chart
+
+    svg = bar_chart(["a", "b"], [0.5, -50.0], [0.4, -60.0], [0.6, 10.0], "t", width=640)
+    xs = [float(v) for v in re.findall(r' x[12]?="([-0-9.]+)"', svg)]
+    assert min(xs) >= 0 and max(xs) <= 640
+    assert "-50.0000 [-60.0000, 10.0000]" in svg  # exact values in the tooltip
