@@ -55,11 +55,12 @@ class RoutingParams:
     domain_std: float = 0.5
     """standard deviation of a domain's tilt of the hidden state"""
     token_std: float = 2.0
-    """standard deviation of the per-token part of the hidden state"""
+    """scale of the token embedding in the hidden state"""
     router_rank: int = 8
     """dimension of the synthetic hidden state fed to the linear router (logits = h W + mu)"""
-    vocab_size: int = 32000
-    """token ids are drawn in [0, vocab_size) (hash routing reads them)"""
+    vocab_size: int = 4096
+    """token ids are drawn uniformly in [0, vocab_size); each id has a fixed random embedding
+    per episode (hash routing reads the ids)"""
     drop_penalty: float = 0.5
     """lambda_d: weight of the dropped fraction drops / (T k)"""
     imbalance_penalty: float = 0.05

@@ -25,17 +25,18 @@ HIDDEN_SIZE = {"readme": 4096, "mixtral": 4096, "deepseekmoe16b": 2048, "qwen15m
 """d_model of the cost-model presets (bytes per token moved by the all-to-all = d_model x 2)"""
 
 
-def top_k_experts(scores: np.ndarray, k: int) -> np.ndarray:
+def top_k_experts(scores: np.ndarray, k: int, overwrite: bool = False) -> np.ndarray:
     """Indices (..., k) of the k largest scores along the last axis.
 
     For k <= 4 they are in descending order of score (ties to the lower index), by repeated
     argmax, which is faster than ``argpartition`` there; for larger k in no particular order.
+    ``overwrite=True`` lets it write into ``scores`` (a scratch array of the caller).
     """
     if k == scores.shape[-1]:
         return np.broadcast_to(np.arange(k), scores.shape[:-1] + (k,)).copy()
     if k > 4:
         return np.argpartition(-scores, k - 1, axis=-1)[..., :k]
-    work = np.array(scores).reshape(-1, scores.shape[-1])
+    work = (scores if overwrite else np.array(scores)).reshape(-1, scores.shape[-1])
     rows = np.arange(len(work))
     out = np.empty((len(work), k), dtype=np.int64)
     for j in range(k):
@@ -106,17 +107,15 @@ def route(
     group = env_index * e + expert
     demand = np.bincount(group, minlength=n * e)
     overflow = np.zeros(len(group), dtype=bool)
-    if demand.max(initial=0) > capacity:  # rank only the slots of the overfull experts
-        (over,) = np.nonzero(demand[group] > capacity)
-        sub_group = group[over]
-        # lexsort is stable and ``over`` ascends, so equal priorities keep token order
-        order = np.lexsort((-priority.ravel()[slot[over]], sub_group))
-        sorted_group = sub_group[order]
-        positions = np.arange(len(order))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = sorted_group[1:] != sorted_group[:-1]
-        rank = positions - np.maximum.accumulate(np.where(first, positions, 0))
-        overflow[over[order]] = rank >= capacity
+    if demand.max(initial=0) > capacity:
+        # sort by (expert group, -priority), ties in token order: two stable sorts (faster
+        # than lexsort; the second is a radix sort on small ints)
+        by_priority = np.argsort(-priority.ravel()[slot], kind="stable")
+        key = group[by_priority].astype(np.int16 if n * e < 32768 else np.int64)
+        order = by_priority[np.argsort(key, kind="stable")]
+        sorted_group = group[order]
+        rank = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group)
+        overflow[order] = rank >= capacity
     overflow_drops = np.bincount(group[overflow], minlength=n * e).reshape(n, e)
     kept = flat.copy()
     kept[slot[overflow]] = -1
@@ -160,15 +159,19 @@ class LayerLatency:
         self.a2a_ms_per_slot = (
             2.0 * share * bytes_per_token / (params.link_gbytes_per_s * 1e9) * 1e3
         )
+        # loads are integers in [0, T]: tabulate t_exp once (exactly MoeCostModel.expert_ms)
+        self.expert_table_ms = self.cost.expert_ms(np.arange(params.n_tokens + 1))
         balanced = np.full((1, params.n_experts), params.top_k * params.n_tokens / params.n_experts)
-        self.reference_ms = float(self.layer_ms(balanced)[0])
+        self.reference_ms = float(self._device_ms(self.cost.expert_ms(balanced), balanced).max())
 
     def device_ms(self, loads: np.ndarray) -> np.ndarray:
-        """(N, D) busy time of each device."""
-        p = self.params
-        expert = self.cost.expert_ms(loads).reshape(len(loads), p.n_devices, -1)
-        slots = loads.reshape(len(loads), p.n_devices, -1).sum(axis=-1)
-        return expert.sum(axis=-1) + self.a2a_ms_per_slot * slots
+        """(N, D) busy time of each device for integer ``loads`` (N, E)."""
+        return self._device_ms(self.expert_table_ms[loads], loads)
+
+    def _device_ms(self, expert_ms: np.ndarray, loads: np.ndarray) -> np.ndarray:
+        n, d = len(loads), self.params.n_devices
+        expert = expert_ms.reshape(n, d, -1).sum(axis=-1)
+        return expert + self.a2a_ms_per_slot * loads.reshape(n, d, -1).sum(axis=-1)
 
     def layer_ms(self, loads: np.ndarray) -> np.ndarray:
         """(N,) layer time: the slowest device."""
@@ -223,6 +226,7 @@ class RoutingSim:
         e, t, k = params.n_experts, params.n_tokens, params.top_k
         self.capacity = params.capacity
         self.gates = GateSource(params, n)
+        self._token_ones = np.ones((1, t), dtype=np.float32)
         self.latency = LayerLatency(params)
         self.steps = np.zeros(n, dtype=np.int64)
         self.loads = np.zeros((n, e), dtype=np.int64)
@@ -262,15 +266,19 @@ class RoutingSim:
             array[idx] = 0
         self.experts[idx] = -1
 
-    def choose(self, idx: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    def choose(
+        self, idx: np.ndarray | slice, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, bool]:
         """The slots (n, T, k), their capacity priority and whether they are distinct top-k
         choices, for checked actions of sub-envs ``idx``."""
         p = self.params
         if p.action_mode == "bias":
             scores = self.gates.logits[idx] + actions[:, None, :].astype(np.float32)
-            chosen = top_k_experts(scores, p.top_k)
-            return chosen, np.take_along_axis(scores, chosen, axis=-1), True
-        chosen = actions.reshape(len(idx), p.n_tokens, p.top_k).astype(np.int64)
+            chosen = top_k_experts(scores, p.top_k, overwrite=True)
+            logits = np.take_along_axis(self.gates.logits[idx], chosen, axis=-1)
+            bias = np.take_along_axis(actions, chosen.reshape(len(actions), -1), axis=1)
+            return chosen, logits + bias.reshape(chosen.shape), True
+        chosen = actions.reshape(len(actions), p.n_tokens, p.top_k).astype(np.int64)
         chosen = np.where(chosen >= p.n_experts, -1, chosen)
         safe = np.maximum(chosen, 0)
         priority = np.take_along_axis(self.gates.probs[idx], safe, axis=-1)
@@ -281,33 +289,38 @@ class RoutingSim:
         from .routing_lp import routing_lp
 
         p = self.params
-        chosen, priority, distinct = self.choose(idx, actions)
-        probs = self.gates.probs[idx]
+        # a slice when every sub-env steps (the scalar env, most vector steps): basic indexing
+        # makes views, where an index array would copy every (N, T, E) read and write
+        sel: np.ndarray | slice = slice(None) if len(idx) == self.num_envs else idx
+        chosen, priority, distinct = self.choose(sel, actions)
+        probs = self.gates.probs[sel]
         result = route(chosen, priority, probs, self.capacity, distinct=distinct)
-        self.experts[idx] = result.experts
-        self.loads[idx] = result.loads
-        self.overflow[idx] = result.overflow_drops
-        self.captured[idx] = result.captured
-        self.requested[idx] = result.requested
+        self.experts[sel] = result.experts
+        self.loads[sel] = result.loads
+        self.overflow[sel] = result.overflow_drops
+        self.captured[sel] = result.captured
+        self.requested[sel] = result.requested
         mass = result.captured.sum(axis=1)
-        self.gate_mass[idx] = mass / p.n_tokens
-        self.drops[idx] = result.drops
-        self.explicit_drops[idx] = result.explicit_drops
-        self.duplicate_drops[idx] = result.duplicate_drops
-        self.imbalance[idx] = imbalance(result.loads)
-        self.layer_ms[idx] = self.latency.layer_ms(result.loads)
-        self.linear[idx] = linear_objective(mass, result.drops, p)
-        self.reward[idx] = (
-            self.linear[idx]
-            - p.imbalance_penalty * self.imbalance[idx]
-            - p.latency_penalty * self.layer_ms[idx] / self.latency.reference_ms
+        self.gate_mass[sel] = mass / p.n_tokens
+        self.drops[sel] = result.drops
+        self.explicit_drops[sel] = result.explicit_drops
+        self.duplicate_drops[sel] = result.duplicate_drops
+        spread = imbalance(result.loads)
+        layer_ms = self.latency.layer_ms(result.loads)
+        linear = linear_objective(mass, result.drops, p)
+        self.imbalance[sel] = spread
+        self.layer_ms[sel] = layer_ms
+        self.linear[sel] = linear
+        self.reward[sel] = (
+            linear
+            - p.imbalance_penalty * spread
+            - p.latency_penalty * layer_ms / self.latency.reference_ms
         )
         if p.lp_bound:
             for j, i in enumerate(idx):
-                self.upper_bound[i] = routing_lp(probs[j], p.top_k, self.capacity, p.drop_penalty)[
-                    0
-                ]
-        self.steps[idx] += 1
+                bound, _ = routing_lp(probs[j], p.top_k, self.capacity, p.drop_penalty)
+                self.upper_bound[i] = bound
+        self.steps[sel] += 1
         self.gates.draw(idx, rngs)
 
     # ------------------------------------------------------------------ observations
@@ -317,7 +330,8 @@ class RoutingSim:
         slots (before capacity), each squashed as ``v / (v + C)``."""
         p = self.params
         cap = float(self.capacity)
-        demand = p.top_k * self.gates.probs[idx].sum(axis=1)
+        probs = self.gates.probs[idx]
+        demand = p.top_k * np.matmul(self._token_ones, probs)[:, 0]  # BLAS sum over tokens
         return np.stack(
             [
                 _squash(demand, cap),
