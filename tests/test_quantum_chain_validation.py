@@ -12,7 +12,12 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from netgym.baselines.quantum.chain import nested_actions, optimal_actions, swap_asap_actions
+from netgym.baselines.quantum.chain import (
+    nested_actions,
+    optimal_actions,
+    policy_table,
+    swap_asap_actions,
+)
 from netgym.envs.quantum import ChainMdp, physics
 from netgym.envs.quantum.chain_env import RepeaterChainVectorEnv
 from netgym.envs.quantum.chain_sim import ChainSim
@@ -138,8 +143,8 @@ def test_env_monte_carlo_agrees_with_exact_mdp_values() -> None:
     params = {"n_nodes": 5, "p_gen": 0.5, "p_swap": 0.5, "cutoff": 2}
     mdp = ChainMdp(5, 0.5, 0.5, 2)
     values, policy = mdp.solve()
-    times, _ = first_episodes(lambda sim: optimal_actions(sim, mdp, policy), 1500, seed=8,
-                              **params)
+    table = policy_table(mdp, policy)
+    times, _ = first_episodes(lambda sim: optimal_actions(sim, table), 1500, seed=8, **params)
     assert_mean(times, mdp.mean_delivery_time(values), "optimal policy")
     times, _ = first_episodes(lambda sim: nested_actions(sim, inesta=True), 1500, seed=9,
                               **params)

@@ -17,7 +17,6 @@ import numpy as np
 
 from ...envs.quantum.chain_mdp import ChainMdp, first_level_mask, nested_pairs
 from ...envs.quantum.chain_sim import ChainSim
-from ...envs.quantum.chain_spaces import mdp_state
 
 WAIT, SWAP, DISCARD_RIGHT = 0, 1, 5
 
@@ -153,6 +152,7 @@ class OptimalChainPolicy(_ChainPolicy):
     def __init__(self) -> None:
         self.mdp: ChainMdp | None = None
         self.policy: np.ndarray | None = None
+        self.table: dict[tuple[int, ...], int] = {}
         self._key: tuple | None = None
 
     def reset(self, env: Any) -> None:
@@ -168,22 +168,37 @@ class OptimalChainPolicy(_ChainPolicy):
         if key != self._key:
             self.mdp = ChainMdp(p.n_nodes, p.p_gen, p.p_swap, p.cutoff)
             _, self.policy = self.mdp.solve()
+            self.table = policy_table(self.mdp, self.policy)
             self._key = key
 
     def node_actions(self, sim: ChainSim) -> np.ndarray:
-        return optimal_actions(sim, self.mdp, self.policy, slice(0, 1))
+        return optimal_actions(sim, self.table, slice(0, 1))
+
+
+def policy_table(mdp: ChainMdp, policy: np.ndarray) -> dict[tuple[int, ...], int]:
+    """Swap mask of a ``ChainMdp`` policy per chain state, keyed by the lane-0 right partner
+    of every node followed by the age of every node's right link (0 where none)."""
+    n = mdp.n_nodes
+    table = {}
+    for index, state in enumerate(mdp.states):
+        right, age = [-1] * n, [0] * n
+        for i, j, link_age in state:
+            right[i], age[i] = j, link_age
+        table[tuple(right + age)] = int(policy[index])
+    return table
 
 
 def optimal_actions(
-    sim: ChainSim, mdp: ChainMdp, policy: np.ndarray, idx: Any = slice(None)
+    sim: ChainSim, table: dict[tuple[int, ...], int], idx: Any = slice(None)
 ) -> np.ndarray:
-    """(B, n) node actions of a solved ``ChainMdp`` policy for chains ``idx``."""
-    envs = np.arange(sim.num_envs)[idx]
-    out = np.zeros((len(envs), sim.n_nodes), dtype=np.int64)
-    for row, env in enumerate(envs):
-        mask = int(policy[mdp.index[mdp_state(sim, env)]])
-        for m in range(1, sim.n_nodes - 1):
-            out[row, m] = (mask >> (m - 1)) & 1
+    """(B, n) node actions of a ``policy_table`` for chains ``idx``."""
+    right = sim.right[idx][:, :, 0]
+    age = np.where(right >= 0, sim.age[idx][:, :, 0], 0)
+    keys = np.concatenate([right, age], axis=1)
+    masks = np.array([table[key] for key in map(tuple, keys.tolist())], dtype=np.int64)
+    out = np.zeros(right.shape, dtype=np.int64)
+    for m in range(1, sim.n_nodes - 1):
+        out[:, m] = (masks >> (m - 1)) & 1
     return out
 
 
@@ -194,6 +209,7 @@ __all__ = [
     "SwapAsap",
     "nested_actions",
     "optimal_actions",
+    "policy_table",
     "random_actions",
     "swap_asap_actions",
 ]
