@@ -13,6 +13,7 @@ from netgym.envs.moe.replay import replay
 from netgym.envs.moe.traces import SyntheticRouting
 
 ENV_ID = "netgym/MoeExpertCache-v0"
+REPLAYABLE = [name for name in EVICTION_POLICIES if name != "belady-window-prefetch"]
 
 
 def _policy(name: str, n_experts: int = 4, **kwargs):
@@ -58,7 +59,7 @@ def test_belady_full_misses_at_most_every_policy_on_random_traces(seed):
     keys = (rng.zipf(1.4, size=1500) + rng.integers(0, 3, size=1500)) % 24
     for capacity in (2, 4, 7, 12):
         bound = replay(keys, capacity, "belady").misses
-        for name in EVICTION_POLICIES:
+        for name in REPLAYABLE:
             misses = replay(keys, capacity, _policy(name, window=16), seed=seed).misses
             assert bound <= misses, (name, capacity)
 
@@ -74,6 +75,25 @@ def test_every_policy_plays_the_env_within_the_mask_and_above_the_bound():
             obs, _, done, _, info = env.step(policy.act(obs, info))
             assert not info["invalid_action"], name
         assert info["misses"] >= info["belady_misses"], name
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_prefetching_policies_load_at_least_the_belady_bound(seed):
+    # reference 6(A): MIN is optimal for uniform sizes even against prefetching policies
+    env = MoeExpertCacheEnv(prefetch_head=3, n_requests=10, max_tokens=48, capacity=3)
+    for name in ("belady-window-prefetch", "random", "belady"):
+        policy = make_policy(ENV_ID, name, seed=seed)
+        policy.reset(env)
+        obs, info = env.reset(seed=seed)
+        done, total = False, 0.0
+        while not done:
+            obs, reward, done, _, info = env.step(policy.act(obs, info))
+            total += reward
+        assert info["loads"] == info["misses"] + info["prefetches"]
+        assert info["loads"] >= info["belady_misses"], name
+        assert total == pytest.approx(-info["stall_ms"], abs=1e-9)
+        if name == "belady-window-prefetch":
+            assert info["prefetches"] > 0
 
 
 def test_read_me_windowed_belady_beats_lru_by_several_points_at_capacity_4():
@@ -97,5 +117,7 @@ def test_unknown_policy_names_raise():
         make_eviction_policy("mru")
     with pytest.raises(ValueError, match="unknown policy 'mru' for netgym/MoeExpertCache-v0"):
         make_policy(ENV_ID, "mru")
+    with pytest.raises(ValueError, match="runs in the env, not in replay"):
+        replay([0, 1, 2], 2, make_eviction_policy("belady-window-prefetch"))
     with pytest.raises(ValueError, match="LruPerLayer needs n_experts"):
         replay([0, 1, 2], 2, make_eviction_policy("lru-layer"))

@@ -172,6 +172,37 @@ def test_masked_actions_are_replaced_and_one_slot_is_always_allowed():
     assert flagged
 
 
+def test_prefetch_head_spaces_masks_and_accounting():
+    env = MoeExpertCacheEnv(prefetch_head=2, **SMALL)
+    check_env(env, skip_render_check=True)
+    sb3_check_env(env)
+    obs, info = env.reset(seed=5)
+    assert env.action_masks().shape == (4 + 3 + 4,)
+    prefetched_any = False
+    done = False
+    while not done:
+        mask = env.action_masks()
+        slots = np.flatnonzero(mask[:4])
+        offered = obs["candidates"] >= 0
+        assert np.array_equal(mask[4:7], np.r_[True, offered])  # offered candidates come first
+        assert np.all(obs["candidates"][offered.sum() :] == -1)
+        slot = int(slots[0])
+        target = int(slots[-1])
+        candidate = 1 if offered[0] and target != slot else 0
+        key = int(obs["candidates"][0])
+        obs, reward, done, _, info = env.step(np.array([slot, candidate, target]))
+        assert info["prefetched"] == bool(candidate)
+        if candidate:
+            prefetched_any = True
+            # only decisions evict, so the prefetched expert is resident at the next one
+            assert done or key in env.sim.resident_keys()
+    assert prefetched_any
+    assert info["loads"] == info["misses"] + info["prefetches"] >= info["belady_misses"]
+    with pytest.raises(ValueError, match="action must be \\[slot, candidate, prefetch slot\\]"):
+        env.reset(seed=0)
+        env.step(np.array([0, 9, 0]))
+
+
 def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="capacity must be >= 1"):
         MoeExpertCacheEnv(capacity=0)

@@ -17,6 +17,8 @@ Every policy works two ways:
 | ``static`` | keep the capacity - 1 most frequent keys of the episode pinned (FreeToken #174's
   static oracle); LRU among the others |
 | ``belady-window`` | farthest *visible* next use, LRU among keys with none (Read-ME) |
+| ``belady-window-prefetch`` | windowed Belady, and prefetches the nearest visible missing
+  expert into the slot of the next-farthest use (env with ``prefetch_head`` only) |
 | ``belady`` | farthest next use in the whole trace (oracle; Belady's MIN in replay) |
 
 In the env, pinned slots (keys the running layer call already uses) are never evicted, so the
@@ -57,13 +59,18 @@ class EvictionPolicy:
         """Remember the env; its ``sim`` changes at every ``env.reset``."""
         self.env = env.unwrapped
 
-    def act(self, obs: Any, info: dict[str, Any]) -> int:
-        """The slot to evict."""
+    def act(self, obs: Any, info: dict[str, Any]) -> Any:
+        """The slot to evict (with a prefetch head: ``[slot, 0, slot]``, no prefetch)."""
         sim = self.env.sim
         allowed = sim.pinned_mask()
         scores = self.scores(sim).astype(float)
         scores[~allowed] = -np.inf
-        return int(np.argmax(scores))
+        return self._action(int(np.argmax(scores)))
+
+    def _action(self, slot: int) -> Any:
+        if getattr(self.env, "prefetch_head", 0):
+            return np.array([slot, 0, slot], dtype=np.int64)
+        return slot
 
     def scores(self, sim: Any) -> np.ndarray:
         """Eviction preference per slot (the largest allowed score is evicted)."""
@@ -120,9 +127,9 @@ class RandomEviction(EvictionPolicy):
         super().reset(env)
         self.rng = np.random.default_rng(self.seed)
 
-    def act(self, obs: Any, info: dict[str, Any]) -> int:
+    def act(self, obs: Any, info: dict[str, Any]) -> Any:
         allowed = np.flatnonzero(self.env.sim.pinned_mask())
-        return int(allowed[self.rng.integers(allowed.size)])
+        return self._action(int(allowed[self.rng.integers(allowed.size)]))
 
     def replay_setup(self, stream: AccessStream, capacity: int, rng: np.random.Generator) -> None:
         self.rng = rng
@@ -298,6 +305,39 @@ class BeladyWindow(EvictionPolicy):
         return max(resident, key=farthest)
 
 
+class BeladyWindowPrefetch(BeladyWindow):
+    """Windowed Belady that also prefetches (env with ``prefetch_head`` only).
+
+    At each decision it prefetches the nearest visible upcoming expert that is not resident into
+    the allowed slot with the next-farthest visible use, when that use is farther than the
+    candidate's (pre-gated prefetch, Read-ME section 4 / Pre-gated MoE). Without a prefetch
+    head it is ``belady-window``.
+    """
+
+    name = "belady-window-prefetch"
+
+    def act(self, obs: Any, info: dict[str, Any]) -> Any:
+        sim = self.env.sim
+        allowed = sim.pinned_mask()
+        scores = self.scores(sim).astype(float)
+        scores[~allowed] = -np.inf
+        slot = int(np.argmax(scores))
+        if not getattr(self.env, "prefetch_head", 0):
+            return slot
+        scores[slot] = -np.inf
+        target = int(np.argmax(scores))
+        candidates = obs["candidates"]
+        if candidates[0] < 0 or not np.isfinite(scores[target]):
+            return np.array([slot, 0, slot], dtype=np.int64)
+        nearest = int(sim.visible_next_use([int(candidates[0])])[0])
+        if scores[target] <= nearest:
+            return np.array([slot, 0, slot], dtype=np.int64)
+        return np.array([slot, 1, target], dtype=np.int64)
+
+    def miss_positions(self, stream, capacity, rng):
+        raise ValueError("belady-window-prefetch prefetches: it runs in the env, not in replay")
+
+
 class BeladyFull(EvictionPolicy):
     """Oracle: evict the key whose next use is farthest in the whole trace (Belady's MIN)."""
 
@@ -318,6 +358,10 @@ EVICTION_POLICIES: dict[str, tuple[type[EvictionPolicy], str]] = {
     "lfu": (LfuAgeing, "least frequently used, counts halved every 256 accesses"),
     "static": (StaticPinning, "top-frequency experts pinned (static oracle), LRU for the rest"),
     "belady-window": (BeladyWindow, "farthest next use within the pre-gated window (Read-ME)"),
+    "belady-window-prefetch": (
+        BeladyWindowPrefetch,
+        "windowed Belady + prefetch of the nearest visible missing expert (prefetch head)",
+    ),
     "belady": (BeladyFull, "farthest next use in the whole trace (oracle, MIN)"),
 }
 """name -> (class, description)"""

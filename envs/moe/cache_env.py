@@ -42,6 +42,13 @@ class MoeExpertCacheEnv(gym.Env):
     every expert it used so far (``pin=None``), at most capacity - 1; a masked action is
     replaced by the first allowed slot and ``info['invalid_action']`` is True.
 
+    With ``prefetch_head=K``: ``MultiDiscrete([capacity, K + 1, capacity])`` = (slot to evict
+    for the missing expert, prefetch candidate j (0 = none; j = the j-th entry of
+    ``candidates``), slot the prefetched expert replaces). A prefetch copies a visible upcoming
+    expert now, through the same copy queue; its next use is a hit that waits for the copy if
+    needed. A prefetch into the slot just filled, or into a masked slot, is skipped
+    (``info['prefetched']`` False). The mask is the three parts concatenated.
+
     ## Observation Space
 
     ``Dict``:
@@ -56,7 +63,9 @@ class MoeExpertCacheEnv(gym.Env):
       last use;
     - ``freq`` float32 (capacity + 1,): use count decayed with a half-life of
       ``freq_half_life`` accesses, times (1 - decay per access);
-    - ``backlog`` float32 (2,): copy-queue backlog in loads, and the position in the iteration.
+    - ``backlog`` float32 (2,): copy-queue backlog in loads, and the position in the iteration;
+    - with a prefetch head, ``candidates`` int64 (K,): visible upcoming experts not resident, in
+      order of use (-1 = none), and ``candidate_next_use`` float32 (K,) as ``next_use``.
 
     ## Rewards
 
@@ -72,7 +81,8 @@ class MoeExpertCacheEnv(gym.Env):
     ## Episode End
 
     Terminated when every access is served. ``info`` carries hits, misses, loads, stall_ms,
-    hit_ratio and the episode's Belady MIN bound (``belady_misses``, ``belady_stall_ms``).
+    hit_ratio, prefetches and the episode's Belady MIN bound (``belady_misses``,
+    ``belady_stall_ms``); no policy, prefetching or not, loads less than ``belady_misses``.
 
     ## Arguments
 
@@ -86,6 +96,7 @@ class MoeExpertCacheEnv(gym.Env):
     - ``trace``: a ``RoutingTrace`` or a ``.npz`` path to replay instead of synthetic traces.
     - ``unit``: 'layer' or 'path' (default: 'path' for models whose choice holds in all layers).
     - ``freq_half_life`` (256 accesses). ``pin`` (1): keys of the running call pinned.
+    - ``prefetch_head`` (0): prefetch candidates offered per decision (0 = no prefetch head).
     """
 
     metadata = {"render_modes": []}
@@ -108,6 +119,7 @@ class MoeExpertCacheEnv(gym.Env):
         unit: str | None = None,
         freq_half_life: float = 256.0,
         pin: int | None = 1,
+        prefetch_head: int = 0,
     ) -> None:
         owner = "MoeExpertCacheEnv"
         if isinstance(model, MoeCostModel):
@@ -127,6 +139,7 @@ class MoeExpertCacheEnv(gym.Env):
         check_range(owner, "freq_half_life", freq_half_life, low=0, low_inclusive=False)
         if pin is not None:
             check_range(owner, "pin", pin, low=0, integer=True)
+        check_range(owner, "prefetch_head", prefetch_head, low=0, integer=True)
         check_choice(owner, "reward", reward, REWARDS)
         for name, flag in (("oracle", oracle), ("prefetch", prefetch)):
             if not isinstance(flag, bool):
@@ -162,15 +175,28 @@ class MoeExpertCacheEnv(gym.Env):
         self.reward_mode = reward
         self.freq_half_life = float(freq_half_life)
         self.pin = pin
+        self.prefetch_head = int(prefetch_head)
+        """prefetch candidates offered per decision (0: no prefetch head)"""
+        self._candidates: list[tuple[int, int]] = []
         self.sim: ExpertCacheSim | None = None
         """the running episode's cache (public for baselines: next_use, last_use, stream...)"""
         self.belady_misses = 0
         self.belady_stall_ms = 0.0
 
-        cap = self.capacity
-        self.action_space = spaces.Discrete(cap)
+        cap, heads = self.capacity, self.prefetch_head
+        if heads:
+            self.action_space = spaces.MultiDiscrete([cap, heads + 1, cap])
+        else:
+            self.action_space = spaces.Discrete(cap)
+        extra = {}
+        if heads:
+            extra = {
+                "candidates": spaces.Box(-1, self.n_keys - 1, (heads,), np.int64),
+                "candidate_next_use": spaces.Box(0.0, 1.0, (heads,), np.float32),
+            }
         self.observation_space = spaces.Dict(
             {
+                **extra,
                 "resident": spaces.Box(-1, self.n_keys - 1, (cap,), np.int64),
                 "incoming": spaces.Box(0, self.n_keys - 1, (1,), np.int64),
                 "next_use": spaces.Box(0.0, 1.0, (cap + 1,), np.float32),
@@ -209,6 +235,8 @@ class MoeExpertCacheEnv(gym.Env):
         sim = self.sim
         if sim is None or sim.done:
             raise RuntimeError("MoeExpertCacheEnv.step called before reset or after the end")
+        if self.prefetch_head:
+            return self._step_with_prefetch(action)
         try:
             slot = int(action)
         except (TypeError, ValueError):
@@ -220,15 +248,50 @@ class MoeExpertCacheEnv(gym.Env):
         if invalid:
             slot = int(np.argmax(allowed))
         sim.evict(slot)
+        return self._after_step(invalid)
+
+    def _step_with_prefetch(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
+        sim = self.sim
+        if not self.action_space.contains(np.asarray(action, dtype=np.int64)):
+            raise ValueError(
+                f"action must be [slot, candidate, prefetch slot] in {self.action_space}, "
+                f"got {action!r}"
+            )
+        slot, candidate, target = (int(a) for a in action)
+        allowed = sim.pinned_mask().copy()
+        invalid = not allowed[slot]
+        if invalid:
+            slot = int(np.argmax(allowed))
+        sim.place_incoming(slot)
+        prefetched = False
+        if 0 < candidate <= len(self._candidates) and target != slot and allowed[target]:
+            sim.prefetch_into(self._candidates[candidate - 1][0], target)
+            prefetched = True
+        sim.advance()
+        observation, reward, done, truncated, info = self._after_step(invalid)
+        info["prefetched"] = prefetched
+        return observation, reward, done, truncated, info
+
+    def _after_step(self, invalid: bool) -> tuple[dict, float, bool, bool, dict]:
+        sim = self.sim
         stall = sim.take_stall()
         reward = -stall if self.reward_mode == "stall" else -1.0
         return self._observation(), float(reward), sim.done, False, self._info(invalid)
 
     def action_masks(self) -> np.ndarray:
-        """Slots that may be evicted now (MaskablePPO reads this)."""
+        """Slots that may be evicted now (MaskablePPO reads this).
+
+        With a prefetch head: the slot mask, then which candidates exist (0 = none, always
+        allowed), then the slot mask again, concatenated as MaskablePPO expects.
+        """
         if self.sim is None or self.sim.done:
-            return np.ones(self.capacity, dtype=bool)
-        return self.sim.pinned_mask()
+            slots = np.ones(self.capacity, dtype=bool)
+        else:
+            slots = self.sim.pinned_mask()
+        if not self.prefetch_head:
+            return slots
+        offered = np.arange(self.prefetch_head + 1) <= len(self._candidates)
+        return np.concatenate([slots, offered, slots])
 
     # ------------------------------------------------------------------ internals
     def _new_sim(self) -> ExpertCacheSim:
@@ -256,7 +319,17 @@ class MoeExpertCacheEnv(gym.Env):
         incoming = sim.incoming if sim.incoming >= 0 else resident[0]
         keys = [*resident, incoming]
         next_use, ages, freqs = sim.features(keys)
+        extra = {}
+        if self.prefetch_head:
+            self._candidates = sim.prefetch_candidates(self.prefetch_head)
+            ids = np.full(self.prefetch_head, -1, dtype=np.int64)
+            near = np.ones(self.prefetch_head, dtype=np.float32)
+            for index, (key, distance) in enumerate(self._candidates):
+                ids[index] = key
+                near[index] = -np.expm1(-distance / max(self.window, 1))
+            extra = {"candidates": ids, "candidate_next_use": near}
         return {
+            **extra,
             "resident": np.array(resident, dtype=np.int64),
             "incoming": np.array([incoming], dtype=np.int64),
             "next_use": np.array(next_use, dtype=np.float32),
@@ -278,6 +351,7 @@ class MoeExpertCacheEnv(gym.Env):
             "accesses": sim.position,
             "belady_misses": self.belady_misses,
             "belady_stall_ms": self.belady_stall_ms,
+            "prefetches": sim.prefetches,
             "action_mask": self.action_masks(),
             "invalid_action": invalid,
         }

@@ -130,6 +130,9 @@ class ExpertCacheSim:
         self._ready: list[float] = []
         self._busy: list[float] = []
         self._step_keys: list[int] = []
+        self._pending: dict[int, float] = {}  # prefetched key not used yet -> copy ready time
+        self.prefetches = 0
+        """copies issued ahead of their miss (``prefetch_into``)"""
         self.incoming = -1
         """key waiting for a slot (-1 when no decision is pending)"""
         self.done = False
@@ -178,6 +181,9 @@ class ExpertCacheSim:
                 self._open_step(steps[position])
             if slot_of[key] >= 0:
                 self.hits += 1
+                if self._pending and key in self._pending:  # first use of a prefetched copy
+                    self._ready.append(self._pending.pop(key))
+                    self._busy.append(self._expert_ms[position])
             elif self.n_resident < self.capacity:
                 slot = self.n_resident
                 self.n_resident += 1
@@ -193,14 +199,62 @@ class ExpertCacheSim:
 
     def evict(self, slot: int) -> None:
         """Evict ``slot`` for the pending incoming key, then run to the next decision."""
+        self.place_incoming(slot)
+        self.advance()
+
+    def place_incoming(self, slot: int) -> None:
+        """Evict ``slot`` and load the pending incoming key there (call ``advance`` next)."""
         if self.incoming < 0:
             raise ValueError("ExpertCacheSim.evict: no decision is pending")
-        self._slot_of[self._resident[slot]] = -1
+        victim = self._resident[slot]
+        self._slot_of[victim] = -1
+        self._pending.pop(victim, None)
         key = self.incoming
         self._load(key, slot)
         self._touch(key, self.position)
         self.incoming = -1
-        self.advance()
+
+    def prefetch_candidates(self, count: int) -> list[tuple[int, int]]:
+        """Up to ``count`` (key, distance) of visible upcoming keys that are not resident.
+
+        In order of first upcoming use, the incoming key excluded; these are what a prefetch
+        may load ahead of its miss.
+        """
+        position = self.position
+        if position >= self.n_accesses or count <= 0:
+            return []
+        keys, slot_of, incoming = self._keys, self._slot_of, self.incoming
+        found: list[tuple[int, int]] = []
+        seen: set[int] = set()
+        for ahead in range(position + 1, self._visible[position]):
+            key = keys[ahead]
+            if slot_of[key] < 0 and key != incoming and key not in seen:
+                seen.add(key)
+                found.append((key, ahead - position))
+                if len(found) == count:
+                    break
+        return found
+
+    def prefetch_into(self, key: int, slot: int) -> None:
+        """Copy ``key`` into ``slot`` now, ahead of its miss (the slot's key is evicted).
+
+        The copy joins the serial queue at the running step's start; the key's next access is
+        a hit that waits for the copy if it is not ready yet.
+        """
+        if self._slot_of[key] >= 0:
+            raise ValueError(f"ExpertCacheSim.prefetch_into: key {key} is already resident")
+        victim = self._resident[slot]
+        if victim >= 0:
+            self._slot_of[victim] = -1
+            self._pending.pop(victim, None)
+        self._resident[slot] = key
+        self._loaded_at[slot] = self.position
+        self._slot_of[key] = slot
+        self.loads += 1
+        self.prefetches += 1
+        self.queue_free_ms = max(self.queue_free_ms, self._step_start) + self.load_ms
+        self._pending[key] = self.queue_free_ms
+        self._mask = None
 
     def _load(self, key: int, slot: int) -> None:
         self.misses += 1
@@ -234,7 +288,11 @@ class ExpertCacheSim:
         if self._step < 0:
             return
         base = self._step_ms[self._step] - sum(self._busy)
-        stall, end = layer_stall_ms(self._step_start, base, self._ready, self._busy)
+        ready, busy = self._ready, self._busy
+        if self.prefetches and any(b < a for a, b in zip(ready, ready[1:], strict=False)):
+            order = sorted(range(len(ready)), key=ready.__getitem__)  # prefetched copies
+            ready, busy = [ready[i] for i in order], [busy[i] for i in order]
+        stall, end = layer_stall_ms(self._step_start, base, ready, busy)
         self.stall_ms += stall
         self.pending_stall_ms += stall
         self.now_ms = end
@@ -249,7 +307,8 @@ class ExpertCacheSim:
         The ``pin`` most recent keys of the running layer call are pinned (all of them with
         ``pin=None``; the default 1 is the expert being computed, since experts of one call
         run one after another), never more than ``capacity - 1`` so that one slot always stays
-        evictable. The array is shared until the next decision: copy it before changing it.
+        evictable. Prefetched copies still in flight are pinned too (while another slot stays
+        allowed). The array is shared until the next decision: copy it before changing it.
         """
         if self._mask is not None:
             return self._mask
@@ -259,6 +318,9 @@ class ExpertCacheSim:
             slot = self._slot_of[key]
             if slot >= 0:
                 allowed[slot] = False
+        for key, ready in self._pending.items():  # copies still in flight
+            if ready > self.now_ms and allowed.sum() > 1:
+                allowed[self._slot_of[key]] = False
         self._mask = allowed
         return allowed
 
