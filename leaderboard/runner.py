@@ -50,11 +50,17 @@ class Task:
     seed: int
     """evaluation seed of the block"""
     data_dir: str | None = None
+    env_source: str = ""
+    """checksum of the env's source code (``Protocol.env_source_checksum``)"""
 
     @property
     def key(self) -> str:
-        """Cache key: entry identity, protocol version, episodes and seed."""
-        text = f"{self.entry.key}|{self.protocol}@{self.version}|{self.episodes}|{self.seed}"
+        """Cache key: entry identity, protocol version, episodes, seed and env source, so that
+        a cache never serves results of other simulator code."""
+        text = (
+            f"{self.entry.key}|{self.protocol}@{self.version}|{self.episodes}|{self.seed}|"
+            f"{self.env_source}"
+        )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
@@ -203,6 +209,7 @@ def plan_tasks(
     tasks = []
     for protocol in protocols:
         protocol.require_data(data_dir)
+        env_source = protocol.env_source_checksum()
         chosen = baseline_entries(protocol, policies)
         chosen += [entry for entry in entries if entry.plays(protocol.env_id)]
         keys = [entry.key for entry in chosen]
@@ -218,6 +225,7 @@ def plan_tasks(
                         episodes=protocol.episodes,
                         seed=seed,
                         data_dir=None if data_dir is None else str(data_dir),
+                        env_source=env_source,
                     )
                 )
     return tasks

@@ -211,3 +211,18 @@ def test_bar_chart_keeps_outliers_inside_the_drawing():
     xs = [float(v) for v in re.findall(r' x[12]?="([-0-9.]+)"', svg)]
     assert min(xs) >= 0 and max(xs) <= 640
     assert "-50.0000 [-60.0000, 10.0000]" in svg  # exact values in the tooltip
+
+
+def test_cache_is_keyed_by_protocol_version_seed_and_env_source(tmp_path):
+    from dataclasses import replace
+
+    from netgym.leaderboard.runner import TaskCache, plan_tasks
+
+    task = plan_tasks(QUICK[1:], policies=["hover"])[0]
+    assert len(task.env_source) == 64
+    cache = TaskCache(tmp_path)
+    cache.put(task, {"scores": [1.0], "returns": [1.0], "lengths": [1], "wall_s": 0.0})
+    assert cache.get(task)["scores"] == [1.0]
+    for change in ({"env_source": "0" * 64}, {"version": "0" * 12}, {"seed": task.seed + 1}):
+        assert cache.get(replace(task, **change)) is None
+    assert TaskCache(None).get(task) is None
