@@ -328,15 +328,17 @@ class MoeExpertCacheEnv(gym.Env):
                 ids[index] = key
                 near[index] = -np.expm1(-distance / max(self.window, 1))
             extra = {"candidates": ids, "candidate_next_use": near}
+        features = np.array((next_use, ages, freqs), dtype=np.float32)  # one allocation
+        ids = np.array(keys, dtype=np.int64)
         return {
             **extra,
-            "resident": np.array(resident, dtype=np.int64),
-            "incoming": np.array([incoming], dtype=np.int64),
-            "next_use": np.array(next_use, dtype=np.float32),
-            "age": np.array(ages, dtype=np.float32),
-            "freq": np.array(freqs, dtype=np.float32),
+            "resident": ids[:-1],
+            "incoming": ids[-1:],
+            "next_use": features[0],
+            "age": features[1],
+            "freq": features[2],
             "backlog": np.array(
-                [sim.backlog_ms() / sim.load_ms, sim.iteration_phase()], dtype=np.float32
+                (sim.backlog_ms() / sim.load_ms, sim.iteration_phase()), dtype=np.float32
             ),
         }
 
