@@ -136,5 +136,7 @@ def test_coerce_accepts_names_and_dicts():
     assert cost.hardware.pcie_gbps == 50.0
     custom = MoeCostModel.coerce({"model": {"n_experts": 4, "top_k": 1}, "hardware": "a100_pcie4"})
     assert custom.model.n_experts == 4
+    objects = MoeCostModel.coerce({"model": model_preset("mixtral"), "hardware": "h100_pcie5"})
+    assert objects.model.name == "mixtral"
     with pytest.raises(ValueError, match="unknown keys"):
         MoeCostModel.coerce({"model": "mixtral", "gpu": "x"})

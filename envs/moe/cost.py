@@ -78,10 +78,13 @@ class MoeCostModel:
                 raise ValueError(f"cost dict has unknown keys {sorted(unknown)}")
             model = value.get("model", "readme")
             hardware = value.get("hardware", DEFAULT_HARDWARE)
-            model = model_preset(model) if isinstance(model, str) else MoeModel(**model)
+            if isinstance(model, str):
+                model = model_preset(model)
+            elif not isinstance(model, MoeModel):
+                model = MoeModel(**model)
             if isinstance(hardware, str):
                 hardware = hardware_preset(hardware)
-            else:
+            elif not isinstance(hardware, MoeHardware):
                 hardware = MoeHardware(**hardware)
             return cls(model=model, hardware=hardware)
         raise ValueError(
