@@ -251,3 +251,16 @@ def test_bad_actions_raise() -> None:
         env.step(np.array([0.5, 0, 0]))
     with pytest.raises(ValueError, match="obs_mode='dict'"):
         repeater_chain_v0.parallel_env(n_nodes=3, cutoff=1, obs_mode="tabular")
+
+
+@pytest.mark.parametrize(("decay", "limit"), [({"memory_time_s": 2.0}, 0.25), ({"t2_s": 2.0}, 0.5)])
+def test_stored_links_decay_to_the_channel_limit(decay: dict, limit: float) -> None:
+    env = RepeaterChainEnv(n_nodes=3, p_gen=1.0, reward_mode="rate", max_steps=200, **decay)
+    env.reset(seed=0)
+    fidelities = []
+    for _ in range(150):  # nobody swaps: the two links just age
+        env.step(np.zeros(3, dtype=np.int64))
+        fidelities.append(env.sim.fidelity()[0, 0, 0])
+    assert np.all(np.diff(fidelities) <= 1e-15)
+    assert fidelities[-1] == pytest.approx(limit, abs=1e-6)
+    assert env.sim.age[0, 0, 0] == 150
