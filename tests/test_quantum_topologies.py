@@ -17,6 +17,7 @@ from netgym.envs.quantum.topologies import (
     QuantumTopology,
     candidate_paths,
     from_networkx,
+    grid,
     h_shape,
     line6,
     load_gml,
@@ -42,7 +43,16 @@ def test_small_networks_match_the_qos_code():
         assert (topo.length_km == 5.0).all()
         assert (topo.comm_qubits == 1).all() and (topo.storage_qubits == 3).all()
         assert nx.is_connected(topo.graph())
-    assert set(TOPOLOGIES) == {"star", "H", "line6", "symm8"}
+    assert set(TOPOLOGIES) == {"star", "H", "line6", "symm8", "grid"}
+
+
+def test_grid_has_corner_end_nodes_and_lattice_links():
+    g = grid(3, 4)
+    assert (g.n_nodes, g.n_edges, g.end_nodes) == (12, 3 * 3 + 2 * 4, (0, 3, 8, 11))
+    assert sorted(dict(g.graph().degree()).values()) == [2] * 4 + [3] * 6 + [4] * 2
+    assert len(candidate_paths(g, 0, 11, 3)) == 3
+    with pytest.raises(ValueError, match="rows"):
+        grid(1, 3)
 
 
 def test_candidate_paths_are_the_k_shortest_in_order():

@@ -10,6 +10,8 @@ communication and storage qubits of every node. Builders:
 * ``from_networkx`` for any ``networkx.Graph`` and ``load_gml`` for GML files (e.g. SURFnet,
   which netgym does not ship).
 
+* ``grid`` (a lattice with end nodes at the corners, reference/quantum.md 6.2).
+
 ``candidate_paths`` lists the k shortest simple paths (by length) between two nodes.
 """
 
@@ -210,8 +212,26 @@ def symm8(
     return _build("symm8", 8, [0, 1, 2, 3], edges, link_km, comm_qubits, storage_qubits)
 
 
-TOPOLOGIES = {"star": star, "H": h_shape, "line6": line6, "symm8": symm8}
-"""the QoS paper's small networks by name"""
+def grid(
+    rows: int = 3,
+    cols: int = 3,
+    link_km: float = DEFAULT_LINK_KM,
+    comm_qubits: int = DEFAULT_COMM_QUBITS,
+    storage_qubits: int = DEFAULT_STORAGE_QUBITS,
+) -> QuantumTopology:
+    """A rows x cols lattice (node ``r * cols + c``); the four corners are the end nodes and
+    every other node is a repeater (reference/quantum.md 6.2 lists a grid beside the paper's)."""
+    for label, value in (("rows", rows), ("cols", cols)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise ValueError(f"grid {label} must be an integer >= 2, got {value!r}")
+    edges = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
+    edges += [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1) for c in range(cols)]
+    corners = sorted({0, cols - 1, (rows - 1) * cols, rows * cols - 1})
+    return _build("grid", rows * cols, corners, edges, link_km, comm_qubits, storage_qubits)
+
+
+TOPOLOGIES = {"star": star, "H": h_shape, "line6": line6, "symm8": symm8, "grid": grid}
+"""the QoS paper's small networks (and a 3 x 3 grid) by name"""
 
 
 def _as_bool(value: Any) -> bool:
@@ -405,6 +425,7 @@ __all__ = [
     "QuantumTopology",
     "candidate_paths",
     "from_networkx",
+    "grid",
     "h_shape",
     "line6",
     "load_gml",
