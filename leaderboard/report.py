@@ -183,10 +183,33 @@ def markdown(board: Leaderboard) -> str:
                 _md_table(("entry", "IQM", "95% CI", "tasks", "runs"), suite_rows),
                 "Anchors:",
                 _md_table(("protocol", "0 (random)", "1 (reference)", "oracle", "bound"), anchors),
+                *_improvement_section(board),
             ]
         )
         + "\n"
     )
+
+
+def _improvement_section(board: Leaderboard) -> list[str]:
+    """P(entry > baseline) for every entry that is not a baseline (none: no section)."""
+    entries = {row.entry for row in board.rows if row.kind != "baseline"}
+    rows = [
+        [
+            p["x"],
+            p["y"],
+            str(len(p["tasks"])),
+            fmt(p["p"]),
+            f"[{fmt(p['ci_low'])}, {fmt(p['ci_high'])}]",
+        ]
+        for p in board.improvement
+        if p["x"] in entries and p["y"] not in entries
+    ]
+    if not rows:
+        return []
+    return [
+        "Probability of improvement P(X > Y) over shared tasks (95% stratified bootstrap CI):",
+        _md_table(("X", "Y", "tasks", "P(X > Y)", "95% CI"), rows),
+    ]
 
 
 _CSS = (

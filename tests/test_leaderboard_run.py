@@ -123,6 +123,10 @@ def test_policy_class_entries_and_their_errors(tmp_path):
     board = run_leaderboard(QUICK[:1], [entry], policies=["bba"], suite_reps=100)
     rows = {row.entry: row for row in board.rows}
     assert rows["my-bba"].scores == rows["bba"].scores
+    write_reports(board, tmp_path / "report")
+    markdown = (tmp_path / "report" / "leaderboard.md").read_text()
+    assert "| my-bba | bba | 1 | 0.500 | [0.500, 0.500] |" in markdown  # identical: all ties
+    assert "| my-bba | random | 1 | 1.000 |" in markdown
     with pytest.raises(ValueError, match="has no class 'Nope'"):
         class_entry("netgym.baselines.abr:Nope")
     with pytest.raises(FileNotFoundError, match="neither a run folder"):
