@@ -1,4 +1,5 @@
-"""The scheduling baselines: EDF order and the PTS timetable's admission and resources."""
+"""The scheduling baselines (EDF order, the PTS timetable's admission and resources) and the
+paper's load-based demand sets built from the protocols' achievable rates."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import math
 
 import gymnasium as gym
 import netgym.envs  # noqa: F401  (registers the ids)
+import numpy as np
+import pytest
 from netgym.baselines.quantum.scheduling import EarliestDeadlineFirst, PeriodicTaskSchedule
+from netgym.envs.quantum.demands import Demand, load_demands
+from netgym.envs.quantum.scheduling_params import SchedulingParams, nv_link_table
+from netgym.envs.quantum.scheduling_protocols import achievable_rate_hz, build_protocols
+from netgym.envs.quantum.topologies import star
 
 ENV_ID = "netgym/QuantumNetworkScheduling-v0"
 
@@ -78,3 +85,19 @@ def test_edf_starts_the_demand_with_the_earliest_deadline():
     first = env.encode_action(0, 0, 0)
     assert not env.action_masks()[first : first + env.params.n_paths * env.params.n_depths].any()
     assert edf.act(obs, info) == 0
+
+
+def test_load_demands_with_the_achievable_rate_of_the_protocols_run_in_the_env():
+    params = SchedulingParams()
+    topo, table = star(), nv_link_table()
+    rate = achievable_rate_hz(topo, params, table, 0.6)
+    assert rate(0, 1) == pytest.approx(
+        1
+        / (build_protocols(topo, [Demand(0, 1, 0.6, 1.0)], params, table)[0].expected_slots * 0.01)
+    )
+    assert achievable_rate_hz(topo, params, table, 0.9)(0, 1) == 0.0  # unreachable fidelity
+    demands = load_demands(np.random.default_rng(0), topo, 5.0, 0.6, 0.01, rate)
+    assert sum(d.rate_hz for d in demands) >= 5.0
+    env = make(demands=demands)
+    env.reset(seed=0)
+    assert env.params.n_demands == len(demands)

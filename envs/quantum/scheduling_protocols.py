@@ -14,6 +14,7 @@ recovered from its table through the single-click relation p = 2 alpha eta_arm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,6 +146,22 @@ def _best_setting(
     return best
 
 
+def achievable_rate_hz(
+    topology: QuantumTopology, params: SchedulingParams, table: LinkTable, fidelity: float
+) -> Callable[[int, int], float]:
+    """The rate 1 / (expected slots x slot) of the fastest feasible protocol between two nodes
+    for pairs of ``fidelity`` (0 if none): the ``achievable_rate_hz`` argument of
+    ``demands.load_demands``, as the QoS code's 1 / latency of a protocol's schedule."""
+
+    def rate(source: int, destination: int) -> float:
+        demand = Demand(source, destination, fidelity, 1.0)
+        protocols = build_protocols(topology, [demand], params, table)
+        slots = min((proto.expected_slots for proto in protocols if proto.feasible), default=None)
+        return 0.0 if slots is None else 1.0 / (slots * params.slot_s)
+
+    return rate
+
+
 def capacity_bound_ebit_s(
     topology: QuantumTopology, table: LinkTable, source: int, target: int
 ) -> float:
@@ -171,6 +188,7 @@ def capacity_bound_ebit_s(
 __all__ = [
     "NV_PHOTON_EMISSION_DELAY_S",
     "Protocol",
+    "achievable_rate_hz",
     "build_protocols",
     "capacity_bound_ebit_s",
     "chain_fidelity",
