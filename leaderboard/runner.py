@@ -75,14 +75,33 @@ def resolve(task: Task) -> Protocol:
     return protocol
 
 
+class TaskError(ValueError):
+    """A task failed; the message names the entry, the protocol and the seed."""
+
+
 def run_task(task: Task) -> dict[str, Any]:
-    """Evaluate one task; the result is JSON data (per-episode scores, returns, lengths)."""
+    """Evaluate one task; the result is JSON data (per-episode scores, returns, lengths).
+
+    Raises:
+        TaskError: the policy or the env failed (the message says which task and why).
+    """
     protocol = resolve(task)
-    policy = task.entry.build_policy(protocol.env_id, task.seed)
     started = time.perf_counter()
-    result = evaluate(
-        policy, protocol.env_id, task.episodes, task.seed, protocol.env_kwargs(task.data_dir)
-    )
+    try:
+        policy = task.entry.build_policy(protocol.env_id, task.seed)
+        env_kwargs = protocol.env_kwargs(task.data_dir)
+        result = evaluate(policy, protocol.env_id, task.episodes, task.seed, env_kwargs)
+    except Exception as err:
+        hint = ""
+        if task.entry.kind == "class" and task.entry.env_id is None:
+            hint = (
+                "; a policy class without an env_id attribute plays every protocol: "
+                "choose its protocols with --protocols"
+            )
+        raise TaskError(
+            f"entry {task.entry.name!r} ({task.entry.target}) failed on protocol "
+            f"{task.protocol} seed {task.seed}: {type(err).__name__}: {err}{hint}"
+        ) from err
     close = getattr(policy, "close", None)
     if callable(close):
         close()
@@ -382,6 +401,7 @@ __all__ = [
     "Row",
     "Task",
     "TaskCache",
+    "TaskError",
     "baseline_entries",
     "build_rows",
     "execute",
