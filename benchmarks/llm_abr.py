@@ -67,6 +67,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         help="score on the first N FCC-test traces only (default all 100)",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse --out: its pool, and continue each agent's run from its latest checkpoint "
+        "up to --timesteps (train.py --resume)",
+    )
     return parser.parse_args(argv)
 
 
@@ -94,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.torch_threads is not None:
         torch.set_num_threads(args.torch_threads)
     from netgym.agents import get_agent_class
-    from netgym.agents.llm.pool import collect
+    from netgym.agents.llm.pool import ExperiencePool, collect
     from netgym.agents.training import prepare_run
     from netgym.agents.training_cli import build_parser, settings_from_args
     from netgym.leaderboard import run_protocol
@@ -105,8 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     pool_path = args.out / "pool-mpc-bba.npz"
     tic = time.perf_counter()
-    pool = collect(ENV_ID, ["mpc", "bba"], args.episodes, seed=args.seed, env_kwargs=kwargs)
-    pool.save(pool_path)
+    if args.resume and pool_path.is_file():
+        pool = ExperiencePool.load(pool_path)
+    else:
+        pool = collect(ENV_ID, ["mpc", "bba"], args.episodes, seed=args.seed, env_kwargs=kwargs)
+        pool.save(pool_path)
     collect_wall_s = time.perf_counter() - tic
     commands, training, agents = {}, {}, []
     for label, agent_name, backbone in runs:
@@ -138,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         commands[label] = "python train.py " + " ".join(
             json.dumps(a) if a.startswith("{") else a for a in argv_train
         )
+        resumed = args.resume and (out / "config.yaml").is_file()
+        if resumed:
+            argv_train = ["--resume", str(out), "--device", args.device, "--no-progress"]
+            if args.timesteps is not None:
+                argv_train += ["--timesteps", str(args.timesteps)]
         tic = time.perf_counter()
         # train.py's own code path without its final summary table (stdout holds the JSON)
         run = prepare_run(settings_from_args(build_parser().parse_args(argv_train)))
@@ -145,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         meta = json.loads((out / "model" / "agent.json").read_text())
         training[label] = {
             "wall_s": time.perf_counter() - tic,
+            "total_train_wall_s": run.result.total_wall_s,
+            "resumed": resumed,
             "windows": meta["steps_done"],
             "updates": meta["updates"],
             "parameters": meta["parameters"],

@@ -36,7 +36,12 @@ from netgym.envs.core.make import make_env
 from ..base import Agent, ProgressCallback, TrainingContext
 from ..schedules import make_schedule
 from .backbones import count_parameters, make_backbone
-from .encoders import ActionCodec, make_state_encoder, unsupported_action_reason
+from .encoders import (
+    ActionCodec,
+    make_state_encoder,
+    state_token_count,
+    unsupported_action_reason,
+)
 from .model import DecisionModel
 from .pool import ExperiencePool, check_pool_fits
 from .training import (
@@ -121,11 +126,7 @@ class LlmAgent(Agent):
         torch.manual_seed(context.seed)
         backbone = None
         embed_dim = int(config["scratch_width"])
-        tokens_per_step = 0
-        encoder_probe = make_state_encoder(
-            context.env_id, self.observation_space, self.action_space, 1, 1, np.zeros(1), np.ones(1)
-        )
-        tokens_per_step = encoder_probe.n_tokens + 2
+        tokens_per_step = state_token_count(context.env_id, self.observation_space) + 2
         if self.uses_backbone:
             backbone = make_backbone(
                 str(config["backbone"]), config, int(config["context_window"]) * tokens_per_step

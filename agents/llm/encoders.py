@@ -125,6 +125,13 @@ def observation_segments(observation_space: spaces.Space) -> list[tuple[int, int
     return [(0, int(spaces.flatdim(observation_space)))]
 
 
+def state_token_count(env_id: str, observation_space: spaces.Space) -> int:
+    """Tokens per state of the encoder ``make_state_encoder`` builds for this env."""
+    if is_abr_observation(env_id, observation_space):
+        return AbrStateEncoder.n_tokens
+    return len(observation_segments(observation_space))
+
+
 def make_state_encoder(
     env_id: str,
     observation_space: spaces.Space,
@@ -243,5 +250,6 @@ __all__ = [
     "is_abr_observation",
     "make_state_encoder",
     "observation_segments",
+    "state_token_count",
     "unsupported_action_reason",
 ]
