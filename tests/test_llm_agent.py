@@ -271,3 +271,50 @@ except LlmExtraMissingError as err:
     )
     assert result.returncode == 0, result.stderr
     assert "refused: pre-trained backbones need the llm extra" in result.stdout
+
+
+def test_reward_scaling_and_returns_to_go() -> None:
+    """Min-max normalised rewards; a pool of one reward value keeps its sign (steps to go)."""
+    from netgym.agents.llm.encoders import ActionCodec
+    from netgym.agents.llm.pool import ExperiencePool
+    from netgym.agents.llm.training import RewardScale, WindowData
+
+    def pool(rewards: list[float]) -> ExperiencePool:
+        n = len(rewards)
+        return ExperiencePool(
+            observations=np.zeros((n, 2), np.float32),
+            actions=np.zeros(n, np.int64),
+            rewards=np.asarray(rewards, np.float32),
+            dones=np.arange(n) == n - 1,
+            policies=np.array(["x"]),
+            env_id=ABR,
+            env_kwargs={},
+        )
+
+    codec = ActionCodec(gym.spaces.Discrete(2))
+    varied = pool([0.0, 2.0, 4.0])
+    scale = RewardScale.from_pool(varied, return_scale=10.0)
+    np.testing.assert_allclose(scale.normalise(varied.rewards), [0.0, 0.5, 1.0])
+    data = WindowData(varied, codec, scale, window=2)
+    np.testing.assert_allclose(data.returns.numpy(), [0.15, 0.15, 0.1], rtol=1e-6)
+    assert data.max_return == pytest.approx(1.5)
+    constant = pool([-1.0] * 4)
+    scale = RewardScale.from_pool(constant, return_scale=1.0)
+    data = WindowData(constant, codec, scale, window=2)
+    np.testing.assert_allclose(data.returns.numpy(), [-4.0, -3.0, -2.0, -1.0])
+    batch = data.batch(np.array([0, 3]), torch.device("cpu"))
+    np.testing.assert_array_equal(batch["mask"].numpy(), [[1, 0], [1, 1]])
+    np.testing.assert_array_equal(batch["timesteps"].numpy(), [[0, 0], [2, 3]])
+
+
+def test_pool_and_backbone_options_become_hyperparameters(tmp_path: Path, monkeypatch) -> None:
+    from netgym.agents.training_cli import build_parser, settings_from_args
+
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(
+        ["--env", ABR, "--agent", "llm", "--pool", "p.npz", "--backbone", "models/bert"]
+    )
+    hyper = settings_from_args(args).hyperparams
+    assert hyper == {"pool": str(tmp_path / "p.npz"), "backbone": str(tmp_path / "models/bert")}
+    args = build_parser().parse_args(["--env", ABR, "--agent", "llm", "--backbone", "scratch"])
+    assert settings_from_args(args).hyperparams == {"backbone": "scratch"}
