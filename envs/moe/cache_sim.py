@@ -391,16 +391,21 @@ class ExpertCacheSim:
         with scalar math (faster than numpy for a few keys).
         """
         position = self.position
-        upcoming = self._upcoming(keys)
-        horizon = self._visible[position] if position < self.n_accesses else -1
+        if position < self.n_accesses:
+            horizon, follow = self._visible[position], self._next[position]
+        else:
+            horizon, follow = -1, 0
+        incoming, key_next = self.incoming, self._key_next
         scale = -1.0 / max(self.window, 1)
         last, value, time = self._last_use, self._freq_value, self._freq_time
         decay = self._decay_per_access
         share = 1.0 - decay
+        expm1, log1p = math.expm1, math.log1p
         next_use, ages, freqs = [], [], []
-        for key, use in zip(keys, upcoming, strict=True):
-            next_use.append(-math.expm1((use - position) * scale) if use < horizon else 1.0)
-            logged = math.log1p(position - last[key])
+        for key in keys:
+            use = follow if key == incoming else key_next[key]
+            next_use.append(-expm1((use - position) * scale) if use < horizon else 1.0)
+            logged = log1p(position - last[key])
             ages.append(logged / (1.0 + logged))
             freqs.append(min(value[key] * decay ** (position - time[key]) * share, 1.0))
         return next_use, ages, freqs
