@@ -2,15 +2,14 @@
 
 from . import families, families_quantum_moe  # noqa: F401  (register the protocols)
 from .evaluate import EvaluationResult, evaluate
+from .inprocess import LeaderboardRow, run_protocol
 from .protocols import (
     PROTOCOLS,
     Anchors,
-    LeaderboardRow,
     Protocol,
     default_protocols,
     get_protocol,
     register_protocol,
-    run_protocol,
 )
 
 __all__ = [

@@ -28,7 +28,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .evaluate import EvaluationResult, evaluate
-from .protocols import PROTOCOLS, Protocol, evaluate_seeds, get_protocol
+from .inprocess import evaluate_seeds
+from .protocols import PROTOCOLS, Protocol, get_protocol
 
 EXIT_USAGE = 2
 """exit status of every user error, as argparse uses"""

@@ -28,7 +28,8 @@ import numpy as np
 from . import stats
 from .entries import Entry
 from .evaluate import evaluate
-from .protocols import Protocol, episode_scores, get_protocol
+from .inprocess import episode_scores
+from .protocols import Protocol, get_protocol
 
 BACKENDS = ("local", "ray")
 CACHE_FORMAT = 1

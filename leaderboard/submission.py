@@ -35,7 +35,8 @@ from . import stats
 from .board import environment_fingerprint, run_leaderboard
 from .entries import Entry, build_class_policy, class_entry, model_folder, run_entry
 from .evaluate import evaluate
-from .protocols import Protocol, episode_scores, get_protocol
+from .inprocess import episode_scores
+from .protocols import Protocol, get_protocol
 
 SCHEMA = "netgym-submission"
 FORMAT = 1

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from netgym.baselines import BASELINES
 from netgym.envs import ENV_IDS
-from netgym.leaderboard import evaluate
+from netgym.leaderboard import PROTOCOLS, evaluate, get_protocol, run_protocol
 from netgym.leaderboard.cli import main
-from netgym.leaderboard.protocols import PROTOCOLS, get_protocol, run_protocol
 
 ABR = "netgym/AbrStreaming-v0"
 
