@@ -190,10 +190,13 @@ def markdown(board: Leaderboard) -> str:
     )
 
 
-def _improvement_section(board: Leaderboard) -> list[str]:
-    """P(entry > baseline) for every entry that is not a baseline (none: no section)."""
+IMPROVEMENT_COLUMNS = ("X", "Y", "tasks", "P(X > Y)", "95% CI")
+
+
+def _improvement_rows(board: Leaderboard) -> list[list[str]]:
+    """P(entry > baseline) for every entry that is not a baseline."""
     entries = {row.entry for row in board.rows if row.kind != "baseline"}
-    rows = [
+    return [
         [
             p["x"],
             p["y"],
@@ -204,11 +207,16 @@ def _improvement_section(board: Leaderboard) -> list[str]:
         for p in board.improvement
         if p["x"] in entries and p["y"] not in entries
     ]
+
+
+def _improvement_section(board: Leaderboard) -> list[str]:
+    """The Markdown section of ``_improvement_rows`` (none without entries)."""
+    rows = _improvement_rows(board)
     if not rows:
         return []
     return [
         "Probability of improvement P(X > Y) over shared tasks (95% stratified bootstrap CI):",
-        _md_table(("X", "Y", "tasks", "P(X > Y)", "95% CI"), rows),
+        _md_table(IMPROVEMENT_COLUMNS, rows),
     ]
 
 
@@ -279,6 +287,12 @@ def html(board: Leaderboard) -> str:
             for row in board.rows
         ],
     )
+    improvement_rows = _improvement_rows(board)
+    improvement = (
+        "<h2>Probability of improvement</h2>" + _html_table(IMPROVEMENT_COLUMNS, improvement_rows)
+        if improvement_rows
+        else ""
+    )
     env = board.environment
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>netgym leaderboard</title>'
@@ -287,7 +301,7 @@ def html(board: Leaderboard) -> str:
         f"{escape(str(env['git_commit']))}, python {escape(env['python'])}; "
         f"{len(board.rows)} rows in {board.wall_s:.1f} s.</p>"
         f"<h2>Suite</h2>{iqm_chart}{profile_chart}<h2>Tasks</h2>{''.join(sections)}"
-        f"<h2>Table</h2>{task_table}</body></html>\n"
+        f"<h2>Table</h2>{task_table}{improvement}</body></html>\n"
     )
 
 

@@ -127,6 +127,8 @@ def test_policy_class_entries_and_their_errors(tmp_path):
     markdown = (tmp_path / "report" / "leaderboard.md").read_text()
     assert "| my-bba | bba | 1 | 0.500 | [0.500, 0.500] |" in markdown  # identical: all ties
     assert "| my-bba | random | 1 | 1.000 |" in markdown
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "<h2>Probability of improvement</h2>" in html and "<td>my-bba</td>" in html
     with pytest.raises(ValueError, match="entry 'my-bba' .* failed on protocol uav-paper-quick"):
         run_leaderboard(QUICK[1:], [entry], policies=["hover"], suite_reps=10)
     with pytest.raises(ValueError, match="has no class 'Nope'"):
