@@ -297,7 +297,13 @@ def canonical(value: Any) -> Any:
         return value
     if isinstance(value, Path):
         return str(value)
-    return repr(value)
+    text = repr(value)
+    if " at 0x" in text:
+        raise ValueError(
+            f"cannot version a protocol holding {text}: its repr names a memory address; "
+            "use plain data, a dataclass or a preset name in the env kwargs"
+        )
+    return text
 
 
 # ---------------------------------------------------------------------------------- registry

@@ -157,3 +157,11 @@ def test_env_source_checksum_names_the_simulator_code():
     assert len(abr) == 64
     assert abr == get_protocol("hsdpa142").env_source_checksum()  # the same env package
     assert abr != get_protocol("uav-paper").env_source_checksum()
+
+
+def test_kwargs_without_a_stable_form_cannot_be_versioned():
+    from netgym.leaderboard.protocols import canonical
+
+    assert canonical({"b": (1, 2.5), "a": Path("x")}) == {"a": "x", "b": [1, "2.5"]}
+    with pytest.raises(ValueError, match="memory address"):
+        canonical({"policy": object()})
