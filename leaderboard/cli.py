@@ -126,13 +126,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print("Protocols")
     print(
         _format_table(
-            ["protocol", "version", "env", "episodes", "data", "description"],
+            ["protocol", "version", "env", "seeds x episodes", "data", "description"],
             [
                 (
                     protocol.name,
                     protocol.version,
                     protocol.env_id,
-                    protocol.episodes,
+                    f"{len(protocol.eval_seeds)} x {protocol.episodes}",
                     ", ".join(f"{name}/" for name in protocol.data_folders) or "embedded",
                     protocol.description,
                 )
