@@ -234,3 +234,13 @@ def test_cache_is_keyed_by_protocol_version_seed_and_env_source(tmp_path):
     for change in ({"env_source": "0" * 64}, {"version": "0" * 12}, {"seed": task.seed + 1}):
         assert cache.get(replace(task, **change)) is None
     assert TaskCache(None).get(task) is None
+
+
+def test_ray_backend_without_ray_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(ValueError, match=r"pip install 'netgym\[ray\]'"):
+        run_leaderboard(QUICK[1:], policies=["hover"], backend="ray", suite_reps=10)
+    with pytest.raises(ValueError, match="unknown backend 'dask'"):
+        run_leaderboard(QUICK[1:], policies=["hover"], backend="dask")
