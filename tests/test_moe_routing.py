@@ -446,3 +446,15 @@ def test_train_py_trains_on_the_small_preset(tmp_path, one_torch_thread, agent, 
     args += ["--hyperparams", "n_envs=2", "n_steps=64", "batch_size=64", "n_epochs=1"]
     assert main([*args, "--no-progress", "--eval-episodes", "1"]) == 0
     assert (out / "model").exists() and (out / "eval.json").is_file()
+
+
+def test_train_py_trains_one_shared_policy_for_the_device_agents(tmp_path, one_torch_thread):
+    from netgym.agents.training import main
+
+    out = tmp_path / "pz"
+    args = ["--env", "pz:netgym.envs.moe:routing_parallel_env", "--agent", "ppo"]
+    args += ["--timesteps", "256", "--out", str(out), "--no-progress", "--eval-episodes", "1"]
+    args += ["--env-kwargs", '{"params": "small", "lp_bound": false}']
+    args += ["--hyperparams", "n_envs=1", "n_steps=64", "batch_size=64", "n_epochs=1"]
+    assert main(args) == 0
+    assert (out / "model").exists()
