@@ -290,6 +290,58 @@ def test_duo_returns_diminish_multiplicatively():
     assert sum(gains) * p.n_tokens == pytest.approx((difficulty - expected).sum())
 
 
+# ---------------------------------------------------------------------------------- trace gates
+def _saved_trace(tmp_path, n_experts=8, top_k=2, tokens=256):
+    from netgym.envs.moe.traces import SyntheticRouting
+
+    generator = SyntheticRouting(n_experts=n_experts, n_layers=2, top_k=top_k, seed=3)
+    trace = generator.generate([tokens // 4] * 4, np.random.default_rng(0))
+    path = tmp_path / "trace.npz"
+    trace.save(path)
+    return path, trace
+
+
+def test_trace_gates_replay_the_recorded_choices(tmp_path):
+    path, trace = _saved_trace(tmp_path)
+    env = make(gates="trace", trace_path=str(path), trace_layer=1, capacity_factor=None)
+    env.reset(seed=0)
+    for _ in range(5):
+        rows = env.token_ids
+        probs = env.router_probs
+        env.step(np.zeros(8, dtype=np.float32))  # plain top-k, no capacity
+        np.testing.assert_array_equal(env.sim.experts[0], trace.experts[rows, 1])
+        # the router probabilities rank the recorded choices first, in order
+        ranked = np.argsort(-probs, axis=1, kind="stable")[:, :2]
+        np.testing.assert_array_equal(ranked, trace.experts[rows, 1])
+
+
+def test_trace_gates_generate_a_calibrated_trace_without_a_path():
+    env = make(gates="trace", model="mixtral")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_env(env)
+    _, info = env.reset(seed=1)
+    _, _, _, _, info = env.step(np.zeros(8, dtype=np.float32))
+    assert info["linear"] <= info["upper_bound"] + 1e-9
+
+
+def test_bad_traces_raise_clear_errors(tmp_path):
+    path, _ = _saved_trace(tmp_path, n_experts=6, top_k=2)
+    with pytest.raises(ValueError, match="has 6 experts but the env has n_experts=8"):
+        make(gates="trace", trace_path=str(path))
+    with pytest.raises(ValueError, match="trace_layer=5 is out of range"):
+        make(gates="trace", trace_path=str(_saved_trace(tmp_path)[0]), trace_layer=5)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        make(gates="trace", trace_path=str(tmp_path / "missing.npz"))
+    with pytest.raises(ValueError, match="trace_path needs gates='trace'"):
+        make(trace_path=str(path))
+    bad = tmp_path / "bad.npz"
+    ids = np.full((64, 1, 2), [0, 9])
+    np.savez(bad, experts=ids, request_ids=np.zeros(64, dtype=int), n_experts=8)
+    with pytest.raises(ValueError, match="expert id 9 .* is out of range"):
+        make(gates="trace", trace_path=str(bad))
+
+
 # ---------------------------------------------------------------------------------- determinism
 @pytest.mark.parametrize("mode", ["bias", "assign", "duo"])
 @pytest.mark.parametrize("autoreset", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])

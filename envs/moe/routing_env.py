@@ -110,7 +110,9 @@ class MoeRoutingEnv(gym.Env):
     ``C = ceil(k f T / E)`` (Switch/GShard, ``capacity_factor`` f); over-capacity slots are
     dropped (the token takes the residual path). The router probabilities come from a seeded
     synthetic router with skewed, drifting expert popularity and per-token domains
-    (``routing_gates.py``). Reference: ``shared/reference/moe.md`` section 6(B).
+    (``routing_gates.py``), or with ``gates="trace"`` from a routing trace: a recorded ``.npz``
+    (``trace_path``) or the family's calibrated generator (``routing_trace_gates.py``).
+    Reference: ``shared/reference/moe.md`` section 6(B).
 
     ## Action Space
 

@@ -10,12 +10,14 @@ model (``model`` and ``hardware`` presets of ``envs/moe/cost.py``).
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from ..core.validation import check_choice, check_range
 
 ACTION_MODES = ("bias", "assign", "duo")
+GATE_SOURCES = ("synthetic", "trace")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,16 @@ class RoutingParams:
     """scale of the token embedding in the hidden state"""
     router_rank: int = 8
     """dimension of the synthetic hidden state fed to the linear router (logits = h W + mu)"""
+    gates: str = "synthetic"
+    """'synthetic' (the seeded router of ``routing_gates.py``) or 'trace' (logits rebuilt from a
+    routing trace: ``trace_path``, or the family's calibrated generator for ``model``; see
+    ``routing_trace_gates.py``)"""
+    trace_path: str | None = None
+    """gates='trace': a recorded ``.npz`` trace (``traces.load_trace`` format); None = generate"""
+    trace_layer: int = 0
+    """gates='trace': the layer of the trace whose choices are replayed"""
+    trace_noise_std: float = 0.5
+    """gates='trace': standard deviation of the logit noise of the experts a token did not choose"""
     vocab_size: int = 4096
     """token ids are drawn uniformly in [0, vocab_size); each id has a fixed random embedding
     per episode (hash routing reads the ids)"""
@@ -111,6 +123,15 @@ class RoutingParams:
         check_range(owner, "token_std", self.token_std, low=0)
         _check_int(self, owner, "router_rank", low=1)
         _check_int(self, owner, "vocab_size", low=1)
+        check_choice(owner, "gates", self.gates, GATE_SOURCES)
+        if self.trace_path is not None:
+            if not isinstance(self.trace_path, (str, os.PathLike)):
+                raise ValueError(f"{owner}.trace_path must be a path, got {self.trace_path!r}")
+            if self.gates != "trace":
+                raise ValueError(f"{owner}.trace_path needs gates='trace', got {self.gates!r}")
+            object.__setattr__(self, "trace_path", os.fspath(self.trace_path))
+        _check_int(self, owner, "trace_layer", low=0)
+        check_range(owner, "trace_noise_std", self.trace_noise_std, low=0)
         for name in ("drop_penalty", "imbalance_penalty", "latency_penalty", "duo_cost_penalty"):
             check_range(owner, name, getattr(self, name), low=0)
         for name in ("model", "hardware"):

@@ -220,12 +220,13 @@ class RoutingSim:
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
         from .routing_gates import GateSource
+        from .routing_trace_gates import TraceGates
 
         self.params = params
         self.num_envs = n = num_envs
         e, t, k = params.n_experts, params.n_tokens, params.top_k
         self.capacity = params.capacity
-        self.gates = GateSource(params, n)
+        self.gates = TraceGates(params, n) if params.gates == "trace" else GateSource(params, n)
         self._token_ones = np.ones((1, t), dtype=np.float32)
         self.latency = LayerLatency(params)
         self.steps = np.zeros(n, dtype=np.int64)
