@@ -24,7 +24,7 @@ attributes ``router_logits``, ``router_probs``, ``token_ids`` and ``capacity``:
 (1) the first choices of all tokens in token order, then the second choices, and so on.
 
 A policy used in a mode marked "-" (or in ``duo`` mode) raises ``ValueError`` at ``reset``: its
-rule cannot be written as per-expert biases.
+rule cannot be written as per-expert biases. ``policy.supports(env)`` tells beforehand.
 """
 
 from __future__ import annotations
@@ -130,6 +130,11 @@ class _RoutingPolicy:
 
     name = "routing"
     modes: tuple[str, ...] = ("bias", "assign")
+
+    def supports(self, env: Any) -> bool:
+        """Whether this policy can act on ``env`` (a MoeRouting env in one of its modes)."""
+        params = getattr(getattr(env, "unwrapped", env), "params", None)
+        return isinstance(params, RoutingParams) and params.action_mode in self.modes
 
     def reset(self, env: Any) -> None:
         core = getattr(env, "unwrapped", env)
