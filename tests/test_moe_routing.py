@@ -46,6 +46,8 @@ def random_assign_action(rng: np.random.Generator, params: RoutingParams) -> np.
         {"action_mode": "assign"},
         {"action_mode": "assign", "capacity_factor": 1.0, "top_k": 3},
         {"action_mode": "bias", "capacity_factor": 2.0, "top_k": 1},
+        {"action_mode": "bias", "top_k": 6},  # k > 4: the argpartition path of top-k
+        {"action_mode": "assign", "gates": "trace", "model": "mixtral"},
     ],
 )
 def test_every_step_respects_k_capacity_and_slot_conservation(kwargs):
