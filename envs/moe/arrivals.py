@@ -61,7 +61,7 @@ class LengthDistribution:
         return np.clip(np.rint(draws), self.min_tokens, self.max_tokens).astype(np.int64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields explicitly
 class Requests:
     """A sampled workload, sorted by arrival time."""
 

@@ -23,7 +23,7 @@ from .traces import RoutingTrace
 UNITS = ("layer", "path")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields explicitly
 class AccessStream:
     """A serialized sequence of expert accesses (one per used expert per step)."""
 

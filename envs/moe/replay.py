@@ -58,7 +58,7 @@ class ReplayPolicy(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields explicitly
 class ReplayResult:
     """Counts and times of one replay (times are 0 when no cost model was given)."""
 

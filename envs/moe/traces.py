@@ -39,7 +39,7 @@ _CHUNK_TOKENS = 1 << 15
 """tokens sampled per vectorised chunk (bounds the tokens x experts scratch arrays)"""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields explicitly
 class RoutingTrace:
     """Expert ids of every token and layer, with the request each token belongs to."""
 
@@ -150,7 +150,7 @@ def load_trace(path: PathLike, n_experts: int | None = None) -> RoutingTrace:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields explicitly
 class RoutingTables:
     """The distributions a ``SyntheticRouting`` draws from (fixed by its ``seed``)."""
 
