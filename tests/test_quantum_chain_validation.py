@@ -171,3 +171,20 @@ def test_chain_mdp_rejects_bad_parameters() -> None:
         ChainMdp(4, 0.0, 1.0, 2)
     with pytest.raises(ValueError, match="cutoff"):
         ChainMdp(4, 0.5, 1.0, -1)
+
+
+@pytest.mark.parametrize(("p", "cutoff"), [(0.3, 2), (0.6, 0), (0.2, 5)])
+def test_elementary_link_active_fraction_under_cutoff(p: float, cutoff: int) -> None:
+    # one link that is never delivered (F 0.9 < f_target 1): active p (t + 1) / (1 + p t)
+    vec = RepeaterChainVectorEnv(512, n_nodes=2, p_gen=p, cutoff=cutoff, f_gen=0.9,
+                                 f_target=1.0, reward_mode="rate", max_steps=10_000)
+    vec.reset(seed=1)
+    active = []
+    for _ in range(300):
+        vec.step(np.zeros((512, 2), dtype=np.int64))
+        active.append((vec.sim.right[:, 0, 0] >= 0).mean())
+    per_step = np.array(active[20:])  # past the start-up transient
+    expected = physics.elementary_link_active_prob(p, cutoff)
+    # successive steps are correlated: compare with the spread of 10 block means
+    blocks = per_step[: len(per_step) // 10 * 10].reshape(10, -1).mean(axis=1)
+    assert abs(blocks.mean() - expected) <= 4 * blocks.std(ddof=1) / math.sqrt(10)
