@@ -82,6 +82,10 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
             lambda seed: quantum_chain.NestedDoubling(inesta=True),
             "Iñesta et al.'s nested: swap-asap except first level only in full states",
         ),
+        "purify-swap": (
+            lambda seed: quantum_chain.PurifySwap(),
+            "purify parallel pairs below F 0.9 (2 memories per side), else swap-asap",
+        ),
         "optimal": (
             lambda seed: quantum_chain.OptimalChainPolicy(),
             "exact min-E[T] policy (policy iteration; abstract, 1 memory, cutoff, n <= 5)",

@@ -9,8 +9,10 @@ from netgym.baselines import BASELINES, make_policy
 from netgym.baselines.quantum.chain import (
     NestedDoubling,
     OptimalChainPolicy,
+    PurifySwap,
     SwapAsap,
     nested_actions,
+    purify_swap_actions,
     swap_asap_actions,
 )
 from netgym.envs.quantum.chain_env import RepeaterChainEnv
@@ -36,7 +38,7 @@ def _chain(links: list[tuple[int, int, int]], n_nodes: int = 5, **kwargs) -> Rep
 def test_registry_lists_every_chain_baseline_and_they_play_episodes() -> None:
     names = set(BASELINES[CHAIN])
     assert names == {"random", "swap-asap", "swap-asap-cutoff", "nested", "nested-inesta",
-                     "optimal"}
+                     "purify-swap", "optimal"}
     kwargs = {"n_nodes": 4, "p_gen": 0.5, "cutoff": 3, "max_steps": 100}
     for name in sorted(names):
         result = evaluate(make_policy(CHAIN, name, 0), CHAIN, 5, 0, kwargs)
@@ -68,6 +70,26 @@ def test_swap_asap_cutoff_discards_only_old_links_nobody_swaps() -> None:
     assert swap_asap_actions(env.sim, cutoff=2).tolist() == [[0, 1, 0, 5, 0]]
     env = _chain([(0, 1, 2)])
     assert swap_asap_actions(env.sim, cutoff=2).tolist() == [[1, 0, 0, 0, 0]]
+
+
+def test_purify_swap_purifies_low_parallel_pairs_then_swaps() -> None:
+    env = RepeaterChainEnv(n_nodes=3, mem_per_side=2, p_gen=1.0, f_gen=0.85)
+    env.reset(seed=0)  # both lanes of both links exist, F 0.85
+    assert purify_swap_actions(env.sim, target_fidelity=0.9).tolist() == [[0, 2, 0]]
+    assert purify_swap_actions(env.sim, target_fidelity=0.8).tolist() == [[0, 1, 0]]
+    policy = PurifySwap(0.9)
+    policy.reset(env)
+    assert policy.act(None, {}).tolist() == [0, 2, 0]
+    with pytest.raises(ValueError, match="target_fidelity"):
+        PurifySwap(1.5)
+
+
+def test_end_node_discards_an_end_to_end_link_below_target() -> None:
+    env = _chain([(0, 4, 0)], f_target=0.9)
+    env.sim.bds[0, 0, 0] = [0.8, 0.2 / 3, 0.2 / 3, 0.2 / 3]
+    for actions in (swap_asap_actions(env.sim), nested_actions(env.sim),
+                    purify_swap_actions(env.sim)):
+        assert actions[0, 0] == 1
 
 
 def test_policies_follow_the_protocol_and_tabular_actions() -> None:

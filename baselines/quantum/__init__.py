@@ -3,6 +3,7 @@
 # repeater chain (netgym/RepeaterChain-v0)
 from .chain import NestedDoubling as NestedDoubling
 from .chain import OptimalChainPolicy as OptimalChainPolicy
+from .chain import PurifySwap as PurifySwap
 from .chain import RandomChainPolicy as RandomChainPolicy
 from .chain import SwapAsap as SwapAsap
 

@@ -1,6 +1,6 @@
 """Baselines of ``netgym/RepeaterChain-v0``: random, swap-asap (with or without its own cutoff),
-nested doubling, and the exact optimum of small abstract chains (policy iteration on
-``ChainMdp``).
+nested doubling, purify-then-swap (two memories per side), and the exact optimum of small
+abstract chains (policy iteration on ``ChainMdp``).
 
 Every policy follows the netgym protocol (``reset(env)``, then ``act(obs, info)``) and reads the
 chain from the env's public ``sim`` (a ``ChainSim``) and ``params``. The ``*_actions`` functions
@@ -18,7 +18,7 @@ import numpy as np
 from ...envs.quantum.chain_mdp import ChainMdp, first_level_mask, nested_pairs
 from ...envs.quantum.chain_sim import ChainSim
 
-WAIT, SWAP, DISCARD_RIGHT = 0, 1, 5
+WAIT, SWAP, PURIFY_LEFT, PURIFY_RIGHT, DISCARD_RIGHT = 0, 1, 2, 3, 5
 
 
 def _can_swap(sim: ChainSim, idx: Any) -> np.ndarray:
@@ -28,14 +28,24 @@ def _can_swap(sim: ChainSim, idx: Any) -> np.ndarray:
     return both
 
 
+def _discard_below_target(sim: ChainSim, idx: Any, actions: np.ndarray) -> np.ndarray:
+    """End node 0 discards an end-to-end link whose fidelity is below the env's ``f_target``
+    (the env never consumes it, and it would block both end memories)."""
+    right, fid = sim.right[idx], sim.bds[idx][..., 0]
+    stuck = ((right[:, 0, :] == sim.n_nodes - 1) & (fid[:, 0, :] < sim.params.f_target)).any(1)
+    actions[stuck, 0] = 1
+    return actions
+
+
 def swap_asap_actions(
     sim: ChainSim, idx: Any = slice(None), cutoff: int | None = None
 ) -> np.ndarray:
     """Swap at every repeater that can. With ``cutoff`` t, a link of age >= t that neither of
     its end nodes swaps is discarded by its left end (the policy's own memory cutoff, the same
-    rule as the env's cutoff: a link is usable while its age is below t after the step)."""
+    rule as the env's cutoff: a link is usable while its age is below t after the step).
+    Every batched policy here also discards an end-to-end link below ``f_target``."""
     swap = _can_swap(sim, idx)
-    actions = np.where(swap, SWAP, WAIT).astype(np.int64)
+    actions = _discard_below_target(sim, idx, np.where(swap, SWAP, WAIT).astype(np.int64))
     if cutoff is None:
         return actions
     right, age = sim.right[idx], sim.age[idx]
@@ -61,10 +71,32 @@ def nested_actions(sim: ChainSim, idx: Any = slice(None), inesta: bool = False) 
         asap = np.where(_can_swap(sim, idx), SWAP, WAIT)
         level_one = first_level_mask(n)
         first = np.array([(level_one >> (m - 1)) & 1 if 0 < m < n - 1 else 0 for m in range(n)])
-        return np.where(full[:, None], first[None, :] * SWAP, asap).astype(np.int64)
+        actions = np.where(full[:, None], first[None, :] * SWAP, asap).astype(np.int64)
+        return _discard_below_target(sim, idx, actions)
     for m, (lo, hi) in nested_pairs(sim.n_nodes).items():
         actions[:, m] = np.where((left[:, m] == lo) & (right[:, m] == hi), SWAP, WAIT)
-    return actions
+    return _discard_below_target(sim, idx, actions)
+
+
+def purify_swap_actions(
+    sim: ChainSim, idx: Any = slice(None), target_fidelity: float = 0.9
+) -> np.ndarray:
+    """Purify, then swap: a repeater holding two parallel links to the same neighbour
+    (``mem_per_side=2``) whose lane-0 fidelity is below ``target_fidelity`` purifies them
+    (left side first); otherwise it swaps when it can (swap-asap)."""
+    masks = sim.action_masks(idx)
+    right, left, fid = sim.right[idx], sim.left[idx], sim.bds[idx][..., 0]
+    batch = np.arange(right.shape[0])
+    actions = np.where(_can_swap(sim, idx), SWAP, WAIT).astype(np.int64)
+    for m in range(sim.n_nodes - 2, 0, -1):
+        start = 2 + 6 * (m - 1)
+        left_fid = fid[batch, np.maximum(left[:, m, 0], 0), 0]
+        right_fid = fid[:, m, 0]
+        purify_right = masks[:, start + 3] & (right_fid < target_fidelity)
+        purify_left = masks[:, start + 2] & (left_fid < target_fidelity)
+        actions[purify_right, m] = PURIFY_RIGHT
+        actions[purify_left, m] = PURIFY_LEFT
+    return _discard_below_target(sim, idx, actions)
 
 
 def random_actions(sim: ChainSim, rng: np.random.Generator, idx: Any = slice(None)) -> np.ndarray:
@@ -142,6 +174,18 @@ class NestedDoubling(_ChainPolicy):
         return nested_actions(sim, slice(0, 1), self.inesta)
 
 
+class PurifySwap(_ChainPolicy):
+    """Purify parallel pairs below a target fidelity, otherwise swap-asap."""
+
+    def __init__(self, target_fidelity: float = 0.9) -> None:
+        if not 0.25 <= target_fidelity <= 1.0:
+            raise ValueError(f"target_fidelity must be in [1/4, 1], got {target_fidelity!r}")
+        self.target_fidelity = target_fidelity
+
+    def node_actions(self, sim: ChainSim) -> np.ndarray:
+        return purify_swap_actions(sim, slice(0, 1), self.target_fidelity)
+
+
 class OptimalChainPolicy(_ChainPolicy):
     """The exact minimum-E[T] policy of an abstract chain (policy iteration on ``ChainMdp``).
 
@@ -205,11 +249,13 @@ def optimal_actions(
 __all__ = [
     "NestedDoubling",
     "OptimalChainPolicy",
+    "PurifySwap",
     "RandomChainPolicy",
     "SwapAsap",
     "nested_actions",
     "optimal_actions",
     "policy_table",
+    "purify_swap_actions",
     "random_actions",
     "swap_asap_actions",
 ]
