@@ -13,6 +13,7 @@ import pytest
 import torch
 from gymnasium import spaces
 from netgym.agents.base import TrainingContext
+from netgym.agents.config_loader import TRAINER_KEYS
 from netgym.agents.sb3 import (
     SB3_AGENTS,
     DQNAgent,
@@ -458,7 +459,9 @@ def test_packaged_config_keys_are_accepted(name: str) -> None:
     blocks = yaml.safe_load(path.read_text())
     assert "default" in blocks
     for block in blocks.values():
-        kwargs, _ = SB3_AGENTS[name]._split_config(block)
+        # the trainer's keys (n_envs, n_timesteps, lr_schedule, env_kwargs) never reach the agent
+        agent_block = {key: value for key, value in block.items() if key not in TRAINER_KEYS}
+        kwargs, _ = SB3_AGENTS[name]._split_config(agent_block)
         SB3_AGENTS[name]._learning_rate(kwargs)  # a number, not a YAML string like '3e-4'
 
 
