@@ -34,6 +34,7 @@ class GateSource:
         self.centres = np.zeros((n, params.n_domains, r), dtype=np.float32)
         self.embeddings = np.zeros((n, params.vocab_size, r), dtype=np.float32)
         self._ones = np.ones(e, dtype=np.float32)
+        self._hidden_bound = np.zeros(n)
         self.logits = np.zeros((n, t, e), dtype=np.float32)
         self.probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
         self.token_ids = np.zeros((n, t), dtype=np.int64)
@@ -52,6 +53,11 @@ class GateSource:
             self.popularity[i] = p.popularity_std * rng.standard_normal(p.n_experts)
             self.centres[i] = p.domain_std * rng.standard_normal((p.n_domains, p.router_rank))
             self.embeddings[i] = rng.standard_normal((p.vocab_size, p.router_rank))
+            # |h| <= token_std max|embedding| + max|centre|: the per-episode part of the
+            # logit bound that decides whether the softmax needs a shift (see _tokens)
+            self._hidden_bound[i] = p.token_std * np.sqrt(
+                (self.embeddings[i] ** 2).sum(axis=1).max()
+            ) + np.sqrt((self.centres[i] ** 2).sum(axis=1).max())
         self._tokens(idx, rngs)
 
     def draw(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
@@ -81,8 +87,7 @@ class GateSource:
             # |h . w_e| <= |h| (unit columns): when every logit is known to lie within +-80 the
             # float32 exponential neither overflows nor underflows to an all-zero row, and the
             # softmax needs no shift; otherwise shift each token by its maximum
-            bound = float(np.sqrt((hidden * hidden).sum(axis=1).max()))
-            bound += float(np.abs(self.popularity[i]).max())
+            bound = self._hidden_bound[i] + float(np.abs(self.popularity[i]).max())
             if bound < 80.0:
                 np.exp(logits, out=probs)
             else:

@@ -32,20 +32,31 @@ def top_k_experts(scores: np.ndarray, k: int, overwrite: bool = False) -> np.nda
     argmax, which is faster than ``argpartition`` there; for larger k in no particular order.
     ``overwrite=True`` lets it write into ``scores`` (a scratch array of the caller).
     """
+    return top_k_with_scores(scores, k, overwrite)[0]
+
+
+def top_k_with_scores(
+    scores: np.ndarray, k: int, overwrite: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """``top_k_experts`` and the chosen scores (..., k), read before they are overwritten."""
     if k == scores.shape[-1]:
-        return np.broadcast_to(np.arange(k), scores.shape[:-1] + (k,)).copy()
+        chosen = np.broadcast_to(np.arange(k), scores.shape[:-1] + (k,)).copy()
+        return chosen, np.array(scores)
     if k > 4:
-        return np.argpartition(-scores, k - 1, axis=-1)[..., :k]
+        chosen = np.argpartition(-scores, k - 1, axis=-1)[..., :k]
+        return chosen, np.take_along_axis(scores, chosen, axis=-1)
     work = (scores if overwrite else np.array(scores)).reshape(-1, scores.shape[-1])
     rows = np.arange(len(work))
     out = np.empty((len(work), k), dtype=np.int64)
+    values = np.empty((len(work), k), dtype=work.dtype)
     for j in range(k):
         best = work.argmax(axis=-1)
         out[:, j] = best
+        values[:, j] = work[rows, best]
         if j + 1 < k:
             work[rows, best] = -np.inf
-    out = out.reshape(scores.shape[:-1] + (k,))
-    return out
+    shape = scores.shape[:-1] + (k,)
+    return out.reshape(shape), values.reshape(shape)
 
 
 # ------------------------------------------------------------------------------ routing
@@ -275,10 +286,8 @@ class RoutingSim:
         p = self.params
         if p.action_mode == "bias":
             scores = self.gates.logits[idx] + actions[:, None, :].astype(np.float32)
-            chosen = top_k_experts(scores, p.top_k, overwrite=True)
-            logits = np.take_along_axis(self.gates.logits[idx], chosen, axis=-1)
-            bias = np.take_along_axis(actions, chosen.reshape(len(actions), -1), axis=1)
-            return chosen, logits + bias.reshape(chosen.shape), True
+            chosen, priority = top_k_with_scores(scores, p.top_k, overwrite=True)
+            return chosen, priority, True
         chosen = actions.reshape(len(actions), p.n_tokens, p.top_k).astype(np.int64)
         chosen = np.where(chosen >= p.n_experts, -1, chosen)
         safe = np.maximum(chosen, 0)
