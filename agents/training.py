@@ -560,11 +560,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def baseline_names(config: RunConfig) -> list[str]:
-    """The baselines evaluated beside the agent: ``eval_baselines``, or all of the env's.
+    """The baselines evaluated beside the agent: ``eval_baselines``, or all of the env's that
+    can act on it with ``env_kwargs`` (a baseline with a ``supports(env)`` method answering
+    False, e.g. a MoE routing rule that needs ``action_mode='assign'``, is left out).
 
     Raises:
         ValueError: an ``eval_baselines`` name unknown for the env (the message lists the known).
     """
+    import gymnasium as gym
     from netgym.baselines import BASELINES, make_policy
 
     if config.eval_baselines is not None:
@@ -573,7 +576,19 @@ def baseline_names(config: RunConfig) -> list[str]:
         return list(config.eval_baselines)
     if config.env.startswith("pz:"):
         return []
-    return list(BASELINES.get(config.env.split(":", 1)[-1], {}))
+    names = list(BASELINES.get(config.env.split(":", 1)[-1], {}))
+    policies = {name: make_policy(config.env, name) for name in names}
+    if not any(hasattr(policy, "supports") for policy in policies.values()):
+        return names
+    env = gym.make(config.env, **config.env_kwargs)
+    try:
+        return [
+            name
+            for name, policy in policies.items()
+            if not hasattr(policy, "supports") or policy.supports(env)
+        ]
+    finally:
+        env.close()
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -775,3 +775,24 @@ def test_train_abr_benchmark_runs_train_py_and_scores_under_fcc100(abr_data, tmp
     assert np.isfinite(result["score"]) and result["train_steps_per_s"] > 0
     assert result["command"].startswith("python train.py --env netgym/AbrStreaming-v0 --agent ppo")
     assert (out / "model").is_dir() and (out / "eval.json").is_file()
+
+
+def test_default_eval_baselines_leave_out_those_that_cannot_act_on_the_env():
+    """MoE routing in its default bias mode: the assign-only rules (balanced, expert-choice,
+    hash, lp) are not evaluated beside the agent; in assign mode they are."""
+    from netgym.agents.training import RunConfig, baseline_names
+
+    def names(env_kwargs: dict[str, Any]) -> list[str]:
+        config = RunConfig.__new__(RunConfig)
+        config.env, config.env_kwargs, config.eval_baselines = (
+            "netgym/MoeRouting-v0",
+            env_kwargs,
+            None,
+        )
+        return baseline_names(config)
+
+    bias = names({"lp_bound": False})
+    assign = names({"action_mode": "assign", "lp_bound": False})
+    assert {"topk", "aux-free", "random"} <= set(bias)
+    assert not {"balanced", "expert-choice", "hash", "lp"} & set(bias)
+    assert {"balanced", "expert-choice", "hash", "lp"} <= set(assign)
