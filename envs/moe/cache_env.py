@@ -248,7 +248,9 @@ class MoeExpertCacheEnv(gym.Env):
         if invalid:
             slot = int(np.argmax(allowed))
         sim.evict(slot)
-        return self._after_step(invalid)
+        stall, sim.pending_stall_ms = sim.pending_stall_ms, 0.0  # sim.take_stall(), inlined
+        reward = -stall if self.reward_mode == "stall" else -1.0
+        return self._observation(), reward, sim.done, False, self._info(invalid)
 
     def _step_with_prefetch(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
         sim = self.sim
@@ -315,11 +317,20 @@ class MoeExpertCacheEnv(gym.Env):
 
     def _observation(self) -> dict[str, np.ndarray]:
         sim = self.sim
-        resident = sim.resident_keys()
-        incoming = sim.incoming if sim.incoming >= 0 else resident[0]
-        keys = [*resident, incoming]
-        next_use, ages, freqs = sim.features(keys)
-        extra = {}
+        keys = sim.resident_keys() + [sim.incoming if sim.incoming >= 0 else sim.resident_keys()[0]]
+        row = sim.feature_row(keys)
+        row += (sim.backlog_ms() / sim.load_ms, sim.iteration_phase())
+        values = np.array(row, dtype=np.float32)  # one allocation for every float feature
+        ids = np.array(keys, dtype=np.int64)
+        width = self.capacity + 1
+        observation = {
+            "resident": ids[:-1],
+            "incoming": ids[-1:],
+            "next_use": values[:width],
+            "age": values[width : 2 * width],
+            "freq": values[2 * width : 3 * width],
+            "backlog": values[3 * width :],
+        }
         if self.prefetch_head:
             self._candidates = sim.prefetch_candidates(self.prefetch_head)
             ids = np.full(self.prefetch_head, -1, dtype=np.int64)
@@ -327,20 +338,9 @@ class MoeExpertCacheEnv(gym.Env):
             for index, (key, distance) in enumerate(self._candidates):
                 ids[index] = key
                 near[index] = -np.expm1(-distance / max(self.window, 1))
-            extra = {"candidates": ids, "candidate_next_use": near}
-        features = np.array((next_use, ages, freqs), dtype=np.float32)  # one allocation
-        ids = np.array(keys, dtype=np.int64)
-        return {
-            **extra,
-            "resident": ids[:-1],
-            "incoming": ids[-1:],
-            "next_use": features[0],
-            "age": features[1],
-            "freq": features[2],
-            "backlog": np.array(
-                (sim.backlog_ms() / sim.load_ms, sim.iteration_phase()), dtype=np.float32
-            ),
-        }
+            observation["candidates"] = ids
+            observation["candidate_next_use"] = near
+        return observation
 
     def _info(self, invalid: bool) -> dict[str, Any]:
         sim = self.sim

@@ -16,6 +16,7 @@ with ``oracle=True`` the whole stream is visible.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -46,6 +47,26 @@ def visible_end(
         last = iteration + int(lookahead_iterations)
         ends = np.minimum(ends, np.searchsorted(iteration, last, side="right"))
     return ends
+
+
+@functools.lru_cache(maxsize=64)
+def _lookup(kind: str, parameter: float, size: int) -> tuple[float, ...]:
+    """Feature values for integer arguments ``0 .. size - 1``, computed once per process.
+
+    ``'near'``: ``1 - exp(-d / W)`` with ``parameter = -1 / W``; ``'age'``:
+    ``log1p(a) / (1 + log1p(a))``; ``'decay'``: ``parameter ** e``. Scalar ``math`` (not numpy)
+    so that every value equals the one the per-key formula gives, bit for bit.
+    """
+    if kind == "near":
+        return tuple(-math.expm1(d * parameter) for d in range(size))
+    if kind == "age":
+        return tuple(x / (1.0 + x) for x in map(math.log1p, range(size)))
+    return tuple(parameter**e for e in range(size))
+
+
+def _table_size(n_accesses: int) -> int:
+    """A power of two above ``n_accesses + 1``: tables are shared by streams of similar length."""
+    return 1 << (n_accesses + 2).bit_length()
 
 
 class ExpertCacheSim:
@@ -99,6 +120,14 @@ class ExpertCacheSim:
         iterations = stream.step_iteration
         self._steps_per_iteration = max(1, int(np.bincount(iterations).max()))
         self._decay_per_access = 0.5 ** (1.0 / freq_half_life)
+        size = _table_size(self.n_accesses)
+        self._near_of = _lookup("near", -1.0 / max(self.window, 1), size)
+        """next-use feature by distance"""
+        self._age_of = _lookup("age", 0.0, size)
+        """age feature by accesses since the last use"""
+        self._decay_of = _lookup("decay", self._decay_per_access, size)
+        """frequency decay by accesses elapsed"""
+        self._no_pins = np.ones(self.capacity, dtype=bool)
         self.reset()
 
     # ------------------------------------------------------------------ episode state
@@ -172,26 +201,39 @@ class ExpertCacheSim:
     def advance(self) -> bool:
         """Serve accesses until a decision is needed; return False when the stream is done."""
         self._mask = None
-        keys, steps, slot_of = self._keys, self._steps, self._slot_of
-        while self.position < self.n_accesses:
-            position = self.position
+        keys, steps, slot_of, following = self._keys, self._steps, self._slot_of, self._next
+        last_use, key_next, decay_of = self._last_use, self._key_next, self._decay_of
+        freq_value, freq_time, pending = self._freq_value, self._freq_time, self._pending
+        step_keys, step = self._step_keys, self._step
+        position, n_accesses, hits = self.position, self.n_accesses, self.hits
+        while position < n_accesses:
             key = keys[position]
-            if steps[position] != self._step:
+            if steps[position] != step:
+                self.position = position
                 self._close_step()
                 self._open_step(steps[position])
+                step_keys, step = self._step_keys, self._step
             if slot_of[key] >= 0:
-                self.hits += 1
-                if self._pending and key in self._pending:  # first use of a prefetched copy
-                    self._ready.append(self._pending.pop(key))
+                hits += 1
+                if pending and key in pending:  # first use of a prefetched copy
+                    self._ready.append(pending.pop(key))
                     self._busy.append(self._expert_ms[position])
             elif self.n_resident < self.capacity:
+                self.position = position
                 slot = self.n_resident
                 self.n_resident += 1
                 self._load(key, slot)
             else:
+                self.position, self.hits = position, hits
                 self.incoming = key
                 return True
-            self._touch(key, position)
+            # the use itself (as ``_touch``, inlined: this loop is the env's hot path)
+            freq_value[key] = freq_value[key] * decay_of[position - freq_time[key]] + 1.0
+            freq_time[key] = last_use[key] = position
+            key_next[key] = following[position]
+            step_keys.append(key)
+            position += 1
+        self.position, self.hits = position, hits
         self._close_step()
         self.incoming = -1
         self.done = True
@@ -269,7 +311,7 @@ class ExpertCacheSim:
 
     def _touch(self, key: int, position: int) -> None:
         elapsed = position - self._freq_time[key]
-        self._freq_value[key] = self._freq_value[key] * self._decay_per_access**elapsed + 1.0
+        self._freq_value[key] = self._freq_value[key] * self._decay_of[elapsed] + 1.0
         self._freq_time[key] = position
         self._last_use[key] = position
         self._key_next[key] = self._next[position]
@@ -312,15 +354,18 @@ class ExpertCacheSim:
         """
         if self._mask is not None:
             return self._mask
-        allowed = np.ones(self.capacity, dtype=bool)
+        allowed = self._no_pins.copy()
         count = self.capacity - 1 if self.pin is None else min(self.pin, self.capacity - 1)
-        for key in self._step_keys[-count:] if count > 0 else []:
-            slot = self._slot_of[key]
-            if slot >= 0:
+        slot_of, free = self._slot_of, self.capacity
+        for key in self._step_keys[-count:] if count > 0 else ():
+            slot = slot_of[key]
+            if slot >= 0:  # the keys of one call are distinct, so are their slots
                 allowed[slot] = False
+                free -= 1
         for key, ready in self._pending.items():  # copies still in flight
-            if ready > self.now_ms and allowed.sum() > 1:
-                allowed[self._slot_of[key]] = False
+            if ready > self.now_ms and free > 1:
+                allowed[slot_of[key]] = False
+                free -= 1
         self._mask = allowed
         return allowed
 
@@ -385,30 +430,39 @@ class ExpertCacheSim:
         return np.clip(freqs * (1.0 - self._decay_per_access), 0.0, 1.0)
 
     def features(self, keys: list[int]) -> tuple[list[float], list[float], list[float]]:
-        """Next-use, age and frequency features of ``keys`` (the env's hot path).
+        """Next-use, age and frequency features of ``keys``.
 
         Same values as ``next_use_feature``, ``age_feature`` and ``freq_feature``, computed
         with scalar math (faster than numpy for a few keys).
+        """
+        row = self.feature_row(keys)
+        size = len(row) // 3
+        return row[:size], row[size : 2 * size], row[2 * size :]
+
+    def feature_row(self, keys: list[int]) -> list[float]:
+        """The next-use, age and frequency features of ``keys``, concatenated (the env's hot path).
+
+        Looked up in per-process tables by integer distance, age and elapsed accesses: the same
+        floats as the formulas, without a ``math`` call per key (one plain loop: faster than
+        comprehensions or numpy for a few keys).
         """
         position = self.position
         if position < self.n_accesses:
             horizon, follow = self._visible[position], self._next[position]
         else:
             horizon, follow = -1, 0
-        incoming, key_next = self.incoming, self._key_next
-        scale = -1.0 / max(self.window, 1)
-        last, value, time = self._last_use, self._freq_value, self._freq_time
-        decay = self._decay_per_access
-        share = 1.0 - decay
-        expm1, log1p = math.expm1, math.log1p
-        next_use, ages, freqs = [], [], []
+        incoming, key_next, near_of = self.incoming, self._key_next, self._near_of
+        last, age_of = self._last_use, self._age_of
+        value, time, decay_of = self._freq_value, self._freq_time, self._decay_of
+        share = 1.0 - self._decay_per_access
+        near, ages, freqs = [], [], []
         for key in keys:
             use = follow if key == incoming else key_next[key]
-            next_use.append(-expm1((use - position) * scale) if use < horizon else 1.0)
-            logged = log1p(position - last[key])
-            ages.append(logged / (1.0 + logged))
-            freqs.append(min(value[key] * decay ** (position - time[key]) * share, 1.0))
-        return next_use, ages, freqs
+            near.append(near_of[use - position] if use < horizon else 1.0)
+            ages.append(age_of[position - last[key]])
+            freq = value[key] * decay_of[position - time[key]] * share
+            freqs.append(freq if freq < 1.0 else 1.0)
+        return near + ages + freqs
 
     @property
     def hit_ratio(self) -> float:
