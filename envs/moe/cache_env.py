@@ -13,7 +13,7 @@ from .arrivals import LengthDistribution
 from .cache_sim import ExpertCacheSim
 from .cache_stream import UNITS, decode_stream
 from .cost import MoeCostModel
-from .replay import belady_miss_positions, stall_timeline
+from .replay import stall_timeline
 from .traces import RoutingTrace, SyntheticRouting, load_trace
 
 REWARDS = ("stall", "miss")
@@ -225,8 +225,7 @@ class MoeExpertCacheEnv(gym.Env):
                 "MoeExpertCacheEnv: the episode's trace never fills the cache "
                 f"(capacity {self.capacity}); lower capacity or use a longer trace"
             )
-        keys = self.sim.stream.keys
-        misses = belady_miss_positions(keys, self.capacity)
+        misses = self.sim.belady_miss_positions()
         self.belady_misses = int(misses.size)
         self.belady_stall_ms = stall_timeline(self.sim.stream, misses, self.cost, self.prefetch)[0]
         return self._observation(), self._info(invalid=False)

@@ -24,10 +24,12 @@ import numpy as np
 
 from .cache_stream import AccessStream
 from .cost import MoeCostModel, layer_stall_ms
-from .replay import next_use_positions
+from .replay import belady_miss_positions, next_use_positions
 
 NEVER = -1
 """no last use yet"""
+_SCAN_CAPACITY = 16
+"""up to this capacity, Belady's victim is found by a scan (faster than a heap)"""
 
 
 def visible_end(
@@ -62,6 +64,31 @@ def _lookup(kind: str, parameter: float, size: int) -> tuple[float, ...]:
     if kind == "age":
         return tuple(x / (1.0 + x) for x in map(math.log1p, range(size)))
     return tuple(parameter**e for e in range(size))
+
+
+def min_miss_positions(keys: list[int], following: list[int], capacity: int) -> np.ndarray:
+    """Misses of Belady's MIN, as ``replay.belady_miss_positions`` gives them.
+
+    ``following`` is ``next_use_positions(keys)``. Hits only update the resident key's next use;
+    a miss on a full cache scans the residents for the farthest next use (O(capacity), faster
+    than a heap for small caches). The victim may differ from the heap's only among keys never
+    used again, which changes no miss.
+    """
+    next_of: dict[int, int] = {}  # resident key -> position of its next use
+    missed: list[int] = []
+    position = 0
+    for key, upcoming in zip(keys, following, strict=True):
+        if key not in next_of:
+            missed.append(position)
+            if len(next_of) >= capacity:
+                farthest, victim = -1, -1
+                for resident, use in next_of.items():
+                    if use > farthest:
+                        farthest, victim = use, resident
+                del next_of[victim]
+        next_of[key] = upcoming
+        position += 1
+    return np.asarray(missed, dtype=np.int64)
 
 
 def _table_size(n_accesses: int) -> int:
@@ -191,6 +218,12 @@ class ExpertCacheSim:
     def key_next(self) -> np.ndarray:
         """int64 (keys,): position of each key's next use in the whole trace (n: none)."""
         return np.array(self._key_next, dtype=np.int64)
+
+    def belady_miss_positions(self) -> np.ndarray:
+        """Misses of Belady's MIN on the whole stream (the bound no policy beats)."""
+        if self.capacity <= _SCAN_CAPACITY:
+            return min_miss_positions(self._keys, self._next, self.capacity)
+        return belady_miss_positions(self.stream.keys, self.capacity)
 
     def take_stall(self) -> float:
         """Return and clear the stall accumulated since the previous call."""
