@@ -23,6 +23,12 @@ class GateSource:
     ``idx``; ``draw(idx, rngs)`` advances their popularity one step and draws a new batch of
     tokens. The current batch is in ``logits`` (N, T, E, float32), ``probs`` (softmax),
     ``token_ids`` (N, T) and ``domains`` (N, T).
+
+    The softmax is stored unnormalised: ``weights`` (N, T, E) holds ``exp(logit - shift)`` and
+    ``totals`` (N, T) its row sums, and ``probs`` divides them only when it is read (the bias
+    mode needs the full table only through its column sums and the T k chosen entries).
+    ``probs[i, t, e]`` is the float32 quotient ``weights[i, t, e] / totals[i, t]``, so a
+    caller that divides a gathered weight by its row total gets the same bits.
     """
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
@@ -36,10 +42,22 @@ class GateSource:
         self._ones = np.ones(e, dtype=np.float32)
         self._hidden_bound = np.zeros(n)
         self.logits = np.zeros((n, t, e), dtype=np.float32)
-        self.probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
+        self.weights = np.ones((n, t, e), dtype=np.float32)
+        self.totals = np.full((n, t), float(e), dtype=np.float32)
+        self._probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
+        self._stale = np.zeros(n, dtype=bool)
+        """sub-envs whose ``_probs`` lag behind ``weights`` / ``totals``"""
         self.token_ids = np.zeros((n, t), dtype=np.int64)
         self.domains = np.zeros((n, t), dtype=np.int64)
         self._keep = np.sqrt(1.0 - params.popularity_drift**2)
+
+    @property
+    def probs(self) -> np.ndarray:
+        """(N, T, E) float32 router probabilities of the current batch (normalised on read)."""
+        for i in np.flatnonzero(self._stale):
+            np.divide(self.weights[i], self.totals[i][:, None], out=self._probs[i])
+        self._stale[:] = False
+        return self._probs
 
     def reset(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
         """New episode for sub-envs ``idx``: new router, popularity and domains, first batch."""
@@ -81,7 +99,7 @@ class GateSource:
             hidden = np.take(self.embeddings[i], self.token_ids[i], axis=0)
             hidden *= p.token_std
             hidden += np.take(self.centres[i], self.domains[i], axis=0)
-            logits, probs = self.logits[i], self.probs[i]
+            logits, weights = self.logits[i], self.weights[i]
             np.matmul(hidden, self.router[i], out=logits)
             logits += self.popularity[i]
             # |h . w_e| <= |h| (unit columns): when every logit is known to lie within +-80 the
@@ -89,9 +107,10 @@ class GateSource:
             # softmax needs no shift; otherwise shift each token by its maximum
             bound = self._hidden_bound[i] + float(np.abs(self.popularity[i]).max())
             if bound < 80.0:
-                np.exp(logits, out=probs)
+                np.exp(logits, out=weights)
             else:
-                np.subtract(logits, logits.max(axis=-1, keepdims=True), out=probs)
-                np.exp(probs, out=probs)
-            total = (probs @ self._ones)[:, None]  # a BLAS row sum: ~20x faster than sum(axis=-1)
-            probs /= total
+                np.subtract(logits, logits.max(axis=-1, keepdims=True), out=weights)
+                np.exp(weights, out=weights)
+            # a BLAS row sum: ~20x faster than sum(axis=-1); the division waits for ``probs``
+            np.matmul(weights, self._ones, out=self.totals[i])
+        self._stale[idx] = True

@@ -14,6 +14,7 @@ Everything has a leading env axis N. Nothing here imports gymnasium.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,18 +46,29 @@ def top_k_with_scores(
     if k > 4:
         chosen = np.argpartition(-scores, k - 1, axis=-1)[..., :k]
         return chosen, np.take_along_axis(scores, chosen, axis=-1)
-    work = (scores if overwrite else np.array(scores)).reshape(-1, scores.shape[-1])
-    rows = np.arange(len(work))
+    e = scores.shape[-1]
+    work = (scores if overwrite else np.array(scores)).reshape(-1, e)  # C-contiguous
+    flat = work.reshape(-1)  # a view: flat indices gather and write faster than (row, col)
+    row_start = _row_starts(len(work), e)
     out = np.empty((len(work), k), dtype=np.int64)
     values = np.empty((len(work), k), dtype=work.dtype)
     for j in range(k):
         best = work.argmax(axis=-1)
         out[:, j] = best
-        values[:, j] = work[rows, best]
+        index = best + row_start
+        values[:, j] = flat[index]
         if j + 1 < k:
-            work[rows, best] = -np.inf
+            flat[index] = -np.inf
     shape = scores.shape[:-1] + (k,)
     return out.reshape(shape), values.reshape(shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _row_starts(rows: int, width: int) -> np.ndarray:
+    """Read-only ``arange(rows) * width``: the flat index of each row's first entry."""
+    starts = np.arange(rows) * width
+    starts.setflags(write=False)
+    return starts
 
 
 # ------------------------------------------------------------------------------ routing
@@ -88,57 +100,113 @@ def route(
     probs: np.ndarray,
     capacity: int,
     distinct: bool = False,
+    totals: np.ndarray | None = None,
 ) -> RouteResult:
     """Apply duplicates, explicit drops and the expert capacity to a choice of experts.
 
     Args:
         chosen: (N, T, k) expert per slot, ``-1`` = no expert (explicit drop).
-        priority: (N, T, k) priority of each slot for its expert's capacity (higher first).
-        probs: (N, T, E) router probabilities (the captured mass counts them).
+        priority: (N, T, k) priority of each slot for its expert's capacity (higher first;
+            equal priorities go to the lower token).
+        probs: (N, T, E) router probabilities (the captured mass counts them), or with
+            ``totals`` the unnormalised softmax weights.
         capacity: slots per expert.
         distinct: the caller guarantees no token repeats an expert and no slot is empty
             (top-k choices), which skips those checks.
+        totals: (N, T) row sums of ``probs`` when it holds unnormalised weights: the mass of
+            slot (t, e) is then the float32 quotient ``probs[t, e] / totals[t]``.
     """
     n, t, k = chosen.shape
     e = probs.shape[-1]
-    chosen = chosen.astype(np.int64, copy=True)
-    explicit = np.zeros(n, dtype=np.int64) if distinct else (chosen < 0).sum(axis=(1, 2))
+    token, offset = _slot_layout(n, t, k, e)
+    flat = chosen.astype(np.int64).ravel()  # a copy: ``kept`` is written into it
+    explicit = np.zeros(n, dtype=np.int64)
     duplicate = np.zeros(n, dtype=np.int64)
-    if not distinct:  # a later slot that repeats an earlier expert of its token is dropped
-        for j in range(1, k):
+    if distinct:
+        slot, expert, slot_token = None, flat, token
+        group = flat + offset if n > 1 else flat
+    else:
+        chosen = flat.reshape(n, t, k)
+        explicit = (chosen < 0).sum(axis=(1, 2))
+        for j in range(1, k):  # a later slot that repeats an earlier expert of its token
             later = chosen[:, :, j : j + 1]
             repeat = ((later == chosen[:, :, :j]) & (later >= 0)).any(axis=-1)
             duplicate += repeat.sum(axis=1)
             chosen[:, :, j][repeat] = -1
+        (slot,) = np.nonzero(flat >= 0)
+        expert, slot_token = flat[slot], token[slot]
+        group = offset[slot] + expert
     # flat slot index f = (env T + token) k + j; its expert's group g = env E + expert
-    flat = chosen.ravel()
-    (slot,) = np.nonzero(flat >= 0) if not distinct else (np.arange(n * t * k),)
-    expert = flat[slot]
-    env_index = slot // (t * k)
-    group = env_index * e + expert
     demand = np.bincount(group, minlength=n * e)
-    overflow = np.zeros(len(group), dtype=bool)
+    mass = probs.ravel()[slot_token * e + expert]
+    if totals is not None:
+        mass = mass / totals.ravel()[slot_token]
     if demand.max(initial=0) > capacity:
-        # sort by (expert group, -priority), ties in token order: two stable sorts (faster
-        # than lexsort; the second is a radix sort on small ints)
-        by_priority = np.argsort(-priority.ravel()[slot], kind="stable")
-        key = group[by_priority].astype(np.int16 if n * e < 32768 else np.int64)
-        order = by_priority[np.argsort(key, kind="stable")]
-        sorted_group = group[order]
-        rank = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group)
-        overflow[order] = rank >= capacity
-    overflow_drops = np.bincount(group[overflow], minlength=n * e).reshape(n, e)
-    kept = flat.copy()
-    kept[slot[overflow]] = -1
-    kept = kept.reshape(n, t, k)
-    keep = ~overflow
-    kept_group = group[keep]
-    loads = np.bincount(kept_group, minlength=n * e).reshape(n, e)
-    mass = probs.ravel()[(slot[keep] // k) * e + expert[keep]]
-    captured = np.bincount(kept_group, weights=mass, minlength=n * e).reshape(n, e)
+        ranked = priority.ravel() if slot is None else priority.ravel()[slot]
+        overflow = _over_capacity(group, ranked, demand, capacity)
+        overflow_drops = np.bincount(group[overflow], minlength=n * e)
+        flat = flat.copy()  # ``group`` may be a view of it
+        flat[overflow if slot is None else slot[overflow]] = -1
+        mass[overflow] = 0.0  # x + 0 = x: the captured sums are those of the kept slots
+        loads = demand - overflow_drops
+    else:
+        overflow_drops, loads = np.zeros(n * e, dtype=np.int64), demand
+    captured = np.bincount(group, weights=mass, minlength=n * e).reshape(n, e)
+    loads = loads.reshape(n, e)
     drops = t * k - loads.sum(axis=1)
-    requested = demand.reshape(n, e)
-    return RouteResult(kept, loads, drops, explicit, duplicate, overflow_drops, captured, requested)
+    return RouteResult(
+        flat.reshape(n, t, k),
+        loads,
+        drops,
+        explicit,
+        duplicate,
+        overflow_drops.reshape(n, e),
+        captured,
+        demand.reshape(n, e),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _slot_layout(n: int, t: int, k: int, e: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token index (env T + token) and group offset (env E) of each flat slot (read-only)."""
+    slot = np.arange(n * t * k)
+    token, offset = slot // k, (slot // (t * k)) * e
+    token.setflags(write=False)
+    offset.setflags(write=False)
+    return token, offset
+
+
+def _over_capacity(
+    group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capacity: int
+) -> np.ndarray:
+    """(m,) bool: slot beyond its group's ``capacity`` in (group, -priority, slot) order.
+
+    The slots are ranked within their group by descending priority, ties to the lower slot
+    (= lower token). float32 priorities (the env's) use one ``np.sort`` of unique int64 keys
+    ``group | descending priority bits | slot``: a float32's bits, with the magnitude bits of
+    negatives flipped, order as the float does (after ``+ 0.0`` turns -0.0 into 0.0). Other
+    dtypes, or keys over 63 bits, use two stable argsorts (priority, then group).
+    """
+    m = len(group)
+    slot_bits = max(m - 1, 1).bit_length()
+    group_bits = max(len(demand) - 1, 1).bit_length()
+    positions = np.arange(m)
+    if priority.dtype == np.float32 and group_bits + 32 + slot_bits <= 63:
+        bits = (priority + np.float32(0.0)).view(np.int32)
+        ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF)  # int32 in the float's order
+        descending = (~ordered).astype(np.int64) + 2**31  # in [0, 2^32)
+        key = np.sort((group << (32 + slot_bits)) | (descending << slot_bits) | positions)
+        sorted_group = key >> (32 + slot_bits)
+        order = key & ((1 << slot_bits) - 1)
+    else:  # two stable sorts (the second a radix sort on small ints)
+        by_priority = np.argsort(-priority, kind="stable")
+        key16 = group[by_priority].astype(np.int16 if len(demand) < 32768 else np.int64)
+        order = by_priority[np.argsort(key16, kind="stable")]
+        sorted_group = group[order]
+    start = np.cumsum(demand) - demand
+    overflow = np.zeros(m, dtype=bool)
+    overflow[order[positions - start[sorted_group] >= capacity]] = True
+    return overflow
 
 
 def assignment_matrix(experts: np.ndarray, n_experts: int) -> np.ndarray:
@@ -238,7 +306,9 @@ class RoutingSim:
         e, t, k = params.n_experts, params.n_tokens, params.top_k
         self.capacity = params.capacity
         self.gates = TraceGates(params, n) if params.gates == "trace" else GateSource(params, n)
-        self._token_ones = np.ones((1, t), dtype=np.float32)
+        self._all = np.arange(n)
+        self._scores = np.empty((n, t, e), dtype=np.float32)
+        """scratch for the biased logits (bias mode)"""
         self.latency = LayerLatency(params)
         self.steps = np.zeros(n, dtype=np.int64)
         self.loads = np.zeros((n, e), dtype=np.int64)
@@ -278,6 +348,13 @@ class RoutingSim:
             array[idx] = 0
         self.experts[idx] = -1
 
+    def _view(self, idx: np.ndarray | slice) -> np.ndarray | slice:
+        """A slice for ``idx`` when it names every sub-env in order: basic indexing makes views,
+        where an index array would copy every (N, T, E) read."""
+        if isinstance(idx, slice) or len(idx) != self.num_envs:
+            return idx
+        return slice(None) if np.array_equal(idx, self._all) else idx
+
     def choose(
         self, idx: np.ndarray | slice, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -285,7 +362,9 @@ class RoutingSim:
         choices, for checked actions of sub-envs ``idx``."""
         p = self.params
         if p.action_mode == "bias":
-            scores = self.gates.logits[idx] + actions[:, None, :].astype(np.float32)
+            # biased logits in a scratch buffer (float32, as the logits)
+            scores = self._scores[: len(actions)]
+            np.add(self.gates.logits[idx], actions[:, None, :].astype(np.float32), out=scores)
             chosen, priority = top_k_with_scores(scores, p.top_k, overwrite=True)
             return chosen, priority, True
         chosen = actions.reshape(len(actions), p.n_tokens, p.top_k).astype(np.int64)
@@ -299,12 +378,18 @@ class RoutingSim:
         from .routing_lp import routing_lp
 
         p = self.params
-        # a slice when every sub-env steps (the scalar env, most vector steps): basic indexing
-        # makes views, where an index array would copy every (N, T, E) read and write
-        sel: np.ndarray | slice = slice(None) if len(idx) == self.num_envs else idx
+        # a slice when every sub-env steps (the scalar env, most vector steps)
+        sel = self._view(idx)
         chosen, priority, distinct = self.choose(sel, actions)
-        probs = self.gates.probs[sel]
-        result = route(chosen, priority, probs, self.capacity, distinct=distinct)
+        gates = self.gates
+        result = route(
+            chosen,
+            priority,
+            gates.weights[sel],
+            self.capacity,
+            distinct=distinct,
+            totals=gates.totals[sel],
+        )
         self.experts[sel] = result.experts
         self.loads[sel] = result.loads
         self.overflow[sel] = result.overflow_drops
@@ -327,30 +412,40 @@ class RoutingSim:
             - p.latency_penalty * layer_ms / self.latency.reference_ms
         )
         if p.lp_bound:
+            probs = gates.probs[sel]
             for j, i in enumerate(idx):
                 bound, _ = routing_lp(probs[j], p.top_k, self.capacity, p.drop_penalty)
                 self.upper_bound[i] = bound
         self.steps[sel] += 1
-        self.gates.draw(idx, rngs)
+        gates.draw(idx, rngs)
 
     # ------------------------------------------------------------------ observations
+    def _soft_demand(self, idx: np.ndarray | slice) -> np.ndarray:
+        """(n, E) float32 ``k sum_t P_te`` of the current batch: ``(1 / totals) @ weights``, a
+        BLAS product over the unnormalised softmax (no normalised table is needed)."""
+        gates = self.gates
+        inverse = 1.0 / gates.totals[idx]  # float32
+        return self.params.top_k * np.matmul(inverse[:, None, :], gates.weights[idx])[:, 0]
+
+    def _write_rows(self, idx: np.ndarray | slice, rows: np.ndarray) -> None:
+        """Fill ``rows`` (n, 4, E) with the per-expert features (see ``expert_rows``)."""
+        cap = float(self.capacity)
+        demand = self._soft_demand(idx)
+        np.divide(demand, demand + cap, out=rows[:, 0])
+        np.divide(self.loads[idx], cap, out=rows[:, 1])
+        overflow, requested = self.overflow[idx], self.requested[idx]
+        np.divide(overflow, overflow + cap, out=rows[:, 2])
+        np.divide(requested, requested + cap, out=rows[:, 3])
+
     def expert_rows(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """(n, 4, E) per-expert features in [0, 1]: soft demand of the current batch
+        """(n, 4, E) float32 per-expert features in [0, 1]: soft demand of the current batch
         ``k sum_t P_te`` over capacity, last load / C, last overflow drops and last requested
         slots (before capacity), each squashed as ``v / (v + C)``."""
-        p = self.params
-        cap = float(self.capacity)
-        probs = self.gates.probs[idx]
-        demand = p.top_k * np.matmul(self._token_ones, probs)[:, 0]  # BLAS sum over tokens
-        return np.stack(
-            [
-                _squash(demand, cap),
-                self.loads[idx] / cap,
-                _squash(self.overflow[idx], cap),
-                _squash(self.requested[idx], cap),
-            ],
-            axis=1,
-        )
+        idx = self._view(idx)
+        shape = (len(self.steps[idx]), N_EXPERT_ROWS, self.params.n_experts)
+        rows = np.empty(shape, dtype=np.float32)  # float32 as the observation
+        self._write_rows(idx, rows)
+        return rows
 
     def scalars(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         """(n, 2): step / max_steps and the last layer time as ``t / (t + t_ref)``."""
@@ -363,13 +458,23 @@ class RoutingSim:
         )
 
     def observation(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """(n, obs_dim) float32: [router probs (T E), assign mode only] + expert rows + scalars."""
-        rows = self.expert_rows(idx)
-        parts = [rows.reshape(len(rows), -1), self.scalars(idx)]
-        if self.params.action_mode == "assign":
-            probs = self.gates.probs[idx]
-            parts.insert(0, probs.reshape(len(probs), -1))
-        return np.concatenate(parts, axis=1).astype(np.float32)
+        """(n, obs_dim) float32: [router probs (T E), assign mode only] + expert rows + scalars.
+
+        A new array each call (written in place, without intermediate tables)."""
+        p = self.params
+        idx = self._view(idx)
+        steps = self.steps[idx]
+        out = np.empty((len(steps), self.observation_size()), dtype=np.float32)
+        start = 0
+        if p.action_mode == "assign":
+            start = p.n_tokens * p.n_experts
+            out[:, :start] = self.gates.probs[idx].reshape(len(steps), -1)
+        rows_end = start + N_EXPERT_ROWS * p.n_experts
+        self._write_rows(idx, out[:, start:rows_end].reshape(len(steps), N_EXPERT_ROWS, -1))
+        np.minimum(steps / p.max_steps, 1.0, out=out[:, rows_end])
+        layer_ms = self.layer_ms[idx]
+        np.divide(layer_ms, layer_ms + self.latency.reference_ms, out=out[:, rows_end + 1])
+        return out
 
     def observation_size(self) -> int:
         """Length of one sub-env's observation."""

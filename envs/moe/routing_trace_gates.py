@@ -33,6 +33,9 @@ class TraceGates:
         n, t, e = num_envs, params.n_tokens, params.n_experts
         self.logits = np.zeros((n, t, e), dtype=np.float32)
         self.probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
+        # the unnormalised-softmax view of GateSource: here the weights are the probabilities
+        self.weights = self.probs
+        self.totals = np.ones((n, t), dtype=np.float32)
         self.token_ids = np.zeros((n, t), dtype=np.int64)
         self._recorded = None if params.trace_path is None else self._load(params)
         self._traces: list[np.ndarray | None] = [None] * n
