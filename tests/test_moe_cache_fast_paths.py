@@ -12,7 +12,12 @@ import pytest
 from netgym.envs.moe.cache_sim import ExpertCacheSim, min_miss_positions
 from netgym.envs.moe.cache_stream import AccessStream, decode_stream
 from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.replay import belady_miss_positions, next_use_positions, replay
+from netgym.envs.moe.replay import (
+    belady_miss_positions,
+    next_use_positions,
+    replay,
+    stall_timeline,
+)
 from netgym.envs.moe.traces import SyntheticRouting
 
 
@@ -90,3 +95,19 @@ def test_features_at_each_decision_equal_a_brute_force_recomputation(kind, windo
         decisions += 1
     assert decisions > 20
     assert sim.hits + sim.misses == len(stream)
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_sim_stall_of_misses_equals_replay_stall_timeline(prefetch):
+    rng = np.random.default_rng(5)
+    trace = SyntheticRouting.for_model("mixtral").generate(rng.integers(4, 20, size=5), rng)
+    stream = decode_stream(trace, 3, "layer", prompt_tokens=7)
+    cost = MoeCostModel.preset("mixtral")
+    sim = ExpertCacheSim(stream, 40, cost, prefetch=prefetch)
+    for share in (0.02, 0.3, 1.0):  # sparse misses leave steps without any in between
+        misses = np.flatnonzero(rng.random(len(stream)) < share)
+        expected = stall_timeline(stream, misses, cost, prefetch)[0]
+        assert sim.stall_of_misses(misses) == expected  # same arithmetic, bit for bit
+    bound = sim.belady_miss_positions()
+    assert sim.stall_of_misses(bound) == replay(stream, 40, "belady", cost, prefetch).stall_ms
+    assert sim.stall_of_misses(np.array([], dtype=np.int64)) == 0.0

@@ -13,7 +13,6 @@ from .arrivals import LengthDistribution
 from .cache_sim import ExpertCacheSim
 from .cache_stream import UNITS, decode_stream
 from .cost import MoeCostModel
-from .replay import stall_timeline
 from .traces import RoutingTrace, SyntheticRouting, load_trace
 
 REWARDS = ("stall", "miss")
@@ -227,7 +226,7 @@ class MoeExpertCacheEnv(gym.Env):
             )
         misses = self.sim.belady_miss_positions()
         self.belady_misses = int(misses.size)
-        self.belady_stall_ms = stall_timeline(self.sim.stream, misses, self.cost, self.prefetch)[0]
+        self.belady_stall_ms = self.sim.stall_of_misses(misses)
         return self._observation(), self._info(invalid=False)
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:

@@ -134,11 +134,12 @@ class ExpertCacheSim:
         self._first_use = np.full(stream.n_keys, self.n_accesses, dtype=np.int64)
         np.minimum.at(self._first_use, stream.keys, np.arange(self.n_accesses))
         layers = stream.layers_per_access
-        self._expert_ms = (np.asarray(cost.expert_ms(stream.tokens), dtype=float) * layers).tolist()
+        expert_ms = np.asarray(cost.expert_ms(stream.tokens), dtype=float) * layers
+        self._expert_ms = expert_ms.tolist()
         attention = cost.attention_ms(stream.step_context)
         base = (attention + cost.shared_ms(stream.step_tokens)) * layers
         step_ms = np.asarray(base, dtype=float) + np.bincount(
-            stream.step, weights=np.asarray(self._expert_ms), minlength=stream.n_steps
+            stream.step, weights=expert_ms, minlength=stream.n_steps
         )
         self._step_ms = step_ms.tolist()
         self._prefix = np.concatenate(([0.0], np.cumsum(step_ms))).tolist()
@@ -225,6 +226,40 @@ class ExpertCacheSim:
             return min_miss_positions(self._keys, self._next, self.capacity)
         return belady_miss_positions(self.stream.keys, self.capacity)
 
+    def stall_of_misses(self, miss_positions: np.ndarray) -> float:
+        """Total stall of the stream when exactly ``miss_positions`` (ascending) miss.
+
+        The same timeline and arithmetic as ``replay.stall_timeline`` (each step's copies through
+        the serial queue, issued at the step's start or one step early with ``prefetch``), on the
+        sim's precomputed per-access and per-step times: used for the Belady bound at each reset.
+        """
+        prefix, step_ms, expert_ms = self._prefix, self._step_ms, self._expert_ms
+        steps, load_ms, prefetch = self._steps, self.load_ms, self.prefetch
+        now = queue_free = total = last_start = start = issue = 0.0
+        next_step, current = 0, -1
+        ready: list[float] = []
+        busy: list[float] = []
+        for position in np.asarray(miss_positions).tolist():
+            step = steps[position]
+            if step != current:
+                if current >= 0:
+                    stall, now = layer_stall_ms(start, step_ms[current] - sum(busy), ready, busy)
+                    total += stall
+                    next_step, last_start = current + 1, start
+                current, ready, busy = step, [], []
+                start = now + (prefix[step] - prefix[next_step])
+                if step - 1 >= next_step:
+                    previous_start = now + (prefix[step - 1] - prefix[next_step])
+                else:
+                    previous_start = last_start
+                issue = previous_start if prefetch and step > 0 else start
+            queue_free = max(queue_free, issue) + load_ms
+            ready.append(queue_free)
+            busy.append(expert_ms[position])
+        if current >= 0:
+            total += layer_stall_ms(start, step_ms[current] - sum(busy), ready, busy)[0]
+        return total
+
     def take_stall(self) -> float:
         """Return and clear the stall accumulated since the previous call."""
         stall, self.pending_stall_ms = self.pending_stall_ms, 0.0
@@ -260,7 +295,7 @@ class ExpertCacheSim:
                 self.position, self.hits = position, hits
                 self.incoming = key
                 return True
-            # the use itself (as ``_touch``, inlined: this loop is the env's hot path)
+            # the use itself (also in ``place_incoming``; inlined: this loop is the hot path)
             freq_value[key] = freq_value[key] * decay_of[position - freq_time[key]] + 1.0
             freq_time[key] = last_use[key] = position
             key_next[key] = following[position]
@@ -279,14 +314,23 @@ class ExpertCacheSim:
 
     def place_incoming(self, slot: int) -> None:
         """Evict ``slot`` and load the pending incoming key there (call ``advance`` next)."""
-        if self.incoming < 0:
+        key, position = self.incoming, self.position
+        if key < 0:
             raise ValueError("ExpertCacheSim.evict: no decision is pending")
+        slot_of = self._slot_of
         victim = self._resident[slot]
-        self._slot_of[victim] = -1
-        self._pending.pop(victim, None)
-        key = self.incoming
+        slot_of[victim] = -1
+        if self._pending:
+            self._pending.pop(victim, None)
         self._load(key, slot)
-        self._touch(key, self.position)
+        # the use itself, as in ``advance``
+        freq_time = self._freq_time
+        elapsed = position - freq_time[key]
+        self._freq_value[key] = self._freq_value[key] * self._decay_of[elapsed] + 1.0
+        freq_time[key] = self._last_use[key] = position
+        self._key_next[key] = self._next[position]
+        self._step_keys.append(key)
+        self.position = position + 1
         self.incoming = -1
 
     def prefetch_candidates(self, count: int) -> list[tuple[int, int]]:
@@ -342,15 +386,6 @@ class ExpertCacheSim:
         self._ready.append(self.queue_free_ms)
         self._busy.append(self._expert_ms[self.position])
 
-    def _touch(self, key: int, position: int) -> None:
-        elapsed = position - self._freq_time[key]
-        self._freq_value[key] = self._freq_value[key] * self._decay_of[elapsed] + 1.0
-        self._freq_time[key] = position
-        self._last_use[key] = position
-        self._key_next[key] = self._next[position]
-        self._step_keys.append(key)
-        self.position = position + 1
-
     def _open_step(self, step: int) -> None:
         prefix = self._prefix
         if step - 1 >= self._next_step:  # steps without accesses in between
@@ -360,10 +395,17 @@ class ExpertCacheSim:
         self._ready, self._busy, self._step_keys = [], [], []
 
     def _close_step(self) -> None:
-        if self._step < 0:
+        step = self._step
+        if step < 0:
             return
-        base = self._step_ms[self._step] - sum(self._busy)
         ready, busy = self._ready, self._busy
+        if not ready:  # every expert was resident: no stall (layer_stall_ms would say the same)
+            self.now_ms = self._step_start + self._step_ms[step]
+            self._previous_start = self._step_start
+            self._next_step = step + 1
+            self._step = -1
+            return
+        base = self._step_ms[step] - sum(busy)
         if self.prefetches and any(b < a for a, b in zip(ready, ready[1:], strict=False)):
             order = sorted(range(len(ready)), key=ready.__getitem__)  # prefetched copies
             ready, busy = [ready[i] for i in order], [busy[i] for i in order]
