@@ -125,20 +125,25 @@ def decode_stream(
     first_token = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     offset = np.arange(ranks.size) - first_token[ranks]  # position of the token in its request
     iteration = starts[ranks] + offset
-    experts = trace.experts[token_order]
     n_layers, top_k, n_experts = trace.n_layers, trace.top_k, trace.n_experts
     n_iterations = int(iteration.max()) + 1
-    if unit == "path":
+    if unit == "path":  # only the first layer's choice matters (the same in every layer)
         steps_per_iteration, n_keys = 1, n_experts
         layer_of = np.zeros((1, top_k), dtype=np.int64)
-        ids = experts[:, :1, :].astype(np.int64)
+        ids = trace.experts[token_order, :1, :].astype(np.int64)
     else:
         steps_per_iteration, n_keys = n_layers, n_layers * n_experts
         layer_of = np.broadcast_to(np.arange(n_layers)[:, None], (n_layers, top_k))
-        ids = experts.astype(np.int64)
+        ids = trace.experts[token_order].astype(np.int64)
     step = iteration[:, None, None] * steps_per_iteration + layer_of[None]
     combined = (step * n_keys + layer_of[None] * n_experts + ids).ravel()
-    unique, counts = np.unique(combined, return_counts=True)
+    span = n_iterations * steps_per_iteration * n_keys
+    if span <= 8 * combined.size:  # a dense count is cheaper than sorting
+        all_counts = np.bincount(combined, minlength=span)
+        unique = np.flatnonzero(all_counts)
+        counts = all_counts[unique]
+    else:
+        unique, counts = np.unique(combined, return_counts=True)
     access_step = unique // n_keys
     batch_tokens = np.bincount(iteration, minlength=n_iterations)
     context = np.bincount(iteration, weights=offset + 1 + prompt_tokens, minlength=n_iterations)
