@@ -53,7 +53,9 @@ def check_actions(params: RoutingParams, actions: Any, batch: tuple[int, ...]) -
             raise ValueError(f"bias actions must have shape {shape}, got {array.shape}")
         if array.dtype.kind not in "iuf" or not np.isfinite(array).all():
             raise ValueError(f"bias actions must be finite numbers, got {actions!r}")
-        return np.clip(array.astype(float), -params.bias_max, params.bias_max)
+        biases = array.astype(float)  # a copy: clipped in place (np.clip's wrapper is slower)
+        np.maximum(biases, -params.bias_max, out=biases)
+        return np.minimum(biases, params.bias_max, out=biases)
     if params.action_mode == "assign":
         shape, high = (*batch, params.n_tokens * params.top_k), params.n_experts
         what = f"expert slots (T k = {shape[-1]} values in [0, {high}], {high} = drop)"
@@ -196,6 +198,8 @@ class MoeRoutingEnv(gym.Env):
         )
         self._rngs: list[np.random.Generator] = []
         self._one = np.zeros(1, dtype=np.int64)
+        self._first = slice(0, 1)  # basic indexing: views where an index array would copy
+        self._slots = self.params.n_tokens * self.params.top_k
         self._done = True
 
     # ----------------------------------------------------------------- public attributes
@@ -254,7 +258,7 @@ class MoeRoutingEnv(gym.Env):
         self._rngs = [self.np_random]
         self.sim.reset(self._one, self._rngs)
         self._done = False
-        return self.sim.observation(self._one)[0], self._info()
+        return self.sim.observation(self._first)[0], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         actions = check_actions(self.params, action, ())
@@ -264,7 +268,7 @@ class MoeRoutingEnv(gym.Env):
         truncated = bool(self.sim.steps[0] >= self.params.max_steps)
         self._done = truncated
         reward = float(self.sim.reward[0])
-        return self.sim.observation(self._one)[0], reward, False, truncated, self._info()
+        return self.sim.observation(self._first)[0], reward, False, truncated, self._info()
 
     def action_masks(self) -> np.ndarray:
         """All actions valid (flat over the MultiDiscrete components), for MaskablePPO."""
@@ -274,7 +278,26 @@ class MoeRoutingEnv(gym.Env):
         raise ValueError("action masks exist for the discrete modes 'assign' and 'duo' only")
 
     def _info(self) -> dict[str, Any]:
-        return {key: value[0] for key, value in info_arrays(self.sim, slice(0, 1)).items()}
+        sim = self.sim
+        if isinstance(sim, DuoSim):
+            return {key: value[0] for key, value in info_arrays(sim, slice(0, 1)).items()}
+        # the keys, order and numpy scalar types of ``info_arrays``, read without the arrays
+        info: dict[str, Any] = {"step": sim.steps[0], "linear": sim.linear[0]}
+        if self.params.lp_bound:
+            info["upper_bound"] = sim.upper_bound[0]
+        drops = sim.drops[0]
+        info.update(
+            gate_mass=sim.gate_mass[0],
+            drops=drops,
+            drop_fraction=drops / self._slots,
+            overflow_drops=sim.overflow[0].sum(),
+            explicit_drops=sim.explicit_drops[0],
+            duplicate_drops=sim.duplicate_drops[0],
+            imbalance=sim.imbalance[0],
+            layer_ms=sim.layer_ms[0],
+            loads=sim.loads[0].copy(),
+        )
+        return info
 
 
 class MoeRoutingVectorEnv(VectorEnv):

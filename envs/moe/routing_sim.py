@@ -143,7 +143,7 @@ def route(
         mass = mass / totals.ravel()[slot_token]
     if demand.max(initial=0) > capacity:
         ranked = priority.ravel() if slot is None else priority.ravel()[slot]
-        overflow = _over_capacity(group, ranked, demand, capacity)
+        overflow = _over_capacity(group, ranked, demand, capacity)  # indices into ``group``
         overflow_drops = np.bincount(group[overflow], minlength=n * e)
         flat = flat.copy()  # ``group`` may be a view of it
         flat[overflow if slot is None else slot[overflow]] = -1
@@ -179,22 +179,23 @@ def _slot_layout(n: int, t: int, k: int, e: int) -> tuple[np.ndarray, np.ndarray
 def _over_capacity(
     group: np.ndarray, priority: np.ndarray, demand: np.ndarray, capacity: int
 ) -> np.ndarray:
-    """(m,) bool: slot beyond its group's ``capacity`` in (group, -priority, slot) order.
+    """Indices of the slots beyond their group's ``capacity`` in (group, -priority, slot) order.
 
     The slots are ranked within their group by descending priority, ties to the lower slot
     (= lower token). float32 priorities (the env's) use one ``np.sort`` of unique int64 keys
-    ``group | descending priority bits | slot``: a float32's bits, with the magnitude bits of
-    negatives flipped, order as the float does (after ``+ 0.0`` turns -0.0 into 0.0). Other
-    dtypes, or keys over 63 bits, use two stable argsorts (priority, then group).
+    ``group | descending priority bits | slot``: after ``+ 0.0`` (-0.0 becomes 0.0), a float32's
+    bits with the magnitude bits of non-negative values flipped order as the negated float
+    (non-negative ones below 2^31, larger first; negative ones above, larger magnitude last).
+    Other dtypes, or keys over 63 bits, use two stable argsorts (priority, then group).
     """
     m = len(group)
     slot_bits = max(m - 1, 1).bit_length()
     group_bits = max(len(demand) - 1, 1).bit_length()
-    positions = np.arange(m)
+    positions = _positions(m)
     if priority.dtype == np.float32 and group_bits + 32 + slot_bits <= 63:
-        bits = (priority + np.float32(0.0)).view(np.int32)
-        ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF)  # int32 in the float's order
-        descending = (~ordered).astype(np.int64) + 2**31  # in [0, 2^32)
+        bits = np.add(priority, np.float32(0.0)).view(np.int32)
+        flipped = bits ^ ((~bits >> 31) & 0x7FFFFFFF)
+        descending = flipped.view(np.uint32).astype(np.int64)  # in [0, 2^32)
         key = np.sort((group << (32 + slot_bits)) | (descending << slot_bits) | positions)
         sorted_group = key >> (32 + slot_bits)
         order = key & ((1 << slot_bits) - 1)
@@ -203,10 +204,17 @@ def _over_capacity(
         key16 = group[by_priority].astype(np.int16 if len(demand) < 32768 else np.int64)
         order = by_priority[np.argsort(key16, kind="stable")]
         sorted_group = group[order]
-    start = np.cumsum(demand) - demand
-    overflow = np.zeros(m, dtype=bool)
-    overflow[order[positions - start[sorted_group] >= capacity]] = True
-    return overflow
+    # sorted position i is over capacity when i >= (start of its group) + capacity
+    limit = np.cumsum(demand) - (demand - capacity)
+    return order[positions >= limit[sorted_group]]
+
+
+@functools.lru_cache(maxsize=64)
+def _positions(m: int) -> np.ndarray:
+    """Read-only ``arange(m)``."""
+    positions = np.arange(m)
+    positions.setflags(write=False)
+    return positions
 
 
 def assignment_matrix(experts: np.ndarray, n_experts: int) -> np.ndarray:
@@ -294,7 +302,7 @@ class RoutingSim:
     the per-env arrays ``reward``, ``gate_mass``, ``drops``, ``imbalance``, ``layer_ms``,
     ``linear``, ``upper_bound`` (the LP optimum of the step's linear objective, NaN-free: only
     filled when ``params.lp_bound``), ``loads`` (N, E), ``overflow`` (N, E), ``experts``
-    (N, T, k) describe the step just taken.
+    (N, T, k) describe the step just taken. Index arrays ``idx`` are sorted and unique.
     """
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
@@ -306,7 +314,6 @@ class RoutingSim:
         e, t, k = params.n_experts, params.n_tokens, params.top_k
         self.capacity = params.capacity
         self.gates = TraceGates(params, n) if params.gates == "trace" else GateSource(params, n)
-        self._all = np.arange(n)
         self._scores = np.empty((n, t, e), dtype=np.float32)
         """scratch for the biased logits (bias mode)"""
         self.latency = LayerLatency(params)
@@ -353,7 +360,9 @@ class RoutingSim:
         where an index array would copy every (N, T, E) read."""
         if isinstance(idx, slice) or len(idx) != self.num_envs:
             return idx
-        return slice(None) if np.array_equal(idx, self._all) else idx
+        # indices are sorted and unique (``np.flatnonzero`` / ``arange``): n of them from 0
+        # to n - 1 are all sub-envs in order
+        return slice(None) if idx[0] == 0 and idx[-1] == self.num_envs - 1 else idx
 
     def choose(
         self, idx: np.ndarray | slice, actions: np.ndarray
