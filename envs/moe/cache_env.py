@@ -315,9 +315,7 @@ class MoeExpertCacheEnv(gym.Env):
 
     def _observation(self) -> dict[str, np.ndarray]:
         sim = self.sim
-        keys = sim.resident_keys() + [sim.incoming if sim.incoming >= 0 else sim.resident_keys()[0]]
-        row = sim.feature_row(keys)
-        row += (sim.backlog_ms() / sim.load_ms, sim.iteration_phase())
+        keys, row = sim.observation_row()
         values = np.array(row, dtype=np.float32)  # one allocation for every float feature
         ids = np.array(keys, dtype=np.int64)
         width = self.capacity + 1
@@ -352,6 +350,8 @@ class MoeExpertCacheEnv(gym.Env):
             "belady_misses": self.belady_misses,
             "belady_stall_ms": self.belady_stall_ms,
             "prefetches": sim.prefetches,
-            "action_mask": self.action_masks(),
+            "action_mask": sim.pinned_mask()
+            if not (self.prefetch_head or sim.done)
+            else self.action_masks(),
             "invalid_action": invalid,
         }

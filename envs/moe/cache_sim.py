@@ -531,13 +531,34 @@ class ExpertCacheSim:
         value, time, decay_of = self._freq_value, self._freq_time, self._decay_of
         share = 1.0 - self._decay_per_access
         near, ages, freqs = [], [], []
+        add_near, add_age, add_freq = near.append, ages.append, freqs.append
         for key in keys:
             use = follow if key == incoming else key_next[key]
-            near.append(near_of[use - position] if use < horizon else 1.0)
-            ages.append(age_of[position - last[key]])
+            add_near(near_of[use - position] if use < horizon else 1.0)
+            add_age(age_of[position - last[key]])
             freq = value[key] * decay_of[position - time[key]] * share
-            freqs.append(freq if freq < 1.0 else 1.0)
+            add_freq(freq if freq < 1.0 else 1.0)
         return near + ages + freqs
+
+    def observation_row(self) -> tuple[list[int], list[float]]:
+        """What the env observes at a decision, as plain lists (one call per step).
+
+        Returns:
+            ``(keys, row)``: the resident keys then the incoming one (the first resident key when
+            no decision is pending); ``feature_row(keys)`` then the backlog in loads and the
+            iteration phase.
+        """
+        resident = self._resident
+        keys = resident + [self.incoming if self.incoming >= 0 else resident[0]]
+        row = self.feature_row(keys)
+        backlog = self.queue_free_ms - self.now_ms
+        step = self._steps[min(self.position, self.n_accesses - 1)]
+        per_iteration = self._steps_per_iteration
+        row += (
+            (backlog if backlog > 0.0 else 0.0) / self.load_ms,
+            (step % per_iteration) / per_iteration,
+        )
+        return keys, row
 
     @property
     def hit_ratio(self) -> float:
