@@ -244,7 +244,7 @@ class MoeExpertCacheEnv(gym.Env):
         allowed = sim.pinned_mask()
         invalid = not allowed[slot]
         if invalid:
-            slot = int(np.argmax(allowed))
+            slot = allowed.tolist().index(True)  # the first allowed slot
         sim.evict(slot)
         stall, sim.pending_stall_ms = sim.pending_stall_ms, 0.0  # sim.take_stall(), inlined
         reward = -stall if self.reward_mode == "stall" else -1.0
