@@ -264,3 +264,23 @@ def test_stored_links_decay_to_the_channel_limit(decay: dict, limit: float) -> N
     assert np.all(np.diff(fidelities) <= 1e-15)
     assert fidelities[-1] == pytest.approx(limit, abs=1e-6)
     assert env.sim.age[0, 0, 0] == 150
+
+
+@pytest.mark.parametrize("wait_steps", [0, 3])
+def test_delivered_werner_factor_is_the_product_of_link_swap_and_memory_factors(
+    wait_steps: int,
+) -> None:
+    # The SeQUeNCe side-by-side (benchmarks/quantum_sequence.py) relies on this closed form:
+    # w_out = w_gen^2 * gate_fid * (4 meas_fid^2 - 1) / 3 * x^(2k) for two links stored k steps.
+    f_gen, gate_fid, meas_fid, memory_time_s = 0.93, 0.995, 0.99, 0.4
+    env = RepeaterChainEnv(n_nodes=3, p_gen=1.0, f_gen=f_gen, gate_fid=gate_fid,
+                           meas_fid=meas_fid, memory_time_s=memory_time_s, max_steps=20)
+    env.reset(seed=0)
+    for _ in range(wait_steps):
+        env.step(np.zeros(3, dtype=np.int64))
+    _, _, terminated, _, info = env.step(np.array([0, 1, 0]))
+    x = env.unwrapped.params.depolarising_factor()
+    w_gen = (4 * f_gen - 1) / 3
+    expected = w_gen**2 * gate_fid * (4 * meas_fid**2 - 1) / 3 * x ** (2 * wait_steps)
+    assert terminated and info["delivered"] == 1
+    assert (4 * info["delivered_fidelity"] - 1) / 3 == pytest.approx(expected, rel=1e-12)
