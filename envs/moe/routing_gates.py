@@ -24,11 +24,13 @@ class GateSource:
     tokens. The current batch is in ``logits`` (N, T, E, float32), ``probs`` (softmax),
     ``token_ids`` (N, T) and ``domains`` (N, T).
 
-    The softmax is stored unnormalised: ``weights`` (N, T, E) holds ``exp(logit - shift)`` and
-    ``totals`` (N, T) its row sums, and ``probs`` divides them only when it is read (the bias
-    mode needs the full table only through its column sums and the T k chosen entries).
-    ``probs[i, t, e]`` is the float32 quotient ``weights[i, t, e] / totals[i, t]``, so a
-    caller that divides a gathered weight by its row total gets the same bits.
+    The normalised table is only built when ``probs`` is read (assign mode, the LP bound,
+    ``router_probs``): each draw keeps the per-token shift of the softmax ``shift`` (N, T; 0
+    unless the logits could overflow), the row sums ``totals`` (N, T) of ``exp(logit - shift)``
+    and the column sums ``column_mass`` (N, E) of the probabilities, ``sum_t P_te``, computed
+    while the exponentials are in a cache-sized scratch table. ``slot_probs`` recomputes the
+    probability of a few (token, expert) pairs; it returns the same float32 bits as ``probs``
+    (the same ``exp`` of the same float32 value, divided by the same total).
     """
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
@@ -39,14 +41,17 @@ class GateSource:
         self.popularity = np.zeros((n, e), dtype=np.float32)
         self.centres = np.zeros((n, params.n_domains, r), dtype=np.float32)
         self.embeddings = np.zeros((n, params.vocab_size, r), dtype=np.float32)
+        """token_std x the unit-variance embedding of each vocabulary id"""
         self._ones = np.ones(e, dtype=np.float32)
         self._hidden_bound = np.zeros(n)
         self.logits = np.zeros((n, t, e), dtype=np.float32)
-        self.weights = np.ones((n, t, e), dtype=np.float32)
+        self.shift = np.zeros((n, t), dtype=np.float32)
         self.totals = np.full((n, t), float(e), dtype=np.float32)
+        self.column_mass = np.full((n, e), t / e, dtype=np.float32)
+        self._scratch = np.empty((t, e), dtype=np.float32)
         self._probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
         self._stale = np.zeros(n, dtype=bool)
-        """sub-envs whose ``_probs`` lag behind ``weights`` / ``totals``"""
+        """sub-envs whose ``_probs`` lag behind the current batch"""
         self.token_ids = np.zeros((n, t), dtype=np.int64)
         self.domains = np.zeros((n, t), dtype=np.int64)
         self._keep = np.sqrt(1.0 - params.popularity_drift**2)
@@ -55,9 +60,24 @@ class GateSource:
     def probs(self) -> np.ndarray:
         """(N, T, E) float32 router probabilities of the current batch (normalised on read)."""
         for i in np.flatnonzero(self._stale):
-            np.divide(self.weights[i], self.totals[i][:, None], out=self._probs[i])
+            out = self._probs[i]
+            np.subtract(self.logits[i], self.shift[i][:, None], out=out)
+            np.exp(out, out=out)
+            np.divide(out, self.totals[i][:, None], out=out)
         self._stale[:] = False
         return self._probs
+
+    def slot_probs(
+        self, idx: np.ndarray | slice, token: np.ndarray, expert: np.ndarray
+    ) -> np.ndarray:
+        """float32 ``probs[idx]`` at flat token indices ``token`` (env-in-``idx`` T + t) and
+        ``expert``, without the full table."""
+        e = self.params.n_experts
+        values = self.logits[idx].reshape(-1)[token * e + expert]
+        values -= self.shift[idx].reshape(-1)[token]
+        np.exp(values, out=values)
+        values /= self.totals[idx].reshape(-1)[token]
+        return values
 
     def reset(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
         """New episode for sub-envs ``idx``: new router, popularity and domains, first batch."""
@@ -76,6 +96,7 @@ class GateSource:
             self._hidden_bound[i] = p.token_std * np.sqrt(
                 (self.embeddings[i] ** 2).sum(axis=1).max()
             ) + np.sqrt((self.centres[i] ** 2).sum(axis=1).max())
+            self.embeddings[i] *= p.token_std  # float32, as the per-token scaling it replaces
         self._tokens(idx, rngs)
 
     def draw(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
@@ -97,9 +118,8 @@ class GateSource:
             self.token_ids[i] = rng.integers(p.vocab_size, size=p.n_tokens)
             # np.take: much faster than fancy indexing for row gathers
             hidden = np.take(self.embeddings[i], self.token_ids[i], axis=0)
-            hidden *= p.token_std
             hidden += np.take(self.centres[i], self.domains[i], axis=0)
-            logits, weights = self.logits[i], self.weights[i]
+            logits, weights = self.logits[i], self._scratch
             np.matmul(hidden, self.router[i], out=logits)
             logits += self.popularity[i]
             # |h . w_e| <= |h| (unit columns): when every logit is known to lie within +-80 the
@@ -107,10 +127,15 @@ class GateSource:
             # softmax needs no shift; otherwise shift each token by its maximum
             bound = self._hidden_bound[i] + float(np.abs(self.popularity[i]).max())
             if bound < 80.0:
+                self.shift[i] = 0.0
                 np.exp(logits, out=weights)
             else:
-                np.subtract(logits, logits.max(axis=-1, keepdims=True), out=weights)
+                shift = logits.max(axis=-1)
+                self.shift[i] = shift
+                np.subtract(logits, shift[:, None], out=weights)
                 np.exp(weights, out=weights)
-            # a BLAS row sum: ~20x faster than sum(axis=-1); the division waits for ``probs``
-            np.matmul(weights, self._ones, out=self.totals[i])
+            # BLAS row and column sums: ~20x faster than sum(axis=...)
+            totals = self.totals[i]
+            np.matmul(weights, self._ones, out=totals)
+            np.matmul(1.0 / totals, weights, out=self.column_mass[i])
         self._stale[idx] = True

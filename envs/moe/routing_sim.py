@@ -97,10 +97,11 @@ class RouteResult:
 def route(
     chosen: np.ndarray,
     priority: np.ndarray,
-    probs: np.ndarray,
+    probs: np.ndarray | None,
     capacity: int,
     distinct: bool = False,
-    totals: np.ndarray | None = None,
+    slot_probs: np.ndarray | None = None,
+    n_experts: int | None = None,
 ) -> RouteResult:
     """Apply duplicates, explicit drops and the expert capacity to a choice of experts.
 
@@ -108,16 +109,19 @@ def route(
         chosen: (N, T, k) expert per slot, ``-1`` = no expert (explicit drop).
         priority: (N, T, k) priority of each slot for its expert's capacity (higher first;
             equal priorities go to the lower token).
-        probs: (N, T, E) router probabilities (the captured mass counts them), or with
-            ``totals`` the unnormalised softmax weights.
+        probs: (N, T, E) router probabilities (the captured mass counts them); None when
+            ``slot_probs`` and ``n_experts`` are given.
         capacity: slots per expert.
         distinct: the caller guarantees no token repeats an expert and no slot is empty
             (top-k choices), which skips those checks.
-        totals: (N, T) row sums of ``probs`` when it holds unnormalised weights: the mass of
-            slot (t, e) is then the float32 quotient ``probs[t, e] / totals[t]``.
+        slot_probs: (N, T, k) router probability of each slot's expert (any value where
+            ``chosen`` is -1), instead of gathering it from ``probs``.
+        n_experts: E when ``probs`` is None.
     """
     n, t, k = chosen.shape
-    e = probs.shape[-1]
+    e = probs.shape[-1] if probs is not None else n_experts
+    if e is None:
+        raise ValueError("route needs probs or n_experts")
     token, offset = _slot_layout(n, t, k, e)
     flat = chosen.astype(np.int64).ravel()  # a copy: ``kept`` is written into it
     explicit = np.zeros(n, dtype=np.int64)
@@ -138,9 +142,10 @@ def route(
         group = offset[slot] + expert
     # flat slot index f = (env T + token) k + j; its expert's group g = env E + expert
     demand = np.bincount(group, minlength=n * e)
-    mass = probs.ravel()[slot_token * e + expert]
-    if totals is not None:
-        mass = mass / totals.ravel()[slot_token]
+    if slot_probs is None:
+        mass = probs.ravel()[slot_token * e + expert]
+    else:  # a copy: overflowing slots are zeroed below
+        mass = slot_probs.ravel()[slot] if slot is not None else slot_probs.ravel().copy()
     if demand.max(initial=0) > capacity:
         ranked = priority.ravel() if slot is None else priority.ravel()[slot]
         overflow = _over_capacity(group, ranked, demand, capacity)  # indices into ``group``
@@ -391,13 +396,19 @@ class RoutingSim:
         sel = self._view(idx)
         chosen, priority, distinct = self.choose(sel, actions)
         gates = self.gates
+        if distinct:  # top-k: the probabilities of the T k chosen pairs, not the full table
+            token, _ = _slot_layout(len(actions), p.n_tokens, p.top_k, p.n_experts)
+            slot_probs = gates.slot_probs(sel, token, chosen.reshape(-1))
+        else:  # assign mode: the priority is the router probability of each slot's expert
+            slot_probs = priority
         result = route(
             chosen,
             priority,
-            gates.weights[sel],
+            None,
             self.capacity,
             distinct=distinct,
-            totals=gates.totals[sel],
+            slot_probs=slot_probs,
+            n_experts=p.n_experts,
         )
         self.experts[sel] = result.experts
         self.loads[sel] = result.loads
@@ -430,11 +441,8 @@ class RoutingSim:
 
     # ------------------------------------------------------------------ observations
     def _soft_demand(self, idx: np.ndarray | slice) -> np.ndarray:
-        """(n, E) float32 ``k sum_t P_te`` of the current batch: ``(1 / totals) @ weights``, a
-        BLAS product over the unnormalised softmax (no normalised table is needed)."""
-        gates = self.gates
-        inverse = 1.0 / gates.totals[idx]  # float32
-        return self.params.top_k * np.matmul(inverse[:, None, :], gates.weights[idx])[:, 0]
+        """(n, E) float32 ``k sum_t P_te`` of the current batch (the gates' column sums)."""
+        return self.params.top_k * self.gates.column_mass[idx]
 
     def _write_rows(self, idx: np.ndarray | slice, rows: np.ndarray) -> None:
         """Fill ``rows`` (n, 4, E) with the per-expert features (see ``expert_rows``)."""

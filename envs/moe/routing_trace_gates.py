@@ -33,9 +33,9 @@ class TraceGates:
         n, t, e = num_envs, params.n_tokens, params.n_experts
         self.logits = np.zeros((n, t, e), dtype=np.float32)
         self.probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
-        # the unnormalised-softmax view of GateSource: here the weights are the probabilities
-        self.weights = self.probs
-        self.totals = np.ones((n, t), dtype=np.float32)
+        self.column_mass = np.full((n, e), t / e, dtype=np.float32)
+        """(N, E) ``sum_t probs[:, t, e]`` (as ``GateSource.column_mass``)"""
+        self._token_ones = np.ones((1, t), dtype=np.float32)
         self.token_ids = np.zeros((n, t), dtype=np.int64)
         self._recorded = None if params.trace_path is None else self._load(params)
         self._traces: list[np.ndarray | None] = [None] * n
@@ -95,6 +95,14 @@ class TraceGates:
             self.logits[i] = self._logits(trace[rows], rngs[i])
             shifted = np.exp(self.logits[i] - self.logits[i].max(axis=-1, keepdims=True))
             self.probs[i] = shifted / shifted.sum(axis=-1, keepdims=True)
+            np.matmul(self._token_ones, self.probs[i], out=self.column_mass[i : i + 1])
+
+    def slot_probs(
+        self, idx: np.ndarray | slice, token: np.ndarray, expert: np.ndarray
+    ) -> np.ndarray:
+        """float32 ``probs[idx]`` at flat token indices ``token`` (env-in-``idx`` T + t) and
+        ``expert`` (as ``GateSource.slot_probs``)."""
+        return self.probs[idx].reshape(-1)[token * self.params.n_experts + expert]
 
     def _logits(self, experts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Noise below ``MARGIN / 2`` in absolute value plus the choice margins, so every
