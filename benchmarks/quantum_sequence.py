@@ -21,14 +21,14 @@ channel at rate 1 / T_coh split equally over X, Y, Z, i.e. the Werner factor exp
 per memory for the time since its ``last_update_time``; it is applied at heralding
 (``SingleHeraldedA.update_memory``: from the photon emission to the herald, L / c = 50 us),
 at the swap (``EntanglementSwappingA_BDS.start``: all four memories, so the waiting link
-decays for its whole wait, plus the 2 L / c = 100 us the middle router waits before it
-swaps) and when the end routers get the result (``EntanglementSwappingB_BDS``: L / c =
-50 us more on both end memories). The swap is the twirled Werner composition with
-``gate_fid`` / ``meas_fid`` and success probability 1; memories expire after 1.3 s (a cutoff
-that a millisecond wait never reaches). An attempt (one photon per side) succeeds with
-``SingleHeraldedBSM``'s 1/2 x both photons arrive x both detectors click
-(``sequence_success_prob``); failed attempts repeat every 1 / 2 kHz + L / c = 0.55 ms, and
-after a delivery the link that waited restarts 0.20-0.25 ms before the other.
+decays for its whole wait, plus the 2 L / c = 100 us of the ResourceManager's REQUEST /
+RESPONSE round trip before it swaps) and when the end routers get the result
+(``EntanglementSwappingB_BDS``: L / c = 50 us more on both end memories). The swap is the
+twirled Werner composition with ``gate_fid`` / ``meas_fid`` and success probability 1;
+memories expire after 1.3 s (a cutoff that a millisecond wait never reaches). An attempt
+(one photon per side) succeeds with ``SingleHeraldedBSM``'s 1/2 x both photons arrive x both
+detectors click (``sequence_success_prob``); failed attempts repeat every 1 / 2 kHz + L / c
+= 0.55 ms, and after a delivery the link that waited restarts 0.20-0.25 ms before the other.
 
 netgym runs the same chain (swap-asap, vector env) on SeQUeNCe's attempt grid (1 / 2 kHz +
 L / c = 0.55 ms), memory time 3/4 x 1.3 s (the same exp(-4t / 3T) per memory every step a link
