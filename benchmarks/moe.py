@@ -12,8 +12,10 @@ thread). Fields:
 - ``replay_accesses_per_s``: accesses/s of ``replay`` with LRU, FIFO and Belady (MIN, its
   next-use pass included) on ``replay_accesses`` Zipf-distributed keys over 256 experts,
   capacity 64, counts only; ``lru_with_stall`` adds the stall timeline (mixtral costs).
-- ``per_cpu_second``: the cache-env and replay rates per second of this process's CPU time
-  (``time.process_time``): on a machine shared with other jobs, closer to an idle core's rate.
+- ``per_cpu_second``: the cache-env, replay and routing (``routing_scalar``,
+  ``routing_scalar_with_lp``, ``routing_vector_16_env_steps``) rates per second of this
+  process's CPU time (``time.process_time``): on a machine shared with other jobs, closer to an
+  idle core's rate.
 - ``anchor_lru_accesses_per_s``: the same LRU counted with CPython's C-implemented
   ``functools.lru_cache(maxsize=64)`` (misses only, no positions): the in-run anchor.
 - ``replay_memory``: a fresh process replays ``memory_accesses`` keys (int32) with LRU and
@@ -270,11 +272,13 @@ def routing_rates(seconds: float, quick: bool = False) -> dict[str, Any]:
         space = env.action_space
         space.seed(0)
         actions = np.stack([space.sample() for _ in range(256)])
-        out[label] = _rate(_env_loop(env, actions, block=32), seconds)
+        out[label] = _rate(_env_loop(env, actions, block=32), seconds, f"routing_{label}")
     vector = gym.make_vec(ROUTING_ID, num_envs=16, n_tokens=512, n_experts=64, lp_bound=False)
     vector.action_space.seed(0)
     actions = np.stack([vector.action_space.sample() for _ in range(64)])
-    out["vector_16_env_steps"] = 16 * _rate(_env_loop(vector, actions, block=8), seconds)
+    label = "routing_vector_16_env_steps"
+    out["vector_16_env_steps"] = 16 * _rate(_env_loop(vector, actions, block=8), seconds, label)
+    CPU_RATES[label] *= 16  # sub-env steps per CPU second
     return out
 
 
