@@ -12,10 +12,8 @@ thread). Fields:
 - ``replay_accesses_per_s``: accesses/s of ``replay`` with LRU, FIFO and Belady (MIN, its
   next-use pass included) on ``replay_accesses`` Zipf-distributed keys over 256 experts,
   capacity 64, counts only; ``lru_with_stall`` adds the stall timeline (mixtral costs).
-- ``per_cpu_second``: the cache-env, replay and routing (``routing_scalar``,
-  ``routing_scalar_with_lp``, ``routing_vector_16_env_steps``) rates per second of this
-  process's CPU time (``time.process_time``): on a machine shared with other jobs, closer to an
-  idle core's rate.
+- ``per_cpu_second``: the cache-env and replay rates per second of this process's CPU time
+  (``time.process_time``): on a machine shared with other jobs, closer to an idle core's rate.
 - ``anchor_lru_accesses_per_s``: the same LRU counted with CPython's C-implemented
   ``functools.lru_cache(maxsize=64)`` (misses only, no positions): the in-run anchor.
 - ``replay_memory``: a fresh process replays ``memory_accesses`` keys (int32) with LRU and
@@ -26,8 +24,8 @@ thread). Fields:
   synthetic decode stream, batch 8), beside Read-ME's Table 4; not a speed.
 - ``routing_steps_per_s``: ``netgym/MoeRouting-v0`` at T = 512, E = 64 (scalar through
   ``gym.make`` and the native vector env at N = 16 env-steps/s), random bias actions, with and
-  without the per-step LP bound (``null`` with ``--quick``); ``{"error": ...}`` when the id
-  is not registered.
+  without the per-step LP bound (``null`` with ``--quick``), each also per CPU second
+  (``*_per_cpu_s``); ``{"error": ...}`` when the id is not registered.
 - ``batching_iterations_per_s``: ``netgym/MoeBatching-v0`` default settings, random actions;
   ``{"error": ...}`` when the id is not registered.
 - ``meets_targets``: 50,000 cache decisions/s (unwrapped), 1,000,000 LRU accesses/s, 5,000
@@ -272,13 +270,13 @@ def routing_rates(seconds: float, quick: bool = False) -> dict[str, Any]:
         space = env.action_space
         space.seed(0)
         actions = np.stack([space.sample() for _ in range(256)])
-        out[label] = _rate(_env_loop(env, actions, block=32), seconds, f"routing_{label}")
+        out[label] = _rate(_env_loop(env, actions, block=32), seconds, "routing")
+        out[f"{label}_per_cpu_s"] = CPU_RATES.pop("routing")
     vector = gym.make_vec(ROUTING_ID, num_envs=16, n_tokens=512, n_experts=64, lp_bound=False)
     vector.action_space.seed(0)
     actions = np.stack([vector.action_space.sample() for _ in range(64)])
-    label = "routing_vector_16_env_steps"
-    out["vector_16_env_steps"] = 16 * _rate(_env_loop(vector, actions, block=8), seconds, label)
-    CPU_RATES[label] *= 16  # sub-env steps per CPU second
+    out["vector_16_env_steps"] = 16 * _rate(_env_loop(vector, actions, block=8), seconds, "routing")
+    out["vector_16_env_steps_per_cpu_s"] = 16 * CPU_RATES.pop("routing")
     return out
 
 
