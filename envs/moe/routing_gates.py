@@ -46,6 +46,7 @@ class GateSource:
         self._hidden_bound = np.zeros(n)
         self.logits = np.zeros((n, t, e), dtype=np.float32)
         self.shift = np.zeros((n, t), dtype=np.float32)
+        self._shifted = np.zeros(n, dtype=bool)
         self.totals = np.full((n, t), float(e), dtype=np.float32)
         self.column_mass = np.full((n, e), t / e, dtype=np.float32)
         self._scratch = np.empty((t, e), dtype=np.float32)
@@ -72,9 +73,9 @@ class GateSource:
     ) -> np.ndarray:
         """float32 ``probs[idx]`` at flat token indices ``token`` (env-in-``idx`` T + t) and
         ``expert``, without the full table."""
-        e = self.params.n_experts
-        values = self.logits[idx].reshape(-1)[token * e + expert]
-        values -= self.shift[idx].reshape(-1)[token]
+        values = self.logits[idx].reshape(-1)[token * self.params.n_experts + expert]
+        if self._shifted[idx].any():  # x - 0 = x: the subtraction only matters when shifted
+            values -= self.shift[idx].reshape(-1)[token]
         np.exp(values, out=values)
         values /= self.totals[idx].reshape(-1)[token]
         return values
@@ -126,6 +127,7 @@ class GateSource:
             # float32 exponential neither overflows nor underflows to an all-zero row, and the
             # softmax needs no shift; otherwise shift each token by its maximum
             bound = self._hidden_bound[i] + float(np.abs(self.popularity[i]).max())
+            self._shifted[i] = bound >= 80.0
             if bound < 80.0:
                 self.shift[i] = 0.0
                 np.exp(logits, out=weights)

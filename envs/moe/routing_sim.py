@@ -123,7 +123,7 @@ def route(
     if e is None:
         raise ValueError("route needs probs or n_experts")
     token, offset = _slot_layout(n, t, k, e)
-    flat = chosen.astype(np.int64).ravel()  # a copy: ``kept`` is written into it
+    flat = chosen.astype(np.int64).ravel()  # a copy: the duplicate checks write into it
     explicit = np.zeros(n, dtype=np.int64)
     duplicate = np.zeros(n, dtype=np.int64)
     if distinct:
@@ -146,7 +146,7 @@ def route(
         mass = probs.ravel()[slot_token * e + expert]
     else:  # a copy: overflowing slots are zeroed below
         mass = slot_probs.ravel()[slot] if slot is not None else slot_probs.ravel().copy()
-    if demand.max(initial=0) > capacity:
+    if len(demand) and demand.max() > capacity:
         ranked = priority.ravel() if slot is None else priority.ravel()[slot]
         overflow = _over_capacity(group, ranked, demand, capacity)  # indices into ``group``
         overflow_drops = np.bincount(group[overflow], minlength=n * e)
@@ -323,9 +323,14 @@ class RoutingSim:
         """scratch for the biased logits (bias mode)"""
         self.latency = LayerLatency(params)
         self.steps = np.zeros(n, dtype=np.int64)
-        self.loads = np.zeros((n, e), dtype=np.int64)
-        self.overflow = np.zeros((n, e), dtype=np.int64)
-        self.requested = np.zeros((n, e), dtype=np.int64)
+        # loads, overflow drops and requested slots side by side: three observation rows in
+        # one division (``_write_rows``)
+        self._counts = np.zeros((n, 3, e), dtype=np.int64)
+        self.loads = self._counts[:, 0]
+        self.overflow = self._counts[:, 1]
+        self.requested = self._counts[:, 2]
+        self._squashed_rows = np.array([[0], [1], [1]])
+        """rows 1-3 of the observation: load / C, then overflow and requested as v / (v + C)"""
         self.captured = np.zeros((n, e))
         self.experts = np.full((n, t, k), -1, dtype=np.int64)
         self.reward = np.zeros(n)
@@ -449,10 +454,8 @@ class RoutingSim:
         cap = float(self.capacity)
         demand = self._soft_demand(idx)
         np.divide(demand, demand + cap, out=rows[:, 0])
-        np.divide(self.loads[idx], cap, out=rows[:, 1])
-        overflow, requested = self.overflow[idx], self.requested[idx]
-        np.divide(overflow, overflow + cap, out=rows[:, 2])
-        np.divide(requested, requested + cap, out=rows[:, 3])
+        counts = self._counts[idx]  # load / (0 + C) = load / C exactly
+        np.divide(counts, counts * self._squashed_rows + cap, out=rows[:, 1:])
 
     def expert_rows(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         """(n, 4, E) float32 per-expert features in [0, 1]: soft demand of the current batch
