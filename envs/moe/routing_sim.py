@@ -210,7 +210,7 @@ def _over_capacity(
         order = by_priority[np.argsort(key16, kind="stable")]
         sorted_group = group[order]
     # sorted position i is over capacity when i >= (start of its group) + capacity
-    limit = np.cumsum(demand) - (demand - capacity)
+    limit = demand.cumsum() - (demand - capacity)
     return order[positions >= limit[sorted_group]]
 
 
@@ -275,6 +275,8 @@ def imbalance(loads: np.ndarray) -> np.ndarray:
     """(N,) ``max_e n_e / mean_e n_e - 1`` (0 when nothing was processed)."""
     total = loads.sum(axis=-1)
     mean = total / loads.shape[-1]
+    if total.all():  # the usual case: no guard needed
+        return loads.max(axis=-1) / mean - 1.0
     ratio = np.divide(loads.max(axis=-1), mean, out=np.ones(len(loads)), where=total > 0)
     return ratio - 1.0
 
@@ -394,8 +396,6 @@ class RoutingSim:
 
     def step(self, idx: np.ndarray, actions: np.ndarray, rngs: list[np.random.Generator]) -> None:
         """Route the current batch of sub-envs ``idx`` with checked ``actions``; draw the next."""
-        from .routing_lp import routing_lp
-
         p = self.params
         # a slice when every sub-env steps (the scalar env, most vector steps)
         sel = self._view(idx)
@@ -437,6 +437,8 @@ class RoutingSim:
             - p.latency_penalty * layer_ms / self.latency.reference_ms
         )
         if p.lp_bound:
+            from .routing_lp import routing_lp  # scipy: imported only when the bound is asked
+
             probs = gates.probs[sel]
             for j, i in enumerate(idx):
                 bound, _ = routing_lp(probs[j], p.top_k, self.capacity, p.drop_penalty)
