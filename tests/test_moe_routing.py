@@ -113,6 +113,44 @@ def test_route_keeps_the_highest_priorities_and_counts_every_drop():
     np.testing.assert_array_equal(tie.experts[0, :, 0], [0, -1, -1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_capacity_ranking_matches_a_sorted_reference_with_ties_and_signed_zeros(dtype):
+    # float32 priorities take the one-sort integer-key path, float64 the two stable sorts
+    rng = np.random.default_rng(1)
+    values = np.array([-np.inf, -3.0, -1e-30, -0.0, 0.0, 1e-45, 1e-30, 2.0, 2.0, np.inf])
+    for _ in range(40):
+        n, t, k, e = 2, 12, 2, 3
+        chosen = np.stack([rng.permuted(np.tile(np.arange(e), (t, 1)), axis=1)[:, :k]
+                           for _ in range(n)])
+        priority = rng.choice(values, size=(n, t, k)).astype(dtype)
+        capacity = int(rng.integers(1, 6))
+        result = route(chosen, priority, None, capacity, distinct=True,
+                       slot_probs=np.ones((n, t, k)), n_experts=e)
+        for env in range(n):  # per expert: highest priority first, ties to the lower token
+            for expert in range(e):
+                slots = [(t_, j) for t_ in range(t) for j in range(k)
+                         if chosen[env, t_, j] == expert]
+                ranked = sorted(slots, key=lambda s: (-float(priority[env][s]), s[0]))
+                for rank, (t_, j) in enumerate(ranked):
+                    kept = result.experts[env, t_, j] == expert
+                    assert kept == (rank < capacity), (env, expert, rank)
+
+
+def test_slot_probabilities_equal_the_normalised_table_bit_for_bit():
+    for token_std in (2.0, 40.0):  # 40: logits beyond +-80, the shifted softmax
+        env = make(token_std=token_std)
+        env.reset(seed=2)
+        gates = env.sim.gates
+        rng = np.random.default_rng(0)
+        token = rng.integers(env.params.n_tokens, size=50)
+        expert = rng.integers(env.params.n_experts, size=50)
+        np.testing.assert_array_equal(
+            gates.slot_probs(slice(None), token, expert), gates.probs[0][token, expert]
+        )
+        np.testing.assert_allclose(gates.probs[0].sum(axis=1), 1.0, rtol=1e-5)
+        np.testing.assert_allclose(gates.column_mass[0], gates.probs[0].sum(axis=0), rtol=1e-5)
+
+
 def test_imbalance_is_zero_only_when_uniform():
     assert imbalance(np.array([[3, 3, 3, 3]]))[0] == 0
     assert imbalance(np.array([[4, 2, 3, 3]]))[0] == pytest.approx(4 / 3 - 1)
