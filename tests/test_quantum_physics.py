@@ -247,3 +247,18 @@ def test_bad_params_raise(changes: dict, match: str) -> None:
         ChainParams(**changes)
     with pytest.raises(ValueError, match="unknown ChainParams preset"):
         ChainParams.preset("ions")
+
+
+def test_integer_valued_floats_are_accepted_as_ints_and_other_bad_types_raise_value_error() -> None:
+    # n_nodes=3.0 used to pass validation and then fail deep inside numpy with a TypeError
+    params = ChainParams(n_nodes=3.0, mem_per_side=2.0, cutoff=2.0, max_steps=50.0, modes=1.0)
+    assert (params.n_nodes, params.mem_per_side, params.cutoff, params.max_steps) == (3, 2, 2, 50)
+    assert all(type(v) is int for v in (params.n_nodes, params.cutoff, params.modes))
+    assert params.link_success_prob().shape == (2,)
+    assert ph.n_link_swap_asap_mean_time(0.5, 2.0) == pytest.approx(ph.two_link_swap_asap_mean_time(
+        0.5))
+    assert ph.two_link_swap_asap_mean_time(0.5, None) == pytest.approx(8 / 3)
+    with pytest.raises(ValueError, match="cutoff"):
+        ph.two_link_swap_asap_mean_time(0.5, "2")
+    with pytest.raises(ValueError, match="memory_time_s"):
+        ChainParams(memory_time_s=True)

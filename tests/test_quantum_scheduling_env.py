@@ -339,3 +339,12 @@ def test_presets_and_params_objects():
     assert env.params.swap_meas_fid == pytest.approx(0.9725)
     with pytest.raises(ValueError, match="unknown SchedulingParams preset"):
         SchedulingParams.preset("ideal")
+
+
+def test_integer_valued_float_params_are_accepted_as_ints():
+    # n_paths=2.0 used to pass validation and then raise a TypeError from gymnasium's Discrete
+    env = make(n_demands=2.0, n_paths=2.0, max_depth=1.0, horizon_slots=20.0, cutoff_slots=30.0)
+    env.reset(seed=0)
+    assert env.action_space.n == 1 + 2 * 2 * 2
+    assert type(env.params.horizon_slots) is int
+    env.step(0)

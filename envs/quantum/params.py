@@ -87,6 +87,15 @@ def nv2019_link(distance_km: float, row: int) -> tuple[float, float]:
     return NV2019_FIDELITIES[int(row)], NV2019_RATES_HZ[int(distance_km)][int(row)]
 
 
+def _as_ints(params: Any, names: tuple[str, ...]) -> None:
+    """Store the (already validated, integer-valued) fields ``names`` of a frozen dataclass as
+    Python ints, so 3.0 works wherever numpy or gymnasium need a shape or a count."""
+    for name in names:
+        value = getattr(params, name)
+        if value is not None:
+            object.__setattr__(params, name, int(value))
+
+
 @dataclass(frozen=True)
 class ChainParams:
     """All parameters of ``netgym/RepeaterChain-v0`` and ``repeater_chain_v0``.
@@ -161,6 +170,7 @@ class ChainParams:
         owner = "ChainParams"
         check_range(owner, "n_nodes", self.n_nodes, low=2, high=9, integer=True)
         check_range(owner, "mem_per_side", self.mem_per_side, low=1, high=2, integer=True)
+        _as_ints(self, ("n_nodes", "mem_per_side"))
         check_choice(owner, "scheme", self.scheme, SCHEMES)
         check_range(owner, "p_gen", self.p_gen, low=0.0, high=1.0, low_inclusive=False)
         check_range(owner, "f_gen", self.f_gen, low=0.25, high=1.0)
@@ -185,7 +195,7 @@ class ChainParams:
         check_range(owner, "slot_s", self.slot_s, low=0.0, low_inclusive=False)
         for name in ("memory_time_s", "t2_s"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and value > 0):
+            if isinstance(value, bool) or not (isinstance(value, (int, float)) and value > 0):
                 raise ValueError(f"ChainParams.{name} must be > 0 (math.inf = none), got {value!r}")
         if self.cutoff is not None:
             check_range(owner, "cutoff", self.cutoff, low=0, integer=True)
@@ -196,6 +206,7 @@ class ChainParams:
         check_range(owner, "invalid_action_penalty", self.invalid_action_penalty, low=0.0)
         check_range(owner, "max_steps", self.max_steps, low=1, integer=True)
         check_choice(owner, "obs_mode", self.obs_mode, OBS_MODES)
+        _as_ints(self, ("nv_row", "modes", "cutoff", "max_steps"))
         if self.scheme == "nv_table":
             for length in lengths:
                 nv2019_link(length, self.nv_row)

@@ -442,17 +442,18 @@ def min_cut_capacity(
 
 
 # --------------------------------------------------------------------- 2.3 waiting times
-def two_link_swap_asap_mean_time(p: float, cutoff: float = math.inf) -> float:
+def two_link_swap_asap_mean_time(p: float, cutoff: float | None = math.inf) -> float:
     """E[T] (slots) of swap-asap on 2 links with deterministic swaps (reference 2.3).
 
-    Without a cutoff: (3 - 2p) / (p (2 - p)). With cutoff t (a link is discarded when its age
-    reaches t): [1 + 2q(1 - q^t)] / [1 - q^2 - 2p q^(t+1)], q = 1 - p.
+    Without a cutoff (None or inf): (3 - 2p) / (p (2 - p)). With cutoff t (a link is discarded
+    when its age reaches t): [1 + 2q(1 - q^t)] / [1 - q^2 - 2p q^(t+1)], q = 1 - p.
     """
     p = float(check_probability("p", p))
-    if math.isinf(cutoff):
+    if cutoff is None or (isinstance(cutoff, (int, float)) and math.isinf(cutoff)):
         return (3.0 - 2.0 * p) / (p * (2.0 - p))
-    if int(cutoff) != cutoff or cutoff < 0:
-        raise ValueError(f"cutoff must be an integer >= 0 or math.inf, got {cutoff!r}")
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float)) or int(cutoff) != cutoff \
+            or cutoff < 0:
+        raise ValueError(f"cutoff must be an integer >= 0, None or math.inf, got {cutoff!r}")
     q = 1.0 - p
     return (1.0 + 2.0 * q * (1.0 - q**cutoff)) / (1.0 - q * q - 2.0 * p * q ** (cutoff + 1))
 
@@ -463,6 +464,7 @@ def n_link_swap_asap_mean_time(p: float, n_links: int) -> float:
     p = float(check_probability("p", p))
     if isinstance(n_links, bool) or int(n_links) != n_links or n_links < 1:
         raise ValueError(f"n_links must be an integer >= 1, got {n_links!r}")
+    n_links = int(n_links)
     q = 1.0 - p
     return float(
         sum((-1) ** (k + 1) * math.comb(n_links, k) / (1.0 - q**k) for k in range(1, n_links + 1))
