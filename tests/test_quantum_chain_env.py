@@ -284,3 +284,14 @@ def test_delivered_werner_factor_is_the_product_of_link_swap_and_memory_factors(
     expected = w_gen**2 * gate_fid * (4 * meas_fid**2 - 1) / 3 * x ** (2 * wait_steps)
     assert terminated and info["delivered"] == 1
     assert (4 * info["delivered_fidelity"] - 1) / 3 == pytest.approx(expected, rel=1e-12)
+
+
+def test_parallel_env_rejects_non_integer_actions_like_the_central_env() -> None:
+    # int(1.7) used to turn a fractional action silently into 1 (a swap)
+    par = repeater_chain_v0.parallel_env(n_nodes=3)
+    par.reset(seed=0)
+    with pytest.raises(ValueError, match="integers"):
+        par.step({"node_0": 0, "node_1": 1.7, "node_2": 0})
+    with pytest.raises(ValueError, match="node actions must be in"):
+        par.step({"node_0": 0, "node_1": 6, "node_2": 0})
+    par.step({"node_0": np.int64(0), "node_1": np.array(1), "node_2": 0.0})  # integral: accepted

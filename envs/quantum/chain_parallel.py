@@ -36,8 +36,8 @@ class RepeaterChainParallelEnv(ParallelEnv):
     Per agent ``Box(0, 1, (8 k + 2,))``: for each of its 2 k memories (left lanes, then right
     lanes) whether it holds a link, the link's (F - 1/4) / (3/4), its age / age scale and the
     distance to the partner node / (n - 1); then the node's free-memory share and step /
-    max_steps (end nodes see their missing side as empty). ``state()`` is the global Dict
-    observation of the central env, flattened.
+    max_steps (end nodes see their missing side as empty). ``state()`` is every node's
+    observation row, concatenated node by node (``n (8 k + 2)`` floats).
 
     ## Rewards
 
@@ -121,7 +121,11 @@ class RepeaterChainParallelEnv(ParallelEnv):
                 f"actions must have one entry per live agent {self.agents}; "
                 f"missing {sorted(missing)}, unknown {sorted(extra)}"
             )
-        joint = np.asarray([int(actions[a]) for a in self.possible_agents])
+        values = [np.asarray(actions[a]) for a in self.possible_agents]
+        for agent, value in zip(self.possible_agents, values, strict=True):
+            if value.size != 1:
+                raise ValueError(f"action of {agent} must be one integer, got {actions[agent]!r}")
+        joint = np.asarray([value.reshape(()) for value in values])
         checked = check_actions(self.params, joint, ())
         result = self.sim.step(slice(0, 1), checked, self._rngs)
         terminated = self.params.reward_mode == "time" and bool(result.delivered[0] > 0)
