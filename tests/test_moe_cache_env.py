@@ -156,6 +156,9 @@ def test_lookahead_iterations_limit_the_window_to_pre_gated_experts():
     end = sim.visible_end
     # with lookahead_iterations=0, nothing after the running iteration is visible
     assert np.all(iteration[np.minimum(end, len(iteration)) - 1] == iteration)
+    # ... and, with a window longer than any iteration, all of the running iteration is
+    inside = end < len(iteration)
+    assert inside.any() and np.all(iteration[end[inside]] == iteration[inside] + 1)
 
 
 def test_masked_actions_are_replaced_and_one_slot_is_always_allowed():
@@ -201,6 +204,8 @@ def test_prefetch_head_spaces_masks_and_accounting():
     with pytest.raises(ValueError, match="action must be \\[slot, candidate, prefetch slot\\]"):
         env.reset(seed=0)
         env.step(np.array([0, 9, 0]))
+    with pytest.raises(ValueError, match="action must be \\[slot, candidate, prefetch slot\\]"):
+        env.step([0.7, 0, 1.9])  # not truncated to [0, 0, 1]
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -215,6 +220,17 @@ def test_bad_arguments_raise_clear_errors():
     )
     with pytest.raises(ValueError, match="the trace has 5 experts but model 'readme' has 7"):
         MoeExpertCacheEnv(trace=trace)
+    # a trace with more layers than the model would show keys outside the observation space
+    deep = SyntheticRouting(n_experts=8, n_layers=40, top_k=2).generate(
+        [30, 30], np.random.default_rng(0)
+    )
+    with pytest.raises(ValueError, match="the trace has 40 layers but model 'mixtral' has 32"):
+        MoeExpertCacheEnv(model="mixtral", trace=deep, capacity=16)
+    # so would generator overrides that change the model's shape; unknown overrides are named
+    with pytest.raises(ValueError, match="routing overrides give 40 layers but model 'mixtral'"):
+        MoeExpertCacheEnv(model="mixtral", capacity=16, routing={"n_layers": 40})
+    with pytest.raises(ValueError, match=r"unknown SyntheticRouting field\(s\) \['nope'\]"):
+        MoeExpertCacheEnv(routing={"nope": 1})
     env = MoeExpertCacheEnv(**SMALL)
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action must be a slot in \[0, 4\)"):

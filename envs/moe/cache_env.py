@@ -152,10 +152,23 @@ class MoeExpertCacheEnv(gym.Env):
                 f"{owner}: the trace has {trace.n_experts} experts but model {spec.name!r} has "
                 f"{spec.n_experts}"
             )
+        if trace is not None and trace.n_layers != spec.n_layers:
+            raise ValueError(
+                f"{owner}: the trace has {trace.n_layers} layers but model {spec.name!r} has "
+                f"{spec.n_layers} (cache keys and copy costs follow the model)"
+            )
         self.trace = trace
         """the recorded trace replayed every episode (None: synthetic)"""
         self.routing = SyntheticRouting.for_model(spec, **(routing or {}))
         """the generator of synthetic episodes"""
+        for name in ("n_experts", "n_layers"):
+            drawn, modelled = getattr(self.routing, name), getattr(spec, name)
+            if drawn != modelled:
+                label = name.removeprefix("n_")
+                raise ValueError(
+                    f"{owner}: routing overrides give {drawn} {label} but model {spec.name!r} "
+                    f"has {modelled} (cache keys and copy costs follow the model)"
+                )
         self.capacity = int(capacity)
         self.n_keys = spec.n_experts * (1 if self.unit == "path" else spec.n_layers)
         """distinct cache keys: experts (unit 'path') or (layer, expert) pairs"""
@@ -252,7 +265,11 @@ class MoeExpertCacheEnv(gym.Env):
 
     def _step_with_prefetch(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
         sim = self.sim
-        if not self.action_space.contains(np.asarray(action, dtype=np.int64)):
+        array = np.asarray(action)
+        integral = array.dtype.kind in "iu" or (
+            array.dtype.kind == "f" and bool(np.all(np.isfinite(array) & (array % 1 == 0)))
+        )  # 1.5 is not a slot: no silent truncation (the Discrete path refuses it too)
+        if not integral or not self.action_space.contains(array.astype(np.int64)):
             raise ValueError(
                 f"action must be [slot, candidate, prefetch slot] in {self.action_space}, "
                 f"got {action!r}"

@@ -24,7 +24,7 @@ consecutive tokens of a request, load-balance standard deviation, cross-layer tr
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Union
 
@@ -248,6 +248,12 @@ class SyntheticRouting:
             same_expert_all_layers=model.same_expert_all_layers,
         )
         settings.update(_CALIBRATION.get(model.name, {}))
+        unknown = sorted(set(changes) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(
+                f"unknown SyntheticRouting field(s) {unknown}; known: "
+                f"{[f.name for f in fields(cls)]}"
+            )
         settings.update(changes)
         return cls(**settings)
 
