@@ -173,6 +173,9 @@ def test_bad_replay_input_raises_clear_errors():
         replay([0, -1], 1)
     with pytest.raises(ValueError, match="out of range"):
         AccessStream.from_keys([0, 9], n_keys=4)
+    empty = np.zeros(0, dtype=np.int32)
+    with pytest.raises(ValueError, match="replay: the stream has no access"):
+        replay(AccessStream(empty, empty, empty, empty, empty, 4), 2, "lru")
 
     class Bad(_GenericLru):
         def evict(self, position, key, resident):

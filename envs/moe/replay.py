@@ -302,6 +302,8 @@ def replay(
     """
     if not isinstance(stream, AccessStream):
         stream = AccessStream.from_keys(stream)
+    if len(stream) == 0:
+        raise ValueError("replay: the stream has no access (nothing to replay)")
     check_range("replay", "capacity", capacity, low=1, integer=True)
     capacity = int(capacity)
     if isinstance(policy, str):
