@@ -262,3 +262,9 @@ def test_integer_valued_floats_are_accepted_as_ints_and_other_bad_types_raise_va
         ph.two_link_swap_asap_mean_time(0.5, "2")
     with pytest.raises(ValueError, match="memory_time_s"):
         ChainParams(memory_time_s=True)
+    # per-link lengths as a numpy array (used to raise a TypeError from float())
+    arr = ChainParams(scheme="double_click", n_nodes=3, link_km=np.array([5.0, 20.0]))
+    assert arr.link_km == (5.0, 20.0)
+    np.testing.assert_allclose(arr.link_lengths_km(), [5.0, 20.0])
+    with pytest.raises(ValueError, match="one per link"):
+        ChainParams(n_nodes=4, link_km=np.array([5.0, 20.0]))

@@ -174,6 +174,8 @@ class ChainParams:
         check_choice(owner, "scheme", self.scheme, SCHEMES)
         check_range(owner, "p_gen", self.p_gen, low=0.0, high=1.0, low_inclusive=False)
         check_range(owner, "f_gen", self.f_gen, low=0.25, high=1.0)
+        if isinstance(self.link_km, np.ndarray):  # a frozen field must stay hashable
+            object.__setattr__(self, "link_km", self.link_km.tolist())
         lengths = self.link_km if isinstance(self.link_km, (tuple, list)) else [self.link_km]
         if isinstance(self.link_km, list):
             object.__setattr__(self, "link_km", tuple(self.link_km))
