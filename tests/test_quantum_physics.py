@@ -268,3 +268,11 @@ def test_integer_valued_floats_are_accepted_as_ints_and_other_bad_types_raise_va
     np.testing.assert_allclose(arr.link_lengths_km(), [5.0, 20.0])
     with pytest.raises(ValueError, match="one per link"):
         ChainParams(n_nodes=4, link_km=np.array([5.0, 20.0]))
+
+
+@pytest.mark.parametrize("modes", [0, -1, 1.5, True, float("nan")])
+def test_min_cut_rejects_bad_mode_counts(modes: object) -> None:
+    # modes 0 / -1 used to give a silent 0.0 bound and 1.5 was truncated to 1
+    with pytest.raises(ValueError, match="modes must be an integer >= 1"):
+        ph.min_cut_capacity([(0, 1, 0.5, modes)], 0, 1)
+    assert ph.min_cut_capacity([(0, 1, 0.5, 3)], 0, 1) == pytest.approx(3.0)

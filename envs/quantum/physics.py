@@ -417,7 +417,8 @@ def min_cut_capacity(
         source, target: the two users.
 
     Raises:
-        ValueError: an unknown endpoint, ``source == target``, or no path between them.
+        ValueError: a bad edge (eta outside [0, 1), modes not an integer >= 1), an unknown
+            endpoint, ``source == target``, or no path between them.
     """
     import networkx as nx
 
@@ -427,6 +428,9 @@ def min_cut_capacity(
             raise ValueError(f"edge must be (u, v, eta) or (u, v, eta, modes), got {edge!r}")
         u, v, eta = edge[0], edge[1], edge[2]
         modes = edge[3] if len(edge) == 4 else 1
+        if isinstance(modes, bool) or not isinstance(modes, (int, np.integer, float)) \
+                or not math.isfinite(modes) or modes != int(modes) or modes < 1:
+            raise ValueError(f"edge {edge!r}: modes must be an integer >= 1, got {modes!r}")
         cap = float(plob_capacity(eta)) * int(modes)
         previous = graph.get_edge_data(u, v, {"capacity": 0.0})["capacity"]
         graph.add_edge(u, v, capacity=previous + cap)
