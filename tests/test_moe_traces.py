@@ -118,6 +118,14 @@ def test_bad_trace_files_raise_clear_errors(tmp_path):
     np.savez(path, experts=np.zeros((2, 1, 1)), request_ids=np.zeros(2, dtype=int))
     with pytest.raises(ValueError, match="integer ids"):
         load_trace(path)
+    # ids are stored as int16: a larger id must not wrap round into a misleading negative one
+    np.savez(path, experts=np.array([[[40000]]]), request_ids=np.array([0]), n_experts=50000)
+    with pytest.raises(ValueError, match="at most 32767 experts"):
+        load_trace(path)
+    for stored in (4.7, np.array([4, 5])):  # not truncated to 4, not a TypeError
+        np.savez(path, experts=np.array([[[1]]]), request_ids=np.array([0]), n_experts=stored)
+        with pytest.raises(ValueError, match="n_experts must be one integer"):
+            load_trace(path)
     (tmp_path / "junk.npz").write_text("not a zip")
     with pytest.raises(ValueError, match="not a readable .npz"):
         load_trace(tmp_path / "junk.npz")

@@ -137,12 +137,24 @@ def load_trace(path: PathLike, n_experts: int | None = None) -> RoutingTrace:
             )
         experts = data["experts"]
         request_ids = data["request_ids"]
-        stored = int(data["n_experts"]) if "n_experts" in data.files else None
+        stored = None
+        if "n_experts" in data.files:
+            raw = data["n_experts"]
+            if raw.ndim != 0 or not np.issubdtype(raw.dtype, np.integer):
+                raise ValueError(
+                    f"routing trace {path}: n_experts must be one integer, got {raw.tolist()!r}"
+                )
+            stored = int(raw)
     if experts.ndim == 2:  # top-1 traces may omit the k axis
         experts = experts[:, :, None]
     if n_experts is None:
         n_experts = stored if stored is not None else int(experts.max()) + 1
     _validate(experts, request_ids, n_experts, f"routing trace {path}")
+    if n_experts > np.iinfo(np.int16).max:
+        raise ValueError(
+            f"routing trace {path}: at most 32767 experts (ids are stored as int16), "
+            f"got n_experts={n_experts}"
+        )
     return RoutingTrace(
         experts=experts.astype(np.int16),
         request_ids=request_ids.astype(np.int64),
