@@ -232,6 +232,8 @@ def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match=r"unknown SyntheticRouting field\(s\) \['nope'\]"):
         MoeExpertCacheEnv(routing={"nope": 1})
     env = MoeExpertCacheEnv(**SMALL)
+    with pytest.raises(ValueError, match=r"takes no reset options, got \['capacity'\]"):
+        env.reset(seed=0, options={"capacity": 2})  # as the routing and batching envs
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action must be a slot in \[0, 4\)"):
         env.step(4)

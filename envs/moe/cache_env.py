@@ -224,6 +224,8 @@ class MoeExpertCacheEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         super().reset(seed=seed)
+        if options:
+            raise ValueError(f"MoeExpertCacheEnv takes no reset options, got {sorted(options)}")
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         for _ in range(_MAX_REDRAWS):
