@@ -276,3 +276,16 @@ def test_min_cut_rejects_bad_mode_counts(modes: object) -> None:
     with pytest.raises(ValueError, match="modes must be an integer >= 1"):
         ph.min_cut_capacity([(0, 1, 0.5, modes)], 0, 1)
     assert ph.min_cut_capacity([(0, 1, 0.5, 3)], 0, 1) == pytest.approx(3.0)
+
+
+def test_measurement_fidelity_below_one_half_is_rejected() -> None:
+    # eta_m < 1/2 makes (4 eta_m^2 - 1) / 3 negative: a swap of two perfect pairs gave F = 0.16,
+    # a stored link below 1/4 (the env's invariant); the scheduling params already required 1/2
+    with pytest.raises(ValueError, match=r"meas_fid must be in \[0.5, 1\]"):
+        ph.swap_werner(1.0, 1.0, 1.0, 0.4)
+    with pytest.raises(ValueError, match=r"meas_fid must be in \[0.5, 1\]"):
+        ph.swap_bds(ph.werner_bds(1.0), ph.werner_bds(1.0), 1.0, 0.4)
+    with pytest.raises(ValueError, match="meas_fid must be >= 0.5"):
+        ChainParams(meas_fid=0.4)
+    assert ph.swap_werner(1.0, 1.0, 1.0, 0.5) == pytest.approx(0.25)
+    assert ChainParams(meas_fid=0.5).meas_fid == 0.5

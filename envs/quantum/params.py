@@ -144,7 +144,7 @@ class ChainParams:
     gate_fid: float = 1.0
     """gate keep-probability p_g of swaps (and of purification CNOTs)"""
     meas_fid: float = 1.0
-    """Bell-measurement bit fidelity eta_m"""
+    """Bell-measurement bit fidelity eta_m, in [0.5, 1]"""
     p_swap: float = 1.0
     """swap success probability; a failed swap loses both links"""
     cutoff: int | None = None
@@ -187,8 +187,9 @@ class ChainParams:
         for length in lengths:
             check_range(owner, "link_km", length, low=0.0)
         check_range(owner, "atten_db_per_km", self.atten_db_per_km, low=0.0)
-        for name in ("eta_emit", "eta_collect", "eta_conv", "eta_det", "gate_fid", "meas_fid"):
+        for name in ("eta_emit", "eta_collect", "eta_conv", "eta_det", "gate_fid"):
             check_range(owner, name, getattr(self, name), low=0.0, high=1.0, low_inclusive=False)
+        check_range(owner, "meas_fid", self.meas_fid, low=0.5, high=1.0)
         check_range(owner, "p_swap", self.p_swap, low=0.0, high=1.0, low_inclusive=False)
         check_range(owner, "alpha", self.alpha, low=0.0, high=0.5, low_inclusive=False)
         check_range(owner, "nv_row", self.nv_row, low=0, high=9, integer=True)

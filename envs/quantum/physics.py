@@ -94,6 +94,15 @@ def check_bds(name: str, value: ArrayLike) -> np.ndarray:
     return array
 
 
+def check_meas_fid(value: ArrayLike) -> np.ndarray:
+    """Bell-measurement bit fidelity as a float array; ``ValueError`` unless in [1/2, 1] (below
+    1/2 the swap's Werner factor (4 eta^2 - 1) / 3 turns negative and F falls below 1/4)."""
+    array = _array("meas_fid", value)
+    if not np.all((array >= 0.5) & (array <= 1.0)):
+        raise ValueError(f"meas_fid must be in [0.5, 1], got {value!r}")
+    return array
+
+
 # ------------------------------------------------------------------------ 1.1 fibre, timing
 def fibre_transmissivity(length_km: ArrayLike, atten_db_per_km: ArrayLike = 0.2) -> Any:
     """eta(L) = 10^(-a L / 10): the probability that a photon crosses ``length_km`` of fibre."""
@@ -293,7 +302,7 @@ def swap_bds(
     if check:
         lam1, lam2 = check_bds("bds1", bds1), check_bds("bds2", bds2)
         p_g = check_probability("gate_fid", gate_fid)
-        eta = check_probability("meas_fid", meas_fid)
+        eta = check_meas_fid(meas_fid)
     else:
         lam1, lam2 = np.asarray(bds1, dtype=float), np.asarray(bds2, dtype=float)
         p_g, eta = np.asarray(gate_fid, dtype=float), np.asarray(meas_fid, dtype=float)
@@ -325,7 +334,7 @@ def swap_werner(
     w1 = (4.0 * check_fidelity("fidelity1", fidelity1) - 1.0) / 3.0
     w2 = (4.0 * check_fidelity("fidelity2", fidelity2) - 1.0) / 3.0
     p_g = check_probability("gate_fid", gate_fid)
-    eta = check_probability("meas_fid", meas_fid)
+    eta = check_meas_fid(meas_fid)
     w_out = p_g * (4.0 * eta * eta - 1.0) / 3.0 * w1 * w2
     return _out((1.0 + 3.0 * w_out) / 4.0)
 
