@@ -140,3 +140,7 @@ def test_coerce_accepts_names_and_dicts():
     assert objects.model.name == "mixtral"
     with pytest.raises(ValueError, match="unknown keys"):
         MoeCostModel.coerce({"model": "mixtral", "gpu": "x"})
+    with pytest.raises(ValueError, match=r"unknown MoeModel field\(s\) \['experts'\]"):
+        MoeCostModel.coerce({"model": {"experts": 4}})  # was a TypeError
+    with pytest.raises(ValueError, match=r"unknown MoeHardware field\(s\) \['pcie'\]"):
+        MoeCostModel.coerce({"hardware": {"pcie": 4}})

@@ -19,7 +19,7 @@ Prefetching is only a matter of issue times: a copy issued during the previous l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -81,11 +81,11 @@ class MoeCostModel:
             if isinstance(model, str):
                 model = model_preset(model)
             elif not isinstance(model, MoeModel):
-                model = MoeModel(**model)
+                model = _build(MoeModel, model)
             if isinstance(hardware, str):
                 hardware = hardware_preset(hardware)
             elif not isinstance(hardware, MoeHardware):
-                hardware = MoeHardware(**hardware)
+                hardware = _build(MoeHardware, hardware)
             return cls(model=model, hardware=hardware)
         raise ValueError(
             f"cost must be a MoeCostModel, a preset name or a dict, got {type(value).__name__}"
@@ -162,6 +162,19 @@ class MoeCostModel:
             + self.shared_ms(n_tokens)
             + np.sum(self.expert_ms(tokens))
         )
+
+
+def _build(kind: type, values: Any) -> Any:
+    """``kind(**values)`` for a dict of its fields; unknown fields are a ``ValueError``."""
+    if not isinstance(values, dict):
+        raise ValueError(
+            f"{kind.__name__} must be given as a preset name, an object or a dict, got {values!r}"
+        )
+    known = [f.name for f in fields(kind)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {kind.__name__} field(s) {unknown}; known: {known}")
+    return kind(**values)
 
 
 class CopyQueue:
