@@ -112,6 +112,14 @@ def test_read_me_windowed_belady_beats_lru_by_several_points_at_capacity_4():
     assert np.mean(gains) > 0.05
 
 
+def test_lfu_half_life_is_not_silently_ignored_in_the_env():
+    # in the env, LFU reads the env's decayed counts: a different half-life must be refused
+    env = MoeExpertCacheEnv(n_requests=4, max_tokens=16, freq_half_life=64.0)
+    make_eviction_policy("lfu", half_life=64.0).reset(env)  # the same one is fine
+    with pytest.raises(ValueError, match=r"half_life=16.0\) but the env counts with 64.0"):
+        make_eviction_policy("lfu", half_life=16.0).reset(env)
+
+
 def test_unknown_policy_names_raise():
     with pytest.raises(ValueError, match="unknown eviction policy 'mru'"):
         make_eviction_policy("mru")

@@ -208,6 +208,18 @@ class LfuAgeing(EvictionPolicy):
         super().__init__(seed)
         self.half_life = half_life
 
+    def reset(self, env: Any) -> None:
+        """In the env, counts are the env's (``freq_half_life``): a different half-life is an
+        error rather than silently ignored."""
+        super().reset(env)
+        counted = float(self.env.freq_half_life)
+        if self.half_life is not None and float(self.half_life) != counted:
+            raise ValueError(
+                f"LfuAgeing(half_life={float(self.half_life)}) but the env counts with "
+                f"{counted}: pass freq_half_life={float(self.half_life)} to the env, or no "
+                "half_life to the policy"
+            )
+
     def scores(self, sim: Any) -> np.ndarray:
         freqs = sim.frequencies(sim.resident)
         ages = sim.ages(sim.resident)
