@@ -151,20 +151,20 @@ def _info(sim: UavSim, idx: Any = slice(None)) -> dict[str, np.ndarray]:
 
 
 def _info_one(sim: UavSim) -> dict[str, Any]:
-    """``_info`` of env 0 as scalars (and the (K,) load), without the batched arrays."""
+    """``_info`` of env 0 as Python scalars (and the (K,) load), without the batched arrays."""
     params = sim.params
-    n_assoc = sim.n_assoc[0]
+    n_assoc = int(sim.n_assoc[0])
     bound = params.upper_bound
-    coverable = sim.coverable[0]
+    coverable = int(sim.coverable[0])
     return {
         "n_assoc": n_assoc,
         "load": sim.load[0].copy(),
         "coverage": n_assoc / params.n_users,
-        "upper_bound": np.int64(bound),
+        "upper_bound": bound,
         "assoc_fraction": n_assoc / bound,
         "bound_interference_free": coverable,
         "assoc_fraction_interference_free": n_assoc / max(coverable, 1),
-        "step": sim.steps[0],
+        "step": int(sim.steps[0]),
     }
 
 
