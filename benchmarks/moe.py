@@ -21,7 +21,8 @@ thread). Fields:
   and the key array, ``tracemalloc_peak_mb`` numpy's and Python's allocations in the replay.
 - ``readme_hit_ratio``: hit ratios of random, LRU, windowed Belady (pre-gated window: the
   running iteration) and full Belady at capacities 2-5 on the readme preset (replay of a
-  synthetic decode stream, batch 8), beside Read-ME's Table 4; not a speed.
+  synthetic decode stream, batch 8, accesses of an iteration in order of first use), beside
+  Read-ME's Table 4; not a speed.
 - ``routing_steps_per_s``: ``netgym/MoeRouting-v0`` at T = 512, E = 64 (scalar through
   ``gym.make`` and the native vector env at N = 16 env-steps/s), random bias actions, with and
   without the per-step LP bound (``null`` with ``--quick``), each also per CPU second

@@ -12,7 +12,7 @@ from netgym.envs.moe.cache_stream import AccessStream, batch_schedule, decode_st
 from netgym.envs.moe.cost import MoeCostModel
 from netgym.envs.moe.params import MoeHardware, MoeModel
 from netgym.envs.moe.replay import next_use_positions, replay
-from netgym.envs.moe.traces import SyntheticRouting
+from netgym.envs.moe.traces import RoutingTrace, SyntheticRouting
 
 ANOMALY = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5]  # the classic FIFO-anomaly reference string
 
@@ -150,6 +150,27 @@ def test_batch_schedule_and_decode_stream_conserve_tokens():
     assert path.tokens.sum() == trace.n_tokens
     with pytest.raises(ValueError, match="unit='path' needs"):
         decode_stream(generator.generate([5], rng), 2, unit="path")
+
+
+def test_decode_stream_orders_each_step_by_first_use_not_by_expert_id():
+    # request 7 appears first, so it is admitted first although its id is larger; batch 2 runs
+    # token 0 (request 7) and token 2 (request 3) in iteration 0, token 1 alone in iteration 1
+    experts = np.array(
+        [[[4, 1], [2, 5]], [[0, 3], [5, 1]], [[1, 2], [0, 2]]], dtype=np.int16
+    )  # (token, layer, top-k slot)
+    trace = RoutingTrace(experts, np.array([7, 7, 3]), n_experts=6)
+    stream = decode_stream(trace, 2)
+    # keys are layer x 6 + expert; a step lists token 0's experts in top-k order, then token
+    # 2's not yet used: layer 0 of iteration 0 is 4, 1 (token 0), then 2 (token 2's 1 is a repeat)
+    assert stream.step.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 3, 3]
+    assert stream.keys.tolist() == [4, 1, 2, 8, 11, 6, 0, 3, 11, 7]  # id order: [1, 2, 4], ...
+    assert stream.tokens.tolist() == [1, 2, 1, 2, 1, 1, 1, 1, 1, 1]
+    one_layer = RoutingTrace(experts[:, :1, :], np.array([7, 7, 3]), n_experts=6)
+    path = decode_stream(one_layer, 2, unit="path")
+    assert path.keys.tolist() == [4, 1, 2, 0, 3] and path.tokens.tolist() == [1, 2, 1, 1, 1]
+    # the sparse path (np.unique, for streams far sparser than the key space) agrees
+    sparse = RoutingTrace(experts * 20, np.array([7, 7, 3]), n_experts=101)
+    assert (decode_stream(sparse, 2).keys % 101 // 20).tolist() == [4, 1, 2, 2, 5, 0, 0, 3, 5, 1]
 
 
 def test_replay_memory_stays_bounded_per_access():

@@ -100,7 +100,13 @@ def decode_stream(
 ) -> AccessStream:
     """Serve ``trace`` with continuous batching of ``batch_size`` decoding requests.
 
-    Requests start in order of first appearance; within a step, accesses are in expert order.
+    Requests start in order of first appearance. Within a step, accesses are in order of first
+    use, as an engine that dispatches experts as the batch's tokens arrive sees them: the batch's
+    tokens in the order their requests were admitted (first appearance), each token's experts
+    in its own top-k order; an expert already used earlier in the step is not accessed again.
+    (All experts of a step serve the same layer call, so any order is valid; expert-id order
+    would make every iteration a loop longer than a small cache, LRU's worst case.) The order
+    is deterministic: the same trace always gives the same stream.
     Attention at each step reads the KV cache of every batched request: the tokens it has
     generated so far, plus ``prompt_tokens`` per request.
 
@@ -136,14 +142,22 @@ def decode_stream(
         layer_of = np.broadcast_to(np.arange(n_layers)[:, None], (n_layers, top_k))
         ids = trace.experts[token_order].astype(np.int64)
     step = iteration[:, None, None] * steps_per_iteration + layer_of[None]
+    # raveled (token, layer, top-k slot): within one step, tokens by request rank, then top-k
     combined = (step * n_keys + layer_of[None] * n_experts + ids).ravel()
     span = n_iterations * steps_per_iteration * n_keys
     if span <= 8 * combined.size:  # a dense count is cheaper than sorting
         all_counts = np.bincount(combined, minlength=span)
         unique = np.flatnonzero(all_counts)
         counts = all_counts[unique]
+        all_first = np.full(span, combined.size, dtype=np.int64)
+        np.minimum.at(all_first, combined, np.arange(combined.size, dtype=np.int64))
+        first_use = all_first[unique]
     else:
-        unique, counts = np.unique(combined, return_counts=True)
+        unique, first_use, counts = np.unique(combined, return_index=True, return_counts=True)
+    # step, then first use within it (unique is step-sorted, so this sort is nearly linear);
+    # steps <= combined.size, so the key stays below combined.size ** 2 + combined.size
+    by_first_use = np.argsort(unique // n_keys * combined.size + first_use, kind="stable")
+    unique, counts = unique[by_first_use], counts[by_first_use]
     access_step = unique // n_keys
     batch_tokens = np.bincount(iteration, minlength=n_iterations)
     context = np.bincount(iteration, weights=offset + 1 + prompt_tokens, minlength=n_iterations)
