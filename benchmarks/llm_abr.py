@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     from netgym.agents.training import prepare_run
     from netgym.agents.training_cli import build_parser, settings_from_args
     from netgym.leaderboard import run_protocol
+    from netgym.leaderboard.protocols import get_protocol
 
     labels = [label.strip() for label in args.agents.split(",") if label.strip()]
     runs = [run for run in RUNS if run[0] in labels]
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = {row.policy: row.score for row in rows}
     result = {
         "benchmark": "llm_abr",
-        "protocol": "fcc100@v1",
+        "protocol": get_protocol("fcc100").label,
         "protocol_episodes": rows[0].episodes,
         "scores": scores,
         "score_std": {row.policy: row.score_std for row in rows},

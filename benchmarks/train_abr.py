@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     from netgym.agents import get_agent_class
     from netgym.agents.training import main as train_main
     from netgym.leaderboard import run_protocol
+    from netgym.leaderboard.protocols import get_protocol
 
     out = args.out or REPO / "runs" / "benchmarks" / f"train_abr-{args.traces}-seed{args.seed}"
     argv_train = train_argv(args, out)
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "train_abr",
         "traces": args.traces,
-        "protocol": "fcc100@v1",
+        "protocol": get_protocol("fcc100").label,
         "protocol_episodes": rows[0].episodes,
         "score": score,
         "score_std": next(row.score_std for row in rows if row.policy == agent.name),
