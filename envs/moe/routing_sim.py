@@ -344,6 +344,7 @@ class RoutingSim:
         self.layer_ms = np.zeros(n)
         self.linear = np.zeros(n)
         self.upper_bound = np.zeros(n)
+        self._only = np.zeros(1, dtype=np.int64)
 
     def reset(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
         """New episodes for sub-envs ``idx`` (statistics of the last step are zeroed)."""
@@ -445,6 +446,63 @@ class RoutingSim:
                 self.upper_bound[i] = bound
         self.steps[sel] += 1
         gates.draw(idx, rngs)
+
+    def step_one(self, biases: np.ndarray, rngs: list[np.random.Generator]) -> None:
+        """``step(arange(1), biases[None], rngs)`` of a one-env sim in bias mode without the
+        LP bound (the scalar env's step), bit-identical to it: the same numpy operations on
+        (T, E) and (1, E) arrays, without the batched (N, T, E) indexing, ``route``'s generic
+        checks and its result object."""
+        p = self.params
+        t, k, e = p.n_tokens, p.top_k, p.n_experts
+        if p.action_mode != "bias" or p.lp_bound or self.num_envs != 1:
+            raise ValueError("step_one needs one env in bias mode without the LP bound")
+        gates = self.gates
+        scores = self._scores[0]
+        np.add(gates.logits[0], biases.astype(np.float32), out=scores)
+        chosen, priority = top_k_with_scores(scores, k, overwrite=True)  # (T, k)
+        group = chosen.reshape(-1)  # the flat slots' experts (distinct top-k choices)
+        token, _ = _slot_layout(1, t, k, e)
+        mass = gates.slot_probs(slice(0, 1), token, group)  # a new array: zeroed below
+        counts = self._counts[0]
+        demand = np.bincount(group, minlength=e)
+        experts = self.experts[0].reshape(-1)
+        experts[:] = group
+        if demand.max() > self.capacity:
+            overflow = _over_capacity(group, priority.reshape(-1), demand, self.capacity)
+            dropped = np.bincount(group[overflow], minlength=e)
+            np.subtract(demand, dropped, out=counts[0])  # loads
+            counts[1] = dropped  # overflow drops
+            experts[overflow] = -1
+            mass[overflow] = 0.0
+        else:
+            counts[0] = demand
+            counts[1] = 0
+        counts[2] = demand
+        captured = np.bincount(group, weights=mass, minlength=e)
+        self.captured[0] = captured
+        loads = self.loads[:1]
+        # the reward terms in Python floats: the same IEEE operations, in the same order, as
+        # ``imbalance`` and ``linear_objective`` on length-1 arrays (int -> float is exact)
+        total = float(captured.sum())
+        load_sum = int(counts[0].sum())
+        drops = t * k - load_sum
+        spread = float(counts[0].max()) / (load_sum / e) - 1.0 if load_sum else 0.0
+        layer_ms = float(self.latency.layer_ms(loads)[0])
+        linear = total / t - p.drop_penalty * drops / (t * k)
+        self.gate_mass[0] = total / t
+        self.drops[0] = drops
+        self.explicit_drops[0] = 0
+        self.duplicate_drops[0] = 0
+        self.imbalance[0] = spread
+        self.layer_ms[0] = layer_ms
+        self.linear[0] = linear
+        self.reward[0] = (
+            linear
+            - p.imbalance_penalty * spread
+            - p.latency_penalty * layer_ms / self.latency.reference_ms
+        )
+        self.steps[0] += 1
+        gates.draw(self._only, rngs)
 
     # ------------------------------------------------------------------ observations
     def _soft_demand(self, idx: np.ndarray | slice) -> np.ndarray:
