@@ -56,17 +56,18 @@ def test_return_is_minus_total_stall_and_counts_add_up(prefetch):
     assert info["loads"] == info["misses"] >= info["belady_misses"]
 
 
+@pytest.mark.parametrize("prefetch", [False, True])
 @pytest.mark.parametrize("model", ["readme", "mixtral"])
-def test_env_evicting_like_lru_reproduces_replay_exactly(model):
-    kwargs = dict(SMALL, model=model, capacity=4, batch_size=4)
+def test_env_evicting_like_lru_reproduces_replay_exactly(model, prefetch):
+    kwargs = dict(SMALL, model=model, capacity=4, batch_size=4, prefetch=prefetch)
     if model == "mixtral":  # 256 (layer, expert) keys: a short episode is long enough
         kwargs.update(capacity=96, n_requests=4, max_tokens=24)
     env = MoeExpertCacheEnv(**kwargs)
     _, info, _ = _run(env, 1, _lru_action)
-    expected = replay(env.sim.stream, env.capacity, "lru", cost=env.cost)
+    expected = replay(env.sim.stream, env.capacity, "lru", cost=env.cost, prefetch=prefetch)
     assert info["misses"] == expected.misses
     assert info["stall_ms"] == pytest.approx(expected.stall_ms, rel=1e-12)
-    bound = replay(env.sim.stream, env.capacity, "belady", cost=env.cost)
+    bound = replay(env.sim.stream, env.capacity, "belady", cost=env.cost, prefetch=prefetch)
     assert info["belady_misses"] == bound.misses
     assert info["belady_stall_ms"] == pytest.approx(bound.stall_ms)
 

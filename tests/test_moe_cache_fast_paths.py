@@ -17,6 +17,7 @@ from netgym.envs.moe.replay import (
     next_use_positions,
     replay,
     stall_timeline,
+    victim_last_steps,
 )
 from netgym.envs.moe.traces import SyntheticRouting
 
@@ -106,8 +107,16 @@ def test_sim_stall_of_misses_equals_replay_stall_timeline(prefetch):
     sim = ExpertCacheSim(stream, 40, cost, prefetch=prefetch)
     for share in (0.02, 0.3, 1.0):  # sparse misses leave steps without any in between
         misses = np.flatnonzero(rng.random(len(stream)) < share)
-        expected = stall_timeline(stream, misses, cost, prefetch)[0]
-        assert sim.stall_of_misses(misses) == expected  # same arithmetic, bit for bit
-    bound = sim.belady_miss_positions()
-    assert sim.stall_of_misses(bound) == replay(stream, 40, "belady", cost, prefetch).stall_ms
-    assert sim.stall_of_misses(np.array([], dtype=np.int64)) == 0.0
+        # victims last used up to three steps back (-1: a fill), some in the previous step
+        steps = stream.step[misses]
+        victim_steps = np.maximum(steps - rng.integers(1, 4, size=misses.size), -1)
+        victim_steps[rng.random(misses.size) < 0.2] = -1
+        expected = stall_timeline(stream, misses, cost, prefetch, victim_steps)[0]
+        assert sim.stall_of_misses(misses, victim_steps) == expected  # same arithmetic, bit for bit
+    victims: list = []
+    bound = sim.belady_miss_positions(victims)
+    bound_steps = victim_last_steps(stream, bound, np.concatenate(victims))
+    expected = replay(stream, 40, "belady", cost, prefetch).stall_ms
+    assert sim.stall_of_misses(bound, bound_steps) == expected
+    none = np.array([], dtype=np.int64)
+    assert sim.stall_of_misses(none, none) == 0.0

@@ -11,7 +11,12 @@ import pytest
 from netgym.envs.moe.cache_stream import AccessStream, batch_schedule, decode_stream
 from netgym.envs.moe.cost import MoeCostModel
 from netgym.envs.moe.params import MoeHardware, MoeModel
-from netgym.envs.moe.replay import next_use_positions, replay
+from netgym.envs.moe.replay import (
+    next_use_positions,
+    replay,
+    stall_timeline,
+    victim_last_steps,
+)
 from netgym.envs.moe.traces import RoutingTrace, SyntheticRouting
 
 ANOMALY = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5]  # the classic FIFO-anomaly reference string
@@ -95,13 +100,52 @@ def test_stall_timeline_by_hand_with_and_without_prefetch():
     # each step misses: wait 1 ms for its copy, then 0.1 ms of compute -> 3 ms stall
     demand = replay(stream, 1, "lru", cost=cost)
     assert demand.stall_ms == pytest.approx(3.0) and demand.compute_ms == pytest.approx(0.3)
-    # prefetch issues each copy when the previous step starts: 1 + 0.9 + 0.9 ms
+    # prefetch: with one slot every copy evicts the expert computed in the previous step, so
+    # it cannot start before that step ends (= its own step's start): 1 + 1 + 1 ms, no gain
     early = replay(stream, 1, "lru", cost=cost, prefetch=True)
-    assert early.stall_ms == pytest.approx(2.8)
-    assert early.total_ms == pytest.approx(3.1)
+    assert early.stall_ms == pytest.approx(3.0)
+    assert early.total_ms == pytest.approx(3.3)
+    # two slots: the fill of step 1 and the evictions of keys last used two steps back start
+    # when the previous step starts: 1 + 0.9 + 0.9 + 0.9 ms (4 ms without prefetch)
+    spread = AccessStream.from_keys([0, 1, 2, 0], n_keys=8)
+    assert replay(spread, 2, "lru", cost=cost).stall_ms == pytest.approx(4.0)
+    assert replay(spread, 2, "lru", cost=cost, prefetch=True).stall_ms == pytest.approx(3.7)
     # hits cost no stall
     warm = replay(AccessStream.from_keys([0, 0, 0], n_keys=8), 1, "lru", cost=cost)
     assert warm.stall_ms == pytest.approx(1.0)
+
+
+class _Mru:
+    """Most-recently-used eviction through the per-access protocol."""
+
+    name = "mru"
+
+    def reset(self, stream, capacity, rng):
+        self.last = {}
+
+    def on_access(self, position, key, hit):
+        self.last[key] = position
+
+    def evict(self, position, key, resident):
+        return max(resident, key=self.last.__getitem__)
+
+
+def test_prefetched_copy_waits_for_the_expert_it_evicts_used_in_the_previous_step():
+    cost = _round_cost()
+    stream = AccessStream.from_keys([0, 1, 2, 1], n_keys=8)
+    result = replay(stream, 2, _Mru(), cost=cost, prefetch=True)
+    assert result.miss_positions.tolist() == [0, 1, 2, 3]
+    # step 0: 1 ms; step 1 (a fill, copy from t=0): ready 2.0, starts 1.1 -> 0.9 ms;
+    # step 2 evicts key 1, computed in step 1 until t=2.1: ready 3.1 -> 1.0 ms;
+    # step 3 evicts key 2, computed in step 2 until t=3.2: ready 4.2 -> 1.0 ms
+    assert result.stall_ms == pytest.approx(3.9)
+    steps = victim_last_steps(stream, result.miss_positions, np.array([-1, -1, 1, 2]))
+    assert steps.tolist() == [-1, -1, 1, 2]
+    # the same misses with victims last used two steps back overlap the previous step
+    early = stall_timeline(stream, result.miss_positions, cost, True, np.array([-1, -1, 0, 1]))
+    assert early[0] == pytest.approx(3.7)
+    with pytest.raises(ValueError, match="victim_steps"):
+        stall_timeline(stream, result.miss_positions, cost, True)
 
 
 def test_stall_never_below_zero_and_belady_stalls_least_on_a_decode_stream():

@@ -78,10 +78,14 @@ class EvictionPolicy:
 
     # replay protocol
     def miss_positions(
-        self, stream: AccessStream, capacity: int, rng: np.random.Generator
+        self,
+        stream: AccessStream,
+        capacity: int,
+        rng: np.random.Generator,
+        victims: list | None = None,
     ) -> np.ndarray:
-        """Sorted positions of this policy's misses on ``stream``."""
-        return generic_miss_positions(_Hooks(self), stream, capacity, rng)
+        """Sorted positions of this policy's misses on ``stream`` (``victims``: evicted keys)."""
+        return generic_miss_positions(_Hooks(self), stream, capacity, rng, victims)
 
     def replay_setup(self, stream: AccessStream, capacity: int, rng: np.random.Generator) -> None:
         """Prepare per-stream state for ``replay_victim``."""
@@ -146,8 +150,8 @@ class Fifo(EvictionPolicy):
     def scores(self, sim: Any) -> np.ndarray:
         return -sim.loaded_at
 
-    def miss_positions(self, stream, capacity, rng):
-        return fifo_miss_positions(stream.keys, capacity)
+    def miss_positions(self, stream, capacity, rng, victims=None):
+        return fifo_miss_positions(stream.keys, capacity, victims)
 
 
 class Lru(EvictionPolicy):
@@ -158,8 +162,8 @@ class Lru(EvictionPolicy):
     def scores(self, sim: Any) -> np.ndarray:
         return sim.ages(sim.resident)
 
-    def miss_positions(self, stream, capacity, rng):
-        return lru_miss_positions(stream.keys, capacity)
+    def miss_positions(self, stream, capacity, rng, victims=None):
+        return lru_miss_positions(stream.keys, capacity, victims)
 
 
 class LruPerLayer(EvictionPolicy):
@@ -346,7 +350,7 @@ class BeladyWindowPrefetch(BeladyWindow):
             return np.array([slot, 0, slot], dtype=np.int64)
         return np.array([slot, 1, target], dtype=np.int64)
 
-    def miss_positions(self, stream, capacity, rng):
+    def miss_positions(self, stream, capacity, rng, victims=None):
         raise ValueError("belady-window-prefetch prefetches: it runs in the env, not in replay")
 
 
@@ -358,8 +362,8 @@ class BeladyFull(EvictionPolicy):
     def scores(self, sim: Any) -> np.ndarray:
         return sim.key_next[sim.resident].astype(float)
 
-    def miss_positions(self, stream, capacity, rng):
-        return belady_miss_positions(stream.keys, capacity)
+    def miss_positions(self, stream, capacity, rng, victims=None):
+        return belady_miss_positions(stream.keys, capacity, victims)
 
 
 EVICTION_POLICIES: dict[str, tuple[type[EvictionPolicy], str]] = {

@@ -13,6 +13,7 @@ from .arrivals import LengthDistribution
 from .cache_sim import ExpertCacheSim
 from .cache_stream import UNITS, decode_stream
 from .cost import MoeCostModel
+from .replay import victim_last_steps
 from .traces import RoutingTrace, SyntheticRouting, load_trace
 
 REWARDS = ("stall", "miss")
@@ -239,9 +240,13 @@ class MoeExpertCacheEnv(gym.Env):
                 "MoeExpertCacheEnv: the episode's trace never fills the cache "
                 f"(capacity {self.capacity}); lower capacity or use a longer trace"
             )
-        misses = self.sim.belady_miss_positions()
+        victims: list | None = [] if self.prefetch else None  # a copy waits for its victim
+        misses = self.sim.belady_miss_positions(victims)
         self.belady_misses = int(misses.size)
-        self.belady_stall_ms = self.sim.stall_of_misses(misses)
+        victim_steps = None
+        if victims is not None:
+            victim_steps = victim_last_steps(self.sim.stream, misses, np.concatenate(victims))
+        self.belady_stall_ms = self.sim.stall_of_misses(misses, victim_steps)
         return self._observation(), self._info(invalid=False)
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:

@@ -66,26 +66,31 @@ def _lookup(kind: str, parameter: float, size: int) -> tuple[float, ...]:
     return tuple(parameter**e for e in range(size))
 
 
-def min_miss_positions(keys: list[int], following: list[int], capacity: int) -> np.ndarray:
+def min_miss_positions(
+    keys: list[int], following: list[int], capacity: int, victims: list[int] | None = None
+) -> np.ndarray:
     """Misses of Belady's MIN, as ``replay.belady_miss_positions`` gives them.
 
     ``following`` is ``next_use_positions(keys)``. Hits only update the resident key's next use;
     a miss on a full cache scans the residents for the farthest next use (O(capacity), faster
-    than a heap for small caches). The victim may differ from the heap's only among keys never
-    used again, which changes no miss.
+    than a heap for small caches); among keys never used again the smallest goes, as with the
+    heap. With ``victims`` (a list), the key each miss evicts (-1: none) is appended to it.
     """
     next_of: dict[int, int] = {}  # resident key -> position of its next use
     missed: list[int] = []
+    evicted = victims if victims is not None else []
     position = 0
     for key, upcoming in zip(keys, following, strict=True):
         if key not in next_of:
             missed.append(position)
+            victim = -1
             if len(next_of) >= capacity:
-                farthest, victim = -1, -1
+                farthest = -1
                 for resident, use in next_of.items():
-                    if use > farthest:
+                    if use > farthest or (use == farthest and resident < victim):
                         farthest, victim = use, resident
                 del next_of[victim]
+            evicted.append(victim)
         next_of[key] = upcoming
         position += 1
     return np.asarray(missed, dtype=np.int64)
@@ -220,26 +225,50 @@ class ExpertCacheSim:
         """int64 (keys,): position of each key's next use in the whole trace (n: none)."""
         return np.array(self._key_next, dtype=np.int64)
 
-    def belady_miss_positions(self) -> np.ndarray:
-        """Misses of Belady's MIN on the whole stream (the bound no policy beats)."""
-        if self.capacity <= _SCAN_CAPACITY:
-            return min_miss_positions(self._keys, self._next, self.capacity)
-        return belady_miss_positions(self.stream.keys, self.capacity)
+    def belady_miss_positions(self, victims: list | None = None) -> np.ndarray:
+        """Misses of Belady's MIN on the whole stream (the bound no policy beats).
 
-    def stall_of_misses(self, miss_positions: np.ndarray) -> float:
+        With ``victims`` (a list), the keys the misses evict are appended to it (-1: none):
+        ints below ``_SCAN_CAPACITY`` slots, int64 arrays above (``np.concatenate`` takes both).
+        """
+        if self.capacity <= _SCAN_CAPACITY:
+            scanned: list[int] | None = [] if victims is not None else None
+            misses = min_miss_positions(self._keys, self._next, self.capacity, scanned)
+            if victims is not None:
+                victims.append(np.asarray(scanned, dtype=np.int64))
+            return misses
+        return belady_miss_positions(self.stream.keys, self.capacity, victims)
+
+    def stall_of_misses(
+        self, miss_positions: np.ndarray, victim_steps: np.ndarray | None = None
+    ) -> float:
         """Total stall of the stream when exactly ``miss_positions`` (ascending) miss.
 
         The same timeline and arithmetic as ``replay.stall_timeline`` (each step's copies through
-        the serial queue, issued at the step's start or one step early with ``prefetch``), on the
-        sim's precomputed per-access and per-step times: used for the Belady bound at each reset.
+        the serial queue, issued at the step's start or, with ``prefetch``, one step early where
+        the evicted key, last used in step ``victim_steps[i]``, is done by then), on the sim's
+        precomputed per-access and per-step times: used for the Belady bound at each reset.
+        ``victim_steps`` (``replay.victim_last_steps``) is required with ``prefetch``.
         """
         prefix, step_ms, expert_ms = self._prefix, self._step_ms, self._expert_ms
         steps, load_ms, prefetch = self._steps, self.load_ms, self.prefetch
-        now = queue_free = total = last_start = start = issue = 0.0
+        positions = np.asarray(miss_positions).tolist()
+        if prefetch:
+            if victim_steps is None:
+                raise ValueError("ExpertCacheSim.stall_of_misses: prefetch needs victim_steps")
+            victim_list = np.asarray(victim_steps, dtype=np.int64).tolist()
+            if len(victim_list) != len(positions):
+                raise ValueError(
+                    f"ExpertCacheSim.stall_of_misses: {len(victim_list)} victim steps for "
+                    f"{len(positions)} misses"
+                )
+        else:
+            victim_list = [0] * len(positions)
+        now = queue_free = total = last_start = start = previous_start = 0.0
         next_step, current = 0, -1
         ready: list[float] = []
         busy: list[float] = []
-        for position in np.asarray(miss_positions).tolist():
+        for position, victim_step in zip(positions, victim_list, strict=True):
             step = steps[position]
             if step != current:
                 if current >= 0:
@@ -252,7 +281,7 @@ class ExpertCacheSim:
                     previous_start = now + (prefix[step - 1] - prefix[next_step])
                 else:
                     previous_start = last_start
-                issue = previous_start if prefetch and step > 0 else start
+            issue = previous_start if prefetch and victim_step < step - 1 else start
             queue_free = max(queue_free, issue) + load_ms
             ready.append(queue_free)
             busy.append(expert_ms[position])
@@ -290,7 +319,7 @@ class ExpertCacheSim:
                 self.position = position
                 slot = self.n_resident
                 self.n_resident += 1
-                self._load(key, slot)
+                self._load(key, slot, -1)
             else:
                 self.position, self.hits = position, hits
                 self.incoming = key
@@ -322,7 +351,8 @@ class ExpertCacheSim:
         slot_of[victim] = -1
         if self._pending:
             self._pending.pop(victim, None)
-        self._load(key, slot)
+        victim_use = self._last_use[victim]
+        self._load(key, slot, self._steps[victim_use] if victim_use >= 0 else -1)
         # the use itself, as in ``advance``
         freq_time = self._freq_time
         elapsed = position - freq_time[key]
@@ -375,13 +405,21 @@ class ExpertCacheSim:
         self._pending[key] = self.queue_free_ms
         self._mask = None
 
-    def _load(self, key: int, slot: int) -> None:
+    def _load(self, key: int, slot: int, victim_step: int) -> None:
+        """Miss on ``key`` into ``slot``, whose evicted key was last used in ``victim_step``.
+
+        With ``prefetch`` the copy starts when the previous step starts, unless the evicted key
+        was used in the previous (or the running) step: it is overwritten from this step's start.
+        """
         self.misses += 1
         self.loads += 1
         self._resident[slot] = key
         self._loaded_at[slot] = self.position
         self._slot_of[key] = slot
-        issue = self._previous_start if self.prefetch and self._step > 0 else self._step_start
+        if self.prefetch and victim_step < self._step - 1:
+            issue = self._previous_start
+        else:
+            issue = self._step_start
         self.queue_free_ms = max(self.queue_free_ms, issue) + self.load_ms
         self._ready.append(self.queue_free_ms)
         self._busy.append(self._expert_ms[self.position])

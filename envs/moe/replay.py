@@ -23,6 +23,7 @@ million accesses replay in well under 1 GB.
 
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
@@ -114,68 +115,91 @@ def next_use_positions(keys: np.ndarray) -> np.ndarray:
     return following
 
 
-def lru_miss_positions(keys: np.ndarray, capacity: int) -> np.ndarray:
-    """Misses of least-recently-used eviction."""
+def lru_miss_positions(
+    keys: np.ndarray, capacity: int, victims: list[np.ndarray] | None = None
+) -> np.ndarray:
+    """Misses of least-recently-used eviction.
+
+    With ``victims`` (a list), arrays of the key each miss evicted (-1: none) are appended to it.
+    """
     cache: OrderedDict[int, None] = OrderedDict()
     to_end, pop_oldest = cache.move_to_end, cache.popitem
     chunks = []
     for begin in range(0, keys.shape[0], _CHUNK):
-        missed = []
+        missed, evicted = [], []
         for offset, key in enumerate(keys[begin : begin + _CHUNK].tolist()):
             if key in cache:
                 to_end(key)
             else:
                 missed.append(offset)
-                if len(cache) >= capacity:
-                    pop_oldest(last=False)
+                evicted.append(pop_oldest(last=False)[0] if len(cache) >= capacity else -1)
                 cache[key] = None
         chunks.append(np.asarray(missed, dtype=np.int64) + begin)
+        if victims is not None:
+            victims.append(np.asarray(evicted, dtype=np.int64))
     return np.concatenate(chunks)
 
 
-def fifo_miss_positions(keys: np.ndarray, capacity: int) -> np.ndarray:
-    """Misses of first-in first-out eviction."""
+def fifo_miss_positions(
+    keys: np.ndarray, capacity: int, victims: list[np.ndarray] | None = None
+) -> np.ndarray:
+    """Misses of first-in first-out eviction (``victims``: as in ``lru_miss_positions``)."""
     resident: set[int] = set()
     order: deque[int] = deque()
     chunks = []
     for begin in range(0, keys.shape[0], _CHUNK):
-        missed = []
+        missed, evicted = [], []
         for offset, key in enumerate(keys[begin : begin + _CHUNK].tolist()):
             if key not in resident:
                 missed.append(offset)
+                victim = -1
                 if len(resident) >= capacity:
-                    resident.discard(order.popleft())
+                    victim = order.popleft()
+                    resident.discard(victim)
+                evicted.append(victim)
                 resident.add(key)
                 order.append(key)
         chunks.append(np.asarray(missed, dtype=np.int64) + begin)
+        if victims is not None:
+            victims.append(np.asarray(evicted, dtype=np.int64))
     return np.concatenate(chunks)
 
 
-def belady_miss_positions(keys: np.ndarray, capacity: int) -> np.ndarray:
-    """Misses of Belady's MIN: evict the resident key whose next use is farthest."""
+def belady_miss_positions(
+    keys: np.ndarray, capacity: int, victims: list[np.ndarray] | None = None
+) -> np.ndarray:
+    """Misses of Belady's MIN: evict the resident key whose next use is farthest.
+
+    Among keys never used again the smallest key goes first. ``victims``: as in
+    ``lru_miss_positions``.
+    """
     following = next_use_positions(keys)
     next_of: dict[int, int] = {}  # resident key -> its next use
     heap: list[tuple[int, int]] = []  # (-next use, key), with stale entries removed lazily
     chunks = []
     for begin in range(0, keys.shape[0], _CHUNK):
-        missed = []
+        missed, evicted = [], []
         chunk_next = following[begin : begin + _CHUNK].tolist()
         for offset, key in enumerate(keys[begin : begin + _CHUNK].tolist()):
             upcoming = chunk_next[offset]
             if key not in next_of:
                 missed.append(offset)
+                victim = -1
                 if len(next_of) >= capacity:
                     while True:
                         negative, victim = heappop(heap)
                         if next_of.get(victim) == -negative:
                             del next_of[victim]
                             break
+                evicted.append(victim)
             next_of[key] = upcoming
             heappush(heap, (-upcoming, key))
             if len(heap) > 4 * capacity + 64:  # drop stale entries: memory stays O(capacity)
                 heap = [(-use, resident) for resident, use in next_of.items()]
                 heapify(heap)
         chunks.append(np.asarray(missed, dtype=np.int64) + begin)
+        if victims is not None:
+            victims.append(np.asarray(evicted, dtype=np.int64))
     return np.concatenate(chunks)
 
 
@@ -188,21 +212,29 @@ KERNELS = {
 
 
 def generic_miss_positions(
-    policy: Any, stream: AccessStream, capacity: int, rng: np.random.Generator
+    policy: Any,
+    stream: AccessStream,
+    capacity: int,
+    rng: np.random.Generator,
+    victims: list[np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Misses of a policy following the per-access protocol of ``ReplayPolicy``."""
+    """Misses of a policy following the per-access protocol of ``ReplayPolicy``.
+
+    ``victims``: as in ``lru_miss_positions``.
+    """
     policy.reset(stream, capacity, rng)
     resident: list[int] = []
     slot_of: dict[int, int] = {}
     chunks = []
     for begin in range(0, len(stream), _CHUNK):
-        missed = []
+        missed, evicted = [], []
         for offset, key in enumerate(stream.keys[begin : begin + _CHUNK].tolist()):
             position = begin + offset
             hit = key in slot_of
             if not hit:
                 missed.append(offset)
                 if len(resident) < capacity:
+                    evicted.append(-1)
                     slot_of[key] = len(resident)
                     resident.append(key)
                 else:
@@ -211,12 +243,43 @@ def generic_miss_positions(
                         raise ValueError(
                             f"policy {policy.name!r} evicted {victim}, which is not resident"
                         )
+                    evicted.append(victim)
                     slot = slot_of.pop(victim)
                     resident[slot] = key
                     slot_of[key] = slot
             policy.on_access(position, key, hit)
         chunks.append(np.asarray(missed, dtype=np.int64) + begin)
+        if victims is not None:
+            victims.append(np.asarray(evicted, dtype=np.int64))
     return np.concatenate(chunks)
+
+
+def victim_last_steps(
+    stream: AccessStream, miss_positions: np.ndarray, victims: np.ndarray
+) -> np.ndarray:
+    """Step of the last use of the key each miss evicted (-1 where it evicted nothing).
+
+    Args:
+        stream: the replayed stream.
+        miss_positions: int64 (misses,) ascending positions of the misses.
+        victims: int64 (misses,) key evicted by each miss (-1: the cache was not full).
+    """
+    miss_positions = np.asarray(miss_positions, dtype=np.int64)
+    victims = np.asarray(victims, dtype=np.int64)
+    if victims.shape != miss_positions.shape:
+        raise ValueError(
+            f"victim_last_steps: {victims.size} victims for {miss_positions.size} misses"
+        )
+    n = len(stream)
+    # (key, position) of every access, sorted; the victim's last use precedes its eviction
+    order = np.sort(stream.keys.astype(np.int64) * n + np.arange(n, dtype=np.int64))
+    evicting = victims >= 0
+    query = victims[evicting] * n + miss_positions[evicting]
+    found = order[np.maximum(np.searchsorted(order, query) - 1, 0)]
+    used = found // n == victims[evicting]  # False: the victim was never used (prefetched)
+    steps = np.full(miss_positions.shape, -1, dtype=np.int64)
+    steps[np.flatnonzero(evicting)[used]] = stream.step[found[used] % n]
+    return steps
 
 
 def stall_timeline(
@@ -224,6 +287,7 @@ def stall_timeline(
     miss_positions: np.ndarray,
     cost: MoeCostModel,
     prefetch: bool = False,
+    victim_steps: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Stall and compute time of a stream given which accesses missed.
 
@@ -231,11 +295,35 @@ def stall_timeline(
     and resident experts, then each missing expert
     as its copy arrives through the one serial copy queue (``cost.layer_stall_ms``). A miss's
     copy is issued when its step starts, or with ``prefetch`` when the previous step starts
-    (pre-gated prefetch: the router already knows the next layer's experts).
+    (pre-gated prefetch: the router already knows the next layer's experts), but not before the
+    expert it evicts has finished computing: a victim last used in the previous step (or in the
+    running one) is overwritten from the running step's start only.
+
+    Args:
+        stream: the replayed stream.
+        miss_positions: int64 (misses,) ascending positions of the misses.
+        cost: the cost model.
+        prefetch: issue copies one step early where the victim allows it.
+        victim_steps: int64 (misses,) step of the last use of the key each miss evicts (-1:
+            none; ``victim_last_steps``); required with ``prefetch``.
 
     Returns:
         ``(stall_ms, compute_ms)``.
     """
+    if prefetch:
+        if victim_steps is None:
+            raise ValueError(
+                "stall_timeline: prefetch needs victim_steps (the step of each evicted key's "
+                "last use, see victim_last_steps)"
+            )
+        victim_steps = np.asarray(victim_steps, dtype=np.int64)
+        if victim_steps.shape != np.shape(miss_positions):
+            raise ValueError(
+                f"stall_timeline: {victim_steps.size} victim steps for "
+                f"{np.size(miss_positions)} misses"
+            )
+    else:  # issue at the step's start: no victim can hold a copy back
+        victim_steps = np.zeros(np.shape(miss_positions), dtype=np.int64)
     layers = stream.layers_per_access
     expert_ms = np.asarray(cost.expert_ms(stream.tokens), dtype=float) * layers
     base_ms = (cost.attention_ms(stream.step_context) + cost.shared_ms(stream.step_tokens)) * layers
@@ -248,7 +336,7 @@ def stall_timeline(
     missed_ms = expert_ms[miss_positions]
     now, next_step, queue_free, stall_total = 0.0, 0, 0.0, 0.0
     last_start = 0.0  # start time of step next_step - 1
-    current, start, issue = -1, 0.0, 0.0
+    current, start, previous_start = -1, 0.0, 0.0
     ready: list[float] = []
     busy: list[float] = []
 
@@ -262,7 +350,10 @@ def stall_timeline(
     for begin in range(0, miss_positions.size, _CHUNK):
         chunk_steps = miss_steps[begin : begin + _CHUNK].tolist()
         chunk_ms = missed_ms[begin : begin + _CHUNK].tolist()
-        for step, expert_busy in zip(chunk_steps, chunk_ms, strict=True):
+        chunk_victims = victim_steps[begin : begin + _CHUNK].tolist()
+        for step, expert_busy, victim_step in zip(
+            chunk_steps, chunk_ms, chunk_victims, strict=True
+        ):
             if step != current:
                 if current >= 0:
                     close_group()
@@ -273,7 +364,8 @@ def stall_timeline(
                     previous_start = now + float(prefix[step - 1] - prefix[next_step])
                 else:
                     previous_start = last_start
-                issue = previous_start if prefetch and step > 0 else start
+            # a victim used up to step - 2 is done by the previous step's start
+            issue = previous_start if prefetch and victim_step < step - 1 else start
             queue_free = max(queue_free, issue) + load_ms
             ready.append(queue_free)
             busy.append(expert_busy)
@@ -297,7 +389,8 @@ def replay(
         capacity: cache slots (>= 1).
         policy: 'lru', 'fifo', 'belady' or a ``ReplayPolicy`` object.
         cost: a cost model for stall and compute times (None: counts only).
-        prefetch: issue each miss's copy one step early (see ``stall_timeline``).
+        prefetch: issue each miss's copy one step early where the expert it evicts is no longer
+            in use (see ``stall_timeline``).
         seed: seed of the generator handed to randomised policies.
     """
     if not isinstance(stream, AccessStream):
@@ -306,19 +399,31 @@ def replay(
         raise ValueError("replay: the stream has no access (nothing to replay)")
     check_range("replay", "capacity", capacity, low=1, integer=True)
     capacity = int(capacity)
+    # prefetch timing needs each miss's victim (its last use bounds the copy's start)
+    victims: list[np.ndarray] | None = [] if cost is not None and prefetch else None
     if isinstance(policy, str):
         if policy not in KERNELS:
             raise ValueError(
                 f"unknown replay policy {policy!r}; built-in: {sorted(KERNELS)} "
                 "(more in netgym.baselines.moe.eviction)"
             )
-        misses = KERNELS[policy](stream.keys, capacity)
+        misses = KERNELS[policy](stream.keys, capacity, victims)
     elif hasattr(policy, "miss_positions"):
-        misses = np.asarray(
-            policy.miss_positions(stream, capacity, np.random.default_rng(seed)), dtype=np.int64
-        )
+        rng = np.random.default_rng(seed)
+        if victims is None:
+            misses = policy.miss_positions(stream, capacity, rng)
+        elif "victims" in inspect.signature(policy.miss_positions).parameters:
+            misses = policy.miss_positions(stream, capacity, rng, victims=victims)
+        else:
+            raise ValueError(
+                f"policy {getattr(policy, 'name', policy)!r}: replay with prefetch needs the "
+                "evicted keys; its miss_positions must accept victims= (see lru_miss_positions)"
+            )
+        misses = np.asarray(misses, dtype=np.int64)
     elif all(hasattr(policy, name) for name in ("reset", "on_access", "evict")):
-        misses = generic_miss_positions(policy, stream, capacity, np.random.default_rng(seed))
+        misses = generic_miss_positions(
+            policy, stream, capacity, np.random.default_rng(seed), victims
+        )
     else:
         raise ValueError(
             f"policy must be a name or an object with miss_positions or reset/on_access/evict, "
@@ -326,7 +431,11 @@ def replay(
         )
     stall_ms, compute_ms = (0.0, 0.0)
     if cost is not None:
-        stall_ms, compute_ms = stall_timeline(stream, misses, cost, prefetch)
+        victim_steps = None
+        if victims is not None:
+            evicted = np.concatenate(victims) if victims else np.zeros(0, dtype=np.int64)
+            victim_steps = victim_last_steps(stream, misses, evicted)
+        stall_ms, compute_ms = stall_timeline(stream, misses, cost, prefetch, victim_steps)
     cold = int(np.count_nonzero(np.bincount(stream.keys, minlength=stream.n_keys)))
     return ReplayResult(
         accesses=len(stream),
