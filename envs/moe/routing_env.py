@@ -268,12 +268,14 @@ class MoeRoutingEnv(gym.Env):
             raise RuntimeError("the episode is over (or never started): call reset() first")
         if self._fast:
             self.sim.step_one(actions, self._rngs)
+            obs = self.sim.observation_one()
         else:
             self.sim.step(self._one, actions[None], self._rngs)
+            obs = self.sim.observation(self._first)[0]
         truncated = bool(self.sim.steps[0] >= self.params.max_steps)
         self._done = truncated
         reward = float(self.sim.reward[0])
-        return self.sim.observation(self._first)[0], reward, False, truncated, self._info()
+        return obs, reward, False, truncated, self._info()
 
     def action_masks(self) -> np.ndarray:
         """All actions valid (flat over the MultiDiscrete components), for MaskablePPO."""

@@ -556,6 +556,18 @@ class RoutingSim:
         np.divide(layer_ms, layer_ms + self.latency.reference_ms, out=out[:, rows_end + 1])
         return out
 
+    def observation_one(self) -> np.ndarray:
+        """``observation(slice(0, 1))[0]`` of a one-env sim in bias mode (the scalar env's),
+        bit-identical to it: the two scalars in Python floats (the same IEEE divisions)."""
+        p = self.params
+        rows_end = N_EXPERT_ROWS * p.n_experts
+        out = np.empty(rows_end + N_SCALARS, dtype=np.float32)
+        self._write_rows(slice(0, 1), out[:rows_end].reshape(1, N_EXPERT_ROWS, -1))
+        out[rows_end] = min(int(self.steps[0]) / p.max_steps, 1.0)
+        layer_ms = float(self.layer_ms[0])
+        out[rows_end + 1] = layer_ms / (layer_ms + self.latency.reference_ms)
+        return out
+
     def observation_size(self) -> int:
         """Length of one sub-env's observation."""
         p = self.params
