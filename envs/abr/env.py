@@ -11,7 +11,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from ..core.seeding import child_generators
+from ..core.seeding import reseed_vector
 from ..core.vector import check_vector_args, same_step_reset
 from .params import AbrParams
 from .sim import OBS_ROWS, AbrModel, BatchSim, ScalarSim, build_model, draw_episode
@@ -365,17 +365,10 @@ class AbrStreamingVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        if isinstance(seed, (list, tuple)):
-            if len(seed) != self.num_envs:
-                raise ValueError(f"seed list has {len(seed)} entries, expected {self.num_envs}")
-            self._rngs = [np.random.default_rng(s) for s in seed]
+        reseeded = reseed_vector(seed, self.num_envs, self._rngs)
+        if reseeded is not None:
+            self._rngs, self._np_random_seed = reseeded
             self._np_random = self._rngs[0]
-            self._np_random_seed = int(seed[0])
-            self._next_trace = self._all.copy()
-        elif seed is not None or self._rngs is None:
-            self._rngs = child_generators(seed, self.num_envs)
-            self._np_random = self._rngs[0]
-            self._np_random_seed = seed if seed is not None else -1
             self._next_trace = self._all.copy()
         traces = _trace_option(options)
         if traces is not None:

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from ..core.seeding import child_generators
+from ..core.seeding import reseed_vector
 from ..core.vector import check_vector_args, same_step_reset
 from .chain_mdp import ChainMdp
 from .chain_sim import ChainSim, StepResult
@@ -238,14 +238,9 @@ class RepeaterChainVectorEnv(_ChainBase, VectorEnv):
             raise ValueError(
                 f"RepeaterChainVectorEnv takes no reset options, got {sorted(options)}"
             )
-        if isinstance(seed, (list, tuple)):
-            if len(seed) != self.num_envs:
-                raise ValueError(f"seed list has {len(seed)} entries, expected {self.num_envs}")
-            self._rngs = [np.random.default_rng(s) for s in seed]
-            self._np_random_seed = int(seed[0]) if seed[0] is not None else -1
-        elif seed is not None or self._rngs is None:
-            self._rngs = child_generators(seed, self.num_envs)
-            self._np_random_seed = seed if seed is not None else -1
+        reseeded = reseed_vector(seed, self.num_envs, self._rngs)
+        if reseeded is not None:
+            self._rngs, self._np_random_seed = reseeded
         self._np_random = self._rngs[0]
         self.sim.reset(self._all, self._rngs)
         self._prev_done[:] = False
