@@ -160,7 +160,6 @@ class ChannelModel(abc.ABC):
 
     name: ClassVar[str]
 
-    @abc.abstractmethod
     def path_loss_db(
         self, horizontal_m: ArrayLike, height_m: ArrayLike, fc_hz: float
     ) -> np.ndarray:
@@ -174,13 +173,14 @@ class ChannelModel(abc.ABC):
         Returns:
             Float array of the broadcast shape.
         """
+        return self._path_loss_db(*self._geometry(horizontal_m, height_m, fc_hz), fc_hz)
 
+    @abc.abstractmethod
     def _path_loss_db(
         self, horizontal_m: np.ndarray, height_m: np.ndarray | float, fc_hz: float
     ) -> np.ndarray:
         """``path_loss_db`` without input validation, for callers whose geometry is valid by
         construction (the simulator's per-step hot path); the same arithmetic."""
-        return self.path_loss_db(horizontal_m, height_m, fc_hz)
 
     def _geometry(
         self, horizontal_m: ArrayLike, height_m: ArrayLike, fc_hz: float
@@ -198,11 +198,6 @@ class FreeSpace(ChannelModel):
     """Free-space path loss over the 3-D distance (``fspl_db``)."""
 
     name: ClassVar[str] = "free_space"
-
-    def path_loss_db(
-        self, horizontal_m: ArrayLike, height_m: ArrayLike, fc_hz: float
-    ) -> np.ndarray:
-        return self._path_loss_db(*self._geometry(horizontal_m, height_m, fc_hz), fc_hz)
 
     def _path_loss_db(
         self, horizontal_m: np.ndarray, height_m: np.ndarray | float, fc_hz: float
@@ -244,11 +239,6 @@ class AlHourani(ChannelModel):
     def _los_probability(self, theta_deg: np.ndarray) -> np.ndarray:
         a, b, _, _ = self.constants
         return 1.0 / (1.0 + a * np.exp(-b * (theta_deg - a)))
-
-    def path_loss_db(
-        self, horizontal_m: ArrayLike, height_m: ArrayLike, fc_hz: float
-    ) -> np.ndarray:
-        return self._path_loss_db(*self._geometry(horizontal_m, height_m, fc_hz), fc_hz)
 
     def _path_loss_db(
         self, horizontal_m: np.ndarray, height_m: np.ndarray | float, fc_hz: float
@@ -307,11 +297,10 @@ class Tr25942Macro(ChannelModel):
                 f"Tr25942Macro.general_form must be True or False, got {self.general_form!r}"
             )
 
-    def path_loss_db(
-        self, horizontal_m: ArrayLike, height_m: ArrayLike, fc_hz: float
+    def _path_loss_db(
+        self, horizontal_m: np.ndarray, height_m: np.ndarray | float, fc_hz: float
     ) -> np.ndarray:
-        horizontal, height = self._geometry(horizontal_m, height_m, fc_hz)
-        distance_m = np.maximum(_distance_m(horizontal, height), self.min_distance_m)
+        distance_m = np.maximum(_distance_m(horizontal_m, height_m), self.min_distance_m)
         log_r_km = np.log10(distance_m / 1000.0)
         if self.general_form:
             dhb = self.rooftop_height_m
