@@ -3,6 +3,7 @@ directory, and a regular (non-editable) wheel install in a fresh virtual environ
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -44,17 +45,38 @@ def test_installed_package_imports_from_outside_the_repository(tmp_path):
     assert Path(envs_file).is_file()
 
 
+def package_dirs() -> dict[str, str]:
+    """``setup.py``'s ``PACKAGE_DIRS`` (package name -> folder), read without running it."""
+    tree = ast.parse((REPO_ROOT / "setup.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == "PACKAGE_DIRS":
+            return ast.literal_eval(node.value)
+    raise AssertionError("setup.py has no PACKAGE_DIRS")
+
+
+def test_every_package_folder_is_installed():
+    """setup.py finds every folder with an __init__.py under the mapped roots (no hand list)."""
+    import importlib.util
+
+    for name, folder in package_dirs().items():
+        for init in (REPO_ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(REPO_ROOT / folder).parts
+            module = ".".join((name, *parts))
+            assert importlib.util.find_spec(module) is not None, module
+
+
 def copy_sources(dest: Path) -> Path:
-    """Copy what the build needs (pyproject.toml and the package folders it maps) so that the
-    build leaves no build/ or egg-info behind in the working tree."""
+    """Copy what the build needs (pyproject.toml, setup.py and the package folders it maps) so
+    that the build leaves no build/ or egg-info behind in the working tree."""
     pyproject = REPO_ROOT / "pyproject.toml"
     config = tomllib.loads(pyproject.read_text())
     dest.mkdir()
     shutil.copy2(pyproject, dest)
+    shutil.copy2(REPO_ROOT / "setup.py", dest)
     readme = config["project"].get("readme")
     if isinstance(readme, str) and (REPO_ROOT / readme).is_file():
         shutil.copy2(REPO_ROOT / readme, dest)
-    for folder in set(config["tool"]["setuptools"]["package-dir"].values()):
+    for folder in set(package_dirs().values()):
         shutil.copytree(
             REPO_ROOT / folder,
             dest / folder,
@@ -106,6 +128,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_the_env(tmp_path):
         "obs, info = env.reset(seed=0)\n"
         "obs, reward, terminated, truncated, info = env.step(2)\n"
         "assert obs.shape == (6, 8) and info['quality'] == 2, (obs.shape, info)\n"
+        "import netgym.envs.quantum, netgym.envs.moe, netgym.baselines\n"
+        "assert len(netgym.baselines.BASELINES) == len(netgym.envs.ENV_IDS)\n"
         "print('ok')\n"
     )
     result = run_python(python, code, cwd=elsewhere)

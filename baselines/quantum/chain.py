@@ -116,8 +116,9 @@ def random_actions(sim: ChainSim, rng: np.random.Generator, idx: Any = slice(Non
 def _to_env_action(env: Any, node_actions: np.ndarray) -> Any:
     """Node actions (n,) -> the env's action (a swap mask in tabular mode)."""
     if env.params.obs_mode == "tabular":
-        return int(sum(1 << (m - 1) for m in range(1, env.params.n_nodes - 1)
-                       if node_actions[m] == SWAP))
+        return int(
+            sum(1 << (m - 1) for m in range(1, env.params.n_nodes - 1) if node_actions[m] == SWAP)
+        )
     return node_actions
 
 

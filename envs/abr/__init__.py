@@ -1,21 +1,20 @@
 """ABR video streaming: the Pensieve simulator as ``netgym/AbrStreaming-v0``."""
 
-from .env import AbrStreamingEnv, AbrStreamingVectorEnv
-from .params import AbrParams, SyntheticTraces, SyntheticVideo
-from .traces import TraceSet, load_start_pointers, load_trace_file, load_traces, synthetic_traces
-from .video import load_video, synthetic_video
+from ..core.lazy import lazy_exports
 
-__all__ = [
-    "AbrParams",
-    "AbrStreamingEnv",
-    "AbrStreamingVectorEnv",
-    "SyntheticTraces",
-    "SyntheticVideo",
-    "TraceSet",
-    "load_start_pointers",
-    "load_trace_file",
-    "load_traces",
-    "load_video",
-    "synthetic_traces",
-    "synthetic_video",
-]
+_EXPORTS = {
+    "AbrStreamingEnv": ".env",
+    "AbrStreamingVectorEnv": ".env",
+    "AbrParams": ".params",
+    "SyntheticTraces": ".params",
+    "SyntheticVideo": ".params",
+    "TraceSet": ".traces",
+    "load_start_pointers": ".traces",
+    "load_trace_file": ".traces",
+    "load_traces": ".traces",
+    "synthetic_traces": ".traces",
+    "load_video": ".video",
+    "synthetic_video": ".video",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

@@ -5,32 +5,14 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
-from ..core.seeding import reseed_vector
-from ..core.vector import check_vector_args, same_step_reset
+from ..core.scalar import SimEnv
+from ..core.vector import NumpyVectorEnv
+from .model import OBS_ROWS, AbrModel, build_model
 from .params import AbrParams
-from .sim import OBS_ROWS, AbrModel, BatchSim, ScalarSim, build_model, draw_episode
-
-_RESET_OPTIONS = {"trace_index"}
-
-
-def _make_params(params: AbrParams | dict | None, overrides: dict[str, Any]) -> AbrParams:
-    if params is not None and not isinstance(params, (AbrParams, dict)):
-        raise ValueError(f"params must be an AbrParams, a dict or None, got {type(params)}")
-    given = {**(params if isinstance(params, dict) else {}), **overrides}
-    unknown = set(given) - set(AbrParams.field_names())
-    if unknown:
-        raise ValueError(
-            f"unknown AbrStreaming parameters {sorted(unknown)}; known: {AbrParams.field_names()}"
-        )
-    if isinstance(params, AbrParams):
-        return params.replace(**overrides) if overrides else params
-    return AbrParams(**given)
+from .sim import BatchSim, ScalarSim, as_trace_indices, draw_episode
 
 
 def _spaces(model: AbrModel) -> tuple[spaces.Discrete, spaces.Box]:
@@ -39,7 +21,7 @@ def _spaces(model: AbrModel) -> tuple[spaces.Discrete, spaces.Box]:
     return spaces.Discrete(model.n_levels), observation
 
 
-class AbrStreamingEnv(gym.Env):
+class AbrStreamingEnv(SimEnv):
     """Adaptive-bitrate video streaming over a bandwidth trace (the Pensieve simulator).
 
     ## Description
@@ -90,8 +72,9 @@ class AbrStreamingEnv(gym.Env):
 
     ## Arguments
 
-    ``params`` (an ``AbrParams``, a dict, or None) and/or any ``AbrParams`` field as a keyword,
-    e.g. ``gym.make("netgym/AbrStreaming-v0", traces="path/to/traces", qoe="log")``.
+    ``params`` (an ``AbrParams``, a dict, a preset name 'default' or 'pensieve', or None)
+    and/or any ``AbrParams`` field as a keyword, e.g.
+    ``gym.make("netgym/AbrStreaming-v0", traces="path/to/traces", qoe="log")``.
 
     Public attributes that policies may read: ``video_sizes`` (levels x lines, bytes),
     ``ladder_kbps``, ``chunk_s``, ``n_chunks``, ``chunk_index`` (chunks downloaded so far =
@@ -105,25 +88,14 @@ class AbrStreamingEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
+    params_class = AbrParams
+    reset_options = frozenset({"trace_index"})
 
-    def __init__(
-        self,
-        params: AbrParams | dict | None = None,
-        render_mode: str | None = None,
-        **overrides: Any,
-    ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be None or one of {self.metadata['render_modes']}, "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
-        self.params = _make_params(params, overrides)
+    def setup(self) -> None:
         self.model = build_model(self.params)
         self.action_space, self.observation_space = _spaces(self.model)
         self._sim = ScalarSim(self.model)
         self._next_trace = 0
-        self._done = True
         self._rebuffer_history: list[float] = []
 
     # ----------------------------------------------------------------- public attributes
@@ -182,26 +154,23 @@ class AbrStreamingEnv(gym.Env):
         """Per-chunk delay noise factors of the current episode, or None (for oracles)."""
         return None if self._sim.noise is None else np.asarray(self._sim.noise)
 
-    # ----------------------------------------------------------------- gymnasium API
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
-        if seed is not None:
-            self._next_trace = 0
-        trace_index = _trace_option(options)
+    # ----------------------------------------------------------------- SimEnv hooks
+    def on_reseed(self) -> None:
+        self._next_trace = 0
+
+    def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+        trace_index = options.get("trace_index")
         if trace_index is not None:
-            trace_index = _as_trace_indices(trace_index, None)
+            trace_index = as_trace_indices(trace_index, None)
         elif self.params.trace_order == "sequential":
             trace_index = self._next_trace % len(self.model.table)
             self._next_trace += 1
         trace, pointer, noise = draw_episode(self.np_random, self.model, trace_index)
         self._sim.reset(trace, pointer, noise)
-        self._done = False
         self._rebuffer_history = [self._sim.rebuf_s]
         return self._sim.obs.copy(), self._info()
 
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+    def check_action(self, action: Any) -> int:
         try:
             level = operator.index(action)
         except TypeError:
@@ -210,14 +179,15 @@ class AbrStreamingEnv(gym.Env):
             ) from None
         if not 0 <= level < self.action_space.n:
             raise ValueError(f"action must be in [0, {self.action_space.n - 1}], got {level}")
-        if self._done:
-            raise RuntimeError("the episode is over (or never started): call reset() first")
+        return level
+
+    def step_sim(self, level: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         sim = self._sim
         sim.download(level)
-        self._done = sim.chunk >= self.model.n_chunks
         if self.render_mode is not None:
             self._rebuffer_history.append(sim.rebuf_s)
-        return sim.obs.copy(), sim.reward, self._done, False, self._info()
+        done = sim.chunk >= self.model.n_chunks
+        return sim.obs.copy(), sim.reward, done, False, self._info()
 
     def action_masks(self) -> np.ndarray:
         """Valid levels (all of them: every level can be requested at every chunk), for
@@ -261,34 +231,7 @@ class AbrStreamingEnv(gym.Env):
         }
 
 
-def _trace_option(options: dict[str, Any] | None) -> Any:
-    """The ``trace_index`` reset option (None when absent); unknown options raise."""
-    if not options:
-        return None
-    unknown = set(options) - _RESET_OPTIONS
-    if unknown:
-        raise ValueError(
-            f"unknown reset options {sorted(unknown)}; allowed: {sorted(_RESET_OPTIONS)}"
-        )
-    return options.get("trace_index")
-
-
-def _as_trace_indices(value: Any, count: int | None) -> Any:
-    """Validate ``trace_index`` as one integer (``count=None``) or one per sub-env."""
-    array = np.asarray(value)
-    if array.dtype.kind not in "iu" or (count is None and array.ndim != 0):
-        raise ValueError(f"reset option trace_index must be an integer, got {value!r}")
-    if count is None:
-        return int(array)
-    try:
-        return np.broadcast_to(array.astype(np.int64), (count,))
-    except ValueError:
-        raise ValueError(
-            f"reset option trace_index must be one integer or {count} of them, got {value!r}"
-        ) from None
-
-
-class AbrStreamingVectorEnv(VectorEnv):
+class AbrStreamingVectorEnv(NumpyVectorEnv):
     """N ABR envs stepped together in numpy (``gym.make_vec``, autoreset NEXT_STEP).
 
     Sub-env ``i`` has its own generator seeded ``seed + i``, so with ``trace_order='random'``
@@ -299,44 +242,34 @@ class AbrStreamingVectorEnv(VectorEnv):
     ``info`` is a dict of arrays (bitrate_kbps, quality, rebuffer_s, buffer_s, download_time_s,
     chunk_bytes, throughput_mbps, sleep_s, chunk_index, qoe, trace_index), each with its
     ``_key`` mask, describing the chunk just downloaded (for a sub-env that was just
-    auto-reset, its first chunk). ``autoreset_mode`` is NEXT_STEP (the default, Gymnasium's)
-    or SAME_STEP (finished sub-envs reset inside the step; their last observation and info are
-    in ``info["final_obs"]`` and ``info["final_info"]``), which is what SB3's VecEnv expects.
+    auto-reset, its first chunk). Autoreset: see ``NumpyVectorEnv``.
+    ``reset(options={"trace_index": i})`` takes one trace for all sub-envs or one per sub-env.
     """
 
-    metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
+    params_class = AbrParams
+    reset_options = frozenset({"trace_index"})
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        params: AbrParams | dict | None = None,
-        render_mode: str | None = None,
-        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-        **overrides: Any,
-    ) -> None:
-        self.num_envs, self.autoreset_mode = check_vector_args(
-            "AbrStreamingVectorEnv", num_envs, render_mode, autoreset_mode
-        )
-        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.params = _make_params(params, overrides)
+    def make_sim(self) -> BatchSim:
         self.model = build_model(self.params)
-        self.single_action_space, self.single_observation_space = _spaces(self.model)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.render_mode = None
-        self._sim = BatchSim(self.model, self.num_envs)
-        self._rngs: list[np.random.Generator] | None = None
-        self._next_trace = np.arange(self.num_envs, dtype=np.int64)
-        self._prev_done = np.zeros(self.num_envs, dtype=bool)
-        self._started = False
-        self._all = np.arange(self.num_envs)
-        self._mask = np.ones(self.num_envs, dtype=bool)
-        self._mask.setflags(write=False)
-        self._needs_rng = (
-            self.params.trace_order == "random"
-            or self.params.start == "random"
-            or self.params.noise is not None
-        )
+        return BatchSim(self.model, self.num_envs)
+
+    def make_spaces(self) -> tuple[spaces.Discrete, spaces.Box]:
+        return _spaces(self.model)
+
+    def check_actions(self, actions: Any) -> np.ndarray:
+        levels = np.asarray(actions)
+        if levels.shape != (self.num_envs,):
+            raise ValueError(f"actions must have shape ({self.num_envs},), got {levels.shape}")
+        if levels.dtype.kind not in "iu":
+            raise ValueError(f"actions must be integer levels, got dtype {levels.dtype}")
+        n_levels = self.model.n_levels
+        if levels.min() < 0 or levels.max() >= n_levels:
+            bad = levels[(levels < 0) | (levels >= n_levels)][0]
+            raise ValueError(f"actions must be in [0, {n_levels - 1}], got {bad}")
+        return levels.astype(np.int64, copy=False)
+
+    def on_reseed(self) -> None:
+        self.sim.next_trace[:] = self._all
 
     @property
     def video_sizes(self) -> np.ndarray:
@@ -351,119 +284,16 @@ class AbrStreamingVectorEnv(VectorEnv):
     @property
     def chunk_index(self) -> np.ndarray:
         """Chunks downloaded so far in each sub-env."""
-        return self._sim.chunk.copy()
+        return self.sim.chunk.copy()
 
     @property
     def buffer_s(self) -> np.ndarray:
         """Buffer of each sub-env after its last chunk, in seconds."""
-        return self._sim.buffer_ms / 1000.0
+        return self.sim.buffer_ms / 1000.0
 
     def action_masks(self) -> np.ndarray:
         """Valid levels of each sub-env, (num_envs, levels): all True (see the scalar env)."""
         return np.ones((self.num_envs, self.model.n_levels), dtype=bool)
-
-    def reset(
-        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        reseeded = reseed_vector(seed, self.num_envs, self._rngs)
-        if reseeded is not None:
-            self._rngs, self._np_random_seed = reseeded
-            self._np_random = self._rngs[0]
-            self._next_trace = self._all.copy()
-        traces = _trace_option(options)
-        if traces is not None:
-            traces = _as_trace_indices(traces, self.num_envs)
-        self._reset_envs(self._all, traces)
-        self._prev_done[:] = False
-        self._started = True
-        return self._sim.obs.copy(), self._info()
-
-    def step(
-        self, actions: Any
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        if not self._started:
-            raise RuntimeError("call reset() before step()")
-        levels = np.asarray(actions)
-        if levels.shape != (self.num_envs,):
-            raise ValueError(f"actions must have shape ({self.num_envs},), got {levels.shape}")
-        if levels.dtype.kind not in "iu":
-            raise ValueError(f"actions must be integer levels, got dtype {levels.dtype}")
-        n_levels = self.model.n_levels
-        if levels.min() < 0 or levels.max() >= n_levels:
-            bad = levels[(levels < 0) | (levels >= n_levels)][0]
-            raise ValueError(f"actions must be in [0, {n_levels - 1}], got {bad}")
-        sim = self._sim
-        levels = levels.astype(np.int64, copy=False)
-        done = self._prev_done
-        any_done = self.autoreset_mode == AutoresetMode.NEXT_STEP and done.any()
-        if any_done:  # NEXT_STEP: finished envs only reset, so step just the others
-            live = np.flatnonzero(~done)
-            sim.download(live, levels[live])
-        else:
-            sim.download(slice(None), levels)
-        reward = sim.reward.copy()
-        terminated = sim.chunk >= self.model.n_chunks
-        truncated = np.zeros(self.num_envs, dtype=bool)
-        if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            info = self._same_step_reset(terminated)  # before copying obs: it resets envs
-            return sim.obs.copy(), reward, terminated, truncated, info
-        if any_done:
-            idx = np.flatnonzero(done)
-            self._reset_envs(idx, None)
-            reward[idx] = 0.0
-            terminated[idx] = False
-        self._prev_done = terminated.copy()
-        return sim.obs.copy(), reward, terminated, truncated, self._info()
-
-    def _same_step_reset(self, terminated: np.ndarray) -> dict[str, Any]:
-        return same_step_reset(
-            terminated, self._sim.obs, self._info, lambda idx: self._reset_envs(idx, None)
-        )
-
-    def _reset_envs(self, idx: np.ndarray, traces: np.ndarray | None) -> None:
-        table_size = len(self.model.table)
-        if traces is None and self.params.trace_order == "sequential":
-            traces = self._next_trace[idx] % table_size
-            self._next_trace[idx] += self.num_envs
-        elif traces is not None:
-            traces = traces[idx]
-        if self._needs_rng:
-            draws = [
-                draw_episode(self._rngs[i], self.model, None if traces is None else int(traces[j]))
-                for j, i in enumerate(idx)
-            ]
-            trace = np.array([d[0] for d in draws], dtype=np.int64)
-            pointer = np.array([d[1] for d in draws], dtype=np.int64)
-            noise = np.array([d[2] for d in draws]) if self.params.noise is not None else None
-        else:
-            trace = traces.astype(np.int64)
-            if trace.size and (trace.min() < 0 or trace.max() >= table_size):
-                raise ValueError(f"trace_index must be in [0, {table_size - 1}]")
-            pointer = np.ones(len(idx), dtype=np.int64)
-            if isinstance(self.params.start, tuple):
-                pointer = np.asarray(self.params.start, dtype=np.int64)[trace]
-            noise = None
-        self._sim.reset(idx, trace, pointer, noise)
-
-    def _info(self) -> dict[str, Any]:
-        sim = self._sim
-        delay_s = sim.delay_ms / 1000.0
-        info = {
-            "bitrate_kbps": np.asarray(self.params.ladder_kbps)[sim.last_q],
-            "quality": sim.last_q.copy(),
-            "rebuffer_s": sim.rebuf_s.copy(),
-            "buffer_s": sim.buffer_ms / 1000.0,
-            "download_time_s": delay_s,
-            "chunk_bytes": sim.size_b.copy(),
-            "throughput_mbps": sim.size_b * 8.0 / delay_s / 1e6,
-            "sleep_s": sim.sleep_ms / 1000.0,
-            "chunk_index": sim.chunk - 1,
-            "qoe": sim.reward.copy(),
-            "trace_index": sim.trace.copy(),
-        }
-        for key in list(info):
-            info["_" + key] = self._mask
-        return info
 
 
 __all__ = ["AbrStreamingEnv", "AbrStreamingVectorEnv", "OBS_ROWS"]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
-from ..core.validation import check_choice, check_range, check_sequence
+from ..core.params import EnvParams
+from ..core.validation import check_choice, check_int, check_range, check_sequence, set_field
+from .traces import SyntheticTraces, load_start_pointers
+from .video import SyntheticVideo
 
 PathLike = Union[str, os.PathLike]  # noqa: UP007 (a runtime alias)
 
@@ -21,85 +24,14 @@ QOE_MODES = ("linear", "log", "hd")
 DEFAULT_REBUFFER_PENALTY = {"linear": 4.3, "log": 2.66, "hd": 8.0}
 TRACE_ORDERS = ("sequential", "random")
 START_MODES = ("beginning", "random")
-TRACE_DISTRIBUTIONS = ("loguniform", "uniform")
 
 
 @dataclass(frozen=True)
-class SyntheticTraces:
-    """A seeded generator of bandwidth traces (the embedded default data set).
-
-    Each trace is a Markov-modulated rate process sampled every ``interval_s``: a hidden state
-    chooses a mean rate among ``n_states`` levels spread between ``low_mbps`` and ``high_mbps``
-    (log-uniformly or uniformly), it moves to a random other state with probability
-    ``switch_prob`` per sample, and each sample is the mean times a log-normal factor with
-    standard deviation ``noise_sd``, clipped to ``[low_mbps, high_mbps]``.
-    """
-
-    n_traces: int = 100
-    """number of traces in the set"""
-    duration_s: float = 320.0
-    """length of each trace (traces wrap, as in Pensieve)"""
-    interval_s: float = 1.0
-    """sampling interval (FCC traces use 1 s or 5 s)"""
-    low_mbps: float = 0.2
-    """lowest rate"""
-    high_mbps: float = 10.0
-    """highest rate"""
-    n_states: int = 8
-    """number of rate levels of the hidden Markov chain"""
-    switch_prob: float = 0.05
-    """probability per sample of switching to another level"""
-    noise_sd: float = 0.25
-    """standard deviation of the log-normal sample noise"""
-    distribution: str = "loguniform"
-    """how the levels are spread: 'loguniform' or 'uniform'"""
-    seed: int = 0
-    """seed of the data set (not of the episodes): the same seed gives the same traces"""
-
-    def __post_init__(self) -> None:
-        owner = "SyntheticTraces"
-        _check_int(self, owner, "n_traces", low=1)
-        check_range(owner, "interval_s", self.interval_s, low=0, low_inclusive=False)
-        check_range(owner, "duration_s", self.duration_s, low=2 * self.interval_s)
-        check_range(owner, "low_mbps", self.low_mbps, low=0, low_inclusive=False)
-        check_range(owner, "high_mbps", self.high_mbps, low=self.low_mbps)
-        _check_int(self, owner, "n_states", low=1)
-        check_range(owner, "switch_prob", self.switch_prob, low=0, high=1)
-        check_range(owner, "noise_sd", self.noise_sd, low=0)
-        check_choice(owner, "distribution", self.distribution, TRACE_DISTRIBUTIONS)
-        _check_int(self, owner, "seed", low=0)
-
-
-@dataclass(frozen=True)
-class SyntheticVideo:
-    """A seeded generator of VBR chunk sizes around each ladder rate.
-
-    Chunk ``c`` at level ``l`` has ``ladder_kbps[l] * 1000 / 8 * chunk_s * f_c * g_{l,c}`` bytes:
-    ``f_c`` is a per-chunk scene-complexity factor shared by all levels (log-normal, sd
-    ``complexity_sd``, mean 1), ``g_{l,c}`` a small per-encode factor (sd ``encode_sd``). Like
-    the Pensieve files, ``n_chunks + 1`` sizes are written per level.
-    """
-
-    n_chunks: int = 48
-    """chunks played"""
-    complexity_sd: float = 0.15
-    """log-normal sd of the scene complexity shared by all levels"""
-    encode_sd: float = 0.03
-    """log-normal sd of the per-level encoder variation"""
-    seed: int = 0
-    """seed of the video (not of the episodes)"""
-
-    def __post_init__(self) -> None:
-        owner = "SyntheticVideo"
-        _check_int(self, owner, "n_chunks", low=2)
-        check_range(owner, "complexity_sd", self.complexity_sd, low=0, high=2)
-        check_range(owner, "encode_sd", self.encode_sd, low=0, high=2)
-        _check_int(self, owner, "seed", low=0)
-
-
-@dataclass(frozen=True)
-class AbrParams:
+class AbrParams(EnvParams):
     """All parameters of ``netgym/AbrStreaming-v0``; defaults are Pensieve's constants."""
+
+    ENV_NAME: ClassVar[str] = "AbrStreaming"
+    PRESETS: ClassVar[dict[str, str | None]] = {"default": None, "pensieve": "pensieve"}
 
     ladder_kbps: tuple[float, ...] = (300.0, 750.0, 1200.0, 1850.0, 2850.0, 4300.0)
     """bitrate of each quality level, lowest first (must match the number of video levels)"""
@@ -146,7 +78,7 @@ class AbrParams:
 
     def __post_init__(self) -> None:
         owner = "AbrParams"
-        _coerce(
+        set_field(
             self,
             "ladder_kbps",
             tuple(
@@ -169,13 +101,13 @@ class AbrParams:
             low, high = check_sequence(owner, "noise", self.noise, length=2)
             check_range(owner, "noise[0]", low, low=0, low_inclusive=False)
             check_range(owner, "noise[1]", high, low=low)
-            _coerce(self, "noise", (float(low), float(high)))
+            set_field(self, "noise", (float(low), float(high)))
         check_choice(owner, "qoe", self.qoe, QOE_MODES)
-        _check_int(self, owner, "default_quality", low=0, high=len(self.ladder_kbps) - 1)
+        check_int(self, owner, "default_quality", low=0, high=len(self.ladder_kbps) - 1)
         if self.rebuffer_penalty is not None:
             check_range(owner, "rebuffer_penalty", self.rebuffer_penalty, low=0)
         check_range(owner, "smooth_penalty", self.smooth_penalty, low=0)
-        _coerce(
+        set_field(
             self,
             "hd_utilities",
             tuple(float(x) for x in check_sequence(owner, "hd_utilities", self.hd_utilities)),
@@ -185,18 +117,18 @@ class AbrParams:
                 f"{owner}.hd_utilities has {len(self.hd_utilities)} entries but the ladder has "
                 f"{len(self.ladder_kbps)} levels"
             )
-        _check_int(self, owner, "history_len", low=5)
+        check_int(self, owner, "history_len", low=5)
         if len(self.ladder_kbps) > self.history_len:
             raise ValueError(
                 f"{owner}.history_len ({self.history_len}) must be >= the number of levels "
                 f"({len(self.ladder_kbps)}): row 4 of the observation holds one size per level"
             )
-        _coerce(self, "traces", _as_source(owner, "traces", self.traces))
+        set_field(self, "traces", _as_source(owner, "traces", self.traces))
         for name, spec_class in (
             ("synthetic_traces", SyntheticTraces),
             ("synthetic_video", SyntheticVideo),
         ):
-            _coerce(self, name, _as_spec(owner, name, getattr(self, name), spec_class))
+            set_field(self, name, _as_spec(owner, name, getattr(self, name), spec_class))
         check_choice(owner, "trace_order", self.trace_order, TRACE_ORDERS)
         if isinstance(self.start, str):
             check_choice(owner, "start", self.start, START_MODES)
@@ -204,10 +136,10 @@ class AbrParams:
             pointers = check_sequence(owner, "start", self.start)
             for pointer in pointers:
                 check_range(owner, "start pointers", pointer, low=1, integer=True)
-            _coerce(self, "start", tuple(int(p) for p in pointers))
-        _coerce(self, "video", _as_source(owner, "video", self.video, allow_list=False))
+            set_field(self, "start", tuple(int(p) for p in pointers))
+        set_field(self, "video", _as_source(owner, "video", self.video, allow_list=False))
         if self.n_chunks is not None:
-            _check_int(self, owner, "n_chunks", low=2)
+            check_int(self, owner, "n_chunks", low=2)
 
     # ------------------------------------------------------------------ derived values
     @property
@@ -229,10 +161,6 @@ class AbrParams:
         if self.qoe == "log":
             return tuple(math.log(rate / self.ladder_kbps[0]) for rate in self.ladder_kbps)
         return self.hd_utilities
-
-    def replace(self, **changes: Any) -> AbrParams:
-        """Return a copy with some fields changed (validated again)."""
-        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict of the fields (paths as strings)."""
@@ -280,8 +208,6 @@ class AbrParams:
         ``data_dir`` holds ``fcc-test/`` (with ``start_pointers.json``) and ``video1/``: traces in
         sorted order from NetLLM's start pointers, no noise, first chunk at level 0, linear QoE.
         """
-        from .traces import load_start_pointers
-
         root = _existing_dir(data_dir)
         base = dict(
             traces=root / "fcc-test",
@@ -293,22 +219,6 @@ class AbrParams:
             qoe="linear",
         )
         return cls(**{**base, **changes})
-
-    @classmethod
-    def field_names(cls) -> list[str]:
-        """Names of the fields, for command-line help and kwargs checks."""
-        return [f.name for f in fields(cls)]
-
-
-def _coerce(obj: Any, name: str, value: Any) -> None:
-    object.__setattr__(obj, name, value)
-
-
-def _check_int(obj: Any, owner: str, name: str, **bounds: Any) -> None:
-    """Check an integer field (a whole-number float such as 8.0 is accepted) and store an int."""
-    value = getattr(obj, name)
-    check_range(owner, name, value, integer=True, **bounds)
-    _coerce(obj, name, int(value))
 
 
 def _as_spec(owner: str, name: str, value: Any, spec_class: type) -> Any:

@@ -5,198 +5,39 @@ The dynamics are those of ``get_video_chunk`` in hongzimao/pensieve ``sim/env.py
 ``payload_share`` of the link rate, the trace wraps to t = 0 at its end, the RTT is added once,
 the delay is optionally multiplied by U(low, high) noise, the buffer drains by the delay and gains
 one chunk, and when it exceeds the cap the player sleeps in ``drain_s`` quanta while the trace
-clock keeps running.
+clock keeps running. The trace walk is a ``searchsorted`` over the tables of ``model.py``.
 
-Instead of walking the trace sample by sample, each trace is stored as cumulative payload bytes
-at its sample times; a download is one ``searchsorted`` on bytes (wrap-around is a whole number
-of trace periods) and a sleep is one ``searchsorted`` on time. All traces live in flat arrays
-with per-trace offsets; a per-trace base added to the keys keeps one global sorted array, so one
-``searchsorted`` call serves every environment at once. The arrays are shared by all sub-envs.
-
-Two kernels share these tables and formulas: ``BatchSim`` (numpy over N envs, used by the vector
-env) and ``ScalarSim`` (Python floats for one env, used by the scalar env, where numpy's per-call
-overhead would dominate). They perform the same IEEE operations in the same order and produce
-identical trajectories; ``tests/test_abr_env.py`` checks it.
+Two kernels share those tables and the QoE formula ``chunk_qoe``: ``BatchSim`` (numpy over N
+envs, the ``BatchSim`` protocol of ``core/sim.py``, used by the vector env) and ``ScalarSim``
+(Python floats for one env, used by the scalar env, where numpy's per-call overhead would
+dominate). They perform the same IEEE operations in the same order and produce identical
+trajectories; ``tests/test_abr_env.py`` checks it.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-from .params import AbrParams
-from .traces import TraceSet, file_stamps, load_traces, synthetic_traces, trace_files
-from .video import load_video, synthetic_video, video_stamps
-
-BUFFER_NORM_S = 10.0  # Pensieve BUFFER_NORM_FACTOR
-OBS_ROWS = 6
+from .model import BUFFER_NORM_S, OBS_ROWS, AbrModel
 
 
-class TraceTable:
-    """Flat, read-only arrays of a trace set for vectorised trace walks.
-
-    For global sample index ``j`` of trace ``i`` (``offset[i] <= j <= last[i]``): ``time[j]`` is
-    the local time, ``inv_rate[j]`` the inverse payload rate (s/B) of the interval ending at
-    ``time[j]`` (0 where the rate is 0) and ``cum[j]`` the payload bytes from t = 0 to ``time[j]``.
-    """
-
-    def __init__(self, traces: TraceSet, payload_share: float) -> None:
-        self.names = traces.names
-        self.lengths = traces.lengths
-        self.offset = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
-        self.last = self.offset + self.lengths - 1
-        self.time = np.concatenate(traces.time_s)
-        rate = np.concatenate(traces.mbps) * 1e6 / 8.0 * payload_share  # payload bytes/s
-        seg_s = np.diff(self.time, prepend=0.0)
-        seg_s[self.offset] = 0.0
-        seg_bytes = rate * seg_s
-        self.cum = np.empty_like(seg_bytes)
-        for start, stop in zip(self.offset, self.last + 1, strict=False):
-            self.cum[start:stop] = np.cumsum(seg_bytes[start:stop])
-        self.inv_rate = np.divide(1.0, rate, out=np.zeros_like(rate), where=rate > 0)
-        self.rate_bps = rate
-        self.period_s = self.time[self.last].copy()
-        self.period_bytes = self.cum[self.last].copy()
-        if np.any(self.period_bytes <= 0):
-            bad = self.names[int(np.argmin(self.period_bytes > 0))]
-            raise ValueError(f"trace {bad}: bandwidth is zero everywhere, no chunk can finish")
-        # Per-trace key bases with a gap of 1 unit, so that one global array stays sorted.
-        self.time_base = np.concatenate([[0.0], np.cumsum(self.period_s + 1.0)[:-1]])
-        self.cum_base = np.concatenate([[0.0], np.cumsum(self.period_bytes + 1.0)[:-1]])
-        self.time_key = self.time + np.repeat(self.time_base, self.lengths)
-        self.cum_key = self.cum + np.repeat(self.cum_base, self.lengths)
-        for array in vars(self).values():
-            if isinstance(array, np.ndarray):
-                array.setflags(write=False)
-        # Python lists for the scalar kernel (same values, no per-element numpy overhead).
-        self.py = {
-            name: getattr(self, name).tolist()
-            for name in (
-                "offset",
-                "last",
-                "time",
-                "cum",
-                "inv_rate",
-                "rate_bps",
-                "period_s",
-                "period_bytes",
-                "time_base",
-                "cum_base",
-                "time_key",
-                "cum_key",
-            )
-        }
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-
-@lru_cache(maxsize=16)
-def _trace_table(traces: TraceSet, payload_share: float) -> TraceTable:
-    return TraceTable(traces, payload_share)
-
-
-@dataclass(frozen=True, eq=False)
-class AbrModel:
-    """Everything derived from ``AbrParams`` that the kernels read; shared and read-only."""
-
-    params: AbrParams
-    table: TraceTable
-    video_sizes: np.ndarray
-    """chunk sizes in bytes, (levels, lines) with lines >= n_chunks"""
-    n_chunks: int
-    utility: np.ndarray
-    """per-level utility of the QoE"""
-    next_rows: np.ndarray
-    """(lines + 1, history_len) float32: row 4 of the observation after c chunks"""
-
-    @property
-    def n_levels(self) -> int:
-        return self.video_sizes.shape[0]
-
-    @classmethod
-    def build(cls, params: AbrParams) -> AbrModel:
-        """Load or generate the traces and the video named by ``params``."""
-        if params.traces == "synthetic":
-            traces = synthetic_traces(params.synthetic_traces)
-        else:
-            traces = load_traces(params.traces)
-        table = _trace_table(traces, params.payload_share)
-        if params.video == "synthetic":
-            if params.n_chunks is not None and params.n_chunks != params.synthetic_video.n_chunks:
-                spec = type(params.synthetic_video)(
-                    **{**vars(params.synthetic_video), "n_chunks": params.n_chunks}
-                )
-            else:
-                spec = params.synthetic_video
-            sizes = synthetic_video(spec, params.ladder_kbps, params.chunk_s)
-        else:
-            sizes = load_video(params.video)
-        levels, lines = sizes.shape
-        if levels != params.n_levels:
-            raise ValueError(
-                f"the video {params.video} has {levels} levels but ladder_kbps has "
-                f"{params.n_levels}; pass a ladder_kbps with one bitrate per video level"
-            )
-        n_chunks = params.n_chunks if params.n_chunks is not None else lines - 1
-        if n_chunks > lines:
-            raise ValueError(
-                f"n_chunks={n_chunks} but the video {params.video} has only "
-                f"{lines} chunk sizes per level"
-            )
-        if isinstance(params.start, tuple):
-            if len(params.start) != len(table):
-                raise ValueError(
-                    f"start has {len(params.start)} pointers but there are {len(table)} traces"
-                )
-            too_far = [
-                (name, p, n)
-                for name, p, n in zip(table.names, params.start, table.lengths, strict=False)
-                if p >= n
-            ]
-            if too_far:
-                name, pointer, length = too_far[0]
-                raise ValueError(
-                    f"start pointer {pointer} for trace {name} must be < its {length} samples"
-                )
-        next_rows = np.zeros((lines + 1, params.history_len), dtype=np.float32)
-        next_rows[:lines, :levels] = (sizes.T / 1e6).astype(np.float32)
-        utility = np.asarray(params.utilities(), dtype=np.float64)
-        for array in (next_rows, utility):
-            array.setflags(write=False)
-        return cls(params, table, sizes, int(n_chunks), utility, next_rows)
-
-    def obs_high(self) -> np.ndarray:
-        """Upper bounds of the observation; they depend on the parameters, never on the data,
-        so that agents trained on one trace set load on another.
-
-        Rows 0 and 5 are fractions (<= 1) and row 1 is at most ``buffer_cap_s / 10``; rows 2-4
-        (throughput, download time, chunk sizes) have no physical bound and get the largest
-        float32, which keeps the Box finite.
-        """
-        p = self.params
-        high = np.ones((OBS_ROWS, p.history_len), dtype=np.float32)
-        # Slack of 0.1% on row 1: the float32 cast of buffer / 10 may round up past cap / 10.
-        high[1] = np.float32(p.buffer_cap_s / BUFFER_NORM_S * 1.001)
-        high[2:5] = np.finfo(np.float32).max
-        return high
-
-
-def build_model(params: AbrParams) -> AbrModel:
-    """Cached ``AbrModel.build``: envs with equal params and unchanged data files share one
-    model and its arrays (the cache key includes each data file's mtime and size)."""
-    traces = () if params.traces == "synthetic" else file_stamps(trace_files(params.traces))
-    video = () if params.video == "synthetic" else video_stamps(params.video)
-    return _build_model(params, traces, video)
-
-
-@lru_cache(maxsize=16)
-def _build_model(params: AbrParams, trace_key: tuple, video_key: tuple) -> AbrModel:
-    return AbrModel.build(params)
+def as_trace_indices(value: Any, count: int | None) -> Any:
+    """Validate the reset option ``trace_index``: one integer (``count=None``) or one per env."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iu" or (count is None and array.ndim != 0):
+        raise ValueError(f"reset option trace_index must be an integer, got {value!r}")
+    if count is None:
+        return int(array)
+    try:
+        return np.broadcast_to(array.astype(np.int64), (count,))
+    except ValueError:
+        raise ValueError(
+            f"reset option trace_index must be one integer or {count} of them, got {value!r}"
+        ) from None
 
 
 def draw_episode(
@@ -228,13 +69,29 @@ def draw_episode(
     return trace_index, pointer, noise
 
 
+def chunk_qoe(utility: Any, prev_utility: Any, rebuf_ms: Any, mu: float, smooth: float) -> Any:
+    """QoE of a chunk (reference/abr.md 1.3): ``q(R_t) - mu rebuffer_s - smooth |q(R_t) -
+    q(R_{t-1})|``, for Python floats (scalar kernel) and numpy arrays (batched kernel) alike."""
+    return utility - mu * (rebuf_ms / 1000.0) - smooth * abs(utility - prev_utility)
+
+
 class BatchSim:
-    """State of N environments as arrays (env axis first) and the numpy kernel."""
+    """State of N environments as arrays (env axis first) and the numpy kernel.
+
+    ``reset(idx, rngs, options)`` draws each episode (``draw_episode``, trace order
+    ``params.trace_order``; option ``trace_index``: one trace per env) and downloads its first
+    chunk; ``step(idx, levels, rngs)`` downloads the next chunk. ``start`` and ``download`` are
+    the same without the draws, for oracles that set the state arrays themselves.
+    """
 
     def __init__(self, model: AbrModel, n_envs: int) -> None:
         self.model = model
-        self.n_envs = n_envs
+        self.n_envs = self.num_envs = n_envs
         p = model.params
+        self.next_trace = np.arange(n_envs, dtype=np.int64)
+        """sequential order: the next trace of each env (env i plays i, i + N, ...)"""
+        self._needs_rng = p.trace_order == "random" or p.start == "random" or p.noise is not None
+        self._truncated = np.zeros(n_envs, dtype=bool)
         self.trace = np.zeros(n_envs, dtype=np.int64)
         self.ptr = np.ones(n_envs, dtype=np.int64)
         self.pos_s = np.zeros(n_envs, dtype=np.float64)
@@ -262,10 +119,78 @@ class BatchSim:
     def _rows(self, idx: slice | np.ndarray) -> np.ndarray:
         return self._all[idx] if isinstance(idx, slice) else idx
 
+    # ------------------------------------------------------------------ BatchSim protocol
     def reset(
+        self, idx: np.ndarray, rngs: list[np.random.Generator], options: dict[str, Any]
+    ) -> None:
+        """Draw new episodes for envs ``idx`` and download their first chunk."""
+        traces = options.get("trace_index")
+        if traces is not None:
+            traces = as_trace_indices(traces, self.num_envs)[idx]
+        table_size = len(self.model.table)
+        params = self.model.params
+        if traces is None and params.trace_order == "sequential":
+            traces = self.next_trace[idx] % table_size
+            self.next_trace[idx] += self.num_envs
+        if self._needs_rng:
+            draws = [
+                draw_episode(rngs[i], self.model, None if traces is None else int(traces[j]))
+                for j, i in enumerate(idx)
+            ]
+            trace = np.array([d[0] for d in draws], dtype=np.int64)
+            pointer = np.array([d[1] for d in draws], dtype=np.int64)
+            noise = np.array([d[2] for d in draws]) if params.noise is not None else None
+        else:
+            trace = traces.astype(np.int64)
+            if trace.size and (trace.min() < 0 or trace.max() >= table_size):
+                raise ValueError(f"trace_index must be in [0, {table_size - 1}]")
+            pointer = np.ones(len(idx), dtype=np.int64)
+            if isinstance(params.start, tuple):
+                pointer = np.asarray(params.start, dtype=np.int64)[trace]
+            noise = None
+        self.start(idx, trace, pointer, noise)
+
+    def step(self, idx: slice | np.ndarray, levels: np.ndarray, rngs: Any = None) -> None:
+        """Download the next chunk of envs ``idx`` at ``levels`` (no randomness is drawn)."""
+        self.download(idx, levels)
+
+    @property
+    def terminated(self) -> np.ndarray:
+        """(N,) the last chunk is downloaded."""
+        return self.chunk >= self.model.n_chunks
+
+    @property
+    def truncated(self) -> np.ndarray:
+        """(N,) always False: episodes end with the video."""
+        return self._truncated
+
+    def observation(self) -> np.ndarray:
+        """(N, 6, history_len) Pensieve states, a copy."""
+        return self.obs.copy()
+
+    def info(self) -> dict[str, np.ndarray]:
+        """The chunk just downloaded by each env (see the vector env's docstring)."""
+        delay_s = self.delay_ms / 1000.0
+        return {
+            "bitrate_kbps": np.asarray(self.model.params.ladder_kbps)[self.last_q],
+            "quality": self.last_q.copy(),
+            "rebuffer_s": self.rebuf_s.copy(),
+            "buffer_s": self.buffer_ms / 1000.0,
+            "download_time_s": delay_s,
+            "chunk_bytes": self.size_b.copy(),
+            "throughput_mbps": self.size_b * 8.0 / delay_s / 1e6,
+            "sleep_s": self.sleep_ms / 1000.0,
+            "chunk_index": self.chunk - 1,
+            "qoe": self.reward.copy(),
+            "trace_index": self.trace.copy(),
+        }
+
+    # ------------------------------------------------------------------ kernels
+    def start(
         self, idx: np.ndarray, trace: np.ndarray, pointer: np.ndarray, noise: np.ndarray | None
     ) -> None:
-        """Start new episodes in envs ``idx`` and download their first chunk."""
+        """Start new episodes in envs ``idx`` (given trace, pointer and noise) and download
+        their first chunk."""
         t = self.model.table
         self.trace[idx] = trace
         self.ptr[idx] = t.offset[trace] + pointer
@@ -324,11 +249,8 @@ class BatchSim:
                 t.last[trace_s],
             )
         # QoE of this chunk.
-        utility = m.utility[quality]
-        reward = (
-            utility
-            - self._mu * (rebuf_ms / 1000.0)
-            - self._smooth * np.abs(utility - m.utility[self.last_q[idx]])
+        reward = chunk_qoe(
+            m.utility[quality], m.utility[self.last_q[idx]], rebuf_ms, self._mu, self._smooth
         )
         chunk_done = self.chunk[idx] + 1
         # Write the state back.
@@ -438,11 +360,9 @@ class ScalarSim:
                 ),
                 last,
             )
-        utility = self._utility[quality]
-        reward = (
-            utility
-            - self._mu * (rebuf_ms / 1000.0)
-            - self._smooth * abs(utility - self._utility[self.last_q])
+        utilities = self._utility
+        reward = chunk_qoe(
+            utilities[quality], utilities[self.last_q], rebuf_ms, self._mu, self._smooth
         )
         chunk_done = self.chunk + 1
         self.ptr = ptr

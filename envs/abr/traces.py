@@ -17,7 +17,56 @@ from pathlib import Path
 
 import numpy as np
 
-from .params import SyntheticTraces
+from ..core.validation import check_choice, check_int, check_range
+
+TRACE_DISTRIBUTIONS = ("loguniform", "uniform")
+
+
+@dataclass(frozen=True)
+class SyntheticTraces:
+    """A seeded generator of bandwidth traces (the embedded default data set).
+
+    Each trace is a Markov-modulated rate process sampled every ``interval_s``: a hidden state
+    chooses a mean rate among ``n_states`` levels spread between ``low_mbps`` and ``high_mbps``
+    (log-uniformly or uniformly), it moves to a random other state with probability
+    ``switch_prob`` per sample, and each sample is the mean times a log-normal factor with
+    standard deviation ``noise_sd``, clipped to ``[low_mbps, high_mbps]``.
+    """
+
+    n_traces: int = 100
+    """number of traces in the set"""
+    duration_s: float = 320.0
+    """length of each trace (traces wrap, as in Pensieve)"""
+    interval_s: float = 1.0
+    """sampling interval (FCC traces use 1 s or 5 s)"""
+    low_mbps: float = 0.2
+    """lowest rate"""
+    high_mbps: float = 10.0
+    """highest rate"""
+    n_states: int = 8
+    """number of rate levels of the hidden Markov chain"""
+    switch_prob: float = 0.05
+    """probability per sample of switching to another level"""
+    noise_sd: float = 0.25
+    """standard deviation of the log-normal sample noise"""
+    distribution: str = "loguniform"
+    """how the levels are spread: 'loguniform' or 'uniform'"""
+    seed: int = 0
+    """seed of the data set (not of the episodes): the same seed gives the same traces"""
+
+    def __post_init__(self) -> None:
+        owner = "SyntheticTraces"
+        check_int(self, owner, "n_traces", low=1)
+        check_range(owner, "interval_s", self.interval_s, low=0, low_inclusive=False)
+        check_range(owner, "duration_s", self.duration_s, low=2 * self.interval_s)
+        check_range(owner, "low_mbps", self.low_mbps, low=0, low_inclusive=False)
+        check_range(owner, "high_mbps", self.high_mbps, low=self.low_mbps)
+        check_int(self, owner, "n_states", low=1)
+        check_range(owner, "switch_prob", self.switch_prob, low=0, high=1)
+        check_range(owner, "noise_sd", self.noise_sd, low=0)
+        check_choice(owner, "distribution", self.distribution, TRACE_DISTRIBUTIONS)
+        check_int(self, owner, "seed", low=0)
+
 
 START_POINTERS_FILE = "start_pointers.json"
 # Files that sit beside traces in the anchors' folders but are not traces (NetLLM's

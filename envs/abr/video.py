@@ -10,13 +10,42 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .params import SyntheticVideo
+from ..core.validation import check_int, check_range
 from .traces import file_stamps
+
+
+@dataclass(frozen=True)
+class SyntheticVideo:
+    """A seeded generator of VBR chunk sizes around each ladder rate.
+
+    Chunk ``c`` at level ``l`` has ``ladder_kbps[l] * 1000 / 8 * chunk_s * f_c * g_{l,c}`` bytes:
+    ``f_c`` is a per-chunk scene-complexity factor shared by all levels (log-normal, sd
+    ``complexity_sd``, mean 1), ``g_{l,c}`` a small per-encode factor (sd ``encode_sd``). Like
+    the Pensieve files, ``n_chunks + 1`` sizes are written per level.
+    """
+
+    n_chunks: int = 48
+    """chunks played"""
+    complexity_sd: float = 0.15
+    """log-normal sd of the scene complexity shared by all levels"""
+    encode_sd: float = 0.03
+    """log-normal sd of the per-level encoder variation"""
+    seed: int = 0
+    """seed of the video (not of the episodes)"""
+
+    def __post_init__(self) -> None:
+        owner = "SyntheticVideo"
+        check_int(self, owner, "n_chunks", low=2)
+        check_range(owner, "complexity_sd", self.complexity_sd, low=0, high=2)
+        check_range(owner, "encode_sd", self.encode_sd, low=0, high=2)
+        check_int(self, owner, "seed", low=0)
+
 
 _SIZE_FILE = re.compile(r"^video_size_(\d+)$")
 

@@ -33,7 +33,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 from supersuit.vector.sb3_vector_wrapper import SB3VecEnvWrapper
 
-from .make import is_parallel_env_id, make_env, make_vector_env
+from ..make import is_parallel_env_id, make_env, make_vector_env
 
 BATCHED_METHODS = frozenset({"action_masks"})
 """methods of a native vector env that return one row per sub-env (split by ``env_method``)"""

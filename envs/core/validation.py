@@ -47,6 +47,19 @@ def check_range(
             raise ValueError(f"{name} must be < {high}, got {value!r}")
 
 
+def check_int(obj: Any, owner: str, field: str, **bounds: Any) -> None:
+    """Check the integer field ``field`` of the frozen dataclass ``obj`` (a whole-number float
+    such as 8.0 is accepted) and store it as an int; ``bounds`` as in ``check_range``."""
+    value = getattr(obj, field)
+    check_range(owner, field, value, integer=True, **bounds)
+    set_field(obj, field, int(value))
+
+
+def set_field(obj: Any, field: str, value: Any) -> None:
+    """Store a normalised value in a frozen dataclass during ``__post_init__``."""
+    object.__setattr__(obj, field, value)
+
+
 def check_choice(owner: str, field: str, value: Any, choices: Iterable[Any]) -> None:
     """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
     allowed = list(choices)

@@ -1,16 +1,44 @@
-"""Pieces shared by netgym's native vector envs: argument checks and SAME_STEP autoreset."""
+"""``NumpyVectorEnv``: the base of netgym's native vector envs.
+
+The base owns everything that is the same for every batched env: the constructor's argument
+checks, params coercion, batched spaces, one generator per sub-env (sub-env ``i`` seeded
+``seed + i``, so that it replays a scalar env seeded ``seed + i``), NEXT_STEP and SAME_STEP
+autoreset, the live mask, reward zeroing and the ``info["_key"]`` masks. A subclass writes only
+what makes it that env (PufferLib's and SB3's split):
+
+```python
+class MyVectorEnv(NumpyVectorEnv):
+    params_class = MyParams
+
+    def make_sim(self):        return MySim(self.params, self.num_envs)   # a BatchSim
+    def make_spaces(self):     return action_space, observation_space     # of one sub-env
+    def check_actions(self, actions): return checked array, one row per sub-env
+```
+
+Optional: ``reset_options`` (the option names ``reset`` accepts, handed to ``sim.reset``),
+``on_reseed()`` (called when ``reset`` gets a seed), ``_observation()`` / ``_info_arrays()``
+(default: ``sim.observation()`` / ``sim.info()``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from gymnasium.vector import AutoresetMode
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from .seeding import reseed_vector
+from .sim import BatchSim
 
 AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
 """the autoreset modes netgym's vector envs implement (NEXT_STEP is Gymnasium's default; SB3's
 VecEnv needs SAME_STEP)"""
+
+EVERY_ENV = slice(None)
+"""the ``idx`` of a step or reset of every sub-env (cheaper to index than an arange)"""
 
 
 def check_vector_args(
@@ -35,25 +63,47 @@ def check_vector_args(
     return int(num_envs), AutoresetMode(autoreset_mode)
 
 
+def check_reset_options(
+    env_name: str, options: dict[str, Any] | None, allowed: frozenset[str]
+) -> dict[str, Any]:
+    """``options`` as a dict (empty for None); names outside ``allowed`` raise ``ValueError``."""
+    if not options:
+        return {}
+    if not isinstance(options, dict):
+        raise ValueError(f"{env_name}: reset options must be a dict, got {options!r}")
+    unknown = set(options) - allowed
+    if unknown:
+        if not allowed:
+            raise ValueError(f"{env_name} takes no reset options, got {sorted(options)}")
+        raise ValueError(
+            f"{env_name}: unknown reset options {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
+    return options
+
+
 def same_step_reset(
     finished: np.ndarray,
-    obs: np.ndarray,
+    obs: Any,
     info: Callable[[], dict[str, Any]],
     reset: Callable[[np.ndarray], None],
 ) -> dict[str, Any]:
     """SAME_STEP autoreset: reset the finished sub-envs now and return the step's info.
 
-    ``obs`` holds the observations before the reset; ``info()`` builds the info of the current
-    state and ``reset(idx)`` resets sub-envs ``idx``. The finished sub-envs' last observation
-    and info go to ``info["final_obs"]`` / ``info["final_info"]``, masked by ``_final_obs`` /
-    ``_final_info``, as Gymnasium's SyncVectorEnv does.
+    ``obs`` holds the observations before the reset (an array, or a dict of arrays); ``info()``
+    builds the info of the current state and ``reset(idx)`` resets sub-envs ``idx``. The
+    finished sub-envs' last observation and info go to ``info["final_obs"]`` /
+    ``info["final_info"]``, masked by ``_final_obs`` / ``_final_info``, as Gymnasium's
+    SyncVectorEnv does.
     """
     if not finished.any():
         return info()
     idx = np.flatnonzero(finished)
     final_obs = np.empty(len(finished), dtype=object)
     for i in idx:
-        final_obs[i] = obs[i].copy()
+        if isinstance(obs, dict):
+            final_obs[i] = {key: value[i].copy() for key, value in obs.items()}
+        else:
+            final_obs[i] = obs[i].copy()
     final_info = info()
     reset(idx)
     out = info()
@@ -62,3 +112,138 @@ def same_step_reset(
     out["final_info"] = final_info
     out["_final_info"] = finished.copy()
     return out
+
+
+class NumpyVectorEnv(VectorEnv):
+    """N sub-envs of one ``BatchSim`` stepped together in numpy (see the module docstring).
+
+    ``autoreset_mode`` is NEXT_STEP (the default, Gymnasium's: a finished sub-env is reset by
+    the next ``step``, which returns its first observation with reward 0) or SAME_STEP (finished
+    sub-envs reset inside the step; their last observation and info are in
+    ``info["final_obs"]`` / ``info["final_info"]``), which is what SB3's VecEnv expects.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": [],
+        "autoreset_mode": AutoresetMode.NEXT_STEP,
+    }
+    params_class: ClassVar[type]
+    """the env's ``EnvParams`` dataclass"""
+    reset_options: ClassVar[frozenset[str]] = frozenset()
+    """the names ``reset(options=...)`` accepts (handed to ``sim.reset``)"""
+
+    sim: BatchSim
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        params: Any = None,
+        render_mode: str | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        **overrides: Any,
+    ) -> None:
+        self.num_envs, self.autoreset_mode = check_vector_args(
+            type(self).__name__, num_envs, render_mode, autoreset_mode
+        )
+        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
+        self.render_mode = None
+        self.params = self.params_class.coerce(params, overrides)
+        self.sim = self.make_sim()
+        self.single_action_space, self.single_observation_space = self.make_spaces()
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._rngs: list[np.random.Generator] | None = None
+        self._prev_done = np.zeros(self.num_envs, dtype=bool)
+        self._started = False
+        self._all = np.arange(self.num_envs)
+        self._mask = np.ones(self.num_envs, dtype=bool)
+        self._mask.setflags(write=False)
+
+    # ------------------------------------------------------------------ what a subclass writes
+    def make_sim(self) -> BatchSim:
+        """The sim of ``self.num_envs`` envs with ``self.params``."""
+        raise NotImplementedError
+
+    def make_spaces(self) -> tuple[spaces.Space, spaces.Space]:
+        """The action and observation space of one sub-env."""
+        raise NotImplementedError
+
+    def check_actions(self, actions: Any) -> Any:
+        """Validate a batch of actions (``ValueError`` naming the bad entry) and return them
+        as the sim expects them, one row per sub-env."""
+        raise NotImplementedError
+
+    def on_reseed(self) -> None:
+        """Called by ``reset`` when it gets a seed, after the generators are replaced."""
+
+    def _observation(self) -> Any:
+        return self.sim.observation()
+
+    def _info_arrays(self) -> dict[str, Any]:
+        return self.sim.info()
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(
+        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        options = check_reset_options(type(self).__name__, options, self.reset_options)
+        reseeded = reseed_vector(seed, self.num_envs, self._rngs)
+        if reseeded is not None:
+            self._rngs, self._np_random_seed = reseeded
+            self.on_reseed()
+        self._np_random = self._rngs[0]
+        self.sim.reset(self._all, self._rngs, options)
+        self._prev_done[:] = False
+        self._started = True
+        return self._observation(), self._info()
+
+    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        if not self._started:
+            raise RuntimeError("call reset() before step()")
+        actions = self.check_actions(actions)
+        sim = self.sim
+        done = self._prev_done
+        restart = None
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP and done.any():
+            # NEXT_STEP: finished sub-envs only reset, so step just the others
+            restart = np.flatnonzero(done)
+            live = np.flatnonzero(~done)
+            if len(live):
+                sim.step(live, actions[live], self._rngs)
+        else:
+            sim.step(EVERY_ENV, actions, self._rngs)
+        reward = sim.reward.copy()
+        terminated = sim.terminated.copy()
+        truncated = sim.truncated.copy()
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            info = same_step_reset(
+                terminated | truncated, self._observation(), self._info, self._autoreset
+            )
+            return self._observation(), reward, terminated, truncated, info
+        if restart is not None:
+            self._autoreset(restart)
+            reward[restart] = 0.0
+            terminated[restart] = False
+            truncated[restart] = False
+        self._prev_done = terminated | truncated
+        return self._observation(), reward, terminated, truncated, self._info()
+
+    # ------------------------------------------------------------------ internals
+    def _autoreset(self, idx: np.ndarray) -> None:
+        self.sim.reset(idx, self._rngs, {})
+
+    def _info(self) -> dict[str, Any]:
+        info = self._info_arrays()
+        for key in list(info):
+            info["_" + key] = self._mask
+        return info
+
+
+__all__ = [
+    "AUTORESET_MODES",
+    "EVERY_ENV",
+    "NumpyVectorEnv",
+    "check_reset_options",
+    "check_vector_args",
+    "same_step_reset",
+]

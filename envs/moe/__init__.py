@@ -9,46 +9,36 @@ Routing: ``netgym/MoeRouting-v0`` (``MoeRoutingEnv``, its vector env, and the Pe
 policies on a stream, Belady's MIN as the bound).
 """
 
-from .arrivals import ARRIVAL_PRESETS, ArrivalProcess, LengthDistribution, Requests
-from .batching_env import MoeBatchingEnv
-from .batching_params import BatchingParams
-from .cache_env import MoeExpertCacheEnv
-from .cache_stream import AccessStream, decode_stream
-from .cost import CopyQueue, MoeCostModel, layer_stall_ms
-from .params import HARDWARE_PRESETS, MODEL_PRESETS, MoeHardware, MoeModel
-from .replay import ReplayResult
-from .routing_env import MoeRoutingEnv, MoeRoutingVectorEnv
-from .routing_parallel import MoeRoutingParallelEnv
-from .routing_parallel import parallel_env as routing_parallel_env
-from .routing_params import RoutingParams
-from .traces import RoutingTables, RoutingTrace, SyntheticRouting, load_trace, routing_statistics
+from ..core.lazy import lazy_exports
 
-__all__ = [
-    "ARRIVAL_PRESETS",
-    "HARDWARE_PRESETS",
-    "MODEL_PRESETS",
-    "AccessStream",
-    "ArrivalProcess",
-    "BatchingParams",
-    "CopyQueue",
-    "LengthDistribution",
-    "MoeBatchingEnv",
-    "MoeCostModel",
-    "MoeExpertCacheEnv",
-    "MoeHardware",
-    "MoeModel",
-    "MoeRoutingEnv",
-    "MoeRoutingParallelEnv",
-    "MoeRoutingVectorEnv",
-    "ReplayResult",
-    "Requests",
-    "RoutingParams",
-    "RoutingTables",
-    "RoutingTrace",
-    "SyntheticRouting",
-    "decode_stream",
-    "layer_stall_ms",
-    "load_trace",
-    "routing_parallel_env",
-    "routing_statistics",
-]
+_EXPORTS = {
+    "ARRIVAL_PRESETS": ".arrivals",
+    "ArrivalProcess": ".arrivals",
+    "LengthDistribution": ".arrivals",
+    "Requests": ".arrivals",
+    "MoeBatchingEnv": ".batching_env",
+    "BatchingParams": ".batching_params",
+    "MoeExpertCacheEnv": ".cache_env",
+    "AccessStream": ".cache_stream",
+    "decode_stream": ".cache_stream",
+    "CopyQueue": ".cost",
+    "MoeCostModel": ".cost",
+    "layer_stall_ms": ".cost",
+    "HARDWARE_PRESETS": ".params",
+    "MODEL_PRESETS": ".params",
+    "MoeHardware": ".params",
+    "MoeModel": ".params",
+    "ReplayResult": ".replay",
+    "MoeRoutingEnv": ".routing_env",
+    "MoeRoutingVectorEnv": ".routing_env",
+    "MoeRoutingParallelEnv": ".routing_parallel",
+    "routing_parallel_env": ".routing_parallel:parallel_env",
+    "RoutingParams": ".routing_params",
+    "RoutingTables": ".traces",
+    "RoutingTrace": ".traces",
+    "SyntheticRouting": ".traces",
+    "load_trace": ".traces",
+    "routing_statistics": ".traces",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

@@ -296,8 +296,13 @@ def _scatter(result: StepResult, live: np.ndarray, num_envs: int) -> StepResult:
     if len(live) == num_envs:
         return result
     out = []
-    for value in (result.reward, result.delivered, result.delivered_fidelity,
-                  result.delivered_yield, result.invalid):
+    for value in (
+        result.reward,
+        result.delivered,
+        result.delivered_fidelity,
+        result.delivered_yield,
+        result.invalid,
+    ):
         full = np.zeros(num_envs, dtype=value.dtype)
         full[live] = value
         out.append(full)

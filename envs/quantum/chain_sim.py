@@ -55,8 +55,17 @@ class StepResult:
     """node actions that were invalid (no-ops)"""
 
 
-_FIELDS = ("right", "left", "bds", "age", "steps", "gen_count", "deliveries", "yield_total",
-           "last_fidelity")
+_FIELDS = (
+    "right",
+    "left",
+    "bds",
+    "age",
+    "steps",
+    "gen_count",
+    "deliveries",
+    "yield_total",
+    "last_fidelity",
+)
 
 
 class ChainSim:
@@ -128,9 +137,14 @@ class ChainSim:
         ones = np.ones(valid["swap"].shape[0], dtype=bool)
         parts = [ones, valid["discard_right"][:, 0]]
         for m in range(1, n - 1):
-            parts += [ones, valid["swap"][:, m], valid["purify_left"][:, m],
-                      valid["purify_right"][:, m], valid["discard_left"][:, m],
-                      valid["discard_right"][:, m]]
+            parts += [
+                ones,
+                valid["swap"][:, m],
+                valid["purify_left"][:, m],
+                valid["purify_right"][:, m],
+                valid["discard_left"][:, m],
+                valid["discard_right"][:, m],
+            ]
         parts += [ones, valid["discard_left"][:, n - 1]]
         return np.stack(parts, axis=1)
 
@@ -158,8 +172,13 @@ class ChainSim:
             purify_right[:, 0] = purify_right[:, -1] = False
         else:
             purify_left = purify_right = np.zeros_like(swap)
-        return {"swap": swap, "purify_left": purify_left, "purify_right": purify_right,
-                "discard_left": has_left, "discard_right": has_right}
+        return {
+            "swap": swap,
+            "purify_left": purify_left,
+            "purify_right": purify_right,
+            "discard_left": has_left,
+            "discard_right": has_right,
+        }
 
     def _decode(self, state: Any, actions: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Boolean request arrays (B, n) per action kind, and the invalid count per chain."""
@@ -170,8 +189,13 @@ class ChainSim:
         full = codes.copy()
         full[:, 0] = np.where(codes[:, 0] == 1, 5, 0)
         full[:, n - 1] = np.where(codes[:, n - 1] == 1, 4, 0)
-        wanted = {"swap": full == 1, "purify_left": full == 2, "purify_right": full == 3,
-                  "discard_left": full == 4, "discard_right": full == 5}
+        wanted = {
+            "swap": full == 1,
+            "purify_left": full == 2,
+            "purify_right": full == 3,
+            "discard_left": full == 4,
+            "discard_right": full == 5,
+        }
         invalid = np.zeros(codes.shape[0], dtype=np.int64)
         for key, request in wanted.items():
             invalid += (request & ~valid[key]).sum(axis=1)
@@ -197,9 +221,7 @@ class ChainSim:
         u_gen = uniforms[:, n + n * k :]
 
         # 1a. discards
-        discarding = np.flatnonzero(
-            (wanted["discard_left"] | wanted["discard_right"]).any(axis=0)
-        )
+        discarding = np.flatnonzero((wanted["discard_left"] | wanted["discard_right"]).any(axis=0))
         for m in discarding:
             for s in range(k):
                 rows = np.flatnonzero(wanted["discard_left"][:, m] & (state.left[:, m, s] >= 0))
@@ -226,8 +248,11 @@ class ChainSim:
                 i = state.left[rows, m, s]
                 j = state.right[rows, m, s]
                 state.bds[rows, i, s] = physics.swap_bds(
-                    state.bds[rows, i, s], state.bds[rows, m, s], params.gate_fid,
-                    params.meas_fid, check=False,
+                    state.bds[rows, i, s],
+                    state.bds[rows, m, s],
+                    params.gate_fid,
+                    params.meas_fid,
+                    check=False,
                 )
                 state.age[rows, i, s] = np.maximum(state.age[rows, i, s], state.age[rows, m, s])
                 failed = u_swap[rows, m * k + s] >= params.p_swap
@@ -276,7 +301,8 @@ class ChainSim:
             state.bds = np.where(exists[..., None], x * state.bds + (1.0 - x) / 4.0, state.bds)
         if self.dephasing < 1.0:
             state.bds = np.where(
-                exists[..., None], physics.dephase_bds(state.bds, self.dephasing, check=False),
+                exists[..., None],
+                physics.dephase_bds(state.bds, self.dephasing, check=False),
                 state.bds,
             )
         # 5. generation

@@ -380,9 +380,12 @@ def dejmps(
     a1, b1, c1, d1 = np.moveaxis(lam1, -1, 0)
     a2, b2, c2, d2 = np.moveaxis(lam2, -1, 0)
     norm = (a1 + b1) * (a2 + b2) + (c1 + d1) * (c2 + d2)
-    out = np.stack(
-        [a1 * a2 + b1 * b2, c1 * d2 + d1 * c2, c1 * c2 + d1 * d2, a1 * b2 + b1 * a2], axis=-1
-    ) / norm[..., None]
+    out = (
+        np.stack(
+            [a1 * a2 + b1 * b2, c1 * d2 + d1 * c2, c1 * c2 + d1 * d2, a1 * b2 + b1 * a2], axis=-1
+        )
+        / norm[..., None]
+    )
     return _out(norm), out
 
 
@@ -437,8 +440,13 @@ def min_cut_capacity(
             raise ValueError(f"edge must be (u, v, eta) or (u, v, eta, modes), got {edge!r}")
         u, v, eta = edge[0], edge[1], edge[2]
         modes = edge[3] if len(edge) == 4 else 1
-        if isinstance(modes, bool) or not isinstance(modes, (int, np.integer, float)) \
-                or not math.isfinite(modes) or modes != int(modes) or modes < 1:
+        if (
+            isinstance(modes, bool)
+            or not isinstance(modes, (int, np.integer, float))
+            or not math.isfinite(modes)
+            or modes != int(modes)
+            or modes < 1
+        ):
             raise ValueError(f"edge {edge!r}: modes must be an integer >= 1, got {modes!r}")
         cap = float(plob_capacity(eta)) * int(modes)
         previous = graph.get_edge_data(u, v, {"capacity": 0.0})["capacity"]
@@ -464,8 +472,12 @@ def two_link_swap_asap_mean_time(p: float, cutoff: float | None = math.inf) -> f
     p = float(check_probability("p", p))
     if cutoff is None or (isinstance(cutoff, (int, float)) and math.isinf(cutoff)):
         return (3.0 - 2.0 * p) / (p * (2.0 - p))
-    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float)) or int(cutoff) != cutoff \
-            or cutoff < 0:
+    if (
+        isinstance(cutoff, bool)
+        or not isinstance(cutoff, (int, float))
+        or int(cutoff) != cutoff
+        or cutoff < 0
+    ):
         raise ValueError(f"cutoff must be an integer >= 0, None or math.inf, got {cutoff!r}")
     q = 1.0 - p
     return (1.0 + 2.0 * q * (1.0 - q**cutoff)) / (1.0 - q * q - 2.0 * p * q ** (cutoff + 1))

@@ -172,8 +172,10 @@ class SchedulingParams:
         )
         check_range(owner, "swap_meas_fid", self.swap_meas_fid, low=0.5, high=1.0)
         check_range(owner, "cutoff_slots", self.cutoff_slots, low=1, integer=True)
-        _as_ints(self, ("n_demands", "demand_seed", "n_paths", "max_depth", "horizon_slots",
-                        "cutoff_slots"))
+        _as_ints(
+            self,
+            ("n_demands", "demand_seed", "n_paths", "max_depth", "horizon_slots", "cutoff_slots"),
+        )
         check_range(owner, "miss_penalty", self.miss_penalty, low=0.0)
         check_choice(owner, "invalid_action", self.invalid_action, INVALID_ACTION_MODES)
         check_range(owner, "invalid_action_penalty", self.invalid_action_penalty, low=0.0)

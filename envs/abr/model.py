@@ -1,0 +1,186 @@
+"""The ABR model: a trace set as flat arrays for vectorised walks, plus the video and the QoE
+utilities, built once from ``AbrParams`` and shared read-only by every env with equal params.
+
+Instead of walking the trace sample by sample, each trace is stored as cumulative payload bytes
+at its sample times; a download is one ``searchsorted`` on bytes (wrap-around is a whole number
+of trace periods) and a sleep is one ``searchsorted`` on time. All traces live in flat arrays
+with per-trace offsets; a per-trace base added to the keys keeps one global sorted array, so one
+``searchsorted`` call serves every environment at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .params import AbrParams
+from .traces import TraceSet, file_stamps, load_traces, synthetic_traces, trace_files
+from .video import load_video, synthetic_video, video_stamps
+
+BUFFER_NORM_S = 10.0  # Pensieve BUFFER_NORM_FACTOR
+OBS_ROWS = 6
+
+
+class TraceTable:
+    """Flat, read-only arrays of a trace set for vectorised trace walks.
+
+    For global sample index ``j`` of trace ``i`` (``offset[i] <= j <= last[i]``): ``time[j]`` is
+    the local time, ``inv_rate[j]`` the inverse payload rate (s/B) of the interval ending at
+    ``time[j]`` (0 where the rate is 0) and ``cum[j]`` the payload bytes from t = 0 to ``time[j]``.
+    """
+
+    def __init__(self, traces: TraceSet, payload_share: float) -> None:
+        self.names = traces.names
+        self.lengths = traces.lengths
+        self.offset = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+        self.last = self.offset + self.lengths - 1
+        self.time = np.concatenate(traces.time_s)
+        rate = np.concatenate(traces.mbps) * 1e6 / 8.0 * payload_share  # payload bytes/s
+        seg_s = np.diff(self.time, prepend=0.0)
+        seg_s[self.offset] = 0.0
+        seg_bytes = rate * seg_s
+        self.cum = np.empty_like(seg_bytes)
+        for start, stop in zip(self.offset, self.last + 1, strict=False):
+            self.cum[start:stop] = np.cumsum(seg_bytes[start:stop])
+        self.inv_rate = np.divide(1.0, rate, out=np.zeros_like(rate), where=rate > 0)
+        self.rate_bps = rate
+        self.period_s = self.time[self.last].copy()
+        self.period_bytes = self.cum[self.last].copy()
+        if np.any(self.period_bytes <= 0):
+            bad = self.names[int(np.argmin(self.period_bytes > 0))]
+            raise ValueError(f"trace {bad}: bandwidth is zero everywhere, no chunk can finish")
+        # Per-trace key bases with a gap of 1 unit, so that one global array stays sorted.
+        self.time_base = np.concatenate([[0.0], np.cumsum(self.period_s + 1.0)[:-1]])
+        self.cum_base = np.concatenate([[0.0], np.cumsum(self.period_bytes + 1.0)[:-1]])
+        self.time_key = self.time + np.repeat(self.time_base, self.lengths)
+        self.cum_key = self.cum + np.repeat(self.cum_base, self.lengths)
+        for array in vars(self).values():
+            if isinstance(array, np.ndarray):
+                array.setflags(write=False)
+        # Python lists for the scalar kernel (same values, no per-element numpy overhead).
+        self.py = {
+            name: getattr(self, name).tolist()
+            for name in (
+                "offset",
+                "last",
+                "time",
+                "cum",
+                "inv_rate",
+                "rate_bps",
+                "period_s",
+                "period_bytes",
+                "time_base",
+                "cum_base",
+                "time_key",
+                "cum_key",
+            )
+        }
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@lru_cache(maxsize=16)
+def _trace_table(traces: TraceSet, payload_share: float) -> TraceTable:
+    return TraceTable(traces, payload_share)
+
+
+@dataclass(frozen=True, eq=False)
+class AbrModel:
+    """Everything derived from ``AbrParams`` that the kernels read; shared and read-only."""
+
+    params: AbrParams
+    table: TraceTable
+    video_sizes: np.ndarray
+    """chunk sizes in bytes, (levels, lines) with lines >= n_chunks"""
+    n_chunks: int
+    utility: np.ndarray
+    """per-level utility of the QoE"""
+    next_rows: np.ndarray
+    """(lines + 1, history_len) float32: row 4 of the observation after c chunks"""
+
+    @property
+    def n_levels(self) -> int:
+        return self.video_sizes.shape[0]
+
+    @classmethod
+    def build(cls, params: AbrParams) -> AbrModel:
+        """Load or generate the traces and the video named by ``params``."""
+        if params.traces == "synthetic":
+            traces = synthetic_traces(params.synthetic_traces)
+        else:
+            traces = load_traces(params.traces)
+        table = _trace_table(traces, params.payload_share)
+        if params.video == "synthetic":
+            if params.n_chunks is not None and params.n_chunks != params.synthetic_video.n_chunks:
+                spec = type(params.synthetic_video)(
+                    **{**vars(params.synthetic_video), "n_chunks": params.n_chunks}
+                )
+            else:
+                spec = params.synthetic_video
+            sizes = synthetic_video(spec, params.ladder_kbps, params.chunk_s)
+        else:
+            sizes = load_video(params.video)
+        levels, lines = sizes.shape
+        if levels != params.n_levels:
+            raise ValueError(
+                f"the video {params.video} has {levels} levels but ladder_kbps has "
+                f"{params.n_levels}; pass a ladder_kbps with one bitrate per video level"
+            )
+        n_chunks = params.n_chunks if params.n_chunks is not None else lines - 1
+        if n_chunks > lines:
+            raise ValueError(
+                f"n_chunks={n_chunks} but the video {params.video} has only "
+                f"{lines} chunk sizes per level"
+            )
+        if isinstance(params.start, tuple):
+            if len(params.start) != len(table):
+                raise ValueError(
+                    f"start has {len(params.start)} pointers but there are {len(table)} traces"
+                )
+            too_far = [
+                (name, p, n)
+                for name, p, n in zip(table.names, params.start, table.lengths, strict=False)
+                if p >= n
+            ]
+            if too_far:
+                name, pointer, length = too_far[0]
+                raise ValueError(
+                    f"start pointer {pointer} for trace {name} must be < its {length} samples"
+                )
+        next_rows = np.zeros((lines + 1, params.history_len), dtype=np.float32)
+        next_rows[:lines, :levels] = (sizes.T / 1e6).astype(np.float32)
+        utility = np.asarray(params.utilities(), dtype=np.float64)
+        for array in (next_rows, utility):
+            array.setflags(write=False)
+        return cls(params, table, sizes, int(n_chunks), utility, next_rows)
+
+    def obs_high(self) -> np.ndarray:
+        """Upper bounds of the observation; they depend on the parameters, never on the data,
+        so that agents trained on one trace set load on another.
+
+        Rows 0 and 5 are fractions (<= 1) and row 1 is at most ``buffer_cap_s / 10``; rows 2-4
+        (throughput, download time, chunk sizes) have no physical bound and get the largest
+        float32, which keeps the Box finite.
+        """
+        p = self.params
+        high = np.ones((OBS_ROWS, p.history_len), dtype=np.float32)
+        # Slack of 0.1% on row 1: the float32 cast of buffer / 10 may round up past cap / 10.
+        high[1] = np.float32(p.buffer_cap_s / BUFFER_NORM_S * 1.001)
+        high[2:5] = np.finfo(np.float32).max
+        return high
+
+
+def build_model(params: AbrParams) -> AbrModel:
+    """Cached ``AbrModel.build``: envs with equal params and unchanged data files share one
+    model and its arrays (the cache key includes each data file's mtime and size)."""
+    traces = () if params.traces == "synthetic" else file_stamps(trace_files(params.traces))
+    video = () if params.video == "synthetic" else video_stamps(params.video)
+    return _build_model(params, traces, video)
+
+
+@lru_cache(maxsize=16)
+def _build_model(params: AbrParams, trace_key: tuple, video_key: tuple) -> AbrModel:
+    return AbrModel.build(params)

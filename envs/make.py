@@ -1,0 +1,77 @@
+"""Making any netgym env from a string: a Gymnasium id or a PettingZoo env name.
+
+Gymnasium envs are named by their registered id (``netgym/AbrStreaming-v0``, optionally with a
+``module:`` prefix as ``gym.make`` accepts). PettingZoo parallel envs have no Gymnasium id; they
+are named by their versioned module's short name (``uav_offload_v0``, declared in the family's
+``EnvSpec.parallel``), optionally with a ``pz:`` prefix, or by the import path of the function
+that builds them (``pz:netgym.envs.uav:parallel_env``). Tools that accept ``--env`` (train.py,
+the CLI) use these helpers so that every family works with them unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import gymnasium as gym
+
+from .families import parallel_specs
+
+PZ_PREFIX = "pz:"
+
+
+def is_parallel_env_id(env_id: str) -> bool:
+    """Whether ``env_id`` names a PettingZoo parallel env (a short name such as
+    ``uav_offload_v0``, or ``pz:`` + a short name or ``module:callable``)."""
+    return env_id.startswith(PZ_PREFIX) or env_id in parallel_specs()
+
+
+def parallel_env_path(env_id: str) -> str:
+    """``module:callable`` of a PettingZoo env named by short name or ``pz:`` path."""
+    name = env_id[len(PZ_PREFIX) :] if env_id.startswith(PZ_PREFIX) else env_id
+    spec = parallel_specs().get(name)
+    if spec is not None:
+        return f"{spec.parallel}:parallel_env"
+    return name
+
+
+def _ensure_registered(env_id: str) -> None:
+    if env_id.startswith("netgym/"):
+        importlib.import_module("netgym.envs")
+
+
+def make_env(env_id: str, **kwargs: Any) -> Any:
+    """A Gymnasium env (``gym.make``) or a PettingZoo ``ParallelEnv`` for ``env_id``.
+
+    Raises:
+        ValueError: the id is unknown or the PettingZoo path does not resolve to a callable.
+    """
+    if is_parallel_env_id(env_id):
+        module_name, _, attribute = parallel_env_path(env_id).rpartition(":")
+        if not module_name or not attribute:
+            raise ValueError(
+                "PettingZoo envs are named by a short name "
+                f"({sorted(parallel_specs())}) or 'pz:package.module:function', got {env_id!r}"
+            )
+        try:
+            factory = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as err:
+            raise ValueError(f"cannot import the PettingZoo env {env_id!r}: {err}") from None
+        return factory(**kwargs)
+    _ensure_registered(env_id)
+    try:
+        return gym.make(env_id, **kwargs)
+    except gym.error.Error as err:
+        known = sorted(k for k in gym.registry if k.startswith("netgym/"))
+        raise ValueError(f"unknown env {env_id!r} ({err}); netgym envs: {known}") from None
+
+
+def make_vector_env(env_id: str, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
+    """``gym.make_vec``: the env's native vector env when it has one, else a SyncVectorEnv."""
+    if is_parallel_env_id(env_id):
+        raise ValueError(f"{env_id} is a PettingZoo env; it has no Gymnasium vector env")
+    _ensure_registered(env_id)
+    try:
+        return gym.make_vec(env_id, num_envs=num_envs, **kwargs)
+    except gym.error.Error as err:
+        raise ValueError(f"unknown env {env_id!r} ({err})") from None
