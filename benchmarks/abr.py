@@ -22,32 +22,27 @@ netgym's ``RobustMPC`` on the same states.
 
 from __future__ import annotations
 
+# isort: off
+# First, before numpy: one thread, one pinned core (see _harness.py).
+from _harness import log, machine, rate
+# isort: on
+
+import argparse
+import itertools
+import json
 import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
 
-# One thread, one core: set before numpy is imported so BLAS pools start single-threaded.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-PINNED_CPU: int | None = None
-if hasattr(os, "sched_setaffinity"):
-    PINNED_CPU = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {PINNED_CPU})
-
-import argparse  # noqa: E402
-import itertools  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
-
-import gymnasium as gym  # noqa: E402
-import netgym.envs  # noqa: E402, F401  (registers the env ids)
-import numpy as np  # noqa: E402
-from netgym.baselines.abr import RobustMPC  # noqa: E402
-from netgym.envs.abr import AbrParams, synthetic_traces  # noqa: E402
+import gymnasium as gym
+import netgym.envs  # noqa: F401  (registers the env ids)
+import numpy as np
+from netgym.baselines.abr import RobustMPC
+from netgym.envs.abr import AbrParams, synthetic_traces
 
 ENV_ID = "netgym/AbrStreaming-v0"
 VECTOR_SIZES = (1, 64, 1024, 4096)
@@ -416,25 +411,6 @@ class PensieveAnchorMPC:
 
 
 # --------------------------------------------------------------------------- timing helpers
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _rate(block: Callable[[], int], seconds: float) -> dict[str, float]:
-    """Call ``block`` (a fixed chunk of work returning its unit count) until ``seconds``.
-
-    A warm-up of ``max(0.05, seconds / 10)`` s runs first and is not counted.
-    """
-    warm_end = time.perf_counter() + max(0.05, seconds / 10)
-    while time.perf_counter() < warm_end:
-        block()
-    units = 0
-    start = time.perf_counter()
-    while True:
-        units += block()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return {"per_s": units / elapsed, "units": units, "elapsed_s": elapsed}
 
 
 def _actions(n_levels: int, shape: int | tuple[int, int]) -> np.ndarray:
@@ -467,14 +443,14 @@ def _stepper(step: Callable[[int], tuple], reset: Callable[[], Any], n_levels: i
 def bench_scalar(seconds: float) -> dict[str, float]:
     env = gym.make(ENV_ID)
     env.reset(seed=0)
-    return _rate(_stepper(env.step, env.reset, int(env.action_space.n)), seconds)
+    return rate(_stepper(env.step, env.reset, int(env.action_space.n)), seconds)
 
 
 def bench_anchor(seconds: float) -> dict[str, float]:
     env = gym.make(ENV_ID)  # only for its traces, video and params
     anchor = make_anchor(env, sequential=False)
     anchor.reset()
-    return _rate(_stepper(anchor.step, anchor.reset, int(env.action_space.n)), seconds)
+    return rate(_stepper(anchor.step, anchor.reset, int(env.action_space.n)), seconds)
 
 
 def bench_vector(n_envs: int, seconds: float) -> dict[str, float]:
@@ -488,7 +464,7 @@ def bench_vector(n_envs: int, seconds: float) -> dict[str, float]:
         position[0] += 1
         return n_envs
 
-    result = _rate(block, seconds)
+    result = rate(block, seconds)
     envs.close()
     return result
 
@@ -677,35 +653,25 @@ def measure_rss(n_envs: int) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- main
-def machine() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "gymnasium": gym.__version__,
-        "cpu_count": os.cpu_count(),
-        "pinned_cpu": PINNED_CPU,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-    }
 
 
 def run(seconds: float) -> dict[str, Any]:
     wall_start = time.perf_counter()
-    _log(f"peak RSS at N={RSS_ENVS} (subprocess)")
+    log(f"peak RSS at N={RSS_ENVS} (subprocess)")
     rss = measure_rss(RSS_ENVS)
-    _log("anchor check")
+    log("anchor check")
     check = check_anchor()
-    _log("scalar env")
+    log("scalar env")
     scalar = bench_scalar(seconds)
-    _log("anchor loop")
+    log("anchor loop")
     anchor = bench_anchor(seconds)
     vector = {}
     for n_envs in VECTOR_SIZES:
-        _log(f"vector env N={n_envs}")
+        log(f"vector env N={n_envs}")
         vector[str(n_envs)] = bench_vector(n_envs, seconds)
-    _log("RobustMPC full / max_jump=1")
+    log("RobustMPC full / max_jump=1")
     mpc = {"full": bench_mpc(None, seconds), "max_jump_1": bench_mpc(1, seconds)}
-    _log("anchor robustMPC")
+    log("anchor robustMPC")
     anchor_mpc = bench_anchor_mpc(seconds)
 
     vector_rates = {n: r["per_s"] for n, r in vector.items()}
@@ -744,7 +710,7 @@ def run(seconds: float) -> dict[str, Any]:
             "rss_child_steps": rss["steps"],
         },
         "seconds_per_measurement": seconds,
-        "machine": machine(),
+        "machine": machine(gymnasium=gym.__version__),
     }
     result["wall_s"] = time.perf_counter() - wall_start
     return result

@@ -35,30 +35,27 @@ thread). Fields:
 
 from __future__ import annotations
 
-import os
+# isort: off
+# First, before numpy: one thread, one pinned core (see _harness.py).
+from _harness import log, machine, rate
+# isort: on
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-if hasattr(os, "sched_setaffinity"):
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+import argparse
+import functools
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
 
-import argparse  # noqa: E402
-import functools  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
-
-import gymnasium as gym  # noqa: E402
-import netgym.envs  # noqa: E402, F401  (registers the env ids)
-import numpy as np  # noqa: E402
-from netgym.envs.moe.cache_env import MoeExpertCacheEnv  # noqa: E402
-from netgym.envs.moe.cache_stream import AccessStream  # noqa: E402
-from netgym.envs.moe.cost import MoeCostModel  # noqa: E402
-from netgym.envs.moe.replay import replay  # noqa: E402
+import gymnasium as gym
+import netgym.envs  # noqa: F401  (registers the env ids)
+import numpy as np
+from netgym.envs.moe.cache_env import MoeExpertCacheEnv
+from netgym.envs.moe.cache_stream import AccessStream
+from netgym.envs.moe.cost import MoeCostModel
+from netgym.envs.moe.replay import replay
 
 CACHE_ID = "netgym/MoeExpertCache-v0"
 ROUTING_ID = "netgym/MoeRouting-v0"
@@ -71,27 +68,17 @@ TARGETS = {
 }
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 CPU_RATES: dict[str, float] = {}
 """units per second of this process's CPU time, by label (less sensitive to other processes)"""
 
 
 def _rate(work: Callable[[], int], seconds: float, label: str = "") -> float:
-    """Units/s of ``work`` (returns units done) repeated for ``seconds`` after a warm-up."""
-    warm_until = time.perf_counter() + max(0.05, seconds / 10)
-    while time.perf_counter() < warm_until:
-        work()
-    done, start, cpu_start = 0, time.perf_counter(), time.process_time()
-    while True:
-        done += work()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            if label:
-                CPU_RATES[label] = done / max(time.process_time() - cpu_start, 1e-9)
-            return done / elapsed
+    """Units/s of ``work`` (returns units done) over ``seconds`` after a warm-up; with a
+    ``label``, the rate per CPU second goes to ``CPU_RATES[label]``."""
+    result = rate(work, seconds)
+    if label:
+        CPU_RATES[label] = result["cpu_per_s"]
+    return result["per_s"]
 
 
 def _env_loop(env: Any, actions: np.ndarray, block: int = 256) -> Callable[[], int]:
@@ -302,15 +289,15 @@ def main(argv: list[str] | None = None) -> None:
     n_replay = args.replay_accesses or (100_000 if args.quick else 2_000_000)
     n_memory = args.memory_accesses or (200_000 if args.quick else 10_000_000)
     wall = time.perf_counter()
-    _log("cache env ...")
+    log("cache env ...")
     cache = cache_rates(seconds)
-    _log("replay ...")
+    log("replay ...")
     replay_out = replay_rates(n_replay)
-    _log("readme hit ratios ...")
+    log("readme hit ratios ...")
     readme = readme_hit_ratios(2 if args.quick else 5)
-    _log("replay memory ...")
+    log("replay memory ...")
     memory = replay_memory(n_memory)
-    _log("routing / batching ...")
+    log("routing / batching ...")
     routing = routing_rates(seconds, args.quick)
     batching = batching_rates(seconds)
     worst_peak = max(memory[p]["peak_rss_mb"] for p in ("lru", "belady"))
@@ -334,12 +321,7 @@ def main(argv: list[str] | None = None) -> None:
         "batching_iterations_per_s": batching,
         "targets": TARGETS,
         "meets_targets": meets,
-        "machine": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(gymnasium=gym.__version__),
         "quick": args.quick,
         "wall_s": time.perf_counter() - wall,
     }

@@ -23,30 +23,23 @@ Measured, each for ``--seconds`` of wall time after a warm-up, on one pinned cor
 
 from __future__ import annotations
 
-import os
+# isort: off
+# First, before numpy: one thread, one pinned core (see _harness.py).
+from _harness import log, machine, rate
+# isort: on
 
-# One thread, one core: set before numpy is imported so BLAS pools start single-threaded.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-PINNED_CPU: int | None = None
-if hasattr(os, "sched_setaffinity"):
-    PINNED_CPU = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {PINNED_CPU})
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import gymnasium as gym  # noqa: E402
-import netgym.envs  # noqa: E402, F401  (registers the env ids)
-import numpy as np  # noqa: E402
-from netgym.baselines.quantum.chain import swap_asap_actions  # noqa: E402
+import gymnasium as gym
+import netgym.envs  # noqa: F401  (registers the env ids)
+import numpy as np
+from netgym.baselines.quantum.chain import swap_asap_actions
 
 CHAIN_ID = "netgym/RepeaterChain-v0"
 SCHEDULING_ID = "netgym/QuantumNetworkScheduling-v0"
@@ -60,25 +53,6 @@ TARGETS = {"chain_vector_1024_steps_per_s": 1e5}
 ACTION_SEED = 12345
 ACTION_TABLE = 256
 SEQUENCE_SCRIPT = Path(__file__).with_name("quantum_sequence.py")
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _rate(block: Callable[[], int], seconds: float) -> float:
-    """Units per second of ``block`` (returns its unit count) over ``seconds`` after a warm-up
-    of ``max(0.05, seconds / 10)`` s."""
-    warm_end = time.perf_counter() + max(0.05, seconds / 10)
-    while time.perf_counter() < warm_end:
-        block()
-    units = 0
-    start = time.perf_counter()
-    while True:
-        units += block()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return units / elapsed
 
 
 def bench_chain_scalar(config: dict[str, Any], seconds: float) -> float:
@@ -95,11 +69,12 @@ def bench_chain_scalar(config: dict[str, Any], seconds: float) -> float:
                 env.reset()
         return len(actions)
 
-    return _rate(block, seconds)
+    return rate(block, seconds)["per_s"]
 
 
-def bench_chain_vector(config: dict[str, Any], n_envs: int, seconds: float,
-                       swap_asap: bool = False) -> float:
+def bench_chain_vector(
+    config: dict[str, Any], n_envs: int, seconds: float, swap_asap: bool = False
+) -> float:
     """Env-steps/s of ``gym.make_vec(CHAIN_ID, n_envs)`` (random actions or swap-asap)."""
     vec = gym.make_vec(CHAIN_ID, num_envs=n_envs, **config)
     vec.reset(seed=0)
@@ -111,7 +86,7 @@ def bench_chain_vector(config: dict[str, Any], n_envs: int, seconds: float,
             vec.step(swap_asap_actions(vec.sim) if swap_asap else action)
         return len(actions) * n_envs
 
-    return _rate(block, seconds)
+    return rate(block, seconds)["per_s"]
 
 
 def bench_scheduling(seconds: float) -> dict[str, Any]:
@@ -133,7 +108,7 @@ def bench_scheduling(seconds: float) -> dict[str, Any]:
                     env.reset()
             return 64
 
-        return {"steps_per_s": _rate(block, seconds)}
+        return {"steps_per_s": rate(block, seconds)["per_s"]}
     except Exception as err:  # report, do not abort the chain figures
         return {"error": f"{type(err).__name__}: {err}"}
 
@@ -146,22 +121,14 @@ def bench_sequence(enabled: bool, seconds: float) -> dict[str, Any]:
         return {"error": f"{SEQUENCE_SCRIPT.name} is missing"}
     done = subprocess.run(
         [sys.executable, str(SEQUENCE_SCRIPT), "--seconds", str(seconds)],
-        capture_output=True, text=True, check=False, timeout=3600,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
     )
     if done.returncode != 0:
         return {"error": f"quantum_sequence.py failed: {done.stderr.strip()[-500:]}"}
     return json.loads(done.stdout)
-
-
-def machine() -> dict[str, Any]:
-    """Python, numpy, CPU count, platform and the pinned CPU."""
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "pinned_cpu": PINNED_CPU,
-    }
 
 
 def run(seconds: float, with_sequence: bool) -> dict[str, Any]:
@@ -169,15 +136,15 @@ def run(seconds: float, with_sequence: bool) -> dict[str, Any]:
     wall_start = time.perf_counter()
     scalar, vector = {}, {}
     for name, config in CONFIGS.items():
-        _log(f"chain {name}: scalar")
+        log(f"chain {name}: scalar")
         scalar[name] = bench_chain_scalar(config, seconds)
         vector[name] = {}
         for n_envs in VECTOR_SIZES:
-            _log(f"chain {name}: vector N={n_envs}")
+            log(f"chain {name}: vector N={n_envs}")
             vector[name][str(n_envs)] = bench_chain_vector(config, n_envs, seconds)
-    _log("chain abstract_n5: vector N=1024, swap-asap policy")
+    log("chain abstract_n5: vector N=1024, swap-asap policy")
     policy_rate = bench_chain_vector(CONFIGS["abstract_n5"], 1024, seconds, swap_asap=True)
-    _log("scheduling env")
+    log("scheduling env")
     scheduling = bench_scheduling(seconds)
     sequence = bench_sequence(with_sequence, seconds)
     headline = vector["abstract_n5"]["1024"]
@@ -189,10 +156,13 @@ def run(seconds: float, with_sequence: bool) -> dict[str, Any]:
         "sequence": sequence,
         "configs": {name: {k: v for k, v in c.items()} for name, c in CONFIGS.items()},
         "targets": TARGETS,
-        "meets_targets": {"chain_vector_1024_steps_per_s": bool(headline >= TARGETS[
-            "chain_vector_1024_steps_per_s"])},
+        "meets_targets": {
+            "chain_vector_1024_steps_per_s": bool(
+                headline >= TARGETS["chain_vector_1024_steps_per_s"]
+            )
+        },
         "seconds_per_measurement": seconds,
-        "machine": machine(),
+        "machine": machine(gymnasium=gym.__version__),
     }
     result["wall_s"] = time.perf_counter() - wall_start
     return result
@@ -203,7 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="0.2 s per measurement")
     parser.add_argument("--seconds", type=float, help="seconds per measurement (default 2)")
     parser.add_argument(
-        "--with-sequence", action="store_true",
+        "--with-sequence",
+        action="store_true",
         help="also run the SeQUeNCe side-by-side (creates its own venv on first use)",
     )
     args = parser.parse_args(argv)

@@ -89,19 +89,32 @@ def sequence_config(seed: int) -> dict[str, Any]:
     routers = ["router_0", "router_1", "router_2"]
     half_m = LINK_KM * 1000 / 2
     nodes: list[dict[str, Any]] = [
-        {"name": r, "type": "QuantumRouter", "seed": 100 * seed + i,
-         "memo_size": 2 if i == 1 else 1, "template": "router", "gate_fidelity": 1.0,
-         "measurement_fidelity": 1.0}
+        {
+            "name": r,
+            "type": "QuantumRouter",
+            "seed": 100 * seed + i,
+            "memo_size": 2 if i == 1 else 1,
+            "template": "router",
+            "gate_fidelity": 1.0,
+            "measurement_fidelity": 1.0,
+        }
         for i, r in enumerate(routers)
     ]
     qchannels, cchannels = [], []
     for k, (left, right) in enumerate(zip(routers, routers[1:], strict=False)):
         bsm = f"BSM_{left}_{right}"
-        nodes.append({"name": bsm, "type": "BSMNode", "seed": 100 * seed + 10 + k,
-                      "template": "bsm"})
+        nodes.append(
+            {"name": bsm, "type": "BSMNode", "seed": 100 * seed + 10 + k, "template": "bsm"}
+        )
         for router in (left, right):
-            qchannels.append({"source": router, "destination": bsm, "distance": half_m,
-                              "attenuation": ATTEN_DB_PER_M})
+            qchannels.append(
+                {
+                    "source": router,
+                    "destination": bsm,
+                    "distance": half_m,
+                    "attenuation": ATTEN_DB_PER_M,
+                }
+            )
             delay = int(half_m / LIGHT_M_PER_PS)
             cchannels.append({"source": router, "destination": bsm, "delay": delay})
             cchannels.append({"source": bsm, "destination": router, "delay": delay})
@@ -113,8 +126,10 @@ def sequence_config(seed: int) -> dict[str, Any]:
     return {
         "templates": {
             "router": {"MemoryArray": MEMORY},
-            "bsm": {"encoding_type": "single_heralded",
-                    "SingleHeraldedBSM": {"detectors": [DETECTOR, DETECTOR]}},
+            "bsm": {
+                "encoding_type": "single_heralded",
+                "SingleHeraldedBSM": {"detectors": [DETECTOR, DETECTOR]},
+            },
         },
         "nodes": nodes,
         "qchannels": qchannels,
@@ -184,12 +199,17 @@ def run_sequence(sim_seconds: float, seed: int) -> dict[str, Any]:
             fidelity = info.fidelity
             super().get_memory(info)
             if self.memory_counter > before:
-                pairs.append({
-                    "fidelity": float(fidelity), "t_left": success_ps["router_0"],
-                    "t_right": success_ps["router_2"], "herald_left": herald_ps["router_0"],
-                    "herald_right": herald_ps["router_2"], "t_swap": swap_ps[0],
-                    "t_delivered": self.node.timeline.now(),
-                })
+                pairs.append(
+                    {
+                        "fidelity": float(fidelity),
+                        "t_left": success_ps["router_0"],
+                        "t_right": success_ps["router_2"],
+                        "herald_left": herald_ps["router_0"],
+                        "herald_right": herald_ps["router_2"],
+                        "t_swap": swap_ps[0],
+                        "t_delivered": self.node.timeline.now(),
+                    }
+                )
 
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(sequence_config(seed), handle)
@@ -200,8 +220,9 @@ def run_sequence(sim_seconds: float, seed: int) -> dict[str, Any]:
     timeline.init()
     start_ps = int(0.01 * constants.SECOND)
     end_ps = start_ps + int(sim_seconds * constants.SECOND)
-    apps["router_0"].start(responder="router_2", start_t=start_ps, end_t=end_ps, memo_size=1,
-                           fidelity=TARGET_FIDELITY)
+    apps["router_0"].start(
+        responder="router_2", start_t=start_ps, end_t=end_ps, memo_size=1, fidelity=TARGET_FIDELITY
+    )
     wall = time.perf_counter()
     timeline.run()
     wall_s = time.perf_counter() - wall
@@ -243,9 +264,11 @@ def check_sequence_model(seq: dict[str, Any]) -> dict[str, Any]:
         herald += [pair["herald_left"], pair["herald_right"]]
         handshake.append(pair["t_swap"] - last)
         result.append(pair["t_delivered"] - pair["t_swap"])
-        memory_s = PS * (2 * (pair["herald_left"] + pair["herald_right"])
-                         + 2 * (2 * pair["t_swap"] - pair["t_left"] - pair["t_right"])
-                         + 2 * (pair["t_delivered"] - pair["t_swap"]))
+        memory_s = PS * (
+            2 * (pair["herald_left"] + pair["herald_right"])
+            + 2 * (2 * pair["t_swap"] - pair["t_left"] - pair["t_right"])
+            + 2 * (pair["t_delivered"] - pair["t_swap"])
+        )
         model = 0.25 + 0.75 * w0**2 * math.exp(-4 * memory_s / (3 * coherence_s))
         errors.append(abs(model - pair["fidelity"]))
     wait_mean, wait_se = _mean_se(waits)
@@ -283,8 +306,12 @@ def ensure_venv() -> Path:
     if base is None:
         raise RuntimeError("no Python >= 3.12 found (set NETGYM_PYTHON312)")
     subprocess.run([base, "-m", "venv", str(VENV)], check=True, capture_output=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "sequence"], check=True,
-                   capture_output=True, timeout=1800)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "sequence"],
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
     return python
 
 
@@ -364,9 +391,20 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(run_sequence(args.sim_seconds, args.seed)))
         return
     python = ensure_venv()
-    done = subprocess.run([str(python), __file__, "--child", "--sim-seconds",
-                           str(args.sim_seconds), "--seed", str(args.seed)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(python),
+            __file__,
+            "--child",
+            "--sim-seconds",
+            str(args.sim_seconds),
+            "--seed",
+            str(args.seed),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"SeQUeNCe run failed:\n{done.stderr[-2000:]}")
     seq = json.loads(done.stdout.strip().splitlines()[-1])
@@ -374,21 +412,28 @@ def main(argv: list[str] | None = None) -> None:
     del seq["trace"]
     seq["timing"] = timing
     seq["p_link_model"] = sequence_success_prob()
-    ours = run_netgym(netgym_mapping(timing, seq["p_link_model"]), args.steps, args.num_envs,
-                      args.seed)
+    ours = run_netgym(
+        netgym_mapping(timing, seq["p_link_model"]), args.steps, args.num_envs, args.seed
+    )
     diff = ours["mean_fidelity"] - seq["mean_fidelity"]
     stderr = math.hypot(ours["fidelity_stderr"], seq["fidelity_stderr"])
-    print(json.dumps({
-        "sequence": seq,
-        "netgym": ours,
-        "fidelity_difference": diff,
-        "fidelity_difference_stderr": stderr,
-        "fidelity_within_2_stderr": bool(abs(diff) <= 2 * stderr),
-        "p_link_model_within_2_stderr": bool(
-            abs(seq["p_link_measured"] - seq["p_link_model"]) <= 2 * seq["p_link_measured_stderr"]
-        ),
-        "speedup_wall_s_per_pair": seq["wall_s_per_pair"] / ours["wall_s_per_pair"],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "sequence": seq,
+                "netgym": ours,
+                "fidelity_difference": diff,
+                "fidelity_difference_stderr": stderr,
+                "fidelity_within_2_stderr": bool(abs(diff) <= 2 * stderr),
+                "p_link_model_within_2_stderr": bool(
+                    abs(seq["p_link_measured"] - seq["p_link_model"])
+                    <= 2 * seq["p_link_measured_stderr"]
+                ),
+                "speedup_wall_s_per_pair": seq["wall_s_per_pair"] / ours["wall_s_per_pair"],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -21,30 +21,24 @@ Measured, each for ``--seconds`` of wall time after a warm-up, on one pinned cor
 
 from __future__ import annotations
 
+# isort: off
+# First, before numpy: one thread, one pinned core (see _harness.py).
+from _harness import log, machine, rate
+# isort: on
+
+import argparse
+import json
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
-# One thread, one core: set before numpy is imported so BLAS pools start single-threaded.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-PINNED_CPU: int | None = None
-if hasattr(os, "sched_setaffinity"):
-    PINNED_CPU = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {PINNED_CPU})
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import gymnasium as gym  # noqa: E402
-import netgym.envs  # noqa: E402, F401  (registers the env ids)
-import numpy as np  # noqa: E402
-from netgym.envs.uav import UavParams, parallel_env  # noqa: E402
+import gymnasium as gym
+import netgym.envs  # noqa: F401  (registers the env ids)
+import numpy as np
+from netgym.envs.uav import UavParams, parallel_env
 
 ENV_ID = "netgym/UavOffload-v0"
 SIZES = {"K3_N100": (3, 100), "K10_N1000": (10, 1000), "K7_N15": (7, 15)}
@@ -97,25 +91,6 @@ print(json.dumps({"steps_per_s": steps / elapsed, "steps": steps,
 
 
 # --------------------------------------------------------------------------- timing helpers
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _rate(block: Callable[[], int], seconds: float) -> dict[str, float]:
-    """Call ``block`` (a fixed chunk of work returning its unit count) until ``seconds``.
-
-    A warm-up of ``max(0.05, seconds / 10)`` s runs first and is not counted.
-    """
-    warm_end = time.perf_counter() + max(0.05, seconds / 10)
-    while time.perf_counter() < warm_end:
-        block()
-    units = 0
-    start = time.perf_counter()
-    while True:
-        units += block()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return {"per_s": units / elapsed, "units": units, "elapsed_s": elapsed}
 
 
 def _actions(params: UavParams, shape: tuple[int, ...]) -> np.ndarray:
@@ -148,7 +123,7 @@ def bench_central(size: str, seconds: float, unwrapped: bool = False) -> dict[st
         position[0] = index
         return STEP_BLOCK
 
-    return _rate(block, seconds)
+    return rate(block, seconds)
 
 
 def bench_parallel(size: str, seconds: float) -> dict[str, float]:
@@ -170,7 +145,7 @@ def bench_parallel(size: str, seconds: float) -> dict[str, float]:
         position[0] = index
         return STEP_BLOCK
 
-    return _rate(block, seconds)
+    return rate(block, seconds)
 
 
 def bench_vector(n_envs: int, seconds: float) -> dict[str, float]:
@@ -186,7 +161,7 @@ def bench_vector(n_envs: int, seconds: float) -> dict[str, float]:
         position[0] += 1
         return n_envs
 
-    result = _rate(block, seconds)
+    result = rate(block, seconds)
     envs.close()
     return result
 
@@ -240,7 +215,7 @@ def ensure_mobile_env(venv: Path) -> dict[str, Any]:
         + ["mobile-env"],
     )
     for command in steps:
-        _log(" ".join(command))
+        log(" ".join(command))
         done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -278,35 +253,25 @@ def bench_mobile_env(seconds: float, venv: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- main
-def machine() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "gymnasium": gym.__version__,
-        "cpu_count": os.cpu_count(),
-        "pinned_cpu": PINNED_CPU,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-    }
 
 
 def run(seconds: float, render_frames: int, mobile_env: bool, venv: Path) -> dict[str, Any]:
     wall_start = time.perf_counter()
     central, central_bare, parallel = {}, {}, {}
     for size in SIZES:
-        _log(f"central env {size}")
+        log(f"central env {size}")
         central[size] = bench_central(size, seconds)
         central_bare[size] = bench_central(size, seconds, unwrapped=True)
-        _log(f"parallel env {size}")
+        log(f"parallel env {size}")
         parallel[size] = bench_parallel(size, seconds)
     vector = {}
     for n_envs in VECTOR_SIZES:
-        _log(f"vector env B={n_envs}")
+        log(f"vector env B={n_envs}")
         vector[str(n_envs)] = bench_vector(n_envs, seconds)
-    _log(f"render x{render_frames}")
+    log(f"render x{render_frames}")
     render = bench_render(render_frames)
     if mobile_env:
-        _log(f"mobile-env {MOBILE_ENV_ID} (venv {venv})")
+        log(f"mobile-env {MOBILE_ENV_ID} (venv {venv})")
         mobile = bench_mobile_env(seconds, venv)
     else:
         mobile = {"error": "skipped (--quick or --no-mobile-env)"}
@@ -339,7 +304,7 @@ def run(seconds: float, render_frames: int, mobile_env: bool, venv: Path) -> dic
             "vector_env_steps": {n: r["units"] for n, r in vector.items()},
         },
         "seconds_per_measurement": seconds,
-        "machine": machine(),
+        "machine": machine(gymnasium=gym.__version__),
     }
     result["wall_s"] = time.perf_counter() - wall_start
     return result
