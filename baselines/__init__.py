@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from netgym.envs.families import FAMILIES, env_specs, family_of
+from netgym.envs.families import all_families, env_specs, family_of
 
 from .policy import Policy, RandomPolicy
 
@@ -25,7 +25,7 @@ class _Baselines(Mapping[str, BaselineTable]):
     """env id -> its baseline table, loaded from the family's module on first access."""
 
     def _ids(self) -> list[str]:
-        return [spec.id for family in FAMILIES if family.baselines for spec in family.envs]
+        return [spec.id for family in all_families() if family.baselines for spec in family.envs]
 
     def __getitem__(self, env_id: str) -> BaselineTable:
         if env_id not in self._ids():

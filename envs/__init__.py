@@ -8,10 +8,10 @@ wherever only a string can be passed.
 from gymnasium.envs.registration import register, registry
 
 from .core.family import EnvSpec, Family
-from .families import FAMILIES, env_specs, family_of, parallel_specs
+from .families import FAMILIES, add_family, all_families, env_specs, family_of, parallel_specs
 
 
-def register_family(family: Family) -> None:
+def _register_ids(family: Family) -> None:
     """Register every env of ``family`` with Gymnasium (ids already registered are kept)."""
     for spec in family.envs:
         if spec.id not in registry:
@@ -22,8 +22,20 @@ def register_family(family: Family) -> None:
             )
 
 
+def register_family(family: Family) -> None:
+    """Add a family from outside netgym: its env ids, baselines, protocols and PettingZoo
+    names become available like those of netgym's own families (see docs/adding_an_env.md).
+
+    Raises:
+        ValueError: a name of the family is taken already.
+    """
+    add_family(family)
+    _register_ids(family)
+    ENV_IDS.update({spec.id: spec.summary for spec in family.envs})
+
+
 for _family in FAMILIES:
-    register_family(_family)
+    _register_ids(_family)
 
 ENV_IDS: dict[str, str] = {spec.id: spec.summary for spec in env_specs().values()}
 """every registered netgym env id -> its one-line summary"""
@@ -33,6 +45,7 @@ __all__ = [
     "FAMILIES",
     "EnvSpec",
     "Family",
+    "all_families",
     "env_specs",
     "family_of",
     "parallel_specs",
