@@ -364,7 +364,7 @@ class UavSim(UavRadio, UavObservations):
             for k in range(1, params.n_uavs):
                 total_mw = total_mw + rx_mw[:, k]
             total_mw = total_mw[:, None]
-        floor_mw = self._floor_mw(self.bs_rx_mw[0] if params.bs_interference else 0.0)
+        floor_mw = self._floor_mw(self.bs_rx_mw[0]) if params.bs_interference else self.noise_mw
         sinr_db = sinr_from_mw(rx_mw, floor_mw, total_mw, out=self.sinr_db[0])
         load = associate_one(
             sinr_db,
