@@ -14,12 +14,10 @@ from typing import Any
 import numpy as np
 
 from .params import UavParams
-from .sim import UavSim
+from .sim import ENV0, UavSim
 
 TRAIL_LEN = 20
 """positions per UAV kept for the rendered trails"""
-ENV0_ROWS = np.zeros(1, dtype=np.int64)
-"""the rows of env 0, for ``UavSim.reset``"""
 
 
 class SimArray:
@@ -51,6 +49,8 @@ class SingleEnvView:
     sim: UavSim
     params: UavParams
     render_mode: str | None
+    _rngs: list[np.random.Generator]
+    """the sim's generator (set by the env's seeding)"""
 
     uav_xy = SimArray("UAV positions (K, 2) in metres (a copy).", env0=True)
     user_xy = SimArray("User positions (N, 2) in metres (a copy).", env0=True)
@@ -107,7 +107,7 @@ class SingleEnvView:
 
     def _reset_view(self) -> None:
         """Start a new episode of the sim (from ``self._rngs``) and of the trail."""
-        self.sim.reset(ENV0_ROWS, self._rngs)
+        self.sim.reset(ENV0, self._rngs)
         self._trail = []
         self._record_trail()
 
@@ -144,4 +144,4 @@ SHARED_DOC = """
 """the docstring sections that the central and the PettingZoo env share"""
 
 
-__all__ = ["ENV0_ROWS", "SHARED_DOC", "TRAIL_LEN", "SimArray", "SingleEnvView"]
+__all__ = ["SHARED_DOC", "TRAIL_LEN", "SimArray", "SingleEnvView"]
