@@ -15,7 +15,6 @@ from gymnasium.vector import AutoresetMode
 from netgym.envs.uav import UavParams, UavSim, env, greedy_association, parallel_env
 from netgym.envs.uav.channel import make_channel
 from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, render_test
-from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 ENV_ID = "netgym/UavOffload-v0"
 SMALL = {"params": "small"}
@@ -357,6 +356,9 @@ def test_pettingzoo_api_seed_and_render_tests_pass(kwargs):
 
 @pytest.mark.parametrize("kwargs", MODES)
 def test_central_env_passes_gymnasium_and_sb3_checks(kwargs):
+    pytest.importorskip("stable_baselines3")
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_env(gym.make(ENV_ID, **kwargs).unwrapped)

@@ -27,7 +27,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, vstack
 
 from ...envs.uav.params import UavParams
-from ...envs.uav.sim import UavSim
+from ...envs.uav.radio import UavRadio
 from .placement import lattice_points
 
 MAX_MILP_PAIRS = 5000
@@ -47,9 +47,9 @@ def _snr_db(
     if user_xy.ndim != 2 or user_xy.shape[1] != 2:
         raise ValueError(f"user_xy must have shape (N, 2), got {user_xy.shape}")
     indoor = np.broadcast_to(np.asarray(indoor_loss_db, dtype=float), (len(user_xy),))
-    sim = UavSim(params, 1)
-    rx_mw = sim.rx_mw(lattice_points(params)[None], user_xy[None], indoor[None])[0]
-    return 10.0 * np.log10(rx_mw / sim.noise_mw)
+    radio = UavRadio(params)
+    rx_mw = radio.rx_mw(lattice_points(params)[None], user_xy[None], indoor[None])[0]
+    return 10.0 * np.log10(rx_mw / radio.noise_mw)
 
 
 def coverable_users(

@@ -21,7 +21,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from ...envs.uav.params import UavParams
-from ...envs.uav.sim import UavSim, move_table
+from ...envs.uav.radio import UavRadio
+from ...envs.uav.sim import move_table
 
 _MARGIN_DB = 40.0
 """SINR margin above the threshold at which the greedy grid tie-break saturates"""
@@ -232,12 +233,12 @@ class KMeansPlacement(TargetPolicy):
         return kmeans(core.user_xy, core.params.n_uavs, self.rng)
 
 
-def sub_sims(params: UavParams) -> list[UavSim]:
+def sub_sims(params: UavParams) -> list[UavRadio]:
     """Evaluators with 1 .. K UAVs and otherwise the same parameters (index j - 1 has j UAVs)."""
-    return [UavSim(params.replace(n_uavs=j), 1) for j in range(1, params.n_uavs + 1)]
+    return [UavRadio(params.replace(n_uavs=j)) for j in range(1, params.n_uavs + 1)]
 
 
-def greedy_grid_placement(core: Any, sims: list[UavSim] | None = None) -> np.ndarray:
+def greedy_grid_placement(core: Any, sims: list[UavRadio] | None = None) -> np.ndarray:
     """Successive greedy placement on the lattice (reference 5, "Greedy/spiral"; the greedy of
     arXiv 1807.02009): UAV j goes to the lattice point maximising the association of UAVs
     1 .. j (the env's SINR association with j UAVs, users and indoor losses of ``core``), given
@@ -271,7 +272,7 @@ class GreedyGridPlacement(TargetPolicy):
 
     def __init__(self) -> None:
         super().__init__()
-        self._sims: list[UavSim] = []
+        self._sims: list[UavRadio] = []
 
     def reset(self, env: Any) -> None:
         super().reset(env)

@@ -3,19 +3,22 @@ parallel env ``uav_offload_v0`` (one agent per UAV), after arXiv 2402.02957."""
 
 from ..core.lazy import lazy_exports
 
-# Imported eagerly: the name ``env`` (the AEC factory) would otherwise be shadowed by the
-# submodule ``env.py`` once that is imported.
+# Imported eagerly, in this order: importing the submodule ``env.py`` binds the package name
+# ``env`` to that module, so it is loaded first and ``env`` then names the AEC factory (loaded
+# later, the submodule would shadow it).
+from . import env as _env_module  # noqa: F401
 from .uav_offload_v0 import env as env
 from .uav_offload_v0 import parallel_env as parallel_env
 from .uav_offload_v0 import raw_env as raw_env
 
 _EXPORTS = {
     "UavOffloadEnv": ".env",
-    "UavOffloadParallelEnv": ".env",
+    "UavOffloadParallelEnv": ".parallel",
     "UavOffloadVectorEnv": ".env",
     "UavParams": ".params",
+    "UavRadio": ".radio",
     "UavSim": ".sim",
-    "greedy_association": ".sim",
+    "greedy_association": ".association",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = sorted([*_EXPORTS, "env", "parallel_env", "raw_env"])

@@ -10,28 +10,36 @@ paper's own parameter table (arXiv 2402.02957) is not public, so none of these i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
 
-from ..core.validation import check_choice, check_range, check_sequence
+from ..core.params import EnvParams
+from ..core.validation import check_choice, check_int, check_range, check_sequence, set_field
 from .channel import make_channel, make_penetration
+from .linkbudget import INTERFERENCE_MODES
 
 USER_LAYOUTS = ("hotspot", "uniform", "clusters")
 REWARD_MODES = ("global", "local", "mixed", "difference")
 OBS_MODES = ("tabular", "vector", "image")
-INTERFERENCE_MODES = ("co_channel", "none")
 ASSOCIATION_RULES = ("greedy_sinr",)
 UAV_STARTS = ("random", "center", "fixed")
 
 
 @dataclass(frozen=True)
-class UavParams:
+class UavParams(EnvParams):
     """All parameters of ``netgym/UavOffload-v0`` and ``netgym.envs.uav.parallel_env``.
 
     Presets: ``UavParams.paper()`` (reference section 6.2; the seed paper's parameter table is
-    not public, so these are our documented proposal, not the paper's numbers) and
-    ``UavParams.small()`` (a small map for fast tests).
+    not public, so these are our documented proposal, not the paper's numbers; also named
+    ``"default"``) and ``UavParams.small()`` (a small map for fast tests).
     """
+
+    ENV_NAME: ClassVar[str] = "UavOffload"
+    PRESETS: ClassVar[dict[str, str | None]] = {
+        "paper": "paper",
+        "default": "paper",
+        "small": "small",
+    }
 
     area_m: tuple[float, float] = (1000.0, 1000.0)
     """width and height of the square area (x, y), metres"""
@@ -126,23 +134,23 @@ class UavParams:
         area = check_sequence(owner, "area_m", self.area_m, length=2)
         for value in area:
             check_range(owner, "area_m entries", value, low=0, low_inclusive=False)
-        _coerce(self, "area_m", (float(area[0]), float(area[1])))
+        set_field(self, "area_m", (float(area[0]), float(area[1])))
         check_range(owner, "grid_cell_m", self.grid_cell_m, low=0, low_inclusive=False)
         if min(self.area_m) < self.grid_cell_m:
             raise ValueError(
                 f"{owner}.area_m {self.area_m} is smaller than one grid cell "
                 f"({self.grid_cell_m} m): the lattice needs at least 2 points per axis"
             )
-        _check_int(self, owner, "n_uavs", low=1)
-        _check_int(self, owner, "n_users", low=1)
+        check_int(self, owner, "n_uavs", low=1)
+        check_int(self, owner, "n_users", low=1)
         check_choice(owner, "user_layout", self.user_layout, USER_LAYOUTS)
-        _check_int(self, owner, "n_hotspots", low=1)
+        check_int(self, owner, "n_hotspots", low=1)
         check_range(owner, "hotspot_share", self.hotspot_share, low=0, high=1)
         check_range(owner, "hotspot_std_m", self.hotspot_std_m, low=0, low_inclusive=False)
         if self.layout_seed is not None:
-            _check_int(self, owner, "layout_seed", low=0)
+            check_int(self, owner, "layout_seed", low=0)
         check_range(owner, "user_speed_mps", self.user_speed_mps, low=0)
-        _check_int(self, owner, "n_bs", low=0)
+        check_int(self, owner, "n_bs", low=0)
         check_range(owner, "bs_tx_dbm", self.bs_tx_dbm, low=-50, high=80)
         check_range(owner, "bs_height_m", self.bs_height_m, low=0, low_inclusive=False)
         _check_bool(owner, "bs_interference", self.bs_interference)
@@ -160,13 +168,13 @@ class UavParams:
         check_range(owner, "noise_figure_db", self.noise_figure_db, low=0, high=50)
         check_choice(owner, "interference", self.interference, INTERFERENCE_MODES)
         check_range(owner, "sinr_threshold_db", self.sinr_threshold_db, low=-50, high=100)
-        _check_int(self, owner, "capacity", low=1)
+        check_int(self, owner, "capacity", low=1)
         check_choice(owner, "association", self.association, ASSOCIATION_RULES)
         check_range(owner, "dt_s", self.dt_s, low=0, low_inclusive=False)
         levels = check_sequence(owner, "speed_levels_mps", self.speed_levels_mps)
         for speed in levels:
             check_range(owner, "speed_levels_mps entries", speed, low=0, low_inclusive=False)
-        _coerce(self, "speed_levels_mps", tuple(float(s) for s in levels))
+        set_field(self, "speed_levels_mps", tuple(float(s) for s in levels))
         if any(
             b <= a
             for a, b in zip(self.speed_levels_mps[:-1], self.speed_levels_mps[1:], strict=True)
@@ -183,16 +191,16 @@ class UavParams:
                         f"{owner}.speed_levels_mps entry {speed} moves {cells:g} cells per step "
                         f"(speed * dt_s / grid_cell_m); discrete moves need a whole number"
                     )
-        _check_int(self, owner, "max_steps", low=1)
+        check_int(self, owner, "max_steps", low=1)
         check_choice(owner, "reward", self.reward, REWARD_MODES)
         check_range(owner, "mixed_weight", self.mixed_weight, low=0, high=1)
         check_choice(owner, "obs_mode", self.obs_mode, OBS_MODES)
-        _check_int(self, owner, "heatmap_size", low=1, high=256)
+        check_int(self, owner, "heatmap_size", low=1, high=256)
         _check_bool(owner, "continuous", self.continuous)
-        _coerce(
+        set_field(
             self, "channel_options", _as_options(owner, "channel_options", self.channel_options)
         )
-        _coerce(self, "o2i_options", _as_options(owner, "o2i_options", self.o2i_options))
+        set_field(self, "o2i_options", _as_options(owner, "o2i_options", self.o2i_options))
         _check_model(owner, "channel", make_channel, self.channel, self.channel_kwargs)
         _check_model(owner, "bs_channel", make_channel, self.bs_channel, {})
         check_range(owner, "indoor_ratio", self.indoor_ratio, low=0, high=1)
@@ -246,12 +254,8 @@ class UavParams:
         """The O2I add-on options as a dict."""
         return dict(self.o2i_options)
 
-    def replace(self, **changes: Any) -> UavParams:
-        """Return a copy with some fields changed (validated again)."""
-        return replace(self, **changes)
-
     def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly dict of the fields."""
+        """JSON-friendly dict of the fields (options as dicts, tuples as lists)."""
         out = asdict(self)
         out["channel_options"] = self.channel_kwargs
         out["o2i_options"] = self.o2i_kwargs
@@ -285,29 +289,6 @@ class UavParams:
             heatmap_size=4,
         )
         return cls(**{**base, **changes})
-
-    @classmethod
-    def preset(cls, name: str, **changes: Any) -> UavParams:
-        """A preset by name: 'paper' (= 'default') or 'small'."""
-        presets = {"paper": cls.paper, "default": cls.paper, "small": cls.small}
-        if name not in presets:
-            raise ValueError(f"unknown UavParams preset {name!r}; known: {sorted(presets)}")
-        return presets[name](**changes)
-
-    @classmethod
-    def field_names(cls) -> list[str]:
-        """Names of the fields, for command-line help and kwargs checks."""
-        return [f.name for f in fields(cls)]
-
-
-def _coerce(obj: Any, name: str, value: Any) -> None:
-    object.__setattr__(obj, name, value)
-
-
-def _check_int(obj: Any, owner: str, name: str, **bounds: Any) -> None:
-    value = getattr(obj, name)
-    check_range(owner, name, value, integer=True, **bounds)
-    _coerce(obj, name, int(value))
 
 
 def _check_bool(owner: str, name: str, value: Any) -> None:
