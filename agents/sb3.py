@@ -42,13 +42,13 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector.utils import concatenate, create_empty_array
-from netgym.envs.core.make import is_parallel_env_id
-from netgym.envs.core.sb3 import make_sb3_vec_env
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnv, VecMonitor, VecNormalize
 
+from ..envs.core.make import is_parallel_env_id
 from .base import Agent, ProgressCallback, TrainingContext
+from .sb3_vec_env import make_sb3_vec_env
 from .schedules import make_schedule
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from netgym.agents.sb3 import (
     SB3Agent,
     TD3Agent,
 )
-from netgym.envs.core.sb3 import make_sb3_vec_env
+from netgym.agents.sb3_vec_env import make_sb3_vec_env
 from netgym.leaderboard import evaluate
 from pettingzoo import ParallelEnv
 
