@@ -2,10 +2,10 @@
 
 Both agents keep a table ``Q[state, action]``, act epsilon-greedily while training and greedily
 (lowest index on ties) in ``act``. On a vector env one step updates the table from all sub-envs
-at once (transitions that hit the same cell are averaged); on a PettingZoo env each agent learns
-its own table (or one shared table). ``Box`` observations go through ``netgym.agents.
-discretiser``. The update rules, the schedules, the vectorised update and the saved-agent format
-are described in ``docs/training.md`` ("Tabular agents").
+at once (``qtables.py``); on a PettingZoo env each agent learns its own table (or one shared
+table). ``Box`` observations go through ``discretiser.py``. The update rules, the schedules and
+the saved-agent format (``tabular_io.py``) are described in ``docs/training.md`` ("Tabular
+agents").
 """
 
 from __future__ import annotations
