@@ -411,6 +411,7 @@ class MaskablePPOAgent(SB3Agent):
 
     name = "maskable-ppo"
     algorithm = "sb3_contrib:MaskablePPO"
+    requires = ("sb3_contrib",)
     action_spaces = (spaces.Discrete, spaces.MultiDiscrete)
 
     @classmethod
