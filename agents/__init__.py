@@ -2,13 +2,16 @@
 
 ``AGENTS`` maps each agent's name to the class that implements it (``"module:Class"``); a class
 is imported only when it is asked for (``get_agent_class``), so a missing optional dependency or
-an unfinished agent module never breaks ``import netgym.agents``. Every agent implements
-``netgym.agents.base.Agent``; ``netgym.agents.training`` trains any of them on any env.
+an unfinished agent module never breaks ``import netgym.agents``. The tabular and PSO agents need
+numpy and gymnasium only; the SB3 and LLM agents need the ``train`` extra (torch,
+stable-baselines3, ...), and an agent whose extra is missing says which one to install. Every
+agent implements ``netgym.agents.base.Agent``; ``netgym.agents.training`` trains any of them.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,8 +35,36 @@ AGENTS: dict[str, str] = {
 """agent name -> ``"module:Class"`` of its ``Agent`` subclass"""
 
 
+EXTRAS: dict[str, tuple[str, str]] = {
+    "torch": ("torch", "train"),
+    "stable_baselines3": ("stable-baselines3", "train"),
+    "sb3_contrib": ("sb3-contrib", "train"),
+    "supersuit": ("supersuit", "train"),
+    "tensorboard": ("tensorboard", "train"),
+    "transformers": ("transformers", "llm"),
+    "peft": ("peft", "llm"),
+}
+"""top-level module -> (package to install, netgym extra that brings it), for the messages of
+``AgentUnavailableError``"""
+
+
 class AgentUnavailableError(ImportError):
     """A registered agent whose module or class cannot be imported (e.g. a missing dependency)."""
+
+
+def _needs(name: str, module: str) -> str:
+    """The message of agent ``name`` missing the top-level ``module``."""
+    package, extra = EXTRAS.get(module, (module, ""))
+    install = f"pip install 'netgym[{extra}]'" if extra else f"pip install {package}"
+    return f"the {name!r} agent needs {package}: {install}"
+
+
+def _unavailable_message(name: str, err: ImportError) -> str:
+    """Why agent ``name`` does not import: the extra to install when a known package is missing."""
+    missing = (getattr(err, "name", None) or "").partition(".")[0]
+    if isinstance(err, ModuleNotFoundError) and missing in EXTRAS:
+        return _needs(name, missing)
+    return f"agent {name!r} ({AGENTS[name]}) cannot be imported: {err}"
 
 
 def get_agent_class(name: str) -> type[Agent]:
@@ -41,17 +72,25 @@ def get_agent_class(name: str) -> type[Agent]:
 
     Raises:
         ValueError: ``name`` is not registered (the message lists the registered names).
-        AgentUnavailableError: the agent is registered but its module or class does not import.
+        AgentUnavailableError: the agent is registered but its module or class does not import;
+            when a package of an extra is missing, the message names it and the extra, e.g.
+            "the 'ppo' agent needs stable-baselines3: pip install 'netgym[train]'".
     """
     if name not in AGENTS:
         raise ValueError(f"unknown agent {name!r}; known agents: {', '.join(AGENTS)}")
     module_name, _, class_name = AGENTS[name].partition(":")
     try:
-        return getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as err:
+        agent_class = getattr(importlib.import_module(module_name), class_name)
+    except ImportError as err:
+        raise AgentUnavailableError(_unavailable_message(name, err)) from err
+    except AttributeError as err:
         raise AgentUnavailableError(
             f"agent {name!r} ({AGENTS[name]}) cannot be imported: {err}"
         ) from err
+    for module in getattr(agent_class, "requires", ()):
+        if importlib.util.find_spec(module) is None:
+            raise AgentUnavailableError(_needs(name, module))
+    return agent_class
 
 
 def env_spaces(
@@ -102,6 +141,7 @@ def compatible_agents(env_id: str, env_kwargs: dict[str, Any] | None = None) -> 
 
 __all__ = [
     "AGENTS",
+    "EXTRAS",
     "AgentUnavailableError",
     "compatible_agents",
     "env_spaces",

@@ -65,6 +65,9 @@ class Agent(ABC):
 
     name: ClassVar[str]
     """registry name, e.g. 'sarsa', 'ppo'"""
+    requires: ClassVar[tuple[str, ...]] = ()
+    """top-level modules the agent imports only when it trains (e.g. ``'sb3_contrib'``);
+    ``get_agent_class`` refuses the agent when one is not installed"""
 
     @classmethod
     @abstractmethod

@@ -1,19 +1,11 @@
 """Hyperparameters of an agent for one env, resolved from YAML files and the command line.
 
-The layers, each overriding the one before it key by key (a shallow merge: a key given in a later
-layer replaces the whole value, as in rl-baselines3-zoo):
-
-1. ``default`` block of the agent's packaged file ``netgym/agents/config/<agent>.yaml``;
-2. the block of that file keyed by the env id (exact id; ``module:`` prefixes of Gymnasium ids,
-   as in ``netgym.envs:netgym/AbrStreaming-v0``, are ignored);
-3. a user file (``--config FILE.yaml``): either the same format (a ``default`` block and/or a
-   block keyed by the env id) or a flat mapping of hyperparameters;
-4. ``--hyperparams KEY=VALUE ...`` on the command line, each value parsed as a YAML scalar or
-   flow collection (``learning_rate=3e-4``, ``net_arch=[64, 64]``, ``use_sde=false``).
-
-The keys in ``TRAINER_KEYS`` configure the training run rather than the algorithm and are split
-off: ``n_envs``, ``n_timesteps``, ``lr_schedule`` and ``env_kwargs`` (each used only when the
-matching command-line option is not given; ``env_kwargs`` is merged under ``--env-kwargs``).
+Four layers, each replacing the keys it sets (a shallow merge, as in rl-baselines3-zoo): the
+``default`` block of ``netgym/agents/config/<agent>.yaml``, that file's block keyed by the env
+id, a user file (``--config FILE.yaml``) and ``--hyperparams KEY=VALUE ...`` (values parsed as
+YAML). The keys in ``TRAINER_KEYS`` (``n_envs``, ``n_timesteps``, ``lr_schedule``,
+``env_kwargs``) configure the run rather than the algorithm and are split off. See
+``docs/training.md`` ("Hyperparameters").
 """
 
 from __future__ import annotations

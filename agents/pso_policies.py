@@ -1,44 +1,11 @@
 """Parameterised policies for ``PsoAgent``: a linear policy and a registry of domain policies.
 
-PSO searches a real vector ``theta`` of ``n_params`` numbers; a *parameterised policy* turns
-``theta`` into actions. Every policy has two entry points that must agree exactly:
-
-- ``act_batch(params, obs)``: ``params`` is ``(N, n_params)``, ``obs`` is ``(N, *obs_shape)``, one
-  row per sub-env of a vector env (each row may belong to a different particle); it returns the
-  ``N`` actions as one array. This is what training calls, once per vector step.
-- ``act(params, obs, info)``: one parameter vector and one observation, for evaluation through
-  netgym's policy protocol. The default implementation is ``act_batch`` on a batch of one, so
-  the two cannot drift apart.
-
-Two policies ship here:
-
-- ``"linear"``: ``LinearPolicy``, ``argmax(W @ x + b)`` for ``Discrete`` actions or
-  ``tanh``-squashed ``W @ x + b`` for ``Box`` actions, on the flattened (optionally normalised)
-  observation ``x``.
-- ``"abr-buffer"``: ``AbrBufferPolicy``, buffer-based adaptation (BBA, Huang et al.,
-  SIGCOMM'14) with its reservoir and cushion as the two parameters.
-
-Adding a domain policy (the hook). Subclass ``ParameterisedPolicy`` and register it::
-
-    class UavPositions(ParameterisedPolicy):
-        param_names = ("x0_m", "y0_m", ...)
-
-        @classmethod
-        def unsupported_reason(cls, observation_space, action_space):
-            return None if ... else "needs the UAV env's spaces"
-
-        def default_bounds(self):
-            return np.zeros(4), np.full(4, 1000.0)
-
-        def act_batch(self, params, obs):
-            ...
-
-    register_policy("uav-positions", UavPositions)
-
-``PsoAgent`` then accepts ``{"policy": "uav-positions", "policy_kwargs": {...}}``: it calls
-``factory(observation_space, action_space, **policy_kwargs)``, searches inside
-``default_bounds()`` (unless the config gives ``bounds``), and seeds one particle with
-``default_params()`` when the policy has one.
+A parameterised policy turns PSO's real vector ``theta`` into actions through two entry points
+that must agree exactly: ``act_batch(params, obs)`` (one row per sub-env, what training calls)
+and ``act(params, obs, info)`` (one observation, for evaluation; by default ``act_batch`` on a
+batch of one). ``"linear"`` (``LinearPolicy``) and ``"abr-buffer"`` (``AbrBufferPolicy``, BBA's
+reservoir and cushion) ship here; ``register_policy`` adds a domain policy (a worked example is
+in ``docs/training.md``, "PSO policies").
 """
 
 from __future__ import annotations

@@ -1,40 +1,16 @@
 """stable-baselines3 agents: PPO, A2C, DQN, SAC, TD3 and sb3-contrib's MaskablePPO.
 
-Each algorithm is one ``Agent`` subclass of ``SB3Agent`` (``PPOAgent`` ... registered by name in
-``SB3_AGENTS``). An agent trains on ``make_sb3_vec_env`` (netgym's native vector env through
-``SB3VecEnvAdapter`` where there is one; for PettingZoo ids, one policy shared by all agents
-through SuperSuit), wrapped in a ``VecMonitor`` (episode returns for the progress callback) and,
-with ``normalize`` in the config, a ``VecNormalize``.
-
-Config keys (the YAML files in ``config/`` hold the defaults):
-
-* ``policy``: SB3 policy name; default ``MlpPolicy``, or ``MultiInputPolicy`` for Dict
-  observations.
-* ``normalize``: ``true`` or a dict of ``VecNormalize`` keyword arguments (default off).
-* ``policy_kwargs``: as SB3's; ``activation_fn`` may be a name (``"tanh"``, ``"relu"``, ...).
-* any other keyword argument of the algorithm's constructor (``n_steps``, ``gamma``, ...);
-  unknown keys are a ``ValueError``. ``learning_rate`` is the initial rate of the context's
-  ``lr_schedule``. ``n_envs`` is read by the trainer (``TrainingContext.n_envs``) and ignored
-  here.
-
-A saved agent is a folder: ``model.zip`` (SB3's format, without the learning-rate schedule,
-which is rebuilt from ``agent.json``), ``agent.json`` (algorithm, config, training context,
-steps done) and ``vecnormalize.pkl`` when ``normalize`` is on. Replay buffers are not saved: a
-resumed DQN/SAC/TD3 starts with an empty one. SB3's ``load`` re-seeds torch, numpy and random
-from the run's original seed, so a resumed run does not continue bit-identically.
-
-Schedules span the whole run: with ``TrainingContext.total_timesteps > 0``, SB3's
-``progress_remaining`` (DQN's epsilon, ``clip_range`` and any other callable schedule) is
-``1 - num_timesteps / total_timesteps`` in every ``learn`` call, not the progress within the call
-(``set_total_timesteps`` re-plans a resumed run).
+Each algorithm is one ``SB3Agent`` subclass (``PPOAgent`` ..., by name in ``SB3_AGENTS``) that
+trains on ``make_sb3_vec_env`` (``sb3_vec_env.py``) wrapped in a ``VecMonitor`` and, with
+``normalize`` in the config, a ``VecNormalize``. The config keys (``sb3_config.py``), the
+saved-agent folder and how schedules span a resumed run (``sb3_progress.py``) are described in
+``docs/training.md`` ("SB3 agents").
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
-import math
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,14 +18,20 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector.utils import concatenate, create_empty_array
-from netgym.envs.core.make import is_parallel_env_id
-from netgym.envs.core.sb3 import make_sb3_vec_env
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnv, VecMonitor, VecNormalize
 
+from ..envs.core.make import is_parallel_env_id
 from .base import Agent, ProgressCallback, TrainingContext
-from .schedules import make_schedule
+from .sb3_config import (
+    initial_learning_rate,
+    json_ready,
+    observation_unsupported_reason,
+    policy_kwargs,
+    split_config,
+)
+from .sb3_progress import LearningRateSchedule, ProgressReporter, RunProgress
+from .sb3_vec_env import make_sb3_vec_env
 
 logger = logging.getLogger(__name__)
 
@@ -59,171 +41,13 @@ REPORT_EVERY = 1000
 FORMAT_VERSION = 1
 """version of the saved-agent folder layout (agent.json's ``format``)"""
 
-CONFIG_KEYS = ("policy", "normalize", "n_envs")
-"""config keys handled here rather than passed to the algorithm"""
-
-_CONTEXT_KEYS = {
-    "env": "the env comes from the training context (env_id, env_kwargs, n_envs)",
-    "seed": "the seed comes from the training context (--seed)",
-    "device": "the device comes from the training context (--device)",
-    "tensorboard_log": "TensorBoard logs go to the run folder (TrainingContext.out_dir)",
-    "verbose": "SB3 stays quiet; progress goes through the progress callback",
-    "_init_setup_model": "it is internal to SB3",
-}
-
-_ACTIVATIONS = {
-    "relu": "ReLU",
-    "tanh": "Tanh",
-    "elu": "ELU",
-    "leaky_relu": "LeakyReLU",
-    "gelu": "GELU",
-    "silu": "SiLU",
-    "sigmoid": "Sigmoid",
-}
-
-_UNSUPPORTED_OBSERVATIONS = (spaces.Tuple, spaces.Sequence, spaces.Graph, spaces.Text)
-
-
-class LearningRateSchedule:
-    """The learning rate SB3 uses, as a function of netgym's training progress.
-
-    SB3 calls a schedule with its ``progress_remaining``, which runs from 1 to 0 within one
-    ``learn`` call. netgym's progress spans the whole run (``TrainingContext.total_timesteps``,
-    across resumed ``learn`` calls), so the schedule reads ``model.num_timesteps`` instead;
-    with ``total_timesteps == 0`` (unknown) it falls back to SB3's own progress.
-
-    Args:
-        name: ``constant``, ``linear`` or ``rex`` (``netgym.agents.schedules``).
-        initial: the learning rate at progress 0.
-        total_timesteps: env steps of the whole run; 0 = unknown.
-    """
-
-    def __init__(self, name: str, initial: float, total_timesteps: int) -> None:
-        self.name = name
-        self.initial = initial
-        self.total_timesteps = total_timesteps
-        self._schedule = make_schedule(name, initial)
-        self.model: BaseAlgorithm | None = None
-        """the model whose ``num_timesteps`` measures progress (set once it exists)"""
-
-    def progress(self, progress_remaining: float) -> float:
-        """Training progress in [0, 1] given SB3's ``progress_remaining``."""
-        if self.total_timesteps > 0 and self.model is not None:
-            return self.model.num_timesteps / self.total_timesteps
-        return 1.0 - progress_remaining
-
-    def __call__(self, progress_remaining: float) -> float:
-        return float(self._schedule(self.progress(progress_remaining)))
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Never drag the model into a pickle (SB3 pickles schedules it is asked to save).
-        return {**self.__dict__, "model": None}
-
-
-class _RunProgress:
-    """Replaces a model's ``_update_current_progress_remaining`` during ``learn`` so that
-    SB3's ``progress_remaining`` is ``1 - num_timesteps / total_timesteps`` of the whole run
-    (clipped to [0, 1]) rather than of the current ``learn`` call."""
-
-    def __init__(self, model: BaseAlgorithm, total_timesteps: int) -> None:
-        self.model = model
-        self.total_timesteps = total_timesteps
-
-    def __call__(self, num_timesteps: int, total_timesteps: int) -> None:
-        remaining = 1.0 - float(num_timesteps) / float(self.total_timesteps)
-        self.model._current_progress_remaining = min(1.0, max(0.0, remaining))
-
-
-def _optimizer_learning_rate(model: BaseAlgorithm) -> float | None:
-    """The learning rate in the model's (actor's) optimizer: the one SB3 actually used."""
-    for owner in (getattr(model, "actor", None), getattr(model, "policy", None)):
-        optimizer = getattr(owner, "optimizer", None)
-        if optimizer is not None:
-            return float(optimizer.param_groups[0]["lr"])
-    return None
-
-
-class _ProgressReporter(BaseCallback):
-    """Calls netgym's ``progress(steps_done, metrics)`` every ``every`` env steps and at the
-    end; stops training when it returns False."""
-
-    def __init__(self, progress: ProgressCallback | None, every: int) -> None:
-        super().__init__()
-        self.report = progress
-        self.every = every
-        self._last_report = 0
-        self._stopped = False
-
-    def metrics(self) -> dict[str, float]:
-        """Mean return and length of the last finished episodes (VecMonitor), the learning
-        rate in the optimizer and, for DQN, epsilon."""
-        out: dict[str, float] = {}
-        episodes = self.model.ep_info_buffer
-        if episodes:
-            out["episode_return"] = float(np.mean([episode["r"] for episode in episodes]))
-            out["episode_length"] = float(np.mean([episode["l"] for episode in episodes]))
-        learning_rate = _optimizer_learning_rate(self.model)
-        if learning_rate is not None:
-            out["learning_rate"] = learning_rate
-        if hasattr(self.model, "exploration_rate"):  # DQN's epsilon
-            out["epsilon"] = float(self.model.exploration_rate)
-        return out
-
-    def _on_training_start(self) -> None:
-        self._last_report = self.model.num_timesteps
-
-    def _on_step(self) -> bool:
-        if self.report is None or self.model.num_timesteps - self._last_report < self.every:
-            return True
-        self._last_report = self.model.num_timesteps
-        keep_going = bool(self.report(self.model.num_timesteps, self.metrics()))
-        self._stopped = not keep_going
-        return keep_going
-
-    def _on_training_end(self) -> None:
-        if self.report is None or self._stopped:
-            return
-        if self.model.num_timesteps != self._last_report or self.model.num_timesteps == 0:
-            self.report(self.model.num_timesteps, self.metrics())
-
 
 def _space_names(classes: tuple[type[gym.Space], ...]) -> str:
     return "/".join(cls.__name__ for cls in classes)
 
 
-def _json_ready(value: Any, what: str) -> Any:
-    try:
-        return json.loads(json.dumps(value))
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"{what} must be JSON-serialisable so that a saved agent can be reloaded "
-            f"(e.g. activation_fn: 'tanh', not the class): {err}"
-        ) from None
-
-
-def _policy_kwargs(value: Any) -> dict[str, Any] | None:
-    """SB3 ``policy_kwargs`` with an ``activation_fn`` name replaced by the torch class."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValueError(f"policy_kwargs must be a mapping, got {value!r}")
-    kwargs = dict(value)
-    activation = kwargs.get("activation_fn")
-    if isinstance(activation, str):
-        import torch.nn
-
-        class_name = _ACTIVATIONS.get(activation.lower(), activation)
-        if not hasattr(torch.nn, class_name):
-            raise ValueError(
-                f"policy_kwargs.activation_fn {activation!r} is not a torch.nn activation; "
-                f"known names: {sorted(_ACTIVATIONS)}"
-            )
-        kwargs["activation_fn"] = getattr(torch.nn, class_name)
-    return kwargs
-
-
 def _context_to_json(context: TrainingContext) -> dict[str, Any]:
-    return _json_ready(context.to_json(), "the training context (env_kwargs)")
+    return json_ready(context.to_json(), "the training context (env_kwargs)")
 
 
 def _tensorboard_available() -> bool:
@@ -286,48 +110,17 @@ class SB3Agent(Agent):
             np.all(np.isfinite(action_space.low)) and np.all(np.isfinite(action_space.high))
         ):
             return f"{cls.name} needs a bounded Box action space, got {action_space}"
-        if isinstance(observation_space, _UNSUPPORTED_OBSERVATIONS):
-            return f"SB3 policies cannot read a {type(observation_space).__name__} observation"
-        if isinstance(observation_space, spaces.Dict) and any(
-            isinstance(sub, (spaces.Dict, *_UNSUPPORTED_OBSERVATIONS))
-            for sub in observation_space.spaces.values()
-        ):
-            return "SB3 policies read a Dict observation only if it is flat (no nested spaces)"
-        return None
+        return observation_unsupported_reason(observation_space)
 
     @classmethod
     def _split_config(cls, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(algorithm kwargs, netgym keys) after checking every key against the constructor."""
-        config = dict(config)
-        ours = {key: config.pop(key) for key in CONFIG_KEYS if key in config}
-        parameters = inspect.signature(cls.algorithm_class().__init__).parameters
-        managed = sorted(key for key in config if key in _CONTEXT_KEYS)
-        if managed:
-            reasons = "; ".join(f"{key}: {_CONTEXT_KEYS[key]}" for key in managed)
-            raise ValueError(f"{cls.name} config cannot set {managed} ({reasons})")
-        allowed = set(parameters) - {"self", "policy"} - set(_CONTEXT_KEYS)
-        unknown = sorted(set(config) - allowed)
-        if unknown:
-            raise ValueError(
-                f"unknown {cls.name} config keys {unknown}; allowed: "
-                f"{sorted(allowed | set(CONFIG_KEYS))}"
-            )
-        return config, ours
+        return split_config(cls.name, cls.algorithm_class(), config)
 
     @classmethod
     def _learning_rate(cls, kwargs: dict[str, Any]) -> float:
-        parameters = inspect.signature(cls.algorithm_class().__init__).parameters
-        value = kwargs.pop("learning_rate", parameters["learning_rate"].default)
-        try:
-            rate = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{cls.name} learning_rate must be a number (the schedule comes from "
-                f"--lr-schedule), got {value!r}"
-            ) from None
-        if not (math.isfinite(rate) and rate > 0):
-            raise ValueError(f"{cls.name} learning_rate must be > 0, got {value!r}")
-        return rate
+        """The initial learning rate, popped from ``kwargs`` (the constructor's default)."""
+        return initial_learning_rate(cls.name, cls.algorithm_class(), kwargs)
 
     @classmethod
     def _check_env(cls, venv: VecEnv, context: TrainingContext) -> None:
@@ -372,7 +165,7 @@ class SB3Agent(Agent):
         """
         if cls is SB3Agent:
             raise TypeError("create an algorithm's agent (e.g. PPOAgent), not SB3Agent")
-        config = _json_ready(dict(config), f"{cls.name} config")
+        config = json_ready(dict(config), f"{cls.name} config")
         kwargs, ours = cls._split_config(config)
         if "n_envs" in ours and ours["n_envs"] != context.n_envs:
             logger.warning(
@@ -385,8 +178,8 @@ class SB3Agent(Agent):
             context.lr_schedule, cls._learning_rate(kwargs), context.total_timesteps
         )
         if "policy_kwargs" in kwargs:
-            kwargs["policy_kwargs"] = _policy_kwargs(kwargs["policy_kwargs"])
-        _json_ready(context.env_kwargs, "env_kwargs")
+            kwargs["policy_kwargs"] = policy_kwargs(kwargs["policy_kwargs"])
+        json_ready(context.env_kwargs, "env_kwargs")
         venv, normalizer = cls._make_env(context, ours.get("normalize"), context.seed)
         try:
             cls._check_env(venv, context)
@@ -444,11 +237,11 @@ class SB3Agent(Agent):
         if total > 0:
             # SB3's progress_remaining (which drives DQN's epsilon, clip_range and any other
             # callable schedule) would run from 1 to 0 within this call; make it span the run.
-            model._update_current_progress_remaining = _RunProgress(model, total)  # type: ignore[method-assign]
+            model._update_current_progress_remaining = RunProgress(model, total)  # type: ignore[method-assign]
         try:
             model.learn(
                 int(timesteps),
-                callback=_ProgressReporter(progress, REPORT_EVERY),
+                callback=ProgressReporter(progress, REPORT_EVERY),
                 reset_num_timesteps=False,
                 tb_log_name=self.name,
                 progress_bar=False,
@@ -618,6 +411,7 @@ class MaskablePPOAgent(SB3Agent):
 
     name = "maskable-ppo"
     algorithm = "sb3_contrib:MaskablePPO"
+    requires = ("sb3_contrib",)
     action_spaces = (spaces.Discrete, spaces.MultiDiscrete)
 
     @classmethod

@@ -1,30 +1,12 @@
 """Training any registered agent on any netgym env: the code behind ``train.py``.
 
-A run goes through three steps, each a method of ``TrainingRun``:
-
-1. ``prepare_run(settings)`` resolves the configuration (``netgym.agents.config_loader``),
-   checks the env, the agent and that the agent fits the env's spaces, claims the run folder
-   and creates the agent (or, with ``resume``, loads the latest checkpoint of a run folder);
-2. ``run.train(progress)`` calls ``Agent.learn`` in checkpoint-sized chunks, appends the
-   progress metrics to ``progress.csv``, saves ``checkpoints/step-<N>/`` between chunks and
-   the final model to ``model/``; Ctrl-C saves a checkpoint and raises ``TrainingInterrupted``;
-3. ``run.evaluate()`` scores the agent and every baseline of the env with
-   ``netgym.leaderboard.evaluate`` on the same held-out seeds and writes ``eval.json``.
-
-The run folder (default ``runs/<env>/<agent>/seed-<S>/``, the env id made path-safe)::
-
-    config.yaml      resolved configuration: hyperparameters, run settings, version, git commit
-    model/           the final agent (Agent.save)
-    checkpoints/     step-<N>/ every checkpoint_every env steps, and at an interruption
-    progress.csv     steps, wall_s and the agent's progress metrics
-    tb/              TensorBoard logs, when tensorboard is installed: the progress metrics in
-                     tb/progress/ (every agent), the agent's own logs beside them (SB3)
-    eval.json        returns of the agent and of the baselines on the evaluation seeds
-
-Evaluation seeds are disjoint from training seeds: the agent trains on ``seed`` (sub-envs of a
-vector env on ``seed .. seed + n_envs - 1``) and is evaluated from ``EVAL_SEED_OFFSET + seed``.
-This module never prints; the command line (``netgym.agents.training_cli``, run by ``main``)
-does.
+``prepare_run(settings)`` resolves the configuration (``run_config.py``), checks that the agent
+fits the env, claims the run folder (``run_folder.py``) and creates the agent, or loads the
+latest checkpoint of a run to resume; ``TrainingRun.train`` calls ``Agent.learn`` in
+checkpoint-sized chunks, logs progress and saves checkpoints and the final model (Ctrl-C saves a
+checkpoint and raises ``TrainingInterrupted``); ``TrainingRun.evaluate`` scores the agent and the
+env's baselines on held-out seeds and writes ``eval.json``. The run folder and the seeds are
+described in ``docs/training.md``. This module never prints; the command line does.
 """
 
 from __future__ import annotations
@@ -32,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 import shutil
 import signal
 import subprocess
@@ -40,40 +21,36 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import compatible_agents, env_spaces, get_agent_class
 from .base import Agent, ProgressCallback, TrainingContext
-from .config_loader import load_yaml, resolve_config
+from .config_loader import resolve_config
 from .progress_log import ProgressLog, tensorboard_writer
-from .schedules import SCHEDULES
+from .run_config import (
+    DEFAULT_CHECKPOINTS,
+    DEFAULT_EVAL_EPISODES,
+    DEFAULT_TIMESTEPS,
+    EVAL_SEED_OFFSET,
+    RESUMABLE,
+    RunConfig,
+    TrainingSettings,
+)
+from .run_config import DEVICES as DEVICES  # re-exported: the training command line reads it
+from .run_config import plain as _plain
+from .run_folder import RUN_FILES as RUN_FILES  # re-exported (was defined here)
+from .run_folder import (
+    RUNS_ROOT,
+    check_folder,
+    checkpoints,
+    clear_folder,
+    load_latest,
+    run_folder,
+)
 
 log = logging.getLogger(__name__)
-
-EVAL_SEED_OFFSET = 1_000_000
-"""evaluation starts from seed ``EVAL_SEED_OFFSET + seed``, far from any training seed"""
-DEFAULT_TIMESTEPS = 100_000
-"""training steps when neither ``--timesteps`` nor the config's ``n_timesteps`` is given"""
-DEFAULT_CHECKPOINTS = 10
-"""checkpoints per run when ``checkpoint_every`` is not given"""
-DEFAULT_EVAL_EPISODES = 10
-RUNS_ROOT = Path("runs")
-DEVICES = ("auto", "cpu", "cuda")
-RUN_FILES = ("config.yaml", "model", "checkpoints", "progress.csv", "tb", "eval.json")
-"""what a run writes into its folder (and what ``overwrite`` removes; nothing else is touched)"""
-RESUMABLE = (
-    "timesteps",
-    "device",
-    "checkpoint_every",
-    "eval_episodes",
-    "eval_seed",
-    "eval_baselines",
-)
-"""settings that ``resume`` may change (the others come from the run's config.yaml)"""
 
 
 class TrainingInterrupted(Exception):
@@ -87,108 +64,6 @@ class TrainingInterrupted(Exception):
         """env steps trained when it stopped"""
         self.out_dir = out_dir
         """the run folder, to pass to ``resume``"""
-
-
-# ---------------------------------------------------------------------------------- settings
-@dataclass
-class TrainingSettings:
-    """What the user asked for (None = not given: a default or the config decides)."""
-
-    env: str | None = None
-    """env id: a Gymnasium id or ``pz:module:callable``"""
-    agent: str | None = None
-    """registered agent name (``netgym.agents.AGENTS``)"""
-    timesteps: int | None = None
-    """total env steps of the run (default: the config's ``n_timesteps``, else 100,000)"""
-    seed: int | None = None
-    """training seed (default 0)"""
-    n_envs: int | None = None
-    """parallel training envs (default: the config's ``n_envs``, else 1)"""
-    env_kwargs: dict[str, Any] | None = None
-    """keyword arguments of the env, over the config's ``env_kwargs``"""
-    config_file: Path | None = None
-    """a user YAML file of hyperparameters (see ``netgym.agents.config_loader``)"""
-    hyperparams: dict[str, Any] = field(default_factory=dict)
-    """hyperparameters over every config file"""
-    lr_schedule: str | None = None
-    """'constant', 'linear' or 'rex' (default: the config's ``lr_schedule``, else constant)"""
-    out: Path | None = None
-    """run folder (default ``runs/<env>/<agent>/seed-<S>``)"""
-    overwrite: bool = False
-    """replace the run files of a non-empty run folder"""
-    eval_episodes: int | None = None
-    """evaluation episodes after training (0 = no evaluation; default 10)"""
-    eval_seed: int | None = None
-    """seed of the first evaluation episode (default ``EVAL_SEED_OFFSET + seed``)"""
-    eval_baselines: list[str] | None = None
-    """baselines evaluated beside the agent (default: every baseline of the env)"""
-    device: str | None = None
-    """'auto', 'cpu' or 'cuda' (default auto)"""
-    checkpoint_every: int | None = None
-    """env steps between checkpoints (0 = none; default a tenth of the run)"""
-    resume: Path | None = None
-    """a run folder to continue from its latest checkpoint"""
-
-
-@dataclass
-class RunConfig:
-    """The resolved configuration of a run, as written to ``config.yaml``."""
-
-    env: str
-    agent: str
-    timesteps: int
-    seed: int
-    n_envs: int
-    env_kwargs: dict[str, Any]
-    lr_schedule: str
-    device: str
-    checkpoint_every: int
-    eval_episodes: int
-    eval_seed: int
-    eval_baselines: list[str] | None
-    hyperparams: dict[str, Any]
-    config_sources: list[str]
-    netgym_version: str
-    git_commit: str | None
-
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first setting out of range."""
-        checks = (
-            ("timesteps", self.timesteps, 1),
-            ("seed", self.seed, 0),
-            ("n_envs", self.n_envs, 1),
-            ("eval_episodes", self.eval_episodes, 0),
-            ("checkpoint_every", self.checkpoint_every, 0),
-        )
-        for name, value, low in checks:
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if self.lr_schedule not in SCHEDULES:
-            raise ValueError(f"unknown lr schedule {self.lr_schedule!r}; known: {list(SCHEDULES)}")
-        if self.device not in DEVICES:
-            raise ValueError(f"unknown device {self.device!r}; known: {list(DEVICES)}")
-
-    def to_yaml(self) -> str:
-        """The YAML text of ``config.yaml``."""
-        return yaml.safe_dump(_plain(asdict(self)), sort_keys=False)
-
-    @classmethod
-    def from_folder(cls, folder: Path) -> RunConfig:
-        """Read ``folder/config.yaml``; ``FileNotFoundError`` / ``ValueError`` say what is wrong."""
-        path = folder / "config.yaml"
-        if not path.is_file():
-            raise FileNotFoundError(f"{folder} has no config.yaml; is it a run folder?")
-        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-        names = [f.name for f in fields(cls)]
-        missing = [name for name in names if not isinstance(data, dict) or name not in data]
-        if missing:
-            raise ValueError(f"{path} lacks the settings {missing}")
-        return cls(**{name: data[name] for name in names})
-
-
-def run_folder(env_id: str, agent: str, seed: int, root: Path = RUNS_ROOT) -> Path:
-    """``root/<env>/<agent>/seed-<S>``, with ``/``, ``:`` and ``\\`` of the env id as ``_``."""
-    return root / re.sub(r"[/:\\]", "_", env_id) / agent / f"seed-{seed}"
 
 
 def resolve_run_config(settings: TrainingSettings) -> RunConfig:
@@ -259,12 +134,12 @@ def prepare_run(settings: TrainingSettings, runs_root: Path = RUNS_ROOT) -> Trai
     check_compatible(agent_class, config.agent, config.env, config.env_kwargs)
     baseline_names(config)  # a misspelt baseline fails now, not after training
     out_dir = settings.out or run_folder(config.env, config.agent, config.seed, runs_root)
-    _check_folder(out_dir, settings.overwrite)
+    check_folder(out_dir, settings.overwrite)
     try:
         agent = agent_class.create(_context(config, out_dir), dict(config.hyperparams))
     except TypeError as err:  # an unknown or misspelt hyperparameter
         raise ValueError(f"bad hyperparameters for agent {config.agent!r}: {err}") from None
-    _clear_folder(out_dir)
+    clear_folder(out_dir)
     (out_dir / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
     return TrainingRun(config, agent, out_dir)
 
@@ -281,28 +156,6 @@ def check_compatible(
             f"agent {agent!r} cannot train on {env_id}: {reason}; agents that fit this env: "
             f"{', '.join(fitting) or 'none'}"
         )
-
-
-def _check_folder(out_dir: Path, overwrite: bool) -> None:
-    """Raise ``ValueError`` unless ``out_dir`` may hold a new run."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"run folder {out_dir} is a file")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise ValueError(
-            f"run folder {out_dir} is not empty; pass --overwrite to replace its run, "
-            f"--resume {out_dir} to continue it, or --out DIR for another folder"
-        )
-
-
-def _clear_folder(out_dir: Path) -> None:
-    """Create ``out_dir``, removing the files of an earlier run (``RUN_FILES``) and nothing else."""
-    for name in RUN_FILES:
-        path = out_dir / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-    out_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _context(config: RunConfig, out_dir: Path) -> TrainingContext:
@@ -347,38 +200,13 @@ def _prepare_resume(settings: TrainingSettings) -> TrainingRun:
     config.validate()
     baseline_names(config)
     agent_class = get_agent_class(config.agent)
-    agent = _load_latest(folder, agent_class, config.device)
+    agent = load_latest(folder, agent_class, config.device)
     # The loaded agent plans for the total it was saved with; a larger --timesteps re-plans
     # its schedules over the new total (from the current step on, they follow the schedule of
     # a run planned for the new total).
     agent.set_total_timesteps(config.timesteps)
     (folder / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
     return TrainingRun(config, agent, folder)
-
-
-def checkpoints(folder: Path) -> list[tuple[int, Path]]:
-    """The ``checkpoints/step-<N>`` folders of a run, as (N, path) sorted by N."""
-    found = []
-    for path in (folder / "checkpoints").glob("step-*"):
-        match = re.fullmatch(r"step-(\d+)", path.name)
-        if match and path.is_dir():
-            found.append((int(match.group(1)), path))
-    return sorted(found)
-
-
-def _load_latest(folder: Path, agent_class: type[Agent], device: str) -> Agent:
-    """The agent of ``model/`` or of the latest checkpoint, whichever has trained longer."""
-    best: Agent | None = None
-    if (folder / "model").is_dir():
-        best = agent_class.load(folder / "model", device=device)
-    saved = checkpoints(folder)
-    if saved and (best is None or saved[-1][0] > best.steps_done):
-        if best is not None:
-            best.close()
-        best = agent_class.load(saved[-1][1], device=device)
-    if best is None:
-        raise FileNotFoundError(f"{folder} has neither a model/ nor a checkpoints/step-<N>/")
-    return best
 
 
 @dataclass
@@ -613,21 +441,6 @@ def _stop_on_sigint(request_stop: Any) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as YAML/JSON-safe data (dataclasses with ``to_dict``, paths, tuples, numpy)."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if hasattr(value, "to_dict"):
-        return _plain(value.to_dict())
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    return str(value)
 
 
 def _netgym_version() -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import gymnasium as gym
 import netgym.envs  # noqa: F401  (registers the ids)
@@ -62,6 +64,29 @@ def _rosenbrock(x: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------- optimiser
+def test_the_swarm_lives_in_baselines_and_keeps_its_agents_import_path():
+    from netgym.baselines import swarm
+
+    assert ParticleSwarm is swarm.ParticleSwarm
+    assert (W_CONSTRICTION, C_CONSTRICTION) == (swarm.W_CONSTRICTION, swarm.C_CONSTRICTION)
+
+
+def test_the_uav_pso_baselines_import_no_agent_code():
+    """Dependencies point one way: agents use baselines, never the reverse."""
+    code = """
+import sys
+from netgym.baselines import make_policy
+for name in ("pso-static", "pso-step"):
+    make_policy("netgym/UavOffload-v0", name)
+print(sorted(name for name in sys.modules if name.startswith("netgym.agents")))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_constriction_constants_are_the_defaults():
     phi = 4.1  # Clerc & Kennedy (2002): phi1 = phi2 = 2.05
     chi = 2.0 / abs(2.0 - phi - math.sqrt(phi**2 - 4.0 * phi))

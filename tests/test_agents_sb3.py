@@ -23,7 +23,7 @@ from netgym.agents.sb3 import (
     SB3Agent,
     TD3Agent,
 )
-from netgym.envs.core.sb3 import make_sb3_vec_env
+from netgym.agents.sb3_vec_env import make_sb3_vec_env
 from netgym.leaderboard import evaluate
 from pettingzoo import ParallelEnv
 
@@ -34,13 +34,8 @@ PZ_ID = "pz:test_agents_sb3:factory"
 EVAL_SEED = 10_000  # disjoint from the training seeds (0 .. n_envs - 1)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny networks: thread hand-offs cost more than the maths (and CI machines are shared).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+"""tiny networks: torch on one thread (``conftest.one_torch_thread``)"""
 
 
 # ---------------------------------------------------------------------- test envs

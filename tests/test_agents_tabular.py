@@ -15,13 +15,13 @@ import pytest
 import yaml
 from gymnasium import spaces
 from netgym.agents.base import TrainingContext
+from netgym.agents.qtables import td_update
 from netgym.agents.tabular import (
     Discretiser,
     QLearningAgent,
     SarsaAgent,
     TabularAgent,
     TabularConfig,
-    _td_update,
 )
 from netgym.leaderboard import evaluate
 from pettingzoo import ParallelEnv
@@ -189,7 +189,7 @@ def test_truncation_bootstraps_termination_does_not():
 def test_repeated_cells_in_one_step_average_their_td_errors():
     table = np.zeros((2, 2))
     states, actions = np.array([1, 1, 0]), np.array([0, 0, 1])
-    _td_update(table, states, actions, np.array([1.0, 3.0, 4.0]), learning_rate=0.5)
+    td_update(table, states, actions, np.array([1.0, 3.0, 4.0]), learning_rate=0.5)
     np.testing.assert_allclose(table, [[0.0, 2.0], [1.0, 0.0]])
 
 

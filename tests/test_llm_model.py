@@ -37,13 +37,8 @@ ACTION_SPACES = {
 D = 16
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and leave the other core to the rest)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+"""tiny networks: torch on one thread (``conftest.one_torch_thread``)"""
 
 
 def _generic(space: spaces.Space, action_space: spaces.Space) -> torch.nn.Module:

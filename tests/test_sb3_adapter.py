@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -10,8 +12,8 @@ import pytest
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 from gymnasium.vector.utils import batch_space
+from netgym.agents.sb3_vec_env import SB3VecEnvAdapter, make_sb3_vec_env, split_info
 from netgym.envs.core.make import make_env
-from netgym.envs.core.sb3 import SB3VecEnvAdapter, make_sb3_vec_env, split_info
 from stable_baselines3 import PPO
 from stable_baselines3.common.utils import check_for_correct_spaces
 from stable_baselines3.common.vec_env import (
@@ -349,3 +351,30 @@ def test_split_info_follows_the_masks() -> None:
         "_nested": np.array([False, True, False]),
     }
     assert split_info(info, 3) == [{"a": 1}, {"nested": {"b": 5}}, {"a": 3}]
+
+
+def test_old_import_path_re_exports_the_adapter() -> None:
+    """``netgym.envs.core.sb3`` (the adapter's home before 0.2) re-exports the same objects."""
+    from netgym.agents import sb3_vec_env
+    from netgym.envs.core import sb3 as old_path
+
+    assert old_path.__all__ == sb3_vec_env.__all__
+    for name in old_path.__all__:
+        assert getattr(old_path, name) is getattr(sb3_vec_env, name)
+
+
+def test_making_an_env_imports_neither_the_adapter_nor_sb3() -> None:
+    code = """
+import sys
+import gymnasium as gym
+import netgym.envs
+gym.make("netgym/AbrStreaming-v0").reset(seed=0)
+gym.make_vec("netgym/AbrStreaming-v0", num_envs=2).reset(seed=0)
+names = ("netgym.envs.core.sb3", "netgym.agents.sb3_vec_env", "stable_baselines3", "supersuit")
+print([name for name in names if name in sys.modules])
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

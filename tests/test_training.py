@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import yaml
+from conftest import importable
 from gymnasium import spaces
 from netgym.agents import (
     AGENTS,
@@ -654,23 +655,6 @@ TINY = {
 """small hyperparameters (over the packaged configs) for a few hundred steps"""
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Torch on one thread: on a loaded 2-core machine its thread pool slows tiny nets 10x."""
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def _importable(name: str) -> None:
-    try:
-        get_agent_class(name)
-    except AgentUnavailableError as err:
-        pytest.skip(f"agent {name!r} is not importable yet: {err}")
-
-
 def _tiny_run(
     name: str, env: str, tmp_path: Path, hyperparams: dict[str, Any], *extra: str
 ) -> dict[str, Any]:
@@ -690,7 +674,7 @@ def _tiny_run(
 
 @pytest.mark.parametrize("name", list(TINY))
 def test_real_agent_trains_from_train_py_on_abr(name, tmp_path, one_torch_thread):
-    _importable(name)
+    importable(name)
     extra = ["--n-envs", "2", "--env-kwargs", SMALL_ENV, "--eval-baselines", "bba"]
     report = _tiny_run(name, ABR, tmp_path, TINY[name], *extra)
     # the saved model reloads and acts as the trained one on the evaluation episodes
@@ -703,7 +687,7 @@ def test_real_agent_trains_from_train_py_on_abr(name, tmp_path, one_torch_thread
 def test_box_action_agents_refuse_abr_and_train_on_pendulum(
     name, tmp_path, capsys, one_torch_thread
 ):
-    _importable(name)
+    importable(name)
     code = main(["--env", ABR, "--agent", name, "--out", str(tmp_path / "abr"), "--no-progress"])
     assert code == 2
     assert re.search("agents that fit this env: .*ppo", capsys.readouterr().err)
@@ -732,7 +716,7 @@ class MaskedChoiceEnv(gym.Env):
 
 
 def test_maskable_ppo_needs_masks_and_trains_on_a_masked_env(tmp_path, capsys, one_torch_thread):
-    _importable("maskable-ppo")
+    importable("maskable-ppo")
     code = main(["--env", "CartPole-v1", "--agent", "maskable-ppo", "--out", str(tmp_path / "c")])
     assert code == 2
     assert "action_masks" in capsys.readouterr().err
@@ -744,12 +728,12 @@ def test_maskable_ppo_needs_masks_and_trains_on_a_masked_env(tmp_path, capsys, o
 
 
 def test_maskable_ppo_trains_on_abr_whose_masks_allow_every_level(tmp_path, one_torch_thread):
-    _importable("maskable-ppo")
+    importable("maskable-ppo")
     _tiny_run("maskable-ppo", ABR, tmp_path, TINY["ppo"], "--eval-baselines", "none")
 
 
 def test_tabular_agents_train_on_a_pettingzoo_env(tmp_path):
-    _importable("qlearning")
+    importable("qlearning")
     env_id = f"pz:{__name__}:tiny_parallel_env"
     out = tmp_path / "run"
     args = ["--env", env_id, "--agent", "qlearning", "--timesteps", "300", "--out", str(out)]

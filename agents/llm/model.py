@@ -1,15 +1,9 @@
 """The decision model: NetLLM's token layout around a transformer backbone, or plain BC.
 
-Each decision step contributes ``2 + k`` tokens ``[R_t, s_t^1 .. s_t^k, a_t]`` (return-to-go,
-the state encoder's ``k`` tokens, the action), each plus a learned embedding of the episode
-step ``t``, and the whole sequence goes through a LayerNorm (reference ``abr.md`` 4.1). The
-backbone reads the window causally and the networking head predicts ``a_t`` from the hidden
-state of the last state token ``s_t^k``, so the action is not visible to its own prediction and
-one forward pass gives one decision.
-
-With ``backbone=None`` the model is behaviour cloning with the same encoder and head: the
-state tokens of the current step, concatenated, through a two-layer MLP (no return, no
-context, no transformer).
+Each decision step contributes ``2 + k`` tokens ``[R_t, s_t^1 .. s_t^k, a_t]``; the backbone
+reads the window causally and the head predicts ``a_t`` from the hidden state of the last state
+token, so one forward pass gives one decision. With ``backbone=None`` the model is behaviour
+cloning: the step's state tokens through a two-layer MLP. See ``docs/llm.md`` ("2. The model").
 """
 
 from __future__ import annotations

@@ -1,24 +1,12 @@
 """Experience pools: episodes of (observation, action, reward, done) from existing policies.
 
-A pool is what NetLLM's DD-LRNA trains on (reference ``abr.md`` section 4.2): episodes rolled
-out by baseline policies, trained agents or mixtures of them, stored step by step.
-Observations are stored flattened (``gymnasium.spaces.flatten``: Box as is, Discrete and
-MultiDiscrete one-hot, Dict concatenated), so one layout serves every observation space; the
-encoders reshape them back (``netgym.agents.llm.encoders``).
-
-A pool file is an ``.npz`` archive of plain arrays, written and read without pickle::
-
-    observations  (N, obs_dim) float32     flattened observation before each action
-    actions       (N,) int64 | (N, k) int64 | (N, k) float32   Discrete | MultiDiscrete | Box
-    rewards       (N,) float32
-    dones         (N,) bool                True at the last step of each episode
-    policies      (E,) str                 the policy that played each episode
-    env_id        () str                   the env the pool was collected on
-    env_kwargs    () str                   its keyword arguments as JSON
-    format        () int64                 POOL_FORMAT
-
-``collect`` rolls policies out on a registered env; ``ExperiencePool.load`` refuses a
-malformed file with a ``ValueError`` that names the file and what is wrong.
+A pool is what NetLLM's DD-LRNA trains on: episodes rolled out by baselines, trained agents or
+mixtures of them, stored step by step with flattened observations (``gymnasium.spaces.flatten``)
+so that one layout serves every observation space. A pool file is an ``.npz`` archive of plain
+arrays (``observations``, ``actions``, ``rewards``, ``dones``, ``policies``, ``env_id``,
+``env_kwargs``, ``format``), read without pickle; ``ExperiencePool.load`` refuses a malformed
+file naming the file and the problem. ``collect`` rolls policies out on a registered env. The
+format is in ``docs/llm.md`` ("1. Experience pools").
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ...agents.pso import ParticleSwarm
+from ..swarm import ParticleSwarm
 from .placement import TargetPolicy, core_env, lattice_max, reachable_positions, snap_to_lattice
 
 
