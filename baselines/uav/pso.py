@@ -3,7 +3,7 @@
 Reference: ``shared/reference/uav.md`` section 5 (PSO for drone-BS placement, Kalantari et al.
 arXiv 1709.07356; settings 30 particles, 100 iterations, Clerc-Kennedy w = 0.729,
 c1 = c2 = 1.494, fitness = associated users) and the seed paper's PSO benchmark (arXiv
-2402.02957). The swarm is ``netgym.agents.pso.ParticleSwarm``.
+2402.02957). The swarm is ``netgym.baselines.swarm.ParticleSwarm``.
 
 * ``PsoStatic``: PSO over the 2K continuous coordinates; each particle is snapped to the lattice
   before it is scored, so the fitness is exactly the env's association at a reachable lattice
