@@ -23,8 +23,7 @@ The run folder (default ``runs/<env>/<agent>/seed-<S>/``, the env id made path-s
 
 Evaluation seeds are disjoint from training seeds: the agent trains on ``seed`` (sub-envs of a
 vector env on ``seed .. seed + n_envs - 1``) and is evaluated from ``EVAL_SEED_OFFSET + seed``.
-This module never prints; the command line (``netgym.agents.training_cli``, run by ``main``)
-does.
+This module never prints; the command line (``netgym.cli.train``, run by ``train.py``) does.
 """
 
 from __future__ import annotations
@@ -511,7 +510,7 @@ class TrainingRun:
             after ``train``, a ``training`` block (steps, wall time, steps/s).
         """
         from netgym.envs.core.make import is_parallel_env_id
-        from netgym.leaderboard import evaluate
+        from netgym.evaluation import evaluate
 
         config = self.config
         payload: dict[str, Any] = {
@@ -550,13 +549,6 @@ class TrainingRun:
         text = json.dumps(_plain(payload), indent=2)
         (self.out_dir / "eval.json").write_text(text + "\n", encoding="utf-8")
         return payload
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``train.py``: the command line of ``netgym.agents.training_cli``; returns the exit status."""
-    from .training_cli import main as cli_main
-
-    return cli_main(argv)
 
 
 def baseline_names(config: RunConfig) -> list[str]:
@@ -669,7 +661,6 @@ __all__ = [
     "baseline_names",
     "check_compatible",
     "checkpoints",
-    "main",
     "prepare_run",
     "resolve_run_config",
     "run_folder",

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from netgym.evaluation import evaluate
 
 from . import stats
 from .entries import Entry
-from .evaluate import evaluate
 from .inprocess import episode_scores
 from .protocols import Protocol, get_protocol
 

@@ -30,11 +30,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
+from netgym.evaluation import evaluate
 
 from . import stats
 from .board import environment_fingerprint, run_leaderboard
 from .entries import Entry, build_class_policy, class_entry, model_folder, run_entry
-from .evaluate import evaluate
 from .inprocess import episode_scores
 from .protocols import Protocol, get_protocol
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from netgym.baselines import BASELINES
+from netgym.cli.main import main
 from netgym.envs import ENV_IDS
 from netgym.leaderboard import PROTOCOLS, evaluate, get_protocol, run_protocol
-from netgym.leaderboard.cli import main
 
 ABR = "netgym/AbrStreaming-v0"
 

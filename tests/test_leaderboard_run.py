@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from netgym.cli.main import main
 from netgym.leaderboard import evaluate, get_protocol
 from netgym.leaderboard.board import run_leaderboard
-from netgym.leaderboard.cli import main
 from netgym.leaderboard.entries import class_entry, parse_entry
 from netgym.leaderboard.report import CSV_COLUMNS, REPORT_FILES, ZOO_COLUMNS, write_reports
 
@@ -138,7 +138,7 @@ def test_policy_class_entries_and_their_errors(tmp_path):
 
 
 def test_run_folder_entries_are_loaded_and_carry_their_seed(tmp_path):
-    from netgym.agents.training import main as train_main
+    from netgym.cli.train import main as train_main
 
     run = tmp_path / "run"
     args = ["--env", "netgym/AbrStreaming-v0", "--agent", "qlearning", "--timesteps", "200"]

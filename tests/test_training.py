@@ -30,13 +30,15 @@ from netgym.agents import (
     env_spaces,
     get_agent_class,
     training,
-    training_cli,
 )
 from netgym.agents.base import Agent, ProgressCallback, TrainingContext
 from netgym.agents.config_loader import parse_overrides, resolve_config
 from netgym.agents.progress_log import ProgressLog
-from netgym.agents.training import main, run_folder
-from netgym.leaderboard import cli, evaluate
+from netgym.agents.training import run_folder
+from netgym.cli import main as cli
+from netgym.cli import train as training_cli
+from netgym.cli.train import main
+from netgym.leaderboard import evaluate
 from pettingzoo import ParallelEnv
 
 REPO = Path(__file__).resolve().parents[1]

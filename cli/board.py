@@ -1,4 +1,4 @@
-"""``netgym leaderboard run | submit | verify``: the leaderboard commands of the command line.
+"""``netgym leaderboard run | submit | verify | docs``: the leaderboard commands.
 
 Examples::
 
@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli import CliError, _format_table, _print_json, _protocol_data
-from .protocols import Protocol, default_protocols, get_protocol
-from .report import fmt
+from netgym.leaderboard.protocols import Protocol, default_protocols, get_protocol
+from netgym.leaderboard.report import fmt
+
+from .common import CliError, format_table, print_json, protocol_data
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -43,7 +44,7 @@ def _protocols(args: argparse.Namespace) -> list[Protocol]:
         if args.quick:
             chosen = [p if p.name.endswith("-quick") else p.quick() for p in chosen]
     for protocol in chosen:
-        _protocol_data(protocol, args.data_dir)
+        protocol_data(protocol, args.data_dir)
     episodes = getattr(args, "episodes", None)
     return [protocol.with_episodes(episodes) for protocol in chosen]
 
@@ -69,9 +70,9 @@ def _progress_bar(enabled: bool) -> tuple[Any, Any]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .board import run_leaderboard
-    from .entries import parse_entry
-    from .report import results_payload, write_reports
+    from netgym.leaderboard.board import run_leaderboard
+    from netgym.leaderboard.entries import parse_entry
+    from netgym.leaderboard.report import results_payload, write_reports
 
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers must be >= 1, got {args.workers}")
@@ -106,10 +107,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             bar.close()
     written = write_reports(board, args.out) if args.out is not None else []
     if args.json:
-        _print_json(results_payload(board))
+        print_json(results_payload(board))
         return 0
     print(
-        _format_table(
+        format_table(
             ["protocol", "entry", "seed", "mean", "std", "ci95", "normalised", "episodes"],
             [
                 (
@@ -128,7 +129,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     print()
     print(
-        _format_table(
+        format_table(
             ["entry", "iqm", "ci95", "tasks", "runs"],
             [
                 (
@@ -155,7 +156,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from .submission import submit
+    from netgym.leaderboard.submission import submit
 
     protocols = _protocols(args) if args.protocols is not None or args.quick else None
     manifest = submit(
@@ -166,7 +167,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         workers=args.workers or 1,
     )
     if args.json:
-        _print_json(manifest)
+        print_json(manifest)
         return 0
     print(f"wrote {args.out}: entry {manifest['entry']['name']} ({manifest['policy']})")
     for name, info in manifest["protocols"].items():
@@ -175,7 +176,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .submission import SubmissionError, verify
+    from netgym.leaderboard.submission import SubmissionError, verify
 
     try:
         result = verify(
@@ -190,7 +191,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(f"netgym leaderboard verify: REJECTED {args.file}: {err}", file=sys.stderr)
         return 1
     if args.json:
-        _print_json(vars(result))
+        print_json(vars(result))
         return 0
     print(f"ACCEPTED {args.file}: entry {result.entry}, {result.rows} rows")
     for name, version in result.protocols.items():
@@ -205,8 +206,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(board_commands: Any) -> None:
-    """Add ``run``, ``submit`` and ``verify`` to the ``leaderboard`` sub-parsers."""
+def add_command(commands: Any) -> None:
+    """Add ``leaderboard`` with ``run``, ``submit``, ``verify`` and ``docs`` to ``commands``
+    (the sub-parsers of ``netgym``)."""
+    board_parser = commands.add_parser(
+        "leaderboard",
+        help="evaluate baselines under the evaluation protocols",
+        description="Leaderboard commands.",
+    )
+    board_commands = board_parser.add_subparsers(
+        dest="leaderboard_command", metavar="SUBCOMMAND", required=True
+    )
     run = board_commands.add_parser(
         "run",
         help="score baselines and entries under the protocols; write reports",
@@ -281,4 +291,4 @@ def add_commands(board_commands: Any) -> None:
     verify.set_defaults(handler=_cmd_verify)
 
 
-__all__ = ["add_commands"]
+__all__ = ["add_command"]
