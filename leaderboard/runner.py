@@ -31,7 +31,8 @@ from .protocols import Protocol
 from .tasks import Task, TaskError, run_task
 
 BACKENDS = ("local", "ray")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+"""bumped when the cached task data changes (2: versions cover behaviour, no source hash)"""
 Progress = Callable[[int, int, "Task | None"], None]
 """``progress(done, total, task)``: ``task`` just finished (None: ``done`` came from the cache)"""
 
@@ -151,7 +152,6 @@ def plan_tasks(
     tasks = []
     for protocol in protocols:
         protocol.require_data(data_dir)
-        env_source = protocol.env_source_checksum()
         chosen = baseline_entries(protocol, policies)
         chosen += [entry for entry in entries if entry.plays(protocol.env_id)]
         keys = [entry.key for entry in chosen]
@@ -167,7 +167,6 @@ def plan_tasks(
                         episodes=protocol.episodes,
                         seed=seed,
                         data_dir=None if data_dir is None else str(data_dir),
-                        env_source=env_source,
                     )
                 )
     return tasks

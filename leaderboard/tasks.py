@@ -33,17 +33,12 @@ class Task:
     seed: int
     """evaluation seed of the block"""
     data_dir: str | None = None
-    env_source: str = ""
-    """checksum of the env's source code (``Protocol.env_source_checksum``)"""
 
     @property
     def key(self) -> str:
-        """Cache key: entry identity, protocol version, episodes, seed and env source, so that
-        a cache never serves results of other simulator code."""
-        text = (
-            f"{self.entry.key}|{self.protocol}@{self.version}|{self.episodes}|{self.seed}|"
-            f"{self.env_source}"
-        )
+        """Cache key: entry identity, protocol version (which covers the env's behaviour, so a
+        cache never serves results of other dynamics), episodes and seed."""
+        text = f"{self.entry.key}|{self.protocol}@{self.version}|{self.episodes}|{self.seed}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 

@@ -221,17 +221,17 @@ def test_bar_chart_keeps_outliers_inside_the_drawing():
     assert "-50.0000 [-60.0000, 10.0000]" in svg  # exact values in the tooltip
 
 
-def test_cache_is_keyed_by_protocol_version_seed_and_env_source(tmp_path):
+def test_cache_is_keyed_by_protocol_version_seed_and_episodes(tmp_path):
     from dataclasses import replace
 
     from netgym.leaderboard.runner import TaskCache, plan_tasks
 
     task = plan_tasks(QUICK[1:], policies=["hover"])[0]
-    assert len(task.env_source) == 64
+    assert task.version == QUICK[1].version  # which covers the env's behaviour
     cache = TaskCache(tmp_path)
     cache.put(task, {"scores": [1.0], "returns": [1.0], "lengths": [1], "wall_s": 0.0})
     assert cache.get(task)["scores"] == [1.0]
-    for change in ({"env_source": "0" * 64}, {"version": "0" * 12}, {"seed": task.seed + 1}):
+    for change in ({"version": "0" * 12}, {"seed": task.seed + 1}, {"episodes": 2}):
         assert cache.get(replace(task, **change)) is None
     assert TaskCache(None).get(task) is None
 
