@@ -168,3 +168,23 @@ def test_kwargs_without_a_stable_form_cannot_be_versioned():
     assert canonical({"b": (1, 2.5), "a": Path("x")}) == {"a": "x", "b": [1, "2.5"]}
     with pytest.raises(ValueError, match="memory address"):
         canonical({"policy": object()})
+
+
+def test_every_family_registers_its_protocols_from_its_family_module():
+    from netgym.envs import FAMILIES
+
+    for family in FAMILIES:
+        module = family.protocols_module()
+        assert module.__name__ == family.protocols == f"netgym.leaderboard.protocols_{family.name}"
+        ids = {spec.id for spec in family.envs}
+        assert any(p.env_id in ids for p in PROTOCOLS.values()), family.name
+
+
+def test_old_protocol_modules_import_without_registering_twice():
+    import importlib
+
+    before = dict(PROTOCOLS)
+    families = importlib.import_module("netgym.leaderboard.families")
+    importlib.import_module("netgym.leaderboard.families_quantum_moe")
+    assert PROTOCOLS == before
+    assert families.ABR_ENV_ID == "netgym/AbrStreaming-v0" and len(families.SEEDS) == 10
