@@ -18,6 +18,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,12 +39,14 @@ Progress = Callable[[int, int, "Task | None"], None]
 
 
 def _init_worker() -> None:
-    try:
-        import torch
-
+    """One torch thread per worker process (entries that are SB3 or LLM agents): at once when
+    torch is loaded already, else through ``OMP_NUM_THREADS`` for when a policy loads it (the
+    leaderboard itself never imports torch, which is in the ``[train]`` extra)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.set_num_threads(1)
-    except ImportError:  # torch is in the [train] extra
-        pass
+    else:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def run_local(tasks: Sequence[Task], workers: int = 1) -> Iterator[tuple[Task, dict[str, Any]]]:
