@@ -13,6 +13,7 @@ PACKAGE_DIRS = {
     "netgym.agents": "agents",
     "netgym.baselines": "baselines",
     "netgym.leaderboard": "leaderboard",
+    "netgym.cli": "cli",
 }
 
 

@@ -6,7 +6,8 @@ latest checkpoint of a run to resume; ``TrainingRun.train`` calls ``Agent.learn`
 checkpoint-sized chunks, logs progress and saves checkpoints and the final model (Ctrl-C saves a
 checkpoint and raises ``TrainingInterrupted``); ``TrainingRun.evaluate`` scores the agent and the
 env's baselines on held-out seeds and writes ``eval.json``. The run folder and the seeds are
-described in ``docs/training.md``. This module never prints; the command line does.
+described in ``docs/training.md``. This module never prints; the command line
+(``netgym.cli.train``, run by ``train.py``) does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import logging
 import math
 import shutil
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from netgym.provenance import git_commit, netgym_version
 
 from . import compatible_agents, env_spaces, get_agent_class
 from .base import Agent, ProgressCallback, TrainingContext
@@ -103,8 +105,8 @@ def resolve_run_config(settings: TrainingSettings) -> RunConfig:
         eval_baselines=settings.eval_baselines,
         hyperparams=resolved.hyperparams,
         config_sources=resolved.sources,
-        netgym_version=_netgym_version(),
-        git_commit=_git_commit(),
+        netgym_version=netgym_version(),
+        git_commit=git_commit(),
     )
     config.validate()
     return config
@@ -331,7 +333,7 @@ class TrainingRun:
         """Score the agent and the env's baselines on the evaluation seeds; write ``eval.json``.
 
         Every policy plays the same ``eval_episodes`` episodes: the env is reset with
-        ``eval_seed`` before the first and unseeded afterwards (``netgym.leaderboard.evaluate``).
+        ``eval_seed`` before the first and unseeded afterwards (``netgym.evaluation.evaluate``).
 
         Returns:
             The content of ``eval.json``: ``agent`` and ``baselines`` (name -> the
@@ -339,7 +341,7 @@ class TrainingRun:
             after ``train``, a ``training`` block (steps, wall time, steps/s).
         """
         from netgym.envs.core.make import is_parallel_env_id
-        from netgym.leaderboard import evaluate
+        from netgym.evaluation import evaluate
 
         config = self.config
         payload: dict[str, Any] = {
@@ -362,7 +364,7 @@ class TrainingRun:
         if config.eval_episodes == 0:
             payload["skipped"] = "eval_episodes is 0"
         elif is_parallel_env_id(config.env):
-            payload["skipped"] = "netgym.leaderboard.evaluate does not run PettingZoo envs yet"
+            payload["skipped"] = "netgym.evaluation.evaluate does not run PettingZoo envs yet"
         else:
             result = evaluate(
                 self.agent, config.env, config.eval_episodes, config.eval_seed, config.env_kwargs
@@ -378,13 +380,6 @@ class TrainingRun:
         text = json.dumps(_plain(payload), indent=2)
         (self.out_dir / "eval.json").write_text(text + "\n", encoding="utf-8")
         return payload
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``train.py``: the command line of ``netgym.agents.training_cli``; returns the exit status."""
-    from .training_cli import main as cli_main
-
-    return cli_main(argv)
 
 
 def baseline_names(config: RunConfig) -> list[str]:
@@ -443,33 +438,6 @@ def _stop_on_sigint(request_stop: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _netgym_version() -> str:
-    from netgym import __version__
-
-    return __version__
-
-
-def _git_commit() -> str | None:
-    """The commit of the source tree netgym runs from (``+dirty`` with local changes)."""
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10
-        )
-        if head.returncode != 0:
-            return None
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
-
-
 __all__ = [
     "DEFAULT_EVAL_EPISODES",
     "DEFAULT_TIMESTEPS",
@@ -482,7 +450,6 @@ __all__ = [
     "baseline_names",
     "check_compatible",
     "checkpoints",
-    "main",
     "prepare_run",
     "resolve_run_config",
     "run_folder",

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     from netgym.agents import get_agent_class
     from netgym.agents.llm.pool import ExperiencePool, collect
     from netgym.agents.training import prepare_run
-    from netgym.agents.training_cli import build_parser, settings_from_args
+    from netgym.cli.train import build_parser, settings_from_args
     from netgym.leaderboard import run_protocol
     from netgym.leaderboard.protocols import get_protocol
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Train PPO on ABR with the shipped configuration and score it under the FCC-test-100 protocol.
 
-The training is ``train.py`` itself (``netgym.agents.training.main``, same arguments, same run
+The training is ``train.py`` itself (``netgym.cli.train.main``, same arguments, same run
 folder), on the NetLLM training traces ``fcc-train/`` (or, with ``--traces synthetic``, the
 embedded synthetic traces) with Pensieve's training settings: delay noise U(0.9, 1.1), a random
 trace and start per episode, ``video1/``, the first chunk at level 0 (as the test protocol). The
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.torch_threads is not None:
         torch.set_num_threads(args.torch_threads)
     from netgym.agents import get_agent_class
-    from netgym.agents.training import main as train_main
+    from netgym.cli.train import main as train_main
     from netgym.leaderboard import run_protocol
     from netgym.leaderboard.protocols import get_protocol
 

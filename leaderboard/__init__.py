@@ -1,6 +1,8 @@
-"""Evaluation, protocols, leaderboards, reports, submissions and the ``netgym`` command line."""
+"""Evaluation protocols, leaderboard runs, reports and submissions.
 
-from . import families, families_quantum_moe  # noqa: F401  (register the protocols)
+Importing it registers the protocols of every env family (``netgym.envs.FAMILIES``).
+"""
+
 from .evaluate import EvaluationResult, evaluate
 from .inprocess import LeaderboardRow, run_protocol
 from .protocols import (
@@ -9,8 +11,11 @@ from .protocols import (
     Protocol,
     default_protocols,
     get_protocol,
+    load_family_protocols,
     register_protocol,
 )
+
+load_family_protocols()
 
 __all__ = [
     "PROTOCOLS",

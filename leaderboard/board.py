@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from netgym.provenance import git_commit, netgym_version
 
 from . import stats
 from .entries import Entry
@@ -38,9 +39,6 @@ PROFILE_TAUS = tuple(float(t) for t in np.round(np.linspace(-0.5, 1.5, 41), 4))
 
 def environment_fingerprint() -> dict[str, Any]:
     """netgym version, git commit, python, platform and the versions of ``PACKAGES``."""
-    from netgym import __version__
-    from netgym.agents.training import _git_commit
-
     versions = {}
     for name in PACKAGES:
         try:
@@ -48,8 +46,8 @@ def environment_fingerprint() -> dict[str, Any]:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
     return {
-        "netgym_version": __version__,
-        "git_commit": _git_commit(),
+        "netgym_version": netgym_version(),
+        "git_commit": git_commit(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,

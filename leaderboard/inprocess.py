@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from netgym.evaluation import EvaluationResult, evaluate
 
-from .evaluate import EvaluationResult, evaluate
 from .protocols import Protocol, get_protocol
 
 

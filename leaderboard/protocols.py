@@ -1,32 +1,35 @@
-"""Named, content-versioned evaluation protocols: which env, which data, which seeds, which score.
+"""Named, versioned evaluation protocols: which env, which data, which seeds, which score.
 
 A protocol pins everything that makes two leaderboard numbers comparable: the env id and its
 kwargs (a data set, or an embedded synthetic held-out set), the held-out evaluation seeds, the
-episodes per seed, the metric and the normalisation anchors. Its ``version`` is a content hash
-of every one of these fields, so any change (a trace, a seed, an anchor, even the description)
-gives a new version and old scores can never be mistaken for new ones.
+episodes per seed, the metric and the normalisation anchors. Its ``version`` hashes every one of
+these fields and the env's behaviour (``netgym.leaderboard.versioning``): a seeded rollout of the
+reference baseline on the protocol's env. So any change of a field (a seed, an anchor, even the
+description) or of the env's dynamics gives a new version, and old scores can never be mistaken
+for new ones, while a refactor that keeps behaviour keeps every version.
 
 Evaluation seeds start at ``LEADERBOARD_SEED_BASE`` (2,000,000): disjoint from the seeds that
 ``train.py`` uses by default (training on ``seed .. seed + n_envs - 1`` from seed 0, evaluation
 from ``EVAL_SEED_OFFSET + seed`` = 1,000,000 + seed).
 
-The protocols themselves are defined in ``netgym.leaderboard.families`` (one short block per env
-family); ``docs/leaderboard.md`` says how to add one.
+Each env family declares its protocols module in its ``Family.protocols``
+(``netgym.leaderboard.protocols_abr``, ``protocols_uav``, ...); importing
+``netgym.leaderboard`` imports them all (``load_family_protocols``), and each registers its
+protocols with ``register_protocol``. ``docs/leaderboard.md`` says how to add one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import inspect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from .versioning import behaviour_fingerprint, canonical, code_digest
 
 LEADERBOARD_SEED_BASE = 2_000_000
 """first held-out evaluation seed of every protocol (see the module docstring)"""
@@ -98,6 +101,10 @@ class Protocol:
     """kwargs builder of the quick variant (e.g. a smaller synthetic set; None: the same)"""
     skip_quick: tuple[str, ...] = ()
     """baselines too slow for the ``--quick`` variant"""
+    fingerprint_kwargs: Callable[[Path | None], dict[str, Any]] | None = None
+    """data-free kwargs builder on which a protocol that needs data has its behaviour
+    fingerprinted: the protocol's settings on embedded data (None: ``quick_env_kwargs``, else
+    the env's defaults); protocols without data are fingerprinted on their own kwargs"""
 
     def __post_init__(self) -> None:
         if not self.name or any(ch in self.name for ch in " ,@/"):
@@ -120,8 +127,10 @@ class Protocol:
     # ------------------------------------------------------------------ identity
     @cached_property
     def version(self) -> str:
-        """The first ``VERSION_CHARS`` hex digits of the sha256 of ``content()``."""
-        text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        """The first ``VERSION_CHARS`` hex digits of the sha256 of ``content()`` and
+        ``behaviour``."""
+        payload = {"content": self.content(), "behaviour": self.behaviour}
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:VERSION_CHARS]
 
     @property
@@ -130,28 +139,49 @@ class Protocol:
         return f"{self.name}@{self.version}"
 
     def content(self) -> dict[str, Any]:
-        """Every field as canonical JSON data: what ``version`` hashes.
+        """Every field as canonical JSON data: what ``version`` hashes besides the behaviour.
 
         The env kwargs enter as their canonical value (embedded protocols) or, for protocols
-        that read a data folder, as the source code of their builder (the data folder's place
-        must not change the version; the data's checksum is recorded with each result).
+        that read a data folder, as the code of their builder (``code_digest``: the data
+        folder's place must not change the version; the data's checksum is recorded with each
+        result).
         """
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name in ("build_env_kwargs", "quick_env_kwargs"):
+            if f.name in ("build_env_kwargs", "quick_env_kwargs", "fingerprint_kwargs"):
                 value = None if value is None else self._kwargs_content(value)
             out[f.name] = canonical(value)
         return out
 
     def _kwargs_content(self, builder: Callable[[Path | None], dict[str, Any]]) -> Any:
         if self.needs_data:
-            try:
-                source = inspect.getsource(builder)
-            except (OSError, TypeError):
-                source = getattr(builder, "__qualname__", repr(builder))
-            return {"builder": getattr(builder, "__qualname__", ""), "source": source}
+            return {"code": code_digest(builder)}
         return builder(None)
+
+    @cached_property
+    def behaviour(self) -> str:
+        """sha256 of a seeded rollout of the reference baseline on the protocol's env
+        (``versioning.behaviour_fingerprint``, cached): part of ``version``.
+
+        Computed from the first evaluation seed on ``fingerprint_env_kwargs()``, which need no
+        data, so every machine gets the same value.
+        """
+        return behaviour_fingerprint(
+            self.env_id,
+            self.fingerprint_env_kwargs(),
+            self.anchors.reference,
+            self.eval_seeds[0],
+        )
+
+    def fingerprint_env_kwargs(self) -> dict[str, Any]:
+        """The data-free kwargs of the behaviour fingerprint: the protocol's own kwargs when it
+        needs no data; otherwise ``fingerprint_kwargs``, else ``quick_env_kwargs``, else none
+        (the env's defaults)."""
+        if not self.needs_data:
+            return self.build_env_kwargs(None)
+        builder = self.fingerprint_kwargs or self.quick_env_kwargs
+        return {} if builder is None else builder(None)
 
     # ------------------------------------------------------------------ data and episodes
     def require_data(self, data_dir: str | Path | None) -> Path | None:
@@ -197,28 +227,6 @@ class Protocol:
                 if path.is_file():
                     digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
                     digest.update(path.read_bytes())
-        return digest.hexdigest()
-
-    def env_source_checksum(self) -> str:
-        """sha256 of the ``.py`` files of the env's package (e.g. ``netgym/envs/abr/``).
-
-        Not part of ``version`` (a comment edit would change it); recorded with every result so
-        that scores from changed simulator code can be told apart.
-        """
-        import importlib
-
-        import netgym.envs  # noqa: F401  (registers the ids)
-        from gymnasium.envs.registration import registry
-
-        spec = registry.get(self.env_id.split(":", 1)[-1])
-        entry = spec.entry_point if spec is not None else None
-        if not isinstance(entry, str):
-            return ""
-        module = importlib.import_module(entry.split(":", 1)[0])
-        folder = Path(module.__file__).parent
-        digest = hashlib.sha256()
-        for path in sorted(folder.glob("*.py")):
-            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
         return digest.hexdigest()
 
     def check_episodes(self, episodes: int | None) -> int:
@@ -276,39 +284,13 @@ class Protocol:
         }
 
 
-def canonical(value: Any) -> Any:
-    """``value`` as plain JSON data with a stable form (dataclasses, paths, numpy, tuples)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "__type__": type(value).__qualname__,
-            **{f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)},
-        }
-    if isinstance(value, Mapping):
-        return {str(key): canonical(item) for key, item in sorted(value.items(), key=str)}
-    if isinstance(value, (list, tuple)):
-        return [canonical(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return {"__ndarray__": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float):
-        return repr(value)  # exact: 0.1 and 0.1000000001 differ
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, Path):
-        return str(value)
-    text = repr(value)
-    if " at 0x" in text:
-        raise ValueError(
-            f"cannot version a protocol holding {text}: its repr names a memory address; "
-            "use plain data, a dataclass or a preset name in the env kwargs"
-        )
-    return text
-
-
 # ---------------------------------------------------------------------------------- registry
 PROTOCOLS: dict[str, Protocol] = {}
 """name -> protocol; ``register_protocol`` adds to it"""
+SEEDS = tuple(range(LEADERBOARD_SEED_BASE, LEADERBOARD_SEED_BASE + 10))
+"""the held-out evaluation seeds; a protocol takes the first few"""
+KwargsBuilder = Callable[[Path | None], dict[str, Any]]
+"""data folder (None for embedded protocols) -> kwargs for ``gym.make``"""
 
 
 def register_protocol(protocol: Protocol) -> Protocol:
@@ -317,6 +299,73 @@ def register_protocol(protocol: Protocol) -> Protocol:
         raise ValueError(f"protocol {protocol.name!r} is already registered")
     PROTOCOLS[protocol.name] = protocol
     return protocol
+
+
+def define_protocol(
+    name: str,
+    env_id: str,
+    kwargs: KwargsBuilder,
+    anchors: Anchors,
+    *,
+    seeds: int,
+    episodes: int,
+    description: str,
+    quick: tuple[int, int] | None = None,
+    quick_kwargs: KwargsBuilder | None = None,
+    metric: str = "mean_reward",
+    baselines: tuple[str, ...] | None = None,
+    data_folders: tuple[str, ...] = (),
+    fingerprint_kwargs: KwargsBuilder | None = None,
+) -> Protocol:
+    """Register the protocol of a family's protocols module in one call.
+
+    Args:
+        name: the registry name.
+        env_id: the Gymnasium id evaluated.
+        kwargs: the kwargs builder (it receives the data folder, None when it needs no data).
+        anchors: the normalisation anchors.
+        seeds: how many of the held-out ``SEEDS`` it plays (the first ones).
+        episodes: episodes per seed.
+        description: one line for ``netgym list`` and the docs.
+        quick: (seeds, episodes per seed) of the ``--quick`` variant; None: no quick variant.
+        quick_kwargs: the kwargs builder of the quick variant (None: ``kwargs``).
+        metric: 'mean_reward' (mean reward per step) or 'mean' (the return).
+        baselines: the env's baselines that run under it (None: all of them).
+        data_folders: the sub-folders of the data folder it reads (none: an embedded protocol).
+        fingerprint_kwargs: for a protocol with data, data-free kwargs with its settings, on
+            which its behaviour is fingerprinted (``Protocol.fingerprint_kwargs``).
+
+    Returns:
+        The registered protocol.
+    """
+    return register_protocol(
+        Protocol(
+            name=name,
+            env_id=env_id,
+            build_env_kwargs=kwargs,
+            episodes=episodes,
+            eval_seeds=SEEDS[:seeds],
+            anchors=anchors,
+            metric=metric,
+            description=description,
+            baselines=baselines,
+            needs_data=bool(data_folders),
+            data_folders=data_folders,
+            quick_episodes=None if quick is None else quick[1],
+            quick_seeds=1 if quick is None else quick[0],
+            quick_env_kwargs=quick_kwargs,
+            fingerprint_kwargs=fingerprint_kwargs,
+        )
+    )
+
+
+def load_family_protocols() -> None:
+    """Import the protocols module of every family in ``netgym.envs.FAMILIES`` (each registers
+    its protocols once, when first imported)."""
+    from netgym.envs import FAMILIES
+
+    for family in FAMILIES:
+        family.protocols_module()
 
 
 def get_protocol(name: str) -> Protocol:
@@ -351,10 +400,14 @@ def default_protocols(quick: bool = False, data_dir: str | Path | None = None) -
 __all__ = [
     "LEADERBOARD_SEED_BASE",
     "PROTOCOLS",
+    "SEEDS",
     "Anchors",
+    "KwargsBuilder",
     "Protocol",
     "canonical",
     "default_protocols",
+    "define_protocol",
     "get_protocol",
+    "load_family_protocols",
     "register_protocol",
 ]

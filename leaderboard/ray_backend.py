@@ -2,7 +2,7 @@
 (entry x protocol x evaluation seed block).
 
 ``run_ray`` connects to the cluster at ``address`` (``ray.init(address=...)``) or starts a local
-Ray instance, submits every task as a remote call of ``netgym.leaderboard.runner.run_task`` (the
+Ray instance, submits every task as a remote call of ``netgym.leaderboard.tasks.run_task`` (the
 function the local backend runs, so results are identical) and yields results as they finish.
 At most ``max_concurrent`` tasks are in flight (None: as many as Ray schedules). Workers import
 netgym themselves: on a cluster every node needs the same netgym (the task checks the protocol
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .runner import Task, run_task
+from .tasks import Task, run_task
 
 INSTALL_HINT = "the Ray backend needs ray: pip install 'netgym[ray]' (or pip install ray)"
 

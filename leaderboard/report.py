@@ -78,7 +78,7 @@ def results_payload(board: Leaderboard) -> dict[str, Any]:
             {
                 **p.to_dict(),
                 "measured_anchors": board.anchors(p),
-                "env_source_sha256": p.env_source_checksum(),
+                "behaviour_sha256": p.behaviour,
             }
             for p in board.protocols
         ],

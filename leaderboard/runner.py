@@ -1,11 +1,12 @@
-"""Run a leaderboard: tasks (entry x protocol x evaluation seed), backends, cache, scored rows.
+"""Run a leaderboard: plan the tasks (entry x protocol x evaluation seed), run them on a backend
+with a cache, and pool the results into scored rows.
 
-A *task* evaluates one entry on one evaluation seed block of one protocol; it is plain data, so
-that a worker process (``backend="local"`` with ``workers > 1``) or a Ray task (``"ray"``) can
-run it. Every task is deterministic given its seed, so results do not depend on the backend, the
-number of workers or the order in which tasks finish. With an ``out_dir``, each finished task is
-written to ``out_dir/cache/<key>.json`` as it arrives; a run started again with the same
-``out_dir`` reuses them, so an interrupted leaderboard resumes where it stopped.
+A task (``netgym.leaderboard.tasks``) is plain data, so that a worker process
+(``backend="local"`` with ``workers > 1``) or a Ray task (``"ray"``) can run it. Every task is
+deterministic given its seed, so results do not depend on the backend, the number of workers or
+the order in which tasks finish. With an ``out_dir``, each finished task is written to
+``out_dir/cache/<key>.json`` as it arrives; a run started again with the same ``out_dir`` reuses
+them, so an interrupted leaderboard resumes where it stopped.
 
 This module never prints; a ``progress(done, total, task)`` callback reports each finished task
 (the CLI draws a tqdm bar with it).
@@ -17,7 +18,7 @@ import hashlib
 import json
 import multiprocessing
 import os
-import time
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,100 +28,25 @@ import numpy as np
 
 from . import stats
 from .entries import Entry
-from .evaluate import evaluate
-from .inprocess import episode_scores
-from .protocols import Protocol, get_protocol
+from .protocols import Protocol
+from .tasks import Task, TaskError, run_task
 
 BACKENDS = ("local", "ray")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+"""bumped when the cached task data changes (2: versions cover behaviour, no source hash)"""
 Progress = Callable[[int, int, "Task | None"], None]
 """``progress(done, total, task)``: ``task`` just finished (None: ``done`` came from the cache)"""
 
 
-@dataclass(frozen=True)
-class Task:
-    """One entry on one evaluation seed of one protocol (plain data)."""
-
-    entry: Entry
-    protocol: str
-    """protocol name as ``get_protocol`` resolves it (e.g. 'abr-synthetic-quick')"""
-    version: str
-    """the protocol version the task was planned with (checked by the worker)"""
-    episodes: int
-    """episodes of this seed block"""
-    seed: int
-    """evaluation seed of the block"""
-    data_dir: str | None = None
-    env_source: str = ""
-    """checksum of the env's source code (``Protocol.env_source_checksum``)"""
-
-    @property
-    def key(self) -> str:
-        """Cache key: entry identity, protocol version, episodes, seed and env source, so that
-        a cache never serves results of other simulator code."""
-        text = (
-            f"{self.entry.key}|{self.protocol}@{self.version}|{self.episodes}|{self.seed}|"
-            f"{self.env_source}"
-        )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
-
-
-def resolve(task: Task) -> Protocol:
-    """The task's protocol, checked to have the version it was planned with."""
-    protocol = get_protocol(task.protocol).with_episodes(task.episodes)
-    if protocol.version != task.version:
-        raise RuntimeError(
-            f"protocol {task.protocol} has version {protocol.version} in this process, but the "
-            f"task was planned with {task.version}: the workers run another netgym"
-        )
-    return protocol
-
-
-class TaskError(ValueError):
-    """A task failed; the message names the entry, the protocol and the seed."""
-
-
-def run_task(task: Task) -> dict[str, Any]:
-    """Evaluate one task; the result is JSON data (per-episode scores, returns, lengths).
-
-    Raises:
-        TaskError: the policy or the env failed (the message says which task and why).
-    """
-    protocol = resolve(task)
-    started = time.perf_counter()
-    try:
-        policy = task.entry.build_policy(protocol.env_id, task.seed)
-        env_kwargs = protocol.env_kwargs(task.data_dir)
-        result = evaluate(policy, protocol.env_id, task.episodes, task.seed, env_kwargs)
-    except Exception as err:
-        hint = ""
-        if task.entry.kind == "class" and task.entry.env_id is None:
-            hint = (
-                "; a policy class without an env_id attribute plays every protocol: "
-                "choose its protocols with --protocols"
-            )
-        raise TaskError(
-            f"entry {task.entry.name!r} ({task.entry.target}) failed on protocol "
-            f"{task.protocol} seed {task.seed}: {type(err).__name__}: {err}{hint}"
-        ) from err
-    close = getattr(policy, "close", None)
-    if callable(close):
-        close()
-    return {
-        "scores": episode_scores(result, protocol.metric),
-        "returns": list(result.returns),
-        "lengths": list(result.lengths),
-        "wall_s": time.perf_counter() - started,
-    }
-
-
 def _init_worker() -> None:
-    try:
-        import torch
-
+    """One torch thread per worker process (entries that are SB3 or LLM agents): at once when
+    torch is loaded already, else through ``OMP_NUM_THREADS`` for when a policy loads it (the
+    leaderboard itself never imports torch, which is in the ``[train]`` extra)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
+    else:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def run_local(tasks: Sequence[Task], workers: int = 1) -> Iterator[tuple[Task, dict[str, Any]]]:
@@ -229,7 +155,6 @@ def plan_tasks(
     tasks = []
     for protocol in protocols:
         protocol.require_data(data_dir)
-        env_source = protocol.env_source_checksum()
         chosen = baseline_entries(protocol, policies)
         chosen += [entry for entry in entries if entry.plays(protocol.env_id)]
         keys = [entry.key for entry in chosen]
@@ -245,7 +170,6 @@ def plan_tasks(
                         episodes=protocol.episodes,
                         seed=seed,
                         data_dir=None if data_dir is None else str(data_dir),
-                        env_source=env_source,
                     )
                 )
     return tasks

@@ -30,11 +30,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
+from netgym.evaluation import evaluate
 
 from . import stats
 from .board import environment_fingerprint, run_leaderboard
 from .entries import Entry, build_class_policy, class_entry, model_folder, run_entry
-from .evaluate import evaluate
 from .inprocess import episode_scores
 from .protocols import Protocol, get_protocol
 
@@ -181,7 +181,7 @@ def submit(
             p.name: {
                 "version": p.version,
                 "env_id": p.env_id,
-                "env_source_sha256": p.env_source_checksum(),
+                "behaviour_sha256": p.behaviour,
             }
             for p in chosen
         },
@@ -337,15 +337,6 @@ def _check_protocols(manifest: dict[str, Any]) -> dict[str, Protocol]:
     return protocols
 
 
-def _source_notes(manifest: dict[str, Any], protocols: dict[str, Protocol]) -> list[str]:
-    notes = []
-    for name, protocol in protocols.items():
-        theirs = manifest["protocols"][name].get("env_source_sha256")
-        if theirs and theirs != protocol.env_source_checksum():
-            notes.append(f"{protocol.env_id} source differs from the submitter's (see the re-run)")
-    return notes
-
-
 def _load_policy(manifest: dict[str, Any], members: dict[str, bytes], env_id: str) -> Any:
     """The submitted policy, from safe formats only."""
     kind = manifest["policy"]
@@ -420,7 +411,7 @@ def verify(
         raise SubmissionError(f"results.json is not JSON: {err}") from None
     rows = _check_rows(manifest, results)
     protocols = _check_protocols(manifest)
-    notes = _source_notes(manifest, protocols)
+    notes: list[str] = []
     here = environment_fingerprint()
     theirs = manifest["environment"]
     if theirs.get("netgym_version") != here["netgym_version"]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from netgym.baselines import BASELINES
+from netgym.cli.main import main
 from netgym.envs import ENV_IDS
 from netgym.leaderboard import PROTOCOLS, evaluate, get_protocol, run_protocol
-from netgym.leaderboard.cli import main
 
 ABR = "netgym/AbrStreaming-v0"
 
@@ -278,6 +278,40 @@ def test_installed_console_script_lists_envs():
     assert completed.returncode == 0, completed.stderr
     assert ABR in completed.stdout
     assert "abr-synthetic" in completed.stdout
+
+
+def test_python_dash_m_netgym_is_the_netgym_command(tmp_path):
+    import netgym
+
+    version = subprocess.run(
+        [sys.executable, "-m", "netgym", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == f"netgym {netgym.__version__}"
+    listed = subprocess.run(
+        [sys.executable, "-m", "netgym", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert set(json.loads(listed.stdout)["envs"]) == set(ENV_IDS)
+
+
+def test_version_option_prints_the_package_version(capsys):
+    import netgym
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"netgym {netgym.__version__}"
 
 
 def test_leaderboard_runs_the_uav_protocol(capsys):

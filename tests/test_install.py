@@ -109,7 +109,10 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_the_env(tmp_path):
     # own site-packages (a plain path in a .pth file: the editable-install hook there is not run).
     purelib = run_python(python, "import sysconfig; print(sysconfig.get_path('purelib'))", tmp_path)
     new_site = Path(purelib.stdout.strip())
-    (new_site / "outer_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    # every site-packages folder this interpreter sees (a venv may chain another one's by a .pth)
+    outer = [sysconfig.get_path("purelib")]
+    outer += [path for path in sys.path if Path(path).name in ("site-packages", "dist-packages")]
+    (new_site / "outer_env.pth").write_text("\n".join(dict.fromkeys(outer)) + "\n")
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
         capture_output=True,
@@ -129,6 +132,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_the_env(tmp_path):
         "obs, reward, terminated, truncated, info = env.step(2)\n"
         "assert obs.shape == (6, 8) and info['quality'] == 2, (obs.shape, info)\n"
         "import netgym.envs.quantum, netgym.envs.moe, netgym.baselines\n"
+        "import netgym.cli.main, netgym.evaluation, netgym.leaderboard, netgym.provenance\n"
         "assert len(netgym.baselines.BASELINES) == len(netgym.envs.ENV_IDS)\n"
         "print('ok')\n"
     )
@@ -138,3 +142,37 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_the_env(tmp_path):
     assert Path(envs_file).is_relative_to(new_site.resolve())  # the wheel, not the checkout
     assert version != "0.0.0+unknown"
     assert status == "ok"
+
+
+TRAINING_STACK = ("torch", "stable_baselines3", "sb3_contrib", "supersuit")
+"""the [train] extra: the envs, baselines, leaderboard and ``netgym list`` must not need it"""
+
+
+@pytest.mark.parametrize("blocked", [False, True], ids=["installed", "missing"])
+def test_envs_baselines_leaderboard_and_list_do_not_import_the_training_stack(tmp_path, blocked):
+    code = (
+        "import contextlib, io, sys\n"
+        f"for name in {TRAINING_STACK if blocked else ()!r}:\n"
+        "    sys.modules[name] = None  # import name now raises ImportError: not installed\n"
+        "import netgym.envs, netgym.baselines, netgym.leaderboard\n"
+        "from netgym.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['list']) == 0\n"
+        "assert 'abr-synthetic' in out.getvalue()\n"
+        f"print(sorted(name for name in {TRAINING_STACK!r} if sys.modules.get(name)))\n"
+    )
+    result = run_python(sys.executable, code, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "[]", result.stdout
+
+
+def test_training_stack_is_the_train_extra():
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    names = {
+        dep.split(">")[0].split("=")[0].split("[")[0].strip() for dep in config["dependencies"]
+    }
+    extras = config["optional-dependencies"]
+    assert not names & {"torch", "stable-baselines3", "sb3-contrib", "supersuit"}
+    train = {dep.split(">")[0].strip() for dep in extras["train"]}
+    assert {"torch", "stable-baselines3", "sb3-contrib", "supersuit", "tensorboard"} <= train
+    assert "netgym[train]" in extras["llm"] and extras["all"] == ["netgym[train,llm,ray]"]

@@ -12,11 +12,11 @@ import pytest
 from netgym.agents.training import EVAL_SEED_OFFSET
 from netgym.baselines import BASELINES
 from netgym.leaderboard import PROTOCOLS, Anchors, Protocol, get_protocol
-from netgym.leaderboard.families import _abr_synthetic
+from netgym.leaderboard.protocols_abr import synthetic
 
 
 def _other_builder(data_dir: Path | None) -> dict[str, Any]:
-    return _abr_synthetic(49)
+    return synthetic(data_dir, n_traces=49)
 
 
 def _changed(protocol: Protocol, name: str) -> Any:
@@ -24,7 +24,7 @@ def _changed(protocol: Protocol, name: str) -> Any:
     value = getattr(protocol, name)
     changes = {
         "name": "abr-synthetic-2",
-        "env_id": "netgym/UavOffload-v0",
+        "env_id": "netgym.envs:netgym/AbrStreaming-v0",  # another id string, a makeable env
         "build_env_kwargs": _other_builder,
         "episodes": value + 1 if isinstance(value, int) else 1,
         "eval_seeds": tuple(s + 1 for s in protocol.eval_seeds),
@@ -38,6 +38,7 @@ def _changed(protocol: Protocol, name: str) -> Any:
         "quick_seeds": 2,
         "quick_env_kwargs": _other_builder,
         "skip_quick": ("oracle",),
+        "fingerprint_kwargs": _other_builder,
     }
     return changes[name]
 
@@ -152,11 +153,13 @@ def test_data_checksum_covers_the_data_files(tmp_path):
     assert get_protocol("abr-synthetic").data_checksum(None) is None
 
 
-def test_env_source_checksum_names_the_simulator_code():
-    abr = get_protocol("abr-synthetic").env_source_checksum()
-    assert len(abr) == 64
-    assert abr == get_protocol("hsdpa142").env_source_checksum()  # the same env package
-    assert abr != get_protocol("uav-paper").env_source_checksum()
+def test_behaviour_fingerprint_enters_the_version_and_tells_envs_apart():
+    abr = get_protocol("abr-synthetic")
+    assert len(abr.behaviour) == 64 and int(abr.behaviour, 16) >= 0
+    assert abr.behaviour != get_protocol("uav-paper").behaviour
+    # the data protocols are fingerprinted on embedded traces with their own settings
+    assert get_protocol("hsdpa142").behaviour != get_protocol("fcc100").behaviour
+    assert get_protocol("hsdpa142").fingerprint_env_kwargs()["params"].default_quality == 1
 
 
 def test_kwargs_without_a_stable_form_cannot_be_versioned():
@@ -165,3 +168,23 @@ def test_kwargs_without_a_stable_form_cannot_be_versioned():
     assert canonical({"b": (1, 2.5), "a": Path("x")}) == {"a": "x", "b": [1, "2.5"]}
     with pytest.raises(ValueError, match="memory address"):
         canonical({"policy": object()})
+
+
+def test_every_family_registers_its_protocols_from_its_family_module():
+    from netgym.envs import FAMILIES
+
+    for family in FAMILIES:
+        module = family.protocols_module()
+        assert module.__name__ == family.protocols == f"netgym.leaderboard.protocols_{family.name}"
+        ids = {spec.id for spec in family.envs}
+        assert any(p.env_id in ids for p in PROTOCOLS.values()), family.name
+
+
+def test_old_protocol_modules_import_without_registering_twice():
+    import importlib
+
+    before = dict(PROTOCOLS)
+    families = importlib.import_module("netgym.leaderboard.families")
+    importlib.import_module("netgym.leaderboard.families_quantum_moe")
+    assert PROTOCOLS == before
+    assert families.ABR_ENV_ID == "netgym/AbrStreaming-v0" and len(families.SEEDS) == 10

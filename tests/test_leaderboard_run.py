@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from netgym.cli.main import main
 from netgym.leaderboard import evaluate, get_protocol
 from netgym.leaderboard.board import run_leaderboard
-from netgym.leaderboard.cli import main
 from netgym.leaderboard.entries import class_entry, parse_entry
 from netgym.leaderboard.report import CSV_COLUMNS, REPORT_FILES, ZOO_COLUMNS, write_reports
 
@@ -138,7 +138,7 @@ def test_policy_class_entries_and_their_errors(tmp_path):
 
 
 def test_run_folder_entries_are_loaded_and_carry_their_seed(tmp_path):
-    from netgym.agents.training import main as train_main
+    from netgym.cli.train import main as train_main
 
     run = tmp_path / "run"
     args = ["--env", "netgym/AbrStreaming-v0", "--agent", "qlearning", "--timesteps", "200"]
@@ -221,17 +221,17 @@ def test_bar_chart_keeps_outliers_inside_the_drawing():
     assert "-50.0000 [-60.0000, 10.0000]" in svg  # exact values in the tooltip
 
 
-def test_cache_is_keyed_by_protocol_version_seed_and_env_source(tmp_path):
+def test_cache_is_keyed_by_protocol_version_seed_and_episodes(tmp_path):
     from dataclasses import replace
 
     from netgym.leaderboard.runner import TaskCache, plan_tasks
 
     task = plan_tasks(QUICK[1:], policies=["hover"])[0]
-    assert len(task.env_source) == 64
+    assert task.version == QUICK[1].version  # which covers the env's behaviour
     cache = TaskCache(tmp_path)
     cache.put(task, {"scores": [1.0], "returns": [1.0], "lengths": [1], "wall_s": 0.0})
     assert cache.get(task)["scores"] == [1.0]
-    for change in ({"env_source": "0" * 64}, {"version": "0" * 12}, {"seed": task.seed + 1}):
+    for change in ({"version": "0" * 12}, {"seed": task.seed + 1}, {"episodes": 2}):
         assert cache.get(replace(task, **change)) is None
     assert TaskCache(None).get(task) is None
 

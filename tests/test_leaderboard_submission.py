@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from netgym.cli.main import main
 from netgym.leaderboard import get_protocol
-from netgym.leaderboard.cli import main
 from netgym.leaderboard.submission import SubmissionError, submit, verify
 
 QUICK = [get_protocol("abr-synthetic-quick")]
@@ -42,7 +42,7 @@ def repack(path: Path, out: Path, changes: dict[str, bytes], fix_checksums: bool
 
 
 def train(folder: Path, agent: str, *extra: str) -> Path:
-    from netgym.agents.training import main as train_main
+    from netgym.cli.train import main as train_main
 
     args = ["--env", "netgym/AbrStreaming-v0", "--agent", agent, "--out", str(folder)]
     assert train_main(args + ["--eval-episodes", "0", "--no-progress", *extra]) == 0

@@ -175,7 +175,7 @@ def test_pretrained_folder_backbone_round_trip(abr_pool: Path, tmp_path: Path) -
 
 def _train(args: list[str]) -> int:
     """``python train.py ARGS`` in this process (train.py calls exactly this)."""
-    from netgym.agents.training import main
+    from netgym.cli.train import main
 
     return main(args)
 
@@ -303,7 +303,7 @@ def test_reward_scaling_and_returns_to_go() -> None:
 
 
 def test_pool_and_backbone_options_become_hyperparameters(tmp_path: Path, monkeypatch) -> None:
-    from netgym.agents.training_cli import build_parser, settings_from_args
+    from netgym.cli.train import build_parser, settings_from_args
 
     monkeypatch.chdir(tmp_path)
     args = build_parser().parse_args(

@@ -130,7 +130,7 @@ def test_load_refuses_other_files(tmp_path) -> None:
 
 
 def test_collect_command(tmp_path, capsys) -> None:
-    from netgym.leaderboard.cli import main
+    from netgym.cli.main import main
 
     out = tmp_path / "pool.npz"
     code = main(

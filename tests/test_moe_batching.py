@@ -220,7 +220,7 @@ def one_torch_thread():
 
 @pytest.mark.parametrize("agent", ["ppo", "maskable-ppo"])  # priority / select mode
 def test_train_py_trains_on_the_small_preset(tmp_path, one_torch_thread, agent):
-    from netgym.agents.training import main
+    from netgym.cli.train import main
 
     out = tmp_path / agent
     args = ["--env", ENV_ID, "--agent", agent, "--timesteps", "512", "--out", str(out)]

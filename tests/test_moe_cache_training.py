@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from netgym.agents import get_agent_class
-from netgym.agents.training import main
+from netgym.cli.train import main
 
 ENV_ID = "netgym/MoeExpertCache-v0"
 CONFIGS = Path(__file__).resolve().parents[1] / "agents" / "config"

@@ -526,7 +526,7 @@ def one_torch_thread():
     [("ppo", "topk,aux-free"), ("maskable-ppo", "balanced,lp")],  # bias / assign mode
 )
 def test_train_py_trains_on_the_small_preset(tmp_path, one_torch_thread, agent, baselines):
-    from netgym.agents.training import main
+    from netgym.cli.train import main
 
     out = tmp_path / agent
     args = ["--env", ENV_ID, "--agent", agent, "--timesteps", "512", "--out", str(out)]
@@ -542,7 +542,7 @@ def test_train_py_trains_on_the_small_preset(tmp_path, one_torch_thread, agent, 
 
 
 def test_train_py_trains_one_shared_policy_for_the_device_agents(tmp_path, one_torch_thread):
-    from netgym.agents.training import main
+    from netgym.cli.train import main
 
     out = tmp_path / "pz"
     args = ["--env", "pz:netgym.envs.moe:routing_parallel_env", "--agent", "ppo"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from netgym.agents import AgentUnavailableError, get_agent_class
 from netgym.agents.config_loader import packaged_config_text
-from netgym.agents.training import main
+from netgym.cli.train import main
 
 CHAIN = "netgym/RepeaterChain-v0"
 

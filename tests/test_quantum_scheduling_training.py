@@ -8,7 +8,7 @@ import pytest
 import yaml
 from netgym.agents import AgentUnavailableError, get_agent_class
 from netgym.agents.config_loader import resolve_config
-from netgym.agents.training import main
+from netgym.cli.train import main
 
 ENV_ID = "netgym/QuantumNetworkScheduling-v0"
 SHORT_ENV = json.dumps({"horizon_slots": 128})

@@ -8,6 +8,7 @@ they prove the training code and not an algorithm, and stay fast.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -31,13 +32,15 @@ from netgym.agents import (
     env_spaces,
     get_agent_class,
     training,
-    training_cli,
 )
 from netgym.agents.base import Agent, ProgressCallback, TrainingContext
 from netgym.agents.config_loader import parse_overrides, resolve_config
 from netgym.agents.progress_log import ProgressLog
-from netgym.agents.training import main, run_folder
-from netgym.leaderboard import cli, evaluate
+from netgym.agents.training import run_folder
+from netgym.cli import main as cli
+from netgym.cli import train as training_cli
+from netgym.cli.train import main
+from netgym.leaderboard import evaluate
 from pettingzoo import ParallelEnv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -283,13 +286,15 @@ def test_run_folder_layout_config_progress_checkpoints_and_model(fake, tmp_path,
     assert main(args) == 0
     out = tmp_path / "runs" / "netgym_AbrStreaming-v0" / "fake" / "seed-7"
     assert out == tmp_path / run_folder(ABR, "fake", 7)
+    tensorboard = importlib.util.find_spec("tensorboard") is not None  # the [train] extra has it
     assert {path.name for path in out.iterdir()} == {
         "config.yaml",
         "model",
         "checkpoints",
         "progress.csv",
         "eval.json",
-    }
+    } | ({"tb"} if tensorboard else set())
+    assert (out / "tb" / "progress").is_dir() == tensorboard
     config = yaml.safe_load((out / "config.yaml").read_text())
     assert config["hyperparams"] == {"alpha": 0.5, "beta": 2, "gamma": 2, "report_every": 50}
     assert config["seed"] == 7 and config["timesteps"] == 1000 and config["eval_seed"] == 1_000_007

@@ -453,7 +453,7 @@ def test_unknown_kwargs_and_bad_actions_raise():
     ],
 )
 def test_train_py_trains_on_the_small_preset(tmp_path, env_id, agent, extra):
-    from netgym.agents.training import main
+    from netgym.cli.train import main
 
     args = ["--env", env_id, "--agent", agent, "--timesteps", "256"]
     args += ["--env-kwargs", '{"params": "small"}', "--out", str(tmp_path / agent)]

@@ -270,7 +270,7 @@ class LlmAgent(Agent):
             )
         score = -metrics.get("val_loss", metrics["loss"])
         if int(self.config["val_episodes"]) > 0:
-            from netgym.leaderboard.evaluate import evaluate
+            from netgym.evaluation import evaluate
 
             self.model.eval()
             kwargs = self.config["val_env_kwargs"] or self.context.env_kwargs

@@ -1,94 +1,47 @@
-"""The ``netgym`` command line: ``list``, ``evaluate``, ``leaderboard`` and ``train``.
+"""``netgym``: the entry point of the command line (``netgym.cli.main:main``, ``python -m netgym``).
 
-Every command prints a plain-text table, or JSON with ``--json``. A user error (unknown env,
-policy or protocol, bad ``--env-kwargs``, missing data folder) prints one line to stderr and
-exits with status 2. All printing of netgym happens here; the library only returns values.
+Commands: ``list``, ``evaluate`` (here), ``leaderboard run | submit | verify | docs``
+(``netgym.cli.board``), ``train`` (``netgym.cli.train``, the same code as ``train.py``) and
+``collect`` (``netgym.cli.collect``). Every command prints a plain-text table, or JSON with
+``--json``. A user error (unknown env, policy or protocol, bad ``--env-kwargs``, missing data
+folder) prints one line to stderr and exits with status 2. All printing of netgym happens in
+this package; the library only returns values.
 
 Examples::
 
+    netgym --version
     netgym list
     netgym evaluate --env netgym/AbrStreaming-v0 --policy bba --episodes 5
     netgym evaluate --protocol fcc100 --data-dir ../shared/data/abr --policy mpc-jump1 --json
     netgym leaderboard run --quick --out leaderboard-quick
     netgym leaderboard run --protocols abr-synthetic --policies bba,mpc
     netgym train --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
-
-The leaderboard commands (run, submit, verify) are in ``cli_board.py``. ``netgym train`` is
-``train.py``: the same arguments and the same code
-(``netgym.agents.training_cli``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
-from .evaluate import EvaluationResult, evaluate
-from .inprocess import evaluate_seeds
-from .protocols import PROTOCOLS, Protocol, get_protocol
+from netgym import __version__
+from netgym.evaluation import EvaluationResult, evaluate
+from netgym.leaderboard.inprocess import evaluate_seeds
+from netgym.leaderboard.protocols import PROTOCOLS, get_protocol
 
-EXIT_USAGE = 2
-"""exit status of every user error, as argparse uses"""
-
-
-class CliError(Exception):
-    """A user error: its message is printed as one line and the command exits with status 2."""
-
-    def __init__(self, message: str, prog: str = "netgym") -> None:
-        super().__init__(message)
-        self.prog = prog
-        """the (sub)command named in front of the message"""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors become ``CliError`` (one line, no usage dump)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise CliError(f"{message} (see '{self.prog} --help')", prog=self.prog)
-
-
-# ---------------------------------------------------------------------------------- output
-def _format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Plain-text table with aligned columns: text left-aligned, numbers right-aligned."""
-    cells = [[_cell(value) for value in row] for row in rows]
-    numeric = [
-        bool(cells) and all(_is_number(row[col]) for row in cells) for col in range(len(headers))
-    ]
-    widths = [
-        max([len(header)] + [len(row[col]) for row in cells]) for col, header in enumerate(headers)
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [
-            value.rjust(width) if right else value.ljust(width)
-            for value, width, right in zip(values, widths, numeric, strict=True)
-        ]
-        return "  ".join(parts).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(list(headers)), rule] + [line(row) for row in cells])
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
-def _print_json(payload: Any) -> None:
-    print(json.dumps(payload, indent=2, default=str))
+from . import board, collect, train
+from .common import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CliError,
+    Parser,
+    format_table,
+    parse_json_object,
+    print_json,
+    protocol_data,
+)
 
 
 # ---------------------------------------------------------------------------------- list
@@ -97,7 +50,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from netgym.envs import ENV_IDS
 
     if args.json:
-        _print_json(
+        print_json(
             {
                 "envs": dict(ENV_IDS),
                 "baselines": {
@@ -109,11 +62,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
         )
         return 0
     print("Environments")
-    print(_format_table(["env", "description"], sorted(ENV_IDS.items())))
+    print(format_table(["env", "description"], sorted(ENV_IDS.items())))
     print()
     print("Baselines")
     print(
-        _format_table(
+        format_table(
             ["env", "policy", "description"],
             [
                 (env_id, name, description)
@@ -125,7 +78,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print()
     print("Protocols")
     print(
-        _format_table(
+        format_table(
             ["protocol", "version", "env", "seeds x episodes", "data", "description"],
             [
                 (
@@ -144,18 +97,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------- evaluate
-def _parse_env_kwargs(text: str | None) -> dict[str, Any]:
-    if text is None:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"--env-kwargs is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise CliError(f"--env-kwargs must be a JSON object, got {type(value).__name__}: {text}")
-    return value
-
-
 def _check_env(env_id: str, env_kwargs: dict[str, Any]) -> None:
     """Fail with a CliError when ``env_id`` is unknown or its kwargs are rejected."""
     import gymnasium as gym
@@ -171,14 +112,6 @@ def _check_env(env_id: str, env_kwargs: dict[str, Any]) -> None:
         raise CliError(f"cannot make {env_id} with --env-kwargs {env_kwargs}: {reason}") from None
 
 
-def _protocol_data(protocol: Protocol, data_dir: str | None) -> None:
-    """Check the data folder of ``protocol``, pointing at --data-dir when it is missing."""
-    try:
-        protocol.require_data(data_dir)
-    except FileNotFoundError as exc:
-        raise CliError(f"{exc} (give it with --data-dir DIR)") from None
-
-
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from netgym.baselines import make_policy
 
@@ -187,7 +120,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if args.env is not None or args.env_kwargs is not None:
             raise CliError("--protocol replaces --env and --env-kwargs; give one or the other")
         protocol = get_protocol(args.protocol)
-        _protocol_data(protocol, args.data_dir)
+        protocol_data(protocol, args.data_dir)
         env_id = protocol.env_id
         env_kwargs = protocol.env_kwargs(args.data_dir)
         episodes = protocol.check_episodes(args.episodes)
@@ -196,7 +129,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if args.env is None:
             raise CliError("give --env ID (see 'netgym list') or --protocol NAME")
         env_id = args.env
-        env_kwargs = _parse_env_kwargs(args.env_kwargs)
+        env_kwargs = parse_json_object(args.env_kwargs)
         episodes = 10 if args.episodes is None else args.episodes
         seed = 0 if args.seed is None else args.seed
         if episodes < 1:
@@ -213,7 +146,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         if protocol is not None:
             payload["protocol"] = protocol.to_dict()
-        _print_json(payload)
+        print_json(payload)
     else:
         _print_evaluation(result, protocol.label if protocol is not None else None)
     return 0
@@ -236,20 +169,17 @@ def _print_evaluation(result: EvaluationResult, protocol_label: str | None) -> N
     ):
         info = result.episode_info[episode] if episode < len(result.episode_info) else {}
         rows.append([episode, total, steps, mean] + [info.get(key, "") for key in extra_keys])
-    print(_format_table(["episode", "return", "steps", "mean_reward"] + extra_keys, rows))
-
-
-# ---------------------------------------------------------------------------------- leaderboard
-# ``netgym leaderboard run | submit | verify`` live in ``cli_board.py``.
+    print(format_table(["episode", "return", "steps", "mean_reward"] + extra_keys, rows))
 
 
 # ---------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``netgym``; each command sets ``handler``."""
-    parser = _Parser(
+    parser = Parser(
         prog="netgym",
         description="netgym: RL environments for networked systems (envs, baselines, leaderboard)",
     )
+    parser.add_argument("--version", action="version", version=f"netgym {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     list_parser = commands.add_parser(
@@ -283,42 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     eval_parser.add_argument("--json", action="store_true", help="machine-readable output")
     eval_parser.set_defaults(handler=_cmd_evaluate)
 
-    board_parser = commands.add_parser(
-        "leaderboard",
-        help="evaluate baselines under the evaluation protocols",
-        description="Leaderboard commands.",
-    )
-    board_commands = board_parser.add_subparsers(
-        dest="leaderboard_command", metavar="SUBCOMMAND", required=True
-    )
-    from . import cli_board
-
-    cli_board.add_commands(board_commands)
-
-    from netgym.agents import training_cli
-
-    train_parser = commands.add_parser(
-        "train",
-        help="train an agent (the same as train.py)",
-        description="Train a netgym agent on an env, save it and evaluate it against the env's "
-        "baselines (the same arguments and code as train.py).",
-        epilog=training_cli.EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    training_cli.add_arguments(train_parser)
-    train_parser.set_defaults(
-        handler=lambda args: training_cli.run_command(args, prog="netgym train")
-    )
-
-    from netgym.agents.llm import collect_cli  # numpy + gymnasium only (no torch)
-
-    collect_parser = commands.add_parser(
-        "collect",
-        help="collect an experience pool (for the llm and bc agents)",
-        description="Roll policies out on an env and save their episodes as an .npz pool.",
-    )
-    collect_cli.add_arguments(collect_parser)
-    collect_parser.set_defaults(handler=collect_cli.run_command)
+    board.add_command(commands)
+    train.add_command(commands)
+    collect.add_command(commands)
     return parser
 
 
@@ -350,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         print("netgym: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``netgym leaderboard run | submit | verify``: the leaderboard commands of the command line.
+"""``netgym leaderboard run | submit | verify | docs``: the leaderboard commands.
 
 Examples::
 
@@ -8,6 +8,7 @@ Examples::
     netgym leaderboard run --protocols hsdpa142,fcc100 --data-dir ../shared/data/abr --backend ray
     netgym leaderboard submit --entry runs/netgym_AbrStreaming-v0/ppo/seed-0 --out ppo.zip
     netgym leaderboard verify ppo.zip
+    netgym leaderboard docs --write --results leaderboard-quick
 
 Every printing and the progress bar (tqdm, on stderr when it is a terminal) live here; the
 library (``netgym.leaderboard.board``, ``runner``, ``report``, ``submission``) returns values.
@@ -16,13 +17,15 @@ library (``netgym.leaderboard.board``, ``runner``, ``report``, ``submission``) r
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from .cli import CliError, _format_table, _print_json, _protocol_data
-from .protocols import Protocol, default_protocols, get_protocol
-from .report import fmt
+from netgym.leaderboard.protocols import Protocol, default_protocols, get_protocol
+from netgym.leaderboard.report import fmt
+
+from .common import EXIT_INTERRUPTED, CliError, format_table, print_json, protocol_data
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -43,7 +46,7 @@ def _protocols(args: argparse.Namespace) -> list[Protocol]:
         if args.quick:
             chosen = [p if p.name.endswith("-quick") else p.quick() for p in chosen]
     for protocol in chosen:
-        _protocol_data(protocol, args.data_dir)
+        protocol_data(protocol, args.data_dir)
     episodes = getattr(args, "episodes", None)
     return [protocol.with_episodes(episodes) for protocol in chosen]
 
@@ -69,9 +72,9 @@ def _progress_bar(enabled: bool) -> tuple[Any, Any]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .board import run_leaderboard
-    from .entries import parse_entry
-    from .report import results_payload, write_reports
+    from netgym.leaderboard.board import run_leaderboard
+    from netgym.leaderboard.entries import parse_entry
+    from netgym.leaderboard.report import results_payload, write_reports
 
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers must be >= 1, got {args.workers}")
@@ -99,63 +102,92 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 "run the same command again to resume",
                 file=sys.stderr,
             )
-            return 130
+            return EXIT_INTERRUPTED
         raise
     finally:
         if bar is not None:
             bar.close()
     written = write_reports(board, args.out) if args.out is not None else []
+    payload = results_payload(board)
     if args.json:
-        _print_json(results_payload(board))
+        print_json(payload)
         return 0
-    print(
-        _format_table(
-            ["protocol", "entry", "seed", "mean", "std", "ci95", "normalised", "episodes"],
-            [
-                (
-                    f"{row.protocol}@{row.version}",
-                    row.entry,
-                    "-" if row.train_seed is None else row.train_seed,
-                    row.mean,
-                    row.std,
-                    f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]",
-                    f"{fmt(row.normalised)}",
-                    row.episodes,
-                )
-                for row in board.rows
-            ],
-        )
-    )
-    print()
-    print(
-        _format_table(
-            ["entry", "iqm", "ci95", "tasks", "runs"],
-            [
-                (
-                    e.entry,
-                    f"{fmt(e.iqm)}",
-                    f"[{fmt(e.ci_low)}, {fmt(e.ci_high)}]",
-                    len(e.tasks),
-                    e.runs,
-                )
-                for e in board.suite
-            ],
-        )
-    )
-    print()
-    print(
-        "score = mean reward per step per episode, averaged over episodes (std over episodes, "
-        "95% bootstrap CI); normalised: random = 0, reference baseline = 1; iqm: interquartile "
-        "mean of the normalised scores of all runs x tasks, 95% stratified bootstrap CI"
-    )
-    print(f"{len(board.rows)} rows in {board.wall_s:.1f} s")
+    print(run_tables(payload))
     for path in written:
         print(f"wrote {path}")
     return 0
 
 
+def run_tables(payload: dict[str, Any]) -> str:
+    """The per-task and suite tables of a leaderboard run, from its ``results.json`` data."""
+    rows = [
+        (
+            f"{row['protocol']}@{row['version']}",
+            row["entry"],
+            "-" if row["train_seed"] is None else row["train_seed"],
+            row["mean"],
+            row["std"],
+            f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]",
+            f"{fmt(row['normalised'])}",
+            row["episodes"],
+        )
+        for row in payload["rows"]
+    ]
+    suite = [
+        (
+            e["entry"],
+            f"{fmt(e['iqm'])}",
+            f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]",
+            len(e["tasks"]),
+            e["runs"],
+        )
+        for e in payload["suite"]
+    ]
+    headers = ["protocol", "entry", "seed", "mean", "std", "ci95", "normalised", "episodes"]
+    return "\n".join(
+        [
+            format_table(headers, rows),
+            "",
+            format_table(["entry", "iqm", "ci95", "tasks", "runs"], suite),
+            "",
+            "score = mean reward per step per episode, averaged over episodes (std over "
+            "episodes, 95% bootstrap CI); normalised: random = 0, reference baseline = 1; iqm: "
+            "interquartile mean of the normalised scores of all runs x tasks, 95% stratified "
+            "bootstrap CI",
+            f"{len(payload['rows'])} rows in {payload['wall_s']:.1f} s",
+        ]
+    )
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from netgym.leaderboard.docs import protocol_table, replace_block, update_protocols
+
+    if not args.write:
+        print(protocol_table())
+        return 0
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(
+            f"no {path} here: run from the repository root or give the page with --file",
+            prog="netgym leaderboard docs",
+        )
+    old, new = update_protocols(path)
+    if args.results is not None:
+        results = Path(args.results)
+        results = results / "results.json" if results.is_dir() else results
+        payload = json.loads(results.read_text(encoding="utf-8"))
+        block = "```text\n" + run_tables(payload) + "\n```"
+        new = replace_block(new, "quick-leaderboard", block)
+    if new == old:
+        print(f"{path} is up to date")
+        return 0
+    path.write_text(new, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from .submission import submit
+    from netgym.leaderboard.submission import submit
 
     protocols = _protocols(args) if args.protocols is not None or args.quick else None
     manifest = submit(
@@ -166,7 +198,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         workers=args.workers or 1,
     )
     if args.json:
-        _print_json(manifest)
+        print_json(manifest)
         return 0
     print(f"wrote {args.out}: entry {manifest['entry']['name']} ({manifest['policy']})")
     for name, info in manifest["protocols"].items():
@@ -175,7 +207,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .submission import SubmissionError, verify
+    from netgym.leaderboard.submission import SubmissionError, verify
 
     try:
         result = verify(
@@ -190,7 +222,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(f"netgym leaderboard verify: REJECTED {args.file}: {err}", file=sys.stderr)
         return 1
     if args.json:
-        _print_json(vars(result))
+        print_json(vars(result))
         return 0
     print(f"ACCEPTED {args.file}: entry {result.entry}, {result.rows} rows")
     for name, version in result.protocols.items():
@@ -205,8 +237,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(board_commands: Any) -> None:
-    """Add ``run``, ``submit`` and ``verify`` to the ``leaderboard`` sub-parsers."""
+def add_command(commands: Any) -> None:
+    """Add ``leaderboard`` with ``run``, ``submit``, ``verify`` and ``docs`` to ``commands``
+    (the sub-parsers of ``netgym``)."""
+    board_parser = commands.add_parser(
+        "leaderboard",
+        help="evaluate baselines under the evaluation protocols",
+        description="Leaderboard commands.",
+    )
+    board_commands = board_parser.add_subparsers(
+        dest="leaderboard_command", metavar="SUBCOMMAND", required=True
+    )
     run = board_commands.add_parser(
         "run",
         help="score baselines and entries under the protocols; write reports",
@@ -280,5 +321,24 @@ def add_commands(board_commands: Any) -> None:
     verify.add_argument("--json", action="store_true", help="machine-readable output")
     verify.set_defaults(handler=_cmd_verify)
 
+    docs = board_commands.add_parser(
+        "docs",
+        help="print or rewrite the generated tables of docs/leaderboard.md",
+        description="Print the protocol table (name, env, current version, seeds x episodes, "
+        "data, metric, anchors, description) as Markdown, or with --write rewrite the "
+        "generated blocks of the leaderboard page between their marker comments.",
+    )
+    docs.add_argument("--write", action="store_true", help="rewrite the page's generated blocks")
+    docs.add_argument(
+        "--file", default="docs/leaderboard.md", help="the page (default docs/leaderboard.md)"
+    )
+    docs.add_argument(
+        "--results",
+        metavar="DIR",
+        help="also the quick-leaderboard block, from DIR/results.json of "
+        "'netgym leaderboard run --quick --out DIR'",
+    )
+    docs.set_defaults(handler=_cmd_docs)
 
-__all__ = ["add_commands"]
+
+__all__ = ["add_command"]

@@ -1,4 +1,4 @@
-"""The command line of training: ``python train.py ...`` and ``netgym train ...`` (one code path).
+"""``netgym train`` and ``python train.py``: the command line of training (one code path).
 
 Both parse the same arguments (``add_arguments``) and run ``run_command``, which drives
 ``netgym.agents.training`` and does all the printing: one tqdm progress bar on stderr (the same
@@ -10,16 +10,15 @@ with status 130 after saying how to resume.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import AGENTS
-from .config_loader import parse_overrides
-from .schedules import SCHEDULES
-from .training import (
+from netgym.agents import AGENTS
+from netgym.agents.config_loader import parse_overrides
+from netgym.agents.schedules import SCHEDULES
+from netgym.agents.training import (
     DEFAULT_EVAL_EPISODES,
     DEFAULT_TIMESTEPS,
     DEVICES,
@@ -30,10 +29,7 @@ from .training import (
     prepare_run,
 )
 
-EXIT_USAGE = 2
-"""exit status of a user error (as argparse uses)"""
-EXIT_INTERRUPTED = 130
-"""exit status after Ctrl-C (128 + SIGINT)"""
+from .common import EXIT_INTERRUPTED, EXIT_USAGE, format_table, parse_json_object
 
 EXAMPLES = """\
 examples:
@@ -138,14 +134,7 @@ def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> TrainingSettings:
     """``TrainingSettings`` from parsed arguments (``ValueError`` for bad JSON)."""
-    env_kwargs = None
-    if args.env_kwargs is not None:
-        try:
-            env_kwargs = json.loads(args.env_kwargs)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"--env-kwargs is not valid JSON: {err}") from None
-        if not isinstance(env_kwargs, dict):
-            raise ValueError(f"--env-kwargs must be a JSON object, got {args.env_kwargs!r}")
+    env_kwargs = None if args.env_kwargs is None else parse_json_object(args.env_kwargs)
     baselines = None
     if args.eval_baselines is not None:
         names = [name.strip() for name in args.eval_baselines.split(",") if name.strip()]
@@ -249,8 +238,6 @@ def _format_summary(value: Any) -> str:
 
 def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
     """The final summary: what was trained, where it is, and the agent against the baselines."""
-    from netgym.leaderboard.cli import _format_table
-
     config = run.config
     lines = [f"run folder: {run.out_dir}"]
     if run.result is not None:
@@ -275,13 +262,28 @@ def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
         f"(the same for every policy; training used seed {config.seed})"
     )
     lines.append(
-        _format_table(
+        format_table(
             ["policy", "mean_return", "std", "mean_reward"],
             [(name, item["mean"], item["std"], item["mean_reward"]) for name, item in rows],
         )
     )
     lines.append(f"per-episode returns in {run.out_dir / 'eval.json'}")
     return "\n".join(lines)
+
+
+def add_command(commands: Any) -> None:
+    """Add ``train`` to ``commands`` (the sub-parsers of ``netgym``): the options of
+    ``train.py``, run by the same code."""
+    parser = commands.add_parser(
+        "train",
+        help="train an agent (the same as train.py)",
+        description="Train a netgym agent on an env, save it and evaluate it against the env's "
+        "baselines (the same arguments and code as train.py).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(handler=lambda args: run_command(args, prog="netgym train"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -295,9 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = [
-    "EXIT_INTERRUPTED",
-    "EXIT_USAGE",
+    "EXAMPLES",
     "add_arguments",
+    "add_command",
     "build_parser",
     "main",
     "run_command",

@@ -17,7 +17,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .pool import collect
+from netgym.agents.llm.pool import collect
+
+from .common import parse_json_object
+
+
+def add_command(commands: Any) -> None:
+    """Add ``collect`` to ``commands`` (the sub-parsers of ``netgym``)."""
+    parser = commands.add_parser(
+        "collect",
+        help="collect an experience pool (for the llm and bc agents)",
+        description="Roll policies out on an env and save their episodes as an .npz pool.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(handler=run_command)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,14 +64,7 @@ def _policy(spec: str) -> Any:
 
 def run_command(args: argparse.Namespace) -> int:
     """Collect, save and print the statistics; returns 0 (errors raise ValueError)."""
-    env_kwargs: dict[str, Any] = {}
-    if args.env_kwargs is not None:
-        try:
-            env_kwargs = json.loads(args.env_kwargs)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"--env-kwargs is not valid JSON: {err}") from None
-        if not isinstance(env_kwargs, dict):
-            raise ValueError(f"--env-kwargs must be a JSON object, got {args.env_kwargs!r}")
+    env_kwargs = parse_json_object(args.env_kwargs)
     names = [name.strip() for name in args.policy.split(",") if name.strip()]
     pool = collect(
         args.env,
@@ -82,4 +88,4 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_arguments", "run_command"]
+__all__ = ["add_arguments", "add_command", "run_command"]

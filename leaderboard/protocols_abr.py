@@ -1,0 +1,78 @@
+"""The leaderboard protocols of the ABR video streaming family (``netgym.envs.abr``).
+
+The score is ``mean_reward``: the mean QoE per chunk of each trace, averaged over traces.
+Anchors: random = 0, robustMPC (Pensieve's strongest heuristic) = 1, the offline optimum above.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .protocols import Anchors, define_protocol
+
+ENV_ID = "netgym/AbrStreaming-v0"
+ANCHORS = Anchors(reference="mpc", oracle="oracle")
+
+
+def synthetic(data_dir: Path | None, n_traces: int = 50, **changes: Any) -> dict[str, Any]:
+    """``n_traces`` embedded synthetic test traces (data-set seed 1000 keeps them apart from the
+    default seed-0 training set), in order, from their start, no noise; ``changes`` override
+    the settings (the data protocols' settings on these traces, for their fingerprint)."""
+    from netgym.envs.abr import AbrParams, SyntheticTraces
+
+    settings = dict(trace_order="sequential", start="beginning", noise=None) | changes
+    traces = SyntheticTraces(seed=1000, n_traces=n_traces)
+    return {"params": AbrParams(traces="synthetic", synthetic_traces=traces, **settings)}
+
+
+def hsdpa142(data_dir: Path | None) -> dict[str, Any]:
+    """Pensieve's test set: ``hsdpa-test/`` and ``video1/`` under the data folder."""
+    from netgym.envs.abr import AbrParams
+
+    return {"params": AbrParams.hsdpa142(data_dir)}
+
+
+def fcc100(data_dir: Path | None) -> dict[str, Any]:
+    """NetLLM's test set: ``fcc-test/`` (with its start pointers) and ``video1/``."""
+    from netgym.envs.abr import AbrParams
+
+    return {"params": AbrParams.fcc100(data_dir)}
+
+
+define_protocol(
+    "abr-synthetic",
+    ENV_ID,
+    synthetic,
+    ANCHORS,
+    seeds=1,
+    episodes=50,
+    quick=(1, 8),
+    quick_kwargs=lambda data_dir: synthetic(data_dir, n_traces=8),
+    description="ABR on 50 embedded synthetic traces (data-set seed 1000), in order, "
+    "from their start, no noise, linear QoE; no data needed",
+)
+define_protocol(
+    "hsdpa142",
+    ENV_ID,
+    hsdpa142,
+    ANCHORS,
+    seeds=1,
+    episodes=142,
+    data_folders=("hsdpa-test", "video1"),
+    fingerprint_kwargs=lambda data_dir: synthetic(data_dir, 8, default_quality=1, qoe="linear"),
+    description="ABR, Pensieve test protocol: 142 Norway HSDPA traces, video1, "
+    "first chunk at level 1, linear QoE",
+)
+define_protocol(
+    "fcc100",
+    ENV_ID,
+    fcc100,
+    ANCHORS,
+    seeds=1,
+    episodes=100,
+    data_folders=("fcc-test", "video1"),
+    fingerprint_kwargs=lambda data_dir: synthetic(data_dir, 8, default_quality=0, qoe="linear"),
+    description="ABR, NetLLM test protocol: 100 FCC traces from their start pointers, "
+    "video1, first chunk at level 0, linear QoE",
+)

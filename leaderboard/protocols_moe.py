@@ -1,0 +1,95 @@
+"""The leaderboard protocols of the MoE serving family (``netgym.envs.moe``).
+
+Routing (assign mode): mean reward per layer call, anchors random = 0, capacity-balanced = 1,
+the LP optimum above; routing (bias mode): anchors random / aux-loss-free. Batching: the return,
+anchors random / prefill-first. Expert cache: the return, -(stall time), anchors random /
+Belady over a look-ahead window, Belady's MIN above.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .protocols import Anchors, define_protocol
+
+
+def routing(data_dir: Path | None, mode: str = "assign", quick: bool = False) -> dict[str, Any]:
+    """256 tokens, 16 experts, top-2, 128 layer calls (quick: 64 tokens, 16 calls)."""
+    from netgym.envs.moe import RoutingParams
+
+    sizes = {"max_steps": 16, "n_tokens": 64} if quick else {"max_steps": 128, "n_tokens": 256}
+    return {"params": RoutingParams(action_mode=mode, **sizes)}
+
+
+def batching(data_dir: Path | None, n_requests: int = 200) -> dict[str, Any]:
+    """The Read-ME model on an A100 PCIe 4, 64-token budget, Poisson requests."""
+    from netgym.envs.moe import BatchingParams
+
+    return {"params": BatchingParams(n_requests=n_requests)}
+
+
+def cache(data_dir: Path | None, n_requests: int = 32) -> dict[str, Any]:
+    """The Read-ME model on an A100 PCIe 4 with 4 expert slots."""
+    return {
+        "model": "readme",
+        "hardware": "a100_pcie4",
+        "capacity": 4,
+        "batch_size": 8,
+        "n_requests": n_requests,
+        "max_tokens": 256,
+        "window": 64,
+    }
+
+
+define_protocol(
+    "moe-routing",
+    "netgym/MoeRouting-v0",
+    routing,
+    Anchors(reference="balanced", oracle="lp"),
+    seeds=3,
+    episodes=1,
+    quick=(2, 1),
+    quick_kwargs=lambda data_dir: routing(data_dir, quick=True),
+    description="MoE token-to-expert routing, assign mode: 256 tokens, 16 experts, top-2, 128 "
+    "layer calls (quick: 64 tokens, 16 calls); score = mean reward per call",
+)
+define_protocol(
+    "moe-routing-bias",
+    "netgym/MoeRouting-v0",
+    lambda data_dir: routing(data_dir, mode="bias"),
+    Anchors(reference="aux-free"),
+    seeds=3,
+    episodes=1,
+    quick=(2, 1),
+    quick_kwargs=lambda data_dir: routing(data_dir, mode="bias", quick=True),
+    baselines=("topk", "topk-capacity", "aux-free", "random"),
+    description="MoE routing, bias mode (the env's default action space): per-expert biases, "
+    "sizes as moe-routing; the assign-mode baselines do not apply",
+)
+define_protocol(
+    "moe-batching",
+    "netgym/MoeBatching-v0",
+    batching,
+    Anchors(reference="prefill-first"),
+    seeds=3,
+    episodes=1,
+    quick=(2, 1),
+    quick_kwargs=lambda data_dir: batching(data_dir, n_requests=40),
+    metric="mean",
+    description="MoE continuous batching (Read-ME model, A100 PCIe 4, 64-token budget, 200 "
+    "Poisson requests; quick: 40); score = return",
+)
+define_protocol(
+    "moe-expert-cache",
+    "netgym/MoeExpertCache-v0",
+    cache,
+    Anchors(reference="belady-window", oracle="belady"),
+    seeds=5,
+    episodes=1,
+    quick=(2, 1),
+    quick_kwargs=lambda data_dir: cache(data_dir, n_requests=8),
+    metric="mean",
+    description="MoE expert-cache eviction (Read-ME model, A100 PCIe 4, 4 slots, 32 requests; "
+    "quick: 8); score = return = -(stall time)",
+)
