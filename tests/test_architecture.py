@@ -34,16 +34,18 @@ layer and those below); ``netgym.evaluation`` (the one evaluation function) sits
 baselines it may build by name and the agents and leaderboard that use it"""
 LIBRARY = ("netgym.envs", "netgym.baselines", "netgym.agents", "netgym.leaderboard", "netgym.cli")
 """the packages whose modules must stay under ``MAX_LINES``"""
-ALLOWED_UPWARD: set[tuple[str, str]] = set()
-"""(importer, imported) pairs allowed to point up a layer: none"""
+ALLOWED_UPWARD: set[tuple[str, str]] = {
+    # the old path of the SB3 VecEnv adapter, a thin re-export kept for one release (0.2 drops
+    # it); netgym.envs never imports it
+    ("netgym.envs.core.sb3", "netgym.agents.sb3_vec_env"),
+}
+"""(importer, imported) pairs allowed to point up a layer"""
 
 # Offenders that other branches of issue #12 are removing (the envs and agents refactors). The
 # checks below leave exactly these out, and the xfail tests at the end list them; after the
 # merge the lead empties these sets and removes the xfail marks.
 PENDING_CYCLES: set[frozenset[str]] = set()
-PENDING_UPWARD: set[tuple[str, str]] = {
-    ("netgym.baselines.uav.pso", "netgym.agents.pso"),  # ParticleSwarm -> baselines/swarm.py
-}
+PENDING_UPWARD: set[tuple[str, str]] = set()
 PENDING_LONG: set[str] = {
     "netgym.agents.pso",
     "netgym.agents.sb3",
