@@ -360,11 +360,12 @@ def define_protocol(
 
 
 def load_family_protocols() -> None:
-    """Import the protocols module of every family in ``netgym.envs.FAMILIES`` (each registers
-    its protocols once, when first imported)."""
-    from netgym.envs import FAMILIES
+    """Import the protocols module of every family (``netgym.envs.all_families()``: netgym's
+    own and those added with ``register_family``); each registers its protocols once, when
+    first imported."""
+    from netgym.envs import all_families
 
-    for family in FAMILIES:
+    for family in all_families():
         family.protocols_module()
 
 
@@ -374,6 +375,8 @@ def get_protocol(name: str) -> Protocol:
     Raises:
         ValueError: an unknown name (the message lists the known ones).
     """
+    if name not in PROTOCOLS:
+        load_family_protocols()  # a family registered after netgym.leaderboard was imported
     if name in PROTOCOLS:
         return PROTOCOLS[name]
     if name.endswith("-quick") and name[: -len("-quick")] in PROTOCOLS:

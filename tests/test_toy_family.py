@@ -1,6 +1,7 @@
 """A new family through exactly the path docs/adding_an_env.md describes: a folder with
 params / sim / env / family / baselines modules (tests/toy_family/), declared once, and from
-there everything works: gym.make, the native vector env, the baseline table, evaluation."""
+there everything works: gym.make, the native vector env, the baseline table, evaluation and the
+leaderboard."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from gymnasium.utils.env_checker import check_env
 from netgym.baselines import BASELINES, make_policy
 from netgym.envs import families
 from netgym.leaderboard import evaluate
+from netgym.leaderboard.protocols import PROTOCOLS, get_protocol
 
 ENV_ID = "netgym/ToyWalk-v0"
 
@@ -27,6 +29,7 @@ def toy_family():
     families._REGISTERED.remove(FAMILY)
     del registry[ENV_ID]
     del netgym.envs.ENV_IDS[ENV_ID]
+    PROTOCOLS.pop("toy-walk", None)
 
 
 def test_a_declared_family_is_registered_everywhere(toy_family):
@@ -81,3 +84,17 @@ def test_names_of_netgym_families_cannot_be_taken(toy_family):
         netgym.envs.register_family(clash)
     with pytest.raises(ValueError, match="exists already"):
         netgym.envs.register_family(Family(name="abr", title="x", envs=()))
+
+
+def test_the_leaderboard_finds_the_family_protocol_and_runs_it(toy_family):
+    from netgym.leaderboard.runner import build_rows, execute, plan_tasks
+
+    protocol = get_protocol("toy-walk")
+    assert protocol.env_id == ENV_ID and protocol.version
+    quick = get_protocol("toy-walk-quick")
+    assert quick.episodes == 2
+    tasks = plan_tasks([quick])
+    rows = {row.entry: row for row in build_rows([quick], tasks, execute(tasks))}
+    assert set(rows) == {"right", "random"}
+    assert rows["right"].normalised == 1.0 and rows["random"].normalised == 0.0
+    assert rows["right"].mean > rows["random"].mean

@@ -1,5 +1,4 @@
-"""The toy family's declaration: its envs, its baselines module (and, in a real family, its
-protocols module)."""
+"""The toy family's declaration: its envs, its baselines module and its protocols module."""
 
 from netgym.envs.core.family import EnvSpec, Family
 
@@ -15,5 +14,6 @@ FAMILY = Family(
         ),
     ),
     baselines="toy_family.baselines",
+    protocols="toy_family.protocols",
     docs="docs/adding_an_env.md",
 )
