@@ -1,5 +1,3 @@
 """Moved to ``chain.env``; this re-export keeps the old import path for one release."""
 
-from .chain.env import RepeaterChainEnv, RepeaterChainVectorEnv
-
-__all__ = ["RepeaterChainEnv", "RepeaterChainVectorEnv"]
+from .chain.env import *  # noqa: F403

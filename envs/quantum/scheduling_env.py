@@ -1,17 +1,3 @@
 """Moved to ``scheduling.env``; this re-export keeps the old import path for one release."""
 
-from .scheduling.env import (
-    BACKLOG_CAP,
-    DEMAND_FEATURES,
-    EDGE_FEATURES,
-    NODE_FEATURES,
-    QuantumNetworkSchedulingEnv,
-)
-
-__all__ = [
-    "BACKLOG_CAP",
-    "DEMAND_FEATURES",
-    "EDGE_FEATURES",
-    "NODE_FEATURES",
-    "QuantumNetworkSchedulingEnv",
-]
+from .scheduling.env import *  # noqa: F403

@@ -1,5 +1,3 @@
 """Moved to ``scheduling.metrics``; this re-export keeps the old import path for one release."""
 
-from .scheduling.metrics import JobRecord, qos_metrics
-
-__all__ = ["JobRecord", "qos_metrics"]
+from .scheduling.metrics import *  # noqa: F403

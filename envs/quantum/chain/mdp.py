@@ -268,3 +268,6 @@ def first_level_mask(n_nodes: int) -> int:
     """Swap mask of the nested scheme's first level: repeaters joining two elementary links."""
     pairs = nested_pairs(n_nodes)
     return sum(1 << (m - 1) for m, (left, right) in pairs.items() if right - left == 2)
+
+
+__all__ = ["ChainMdp", "Link", "State", "first_level_mask", "nested_pairs", "swappable_nodes"]

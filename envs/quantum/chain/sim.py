@@ -59,8 +59,14 @@ STATE = (
     "last_fidelity",
 )
 """the per-chain state arrays (env axis first) that a step reads and writes"""
-OUTCOME = ("reward", "delivered", "delivered_fidelity", "delivered_yield", "invalid")
-"""the per-chain results of a step, in the order ``_step`` returns them"""
+OUTCOME = {
+    "reward": np.float64,
+    "delivered": np.int64,
+    "delivered_fidelity": np.float64,
+    "delivered_yield": np.float64,
+    "invalid": np.int64,
+}
+"""the per-chain results of a step (name: dtype), in the order ``_step`` returns them"""
 
 
 class _Rows:
@@ -84,6 +90,11 @@ class ChainSim:
         num_envs: B.
 
     ``mdp`` is the finite MDP of the tabular observation (``obs_mode="tabular"``), else None.
+    The outcome of the last step, one entry per chain: ``reward`` (for ``params.reward_mode``),
+    ``delivered`` (end-to-end links delivered), ``delivered_fidelity`` (of the best one, 0 when
+    none), ``delivered_yield`` (hashing yield, ebits), ``invalid`` (node actions that were
+    no-ops), ``terminated`` (``time`` reward: a link was delivered) and ``truncated`` (the
+    episode reached ``max_steps`` without terminating).
     """
 
     def __init__(self, params: ChainParams, num_envs: int) -> None:
@@ -111,20 +122,10 @@ class ChainSim:
         self.deliveries = np.zeros(num_envs, dtype=np.int64)
         self.yield_total = np.zeros(num_envs)
         self.last_fidelity = np.zeros(num_envs)
-        self.reward = np.zeros(num_envs)
-        """reward of the last step for ``params.reward_mode``"""
-        self.delivered = np.zeros(num_envs, dtype=np.int64)
-        """end-to-end links delivered in the last step"""
-        self.delivered_fidelity = np.zeros(num_envs)
-        """fidelity of the best link delivered in the last step (0 when none)"""
-        self.delivered_yield = np.zeros(num_envs)
-        """hashing yield delivered in the last step (ebits)"""
-        self.invalid = np.zeros(num_envs, dtype=np.int64)
-        """node actions of the last step that were invalid (no-ops)"""
+        for name, dtype in OUTCOME.items():
+            setattr(self, name, np.zeros(num_envs, dtype=dtype))
         self.terminated = np.zeros(num_envs, dtype=bool)
-        """``time`` reward: the last step delivered a link"""
         self.truncated = np.zeros(num_envs, dtype=bool)
-        """the episode reached ``max_steps`` without terminating"""
 
     # ------------------------------------------------------------------ BatchSim protocol
     def reset(

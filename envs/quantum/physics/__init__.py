@@ -11,86 +11,10 @@ heralded generation 1.2), ``states`` (Werner and Bell-diagonal states 1.3, memor
 of swap-asap chains 2.3).
 """
 
-from .bounds import (
-    elementary_link_active_prob,
-    equal_spacing_chain_capacity,
-    min_cut_capacity,
-    n_link_swap_asap_mean_time,
-    plob_capacity,
-    repeater_chain_capacity,
-    two_link_decay_expectation,
-    two_link_swap_asap_mean_time,
-)
-from .checks import (
-    ArrayLike,
-    check_bds,
-    check_fidelity,
-    check_meas_fid,
-    check_nonnegative,
-    check_probability,
-)
-from .links import (
-    SPEED_OF_LIGHT_FIBRE_KM_PER_S,
-    arm_efficiency,
-    attempt_time_s,
-    double_click,
-    fibre_transmissivity,
-    multiplexed_success_prob,
-    single_click,
-)
-from .states import (
-    bbpssw,
-    decay_werner,
-    dejmps,
-    dephase_bds,
-    depolarise_bds,
-    depolarised_fidelity,
-    hashing_yield,
-    hashing_yield_bds,
-    sequence_werner_factor,
-    swap_bds,
-    swap_werner,
-    twirl_bds,
-    werner_bds,
-    werner_fidelity,
-    werner_param,
-)
+from . import bounds, checks, links, states
+from .bounds import *  # noqa: F403
+from .checks import *  # noqa: F403
+from .links import *  # noqa: F403
+from .states import *  # noqa: F403
 
-__all__ = [
-    "SPEED_OF_LIGHT_FIBRE_KM_PER_S",
-    "ArrayLike",
-    "arm_efficiency",
-    "attempt_time_s",
-    "bbpssw",
-    "check_bds",
-    "check_fidelity",
-    "check_meas_fid",
-    "check_nonnegative",
-    "check_probability",
-    "decay_werner",
-    "dejmps",
-    "dephase_bds",
-    "depolarise_bds",
-    "depolarised_fidelity",
-    "double_click",
-    "elementary_link_active_prob",
-    "equal_spacing_chain_capacity",
-    "fibre_transmissivity",
-    "hashing_yield",
-    "hashing_yield_bds",
-    "min_cut_capacity",
-    "multiplexed_success_prob",
-    "n_link_swap_asap_mean_time",
-    "plob_capacity",
-    "repeater_chain_capacity",
-    "sequence_werner_factor",
-    "single_click",
-    "swap_bds",
-    "swap_werner",
-    "twirl_bds",
-    "two_link_decay_expectation",
-    "two_link_swap_asap_mean_time",
-    "werner_bds",
-    "werner_fidelity",
-    "werner_param",
-]
+__all__ = [*checks.__all__, *links.__all__, *states.__all__, *bounds.__all__]

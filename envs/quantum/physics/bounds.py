@@ -134,3 +134,15 @@ def elementary_link_active_prob(p: float, cutoff: int) -> float:
     if int(cutoff) != cutoff or cutoff < 0:
         raise ValueError(f"cutoff must be an integer >= 0, got {cutoff!r}")
     return p * (cutoff + 1) / (1.0 + p * cutoff)
+
+
+__all__ = [
+    "elementary_link_active_prob",
+    "equal_spacing_chain_capacity",
+    "min_cut_capacity",
+    "n_link_swap_asap_mean_time",
+    "plob_capacity",
+    "repeater_chain_capacity",
+    "two_link_decay_expectation",
+    "two_link_swap_asap_mean_time",
+]

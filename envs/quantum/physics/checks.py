@@ -75,3 +75,13 @@ def check_meas_fid(value: ArrayLike) -> np.ndarray:
     if not np.all((array >= 0.5) & (array <= 1.0)):
         raise ValueError(f"meas_fid must be in [0.5, 1], got {value!r}")
     return array
+
+
+__all__ = [
+    "ArrayLike",
+    "check_bds",
+    "check_fidelity",
+    "check_meas_fid",
+    "check_nonnegative",
+    "check_probability",
+]

@@ -101,3 +101,14 @@ def multiplexed_success_prob(p: ArrayLike, modes: ArrayLike) -> Any:
     with np.errstate(divide="ignore"):
         out = -np.expm1(modes_arr * np.log1p(-p_arr))
     return scalar_or_array(np.where(p_arr >= 1.0, 1.0, out))
+
+
+__all__ = [
+    "SPEED_OF_LIGHT_FIBRE_KM_PER_S",
+    "arm_efficiency",
+    "attempt_time_s",
+    "double_click",
+    "fibre_transmissivity",
+    "multiplexed_success_prob",
+    "single_click",
+]

@@ -229,3 +229,22 @@ def dejmps(
         / norm[..., None]
     )
     return scalar_or_array(norm), out
+
+
+__all__ = [
+    "bbpssw",
+    "decay_werner",
+    "dejmps",
+    "dephase_bds",
+    "depolarise_bds",
+    "depolarised_fidelity",
+    "hashing_yield",
+    "hashing_yield_bds",
+    "sequence_werner_factor",
+    "swap_bds",
+    "swap_werner",
+    "twirl_bds",
+    "werner_bds",
+    "werner_fidelity",
+    "werner_param",
+]

@@ -3,17 +3,6 @@ pumping rounds, in a multi-user quantum network (Skrzypczyk & Wehner's QoS setti
 
 ``params`` (``SchedulingParams``, the link table), ``demands`` (demands and job releases),
 ``purification`` (the pumping scheme of each action), ``sim`` (the slot-level dynamics),
-``metrics`` (the QoS paper's metrics) and ``env`` (the Gymnasium env).
+``metrics`` (the QoS paper's metrics) and ``env`` (the Gymnasium env). The main names are
+exported lazily by ``netgym.envs.quantum``.
 """
-
-from ...core.lazy import lazy_exports
-
-_EXPORTS = {
-    "Demand": ".demands",
-    "PumpingScheme": ".purification",
-    "QuantumNetworkSchedulingEnv": ".env",
-    "SchedulingParams": ".params",
-    "SchedulingSim": ".sim",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)

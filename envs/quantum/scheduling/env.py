@@ -301,4 +301,10 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         return info
 
 
-__all__ = ["QuantumNetworkSchedulingEnv"]
+__all__ = [
+    "BACKLOG_CAP",
+    "DEMAND_FEATURES",
+    "EDGE_FEATURES",
+    "NODE_FEATURES",
+    "QuantumNetworkSchedulingEnv",
+]
