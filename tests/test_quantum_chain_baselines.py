@@ -15,8 +15,8 @@ from netgym.baselines.quantum.chain import (
     purify_swap_actions,
     swap_asap_actions,
 )
-from netgym.envs.quantum.chain_env import RepeaterChainEnv
-from netgym.envs.quantum.chain_mdp import first_level_mask, nested_pairs
+from netgym.envs.quantum.chain.env import RepeaterChainEnv
+from netgym.envs.quantum.chain.mdp import first_level_mask, nested_pairs
 from netgym.leaderboard import evaluate
 
 CHAIN = "netgym/RepeaterChain-v0"

@@ -65,7 +65,7 @@ def test_ppo_beats_random_on_a_three_node_chain() -> None:
     import torch
     from netgym.baselines import make_policy
     from netgym.envs.core.sb3 import SB3VecEnvAdapter
-    from netgym.envs.quantum.chain_env import RepeaterChainEnv, RepeaterChainVectorEnv
+    from netgym.envs.quantum.chain.env import RepeaterChainEnv, RepeaterChainVectorEnv
     from netgym.leaderboard import evaluate
     from stable_baselines3 import PPO
 

@@ -19,8 +19,8 @@ from netgym.baselines.quantum.chain import (
     swap_asap_actions,
 )
 from netgym.envs.quantum import ChainMdp, physics
-from netgym.envs.quantum.chain_env import RepeaterChainVectorEnv
-from netgym.envs.quantum.chain_sim import ChainSim
+from netgym.envs.quantum.chain.env import RepeaterChainVectorEnv
+from netgym.envs.quantum.chain.sim import ChainSim
 
 Policy = Callable[[ChainSim], np.ndarray]
 

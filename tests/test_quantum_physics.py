@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 from netgym.envs.quantum import physics as ph
-from netgym.envs.quantum.params import NV2019_LINK_TABLE, ChainParams, nv2019_link
+from netgym.envs.quantum.chain.params import ChainParams
+from netgym.envs.quantum.nv2019 import NV2019_LINK_TABLE, nv2019_link
 
 
 # ------------------------------------------------------------------------------ fibre
