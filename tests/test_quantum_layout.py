@@ -11,15 +11,15 @@ import netgym.envs  # noqa: F401  (registers the env ids)
 import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode
-from netgym.envs.core.params import EnvParams
 from netgym.envs.core.parallel import SimParallelEnv
+from netgym.envs.core.params import EnvParams
 from netgym.envs.core.scalar import SimEnv
 from netgym.envs.core.sim import BatchSim
 from netgym.envs.core.vector import EVERY_ENV, NumpyVectorEnv
 from netgym.envs.quantum import physics
 from netgym.envs.quantum.chain.env import RepeaterChainEnv, RepeaterChainVectorEnv
-from netgym.envs.quantum.chain.params import ChainParams
 from netgym.envs.quantum.chain.parallel import RepeaterChainParallelEnv
+from netgym.envs.quantum.chain.params import ChainParams
 from netgym.envs.quantum.chain.sim import OUTCOME, ChainSim
 from netgym.envs.quantum.family import FAMILY
 from netgym.envs.quantum.nv2019 import NV2019_DEVICE, nv2019_gate_fid, nv2019_meas_fid

@@ -8,8 +8,8 @@ import networkx as nx
 import numpy as np
 import pytest
 from netgym.envs.quantum import physics
-from netgym.envs.quantum.scheduling.demands import Demand
 from netgym.envs.quantum.nv2019 import NV2019_ALPHAS, NV2019_FIDELITIES, NV2019_RATES_HZ
+from netgym.envs.quantum.scheduling.demands import Demand
 from netgym.envs.quantum.scheduling.params import (
     LinkTable,
     SchedulingParams,
