@@ -160,3 +160,17 @@ def test_same_step_info_of_a_new_episode_reports_the_step_that_ended_the_old_one
     assert math.isclose(info["delivered_fidelity"][0], 1.0)
     _, reward, terminated, _, info = vec.step(np.zeros((2, 3), dtype=np.int64))
     np.testing.assert_array_equal(info["delivered"], [0, 0])
+
+
+def test_scaled_fidelity_maps_the_fidelity_range_onto_the_unit_interval() -> None:
+    assert physics.scaled_fidelity(0.25) == 0.0 and physics.scaled_fidelity(1.0) == 1.0
+    fidelities = np.array([0.25, 0.5, 0.9, 1.0])
+    np.testing.assert_array_equal(physics.scaled_fidelity(fidelities), (fidelities - 0.25) / 0.75)
+    assert physics.scaled_fidelity(0.9) == physics.scaled_fidelity(fidelities)[2]
+
+
+def test_depolarise_bds_gives_the_same_bits_for_a_number_and_an_array_factor() -> None:
+    bds = physics.werner_bds(np.array([0.9, 0.7]))
+    by_number = physics.depolarise_bds(bds, 0.8, check=False)
+    np.testing.assert_array_equal(by_number, physics.depolarise_bds(bds, np.array(0.8)))
+    np.testing.assert_array_equal(by_number, 0.8 * bds + (1.0 - 0.8) / 4.0)

@@ -97,7 +97,7 @@ class RepeaterChainEnv(SimEnv):
     def reset_sim(self, options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         self._rngs = [self.np_random]
         self.sim.reset(EVERY_ENV, self._rngs)
-        return self._observation(), scalar_info(self.sim.info())
+        return self._observation(), scalar_info(self.sim)
 
     def check_action(self, action: Any) -> np.ndarray:
         return check_actions(self.params, action, ())
@@ -110,7 +110,7 @@ class RepeaterChainEnv(SimEnv):
             float(sim.reward[0]),
             bool(sim.terminated[0]),
             bool(sim.truncated[0]),
-            scalar_info(sim.info()),
+            scalar_info(sim),
         )
 
     def action_masks(self) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..physics import scaled_fidelity
 from .mdp import ChainMdp, State
 from .params import ChainParams
 
@@ -51,7 +52,7 @@ def dict_obs(sim: ChainSim, pairs: np.ndarray, idx: Any = slice(None)) -> dict[s
     if rows.size:
         cols = pairs[ends, right[rows, ends, lanes]]
         exists[rows, lanes, cols] = 1.0
-        fid_obs[rows, lanes, cols] = np.clip((fid[rows, ends, lanes] - 0.25) / 0.75, 0.0, 1.0)
+        fid_obs[rows, lanes, cols] = np.clip(scaled_fidelity(fid[rows, ends, lanes]), 0.0, 1.0)
         age_obs[rows, lanes, cols] = np.minimum(age[rows, ends, lanes] / scale, 1.0)
     used = (right >= 0).sum(axis=2) + (sim.left[idx] >= 0).sum(axis=2)
     capacity = np.full(n, 2 * k, dtype=np.float32)
@@ -112,7 +113,7 @@ def node_features(sim: ChainSim, env: int = 0) -> np.ndarray:
                 end = partner if side == 0 else m  # links are stored at the left end
                 col = (side * k + s) * AGENT_FEATURES
                 out[m, col] = 1.0
-                out[m, col + 1] = np.clip((fid[end, s] - 0.25) / 0.75, 0.0, 1.0)
+                out[m, col + 1] = np.clip(scaled_fidelity(fid[end, s]), 0.0, 1.0)
                 out[m, col + 2] = min(age[end, s] / scale, 1.0)
                 out[m, col + 3] = abs(partner - m) / max(n - 1, 1)
         used = (left[m] >= 0).sum() + (right[m] >= 0).sum()
@@ -122,30 +123,37 @@ def node_features(sim: ChainSim, env: int = 0) -> np.ndarray:
     return out
 
 
-def step_info(sim: ChainSim, idx: Any = slice(None)) -> dict[str, np.ndarray]:
-    """Batched info arrays of chains ``idx``: step, time_s, deliveries, delivered,
-    delivered_fidelity, delivered_yield (of the last step), yield_total, invalid_actions (of the
-    last step), gen_successes (B, n - 1)."""
+def info_values(sim: ChainSim, idx: Any = slice(None)) -> dict[str, Any]:
+    """The info entries of chains ``idx``, read from the sim without copies (views, or numpy
+    scalars and one row for an int ``idx``): step, time_s, deliveries (episode total),
+    delivered, delivered_fidelity, delivered_yield (of the last step), yield_total,
+    invalid_actions (of the last step), gen_successes (per link)."""
     steps = sim.steps[idx]
     return {
-        "step": steps.copy(),
+        "step": steps,
         "time_s": steps * sim.params.step_s,
-        "deliveries": sim.deliveries[idx].copy(),
-        "delivered": sim.delivered[idx].copy(),
-        "delivered_fidelity": sim.delivered_fidelity[idx].copy(),
-        "delivered_yield": sim.delivered_yield[idx].copy(),
-        "yield_total": sim.yield_total[idx].copy(),
-        "invalid_actions": sim.invalid[idx].copy(),
-        "gen_successes": sim.gen_count[idx].copy(),
+        "deliveries": sim.deliveries[idx],
+        "delivered": sim.delivered[idx],
+        "delivered_fidelity": sim.delivered_fidelity[idx],
+        "delivered_yield": sim.delivered_yield[idx],
+        "yield_total": sim.yield_total[idx],
+        "invalid_actions": sim.invalid[idx],
+        "gen_successes": sim.gen_count[idx],
     }
 
 
-def scalar_info(info: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Chain 0's entries of batched ``step_info`` arrays: Python numbers, ``gen_successes`` an
-    array (the scalar and PettingZoo envs' info)."""
+def step_info(sim: ChainSim, idx: Any = slice(None)) -> dict[str, np.ndarray]:
+    """Batched info arrays of chains ``idx`` (copies of ``info_values``; gen_successes is
+    (B, n - 1))."""
+    return {key: value.copy() for key, value in info_values(sim, idx).items()}
+
+
+def scalar_info(sim: ChainSim, env: int = 0) -> dict[str, Any]:
+    """The info of chain ``env`` as the scalar and PettingZoo envs return it: Python numbers,
+    ``gen_successes`` an array."""
     return {
-        key: (value[0] if key == "gen_successes" else value[0].item())
-        for key, value in info.items()
+        key: (value.copy() if key == "gen_successes" else value.item())
+        for key, value in info_values(sim, env).items()
     }
 
 
@@ -153,6 +161,7 @@ __all__ = [
     "AGENT_FEATURES",
     "age_scale",
     "dict_obs",
+    "info_values",
     "mdp_state",
     "node_features",
     "pair_index",

@@ -106,7 +106,7 @@ class RepeaterChainParallelEnv(SimParallelEnv):
         return {agent: rows[m] for m, agent in enumerate(self.possible_agents)}
 
     def _infos(self) -> dict[str, dict[str, Any]]:
-        common = scalar_info(self.sim.info())
+        common = scalar_info(self.sim)
         masks = self.sim.action_masks()[0]
         offsets = self._offsets
         return {

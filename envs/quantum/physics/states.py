@@ -40,6 +40,12 @@ def werner_fidelity(w: ArrayLike) -> Any:
     return scalar_or_array((1.0 + 3.0 * w_arr) / 4.0)
 
 
+def scaled_fidelity(fidelity: ArrayLike) -> Any:
+    """(F - 1/4) / (3/4): a fidelity in [1/4, 1] mapped onto [0, 1] (unchecked; the fidelity
+    feature of the envs' observations)."""
+    return (fidelity - 0.25) / 0.75
+
+
 def werner_bds(fidelity: ArrayLike) -> np.ndarray:
     """The BDS of a Werner state: (F, (1-F)/3, (1-F)/3, (1-F)/3), shape ``F.shape + (4,)``."""
     fid = check_fidelity("fidelity", fidelity)
@@ -103,8 +109,9 @@ def sequence_werner_factor(t_s: ArrayLike, coherence_time_s: ArrayLike) -> Any:
 def depolarise_bds(bds: ArrayLike, factor: ArrayLike, *, check: bool = True) -> np.ndarray:
     """Depolarising channel with Werner factor x on a BDS: lambda' = x lambda + (1 - x) / 4."""
     lam = check_bds("bds", bds) if check else np.asarray(bds, dtype=float)
-    x = check_probability("factor", factor, allow_zero=True) if check else np.asarray(factor)
-    x = np.asarray(x)[..., None]
+    x = check_probability("factor", factor, allow_zero=True) if check else factor
+    if not isinstance(x, float):  # an array of factors: one per state
+        x = np.asarray(x)[..., None]
     return x * lam + (1.0 - x) / 4.0
 
 
@@ -240,6 +247,7 @@ __all__ = [
     "depolarised_fidelity",
     "hashing_yield",
     "hashing_yield_bds",
+    "scaled_fidelity",
     "sequence_werner_factor",
     "swap_bds",
     "swap_werner",

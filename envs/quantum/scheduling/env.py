@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ...core.scalar import SimEnv
+from ..physics import scaled_fidelity
 from ..topologies import QuantumTopology, make_topology
 from .demands import Demand, check_demands, generate_demands, release_slots
 from .params import SchedulingParams, nv_link_table
@@ -241,7 +242,7 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         per_demand = p.n_paths * p.n_depths
         servable = sim.feasible.reshape(p.n_demands, per_demand).any(axis=1)
         expected = np.array([proto.expected_fidelity for proto in sim.protocols])
-        expected = np.where(sim.feasible, (expected - 0.25) / 0.75, 0.0)
+        expected = np.where(sim.feasible, scaled_fidelity(expected), 0.0)
         best_expected = expected.reshape(p.n_demands, per_demand).max(axis=1)
         progress = np.zeros(p.n_demands)
         for ex in sim.executions:
@@ -271,7 +272,7 @@ class QuantumNetworkSchedulingEnv(SimEnv):
             for hop, edge in enumerate(ex.protocol.edges):
                 if ex.has_pair[hop]:
                     stored[edge] = 1.0
-                    best[edge] = max(best[edge], (ex.fidelity[hop] - 0.25) / 0.75)
+                    best[edge] = max(best[edge], scaled_fidelity(ex.fidelity[hop]))
                     age[edge] = max(age[edge], ex.age[hop] / p.cutoff_slots)
         parts = [
             d_feat.ravel(),
