@@ -127,11 +127,44 @@ class RepeaterChainEnv(SimEnv):
 class RepeaterChainVectorEnv(NumpyVectorEnv):
     """B repeater chains stepped together in numpy (``gym.make_vec``).
 
-    Sub-env ``i`` draws from its own generator seeded ``seed + i``, so it plays exactly the
-    episodes of a scalar env seeded ``seed + i``. ``info`` is a dict of arrays (see
-    ``RepeaterChainEnv``), each with its ``_key`` mask. ``autoreset_mode`` is NEXT_STEP (the
-    default) or SAME_STEP (finished sub-envs reset inside the step; their last observation and
-    info are in ``info["final_obs"]`` / ``info["final_info"]``), which SB3's VecEnv adapter needs.
+    ## Description
+
+    ``num_envs`` copies of ``RepeaterChainEnv`` over one batched ``ChainSim``. Sub-env ``i``
+    draws from its own generator seeded ``seed + i``, so it plays exactly the episodes of a
+    scalar env seeded ``seed + i``.
+
+    ## Action Space
+
+    The scalar env's, batched: (B, n) node actions (tabular mode: (B,) swap masks).
+    ``action_masks()`` gives the valid actions of every sub-env.
+
+    ## Observation Space
+
+    The scalar env's, batched (a Dict of (B, ...) arrays, or (B,) state indices).
+
+    ## Rewards
+
+    As ``RepeaterChainEnv``, one per sub-env.
+
+    ## Starting State
+
+    As ``RepeaterChainEnv``, per sub-env.
+
+    ## Episode End
+
+    As ``RepeaterChainEnv``, per sub-env. ``autoreset_mode`` is NEXT_STEP (the default: the
+    next step resets a finished sub-env and returns reward 0) or SAME_STEP (finished sub-envs
+    reset inside the step; their last observation and info are in ``info["final_obs"]`` /
+    ``info["final_info"]``), which SB3's VecEnv adapter needs.
+
+    ## Arguments
+
+    ``num_envs``, ``autoreset_mode`` and the scalar env's arguments. ``info`` is a dict of
+    arrays (see ``RepeaterChainEnv``), each with its ``_key`` mask.
+
+    ## Version History
+
+    * v0: initial release.
     """
 
     params_class = ChainParams
