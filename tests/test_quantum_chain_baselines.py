@@ -15,8 +15,8 @@ from netgym.baselines.quantum.chain import (
     purify_swap_actions,
     swap_asap_actions,
 )
-from netgym.envs.quantum.chain_env import RepeaterChainEnv
-from netgym.envs.quantum.chain_mdp import first_level_mask, nested_pairs
+from netgym.envs.quantum.chain.env import RepeaterChainEnv
+from netgym.envs.quantum.chain.mdp import first_level_mask, nested_pairs
 from netgym.leaderboard import evaluate
 
 CHAIN = "netgym/RepeaterChain-v0"
@@ -37,8 +37,15 @@ def _chain(links: list[tuple[int, int, int]], n_nodes: int = 5, **kwargs) -> Rep
 
 def test_registry_lists_every_chain_baseline_and_they_play_episodes() -> None:
     names = set(BASELINES[CHAIN])
-    assert names == {"random", "swap-asap", "swap-asap-cutoff", "nested", "nested-inesta",
-                     "purify-swap", "optimal"}
+    assert names == {
+        "random",
+        "swap-asap",
+        "swap-asap-cutoff",
+        "nested",
+        "nested-inesta",
+        "purify-swap",
+        "optimal",
+    }
     kwargs = {"n_nodes": 4, "p_gen": 0.5, "cutoff": 3, "max_steps": 100}
     for name in sorted(names):
         result = evaluate(make_policy(CHAIN, name, 0), CHAIN, 5, 0, kwargs)
@@ -87,8 +94,11 @@ def test_purify_swap_purifies_low_parallel_pairs_then_swaps() -> None:
 def test_end_node_discards_an_end_to_end_link_below_target() -> None:
     env = _chain([(0, 4, 0)], f_target=0.9)
     env.sim.bds[0, 0, 0] = [0.8, 0.2 / 3, 0.2 / 3, 0.2 / 3]
-    for actions in (swap_asap_actions(env.sim), nested_actions(env.sim),
-                    purify_swap_actions(env.sim)):
+    for actions in (
+        swap_asap_actions(env.sim),
+        nested_actions(env.sim),
+        purify_swap_actions(env.sim),
+    ):
         assert actions[0, 0] == 1
 
 

@@ -46,8 +46,17 @@ def test_ppo_agents_train_on_the_dict_observation(agent: str, tmp_path: Path) ->
     torch.set_num_threads(1)
     try:
         tiny = "n_steps=32,batch_size=64,n_epochs=1"
-        _run(agent, tmp_path, 512, "--hyperparams", *tiny.split(","), "--device", "cpu",
-             "--eval-baselines", "swap-asap")
+        _run(
+            agent,
+            tmp_path,
+            512,
+            "--hyperparams",
+            *tiny.split(","),
+            "--device",
+            "cpu",
+            "--eval-baselines",
+            "swap-asap",
+        )
     finally:
         torch.set_num_threads(before)
 
@@ -65,7 +74,7 @@ def test_ppo_beats_random_on_a_three_node_chain() -> None:
     import torch
     from netgym.baselines import make_policy
     from netgym.envs.core.sb3 import SB3VecEnvAdapter
-    from netgym.envs.quantum.chain_env import RepeaterChainEnv, RepeaterChainVectorEnv
+    from netgym.envs.quantum.chain.env import RepeaterChainEnv, RepeaterChainVectorEnv
     from netgym.leaderboard import evaluate
     from stable_baselines3 import PPO
 
@@ -74,8 +83,16 @@ def test_ppo_beats_random_on_a_three_node_chain() -> None:
     try:
         kwargs = {"n_nodes": 3, "p_gen": 0.5, "max_steps": 100}
         venv = SB3VecEnvAdapter(RepeaterChainVectorEnv(8, autoreset_mode="SameStep", **kwargs))
-        model = PPO("MultiInputPolicy", venv, n_steps=64, batch_size=128, ent_coef=0.01,
-                    seed=0, device="cpu", policy_kwargs={"net_arch": [64, 64]})
+        model = PPO(
+            "MultiInputPolicy",
+            venv,
+            n_steps=64,
+            batch_size=128,
+            ent_coef=0.01,
+            seed=0,
+            device="cpu",
+            policy_kwargs={"net_arch": [64, 64]},
+        )
         model.learn(4096)
     finally:
         torch.set_num_threads(before)

@@ -19,8 +19,8 @@ from netgym.baselines.quantum.chain import (
     swap_asap_actions,
 )
 from netgym.envs.quantum import ChainMdp, physics
-from netgym.envs.quantum.chain_env import RepeaterChainVectorEnv
-from netgym.envs.quantum.chain_sim import ChainSim
+from netgym.envs.quantum.chain.env import RepeaterChainVectorEnv
+from netgym.envs.quantum.chain.sim import ChainSim
 
 Policy = Callable[[ChainSim], np.ndarray]
 
@@ -63,8 +63,9 @@ def test_two_link_swap_asap_delivery_time_matches_table(p: float) -> None:
     for cutoff, published in zip((0, 1, 2, 3, None), TABLE_2_3[p], strict=True):
         exact = physics.two_link_swap_asap_mean_time(p, math.inf if cutoff is None else cutoff)
         assert exact == pytest.approx(published, abs=1e-3)
-        times, _ = first_episodes(swap_asap_actions, 3000, seed=10, n_nodes=3, p_gen=p,
-                                  cutoff=cutoff)
+        times, _ = first_episodes(
+            swap_asap_actions, 3000, seed=10, n_nodes=3, p_gen=p, cutoff=cutoff
+        )
         assert_mean(times, exact, f"p={p} cutoff={cutoff}")
 
 
@@ -77,8 +78,9 @@ def test_policy_cutoff_equals_env_cutoff(p: float, cutoff: int) -> None:
 
 
 def test_probabilistic_swap_divides_two_link_time_by_p_swap() -> None:
-    times, _ = first_episodes(swap_asap_actions, 3000, seed=4, n_nodes=3, p_gen=0.5, cutoff=2,
-                              p_swap=0.6)
+    times, _ = first_episodes(
+        swap_asap_actions, 3000, seed=4, n_nodes=3, p_gen=0.5, cutoff=2, p_swap=0.6
+    )
     assert_mean(times, physics.two_link_swap_asap_mean_time(0.5, 2) / 0.6, "p_swap 0.6")
 
 
@@ -91,8 +93,9 @@ def test_n_link_swap_asap_without_cutoff(n_links: int, p: float) -> None:
 def test_two_link_delivered_fidelity_matches_decay_expectation() -> None:
     p, x = 0.1, 0.95
     memory_time_s = -2.0 / math.log(x)  # a stored link's Werner factor per step is x
-    _, fidelity = first_episodes(swap_asap_actions, 3000, seed=6, n_nodes=3, p_gen=p,
-                                 memory_time_s=memory_time_s)
+    _, fidelity = first_episodes(
+        swap_asap_actions, 3000, seed=6, n_nodes=3, p_gen=p, memory_time_s=memory_time_s
+    )
     werner = (4 * fidelity - 1) / 3
     assert_mean(werner, physics.two_link_decay_expectation(p, x), "E[x^D]")
 
@@ -146,8 +149,7 @@ def test_env_monte_carlo_agrees_with_exact_mdp_values() -> None:
     table = policy_table(mdp, policy)
     times, _ = first_episodes(lambda sim: optimal_actions(sim, table), 1500, seed=8, **params)
     assert_mean(times, mdp.mean_delivery_time(values), "optimal policy")
-    times, _ = first_episodes(lambda sim: nested_actions(sim, inesta=True), 1500, seed=9,
-                              **params)
+    times, _ = first_episodes(lambda sim: nested_actions(sim, inesta=True), 1500, seed=9, **params)
     assert_mean(times, mdp.mean_delivery_time(mdp.evaluate(mdp.nested_full_state)), "nested")
 
 
@@ -176,8 +178,16 @@ def test_chain_mdp_rejects_bad_parameters() -> None:
 @pytest.mark.parametrize(("p", "cutoff"), [(0.3, 2), (0.6, 0), (0.2, 5)])
 def test_elementary_link_active_fraction_under_cutoff(p: float, cutoff: int) -> None:
     # one link that is never delivered (F 0.9 < f_target 1): active p (t + 1) / (1 + p t)
-    vec = RepeaterChainVectorEnv(512, n_nodes=2, p_gen=p, cutoff=cutoff, f_gen=0.9,
-                                 f_target=1.0, reward_mode="rate", max_steps=10_000)
+    vec = RepeaterChainVectorEnv(
+        512,
+        n_nodes=2,
+        p_gen=p,
+        cutoff=cutoff,
+        f_gen=0.9,
+        f_target=1.0,
+        reward_mode="rate",
+        max_steps=10_000,
+    )
     vec.reset(seed=1)
     active = []
     for _ in range(300):

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 from netgym.envs.quantum import physics as ph
-from netgym.envs.quantum.params import NV2019_LINK_TABLE, ChainParams, nv2019_link
+from netgym.envs.quantum.chain.params import ChainParams
+from netgym.envs.quantum.nv2019 import NV2019_LINK_TABLE, nv2019_link
 
 
 # ------------------------------------------------------------------------------ fibre
@@ -144,8 +145,17 @@ def test_plob_values_and_log1p_accuracy() -> None:
 
 @pytest.mark.parametrize(
     ("length_km", "n_rep", "expected"),
-    [(50, 0, 0.152), (50, 1, 0.548), (50, 3, 1.19), (50, 7, 2.00), (100, 1, 0.152),
-     (200, 3, 0.152), (500, 3, 4.57e-3), (500, 7, 8.35e-2), (500, 1, 1.44e-5)],
+    [
+        (50, 0, 0.152),
+        (50, 1, 0.548),
+        (50, 3, 1.19),
+        (50, 7, 2.00),
+        (100, 1, 0.152),
+        (200, 3, 0.152),
+        (500, 3, 4.57e-3),
+        (500, 7, 8.35e-2),
+        (500, 1, 1.44e-5),
+    ],
 )
 def test_repeater_chain_bound_table(length_km: float, n_rep: int, expected: float) -> None:
     assert ph.equal_spacing_chain_capacity(length_km, n_rep) == pytest.approx(expected, rel=6e-3)
@@ -164,8 +174,11 @@ def test_min_cut_of_two_disjoint_paths() -> None:
 # ---------------------------------------------------------------------- waiting times
 @pytest.mark.parametrize(
     ("p", "row"),
-    [(0.3, (11.111, 6.574, 5.635, 5.246, 4.706)), (0.5, (4.000, 3.000, 2.800, 2.727, 2.667)),
-     (0.9, (1.235, 1.214, 1.212, 1.212, 1.212))],
+    [
+        (0.3, (11.111, 6.574, 5.635, 5.246, 4.706)),
+        (0.5, (4.000, 3.000, 2.800, 2.727, 2.667)),
+        (0.9, (1.235, 1.214, 1.212, 1.212, 1.212)),
+    ],
 )
 def test_two_link_waiting_time_table(p: float, row: tuple[float, ...]) -> None:
     for cutoff, expected in zip((0, 1, 2, 3, math.inf), row, strict=True):
@@ -255,8 +268,9 @@ def test_integer_valued_floats_are_accepted_as_ints_and_other_bad_types_raise_va
     assert (params.n_nodes, params.mem_per_side, params.cutoff, params.max_steps) == (3, 2, 2, 50)
     assert all(type(v) is int for v in (params.n_nodes, params.cutoff, params.modes))
     assert params.link_success_prob().shape == (2,)
-    assert ph.n_link_swap_asap_mean_time(0.5, 2.0) == pytest.approx(ph.two_link_swap_asap_mean_time(
-        0.5))
+    assert ph.n_link_swap_asap_mean_time(0.5, 2.0) == pytest.approx(
+        ph.two_link_swap_asap_mean_time(0.5)
+    )
     assert ph.two_link_swap_asap_mean_time(0.5, None) == pytest.approx(8 / 3)
     with pytest.raises(ValueError, match="cutoff"):
         ph.two_link_swap_asap_mean_time(0.5, "2")

@@ -10,9 +10,9 @@ import netgym.envs  # noqa: F401  (registers the ids)
 import numpy as np
 import pytest
 from netgym.baselines.quantum.scheduling import EarliestDeadlineFirst, PeriodicTaskSchedule
-from netgym.envs.quantum.demands import Demand, load_demands
-from netgym.envs.quantum.scheduling_params import SchedulingParams, nv_link_table
-from netgym.envs.quantum.scheduling_protocols import achievable_rate_hz, build_protocols
+from netgym.envs.quantum.scheduling.demands import Demand, load_demands
+from netgym.envs.quantum.scheduling.params import SchedulingParams, nv_link_table
+from netgym.envs.quantum.scheduling.purification import achievable_rate_hz, build_protocols
 from netgym.envs.quantum.topologies import star
 
 ENV_ID = "netgym/QuantumNetworkScheduling-v0"

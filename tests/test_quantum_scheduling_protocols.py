@@ -8,16 +8,16 @@ import networkx as nx
 import numpy as np
 import pytest
 from netgym.envs.quantum import physics
-from netgym.envs.quantum.demands import Demand
-from netgym.envs.quantum.params import NV2019_ALPHAS, NV2019_FIDELITIES, NV2019_RATES_HZ
-from netgym.envs.quantum.scheduling_params import (
+from netgym.envs.quantum.nv2019 import NV2019_ALPHAS, NV2019_FIDELITIES, NV2019_RATES_HZ
+from netgym.envs.quantum.scheduling.demands import Demand
+from netgym.envs.quantum.scheduling.params import (
     LinkTable,
     SchedulingParams,
     nv_link_table,
     protocol_slots_estimate,
     success_prob_per_slot,
 )
-from netgym.envs.quantum.scheduling_protocols import (
+from netgym.envs.quantum.scheduling.purification import (
     build_protocols,
     capacity_bound_ebit_s,
     chain_fidelity,

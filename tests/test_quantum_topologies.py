@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from netgym.envs.quantum.demands import (
+from netgym.envs.quantum.scheduling.demands import (
     Demand,
     check_demands,
     generate_demands,

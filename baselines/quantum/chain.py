@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ...envs.quantum.chain_mdp import ChainMdp, first_level_mask, nested_pairs
-from ...envs.quantum.chain_sim import ChainSim
+from ...envs.quantum.chain.mdp import ChainMdp, first_level_mask, nested_pairs
+from ...envs.quantum.chain.sim import ChainSim
 
 WAIT, SWAP, PURIFY_LEFT, PURIFY_RIGHT, DISCARD_RIGHT = 0, 1, 2, 3, 5
 

@@ -233,7 +233,7 @@ def baseline_table(
     Episode ``i`` of every policy is reset with seed ``seed + i`` (the same demands and job
     releases for every policy); the random policy is seeded ``seed + i`` too.
     """
-    from ...envs.quantum.scheduling_env import QuantumNetworkSchedulingEnv
+    from ...envs.quantum.scheduling.env import QuantumNetworkSchedulingEnv
 
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")

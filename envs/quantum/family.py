@@ -10,8 +10,8 @@ FAMILY = Family(
         EnvSpec(
             id="netgym/RepeaterChain-v0",
             summary="quantum repeater chain: each node waits, swaps, purifies or discards",
-            entry_point="netgym.envs.quantum.chain_env:RepeaterChainEnv",
-            vector_entry_point="netgym.envs.quantum.chain_env:RepeaterChainVectorEnv",
+            entry_point="netgym.envs.quantum.chain.env:RepeaterChainEnv",
+            vector_entry_point="netgym.envs.quantum.chain.env:RepeaterChainVectorEnv",
             parallel="netgym.envs.quantum.repeater_chain_v0",
         ),
         EnvSpec(
@@ -21,7 +21,7 @@ FAMILY = Family(
                 "to start"
             ),
             # no vector env: the sim is scalar (irregular events)
-            entry_point="netgym.envs.quantum.scheduling_env:QuantumNetworkSchedulingEnv",
+            entry_point="netgym.envs.quantum.scheduling.env:QuantumNetworkSchedulingEnv",
         ),
     ),
     baselines="netgym.baselines.quantum",
