@@ -339,7 +339,7 @@ def run_netgym(mapping: dict[str, float], steps: int, num_envs: int, seed: int) 
     import numpy as np
     from netgym.baselines.quantum.chain import swap_asap_actions
     from netgym.envs.quantum import ChainParams, physics
-    from netgym.envs.quantum.chain_env import RepeaterChainVectorEnv
+    from netgym.envs.quantum.chain.env import RepeaterChainVectorEnv
 
     params = ChainParams.abstract(n_nodes=3, max_steps=1_000_000, **mapping)
     vec = RepeaterChainVectorEnv(num_envs, params)
