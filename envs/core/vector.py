@@ -16,8 +16,9 @@ class MyVectorEnv(NumpyVectorEnv):
 ```
 
 Optional: ``reset_options`` (the option names ``reset`` accepts, handed to ``sim.reset``),
-``on_reseed()`` (called when ``reset`` gets a seed), ``_observation()`` / ``_info_arrays()``
-(default: ``sim.observation()`` / ``sim.info()``).
+``on_reseed()`` (called when ``reset`` gets a seed), ``autoreset(idx)`` (how finished sub-envs
+restart inside a step; default ``sim.reset(idx, rngs, {})``), ``_observation()`` /
+``_info_arrays()`` (default: ``sim.observation()`` / ``sim.info()``).
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ class NumpyVectorEnv(VectorEnv):
     def on_reseed(self) -> None:
         """Called by ``reset`` when it gets a seed, after the generators are replaced."""
 
+    def autoreset(self, idx: np.ndarray) -> None:
+        """Start new episodes in the finished sub-envs ``idx`` during a ``step``."""
+        self.sim.reset(idx, self._rngs, {})
+
     def _observation(self) -> Any:
         return self.sim.observation()
 
@@ -217,11 +222,11 @@ class NumpyVectorEnv(VectorEnv):
         truncated = sim.truncated.copy()
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
             info = same_step_reset(
-                terminated | truncated, self._observation(), self._info, self._autoreset
+                terminated | truncated, self._observation(), self._info, self.autoreset
             )
             return self._observation(), reward, terminated, truncated, info
         if restart is not None:
-            self._autoreset(restart)
+            self.autoreset(restart)
             reward[restart] = 0.0
             terminated[restart] = False
             truncated[restart] = False
@@ -229,9 +234,6 @@ class NumpyVectorEnv(VectorEnv):
         return self._observation(), reward, terminated, truncated, self._info()
 
     # ------------------------------------------------------------------ internals
-    def _autoreset(self, idx: np.ndarray) -> None:
-        self.sim.reset(idx, self._rngs, {})
-
     def _info(self) -> dict[str, Any]:
         info = self._info_arrays()
         for key in list(info):

@@ -187,7 +187,7 @@ class RepeaterChainVectorEnv(NumpyVectorEnv):
         """(B, ...) valid actions of every sub-env (see ``RepeaterChainEnv.action_masks``)."""
         return self.sim.valid_actions()
 
-    def _autoreset(self, idx: np.ndarray) -> None:
+    def autoreset(self, idx: np.ndarray) -> None:
         # SAME_STEP: the info returned with the new episodes keeps the outcome (delivered,
         # delivered_fidelity, delivered_yield, invalid_actions) of the step that ended the old
         # ones, as v0 always did
