@@ -13,8 +13,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from netgym.baselines import BASELINES, make_policy
 from netgym.baselines.moe.batching import fill, read_me_batch
-from netgym.envs.moe.batching_params import BatchingParams
-from netgym.envs.moe.batching_sim import SlotView
+from netgym.envs.moe.batching.params import BatchingParams
+from netgym.envs.moe.batching.sim import SlotView
 from netgym.envs.moe.cost import MoeCostModel
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 

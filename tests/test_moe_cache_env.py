@@ -9,11 +9,11 @@ import netgym.envs  # noqa: F401 (registers the ids)
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from netgym.envs.moe.cache_env import MoeExpertCacheEnv
-from netgym.envs.moe.cache_sim import ExpertCacheSim
-from netgym.envs.moe.cache_stream import AccessStream
+from netgym.envs.moe.cache.env import MoeExpertCacheEnv
+from netgym.envs.moe.cache.replay import replay
+from netgym.envs.moe.cache.sim import ExpertCacheSim
+from netgym.envs.moe.cache.stream import AccessStream
 from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.replay import replay
 from netgym.envs.moe.traces import SyntheticRouting
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 

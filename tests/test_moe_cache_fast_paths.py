@@ -9,16 +9,16 @@ import math
 
 import numpy as np
 import pytest
-from netgym.envs.moe.cache_sim import ExpertCacheSim, min_miss_positions
-from netgym.envs.moe.cache_stream import AccessStream, decode_stream
-from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.replay import (
+from netgym.envs.moe.cache.replay import (
     belady_miss_positions,
     next_use_positions,
     replay,
     stall_timeline,
     victim_last_steps,
 )
+from netgym.envs.moe.cache.sim import ExpertCacheSim, min_miss_positions
+from netgym.envs.moe.cache.stream import AccessStream, decode_stream
+from netgym.envs.moe.cost import MoeCostModel
 from netgym.envs.moe.traces import SyntheticRouting
 
 

@@ -17,10 +17,10 @@ from gymnasium.vector import AutoresetMode
 from netgym.baselines import BASELINES, make_policy
 from netgym.baselines.moe import routing as rb
 from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.routing_lp import linear_value, routing_lp
-from netgym.envs.moe.routing_parallel import parallel_env
-from netgym.envs.moe.routing_params import RoutingParams
-from netgym.envs.moe.routing_sim import LayerLatency, assignment_matrix, imbalance, route
+from netgym.envs.moe.moe_routing_v0 import parallel_env
+from netgym.envs.moe.routing.lp import linear_value, routing_lp
+from netgym.envs.moe.routing.params import RoutingParams
+from netgym.envs.moe.routing.sim import LayerLatency, assignment_matrix, imbalance, route
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
@@ -120,16 +120,25 @@ def test_capacity_ranking_matches_a_sorted_reference_with_ties_and_signed_zeros(
     values = np.array([-np.inf, -3.0, -1e-30, -0.0, 0.0, 1e-45, 1e-30, 2.0, 2.0, np.inf])
     for _ in range(40):
         n, t, k, e = 2, 12, 2, 3
-        chosen = np.stack([rng.permuted(np.tile(np.arange(e), (t, 1)), axis=1)[:, :k]
-                           for _ in range(n)])
+        chosen = np.stack(
+            [rng.permuted(np.tile(np.arange(e), (t, 1)), axis=1)[:, :k] for _ in range(n)]
+        )
         priority = rng.choice(values, size=(n, t, k)).astype(dtype)
         capacity = int(rng.integers(1, 6))
-        result = route(chosen, priority, None, capacity, distinct=True,
-                       slot_probs=np.ones((n, t, k)), n_experts=e)
+        result = route(
+            chosen,
+            priority,
+            None,
+            capacity,
+            distinct=True,
+            slot_probs=np.ones((n, t, k)),
+            n_experts=e,
+        )
         for env in range(n):  # per expert: highest priority first, ties to the lower token
             for expert in range(e):
-                slots = [(t_, j) for t_ in range(t) for j in range(k)
-                         if chosen[env, t_, j] == expert]
+                slots = [
+                    (t_, j) for t_ in range(t) for j in range(k) if chosen[env, t_, j] == expert
+                ]
                 ranked = sorted(slots, key=lambda s: (-float(priority[env][s]), s[0]))
                 for rank, (t_, j) in enumerate(ranked):
                     kept = result.experts[env, t_, j] == expert

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import (
+from .hardware import (
     DEFAULT_HARDWARE,
     GB,
     MoeHardware,

@@ -31,7 +31,7 @@ from typing import Any, Union
 import numpy as np
 
 from ..core.validation import check_range
-from .params import MoeModel, model_preset
+from .hardware import MoeModel, model_preset
 
 PathLike = Union[str, os.PathLike]  # noqa: UP007 (a runtime alias)
 

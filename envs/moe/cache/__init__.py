@@ -1,0 +1,18 @@
+"""``netgym/MoeExpertCache-v0``: expert-cache eviction with pre-gated lookahead (Read-ME).
+
+``params.py`` (``CacheParams``), ``stream.py`` (expert access streams), ``replay.py`` (cache
+policies replayed on a stream, Belady's MIN as the bound), ``sim.py`` (``ExpertCacheSim``, the
+cache that stops at each eviction decision) and ``env.py`` (``MoeExpertCacheEnv``).
+"""
+
+from ...core.lazy import lazy_exports
+
+_EXPORTS = {
+    "AccessStream": ".stream",
+    "ExpertCacheSim": ".sim",
+    "MoeExpertCacheEnv": ".env",
+    "ReplayResult": ".replay",
+    "decode_stream": ".stream",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

@@ -1,0 +1,20 @@
+"""``netgym/MoeRouting-v0``: token-to-expert routing of one MoE layer call.
+
+``params.py`` (``RoutingParams``), ``sim.py`` (``RoutingSim``, the batched kernel),
+``gates.py`` / ``trace_gates.py`` (router logits), ``lp.py`` (the per-step upper bound),
+``duo.py`` (the skip / small / big mode), ``env.py`` (the scalar and the vector env) and
+``parallel.py`` (the PettingZoo env, one agent per device); see ``docs/moe_routing.md``.
+"""
+
+from ...core.lazy import lazy_exports
+
+_EXPORTS = {
+    "DuoSim": ".duo",
+    "MoeRoutingEnv": ".env",
+    "MoeRoutingVectorEnv": ".env",
+    "MoeRoutingParallelEnv": ".parallel",
+    "RoutingParams": ".params",
+    "RoutingSim": ".sim",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)
