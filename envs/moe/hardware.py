@@ -23,14 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..core.validation import check_range
+from ..core.validation import check_int, check_range
 
 GB = 1e9
 """bytes per GB (decimal, as bandwidths are quoted)"""
-
-
-def _check_int(owner: str, name: str, value: Any, low: int) -> None:
-    check_range(owner, name, value, low=low, integer=True)
 
 
 @dataclass(frozen=True)
@@ -60,9 +56,9 @@ class MoeModel:
 
     def __post_init__(self) -> None:
         owner = "MoeModel"
-        _check_int(owner, "n_layers", self.n_layers, 1)
-        _check_int(owner, "n_experts", self.n_experts, 1)
-        _check_int(owner, "top_k", self.top_k, 1)
+        check_int(self, owner, "n_layers", low=1)
+        check_int(self, owner, "n_experts", low=1)
+        check_int(self, owner, "top_k", low=1)
         if self.top_k > self.n_experts:
             raise ValueError(
                 f"{owner}.top_k must be <= n_experts ({self.n_experts}), got {self.top_k}"

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from .params import BatchingParams, make_batching_params
+from .params import BatchingParams
 from .sim import BatchingSim, SlotView
 
 
@@ -89,7 +89,7 @@ class MoeBatchingEnv(gym.Env):
         if render_mode is not None:
             raise ValueError(f"MoeBatchingEnv has no render modes, got {render_mode!r}")
         self.render_mode = None
-        self.params = make_batching_params(params, overrides)
+        self.params = BatchingParams.coerce(params, overrides)
         self.sim = BatchingSim(self.params)
         n = self.params.n_slots
         if self.params.action_mode == "priority":

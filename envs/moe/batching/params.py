@@ -11,10 +11,11 @@ presets of ``arrivals.py``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from ...core.validation import check_choice, check_range
+from ...core.params import EnvParams
+from ...core.validation import check_choice, check_int, check_range
 from ..arrivals import ARRIVAL_PRESETS, ArrivalProcess, LengthDistribution
 from ..hardware import HARDWARE_PRESETS, MODEL_PRESETS
 
@@ -22,8 +23,11 @@ BATCHING_ACTION_MODES = ("priority", "select")
 
 
 @dataclass(frozen=True)
-class BatchingParams:
-    """All parameters of ``netgym/MoeBatching-v0``."""
+class BatchingParams(EnvParams):
+    """All parameters of ``netgym/MoeBatching-v0``; presets 'default' and 'small'."""
+
+    ENV_NAME: ClassVar[str] = "MoeBatching"
+    PRESETS: ClassVar[dict[str, str | None]] = {"default": None, "small": "small"}
 
     model: str = "readme"
     """cost-model and routing preset (``params.MODEL_PRESETS``)"""
@@ -66,9 +70,8 @@ class BatchingParams:
         check_choice(owner, "model", self.model, sorted(MODEL_PRESETS))
         check_choice(owner, "hardware", self.hardware, sorted(HARDWARE_PRESETS))
         for name in ("n_requests", "max_batch_tokens", "n_slots", "max_iterations"):
-            check_range(owner, name, getattr(self, name), low=1, integer=True)
-            object.__setattr__(self, name, int(getattr(self, name)))
-        check_range(owner, "routing_seed", self.routing_seed, low=0, integer=True)
+            check_int(self, owner, name, low=1)
+        check_int(self, owner, "routing_seed", low=0)
         check_range(owner, "rate_per_s", self.rate_per_s, low=0, low_inclusive=False)
         check_range(owner, "arrival_cv", self.arrival_cv, low=0, low_inclusive=False)
         for name in ("prompt_median", "output_median"):
@@ -90,51 +93,11 @@ class BatchingParams:
             output=LengthDistribution(median=self.output_median, p99=self.output_p99),
         )
 
-    def replace(self, **changes: Any) -> BatchingParams:
-        """Return a copy with some fields changed (validated again)."""
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly dict of the fields."""
-        return asdict(self)
-
     @classmethod
     def small(cls, **changes: Any) -> BatchingParams:
         """24 requests with short outputs: fast tests."""
         base = dict(n_requests=24, output_median=16.0, output_p99=64.0, n_slots=16)
         return cls(**{**base, **changes})
 
-    @classmethod
-    def preset(cls, name: str, **changes: Any) -> BatchingParams:
-        """'default' or 'small'."""
-        presets = {"default": cls, "small": cls.small}
-        if name not in presets:
-            raise ValueError(f"unknown BatchingParams preset {name!r}; known: {sorted(presets)}")
-        return presets[name](**changes)
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        """Names of the fields, for kwargs checks."""
-        return [f.name for f in fields(cls)]
-
-
-def make_batching_params(
-    params: BatchingParams | dict | str | None, overrides: dict[str, Any]
-) -> BatchingParams:
-    """``params`` (BatchingParams, dict, preset name or None) with keyword overrides."""
-    if params is not None and not isinstance(params, (BatchingParams, dict, str)):
-        raise ValueError(
-            f"params must be a BatchingParams, a dict, a preset name or None, got {type(params)}"
-        )
-    unknown = set(overrides) | (set(params) if isinstance(params, dict) else set())
-    unknown -= set(BatchingParams.field_names())
-    if unknown:
-        raise ValueError(
-            f"unknown MoeBatching parameters {sorted(unknown)}; known: "
-            f"{BatchingParams.field_names()}"
-        )
-    if isinstance(params, BatchingParams):
-        return params.replace(**overrides) if overrides else params
-    if isinstance(params, str):
-        return BatchingParams.preset(params, **overrides)
-    return BatchingParams(**{**(params or {}), **overrides})
+__all__ = ["BATCHING_ACTION_MODES", "BatchingParams"]

@@ -4,15 +4,3 @@
 policies replayed on a stream, Belady's MIN as the bound), ``sim.py`` (``ExpertCacheSim``, the
 cache that stops at each eviction decision) and ``env.py`` (``MoeExpertCacheEnv``).
 """
-
-from ...core.lazy import lazy_exports
-
-_EXPORTS = {
-    "AccessStream": ".stream",
-    "ExpertCacheSim": ".sim",
-    "MoeExpertCacheEnv": ".env",
-    "ReplayResult": ".replay",
-    "decode_stream": ".stream",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)

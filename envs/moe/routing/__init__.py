@@ -5,16 +5,3 @@
 ``duo.py`` (the skip / small / big mode), ``env.py`` (the scalar and the vector env) and
 ``parallel.py`` (the PettingZoo env, one agent per device); see ``docs/moe_routing.md``.
 """
-
-from ...core.lazy import lazy_exports
-
-_EXPORTS = {
-    "DuoSim": ".duo",
-    "MoeRoutingEnv": ".env",
-    "MoeRoutingVectorEnv": ".env",
-    "MoeRoutingParallelEnv": ".parallel",
-    "RoutingParams": ".params",
-    "RoutingSim": ".sim",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)

@@ -18,10 +18,16 @@ transportation LP (token rows, module-capacity rows; totally unimodular), report
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from scipy.optimize import linprog
 
+from ...core.sim import Rows, rows
+from ...core.vector import EVERY_ENV
 from .params import RoutingParams
+from .sim import LayerCallSim, progress_share, squash
 
 SKIP, SMALL, BIG = 0, 1, 2
 SMALL_EFFECT = 0.5
@@ -67,29 +73,25 @@ def duo_lp(
     return float(-result.fun)
 
 
-class DuoSim:
-    """N sub-envs of the duo mode (see the module docstring); the ``RoutingSim`` interface."""
+class DuoSim(LayerCallSim):
+    """N sub-envs of the duo mode (see the module docstring); the ``BatchSim`` protocol, as
+    ``RoutingSim``."""
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
-        self.params = params
-        self.num_envs = n = num_envs
-        t, layers = params.n_tokens, params.duo_layers
+        super().__init__(params, num_envs)
+        n, t, layers = num_envs, params.n_tokens, params.duo_layers
         self.small_capacity = params.duo_small_capacity
         self.big_capacity = params.duo_big_capacity
         self.difficulty = np.ones((n, t))
         self.remaining = np.ones((n, t))
         self.eta_big = np.zeros((n, t, layers))
         self.layer = np.zeros(n, dtype=np.int64)
-        self.steps = np.zeros(n, dtype=np.int64)
         self.modules = np.zeros((n, t), dtype=np.int64)
-        self.reward = np.zeros(n)
         self.gain = np.zeros(n)
         self.compute_cost = np.zeros(n)
         self.over_budget = np.zeros(n, dtype=np.int64)
-        self.linear = np.zeros(n)
-        self.upper_bound = np.zeros(n)
 
-    def _new_batch(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
+    def _new_batch(self, idx: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         p = self.params
         for i in idx:
             rng = rngs[i]
@@ -100,24 +102,30 @@ class DuoSim:
         self.remaining[idx] = self.difficulty[idx]
         self.layer[idx] = 0
 
-    def reset(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
+    def reset(
+        self,
+        idx: Rows,
+        rngs: Sequence[np.random.Generator],
+        options: dict[str, Any] | None = None,
+    ) -> None:
         """New episodes for sub-envs ``idx``."""
-        self._new_batch(idx, rngs)
+        self._new_batch(rows(idx, self.num_envs), rngs)
         for array in (
             self.steps, self.modules, self.reward, self.gain, self.compute_cost,
             self.over_budget, self.linear, self.upper_bound,
         ):  # fmt: skip
             array[idx] = 0
 
-    def gains(self, idx: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    def gains(self, idx: Rows = EVERY_ENV) -> tuple[np.ndarray, np.ndarray]:
         """(n, T) loss the small and the big module would remove at the current layer."""
         eta = np.take_along_axis(self.eta_big[idx], self.layer[idx][:, None, None], axis=2)[..., 0]
         big = eta * self.remaining[idx]
         return SMALL_EFFECT * big, big
 
-    def step(self, idx: np.ndarray, actions: np.ndarray, rngs: list[np.random.Generator]) -> None:
+    def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         """Run the current layer of sub-envs ``idx`` with modules ``actions`` (n, T)."""
         p = self.params
+        idx = rows(idx, self.num_envs)
         gain_small, gain_big = self.gains(idx)
         modules = actions.astype(np.int64).copy()
         gains = np.where(modules == BIG, gain_big, np.where(modules == SMALL, gain_small, 0.0))
@@ -151,16 +159,27 @@ class DuoSim:
         if len(finished):
             self._new_batch(finished, rngs)
 
-    def observation(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+    def info(self, idx: Rows | int = EVERY_ENV) -> dict[str, Any]:
+        """The info of rows ``idx`` (arrays, copies) or of env ``idx`` (numpy scalars)."""
+        info = self._info_head(idx)
+        info.update(
+            gain=self.gain[idx].copy(),
+            compute_cost=self.compute_cost[idx].copy(),
+            over_budget=self.over_budget[idx].copy(),
+            layer=self.layer[idx].copy(),
+        )
+        return info
+
+    def observation(self, idx: Rows = EVERY_ENV) -> np.ndarray:
         """(n, 3 T + 2) float32: per token remaining loss, small gain and big gain (each as
         ``v / (v + 1)``), then layer / L and step / max_steps."""
         p = self.params
         gain_small, gain_big = self.gains(idx)
         remaining = self.remaining[idx]
         tokens = np.stack([remaining, gain_small, gain_big], axis=2)
-        tokens = tokens / (tokens + 1.0)
+        tokens = squash(tokens, 1.0)
         scalars = np.stack(
-            [self.layer[idx] / p.duo_layers, np.minimum(self.steps[idx] / p.max_steps, 1.0)],
+            [self.layer[idx] / p.duo_layers, progress_share(self.steps[idx], p.max_steps)],
             axis=1,
         )
         return np.concatenate([tokens.reshape(len(tokens), -1), scalars], axis=1).astype(np.float32)

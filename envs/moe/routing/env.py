@@ -1,22 +1,20 @@
 """``netgym/MoeRouting-v0``: the scalar Gymnasium env and its native vector env.
 
-The PettingZoo variant (one agent per expert-parallel device) is in ``routing_parallel.py``.
+The PettingZoo variant (one agent per expert-parallel device) is in ``parallel.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
-from ...core.seeding import reseed_vector
-from ...core.vector import check_vector_args, same_step_reset
+from ...core.scalar import SimEnv
+from ...core.sim import Rows
+from ...core.vector import EVERY_ENV, NumpyVectorEnv
 from .duo import DuoSim
-from .params import RoutingParams, make_routing_params
+from .params import RoutingParams
 from .sim import RoutingSim
 
 
@@ -73,35 +71,19 @@ def check_actions(params: RoutingParams, actions: Any, batch: tuple[int, ...]) -
     return array
 
 
-def info_arrays(sim: RoutingSim | DuoSim, idx: Any = slice(None)) -> dict[str, np.ndarray]:
-    """Per-env info arrays of the step just taken (see the env docstring)."""
-    info: dict[str, np.ndarray] = {"step": sim.steps[idx].copy(), "linear": sim.linear[idx].copy()}
-    if sim.params.lp_bound:
-        info["upper_bound"] = sim.upper_bound[idx].copy()
-    if isinstance(sim, DuoSim):
-        info.update(
-            gain=sim.gain[idx].copy(),
-            compute_cost=sim.compute_cost[idx].copy(),
-            over_budget=sim.over_budget[idx].copy(),
-            layer=sim.layer[idx].copy(),
-        )
-        return info
-    t_k = sim.params.n_tokens * sim.params.top_k
-    info.update(
-        gate_mass=sim.gate_mass[idx].copy(),
-        drops=sim.drops[idx].copy(),
-        drop_fraction=sim.drops[idx] / t_k,
-        overflow_drops=sim.overflow[idx].sum(axis=-1),
-        explicit_drops=sim.explicit_drops[idx].copy(),
-        duplicate_drops=sim.duplicate_drops[idx].copy(),
-        imbalance=sim.imbalance[idx].copy(),
-        layer_ms=sim.layer_ms[idx].copy(),
-        loads=sim.loads[idx].copy(),
-    )
-    return info
+def info_arrays(sim: RoutingSim | DuoSim, idx: Rows | int = EVERY_ENV) -> dict[str, Any]:
+    """Per-env info arrays of the step just taken (``sim.info(idx)``; see the env docstring)."""
+    return sim.info(idx)
 
 
-class MoeRoutingEnv(gym.Env):
+def _action_masks(space: spaces.Space, batch: tuple[int, ...]) -> np.ndarray:
+    """All actions valid (flat over the MultiDiscrete components), for MaskablePPO."""
+    if isinstance(space, spaces.MultiDiscrete):
+        return np.ones((*batch, int(space.nvec.sum())), dtype=bool)
+    raise ValueError("action masks exist for the discrete modes 'assign' and 'duo' only")
+
+
+class MoeRoutingEnv(SimEnv):
     """Token-to-expert routing of one MoE layer under capacity and load-balance constraints.
 
     ## Description
@@ -112,8 +94,8 @@ class MoeRoutingEnv(gym.Env):
     ``C = ceil(k f T / E)`` (Switch/GShard, ``capacity_factor`` f); over-capacity slots are
     dropped (the token takes the residual path). The router probabilities come from a seeded
     synthetic router with skewed, drifting expert popularity and per-token domains
-    (``routing_gates.py``), or with ``gates="trace"`` from a routing trace: a recorded ``.npz``
-    (``trace_path``) or the family's calibrated generator (``routing_trace_gates.py``).
+    (``gates.py``), or with ``gates="trace"`` from a routing trace: a recorded ``.npz``
+    (``trace_path``) or the family's calibrated generator (``trace_gates.py``).
     Reference: ``shared/reference/moe.md`` section 6(B).
 
     ## Action Space
@@ -127,7 +109,7 @@ class MoeRoutingEnv(gym.Env):
       dropped (counted in ``duplicate_drops``); over capacity an expert keeps the slots with
       the highest router probability.
     * ``"duo"``: ``MultiDiscrete([3] * T)``: skip (0), small (1) or big (2) module per token at
-      the current layer (Duo-LLM; see ``routing_duo.py``).
+      the current layer (Duo-LLM; see ``duo.py``).
 
     ## Observation Space
 
@@ -165,7 +147,7 @@ class MoeRoutingEnv(gym.Env):
     E = 64).
 
     ``info``: ``step``, ``linear`` (the linear part ``mass / T - lambda_d drops / (T k)``),
-    ``upper_bound`` (its exact LP optimum for the step's probabilities, ``routing_lp.py``; only
+    ``upper_bound`` (its exact LP optimum for the step's probabilities, ``lp.py``; only
     with ``lp_bound``), ``gate_mass`` (mass / T), ``drops``, ``drop_fraction``,
     ``overflow_drops``, ``explicit_drops``, ``duplicate_drops``, ``imbalance``, ``layer_ms``,
     ``loads`` (E,). Duo: ``step``, ``linear``, ``upper_bound``, ``gain``, ``compute_cost``,
@@ -180,29 +162,16 @@ class MoeRoutingEnv(gym.Env):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": []}
+    params_class = RoutingParams
 
-    def __init__(
-        self,
-        params: RoutingParams | dict | str | None = None,
-        render_mode: str | None = None,
-        **overrides: Any,
-    ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"MoeRoutingEnv has no render modes, got {render_mode!r}")
-        self.render_mode = None
-        self.params = make_routing_params(params, overrides)
+    def setup(self) -> None:
         self.sim = make_sim(self.params, 1)
         self.action_space, self.observation_space = routing_spaces(
             self.params, self.sim.observation_size()
         )
         self._rngs: list[np.random.Generator] = []
-        self._one = np.zeros(1, dtype=np.int64)
-        self._first = slice(0, 1)  # basic indexing: views where an index array would copy
-        self._slots = self.params.n_tokens * self.params.top_k
         # bias mode without the LP bound: the sim's single-env step (bit-identical, faster)
         self._fast = self.params.action_mode == "bias" and not self.params.lp_bound
-        self._done = True
 
     # ----------------------------------------------------------------- public attributes
     @property
@@ -213,17 +182,17 @@ class MoeRoutingEnv(gym.Env):
     @property
     def router_logits(self) -> np.ndarray:
         """(T, E) router logits of the batch the next step routes (bias/assign modes)."""
-        return self._gates().logits[0].copy()
+        return self._routing().gates.logits[0].copy()
 
     @property
     def router_probs(self) -> np.ndarray:
         """(T, E) router probabilities (softmax of the logits) of the next batch."""
-        return self._gates().probs[0].copy()
+        return self._routing().gates.probs[0].copy()
 
     @property
     def token_ids(self) -> np.ndarray:
         """(T,) vocabulary ids of the next batch's tokens (hash routing reads them)."""
-        return self._gates().token_ids[0].copy()
+        return self._routing().gates.token_ids[0].copy()
 
     @property
     def last_loads(self) -> np.ndarray:
@@ -239,75 +208,40 @@ class MoeRoutingEnv(gym.Env):
         """(T,) loss the small and the big module would remove now (duo mode)."""
         if not isinstance(self.sim, DuoSim):
             raise ValueError("duo_gains() needs action_mode='duo'")
-        small, big = self.sim.gains(slice(0, 1))
+        small, big = self.sim.gains(EVERY_ENV)
         return small[0], big[0]
+
+    def action_masks(self) -> np.ndarray:
+        """All actions valid (flat over the MultiDiscrete components), for MaskablePPO."""
+        return _action_masks(self.action_space, ())
 
     def _routing(self) -> RoutingSim:
         if not isinstance(self.sim, RoutingSim):
             raise ValueError("this attribute needs action_mode 'bias' or 'assign', not 'duo'")
         return self.sim
 
-    def _gates(self) -> Any:
-        return self._routing().gates
-
-    # ----------------------------------------------------------------- gymnasium API
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
-        if options:
-            raise ValueError(f"MoeRoutingEnv takes no reset options, got {sorted(options)}")
+    # ----------------------------------------------------------------- SimEnv hooks
+    def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         self._rngs = [self.np_random]
-        self.sim.reset(self._one, self._rngs)
-        self._done = False
-        return self.sim.observation(self._first)[0], self._info()
+        self.sim.reset(EVERY_ENV, self._rngs, options)
+        return self.sim.observation()[0], self.sim.info(0)
 
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        actions = check_actions(self.params, action, ())
-        if self._done:
-            raise RuntimeError("the episode is over (or never started): call reset() first")
-        if self._fast:
-            self.sim.step_one(actions, self._rngs)
-            obs = self.sim.observation_one()
-        else:
-            self.sim.step(self._one, actions[None], self._rngs)
-            obs = self.sim.observation(self._first)[0]
-        truncated = bool(self.sim.steps[0] >= self.params.max_steps)
-        self._done = truncated
-        reward = float(self.sim.reward[0])
-        return obs, reward, False, truncated, self._info()
+    def check_action(self, action: Any) -> np.ndarray:
+        return check_actions(self.params, action, ())
 
-    def action_masks(self) -> np.ndarray:
-        """All actions valid (flat over the MultiDiscrete components), for MaskablePPO."""
-        space = self.action_space
-        if isinstance(space, spaces.MultiDiscrete):
-            return np.ones(int(space.nvec.sum()), dtype=bool)
-        raise ValueError("action masks exist for the discrete modes 'assign' and 'duo' only")
-
-    def _info(self) -> dict[str, Any]:
+    def step_sim(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         sim = self.sim
-        if isinstance(sim, DuoSim):
-            return {key: value[0] for key, value in info_arrays(sim, slice(0, 1)).items()}
-        # the keys, order and numpy scalar types of ``info_arrays``, read without the arrays
-        info: dict[str, Any] = {"step": sim.steps[0], "linear": sim.linear[0]}
-        if self.params.lp_bound:
-            info["upper_bound"] = sim.upper_bound[0]
-        drops = sim.drops[0]
-        info.update(
-            gate_mass=sim.gate_mass[0],
-            drops=drops,
-            drop_fraction=drops / self._slots,
-            overflow_drops=sim.overflow[0].sum(),
-            explicit_drops=sim.explicit_drops[0],
-            duplicate_drops=sim.duplicate_drops[0],
-            imbalance=sim.imbalance[0],
-            layer_ms=sim.layer_ms[0],
-            loads=sim.loads[0].copy(),
-        )
-        return info
+        if self._fast:
+            sim.step_one(action, self._rngs)
+            obs = sim.observation_one()
+        else:
+            sim.step(EVERY_ENV, action[None], self._rngs)
+            obs = sim.observation()[0]
+        truncated = bool(sim.steps[0] >= self.params.max_steps)
+        return obs, float(sim.reward[0]), False, truncated, sim.info(0)
 
 
-class MoeRoutingVectorEnv(VectorEnv):
+class MoeRoutingVectorEnv(NumpyVectorEnv):
     """N routing envs stepped together in numpy (``gym.make_vec``).
 
     Sub-env ``i`` draws from its own generator seeded ``seed + i``, so it plays exactly the
@@ -317,34 +251,16 @@ class MoeRoutingVectorEnv(VectorEnv):
     ``info["final_obs"]`` / ``info["final_info"]``), which SB3's adapter uses.
     """
 
-    metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
+    params_class = RoutingParams
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        params: RoutingParams | dict | str | None = None,
-        render_mode: str | None = None,
-        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-        **overrides: Any,
-    ) -> None:
-        self.num_envs, self.autoreset_mode = check_vector_args(
-            "MoeRoutingVectorEnv", num_envs, render_mode, autoreset_mode
-        )
-        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.params = make_routing_params(params, overrides)
-        self.render_mode = None
-        self.sim = make_sim(self.params, self.num_envs)
-        self.single_action_space, self.single_observation_space = routing_spaces(
-            self.params, self.sim.observation_size()
-        )
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self._rngs: list[np.random.Generator] | None = None
-        self._prev_done = np.zeros(self.num_envs, dtype=bool)
-        self._started = False
-        self._all = np.arange(self.num_envs)
-        self._mask = np.ones(self.num_envs, dtype=bool)
-        self._mask.setflags(write=False)
+    def make_sim(self) -> RoutingSim | DuoSim:
+        return make_sim(self.params, self.num_envs)
+
+    def make_spaces(self) -> tuple[spaces.Space, spaces.Box]:
+        return routing_spaces(self.params, self.sim.observation_size())
+
+    def check_actions(self, actions: Any) -> np.ndarray:
+        return check_actions(self.params, actions, (self.num_envs,))
 
     @property
     def router_probs(self) -> np.ndarray:
@@ -355,58 +271,7 @@ class MoeRoutingVectorEnv(VectorEnv):
 
     def action_masks(self) -> np.ndarray:
         """(N, sum of nvec) all True, for MaskablePPO (discrete modes only)."""
-        space = self.single_action_space
-        if isinstance(space, spaces.MultiDiscrete):
-            return np.ones((self.num_envs, int(space.nvec.sum())), dtype=bool)
-        raise ValueError("action masks exist for the discrete modes 'assign' and 'duo' only")
-
-    def reset(
-        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        if options:
-            raise ValueError(f"MoeRoutingVectorEnv takes no reset options, got {sorted(options)}")
-        reseeded = reseed_vector(seed, self.num_envs, self._rngs)
-        if reseeded is not None:
-            self._rngs, self._np_random_seed = reseeded
-        self._np_random = self._rngs[0]
-        self.sim.reset(self._all, self._rngs)
-        self._prev_done[:] = False
-        self._started = True
-        return self.sim.observation(), self._info()
-
-    def step(
-        self, actions: Any
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        if not self._started:
-            raise RuntimeError("call reset() before step()")
-        actions = check_actions(self.params, actions, (self.num_envs,))
-        sim = self.sim
-        done = self._prev_done
-        any_done = self.autoreset_mode == AutoresetMode.NEXT_STEP and done.any()
-        live = np.flatnonzero(~done) if any_done else self._all
-        if len(live):
-            sim.step(live, actions[live], self._rngs)
-        reward = sim.reward.copy()
-        terminated = np.zeros(self.num_envs, dtype=bool)
-        truncated = sim.steps >= self.params.max_steps
-        if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            info = same_step_reset(
-                truncated, sim.observation(), self._info, lambda idx: sim.reset(idx, self._rngs)
-            )
-            return sim.observation(), reward, terminated, truncated, info
-        if any_done:
-            idx = np.flatnonzero(done)
-            sim.reset(idx, self._rngs)
-            reward[idx] = 0.0
-            truncated[idx] = False
-        self._prev_done = truncated.copy()
-        return sim.observation(), reward, terminated, truncated, self._info()
-
-    def _info(self) -> dict[str, Any]:
-        info: dict[str, Any] = info_arrays(self.sim)
-        for key in list(info):
-            info["_" + key] = self._mask
-        return info
+        return _action_masks(self.single_action_space, (self.num_envs,))
 
 
 __all__ = [

@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from ...core.validation import check_choice, check_range
+from ...core.params import EnvParams
+from ...core.validation import check_choice, check_int, check_range, set_field
 
 ACTION_MODES = ("bias", "assign", "duo")
 GATE_SOURCES = ("synthetic", "trace")
 
 
 @dataclass(frozen=True)
-class RoutingParams:
-    """All parameters of ``netgym/MoeRouting-v0`` and ``netgym.envs.moe.routing_parallel_env``.
+class RoutingParams(EnvParams):
+    """All parameters of ``netgym/MoeRouting-v0`` and its PettingZoo env ``moe_routing_v0``.
 
     Presets: ``RoutingParams.default()`` (256 tokens, 16 experts, top-2, f = 1.25, 4 devices),
     ``RoutingParams.small()`` (fast tests) and the model-shaped ``mixtral`` (8 experts, top-2),
     ``deepseekmoe16b`` (64 experts, top-6) and ``qwen15moe`` (60 experts, top-4).
     """
+
+    ENV_NAME: ClassVar[str] = "MoeRouting"
+    PRESETS: ClassVar[dict[str, str | None]] = {
+        name: name for name in ("default", "small", "mixtral", "deepseekmoe16b", "qwen15moe")
+    }
 
     n_tokens: int = 256
     """tokens T routed in one layer call (one step)"""
@@ -102,7 +108,7 @@ class RoutingParams:
     def __post_init__(self) -> None:
         owner = "RoutingParams"
         for name in ("n_tokens", "n_experts", "top_k", "n_devices", "max_steps"):
-            _check_int(self, owner, name, low=1)
+            check_int(self, owner, name, low=1)
         if self.top_k > self.n_experts:
             raise ValueError(
                 f"{owner}.top_k must be <= n_experts ({self.n_experts}), got {self.top_k}"
@@ -118,19 +124,19 @@ class RoutingParams:
         check_range(owner, "bias_max", self.bias_max, low=0, low_inclusive=False)
         check_range(owner, "popularity_std", self.popularity_std, low=0)
         check_range(owner, "popularity_drift", self.popularity_drift, low=0, high=1)
-        _check_int(self, owner, "n_domains", low=1)
+        check_int(self, owner, "n_domains", low=1)
         check_range(owner, "domain_std", self.domain_std, low=0)
         check_range(owner, "token_std", self.token_std, low=0)
-        _check_int(self, owner, "router_rank", low=1)
-        _check_int(self, owner, "vocab_size", low=1)
+        check_int(self, owner, "router_rank", low=1)
+        check_int(self, owner, "vocab_size", low=1)
         check_choice(owner, "gates", self.gates, GATE_SOURCES)
         if self.trace_path is not None:
             if not isinstance(self.trace_path, (str, os.PathLike)):
                 raise ValueError(f"{owner}.trace_path must be a path, got {self.trace_path!r}")
             if self.gates != "trace":
                 raise ValueError(f"{owner}.trace_path needs gates='trace', got {self.gates!r}")
-            object.__setattr__(self, "trace_path", os.fspath(self.trace_path))
-        _check_int(self, owner, "trace_layer", low=0)
+            set_field(self, "trace_path", os.fspath(self.trace_path))
+        check_int(self, owner, "trace_layer", low=0)
         check_range(owner, "trace_noise_std", self.trace_noise_std, low=0)
         for name in ("drop_penalty", "imbalance_penalty", "latency_penalty", "duo_cost_penalty"):
             check_range(owner, name, getattr(self, name), low=0)
@@ -142,7 +148,7 @@ class RoutingParams:
         check_range(owner, "link_gbytes_per_s", self.link_gbytes_per_s, low=0, low_inclusive=False)
         if not isinstance(self.lp_bound, bool):
             raise ValueError(f"{owner}.lp_bound must be True or False, got {self.lp_bound!r}")
-        _check_int(self, owner, "duo_layers", low=1)
+        check_int(self, owner, "duo_layers", low=1)
         check_range(owner, "duo_small_cost", self.duo_small_cost, low=0, high=1)
         check_range(owner, "duo_small_share", self.duo_small_share, low=0, high=1)
         check_range(owner, "duo_big_share", self.duo_big_share, low=0, high=1)
@@ -171,14 +177,6 @@ class RoutingParams:
     def duo_big_capacity(self) -> int:
         """Tokens that may take the big module in one layer (duo mode)."""
         return math.ceil(round(self.duo_big_share * self.n_tokens, 9))
-
-    def replace(self, **changes: Any) -> RoutingParams:
-        """Return a copy with some fields changed (validated again)."""
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly dict of the fields."""
-        return asdict(self)
 
     # ------------------------------------------------------------------ presets
     @classmethod
@@ -210,49 +208,5 @@ class RoutingParams:
         base = dict(n_tokens=512, n_experts=60, top_k=4, n_devices=4, model="qwen15moe")
         return cls(**{**base, **changes})
 
-    @classmethod
-    def preset(cls, name: str, **changes: Any) -> RoutingParams:
-        """A preset by name: 'default', 'small', 'mixtral', 'deepseekmoe16b' or 'qwen15moe'."""
-        presets = {
-            "default": cls.default,
-            "small": cls.small,
-            "mixtral": cls.mixtral,
-            "deepseekmoe16b": cls.deepseekmoe16b,
-            "qwen15moe": cls.qwen15moe,
-        }
-        if name not in presets:
-            raise ValueError(f"unknown RoutingParams preset {name!r}; known: {sorted(presets)}")
-        return presets[name](**changes)
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        """Names of the fields, for kwargs checks."""
-        return [f.name for f in fields(cls)]
-
-
-def _check_int(obj: Any, owner: str, name: str, **bounds: Any) -> None:
-    value = getattr(obj, name)
-    check_range(owner, name, value, integer=True, **bounds)
-    object.__setattr__(obj, name, int(value))
-
-
-def make_routing_params(
-    params: RoutingParams | dict | str | None, overrides: dict[str, Any]
-) -> RoutingParams:
-    """``params`` (RoutingParams, a dict of fields, a preset name or None) with keyword
-    overrides; unknown names raise ``ValueError`` listing the known ones."""
-    if params is not None and not isinstance(params, (RoutingParams, dict, str)):
-        raise ValueError(
-            f"params must be a RoutingParams, a dict, a preset name or None, got {type(params)}"
-        )
-    unknown = set(overrides) | (set(params) if isinstance(params, dict) else set())
-    unknown -= set(RoutingParams.field_names())
-    if unknown:
-        raise ValueError(
-            f"unknown MoeRouting parameters {sorted(unknown)}; known: {RoutingParams.field_names()}"
-        )
-    if isinstance(params, RoutingParams):
-        return params.replace(**overrides) if overrides else params
-    if isinstance(params, str):
-        return RoutingParams.preset(params, **overrides)
-    return RoutingParams(**{**(params or {}), **overrides})
+__all__ = ["ACTION_MODES", "GATE_SOURCES", "RoutingParams"]
