@@ -38,8 +38,7 @@ from ...envs.moe.cache.replay import (
     lru_miss_positions,
     next_use_positions,
 )
-from ...envs.moe.cache.sim import visible_end
-from ...envs.moe.cache.stream import AccessStream
+from ...envs.moe.cache.stream import AccessStream, visible_end
 
 _FAR = 1 << 40
 """stands for 'no visible next use'"""

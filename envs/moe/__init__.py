@@ -19,6 +19,7 @@ _EXPORTS = {
     "MoeBatchingEnv": ".batching.env",
     "BatchingParams": ".batching.params",
     "MoeExpertCacheEnv": ".cache.env",
+    "CacheParams": ".cache.params",
     "AccessStream": ".cache.stream",
     "decode_stream": ".cache.stream",
     "CopyQueue": ".cost",

@@ -1,5 +1,6 @@
 """Moved to ``.cache.env``; this re-export keeps the old import path for one release."""
 
-from .cache.env import REWARDS, MoeExpertCacheEnv
+from .cache.env import MoeExpertCacheEnv
+from .cache.params import REWARDS
 
-__all__ = ["MoeExpertCacheEnv", "REWARDS"]
+__all__ = ["REWARDS", "MoeExpertCacheEnv"]

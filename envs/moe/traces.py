@@ -173,17 +173,6 @@ class RoutingTables:
     repeat_prob: float
     """probability that a token copies the previous token's whole routing path"""
 
-    def first_choice_marginal(self, transition_share: float) -> np.ndarray:
-        """Distribution of a fresh token's first choice per (layer, domain)."""
-        marginal = self.popularity.copy()
-        n_experts = marginal.shape[2]
-        for layer in range(1, marginal.shape[0]):
-            pushed = np.zeros_like(marginal[layer])
-            for expert in range(n_experts):
-                pushed[:, self.successor[layer, expert]] += marginal[layer - 1][:, expert]
-            marginal[layer] = transition_share * pushed + (1 - transition_share) * marginal[layer]
-        return marginal
-
 
 @dataclass(frozen=True)
 class SyntheticRouting:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from ...core.scalar import SimEnv
 from .params import BatchingParams
 from .sim import BatchingSim, SlotView
 
 
-class MoeBatchingEnv(gym.Env):
+class MoeBatchingEnv(SimEnv):
     """Which queued requests join the next serving iteration of a pre-gated MoE model.
 
     ## Description
@@ -78,18 +78,9 @@ class MoeBatchingEnv(gym.Env):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": []}
+    params_class = BatchingParams
 
-    def __init__(
-        self,
-        params: BatchingParams | dict | str | None = None,
-        render_mode: str | None = None,
-        **overrides: Any,
-    ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"MoeBatchingEnv has no render modes, got {render_mode!r}")
-        self.render_mode = None
-        self.params = BatchingParams.coerce(params, overrides)
+    def setup(self) -> None:
         self.sim = BatchingSim(self.params)
         n = self.params.n_slots
         if self.params.action_mode == "priority":
@@ -99,7 +90,6 @@ class MoeBatchingEnv(gym.Env):
         self.observation_space = spaces.Box(
             0.0, 1.0, (self.sim.observation_size(),), dtype=np.float32
         )
-        self._done = True
 
     @property
     def n_experts(self) -> int:
@@ -110,25 +100,15 @@ class MoeBatchingEnv(gym.Env):
         """The visible queue, oldest first (see ``SlotView``)."""
         return self.sim.slots()
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
-        if options:
-            raise ValueError(f"MoeBatchingEnv takes no reset options, got {sorted(options)}")
+    def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         self.sim.reset(self.np_random)
-        self._done = False
         return self.sim.observation(), self._info()
 
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        scores = self._scores(action)
-        if self._done:
-            raise RuntimeError("the episode is over (or never started): call reset() first")
+    def step_sim(self, scores: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         batch = self.sim.batch_from_scores(scores)
         reward = self.sim.step(batch)
         terminated = self.sim.done
         truncated = not terminated and self.sim.iterations >= self.params.max_iterations
-        self._done = terminated or truncated
         return self.sim.observation(), reward, terminated, truncated, self._info()
 
     def action_masks(self) -> np.ndarray:
@@ -140,7 +120,8 @@ class MoeBatchingEnv(gym.Env):
         valid[: len(self.sim.slots().requests)] = True
         return np.stack([np.ones_like(valid), valid], axis=1).ravel()
 
-    def _scores(self, action: Any) -> np.ndarray:
+    def check_action(self, action: Any) -> np.ndarray:
+        """The action as per-slot scores (see ``BatchingSim.batch_from_scores``)."""
         n = self.params.n_slots
         array = np.asarray(action)
         if array.shape != (n,):

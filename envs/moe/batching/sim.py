@@ -58,7 +58,7 @@ class BatchingSim:
     # ------------------------------------------------------------------ episode
     def reset(self, rng: np.random.Generator) -> None:
         """Draw the requests and their routing; the clock starts at the first arrival (0)."""
-        p, n, e = self.params, self.params.n_requests, self.n_experts
+        n, e = self.params.n_requests, self.n_experts
         requests = self.process.sample(n, rng)
         self.arrival_s = requests.arrival_s
         self.prompt = requests.prompt_tokens
@@ -87,7 +87,6 @@ class BatchingSim:
         self.last_batch = np.zeros(0, dtype=np.int64)
         self.last_unique = 0.0
         self.unique_history: list[float] = []
-        del p
 
     @property
     def done(self) -> bool:

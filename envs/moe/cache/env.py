@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ...core.validation import check_choice, check_range
+from ...core.scalar import SimEnv
 from ..arrivals import LengthDistribution
-from ..cost import MoeCostModel
-from ..traces import RoutingTrace, SyntheticRouting, load_trace
+from .params import CacheParams
 from .replay import victim_last_steps
 from .sim import ExpertCacheSim
-from .stream import UNITS, decode_stream
+from .stream import decode_stream
 
-REWARDS = ("stall", "miss")
 _MAX_REDRAWS = 20
 """episodes drawn before giving up on one that needs a decision"""
 
 
-class MoeExpertCacheEnv(gym.Env):
+class MoeExpertCacheEnv(SimEnv):
     """Evict experts from a GPU expert cache while a batch of requests decodes.
 
     ## Description
@@ -86,6 +83,10 @@ class MoeExpertCacheEnv(gym.Env):
 
     ## Arguments
 
+    ``params`` (a ``CacheParams``, a dict of its fields, the preset name 'default', or None)
+    and/or any ``CacheParams`` field as a keyword, e.g. ``gym.make("netgym/MoeExpertCache-v0",
+    capacity=3, window=16)``:
+
     - ``model`` / ``hardware``: preset names or objects for ``MoeCostModel`` (``readme``).
     - ``capacity``: cache slots (4). ``batch_size``: requests decoding together (8).
     - ``n_requests`` (32), ``max_tokens`` (256): requests per episode and their longest output;
@@ -97,117 +98,62 @@ class MoeExpertCacheEnv(gym.Env):
     - ``unit``: 'layer' or 'path' (default: 'path' for models whose choice holds in all layers).
     - ``freq_half_life`` (256 accesses). ``pin`` (1): keys of the running call pinned.
     - ``prefetch_head`` (0): prefetch candidates offered per decision (0 = no prefetch head).
+
+    Public attributes for policies: ``params``, ``cost`` (the ``MoeCostModel``), ``capacity``,
+    ``n_keys``, ``unit``, ``window``, ``freq_half_life``, ``sim`` (the running episode's
+    ``ExpertCacheSim``: next uses, last uses, the stream), ``belady_misses``,
+    ``belady_stall_ms``.
+
+    ## Version History
+
+    * v0: initial release.
     """
 
-    metadata = {"render_modes": []}
+    params_class = CacheParams
 
-    def __init__(
-        self,
-        model: Any = "readme",
-        hardware: str = "a100_pcie4",
-        capacity: int = 4,
-        batch_size: int = 8,
-        n_requests: int = 32,
-        max_tokens: int = 256,
-        window: int = 64,
-        lookahead_iterations: int | None = 0,
-        oracle: bool = False,
-        prefetch: bool = False,
-        reward: str = "stall",
-        routing: dict[str, Any] | None = None,
-        trace: RoutingTrace | str | None = None,
-        unit: str | None = None,
-        freq_half_life: float = 256.0,
-        pin: int | None = 1,
-        prefetch_head: int = 0,
-    ) -> None:
-        owner = "MoeExpertCacheEnv"
-        if isinstance(model, MoeCostModel):
-            self.cost = model
-        elif isinstance(model, str):
-            self.cost = MoeCostModel.preset(model, hardware)
-        else:
-            self.cost = MoeCostModel.coerce({"model": model, "hardware": hardware})
-        spec = self.cost.model
-        check_range(owner, "capacity", capacity, low=1, integer=True)
-        check_range(owner, "batch_size", batch_size, low=1, integer=True)
-        check_range(owner, "n_requests", n_requests, low=1, integer=True)
-        check_range(owner, "max_tokens", max_tokens, low=2, integer=True)
-        check_range(owner, "window", window, low=0, integer=True)
-        if lookahead_iterations is not None:
-            check_range(owner, "lookahead_iterations", lookahead_iterations, low=0, integer=True)
-        check_range(owner, "freq_half_life", freq_half_life, low=0, low_inclusive=False)
-        if pin is not None:
-            check_range(owner, "pin", pin, low=0, integer=True)
-        check_range(owner, "prefetch_head", prefetch_head, low=0, integer=True)
-        check_choice(owner, "reward", reward, REWARDS)
-        for name, flag in (("oracle", oracle), ("prefetch", prefetch)):
-            if not isinstance(flag, bool):
-                raise ValueError(f"{owner}.{name} must be a bool, got {flag!r}")
-        self.unit = unit or ("path" if spec.same_expert_all_layers else "layer")
-        check_choice(owner, "unit", self.unit, UNITS)
-        if isinstance(trace, str):
-            trace = load_trace(trace)
-        if trace is not None and trace.n_experts != spec.n_experts:
-            raise ValueError(
-                f"{owner}: the trace has {trace.n_experts} experts but model {spec.name!r} has "
-                f"{spec.n_experts}"
-            )
-        if trace is not None and trace.n_layers != spec.n_layers:
-            raise ValueError(
-                f"{owner}: the trace has {trace.n_layers} layers but model {spec.name!r} has "
-                f"{spec.n_layers} (cache keys and copy costs follow the model)"
-            )
-        self.trace = trace
+    def setup(self) -> None:
+        p = self.params
+        self.cost = p.cost_model()
+        self.unit = p.resolved_unit
+        self.trace = p.trace
         """the recorded trace replayed every episode (None: synthetic)"""
-        self.routing = SyntheticRouting.for_model(spec, **(routing or {}))
+        self.routing = p.synthetic_routing()
         """the generator of synthetic episodes"""
-        for name in ("n_experts", "n_layers"):
-            drawn, modelled = getattr(self.routing, name), getattr(spec, name)
-            if drawn != modelled:
-                label = name.removeprefix("n_")
-                raise ValueError(
-                    f"{owner}: routing overrides give {drawn} {label} but model {spec.name!r} "
-                    f"has {modelled} (cache keys and copy costs follow the model)"
-                )
-        self.capacity = int(capacity)
-        self.n_keys = spec.n_experts * (1 if self.unit == "path" else spec.n_layers)
+        self.n_keys = p.n_keys
         """distinct cache keys: experts (unit 'path') or (layer, expert) pairs"""
-        if self.capacity >= self.n_keys:
-            raise ValueError(
-                f"{owner}.capacity ({capacity}) must be < the {self.n_keys} cache keys, "
-                "else no eviction is ever needed"
-            )
-        self.batch_size = int(batch_size)
-        self.n_requests = int(n_requests)
-        self.lengths = LengthDistribution(median=129.0, p99=601.0, max_tokens=int(max_tokens))
-        self.window = int(window)
-        self.lookahead_iterations = lookahead_iterations
-        self.oracle = oracle
-        self.prefetch = prefetch
-        self.reward_mode = reward
-        self.freq_half_life = float(freq_half_life)
-        self.pin = pin
-        self.prefetch_head = int(prefetch_head)
+        self.capacity = p.capacity
+        self.batch_size = p.batch_size
+        self.n_requests = p.n_requests
+        self.lengths = LengthDistribution(median=129.0, p99=601.0, max_tokens=p.max_tokens)
+        self.window = p.window
+        self.lookahead_iterations = p.lookahead_iterations
+        self.oracle = p.oracle
+        self.prefetch = p.prefetch
+        self.reward_mode = p.reward
+        self.freq_half_life = p.freq_half_life
+        self.pin = p.pin
+        self.prefetch_head = p.prefetch_head
         """prefetch candidates offered per decision (0: no prefetch head)"""
         self._candidates: list[tuple[int, int]] = []
         self.sim: ExpertCacheSim | None = None
         """the running episode's cache (public for baselines: next_use, last_use, stream...)"""
         self.belady_misses = 0
         self.belady_stall_ms = 0.0
+        self.action_space, self.observation_space = self._spaces()
 
+    def _spaces(self) -> tuple[spaces.Space, spaces.Dict]:
         cap, heads = self.capacity, self.prefetch_head
         if heads:
-            self.action_space = spaces.MultiDiscrete([cap, heads + 1, cap])
+            action: spaces.Space = spaces.MultiDiscrete([cap, heads + 1, cap])
         else:
-            self.action_space = spaces.Discrete(cap)
+            action = spaces.Discrete(cap)
         extra = {}
         if heads:
             extra = {
                 "candidates": spaces.Box(-1, self.n_keys - 1, (heads,), np.int64),
                 "candidate_next_use": spaces.Box(0.0, 1.0, (heads,), np.float32),
             }
-        self.observation_space = spaces.Dict(
+        observation = spaces.Dict(
             {
                 **extra,
                 "resident": spaces.Box(-1, self.n_keys - 1, (cap,), np.int64),
@@ -218,17 +164,11 @@ class MoeExpertCacheEnv(gym.Env):
                 "backlog": spaces.Box(0.0, float(self.n_keys), (2,), np.float32),
             }
         )
-        self._rng = np.random.default_rng()
+        return action, observation
 
-    # ------------------------------------------------------------------ gymnasium API
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        super().reset(seed=seed)
-        if options:
-            raise ValueError(f"MoeExpertCacheEnv takes no reset options, got {sorted(options)}")
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
+    # ------------------------------------------------------------------ SimEnv hooks
+    def reset_sim(self, options: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        self._done = True  # until an episode that needs a decision is drawn
         for _ in range(_MAX_REDRAWS):
             self.sim = self._new_sim()
             if not self.sim.done:
@@ -249,18 +189,22 @@ class MoeExpertCacheEnv(gym.Env):
         self.belady_stall_ms = self.sim.stall_of_misses(misses, victim_steps)
         return self._observation(), self._info(invalid=False)
 
-    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:
-        sim = self.sim
-        if sim is None or sim.done:
-            raise RuntimeError("MoeExpertCacheEnv.step called before reset or after the end")
+    def check_action(self, action: Any) -> Any:
         if self.prefetch_head:
-            return self._step_with_prefetch(action)
+            return self._check_prefetch_action(action)
         try:
             slot = int(action)
         except (TypeError, ValueError):
             slot = -1
         if slot != action or not 0 <= slot < self.capacity:
             raise ValueError(f"action must be a slot in [0, {self.capacity}), got {action!r}")
+        return slot
+
+    def step_sim(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:
+        if self.prefetch_head:
+            return self._step_with_prefetch(*action)
+        sim = self.sim
+        slot = action
         allowed = sim.pinned_mask()
         invalid = not allowed[slot]
         if invalid:
@@ -270,8 +214,7 @@ class MoeExpertCacheEnv(gym.Env):
         reward = -stall if self.reward_mode == "stall" else -1.0
         return self._observation(), reward, sim.done, False, self._info(invalid)
 
-    def _step_with_prefetch(self, action: Any) -> tuple[dict, float, bool, bool, dict]:
-        sim = self.sim
+    def _check_prefetch_action(self, action: Any) -> tuple[int, int, int]:
         array = np.asarray(action)
         integral = array.dtype.kind in "iu" or (
             array.dtype.kind == "f" and bool(np.all(np.isfinite(array) & (array % 1 == 0)))
@@ -282,6 +225,12 @@ class MoeExpertCacheEnv(gym.Env):
                 f"got {action!r}"
             )
         slot, candidate, target = (int(a) for a in action)
+        return slot, candidate, target
+
+    def _step_with_prefetch(
+        self, slot: int, candidate: int, target: int
+    ) -> tuple[dict, float, bool, bool, dict]:
+        sim = self.sim
         allowed = sim.pinned_mask().copy()
         invalid = not allowed[slot]
         if invalid:
@@ -322,8 +271,8 @@ class MoeExpertCacheEnv(gym.Env):
         if self.trace is not None:
             trace = self.trace
         else:
-            lengths = self.lengths.sample(self.n_requests, self._rng)
-            trace = self.routing.generate(np.maximum(lengths, 2), self._rng)
+            lengths = self.lengths.sample(self.n_requests, self.np_random)
+            trace = self.routing.generate(np.maximum(lengths, 2), self.np_random)
         stream = decode_stream(trace, self.batch_size, self.unit)
         return ExpertCacheSim(
             stream,

@@ -6,9 +6,9 @@ finds the cache full and waits for ``evict(slot)``. Hits and cold misses into fr
 decision. The arithmetic is shared with ``replay`` (``cost.layer_stall_ms``), so evicting as LRU
 does here gives exactly ``replay(stream, capacity, 'lru', cost).stall_ms``.
 
-What a policy may see (``observe``): the resident keys, for each slot and the incoming key the
-distance to its next use *if that use is visible*, the age since its last use, a decayed use
-frequency, the copy-queue backlog and the position within the serving iteration. A future access
+What a policy may see (``observation_row``): the resident keys, for each slot and the incoming
+key the distance to its next use *if that use is visible*, the age since its last use, a decayed
+use frequency, the copy-queue backlog and the position within the serving iteration. A future access
 is visible when it lies within ``window`` accesses and within ``lookahead_iterations`` iterations
 after the current one (experts of tokens already pre-gated: the running iteration, all layers);
 with ``oracle=True`` the whole stream is visible.
@@ -23,32 +23,12 @@ from typing import Any
 import numpy as np
 
 from ..cost import MoeCostModel, layer_stall_ms
-from .replay import belady_miss_positions, next_use_positions
-from .stream import AccessStream
+from .bound import belady_misses, timeline_stall_ms
+from .replay import next_use_positions
+from .stream import AccessStream, visible_end
 
 NEVER = -1
 """no last use yet"""
-_SCAN_CAPACITY = 16
-"""up to this capacity, Belady's victim is found by a scan (faster than a heap)"""
-
-
-def visible_end(
-    stream: AccessStream, window: int, lookahead_iterations: int | None, oracle: bool = False
-) -> np.ndarray:
-    """For each position, the first later position that is *not* visible.
-
-    Visible: within ``window`` accesses and within ``lookahead_iterations`` iterations after the
-    running one (None: no iteration limit); everything with ``oracle``.
-    """
-    n = len(stream)
-    if oracle:
-        return np.full(n, n, dtype=np.int64)
-    ends = np.minimum(np.arange(n, dtype=np.int64) + 1 + int(window), n)
-    if lookahead_iterations is not None:
-        iteration = stream.step_iteration[stream.step].astype(np.int64)
-        last = iteration + int(lookahead_iterations)
-        ends = np.minimum(ends, np.searchsorted(iteration, last, side="right"))
-    return ends
 
 
 @functools.lru_cache(maxsize=64)
@@ -64,36 +44,6 @@ def _lookup(kind: str, parameter: float, size: int) -> tuple[float, ...]:
     if kind == "age":
         return tuple(x / (1.0 + x) for x in map(math.log1p, range(size)))
     return tuple(parameter**e for e in range(size))
-
-
-def min_miss_positions(
-    keys: list[int], following: list[int], capacity: int, victims: list[int] | None = None
-) -> np.ndarray:
-    """Misses of Belady's MIN, as ``replay.belady_miss_positions`` gives them.
-
-    ``following`` is ``next_use_positions(keys)``. Hits only update the resident key's next use;
-    a miss on a full cache scans the residents for the farthest next use (O(capacity), faster
-    than a heap for small caches); among keys never used again the smallest goes, as with the
-    heap. With ``victims`` (a list), the key each miss evicts (-1: none) is appended to it.
-    """
-    next_of: dict[int, int] = {}  # resident key -> position of its next use
-    missed: list[int] = []
-    evicted = victims if victims is not None else []
-    position = 0
-    for key, upcoming in zip(keys, following, strict=True):
-        if key not in next_of:
-            missed.append(position)
-            victim = -1
-            if len(next_of) >= capacity:
-                farthest = -1
-                for resident, use in next_of.items():
-                    if use > farthest or (use == farthest and resident < victim):
-                        farthest, victim = use, resident
-                del next_of[victim]
-            evicted.append(victim)
-        next_of[key] = upcoming
-        position += 1
-    return np.asarray(missed, dtype=np.int64)
 
 
 def _table_size(n_accesses: int) -> int:
@@ -228,66 +178,28 @@ class ExpertCacheSim:
     def belady_miss_positions(self, victims: list | None = None) -> np.ndarray:
         """Misses of Belady's MIN on the whole stream (the bound no policy beats).
 
-        With ``victims`` (a list), the keys the misses evict are appended to it (-1: none):
-        ints below ``_SCAN_CAPACITY`` slots, int64 arrays above (``np.concatenate`` takes both).
+        With ``victims`` (a list), the keys the misses evict are appended to it (-1: none).
         """
-        if self.capacity <= _SCAN_CAPACITY:
-            scanned: list[int] | None = [] if victims is not None else None
-            misses = min_miss_positions(self._keys, self._next, self.capacity, scanned)
-            if victims is not None:
-                victims.append(np.asarray(scanned, dtype=np.int64))
-            return misses
-        return belady_miss_positions(self.stream.keys, self.capacity, victims)
+        return belady_misses(self._keys, self._next, self.stream.keys, self.capacity, victims)
 
     def stall_of_misses(
         self, miss_positions: np.ndarray, victim_steps: np.ndarray | None = None
     ) -> float:
-        """Total stall of the stream when exactly ``miss_positions`` (ascending) miss.
-
-        The same timeline and arithmetic as ``replay.stall_timeline`` (each step's copies through
-        the serial queue, issued at the step's start or, with ``prefetch``, one step early where
-        the evicted key, last used in step ``victim_steps[i]``, is done by then), on the sim's
-        precomputed per-access and per-step times: used for the Belady bound at each reset.
+        """Total stall of the stream when exactly ``miss_positions`` (ascending) miss: the
+        arithmetic of ``replay.stall_timeline`` on the sim's precomputed times
+        (``bound.timeline_stall_ms``); used for the Belady bound at each reset.
         ``victim_steps`` (``replay.victim_last_steps``) is required with ``prefetch``.
         """
-        prefix, step_ms, expert_ms = self._prefix, self._step_ms, self._expert_ms
-        steps, load_ms, prefetch = self._steps, self.load_ms, self.prefetch
-        positions = np.asarray(miss_positions).tolist()
-        if prefetch:
-            if victim_steps is None:
-                raise ValueError("ExpertCacheSim.stall_of_misses: prefetch needs victim_steps")
-            victim_list = np.asarray(victim_steps, dtype=np.int64).tolist()
-            if len(victim_list) != len(positions):
-                raise ValueError(
-                    f"ExpertCacheSim.stall_of_misses: {len(victim_list)} victim steps for "
-                    f"{len(positions)} misses"
-                )
-        else:
-            victim_list = [0] * len(positions)
-        now = queue_free = total = last_start = start = previous_start = 0.0
-        next_step, current = 0, -1
-        ready: list[float] = []
-        busy: list[float] = []
-        for position, victim_step in zip(positions, victim_list, strict=True):
-            step = steps[position]
-            if step != current:
-                if current >= 0:
-                    stall, now = layer_stall_ms(start, step_ms[current] - sum(busy), ready, busy)
-                    total += stall
-                    next_step, last_start = current + 1, start
-                current, ready, busy = step, [], []
-                start = now + (prefix[step] - prefix[next_step])
-                if step - 1 >= next_step:
-                    previous_start = now + (prefix[step - 1] - prefix[next_step])
-                else:
-                    previous_start = last_start
-            issue = previous_start if prefetch and victim_step < step - 1 else start
-            queue_free = max(queue_free, issue) + load_ms
-            ready.append(queue_free)
-            busy.append(expert_ms[position])
-        if current >= 0:
-            total += layer_stall_ms(start, step_ms[current] - sum(busy), ready, busy)[0]
-        return total
+        return timeline_stall_ms(
+            miss_positions,
+            victim_steps,
+            self._steps,
+            self._step_ms,
+            self._expert_ms,
+            self._prefix,
+            self.load_ms,
+            self.prefetch,
+        )
 
     def take_stall(self) -> float:
         """Return and clear the stall accumulated since the previous call."""
@@ -515,39 +427,8 @@ class ExpertCacheSim:
             [value[int(k)] * decay ** (position - time[int(k)]) for k in keys], dtype=float
         )
 
-    def backlog_ms(self) -> float:
-        """Copy time still queued at the current compute time."""
-        return max(0.0, self.queue_free_ms - self.now_ms)
-
-    def iteration_phase(self) -> float:
-        """Position of the running step within its iteration, in [0, 1)."""
-        step = self._steps[min(self.position, self.n_accesses - 1)]
-        return (step % self._steps_per_iteration) / self._steps_per_iteration
-
-    def next_use_feature(self, keys: Any) -> np.ndarray:
-        """``1 - exp(-d / W)`` for a visible next use at distance d, 1 when none is visible."""
-        distance = self.visible_next_use(keys).astype(float)
-        scale = max(self.window, 1)
-        feature = 1.0 - np.exp(-np.maximum(distance, 0.0) / scale)
-        feature[distance < 0] = 1.0
-        return feature
-
-    @staticmethod
-    def age_feature(ages: np.ndarray) -> np.ndarray:
-        """``log1p(age) / (1 + log1p(age))`` in [0, 1)."""
-        logged = np.log1p(np.maximum(ages, 0))
-        return logged / (1.0 + logged)
-
-    def freq_feature(self, freqs: np.ndarray) -> np.ndarray:
-        """Decayed frequency times (1 - decay): roughly the share of recent accesses."""
-        return np.clip(freqs * (1.0 - self._decay_per_access), 0.0, 1.0)
-
     def features(self, keys: list[int]) -> tuple[list[float], list[float], list[float]]:
-        """Next-use, age and frequency features of ``keys``.
-
-        Same values as ``next_use_feature``, ``age_feature`` and ``freq_feature``, computed
-        with scalar math (faster than numpy for a few keys).
-        """
+        """Next-use, age and frequency features of ``keys`` (``feature_row``, split in three)."""
         row = self.feature_row(keys)
         size = len(row) // 3
         return row[:size], row[size : 2 * size], row[2 * size :]

@@ -171,3 +171,22 @@ def decode_stream(
         layers_per_access=n_layers if unit == "path" else 1,
         step_context=np.repeat(context.astype(np.int64), steps_per_iteration),
     )
+
+
+def visible_end(
+    stream: AccessStream, window: int, lookahead_iterations: int | None, oracle: bool = False
+) -> np.ndarray:
+    """For each position, the first later position that is *not* visible.
+
+    Visible: within ``window`` accesses and within ``lookahead_iterations`` iterations after the
+    running one (None: no iteration limit); everything with ``oracle``.
+    """
+    n = len(stream)
+    if oracle:
+        return np.full(n, n, dtype=np.int64)
+    ends = np.minimum(np.arange(n, dtype=np.int64) + 1 + int(window), n)
+    if lookahead_iterations is not None:
+        iteration = stream.step_iteration[stream.step].astype(np.int64)
+        last = iteration + int(lookahead_iterations)
+        ends = np.minimum(ends, np.searchsorted(iteration, last, side="right"))
+    return ends
