@@ -30,7 +30,7 @@ class BatchingParams(EnvParams):
     PRESETS: ClassVar[dict[str, str | None]] = {"default": None, "small": "small"}
 
     model: str = "readme"
-    """cost-model and routing preset (``params.MODEL_PRESETS``)"""
+    """cost-model and routing preset (``hardware.MODEL_PRESETS``)"""
     hardware: str = "a100_pcie4"
     """hardware preset (Read-ME serves on one A100)"""
     n_requests: int = 200

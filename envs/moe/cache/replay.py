@@ -115,6 +115,26 @@ def next_use_positions(keys: np.ndarray) -> np.ndarray:
     return following
 
 
+class MissLog:
+    """The miss positions of a replay and, with ``victims`` (a list), the key each miss evicted
+    (-1: none), collected one chunk of ``_CHUNK`` accesses at a time (the kernels convert one
+    chunk to a list at a time, so that long streams cost little memory)."""
+
+    def __init__(self, victims: list[np.ndarray] | None) -> None:
+        self._chunks: list[np.ndarray] = []
+        self._victims = victims
+
+    def add(self, begin: int, missed: list[int], evicted: list[int]) -> None:
+        """The misses (offsets in the chunk starting at ``begin``) and their evicted keys."""
+        self._chunks.append(np.asarray(missed, dtype=np.int64) + begin)
+        if self._victims is not None:
+            self._victims.append(np.asarray(evicted, dtype=np.int64))
+
+    def positions(self) -> np.ndarray:
+        """int64 (misses,) ascending positions of the misses so far."""
+        return np.concatenate(self._chunks)
+
+
 def lru_miss_positions(
     keys: np.ndarray, capacity: int, victims: list[np.ndarray] | None = None
 ) -> np.ndarray:
@@ -124,7 +144,7 @@ def lru_miss_positions(
     """
     cache: OrderedDict[int, None] = OrderedDict()
     to_end, pop_oldest = cache.move_to_end, cache.popitem
-    chunks = []
+    log = MissLog(victims)
     for begin in range(0, keys.shape[0], _CHUNK):
         missed, evicted = [], []
         for offset, key in enumerate(keys[begin : begin + _CHUNK].tolist()):
@@ -134,10 +154,8 @@ def lru_miss_positions(
                 missed.append(offset)
                 evicted.append(pop_oldest(last=False)[0] if len(cache) >= capacity else -1)
                 cache[key] = None
-        chunks.append(np.asarray(missed, dtype=np.int64) + begin)
-        if victims is not None:
-            victims.append(np.asarray(evicted, dtype=np.int64))
-    return np.concatenate(chunks)
+        log.add(begin, missed, evicted)
+    return log.positions()
 
 
 def fifo_miss_positions(
@@ -146,7 +164,7 @@ def fifo_miss_positions(
     """Misses of first-in first-out eviction (``victims``: as in ``lru_miss_positions``)."""
     resident: set[int] = set()
     order: deque[int] = deque()
-    chunks = []
+    log = MissLog(victims)
     for begin in range(0, keys.shape[0], _CHUNK):
         missed, evicted = [], []
         for offset, key in enumerate(keys[begin : begin + _CHUNK].tolist()):
@@ -159,10 +177,8 @@ def fifo_miss_positions(
                 evicted.append(victim)
                 resident.add(key)
                 order.append(key)
-        chunks.append(np.asarray(missed, dtype=np.int64) + begin)
-        if victims is not None:
-            victims.append(np.asarray(evicted, dtype=np.int64))
-    return np.concatenate(chunks)
+        log.add(begin, missed, evicted)
+    return log.positions()
 
 
 def belady_miss_positions(
@@ -176,7 +192,7 @@ def belady_miss_positions(
     following = next_use_positions(keys)
     next_of: dict[int, int] = {}  # resident key -> its next use
     heap: list[tuple[int, int]] = []  # (-next use, key), with stale entries removed lazily
-    chunks = []
+    log = MissLog(victims)
     for begin in range(0, keys.shape[0], _CHUNK):
         missed, evicted = [], []
         chunk_next = following[begin : begin + _CHUNK].tolist()
@@ -197,10 +213,8 @@ def belady_miss_positions(
             if len(heap) > 4 * capacity + 64:  # drop stale entries: memory stays O(capacity)
                 heap = [(-use, resident) for resident, use in next_of.items()]
                 heapify(heap)
-        chunks.append(np.asarray(missed, dtype=np.int64) + begin)
-        if victims is not None:
-            victims.append(np.asarray(evicted, dtype=np.int64))
-    return np.concatenate(chunks)
+        log.add(begin, missed, evicted)
+    return log.positions()
 
 
 KERNELS = {
@@ -225,7 +239,7 @@ def generic_miss_positions(
     policy.reset(stream, capacity, rng)
     resident: list[int] = []
     slot_of: dict[int, int] = {}
-    chunks = []
+    log = MissLog(victims)
     for begin in range(0, len(stream), _CHUNK):
         missed, evicted = [], []
         for offset, key in enumerate(stream.keys[begin : begin + _CHUNK].tolist()):
@@ -248,10 +262,8 @@ def generic_miss_positions(
                     resident[slot] = key
                     slot_of[key] = slot
             policy.on_access(position, key, hit)
-        chunks.append(np.asarray(missed, dtype=np.int64) + begin)
-        if victims is not None:
-            victims.append(np.asarray(evicted, dtype=np.int64))
-    return np.concatenate(chunks)
+        log.add(begin, missed, evicted)
+    return log.positions()
 
 
 def victim_last_steps(

@@ -90,6 +90,7 @@ class DuoSim(LayerCallSim):
         self.gain = np.zeros(n)
         self.compute_cost = np.zeros(n)
         self.over_budget = np.zeros(n, dtype=np.int64)
+        self._step_stats += [self.modules, self.gain, self.compute_cost, self.over_budget]
 
     def _new_batch(self, idx: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         p = self.params
@@ -102,19 +103,8 @@ class DuoSim(LayerCallSim):
         self.remaining[idx] = self.difficulty[idx]
         self.layer[idx] = 0
 
-    def reset(
-        self,
-        idx: Rows,
-        rngs: Sequence[np.random.Generator],
-        options: dict[str, Any] | None = None,
-    ) -> None:
-        """New episodes for sub-envs ``idx``."""
-        self._new_batch(rows(idx, self.num_envs), rngs)
-        for array in (
-            self.steps, self.modules, self.reward, self.gain, self.compute_cost,
-            self.over_budget, self.linear, self.upper_bound,
-        ):  # fmt: skip
-            array[idx] = 0
+    def _draw_episodes(self, env_rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        self._new_batch(env_rows, rngs)
 
     def gains(self, idx: Rows = EVERY_ENV) -> tuple[np.ndarray, np.ndarray]:
         """(n, T) loss the small and the big module would remove at the current layer."""

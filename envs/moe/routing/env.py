@@ -11,7 +11,6 @@ import numpy as np
 from gymnasium import spaces
 
 from ...core.scalar import SimEnv
-from ...core.sim import Rows
 from ...core.vector import EVERY_ENV, NumpyVectorEnv
 from .duo import DuoSim
 from .params import RoutingParams
@@ -69,11 +68,6 @@ def check_actions(params: RoutingParams, actions: Any, batch: tuple[int, ...]) -
     if array.size and (array.min() < 0 or array.max() > high):
         raise ValueError(f"actions must be {what}; got values in [{array.min()}, {array.max()}]")
     return array
-
-
-def info_arrays(sim: RoutingSim | DuoSim, idx: Rows | int = EVERY_ENV) -> dict[str, Any]:
-    """Per-env info arrays of the step just taken (``sim.info(idx)``; see the env docstring)."""
-    return sim.info(idx)
 
 
 def _action_masks(space: spaces.Space, batch: tuple[int, ...]) -> np.ndarray:
@@ -278,7 +272,6 @@ __all__ = [
     "MoeRoutingEnv",
     "MoeRoutingVectorEnv",
     "check_actions",
-    "info_arrays",
     "make_sim",
     "routing_spaces",
 ]

@@ -67,9 +67,9 @@ class RoutingParams(EnvParams):
     router_rank: int = 8
     """dimension of the synthetic hidden state fed to the linear router (logits = h W + mu)"""
     gates: str = "synthetic"
-    """'synthetic' (the seeded router of ``routing_gates.py``) or 'trace' (logits rebuilt from a
+    """'synthetic' (the seeded router of ``gates.py``) or 'trace' (logits rebuilt from a
     routing trace: ``trace_path``, or the family's calibrated generator for ``model``; see
-    ``routing_trace_gates.py``)"""
+    ``trace_gates.py``)"""
     trace_path: str | None = None
     """gates='trace': a recorded ``.npz`` trace (``traces.load_trace`` format); None = generate"""
     trace_layer: int = 0

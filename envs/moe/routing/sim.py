@@ -126,6 +126,11 @@ def squash(value: float | np.ndarray, scale: float) -> float | np.ndarray:
     return value / (value + scale)
 
 
+def info_arrays(sim: LayerCallSim, idx: Rows | int = EVERY_ENV) -> dict[str, Any]:
+    """``sim.info(idx)`` (the name ``routing_env.info_arrays`` had)."""
+    return sim.info(idx)
+
+
 # ------------------------------------------------------------------------------ the sims
 N_EXPERT_ROWS = 4
 """observation rows per expert: soft demand, last load, last overflow, last requested slots"""
@@ -145,8 +150,25 @@ class LayerCallSim:
         self.reward = np.zeros(n)
         self.linear = np.zeros(n)
         self.upper_bound = np.zeros(n)
+        self._step_stats = [self.steps, self.reward, self.linear, self.upper_bound]
+        """per-env arrays that describe the last step (zeroed at a reset)"""
         self._terminated = np.zeros(n, dtype=bool)
         self._terminated.setflags(write=False)
+
+    def reset(
+        self,
+        idx: Rows,
+        rngs: Sequence[np.random.Generator],
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        """New episodes for sub-envs ``idx`` (statistics of the last step are zeroed)."""
+        self._draw_episodes(rows(idx, self.num_envs), rngs)
+        for array in self._step_stats:
+            array[idx] = 0
+
+    def _draw_episodes(self, env_rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        """Draw what a new episode of sub-envs ``env_rows`` starts from."""
+        raise NotImplementedError
 
     @property
     def terminated(self) -> np.ndarray:
@@ -204,33 +226,22 @@ class RoutingSim(LayerCallSim):
         self.layer_ms = np.zeros(n)
         self._slots = t * k
         self._only = np.zeros(1, dtype=np.int64)
-
-    def reset(
-        self,
-        idx: Rows,
-        rngs: Sequence[np.random.Generator],
-        options: dict[str, Any] | None = None,
-    ) -> None:
-        """New episodes for sub-envs ``idx`` (statistics of the last step are zeroed)."""
-        self.gates.reset(rows(idx, self.num_envs), rngs)
-        for array in (
-            self.steps,
+        self._step_stats += [
             self.loads,
             self.overflow,
             self.requested,
             self.captured,
-            self.reward,
             self.gate_mass,
             self.drops,
             self.explicit_drops,
             self.duplicate_drops,
             self.imbalance,
             self.layer_ms,
-            self.linear,
-            self.upper_bound,
-        ):
-            array[idx] = 0
-        self.experts[idx] = -1
+        ]
+
+    def _draw_episodes(self, env_rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        self.gates.reset(env_rows, rngs)
+        self.experts[env_rows] = -1
 
     def _view(self, idx: Rows) -> Rows:
         """A slice for ``idx`` when it names every sub-env in order: basic indexing makes views,
@@ -454,6 +465,7 @@ __all__ = [
     "N_SCALARS",
     "RoutingSim",
     "imbalance",
+    "info_arrays",
     "linear_objective",
     "load_imbalance",
     "progress_share",
