@@ -150,15 +150,15 @@ class DuoSim(LayerCallSim):
             self._new_batch(finished, rngs)
 
     def info(self, idx: Rows | int = EVERY_ENV) -> dict[str, Any]:
-        """The info of rows ``idx`` (arrays, copies) or of env ``idx`` (numpy scalars)."""
+        """The info of rows ``idx`` (arrays) or of env ``idx`` (numpy scalars)."""
         info = self._info_head(idx)
         info.update(
-            gain=self.gain[idx].copy(),
-            compute_cost=self.compute_cost[idx].copy(),
-            over_budget=self.over_budget[idx].copy(),
-            layer=self.layer[idx].copy(),
+            gain=self.gain[idx],
+            compute_cost=self.compute_cost[idx],
+            over_budget=self.over_budget[idx],
+            layer=self.layer[idx],
         )
-        return info
+        return self._detach(info, idx)
 
     def observation(self, idx: Rows = EVERY_ENV) -> np.ndarray:
         """(n, 3 T + 2) float32: per token remaining loss, small gain and big gain (each as

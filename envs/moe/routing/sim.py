@@ -181,10 +181,21 @@ class LayerCallSim:
         return self.steps >= self.params.max_steps
 
     def _info_head(self, idx: Rows | int) -> dict[str, Any]:
-        """``step``, ``linear`` and (with ``lp_bound``) ``upper_bound`` of rows ``idx``."""
-        info: dict[str, Any] = {"step": self.steps[idx].copy(), "linear": self.linear[idx].copy()}
+        """``step``, ``linear`` and (with ``lp_bound``) ``upper_bound`` of ``idx``, read as
+        ``array[idx]`` (see ``_detach``)."""
+        info: dict[str, Any] = {"step": self.steps[idx], "linear": self.linear[idx]}
         if self.params.lp_bound:
-            info["upper_bound"] = self.upper_bound[idx].copy()
+            info["upper_bound"] = self.upper_bound[idx]
+        return info
+
+    @staticmethod
+    def _detach(info: dict[str, Any], idx: Rows | int) -> dict[str, Any]:
+        """``info`` whose values do not change with the sim: ``array[idx]`` is a numpy scalar
+        for an int and a copy for an index array, but a view of the sim's array for a slice."""
+        if isinstance(idx, slice):
+            for key, value in info.items():
+                if value.base is not None:
+                    info[key] = value.copy()
         return info
 
 
@@ -373,22 +384,22 @@ class RoutingSim(LayerCallSim):
         self.reward[sel] = routing_reward(linear, spread, layer_ms, p, self.latency.reference_ms)
 
     def info(self, idx: Rows | int = EVERY_ENV) -> dict[str, Any]:
-        """The info of rows ``idx`` (arrays, copies) or of env ``idx`` (numpy scalars): see
+        """The info of rows ``idx`` (arrays) or of env ``idx`` (numpy scalars): see
         ``MoeRoutingEnv``."""
         info = self._info_head(idx)
         drops = self.drops[idx]
         info.update(
-            gate_mass=self.gate_mass[idx].copy(),
-            drops=drops.copy(),
+            gate_mass=self.gate_mass[idx],
+            drops=drops,
             drop_fraction=drops / self._slots,
             overflow_drops=self.overflow[idx].sum(axis=-1),
-            explicit_drops=self.explicit_drops[idx].copy(),
-            duplicate_drops=self.duplicate_drops[idx].copy(),
-            imbalance=self.imbalance[idx].copy(),
-            layer_ms=self.layer_ms[idx].copy(),
+            explicit_drops=self.explicit_drops[idx],
+            duplicate_drops=self.duplicate_drops[idx],
+            imbalance=self.imbalance[idx],
+            layer_ms=self.layer_ms[idx],
             loads=self.loads[idx].copy(),
         )
-        return info
+        return self._detach(info, idx)
 
     # ------------------------------------------------------------------ observations
     def _write_rows(self, idx: Rows, rows_out: np.ndarray) -> None:
@@ -398,15 +409,6 @@ class RoutingSim(LayerCallSim):
         np.divide(demand, demand + cap, out=rows_out[:, 0])
         counts = self._counts[idx]  # load / (0 + C) = load / C exactly
         np.divide(counts, counts * self._squashed_rows + cap, out=rows_out[:, 1:])
-
-    def _write_features(
-        self, idx: Rows, out: np.ndarray, steps: int | np.ndarray, layer_ms: float | np.ndarray
-    ) -> None:
-        """The expert rows and the two scalars of rows ``idx`` into ``out`` (n, 4 E + 2)."""
-        rows_end = N_EXPERT_ROWS * self.params.n_experts
-        self._write_rows(idx, out[:, :rows_end].reshape(len(out), N_EXPERT_ROWS, -1))
-        out[:, rows_end] = progress_share(steps, self.params.max_steps)
-        out[:, rows_end + 1] = squash(layer_ms, self.latency.reference_ms)
 
     def expert_rows(self, idx: Rows = EVERY_ENV) -> np.ndarray:
         """(n, 4, E) float32 per-expert features in [0, 1]: soft demand of the current batch
@@ -440,14 +442,21 @@ class RoutingSim(LayerCallSim):
         if p.action_mode == "assign":
             start = p.n_tokens * p.n_experts
             out[:, :start] = self.gates.probs[idx].reshape(len(steps), -1)
-        self._write_features(idx, out[:, start:], steps, self.layer_ms[idx])
+        rows_end = start + N_EXPERT_ROWS * p.n_experts
+        self._write_rows(idx, out[:, start:rows_end].reshape(len(steps), N_EXPERT_ROWS, -1))
+        out[:, rows_end] = progress_share(steps, p.max_steps)
+        out[:, rows_end + 1] = squash(self.layer_ms[idx], self.latency.reference_ms)
         return out
 
     def observation_one(self) -> np.ndarray:
         """``observation()[0]`` of a one-env sim in bias mode (the scalar env's), bit-identical
         to it: the two scalars from Python numbers (the same IEEE divisions)."""
-        out = np.empty(self.observation_size(), dtype=np.float32)
-        self._write_features(EVERY_ENV, out[None], int(self.steps[0]), float(self.layer_ms[0]))
+        p = self.params
+        rows_end = N_EXPERT_ROWS * p.n_experts
+        out = np.empty(rows_end + N_SCALARS, dtype=np.float32)
+        self._write_rows(EVERY_ENV, out[:rows_end].reshape(1, N_EXPERT_ROWS, -1))
+        out[rows_end] = progress_share(int(self.steps[0]), p.max_steps)
+        out[rows_end + 1] = squash(float(self.layer_ms[0]), self.latency.reference_ms)
         return out
 
     def observation_size(self) -> int:
