@@ -67,3 +67,31 @@ def test_family_entry_points_name_the_new_modules():
                 assert module.split(".")[3] in ("routing", "batching", "cache"), entry
                 assert hasattr(importlib.import_module(module), name)
     assert FAMILY.envs[0].parallel == "netgym.envs.moe.moe_routing_v0"
+
+
+SECTIONS = (
+    "Description",
+    "Action Space",
+    "Observation Space",
+    "Rewards",
+    "Starting State",
+    "Episode End",
+    "Arguments",
+    "Version History",
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "netgym.envs.moe.routing.env:MoeRoutingEnv",
+        "netgym.envs.moe.routing.parallel:MoeRoutingParallelEnv",
+        "netgym.envs.moe.batching.env:MoeBatchingEnv",
+        "netgym.envs.moe.cache.env:MoeExpertCacheEnv",
+    ],
+)
+def test_env_docstrings_keep_gymnasiums_sections(path):
+    module, _, name = path.partition(":")
+    doc = getattr(importlib.import_module(module), name).__doc__
+    headers = [line.strip()[3:] for line in doc.splitlines() if line.strip().startswith("## ")]
+    assert headers == list(SECTIONS)

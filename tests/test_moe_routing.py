@@ -19,9 +19,10 @@ from netgym.baselines.moe import routing as rb
 from netgym.envs.moe.cost import MoeCostModel
 from netgym.envs.moe.moe_routing_v0 import parallel_env
 from netgym.envs.moe.routing.capacity import assignment_matrix, route
+from netgym.envs.moe.routing.latency import LayerLatency
 from netgym.envs.moe.routing.lp import linear_value, routing_lp
 from netgym.envs.moe.routing.params import RoutingParams
-from netgym.envs.moe.routing.sim import LayerLatency, imbalance
+from netgym.envs.moe.routing.sim import imbalance
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 ENV_ID = "netgym/MoeRouting-v0"
