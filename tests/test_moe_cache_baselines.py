@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from netgym.baselines import make_policy
 from netgym.baselines.moe.eviction import EVICTION_POLICIES, make_eviction_policy
-from netgym.envs.moe.cache_env import MoeExpertCacheEnv
-from netgym.envs.moe.cache_stream import AccessStream, decode_stream
-from netgym.envs.moe.replay import replay
+from netgym.envs.moe.cache.env import MoeExpertCacheEnv
+from netgym.envs.moe.cache.replay import replay
+from netgym.envs.moe.cache.stream import AccessStream, decode_stream
 from netgym.envs.moe.traces import SyntheticRouting
 
 ENV_ID = "netgym/MoeExpertCache-v0"

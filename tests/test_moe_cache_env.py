@@ -1,4 +1,4 @@
-"""netgym/MoeExpertCache-v0 (envs/moe/cache_env.py, cache_sim.py): API checks, the return equals
+"""netgym/MoeExpertCache-v0 (envs/moe/cache/env.py, sim.py): API checks, the return equals
 minus the total stall, the env agrees with replay, the lookahead window hides the future, masks,
 determinism and clear errors."""
 
@@ -9,13 +9,13 @@ import netgym.envs  # noqa: F401 (registers the ids)
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from netgym.envs.moe.cache_env import MoeExpertCacheEnv
-from netgym.envs.moe.cache_sim import ExpertCacheSim
-from netgym.envs.moe.cache_stream import AccessStream
+from netgym.envs.moe.cache.env import MoeExpertCacheEnv
+from netgym.envs.moe.cache.params import CacheParams
+from netgym.envs.moe.cache.replay import replay
+from netgym.envs.moe.cache.sim import ExpertCacheSim
+from netgym.envs.moe.cache.stream import AccessStream, decode_stream
 from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.replay import replay
 from netgym.envs.moe.traces import SyntheticRouting
-from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 ENV_ID = "netgym/MoeExpertCache-v0"
 SMALL = dict(n_requests=12, max_tokens=64)
@@ -39,11 +39,16 @@ def _run(env: MoeExpertCacheEnv, seed: int, chooser) -> tuple[float, dict, list]
     return total, info, observations
 
 
-def test_gymnasium_and_sb3_checks_pass():
+def test_gymnasium_checks_pass():
     check_env(gym.make(ENV_ID, **SMALL).unwrapped, skip_render_check=True)
-    sb3_check_env(MoeExpertCacheEnv(**SMALL))
     qwen = MoeExpertCacheEnv(model="qwen15moe", capacity=200, n_requests=4, max_tokens=16)
     check_env(qwen, skip_render_check=True)
+
+
+@pytest.mark.parametrize("prefetch_head", [0, 2])
+def test_sb3_check_passes(prefetch_head):
+    sb3_checker = pytest.importorskip("stable_baselines3.common.env_checker")
+    sb3_checker.check_env(MoeExpertCacheEnv(prefetch_head=prefetch_head, **SMALL))
 
 
 @pytest.mark.parametrize("prefetch", [False, True])
@@ -82,6 +87,28 @@ def test_same_seed_and_actions_give_the_same_trajectory():
     assert _run(MoeExpertCacheEnv(**SMALL), 8, _lru_action)[0] != first[0]
 
 
+def _next_use_feature(sim: ExpertCacheSim, keys) -> np.ndarray:
+    """Numpy reference of the next-use feature: ``1 - exp(-d / W)`` for a visible next use at
+    distance d, 1 when none is visible."""
+    distance = sim.visible_next_use(keys).astype(float)
+    scale = max(sim.window, 1)
+    feature = 1.0 - np.exp(-np.maximum(distance, 0.0) / scale)
+    feature[distance < 0] = 1.0
+    return feature
+
+
+def _age_feature(ages: np.ndarray) -> np.ndarray:
+    """Numpy reference of the age feature: ``log1p(age) / (1 + log1p(age))`` in [0, 1)."""
+    logged = np.log1p(np.maximum(ages, 0))
+    return logged / (1.0 + logged)
+
+
+def _freq_feature(sim: ExpertCacheSim, freqs: np.ndarray) -> np.ndarray:
+    """Numpy reference of the frequency feature: the decayed count times (1 - decay)."""
+    decay = 0.5 ** (1.0 / sim.freq_half_life)
+    return np.clip(freqs * (1.0 - decay), 0.0, 1.0)
+
+
 def _features_at_decisions(keys: list[int], window: int, oracle: bool, decisions: int):
     sim = ExpertCacheSim(
         AccessStream.from_keys(np.array(keys), n_keys=10),
@@ -95,7 +122,7 @@ def _features_at_decisions(keys: list[int], window: int, oracle: bool, decisions
     for _ in range(decisions):
         position = sim.position
         keys_now = np.append(sim.resident, sim.incoming)
-        seen.append((position, sim.visible_next_use(keys_now), sim.next_use_feature(keys_now)))
+        seen.append((position, sim.visible_next_use(keys_now), _next_use_feature(sim, keys_now)))
         sim.evict(0)
     return seen
 
@@ -140,9 +167,9 @@ def test_fast_features_equal_the_array_features():
         fast = np.array(sim.features(keys))
         arrays = np.stack(
             [
-                sim.next_use_feature(keys),
-                sim.age_feature(sim.ages(keys)),
-                sim.freq_feature(sim.frequencies(keys)),
+                _next_use_feature(sim, keys),
+                _age_feature(sim.ages(keys)),
+                _freq_feature(sim, sim.frequencies(keys)),
             ]
         )
         assert fast == pytest.approx(arrays, abs=1e-12)
@@ -179,7 +206,6 @@ def test_masked_actions_are_replaced_and_one_slot_is_always_allowed():
 def test_prefetch_head_spaces_masks_and_accounting():
     env = MoeExpertCacheEnv(prefetch_head=2, **SMALL)
     check_env(env, skip_render_check=True)
-    sb3_check_env(env)
     obs, info = env.reset(seed=5)
     assert env.action_masks().shape == (4 + 3 + 4,)
     prefetched_any = False
@@ -238,6 +264,42 @@ def test_bad_arguments_raise_clear_errors():
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action must be a slot in \[0, 4\)"):
         env.step(4)
+
+
+def test_params_object_dict_and_preset_name_give_the_kwargs_env():
+    kwargs = dict(SMALL, capacity=3, window=16, reward="miss")
+    reference = _run(gym.make(ENV_ID, **kwargs).unwrapped, 4, _lru_action)
+    for env in (
+        MoeExpertCacheEnv(params=CacheParams(**kwargs)),
+        MoeExpertCacheEnv(params=kwargs),
+        MoeExpertCacheEnv(params="default", **kwargs),
+        gym.make(ENV_ID, params=CacheParams(**SMALL), capacity=3, window=16, reward="miss"),
+    ):
+        assert env.unwrapped.params == CacheParams(**kwargs)
+        total, info, observations = _run(env.unwrapped, 4, _lru_action)
+        assert total == reference[0]
+        assert all(np.array_equal(info[key], reference[1][key]) for key in reference[1])
+        for a, b in zip(observations, reference[2], strict=True):
+            assert all(np.array_equal(a[key], b[key]) for key in a)
+    with pytest.raises(ValueError, match="unknown MoeExpertCache parameters \\['capacty'\\]"):
+        MoeExpertCacheEnv(capacty=3)
+    with pytest.raises(ValueError, match="unknown CacheParams preset 'big'"):
+        MoeExpertCacheEnv(params="big")
+
+
+def test_episodes_draw_from_np_random_seeded_like_default_rng():
+    env = MoeExpertCacheEnv(**SMALL)
+    env.reset(seed=9)
+    rng = np.random.default_rng(9)  # gymnasium seeds np_random as default_rng does
+    lengths = env.lengths.sample(env.n_requests, rng)
+    trace = env.routing.generate(np.maximum(lengths, 2), rng)
+    expected = decode_stream(trace, env.batch_size, env.unit)
+    assert np.array_equal(env.sim.stream.keys, expected.keys)
+    # an unseeded reset continues the same generator
+    env.reset()
+    lengths = env.lengths.sample(env.n_requests, rng)
+    trace = env.routing.generate(np.maximum(lengths, 2), rng)
+    assert np.array_equal(env.sim.stream.keys, decode_stream(trace, env.batch_size, env.unit).keys)
 
 
 def test_recorded_trace_is_replayed_every_episode(tmp_path):

@@ -1,7 +1,7 @@
-"""The cache sim's fast paths (envs/moe/cache_sim.py) against straightforward references on random
-traces: the scan-based Belady MIN equals replay's heap-based one, and the features the env reads at
-each decision (table lookups, inlined access loop) equal a brute-force recomputation from the
-access history."""
+"""The cache sim's fast paths (envs/moe/cache/sim.py, bound.py) against straightforward references
+on random traces: the scan-based Belady MIN equals replay's heap-based one, and the features the
+env reads at each decision (table lookups, inlined access loop) equal a brute-force recomputation
+from the access history."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ import math
 
 import numpy as np
 import pytest
-from netgym.envs.moe.cache_sim import ExpertCacheSim, min_miss_positions
-from netgym.envs.moe.cache_stream import AccessStream, decode_stream
-from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.replay import (
+from netgym.envs.moe.cache.bound import min_miss_positions
+from netgym.envs.moe.cache.replay import (
     belady_miss_positions,
     next_use_positions,
     replay,
     stall_timeline,
     victim_last_steps,
 )
+from netgym.envs.moe.cache.sim import ExpertCacheSim
+from netgym.envs.moe.cache.stream import AccessStream, decode_stream
+from netgym.envs.moe.cost import MoeCostModel
 from netgym.envs.moe.traces import SyntheticRouting
 
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from netgym.envs.moe.cost import CopyQueue, MoeCostModel, layer_stall_ms
-from netgym.envs.moe.params import (
+from netgym.envs.moe.hardware import (
     HARDWARE_PRESETS,
     MODEL_PRESETS,
     MoeHardware,

@@ -8,15 +8,15 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from netgym.envs.moe.cache_stream import AccessStream, batch_schedule, decode_stream
-from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.params import MoeHardware, MoeModel
-from netgym.envs.moe.replay import (
+from netgym.envs.moe.cache.replay import (
     next_use_positions,
     replay,
     stall_timeline,
     victim_last_steps,
 )
+from netgym.envs.moe.cache.stream import AccessStream, batch_schedule, decode_stream
+from netgym.envs.moe.cost import MoeCostModel
+from netgym.envs.moe.hardware import MoeHardware, MoeModel
 from netgym.envs.moe.traces import RoutingTrace, SyntheticRouting
 
 ANOMALY = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5]  # the classic FIFO-anomaly reference string

@@ -1,5 +1,6 @@
 """netgym/MoeRouting-v0: the scalar env's single-env step (``RoutingSim.step_one``) equals the
-batched ``RoutingSim.step`` bit for bit on random trajectories."""
+batched ``RoutingSim.step`` bit for bit on random trajectories, and the formula functions both
+call give the same bits on Python numbers and on arrays."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ import gymnasium as gym
 import netgym.envs  # noqa: F401 (registers the ids)
 import numpy as np
 import pytest
+from netgym.envs.moe.routing.params import RoutingParams
+from netgym.envs.moe.routing.sim import (
+    imbalance,
+    linear_objective,
+    load_imbalance,
+    progress_share,
+    routing_reward,
+    squash,
+)
 
 ENV_ID = "netgym/MoeRouting-v0"
 SIM_ARRAYS = """steps loads overflow requested captured experts reward gate_mass drops
@@ -75,3 +85,35 @@ def test_step_one_refuses_other_modes():
     env = gym.make(ENV_ID, params="small", action_mode="assign", lp_bound=False).unwrapped
     with pytest.raises(ValueError, match="bias mode"):
         env.sim.step_one(np.zeros(env.params.n_experts), [np.random.default_rng(0)])
+
+
+def test_formula_functions_give_the_same_bits_on_python_numbers_and_arrays():
+    """The formulas ``step`` and ``step_one`` share (``routing/sim.py``), bit for bit."""
+    params = RoutingParams.small(drop_penalty=0.3, imbalance_penalty=0.07, latency_penalty=0.2)
+    rng = np.random.default_rng(0)
+    loads = rng.integers(0, 20, size=(64, params.n_experts))
+    loads[3] = 0  # nothing processed: no ratio
+    mass = rng.random(64) * params.n_tokens
+    drops = rng.integers(0, params.n_tokens * params.top_k, size=64)
+    layer_ms = rng.random(64) + 0.5
+    steps = rng.integers(0, 2 * params.max_steps, size=64)
+    spread = imbalance(loads)
+    linear = linear_objective(mass, drops, params)
+    reward = routing_reward(linear, spread, layer_ms, params, 0.7)
+    share = progress_share(steps, params.max_steps)
+    squashed = squash(layer_ms, 0.7)
+    for i in range(64):
+        one_spread = load_imbalance(float(loads[i].max()), int(loads[i].sum()), params.n_experts)
+        one_linear = linear_objective(float(mass[i]), int(drops[i]), params)
+        one_reward = routing_reward(one_linear, one_spread, float(layer_ms[i]), params, 0.7)
+        pairs = [
+            (one_spread, spread[i]),
+            (one_linear, linear[i]),
+            (one_reward, reward[i]),
+            (progress_share(int(steps[i]), params.max_steps), share[i]),
+            (squash(float(layer_ms[i]), 0.7), squashed[i]),
+        ]
+        for one, batched in pairs:
+            assert isinstance(one, float)
+            assert one.hex() == float(batched).hex()
+    assert spread[3] == 0.0 and share.max() == 1.0

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ...envs.moe.batching_params import BatchingParams
-from ...envs.moe.batching_sim import SlotView
+from ...envs.moe.batching.params import BatchingParams
+from ...envs.moe.batching.sim import SlotView
 
 
 def fill(order: np.ndarray, tokens: np.ndarray, budget: int) -> list[int]:

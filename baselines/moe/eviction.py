@@ -31,15 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from ...envs.moe.cache_sim import visible_end
-from ...envs.moe.cache_stream import AccessStream
-from ...envs.moe.replay import (
+from ...envs.moe.cache.replay import (
     belady_miss_positions,
     fifo_miss_positions,
     generic_miss_positions,
     lru_miss_positions,
     next_use_positions,
 )
+from ...envs.moe.cache.stream import AccessStream, visible_end
 
 _FAR = 1 << 40
 """stands for 'no visible next use'"""

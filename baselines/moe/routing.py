@@ -5,7 +5,7 @@ Routing functions on one layer call (pure numpy, ``probs``/``logits`` of shape (
 ``expert_choice`` (each expert takes its top-C tokens, Zhou et al. 2022) and its version capped
 at k experts per token, ``balanced_assignment`` (BASE layers: equal loads, maximal affinity, an
 LP), ``hash_slots`` (Hash layers: experts from a hash of the token id) and the LP optimum of the
-env's linear objective (``netgym.envs.moe.routing_lp``).
+env's linear objective (``netgym.envs.moe.routing.lp``).
 
 Policies (netgym's protocol ``reset(env)`` then ``act(obs, info)``) read the env's public
 attributes ``router_logits``, ``router_probs``, ``token_ids`` and ``capacity``:
@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from ...envs.moe.routing_lp import routing_lp
-from ...envs.moe.routing_params import RoutingParams
+from ...envs.moe.routing.lp import routing_lp
+from ...envs.moe.routing.params import RoutingParams
 
 _KNUTH = 2654435761
 """Knuth's multiplicative hash constant (2^32 / golden ratio)"""

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import (
+from .hardware import (
     DEFAULT_HARDWARE,
     GB,
     MoeHardware,
@@ -46,9 +46,9 @@ class MoeCostModel:
     """
 
     model: MoeModel = field(default_factory=lambda: model_preset("readme"))
-    """the model's shape (``params.MoeModel``)"""
+    """the model's shape (``hardware.MoeModel``)"""
     hardware: MoeHardware = field(default_factory=lambda: hardware_preset(DEFAULT_HARDWARE))
-    """the accelerator and host link (``params.MoeHardware``)"""
+    """the accelerator and host link (``hardware.MoeHardware``)"""
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, MoeModel):

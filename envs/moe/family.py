@@ -10,21 +10,21 @@ FAMILY = Family(
         EnvSpec(
             id="netgym/MoeRouting-v0",
             summary="MoE token-to-expert routing of one layer call: per-expert biases",
-            entry_point="netgym.envs.moe.routing_env:MoeRoutingEnv",
-            vector_entry_point="netgym.envs.moe.routing_env:MoeRoutingVectorEnv",
+            entry_point="netgym.envs.moe.routing.env:MoeRoutingEnv",
+            vector_entry_point="netgym.envs.moe.routing.env:MoeRoutingVectorEnv",
             parallel="netgym.envs.moe.moe_routing_v0",
         ),
         EnvSpec(
             id="netgym/MoeBatching-v0",
             summary="MoE serving: which pre-gated requests join the next iteration",
             # no vector env: decisions are irregular (one per serving iteration)
-            entry_point="netgym.envs.moe.batching_env:MoeBatchingEnv",
+            entry_point="netgym.envs.moe.batching.env:MoeBatchingEnv",
         ),
         EnvSpec(
             id="netgym/MoeExpertCache-v0",
             summary="MoE expert-cache eviction with pre-gated lookahead (Read-ME)",
             # no vector env: decisions come at irregular misses
-            entry_point="netgym.envs.moe.cache_env:MoeExpertCacheEnv",
+            entry_point="netgym.envs.moe.cache.env:MoeExpertCacheEnv",
         ),
     ),
     baselines="netgym.baselines.moe",

@@ -1,7 +1,7 @@
 """PettingZoo ``moe_routing_v0``: token routing with one agent per expert-parallel device."""
 
 from ..core.parallel import pettingzoo_api
-from .routing_parallel import MoeRoutingParallelEnv
+from .routing.parallel import MoeRoutingParallelEnv
 
 env, parallel_env, raw_env = pettingzoo_api(MoeRoutingParallelEnv)
 

@@ -31,7 +31,7 @@ from typing import Any, Union
 import numpy as np
 
 from ..core.validation import check_range
-from .params import MoeModel, model_preset
+from .hardware import MoeModel, model_preset
 
 PathLike = Union[str, os.PathLike]  # noqa: UP007 (a runtime alias)
 
@@ -172,17 +172,6 @@ class RoutingTables:
     """int (layers, experts): preferred expert at layer l after expert e at layer l-1"""
     repeat_prob: float
     """probability that a token copies the previous token's whole routing path"""
-
-    def first_choice_marginal(self, transition_share: float) -> np.ndarray:
-        """Distribution of a fresh token's first choice per (layer, domain)."""
-        marginal = self.popularity.copy()
-        n_experts = marginal.shape[2]
-        for layer in range(1, marginal.shape[0]):
-            pushed = np.zeros_like(marginal[layer])
-            for expert in range(n_experts):
-                pushed[:, self.successor[layer, expert]] += marginal[layer - 1][:, expert]
-            marginal[layer] = transition_share * pushed + (1 - transition_share) * marginal[layer]
-        return marginal
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,224 @@
+"""Dynamics of ``netgym/MoeBatching-v0``: continuous batching of pre-gated MoE requests.
+
+One sub-env (decisions are irregular, so there is no batched sim). Requests arrive from
+``ArrivalProcess``; the routing of every token comes from ``SyntheticRouting`` (pre-gated: a
+token's experts in every layer are known once it is queued, reference/moe.md section 1,
+"How lookahead works"). A request first needs one prefill iteration (all its prompt tokens,
+which produces its first output token), then one decode iteration per further output token.
+
+An iteration runs a batch of queued requests whose tokens fit ``max_batch_tokens`` and takes
+``sum_l [t_attn(context) + t_shared(n) + sum_{e used at l} t_exp(n_le)]`` (``MoeCostModel``;
+all experts resident: this env is about batch composition, not caching). Fewer unique experts
+per batch means fewer expert weight reads, which is what Read-ME's Algorithm 1 exploits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cost import MoeCostModel
+from ..traces import SyntheticRouting
+from .params import BatchingParams
+
+N_SLOT_FEATURES = 5
+"""per-slot features before the expert histogram: valid, is_prefill, tokens / budget, wait,
+generated"""
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """The queued requests the agent sees (the oldest ``n_slots``), in arrival order."""
+
+    requests: np.ndarray
+    """request index of each visible slot (len <= n_slots)"""
+    is_prefill: np.ndarray
+    """bool: the request has not been prefilled yet"""
+    tokens: np.ndarray
+    """tokens it would add to the batch (prompt length for a prefill, 1 for a decode)"""
+    primary_expert: np.ndarray
+    """its expert at layer 0 (decode: the next token's first choice; prefill: the most used
+    expert of its prompt)"""
+    arrival_s: np.ndarray
+    """arrival times"""
+
+
+class BatchingSim:
+    """State and step of one serving episode (see the module docstring)."""
+
+    def __init__(self, params: BatchingParams) -> None:
+        self.params = params
+        self.cost = MoeCostModel.preset(params.model, params.hardware)
+        self.routing = SyntheticRouting.for_model(params.model, seed=params.routing_seed)
+        self.process = params.arrival_process()
+        self.n_experts = self.routing.n_experts
+        self.n_layers = self.routing.n_layers
+
+    # ------------------------------------------------------------------ episode
+    def reset(self, rng: np.random.Generator) -> None:
+        """Draw the requests and their routing; the clock starts at the first arrival (0)."""
+        n, e = self.params.n_requests, self.n_experts
+        requests = self.process.sample(n, rng)
+        self.arrival_s = requests.arrival_s
+        self.prompt = requests.prompt_tokens
+        self.output = requests.output_tokens
+        trace = self.routing.generate(self.prompt + self.output, rng)
+        self.experts = trace.experts.astype(np.int64)  # (tokens, layers, k)
+        self.start = np.concatenate(([0], np.cumsum(self.prompt + self.output)[:-1]))
+        # prompt histograms (requests, layers, experts): what one prefill adds per layer
+        token_request = trace.request_ids
+        is_prompt = (
+            np.arange(len(token_request)) - self.start[token_request] < self.prompt[token_request]
+        )
+        hist = np.zeros((n, self.n_layers, e))
+        rows = np.repeat(token_request[is_prompt], self.experts.shape[2])
+        for layer in range(self.n_layers):
+            ids = self.experts[is_prompt, layer].ravel()
+            np.add.at(hist[:, layer], (rows, ids), 1.0)
+        self.prompt_hist = hist
+        self.prompt_primary = np.argmax(hist[:, 0], axis=1)
+        self._view: SlotView | None = None
+        self.generated = np.zeros(n, dtype=np.int64)
+        self.finish_s = np.full(n, np.inf)
+        self.clock_s = 0.0
+        self.iterations = 0
+        self.last_iteration_ms = 0.0
+        self.last_batch = np.zeros(0, dtype=np.int64)
+        self.last_unique = 0.0
+        self.unique_history: list[float] = []
+
+    @property
+    def done(self) -> bool:
+        """All requests served."""
+        return bool(np.all(self.generated >= self.output))
+
+    def queued(self) -> np.ndarray:
+        """Indices of arrived, unfinished requests, oldest first."""
+        return np.flatnonzero((self.arrival_s <= self.clock_s) & (self.generated < self.output))
+
+    def slots(self) -> SlotView:
+        """The visible queue (``n_slots`` oldest queued requests); cached until the next step."""
+        if self._view is None:
+            requests = self.queued()[: self.params.n_slots]
+            is_prefill = self.generated[requests] == 0
+            tokens = np.where(is_prefill, self.prompt[requests], 1)
+            rows = self.start[requests] + self.prompt[requests] + self.generated[requests] - 1
+            next_expert = self.experts[np.where(is_prefill, 0, rows), 0, 0]
+            primary = np.where(is_prefill, self.prompt_primary[requests], next_expert)
+            self._view = SlotView(requests, is_prefill, tokens, primary, self.arrival_s[requests])
+        return self._view
+
+    # ------------------------------------------------------------------ one iteration
+    def batch_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """Requests of the next batch from per-slot scores (score > 0 = candidate).
+
+        Candidates join in descending score (ties: older first). The first always joins, even
+        a prefill longer than the budget (prefills are not chunked); later ones join while
+        their tokens fit what is left, and one that does not fit is skipped. With no candidate
+        the highest-scoring visible request runs alone (every iteration makes progress).
+        """
+        view = self.slots()
+        valid = scores[: len(view.requests)]
+        order = np.lexsort((np.arange(len(valid)), -valid))
+        budget = self.params.max_batch_tokens
+        chosen: list[int] = []
+        for j in order:
+            if valid[j] <= 0:
+                break
+            if not chosen or view.tokens[j] <= budget:
+                chosen.append(j)
+                budget -= int(view.tokens[j])
+        if not chosen:
+            chosen = [int(order[0])]
+        return view.requests[np.sort(np.asarray(chosen))]
+
+    def loads(self, batch: np.ndarray) -> np.ndarray:
+        """(layers, experts) tokens each expert processes in an iteration of ``batch``."""
+        loads = np.zeros((self.n_layers, self.n_experts))
+        prefill = batch[self.generated[batch] == 0]
+        if len(prefill):
+            loads += self.prompt_hist[prefill].sum(axis=0)
+        decode = batch[self.generated[batch] > 0]
+        if len(decode):
+            tokens = self.start[decode] + self.prompt[decode] + self.generated[decode] - 1
+            ids = self.experts[tokens]  # (decode, layers, k)
+            layer = np.broadcast_to(np.arange(self.n_layers)[None, :, None], ids.shape)
+            np.add.at(loads, (layer.ravel(), ids.ravel()), 1.0)
+        return loads
+
+    def iteration_ms(self, batch: np.ndarray, loads: np.ndarray) -> float:
+        """Time of one iteration of ``batch`` with per-layer ``loads``."""
+        prefill = self.generated[batch] == 0
+        context = np.where(prefill, self.prompt[batch], self.prompt[batch] + self.generated[batch])
+        n_tokens = float(np.where(prefill, self.prompt[batch], 1).sum())
+        per_layer = self.cost.attention_ms(float(context.sum())) + self.cost.shared_ms(n_tokens)
+        return float(self.n_layers * per_layer + np.sum(self.cost.expert_ms(loads)))
+
+    def step(self, batch: np.ndarray) -> float:
+        """Run one iteration of ``batch``; returns minus the request-seconds spent in the system
+        from the decision to the next decision (idle gaps, with nobody waiting, cost 0)."""
+        loads = self.loads(batch)
+        duration_ms = self.iteration_ms(batch, loads)
+        start_s = self.clock_s
+        self.clock_s = start_s + duration_ms / 1e3
+        self.generated[batch] += 1
+        self._view = None
+        finished = batch[self.generated[batch] >= self.output[batch]]
+        self.finish_s[finished] = self.clock_s
+        self.iterations += 1
+        self.last_iteration_ms = duration_ms
+        self.last_batch = batch
+        self.last_unique = float((loads > 0).sum(axis=1).mean())
+        self.unique_history.append(self.last_unique)
+        cost_s = self.system_seconds(start_s, self.clock_s)
+        if not self.done and len(self.queued()) == 0:  # idle until the next arrival
+            self.clock_s = float(self.arrival_s[self.arrival_s > self.clock_s].min())
+        self._view = None
+        return -cost_s
+
+    def system_seconds(self, begin_s: float, end_s: float) -> float:
+        """Request-seconds spent in the system during ``(begin_s, end_s]``."""
+        overlap = np.minimum(end_s, self.finish_s) - np.maximum(begin_s, self.arrival_s)
+        return float(np.clip(overlap, 0.0, None).sum())
+
+    # ------------------------------------------------------------------ metrics
+    def normalised_latency_ms(self) -> np.ndarray:
+        """E2E latency / output tokens of every finished request, ms per token."""
+        done = np.isfinite(self.finish_s)
+        return (self.finish_s[done] - self.arrival_s[done]) / self.output[done] * 1e3
+
+    def observation(self) -> np.ndarray:
+        """float32 in [0, 1]: per slot (n_slots rows) valid, is_prefill, tokens / budget,
+        wait ``w / (w + 1 s)``, generated ``g / (g + 128)``, then the slot's expert histogram at
+        layer 0 (sums to 1); then per expert the share of visible requests whose primary expert
+        it is, the visible queue length / n_slots and the share of requests finished."""
+        p, e = self.params, self.n_experts
+        view = self.slots()
+        rows = np.zeros((p.n_slots, N_SLOT_FEATURES + e))
+        count = len(view.requests)
+        if count:
+            req = view.requests
+            wait = self.clock_s - view.arrival_s
+            generated = self.generated[req]
+            rows[:count, 0] = 1.0
+            rows[:count, 1] = view.is_prefill
+            rows[:count, 2] = np.minimum(view.tokens / p.max_batch_tokens, 1.0)
+            rows[:count, 3] = wait / (wait + 1.0)
+            rows[:count, 4] = generated / (generated + 128.0)
+            hist = np.zeros((count, e))
+            decode = ~view.is_prefill
+            hist[view.is_prefill] = self.prompt_hist[req[view.is_prefill], 0]
+            if decode.any():
+                tokens = self.start[req[decode]] + self.prompt[req[decode]] + generated[decode] - 1
+                ids = self.experts[tokens, 0]  # (decode, k)
+                np.add.at(hist, (np.repeat(np.flatnonzero(decode), ids.shape[1]), ids.ravel()), 1)
+            rows[:count, N_SLOT_FEATURES:] = hist / hist.sum(axis=1, keepdims=True)
+        share = np.bincount(view.primary_expert, minlength=e) / max(count, 1)
+        finished = float(np.mean(self.generated >= self.output))
+        tail = np.concatenate([share, [min(count / p.n_slots, 1.0), finished]])
+        return np.concatenate([rows.ravel(), tail]).astype(np.float32)
+
+    def observation_size(self) -> int:
+        """Length of the observation."""
+        return self.params.n_slots * (N_SLOT_FEATURES + self.n_experts) + self.n_experts + 2
