@@ -52,10 +52,10 @@ from typing import Any
 import gymnasium as gym
 import netgym.envs  # noqa: F401  (registers the env ids)
 import numpy as np
-from netgym.envs.moe.cache_env import MoeExpertCacheEnv
-from netgym.envs.moe.cache_stream import AccessStream
+from netgym.envs.moe.cache.env import MoeExpertCacheEnv
+from netgym.envs.moe.cache.replay import replay
+from netgym.envs.moe.cache.stream import AccessStream
 from netgym.envs.moe.cost import MoeCostModel
-from netgym.envs.moe.replay import replay
 
 CACHE_ID = "netgym/MoeExpertCache-v0"
 ROUTING_ID = "netgym/MoeRouting-v0"
@@ -175,8 +175,8 @@ def replay_rates(n_accesses: int) -> dict[str, Any]:
 _MEMORY_CHILD = """
 import resource, sys, time, tracemalloc
 import numpy as np
-from netgym.envs.moe.cache_stream import AccessStream
-from netgym.envs.moe.replay import replay
+from netgym.envs.moe.cache.stream import AccessStream
+from netgym.envs.moe.cache.replay import replay
 n = int(sys.argv[1]); policy = sys.argv[2]
 keys = ((np.random.default_rng(0).zipf(1.2, size=n) - 1) % 256).astype(np.int32)
 stream = AccessStream.from_keys(keys, n_keys=256)
@@ -202,7 +202,7 @@ READ_ME_TABLE4 = {
 def readme_hit_ratios(n_seeds: int) -> dict[str, Any]:
     """Hit ratios on the readme preset (synthetic routing, batch 8, path keys) by capacity."""
     from netgym.baselines.moe.eviction import make_eviction_policy
-    from netgym.envs.moe.cache_stream import decode_stream
+    from netgym.envs.moe.cache.stream import decode_stream
     from netgym.envs.moe.traces import SyntheticRouting
 
     generator = SyntheticRouting.for_model("readme")

@@ -13,8 +13,6 @@ import ast
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 500
 """the longest a library module may be"""
@@ -40,24 +38,6 @@ ALLOWED_UPWARD: set[tuple[str, str]] = {
     ("netgym.envs.core.sb3", "netgym.agents.sb3_vec_env"),
 }
 """(importer, imported) pairs allowed to point up a layer"""
-
-# Offenders that other branches of issue #12 are removing (the envs and agents refactors). The
-# checks below leave exactly these out, and the xfail tests at the end list them; after the
-# merge the lead empties these sets and removes the xfail marks.
-PENDING_CYCLES: set[frozenset[str]] = set()
-PENDING_UPWARD: set[tuple[str, str]] = set()
-PENDING_LONG: set[str] = {
-    "netgym.agents.pso",
-    "netgym.agents.sb3",
-    "netgym.agents.tabular",
-    "netgym.agents.training",
-    "netgym.envs.moe.cache_sim",
-    "netgym.envs.moe.routing_sim",
-    "netgym.envs.quantum.physics",
-    "netgym.envs.uav.channel",
-    "netgym.envs.uav.env",
-    "netgym.envs.uav.sim",
-}
 
 
 def package_dirs() -> dict[str, str]:
@@ -258,19 +238,19 @@ def test_import_graph_sees_function_level_and_relative_imports():
 
 
 def test_no_import_cycle():
-    found = [c for c in cycles(import_graph()) if frozenset(c) not in PENDING_CYCLES]
+    found = cycles(import_graph())
     assert not found, f"import cycles among netgym modules: {_format_cycles(found)}"
 
 
 def test_dependencies_point_one_way():
-    upward = upward_imports() - ALLOWED_UPWARD - PENDING_UPWARD
+    upward = upward_imports() - ALLOWED_UPWARD
     assert not upward, "lower layers import higher ones (envs <- baselines <- agents <- " + (
         "leaderboard <- cli): " + ", ".join(f"{a} -> {b}" for a, b in sorted(upward))
     )
 
 
 def test_library_modules_stay_short():
-    long = {name: n for name, n in long_modules().items() if name not in PENDING_LONG}
+    long = long_modules()
     assert not long, f"library modules over {MAX_LINES} lines: {long}"
 
 
@@ -286,31 +266,3 @@ def test_only_the_cli_imports_both_agents_and_the_leaderboard():
 
 
 # ---------------------------------------------------------------------------------- pending
-@pytest.mark.xfail(
-    bool(PENDING_CYCLES),
-    reason=f"cycles removed on other branches of issue #12: {sorted(map(sorted, PENDING_CYCLES))}",
-    strict=False,
-)
-def test_pending_cycles_are_gone():
-    found = {frozenset(c) for c in cycles(import_graph())}
-    assert not found & PENDING_CYCLES, _format_cycles([sorted(c) for c in found & PENDING_CYCLES])
-
-
-@pytest.mark.xfail(
-    bool(PENDING_UPWARD),
-    reason=f"layer violations removed on other branches of issue #12: {sorted(PENDING_UPWARD)}",
-    strict=False,
-)
-def test_pending_layer_violations_are_gone():
-    assert not upward_imports() & PENDING_UPWARD, sorted(upward_imports() & PENDING_UPWARD)
-
-
-@pytest.mark.xfail(
-    bool(PENDING_LONG),
-    reason=f"long modules split on other branches of issue #12: {sorted(PENDING_LONG)}",
-    strict=False,
-)
-def test_pending_long_modules_are_split():
-    assert not set(long_modules()) & PENDING_LONG, {
-        name: n for name, n in long_modules().items() if name in PENDING_LONG
-    }

@@ -19,7 +19,10 @@ def _positive(value: object) -> bool:
 def test_quantum_benchmark_quick_prints_every_rate():
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "quantum.py"), "--quick"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # stdout is exactly one JSON object
@@ -30,8 +33,10 @@ def test_quantum_benchmark_quick_prints_every_rate():
         assert set(sizes) == {"64", "1024"} and all(_positive(v) for v in sizes.values())
     assert _positive(result["chain_vector_1024_swap_asap_steps_per_s"])
     scheduling = result["scheduling_env"]
-    assert _positive(scheduling["steps_per_s"]) if "steps_per_s" in scheduling else (
-        "not registered" in scheduling["error"]
+    assert (
+        _positive(scheduling["steps_per_s"])
+        if "steps_per_s" in scheduling
+        else ("not registered" in scheduling["error"])
     )
     assert "skipped" in result["sequence"]["error"]
     assert isinstance(result["meets_targets"]["chain_vector_1024_steps_per_s"], bool)
