@@ -21,7 +21,24 @@ def _spaces(model: AbrModel) -> tuple[spaces.Discrete, spaces.Box]:
     return spaces.Discrete(model.n_levels), observation
 
 
-class AbrStreamingEnv(SimEnv):
+class _VideoViews:
+    """Public attributes the scalar and the vector env share (the video is the same)."""
+
+    model: AbrModel
+    params: AbrParams
+
+    @property
+    def video_sizes(self) -> np.ndarray:
+        """Chunk sizes in bytes, (levels, lines); read-only and shared."""
+        return self.model.video_sizes
+
+    @property
+    def ladder_kbps(self) -> np.ndarray:
+        """Bitrate of each level in kbps."""
+        return np.asarray(self.params.ladder_kbps)
+
+
+class AbrStreamingEnv(_VideoViews, SimEnv):
     """Adaptive-bitrate video streaming over a bandwidth trace (the Pensieve simulator).
 
     ## Description
@@ -99,16 +116,6 @@ class AbrStreamingEnv(SimEnv):
         self._rebuffer_history: list[float] = []
 
     # ----------------------------------------------------------------- public attributes
-    @property
-    def video_sizes(self) -> np.ndarray:
-        """Chunk sizes in bytes, (levels, lines); read-only."""
-        return self.model.video_sizes
-
-    @property
-    def ladder_kbps(self) -> np.ndarray:
-        """Bitrate of each level in kbps."""
-        return np.asarray(self.params.ladder_kbps)
-
     @property
     def chunk_s(self) -> float:
         """Seconds of video per chunk."""
@@ -231,7 +238,7 @@ class AbrStreamingEnv(SimEnv):
         }
 
 
-class AbrStreamingVectorEnv(NumpyVectorEnv):
+class AbrStreamingVectorEnv(_VideoViews, NumpyVectorEnv):
     """N ABR envs stepped together in numpy (``gym.make_vec``, autoreset NEXT_STEP).
 
     Sub-env ``i`` has its own generator seeded ``seed + i``, so with ``trace_order='random'``
@@ -270,16 +277,6 @@ class AbrStreamingVectorEnv(NumpyVectorEnv):
 
     def on_reseed(self) -> None:
         self.sim.next_trace[:] = self._all
-
-    @property
-    def video_sizes(self) -> np.ndarray:
-        """Chunk sizes in bytes, (levels, lines); read-only and shared."""
-        return self.model.video_sizes
-
-    @property
-    def ladder_kbps(self) -> np.ndarray:
-        """Bitrate of each level in kbps."""
-        return np.asarray(self.params.ladder_kbps)
 
     @property
     def chunk_index(self) -> np.ndarray:

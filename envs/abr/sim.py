@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .model import BUFFER_NORM_S, OBS_ROWS, AbrModel
+from .params import AbrParams
 
 
 def as_trace_indices(value: Any, count: int | None) -> Any:
@@ -75,7 +76,19 @@ def chunk_qoe(utility: Any, prev_utility: Any, rebuf_ms: Any, mu: float, smooth:
     return utility - mu * (rebuf_ms / 1000.0) - smooth * abs(utility - prev_utility)
 
 
-class BatchSim:
+class _Kernel:
+    """The constants both kernels read, in the units they compute in (ms)."""
+
+    def _set_constants(self, p: AbrParams) -> None:
+        self._chunk_ms = p.chunk_s * 1000.0
+        self._cap_ms = p.buffer_cap_s * 1000.0
+        self._drain_ms = p.drain_s * 1000.0
+        self._rtt_ms = p.rtt_s * 1000.0
+        self._mu = p.rebuffer_penalty_value
+        self._smooth = p.smooth_penalty
+
+
+class BatchSim(_Kernel):
     """State of N environments as arrays (env axis first) and the numpy kernel.
 
     ``reset(idx, rngs, options)`` draws each episode (``draw_episode``, trace order
@@ -109,12 +122,7 @@ class BatchSim:
         self._all = np.arange(n_envs)
         self._sizes_f = model.video_sizes.astype(np.float64)
         self._ladder_norm = np.asarray(p.ladder_kbps) / max(p.ladder_kbps)
-        self._chunk_ms = p.chunk_s * 1000.0
-        self._cap_ms = p.buffer_cap_s * 1000.0
-        self._drain_ms = p.drain_s * 1000.0
-        self._rtt_ms = p.rtt_s * 1000.0
-        self._mu = p.rebuffer_penalty_value
-        self._smooth = p.smooth_penalty
+        self._set_constants(p)
 
     def _rows(self, idx: slice | np.ndarray) -> np.ndarray:
         return self._all[idx] if isinstance(idx, slice) else idx
@@ -281,7 +289,7 @@ class BatchSim:
             self.obs[idx] = obs
 
 
-class ScalarSim:
+class ScalarSim(_Kernel):
     """One environment with Python-float state: the same formulas as ``BatchSim.download``."""
 
     def __init__(self, model: AbrModel) -> None:
@@ -291,12 +299,7 @@ class ScalarSim:
         self._sizes = model.video_sizes.astype(np.float64).tolist()
         self._utility = model.utility.tolist()
         self._ladder_norm = (np.asarray(p.ladder_kbps) / max(p.ladder_kbps)).tolist()
-        self._chunk_ms = p.chunk_s * 1000.0
-        self._cap_ms = p.buffer_cap_s * 1000.0
-        self._drain_ms = p.drain_s * 1000.0
-        self._rtt_ms = p.rtt_s * 1000.0
-        self._mu = p.rebuffer_penalty_value
-        self._smooth = p.smooth_penalty
+        self._set_constants(p)
         self.obs = np.zeros((OBS_ROWS, p.history_len), dtype=np.float32)
         self.trace = 0
         self.ptr = 1

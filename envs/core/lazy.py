@@ -14,29 +14,36 @@ from typing import Any
 
 def lazy_exports(
     package: str, exports: dict[str, str]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``__getattr__`` and ``__dir__`` for ``package`` whose names load on first use.
+) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
+    """``__getattr__``, ``__dir__`` and ``__all__`` for ``package`` whose names load on first use.
 
-    ``exports`` maps a public name to the relative module that defines it (``".env"``), or to
-    ``".module:attr"`` where the name differs, or to ``".module:"`` for the module itself.
-    Loaded values are cached in the package's namespace.
+    ``exports`` maps a relative module (``".env"``) to the names it defines, separated by
+    spaces; ``alias=name`` exports ``name`` under another name, and the module ``"."`` lists
+    submodules exported as modules. Loaded values are cached in the package's namespace.
     """
+    targets: dict[str, tuple[str, str | None]] = {}
+    for module, names in exports.items():
+        for item in names.split():
+            alias, _, name = item.partition("=")
+            if module == ".":
+                targets[alias] = ("." + alias, None)
+            else:
+                targets[alias] = (module, name or alias)
 
     def __getattr__(name: str) -> Any:
         try:
-            target = exports[name]
+            module_name, attribute = targets[name]
         except KeyError:
             raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
-        module_name, _, attribute = target.partition(":")
         module = importlib.import_module(module_name, package)
-        value = module if target.endswith(":") else getattr(module, attribute or name)
+        value = module if attribute is None else getattr(module, attribute)
         setattr(sys.modules[package], name, value)
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(exports) | set(vars(sys.modules[package])))
+        return sorted(set(targets) | set(vars(sys.modules[package])))
 
-    return __getattr__, __dir__
+    return __getattr__, __dir__, sorted(targets)
 
 
 __all__ = ["lazy_exports"]

@@ -57,6 +57,24 @@ class BatchSim(Protocol):
         """Per-env info arrays of the current state (one entry per env each)."""
 
 
+class TimeLimit:
+    """For a sim whose episodes never terminate and truncate after ``params.max_steps`` steps:
+    ``terminated`` and ``truncated`` from its ``steps`` array (one count per env)."""
+
+    steps: np.ndarray
+    params: Any
+
+    @property
+    def terminated(self) -> np.ndarray:
+        """(N,) all False: the episode never reaches a terminal state."""
+        return np.zeros(self.steps.shape, dtype=bool)
+
+    @property
+    def truncated(self) -> np.ndarray:
+        """(N,) the episode reached ``params.max_steps``."""
+        return self.steps >= self.params.max_steps
+
+
 def rows(idx: Rows, num_envs: int) -> np.ndarray:
     """``idx`` as an array of env indices (``slice(None)`` -> ``arange(num_envs)``)."""
     if isinstance(idx, slice):
@@ -64,4 +82,4 @@ def rows(idx: Rows, num_envs: int) -> np.ndarray:
     return idx
 
 
-__all__ = ["BatchSim", "Rows", "rows"]
+__all__ = ["BatchSim", "Rows", "TimeLimit", "rows"]

@@ -14,35 +14,22 @@ re-export the moved names for one release.
 
 from ..core.lazy import lazy_exports
 
-_EXPORTS = {
-    "ARRIVAL_PRESETS": ".arrivals",
-    "ArrivalProcess": ".arrivals",
-    "LengthDistribution": ".arrivals",
-    "Requests": ".arrivals",
-    "MoeBatchingEnv": ".batching.env",
-    "BatchingParams": ".batching.params",
-    "MoeExpertCacheEnv": ".cache.env",
-    "CacheParams": ".cache.params",
-    "AccessStream": ".cache.stream",
-    "decode_stream": ".cache.stream",
-    "CopyQueue": ".cost",
-    "MoeCostModel": ".cost",
-    "layer_stall_ms": ".cost",
-    "HARDWARE_PRESETS": ".hardware",
-    "MODEL_PRESETS": ".hardware",
-    "MoeHardware": ".hardware",
-    "MoeModel": ".hardware",
-    "ReplayResult": ".cache.replay",
-    "MoeRoutingEnv": ".routing.env",
-    "MoeRoutingVectorEnv": ".routing.env",
-    "MoeRoutingParallelEnv": ".routing.parallel",
-    "routing_parallel_env": ".moe_routing_v0:parallel_env",
-    "RoutingParams": ".routing.params",
-    "RoutingTables": ".traces",
-    "RoutingTrace": ".traces",
-    "SyntheticRouting": ".traces",
-    "load_trace": ".traces",
-    "routing_statistics": ".traces",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        ".arrivals": "ARRIVAL_PRESETS ArrivalProcess LengthDistribution Requests",
+        ".batching.env": "MoeBatchingEnv",
+        ".batching.params": "BatchingParams",
+        ".cache.env": "MoeExpertCacheEnv",
+        ".cache.params": "CacheParams",
+        ".cache.replay": "ReplayResult",
+        ".cache.stream": "AccessStream decode_stream",
+        ".cost": "CopyQueue MoeCostModel layer_stall_ms",
+        ".hardware": "HARDWARE_PRESETS MODEL_PRESETS MoeHardware MoeModel",
+        ".moe_routing_v0": "routing_parallel_env=parallel_env",
+        ".routing.env": "MoeRoutingEnv MoeRoutingVectorEnv",
+        ".routing.parallel": "MoeRoutingParallelEnv",
+        ".routing.params": "RoutingParams",
+        ".traces": "RoutingTables RoutingTrace SyntheticRouting load_trace routing_statistics",
+    },
+)

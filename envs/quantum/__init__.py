@@ -10,24 +10,20 @@ env: ``chain/`` is ``netgym/RepeaterChain-v0`` (``RepeaterChainEnv``, vector
 
 from ..core.lazy import lazy_exports
 
-_EXPORTS = {
-    "physics": ".physics:",
-    "RepeaterChainEnv": ".chain.env",
-    "RepeaterChainVectorEnv": ".chain.env",
-    "ChainMdp": ".chain.mdp",
-    "RepeaterChainParallelEnv": ".chain.parallel",
-    "ChainSim": ".chain.sim",
-    "ChainParams": ".chain.params",
-    "NV2019_DEVICE": ".nv2019",
-    "NV2019_LINK_TABLE": ".nv2019",
-    "nv2019_link": ".nv2019",
-    "Demand": ".scheduling.demands",
-    "PumpingScheme": ".scheduling.purification",
-    "QuantumNetworkSchedulingEnv": ".scheduling.env",
-    "SchedulingParams": ".scheduling.params",
-    "QuantumTopology": ".topologies",
-    "load_gml": ".topologies",
-    "make_topology": ".topologies",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        ".": "physics",
+        ".chain.env": "RepeaterChainEnv RepeaterChainVectorEnv",
+        ".chain.mdp": "ChainMdp",
+        ".chain.parallel": "RepeaterChainParallelEnv",
+        ".chain.params": "ChainParams",
+        ".chain.sim": "ChainSim",
+        ".nv2019": "NV2019_DEVICE NV2019_LINK_TABLE nv2019_link",
+        ".scheduling.demands": "Demand",
+        ".scheduling.env": "QuantumNetworkSchedulingEnv",
+        ".scheduling.params": "SchedulingParams",
+        ".scheduling.purification": "PumpingScheme",
+        ".topologies": "QuantumTopology load_gml make_topology",
+    },
+)

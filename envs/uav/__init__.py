@@ -11,14 +11,15 @@ from .uav_offload_v0 import env as env
 from .uav_offload_v0 import parallel_env as parallel_env
 from .uav_offload_v0 import raw_env as raw_env
 
-_EXPORTS = {
-    "UavOffloadEnv": ".env",
-    "UavOffloadParallelEnv": ".parallel",
-    "UavOffloadVectorEnv": ".env",
-    "UavParams": ".params",
-    "UavRadio": ".radio",
-    "UavSim": ".sim",
-    "greedy_association": ".association",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted([*_EXPORTS, "env", "parallel_env", "raw_env"])
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        ".association": "greedy_association",
+        ".env": "UavOffloadEnv UavOffloadVectorEnv",
+        ".parallel": "UavOffloadParallelEnv",
+        ".params": "UavParams",
+        ".radio": "UavRadio",
+        ".sim": "UavSim",
+    },
+)
+__all__ += ["env", "parallel_env", "raw_env"]

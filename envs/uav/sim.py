@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.sim import Rows, rows
+from ..core.sim import Rows, TimeLimit, rows
 from .association import associate_one, greedy_association
 from .channel import apply_indoor, indoor_mask
 from .layouts import make_users, random_walk
@@ -107,7 +107,7 @@ def step_info(
     }
 
 
-class UavSim(UavRadio, UavObservations):
+class UavSim(TimeLimit, UavRadio, UavObservations):
     """B multi-UAV offloading envs stepped together (a ``BatchSim``).
 
     Public arrays (env axis first): ``uav_xy`` (B, K, 2), ``user_xy`` (B, N, 2),
@@ -151,7 +151,6 @@ class UavSim(UavRadio, UavObservations):
         self._single_option = (
             params.interference == "co_channel" and params.sinr_threshold_db > 0.01
         )
-        self._never_terminated = np.zeros(b, dtype=bool)
         self._table_mode = self._choose_table_mode()
         self._fast_one = (
             b == 1
@@ -176,16 +175,6 @@ class UavSim(UavRadio, UavObservations):
     def reward(self) -> np.ndarray:
         """(B,) reward of the central and vector envs: ``global_reward``, A_t / N."""
         return self.global_reward
-
-    @property
-    def terminated(self) -> np.ndarray:
-        """(B,) all False: the env never terminates."""
-        return self._never_terminated
-
-    @property
-    def truncated(self) -> np.ndarray:
-        """(B,) the episode reached ``max_steps``."""
-        return self.steps >= self.params.max_steps
 
     def info(self) -> dict[str, np.ndarray]:
         """Per-env info arrays of the current state (see ``step_info``)."""

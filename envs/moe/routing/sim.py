@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core.sim import Rows, rows
+from ...core.sim import Rows, TimeLimit, rows
 from ...core.vector import EVERY_ENV
 from .capacity import over_capacity, route, slot_layout, top_k_with_scores
 from .gates import GateSource
@@ -93,7 +93,7 @@ N_SCALARS = 2
 """observation scalars: step / max_steps, last layer time share"""
 
 
-class LayerCallSim:
+class LayerCallSim(TimeLimit):
     """What both routing sims (``RoutingSim``, ``DuoSim``) share: N envs, one layer call per
     step, truncation after ``max_steps``, the per-env step counter, reward, linear part and LP
     bound, and the head of the info."""
@@ -107,8 +107,6 @@ class LayerCallSim:
         self.upper_bound = np.zeros(n)
         self._step_stats = [self.steps, self.reward, self.linear, self.upper_bound]
         """per-env arrays that describe the last step (zeroed at a reset)"""
-        self._terminated = np.zeros(n, dtype=bool)
-        self._terminated.setflags(write=False)
 
     def reset(
         self,
@@ -124,16 +122,6 @@ class LayerCallSim:
     def _draw_episodes(self, env_rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         """Draw what a new episode of sub-envs ``env_rows`` starts from."""
         raise NotImplementedError
-
-    @property
-    def terminated(self) -> np.ndarray:
-        """(N,) all False: a routing episode never terminates."""
-        return self._terminated
-
-    @property
-    def truncated(self) -> np.ndarray:
-        """(N,) ``steps >= max_steps``."""
-        return self.steps >= self.params.max_steps
 
     def _info_head(self, idx: Rows | int) -> dict[str, Any]:
         """``step``, ``linear`` and (with ``lp_bound``) ``upper_bound`` of ``idx``, read as
