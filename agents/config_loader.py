@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from netgym.envs.families import parallel_specs
+from netgym.envs.make import canonical_env_id
 
 TRAINER_KEYS = ("n_envs", "n_timesteps", "lr_schedule", "env_kwargs")
 """configuration keys of the training run (not passed to the agent)"""
@@ -82,20 +84,37 @@ def packaged_config_text(agent: str) -> str | None:
     return resource.read_text(encoding="utf-8")
 
 
+def _env_key(data: dict[str, Any], env_id: str) -> str | None:
+    """The key of ``env_id``'s block in ``data``: the id as given, without its module prefix,
+    or any other name of the same env (``uav_offload_v0`` = ``pz:netgym.envs.uav:parallel_env``)."""
+    for key in dict.fromkeys((env_id, _strip_module(env_id))):
+        if key in data:
+            return key
+    canonical = canonical_env_id(env_id)
+    for key in data:
+        if key != DEFAULT_BLOCK and _looks_like_env(key) and canonical_env_id(key) == canonical:
+            return key
+    return None
+
+
+def _looks_like_env(key: Any) -> bool:
+    key = str(key)
+    return "/" in key or key.startswith("pz:") or key in parallel_specs()
+
+
 def _env_blocks(data: dict[str, Any], env_id: str, where: str) -> list[tuple[str, dict[str, Any]]]:
     """The ``default`` block and the env's block of a per-env file, as (label, mapping)."""
     blocks = []
     if DEFAULT_BLOCK in data:
         blocks.append((f"{where}#{DEFAULT_BLOCK}", _mapping(data[DEFAULT_BLOCK], where)))
-    for key in dict.fromkeys((env_id, _strip_module(env_id))):
-        if key in data:
-            blocks.append((f"{where}#{key}", _mapping(data[key], f"{where} block {key!r}")))
-            break
+    key = _env_key(data, env_id)
+    if key is not None:
+        blocks.append((f"{where}#{key}", _mapping(data[key], f"{where} block {key!r}")))
     return blocks
 
 
 def _is_env_keyed(data: dict[str, Any], env_id: str) -> bool:
-    return DEFAULT_BLOCK in data or env_id in data or _strip_module(env_id) in data
+    return DEFAULT_BLOCK in data or _env_key(data, env_id) is not None
 
 
 def read_config_file(path: str | Path, env_id: str) -> list[tuple[str, dict[str, Any]]]:
@@ -112,7 +131,7 @@ def read_config_file(path: str | Path, env_id: str) -> list[tuple[str, dict[str,
     data = _mapping(data, f"config file {path}")
     if _is_env_keyed(data, env_id):
         return _env_blocks(data, env_id, str(path))
-    env_like = [key for key in data if "/" in str(key) or str(key).startswith("pz:")]
+    env_like = [key for key in data if _looks_like_env(key)]
     if env_like:
         raise ValueError(
             f"config file {path} has blocks for {env_like} but neither a 'default' block nor "

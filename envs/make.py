@@ -40,6 +40,41 @@ def _ensure_registered(env_id: str) -> None:
         importlib.import_module("netgym.envs")
 
 
+def parallel_env_factory(env_id: str) -> Any:
+    """The function that builds the PettingZoo env named ``env_id``.
+
+    Raises:
+        ValueError: the name is malformed or does not resolve to a callable.
+    """
+    module_name, _, attribute = parallel_env_path(env_id).rpartition(":")
+    if not module_name or not attribute:
+        raise ValueError(
+            "PettingZoo envs are named by a short name "
+            f"({sorted(parallel_specs())}) or 'pz:package.module:function', got {env_id!r}"
+        )
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as err:
+        raise ValueError(f"cannot import the PettingZoo env {env_id!r}: {err}") from None
+
+
+def canonical_env_id(env_id: str) -> str:
+    """The one name of an env that has several: a Gymnasium id without its ``module:``
+    prefix; a PettingZoo env's short name (``uav_offload_v0``) for ``pz:uav_offload_v0`` and
+    for any ``pz:module:function`` path that builds the same env. Other names stay as they are
+    (configs and tools key their tables by this name, so every spelling finds them)."""
+    if not is_parallel_env_id(env_id):
+        return env_id.split(":", 1)[1] if ":" in env_id else env_id
+    try:
+        factory = parallel_env_factory(env_id)
+    except ValueError:
+        return env_id
+    for name, spec in parallel_specs().items():
+        if getattr(importlib.import_module(spec.parallel), "parallel_env", None) is factory:
+            return name
+    return env_id
+
+
 def make_env(env_id: str, **kwargs: Any) -> Any:
     """A Gymnasium env (``gym.make``) or a PettingZoo ``ParallelEnv`` for ``env_id``.
 
@@ -47,17 +82,7 @@ def make_env(env_id: str, **kwargs: Any) -> Any:
         ValueError: the id is unknown or the PettingZoo path does not resolve to a callable.
     """
     if is_parallel_env_id(env_id):
-        module_name, _, attribute = parallel_env_path(env_id).rpartition(":")
-        if not module_name or not attribute:
-            raise ValueError(
-                "PettingZoo envs are named by a short name "
-                f"({sorted(parallel_specs())}) or 'pz:package.module:function', got {env_id!r}"
-            )
-        try:
-            factory = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError) as err:
-            raise ValueError(f"cannot import the PettingZoo env {env_id!r}: {err}") from None
-        return factory(**kwargs)
+        return parallel_env_factory(env_id)(**kwargs)
     _ensure_registered(env_id)
     try:
         return gym.make(env_id, **kwargs)
