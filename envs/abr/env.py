@@ -239,7 +239,8 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
 
 
 class AbrStreamingVectorEnv(_VideoViews, NumpyVectorEnv):
-    """N ABR envs stepped together in numpy (``gym.make_vec``, autoreset NEXT_STEP).
+    """N ``AbrStreamingEnv`` envs stepped together in numpy (``gym.make_vec``, autoreset
+    NEXT_STEP); spaces, rewards and episodes are the scalar env's.
 
     Sub-env ``i`` has its own generator seeded ``seed + i``, so with ``trace_order='random'``
     it plays exactly the episodes of a scalar env seeded ``seed + i``. With
@@ -251,6 +252,10 @@ class AbrStreamingVectorEnv(_VideoViews, NumpyVectorEnv):
     ``_key`` mask, describing the chunk just downloaded (for a sub-env that was just
     auto-reset, its first chunk). Autoreset: see ``NumpyVectorEnv``.
     ``reset(options={"trace_index": i})`` takes one trace for all sub-envs or one per sub-env.
+
+    ## Version History
+
+    * v0: initial release.
     """
 
     params_class = AbrParams

@@ -105,7 +105,8 @@ class UavOffloadEnv(SingleEnvView, SimEnv):
 
 
 class UavOffloadVectorEnv(NumpyVectorEnv):
-    """B centralised UAV envs stepped together in numpy (``gym.make_vec``).
+    """B ``UavOffloadEnv`` envs stepped together in numpy (``gym.make_vec``); spaces, rewards
+    and episodes are the scalar env's.
 
     Sub-env ``i`` draws from its own generator seeded ``seed + i``, so it plays exactly the
     episodes of a scalar env seeded ``seed + i``. ``info`` is a dict of arrays (n_assoc, load,
@@ -114,6 +115,10 @@ class UavOffloadVectorEnv(NumpyVectorEnv):
     ``autoreset_mode`` is NEXT_STEP (the default) or SAME_STEP (finished sub-envs reset inside
     the step; their last observation and info are in ``info["final_obs"]`` and
     ``info["final_info"]``), which is what SB3's VecEnv adapter needs.
+
+    ## Version History
+
+    * v0: initial release.
     """
 
     params_class = UavParams

@@ -236,13 +236,18 @@ class MoeRoutingEnv(SimEnv):
 
 
 class MoeRoutingVectorEnv(NumpyVectorEnv):
-    """N routing envs stepped together in numpy (``gym.make_vec``).
+    """N ``MoeRoutingEnv`` envs stepped together in numpy (``gym.make_vec``); spaces, rewards
+    and episodes are the scalar env's.
 
     Sub-env ``i`` draws from its own generator seeded ``seed + i``, so it plays exactly the
     episodes of a scalar env seeded ``seed + i``. ``info`` is a dict of arrays (the scalar
     env's keys) with their ``_key`` masks. ``autoreset_mode`` is NEXT_STEP (the default) or
     SAME_STEP (finished sub-envs reset inside the step; their last observation and info are in
     ``info["final_obs"]`` / ``info["final_info"]``), which SB3's adapter uses.
+
+    ## Version History
+
+    * v0: initial release.
     """
 
     params_class = RoutingParams
