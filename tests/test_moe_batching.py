@@ -208,14 +208,6 @@ def test_bad_actions_raise():
 
 
 # ---------------------------------------------------------------------------------- training
-@pytest.fixture
-def one_torch_thread():
-    """Torch on one thread: on a loaded 2-core machine its thread pool slows tiny nets 10x."""
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("agent", ["ppo", "maskable-ppo"])  # priority / select mode

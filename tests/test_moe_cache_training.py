@@ -15,16 +15,6 @@ ENV_ID = "netgym/MoeExpertCache-v0"
 CONFIGS = Path(__file__).resolve().parents[1] / "agents" / "config"
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Torch on one thread: on a loaded 2-core machine its thread pool slows tiny nets 10x."""
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("name", ["maskable-ppo", "ppo"])
 def test_shipped_configs_have_a_block_for_the_cache_env(name):
     block = yaml.safe_load((CONFIGS / f"{name}.yaml").read_text())[ENV_ID]

@@ -6,30 +6,13 @@ import json
 
 import pytest
 import yaml
-from netgym.agents import AgentUnavailableError, get_agent_class
+from conftest import importable
 from netgym.agents.config_loader import resolve_config
 from netgym.cli.train import main
 
 ENV_ID = "netgym/QuantumNetworkScheduling-v0"
 SHORT_ENV = json.dumps({"horizon_slots": 128})
 """short episodes: the evaluation of the agent and of the four baselines stays cheap"""
-
-
-@pytest.fixture
-def one_torch_thread():
-    """Torch on one thread: on a loaded 2-core machine its thread pool slows tiny nets 10x."""
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def _importable(name: str) -> None:
-    try:
-        get_agent_class(name)
-    except AgentUnavailableError as err:
-        pytest.skip(f"agent {name!r} is not importable: {err}")
 
 
 @pytest.mark.parametrize("agent", ["ppo", "maskable-ppo"])
@@ -40,7 +23,7 @@ def test_packaged_configs_have_a_block_for_the_env(agent):
 
 
 def test_maskable_ppo_trains_through_train_py(tmp_path, one_torch_thread):
-    _importable("maskable-ppo")
+    importable("maskable-ppo")
     out = tmp_path / "run"
     args = ["--env", ENV_ID, "--agent", "maskable-ppo", "--timesteps", "512"]
     args += ["--env-kwargs", SHORT_ENV, "--hyperparams", "n_steps=128", "--eval-episodes", "2"]
