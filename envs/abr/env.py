@@ -114,6 +114,10 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
         self._sim = ScalarSim(self.model)
         self._next_trace = 0
         self._rebuffer_history: list[float] = []
+        # read on every step: one attribute each instead of a chain
+        self._n_chunks = self.model.n_chunks
+        self._ladder = self.params.ladder_kbps
+        self._trace_names = self.model.table.names
 
     # ----------------------------------------------------------------- public attributes
     @property
@@ -193,8 +197,7 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
         sim.download(level)
         if self.render_mode is not None:
             self._rebuffer_history.append(sim.rebuf_s)
-        done = sim.chunk >= self.model.n_chunks
-        return sim.obs.copy(), sim.reward, done, False, self._info()
+        return sim.obs.copy(), sim.reward, sim.chunk >= self._n_chunks, False, self._info()
 
     def action_masks(self) -> np.ndarray:
         """Valid levels (all of them: every level can be requested at every chunk), for
@@ -223,7 +226,7 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
         sim = self._sim
         delay_s = sim.delay_ms / 1000.0
         return {
-            "bitrate_kbps": self.params.ladder_kbps[sim.last_q],
+            "bitrate_kbps": self._ladder[sim.last_q],
             "quality": sim.last_q,
             "rebuffer_s": sim.rebuf_s,
             "buffer_s": sim.buffer_ms / 1000.0,
@@ -233,7 +236,7 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
             "sleep_s": sim.sleep_ms / 1000.0,
             "chunk_index": sim.chunk - 1,
             "qoe": sim.reward,
-            "trace": self.model.table.names[sim.trace],
+            "trace": self._trace_names[sim.trace],
             "trace_index": sim.trace,
         }
 

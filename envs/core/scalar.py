@@ -91,9 +91,9 @@ class SimEnv(gym.Env):
         action = self.check_action(action)
         if self._done:
             raise RuntimeError("the episode is over (or never started): call reset() first")
-        obs, reward, terminated, truncated, info = self.step_sim(action)
-        self._done = terminated or truncated
-        return obs, reward, terminated, truncated, info
+        result = self.step_sim(action)  # (obs, reward, terminated, truncated, info)
+        self._done = result[2] or result[3]
+        return result
 
 
 __all__ = ["SimEnv", "check_render_mode"]
