@@ -114,7 +114,9 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
         self._sim = ScalarSim(self.model)
         self._next_trace = 0
         self._rebuffer_history: list[float] = []
-        # read on every step: one attribute each instead of a chain
+        # read on every step: one attribute each instead of a chain (and Python ints, which
+        # compare faster than the space's numpy integer)
+        self._n_levels = int(self.action_space.n)
         self._n_chunks = self.model.n_chunks
         self._ladder = self.params.ladder_kbps
         self._trace_names = self.model.table.names
@@ -188,8 +190,8 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
             raise ValueError(
                 f"action must be an integer level in [0, {self.action_space.n - 1}], got {action!r}"
             ) from None
-        if not 0 <= level < self.action_space.n:
-            raise ValueError(f"action must be in [0, {self.action_space.n - 1}], got {level}")
+        if not 0 <= level < self._n_levels:
+            raise ValueError(f"action must be in [0, {self._n_levels - 1}], got {level}")
         return level
 
     def step_sim(self, level: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
