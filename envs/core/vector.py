@@ -15,7 +15,9 @@ class MyVectorEnv(NumpyVectorEnv):
     def check_actions(self, actions): return checked array, one row per sub-env
 ```
 
-Optional: ``reset_options`` (the option names ``reset`` accepts, handed to ``sim.reset``),
+Optional: ``memory_per_env()`` (the bytes one sub-env holds: the constructor refuses a
+``num_envs`` whose total exceeds the memory budget of ``core/budget.py`` before allocating),
+``reset_options`` (the option names ``reset`` accepts, handed to ``sim.reset``),
 ``on_reseed()`` (called when ``reset`` gets a seed), ``autoreset(idx)`` (how finished sub-envs
 restart inside a step; default ``sim.reset(idx, rngs, {})``), ``_observation()`` /
 ``_info_arrays()`` (default: ``sim.observation()`` / ``sim.info()``).
@@ -31,6 +33,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from .budget import check_memory, format_bytes
 from .seeding import reseed_vector
 from .sim import BatchSim
 
@@ -149,6 +152,11 @@ class NumpyVectorEnv(VectorEnv):
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
         self.render_mode = None
         self.params = self.params_class.coerce(params, overrides)
+        check_memory(
+            type(self).__name__,
+            self.memory_per_env() * self.num_envs,
+            f"num_envs={self.num_envs} x {format_bytes(self.memory_per_env())} per sub-env",
+        )
         self.sim = self.make_sim()
         self.single_action_space, self.single_observation_space = self.make_spaces()
         self.action_space = batch_space(self.single_action_space, self.num_envs)
@@ -173,6 +181,11 @@ class NumpyVectorEnv(VectorEnv):
         """Validate a batch of actions (``ValueError`` naming the bad entry) and return them
         as the sim expects them, one row per sub-env."""
         raise NotImplementedError
+
+    def memory_per_env(self) -> float:
+        """Bytes one sub-env's state holds (an estimate from ``self.params``; shared tables
+        are checked by the sim itself). The default, 0, skips the check."""
+        return 0.0
 
     def on_reseed(self) -> None:
         """Called by ``reset`` when it gets a seed, after the generators are replaced."""
