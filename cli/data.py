@@ -146,6 +146,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         failure: FetchError | None = err
     except ValueError as err:  # a bad --mirror
         raise CliError(str(err), prog=prog) from None
+    except OSError as err:  # e.g. a data root that cannot be written
+        failure = FetchError(f"cannot write the data sets under {resolve_root(args.root)}: {err}")
     else:
         failure = None
     finally:

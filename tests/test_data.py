@@ -326,6 +326,15 @@ def test_cli_usage_errors_exit_2(capsys, tmp_path):
     assert code == 1 and "no data set under" in err
 
 
+def test_a_root_that_cannot_be_written_is_a_one_line_error(tmp_path, data_mirror, capsys):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    argv = ["data", "fetch", "video1", "--root", str(not_a_folder), "--mirror", data_mirror]
+    code, _, err = run(capsys, [*argv, "--no-progress"])
+    (line,) = err.strip().splitlines()
+    assert code == 1 and f"cannot write the data sets under {not_a_folder}" in line
+
+
 def test_shared_data_is_the_published_data(abr_data):
     """The data the other tests use verifies against the packaged manifest."""
     root = abr_data.parent

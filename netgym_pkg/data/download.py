@@ -136,9 +136,13 @@ class _Fetcher:
                 return 0
             try:
                 self._download(entry, url, target, label)
+            except FetchError:
+                self.stop.set()  # the files not started yet are not fetched
+                raise
             except _Transient as err:
                 if attempt == self.retries:
                     tries = "1 try" if self.retries == 0 else f"{self.retries + 1} tries"
+                    self.stop.set()
                     raise FetchError(f"{err} (gave up after {tries})") from None
                 delay = self.backoff_s * 2**attempt
                 logger.info("%s; retrying in %.1f s", err, delay)
@@ -183,6 +187,7 @@ class _Fetcher:
                 )
             os.replace(handle.name, target)
         except HTTPError as err:
+            err.close()
             message = f"HTTP {err.code} {err.reason} for {url} (file {label})"
             if err.code in TRANSIENT_HTTP:
                 raise _Transient(message) from None
