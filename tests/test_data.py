@@ -280,6 +280,7 @@ def test_no_network_says_to_use_a_mirror_or_copy_the_files(tmp_path, monkeypatch
     def offline(*args: Any, **kwargs: Any) -> Any:
         raise URLError(reason)
 
+    monkeypatch.delenv("NETGYM_DATA_MIRROR", raising=False)  # the upstream URL
     monkeypatch.setattr(download_module, "urlopen", offline)
     with pytest.raises(FetchError) as caught:
         fetch(["video1"], root=tmp_path, workers=1)
@@ -296,6 +297,7 @@ def test_timeouts_are_retried_a_bounded_number_of_times(tmp_path, monkeypatch):
         calls.append(kwargs["timeout"])
         raise TimeoutError("timed out")
 
+    monkeypatch.delenv("NETGYM_DATA_MIRROR", raising=False)
     monkeypatch.setattr(download_module, "urlopen", slow)
     with pytest.raises(FetchError, match="timed out.*gave up after 3 tries"):
         fetch(["video1"], root=tmp_path, workers=1, retries=2, backoff_s=0, timeout_s=7)
