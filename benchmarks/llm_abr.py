@@ -7,7 +7,9 @@
 2. ``train.py`` trains, with the shipped configs ``agents/config/llm.yaml`` / ``bc.yaml``,
    the LLM-adapted agent on the pre-trained MiniLM backbone (frozen, LoRA), the same agent
    with the scratch GPT backbone, and behaviour cloning (same encoder and head, no backbone);
-   model selection uses validation episodes on fcc-train seeds, never the test traces;
+   model selection plays validation episodes on NetLLM's ``fcc-valid/`` traces when the data
+   folder (or the data root) has them, as NetLLM does, else on fcc-train seeds; never on the
+   test traces;
 3. the three agents are scored under the ``fcc100`` protocol beside BBA, robustMPC
    max_jump=1 (NetLLM's MPC) and full robustMPC, in the same run.
 
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import sys
 import time
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "abr"
 ENV_ID = "netgym/AbrStreaming-v0"
 PUBLISHED = {"bba": 0.764, "mpc-jump1": 0.848, "mpc": 0.954}
 """FCC-test-100 scores of the baselines (netgym reproduces all three, abr.md section 3)"""
@@ -43,7 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(os.environ.get("NETGYM_DATA", DEFAULT_DATA.parent)) / "abr",
+        help="folder with fcc-train/, fcc-test/, video1/ and, if present, fcc-valid/ (default: "
+        "abr/ under the data root, $NETGYM_DATA or ~/.cache/netgym/data; see 'netgym data')",
     )
     parser.add_argument(
         "--episodes", type=int, default=200, help="pool episodes per policy (robustMPC, BBA)"
@@ -73,7 +74,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="reuse --out: its pool, and continue each agent's run from its latest checkpoint "
         "up to --timesteps (train.py --resume)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.data_dir is None:
+        from netgym.data import data_root
+
+        args.data_dir = data_root() / "abr"
+    return args
+
+
+def missing_data(args: argparse.Namespace, needed: list[str]) -> str | None:
+    """What is missing of the data sets ``needed`` in ``args.data_dir``, with the command that
+    fetches them (None: all there)."""
+    from netgym.data import fetch_command
+
+    missing = [name for name in needed if not (args.data_dir / name).is_dir()]
+    if not missing:
+        return None
+    command = fetch_command(f"abr/{name}" for name in missing)
+    return f"{args.data_dir} lacks {missing}: run `{command}` (or give --data-dir DIR)"
 
 
 def train_env_kwargs(data_dir: Path) -> dict[str, Any]:
@@ -91,9 +109,9 @@ def train_env_kwargs(data_dir: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
-    missing = [n for n in ("fcc-train", "fcc-test", "video1") if not (args.data_dir / n).is_dir()]
-    if missing:
-        print(f"llm_abr.py: error: {args.data_dir} lacks {missing}", file=sys.stderr)
+    message = missing_data(args, ["fcc-train", "fcc-test", "video1"])
+    if message:
+        print(f"llm_abr.py: error: {message}", file=sys.stderr)
         return 2
     import torch
 

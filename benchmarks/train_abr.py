@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "abr"
 ENV_ID = "netgym/AbrStreaming-v0"
 PUBLISHED = {"bba": 0.764, "mpc-jump1": 0.848}
 """FCC-test-100 scores of the goal's baselines (NetLLM protocol; netgym reproduces both)"""
@@ -50,8 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(os.environ.get("NETGYM_DATA", DEFAULT_DATA.parent)) / "abr",
-        help="folder with fcc-train/, fcc-test/ and video1/ (default ../shared/data/abr)",
+        help="folder with fcc-train/, fcc-test/ and video1/ (default: abr/ under the data "
+        "root, $NETGYM_DATA or ~/.cache/netgym/data; see 'netgym data')",
     )
     parser.add_argument("--seed", type=int, default=0, help="training seed")
     parser.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
@@ -66,7 +65,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         help="score on the first N FCC-test traces only (default all 100; for quick checks)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.data_dir is None:
+        from netgym.data import data_root
+
+        args.data_dir = data_root() / "abr"
+    return args
+
+
+def missing_data(args: argparse.Namespace, needed: list[str]) -> str | None:
+    """What is missing of the data sets ``needed`` in ``args.data_dir``, with the command that
+    fetches them (None: all there)."""
+    from netgym.data import fetch_command
+
+    missing = [name for name in needed if not (args.data_dir / name).is_dir()]
+    if not missing:
+        return None
+    command = fetch_command(f"abr/{name}" for name in missing)
+    return f"{args.data_dir} lacks {missing}: run `{command}` (or give --data-dir DIR)"
 
 
 def train_argv(args: argparse.Namespace, out: Path) -> list[str]:
@@ -104,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
     needed = ["fcc-test", "video1"] + (["fcc-train"] if args.traces == "fcc-train" else [])
-    missing = [name for name in needed if not (args.data_dir / name).is_dir()]
-    if missing:
-        print(f"train_abr.py: error: {args.data_dir} lacks {missing}", file=sys.stderr)
+    message = missing_data(args, needed)
+    if message:
+        print(f"train_abr.py: error: {message}", file=sys.stderr)
         return 2
 
     import torch

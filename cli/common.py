@@ -105,7 +105,8 @@ def protocol_data(protocol: Protocol, data_dir: str | None) -> None:
     try:
         protocol.require_data(data_dir)
     except FileNotFoundError as exc:
-        raise CliError(f"{exc} (give it with --data-dir DIR)") from None
+        hint = "or give the data folder with --data-dir DIR" if data_dir is None else "--data-dir"
+        raise CliError(f"{exc} ({hint})") from None
 
 
 __all__ = [

@@ -1,8 +1,9 @@
 """``netgym``: the entry point of the command line (``netgym.cli.main:main``, ``python -m netgym``).
 
 Commands: ``list``, ``evaluate`` (here), ``leaderboard run | submit | verify | docs``
-(``netgym.cli.board``), ``train`` (``netgym.cli.train``, the same code as ``train.py``) and
-``collect`` (``netgym.cli.collect``). Every command prints a plain-text table, or JSON with
+(``netgym.cli.board``), ``train`` (``netgym.cli.train``, the same code as ``train.py``),
+``collect`` (``netgym.cli.collect``) and ``data list | fetch | verify | path``
+(``netgym.cli.data``). Every command prints a plain-text table, or JSON with
 ``--json``. A user error (unknown env, policy or protocol, bad ``--env-kwargs``, missing data
 folder) prints one line to stderr and exits with status 2. All printing of netgym happens in
 this package; the library only returns values.
@@ -12,7 +13,8 @@ Examples::
     netgym --version
     netgym list
     netgym evaluate --env netgym/AbrStreaming-v0 --policy bba --episodes 5
-    netgym evaluate --protocol fcc100 --data-dir ../shared/data/abr --policy mpc-jump1 --json
+    netgym data fetch abr/fcc-test abr/video1
+    netgym evaluate --protocol fcc100 --policy mpc-jump1 --json
     netgym leaderboard run --quick --out leaderboard-quick
     netgym leaderboard run --protocols abr-synthetic --policies bba,mpc
     netgym train --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
@@ -31,7 +33,7 @@ from netgym.evaluation import EvaluationResult, evaluate
 from netgym.leaderboard.inprocess import evaluate_seeds
 from netgym.leaderboard.protocols import PROTOCOLS, get_protocol
 
-from . import board, collect, train
+from . import board, collect, data, train
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -86,7 +88,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
                     protocol.version,
                     protocol.env_id,
                     f"{len(protocol.eval_seeds)} x {protocol.episodes}",
-                    ", ".join(f"{name}/" for name in protocol.data_folders) or "embedded",
+                    ", ".join(protocol.datasets)
+                    or ", ".join(f"{name}/" for name in protocol.data_folders)
+                    or "embedded",
                     protocol.description,
                 )
                 for protocol in PROTOCOLS.values()
@@ -209,13 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
     eval_parser.add_argument(
         "--protocol", help="a protocol (see 'netgym list') instead of --env/--env-kwargs"
     )
-    eval_parser.add_argument("--data-dir", metavar="DIR", help="data folder of the protocol")
+    eval_parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder of the protocol (default: its data sets under $NETGYM_DATA or the "
+        "user cache, see 'netgym data')",
+    )
     eval_parser.add_argument("--json", action="store_true", help="machine-readable output")
     eval_parser.set_defaults(handler=_cmd_evaluate)
 
     board.add_command(commands)
     train.add_command(commands)
     collect.add_command(commands)
+    data.add_command(commands)
     return parser
 
 

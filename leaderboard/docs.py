@@ -60,7 +60,9 @@ def protocol_table(protocols: Iterable[Protocol] | None = None) -> str:
         base = p.name.removesuffix("-quick")
         quick = p.name != base and base in PROTOCOLS
         description = f"quick variant of `{base}`" if quick else p.description
-        data = ", ".join(f"`{name}/`" for name in p.data_folders) or "embedded"
+        data = ", ".join(f"`{name}`" for name in p.datasets) or (
+            ", ".join(f"`{name}/`" for name in p.data_folders) or "embedded"
+        )
         metric = "return" if p.metric == "mean" else "mean reward per step"
         cells = [
             f"`{p.name}`",

@@ -29,6 +29,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .protocol_data import canonical_datasets, data_identity, folder_checksum, require_datasets
 from .versioning import behaviour_fingerprint, canonical, code_digest
 
 LEADERBOARD_SEED_BASE = 2_000_000
@@ -105,6 +106,9 @@ class Protocol:
     """data-free kwargs builder on which a protocol that needs data has its behaviour
     fingerprinted: the protocol's settings on embedded data (None: ``quick_env_kwargs``, else
     the env's defaults); protocols without data are fingerprinted on their own kwargs"""
+    datasets: tuple[str, ...] = ()
+    """the published data sets it reads (``netgym data list``, e.g. 'abr/fcc-test'), all of one
+    family; they set ``needs_data`` and ``data_folders`` (see ``protocol_data``)"""
 
     def __post_init__(self) -> None:
         if not self.name or any(ch in self.name for ch in " ,@/"):
@@ -123,6 +127,13 @@ class Protocol:
         object.__setattr__(self, "eval_seeds", seeds)
         if self.metric not in ("mean_reward", "mean"):
             raise ValueError(f"protocol {self.name!r}: metric must be mean_reward or mean")
+        if self.datasets:
+            datasets = canonical_datasets(self.name, self.datasets)
+            object.__setattr__(self, "datasets", datasets)
+            object.__setattr__(self, "needs_data", True)
+            if not self.data_folders:
+                folders = tuple(name.split("/", 1)[1] for name in datasets)
+                object.__setattr__(self, "data_folders", folders)
 
     # ------------------------------------------------------------------ identity
     @cached_property
@@ -143,12 +154,17 @@ class Protocol:
 
         The env kwargs enter as their canonical value (embedded protocols) or, for protocols
         that read a data folder, as the code of their builder (``code_digest``: the data
-        folder's place must not change the version; the data's checksum is recorded with each
-        result).
+        folder's place must not change the version). The data sets enter with their data
+        identity (the manifest's checksums of the files read, ``data_identity``); a protocol
+        without data sets has no ``datasets`` entry, so adding the field kept its version.
         """
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name == "datasets":
+                if value:
+                    out["datasets"] = {"names": list(value), "identity": self.data_identity}
+                continue
             if f.name in ("build_env_kwargs", "quick_env_kwargs", "fingerprint_kwargs"):
                 value = None if value is None else self._kwargs_content(value)
             out[f.name] = canonical(value)
@@ -184,15 +200,31 @@ class Protocol:
         return {} if builder is None else builder(None)
 
     # ------------------------------------------------------------------ data and episodes
-    def require_data(self, data_dir: str | Path | None) -> Path | None:
+    @property
+    def data_identity(self) -> str | None:
+        """sha256 of the manifest's checksums of every file the protocol reads (None: it reads
+        no published data set); it needs no data and enters ``version``."""
+        return data_identity(self.datasets) if self.datasets else None
+
+    def require_data(self, data_dir: str | Path | None, checksums: bool = True) -> Path | None:
         """Check the data folder this protocol needs and return it as a Path.
+
+        For a protocol with ``datasets``, ``data_dir`` None means the data root's family folder
+        (``$NETGYM_DATA/abr``, see ``netgym.data``), a data root is accepted for ``data_dir``
+        too, and every file the manifest lists must be there, with its published sha256 when
+        ``checksums`` (files beside them are ignored).
 
         Raises:
             FileNotFoundError: naming the protocol and the missing folder when ``needs_data``
-                and ``data_dir`` is None, is not a folder, or lacks one of ``data_folders``.
+                and ``data_dir`` is None (and the data root lacks its data sets), is not a
+                folder, or lacks one of ``data_folders`` or a file; the message gives the
+                ``netgym data fetch`` command for published data sets.
+            ValueError: a file differs from the published one (``DataChecksumError``).
         """
         if not self.needs_data:
             return None if data_dir is None else Path(data_dir)
+        if self.datasets:
+            return require_datasets(self.name, self.datasets, data_dir, checksums)
         needed = " and ".join(f"{name}/" for name in self.data_folders) or "its data"
         if data_dir is None:
             raise FileNotFoundError(
@@ -217,10 +249,18 @@ class Protocol:
         return self.build_env_kwargs(self.require_data(data_dir))
 
     def data_checksum(self, data_dir: str | Path | None) -> str | None:
-        """sha256 over the names and bytes of every file in the data folders (None: no data)."""
-        root = self.require_data(data_dir)
+        """The identity of the data as it is in ``data_dir`` (None: no data).
+
+        With ``datasets``: the hash of ``data_identity`` over the sha256 of the files read, so
+        it equals ``data_identity`` exactly when they are the published files, wherever they
+        lie and whatever lies beside them. Otherwise: sha256 over the names and bytes of every
+        file in the data folders.
+        """
+        root = self.require_data(data_dir, checksums=False)
         if not self.needs_data or root is None:
             return None
+        if self.datasets:
+            return folder_checksum(self.datasets, root)
         digest = hashlib.sha256()
         for folder in self.data_folders:
             for path in sorted((root / folder).rglob("*")):
@@ -279,6 +319,8 @@ class Protocol:
             "baselines": None if self.baselines is None else list(self.baselines),
             "needs_data": self.needs_data,
             "data_folders": list(self.data_folders),
+            "datasets": list(self.datasets),
+            "data_identity": self.data_identity,
             "has_quick": self.quick_episodes is not None,
             "description": self.description,
         }
@@ -316,6 +358,7 @@ def define_protocol(
     baselines: tuple[str, ...] | None = None,
     data_folders: tuple[str, ...] = (),
     fingerprint_kwargs: KwargsBuilder | None = None,
+    datasets: tuple[str, ...] = (),
 ) -> Protocol:
     """Register the protocol of a family's protocols module in one call.
 
@@ -331,9 +374,12 @@ def define_protocol(
         quick_kwargs: the kwargs builder of the quick variant (None: ``kwargs``).
         metric: 'mean_reward' (mean reward per step) or 'mean' (the return).
         baselines: the env's baselines that run under it (None: all of them).
-        data_folders: the sub-folders of the data folder it reads (none: an embedded protocol).
+        data_folders: the sub-folders of the data folder it reads (none: an embedded protocol;
+            derived from ``datasets`` when those are given).
         fingerprint_kwargs: for a protocol with data, data-free kwargs with its settings, on
             which its behaviour is fingerprinted (``Protocol.fingerprint_kwargs``).
+        datasets: the published data sets it reads (``Protocol.datasets``): the data root
+            finds them, the manifest verifies them.
 
     Returns:
         The registered protocol.
@@ -349,12 +395,13 @@ def define_protocol(
             metric=metric,
             description=description,
             baselines=baselines,
-            needs_data=bool(data_folders),
+            needs_data=bool(data_folders or datasets),
             data_folders=data_folders,
             quick_episodes=None if quick is None else quick[1],
             quick_seeds=1 if quick is None else quick[0],
             quick_env_kwargs=quick_kwargs,
             fingerprint_kwargs=fingerprint_kwargs,
+            datasets=datasets,
         )
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .protocol_data import dataset_files
 from .protocols import Anchors, define_protocol
 
 ENV_ID = "netgym/AbrStreaming-v0"
@@ -26,18 +27,31 @@ def synthetic(data_dir: Path | None, n_traces: int = 50, **changes: Any) -> dict
     return {"params": AbrParams(traces="synthetic", synthetic_traces=traces, **settings)}
 
 
+def published_traces(name: str, data_dir: Path) -> tuple[Path, ...]:
+    """The trace files that the manifest lists for data set ``name`` in the data folder, in
+    sorted order: files beside them (notes, other copies) are never read."""
+    from netgym.envs.abr.traces import NOT_TRACE_SUFFIXES
+
+    files = dataset_files(name, data_dir)
+    return tuple(path for path in files if path.suffix not in NOT_TRACE_SUFFIXES)
+
+
 def hsdpa142(data_dir: Path | None) -> dict[str, Any]:
-    """Pensieve's test set: ``hsdpa-test/`` and ``video1/`` under the data folder."""
+    """Pensieve's test set: the published files of ``hsdpa-test/`` and ``video1/`` under the
+    data folder (the data root's ``abr/`` unless one is given)."""
     from netgym.envs.abr import AbrParams
 
-    return {"params": AbrParams.hsdpa142(data_dir)}
+    traces = published_traces("abr/hsdpa-test", data_dir)
+    return {"params": AbrParams.hsdpa142(data_dir, traces=traces)}
 
 
 def fcc100(data_dir: Path | None) -> dict[str, Any]:
-    """NetLLM's test set: ``fcc-test/`` (with its start pointers) and ``video1/``."""
+    """NetLLM's test set: the published files of ``fcc-test/`` (start pointers from NetLLM's
+    ``mahimahi_ptrs.pkl``, read without unpickling) and ``video1/``."""
     from netgym.envs.abr import AbrParams
 
-    return {"params": AbrParams.fcc100(data_dir)}
+    traces = published_traces("abr/fcc-test", data_dir)
+    return {"params": AbrParams.fcc100(data_dir, traces=traces)}
 
 
 define_protocol(
@@ -59,7 +73,7 @@ define_protocol(
     ANCHORS,
     seeds=1,
     episodes=142,
-    data_folders=("hsdpa-test", "video1"),
+    datasets=("abr/hsdpa-test", "abr/video1"),
     fingerprint_kwargs=lambda data_dir: synthetic(data_dir, 8, default_quality=1, qoe="linear"),
     description="ABR, Pensieve test protocol: 142 Norway HSDPA traces, video1, "
     "first chunk at level 1, linear QoE",
@@ -71,7 +85,7 @@ define_protocol(
     ANCHORS,
     seeds=1,
     episodes=100,
-    data_folders=("fcc-test", "video1"),
+    datasets=("abr/fcc-test", "abr/video1"),
     fingerprint_kwargs=lambda data_dir: synthetic(data_dir, 8, default_quality=0, qoe="linear"),
     description="ABR, NetLLM test protocol: 100 FCC traces from their start pointers, "
     "video1, first chunk at level 0, linear QoE",

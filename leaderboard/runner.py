@@ -154,7 +154,8 @@ def plan_tasks(
             raise ValueError("; ".join(dict.fromkeys(errors)))
     tasks = []
     for protocol in protocols:
-        protocol.require_data(data_dir)
+        # the folder found here (e.g. under $NETGYM_DATA), so that every worker reads the same
+        folder = protocol.require_data(data_dir)
         chosen = baseline_entries(protocol, policies)
         chosen += [entry for entry in entries if entry.plays(protocol.env_id)]
         keys = [entry.key for entry in chosen]
@@ -169,7 +170,7 @@ def plan_tasks(
                         version=protocol.version,
                         episodes=protocol.episodes,
                         seed=seed,
-                        data_dir=None if data_dir is None else str(data_dir),
+                        data_dir=None if folder is None else str(folder),
                     )
                 )
     return tasks

@@ -181,7 +181,7 @@ def test_abr_synthetic_protocol_needs_no_data_and_uses_held_out_traces():
     assert (params.trace_order, params.start, params.noise) == ("sequential", "beginning", None)
 
 
-def test_protocol_without_its_data_folder_names_protocol_and_folder(tmp_path):
+def test_protocol_without_its_data_folder_names_protocol_and_folder(tmp_path, no_data):
     with pytest.raises(FileNotFoundError, match="'hsdpa142'.*hsdpa-test/"):
         get_protocol("hsdpa142").env_kwargs(None)
     with pytest.raises(FileNotFoundError, match=f"'fcc100'.*{tmp_path / 'fcc-test'}"):
@@ -233,7 +233,7 @@ def test_get_protocol_lists_known_names():
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
-def test_user_errors_print_one_line_and_exit_2(capsys, argv, message):
+def test_user_errors_print_one_line_and_exit_2(capsys, argv, message, no_data):
     assert message in run_error(capsys, argv)
 
 

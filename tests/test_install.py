@@ -134,6 +134,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_the_env(tmp_path):
         "import netgym.envs.quantum, netgym.envs.moe, netgym.baselines\n"
         "import netgym.cli.main, netgym.evaluation, netgym.leaderboard, netgym.provenance\n"
         "assert len(netgym.baselines.BASELINES) == len(netgym.envs.ENV_IDS)\n"
+        "from netgym.data import load_manifest  # the manifest is a package resource\n"
+        "assert len(load_manifest()['abr/fcc-test'].files) == 101\n"
         "print('ok')\n"
     )
     result = run_python(python, code, cwd=elsewhere)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,7 @@ def _changed(protocol: Protocol, name: str) -> Any:
         "quick_env_kwargs": _other_builder,
         "skip_quick": ("oracle",),
         "fingerprint_kwargs": _other_builder,
+        "datasets": ("abr/video2",),
     }
     return changes[name]
 
@@ -142,13 +144,13 @@ def test_bad_protocol_fields_are_value_errors():
         register_protocol(get_protocol("abr-synthetic"))
 
 
-def test_data_checksum_covers_the_data_files(tmp_path):
+def test_data_checksum_covers_the_data_files(tmp_path, abr_data):
     for name in ("hsdpa-test", "video1"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "hsdpa-test" / "trace").write_text("1 2\n")
+        shutil.copytree(abr_data / name, tmp_path / name)
+    trace = tmp_path / "hsdpa-test" / "norway_bus_1"
     protocol = get_protocol("hsdpa142")
     first = protocol.data_checksum(tmp_path)
-    (tmp_path / "hsdpa-test" / "trace").write_text("1 3\n")
+    trace.write_text(trace.read_text().replace("0.0", "0.1", 1))
     assert protocol.data_checksum(tmp_path) != first
     assert get_protocol("abr-synthetic").data_checksum(None) is None
 

@@ -40,6 +40,7 @@ from .training import (
     warmup_factor,
     window_loss,
 )
+from .validation import validation_env_kwargs
 
 FORMAT_VERSION = 1
 VAL_SEED_OFFSET = 500_000
@@ -273,7 +274,7 @@ class LlmAgent(Agent):
             from netgym.evaluation import evaluate
 
             self.model.eval()
-            kwargs = self.config["val_env_kwargs"] or self.context.env_kwargs
+            kwargs = self.config["val_env_kwargs"] or self.validation_env_kwargs()
             result = evaluate(
                 self._acting_view(),
                 self.context.env_id,
@@ -291,6 +292,12 @@ class LlmAgent(Agent):
             self.best_state = {k: v.detach().clone() for k, v in self._weights().items()}
         self.history.append({"steps": float(self._steps), **metrics})
         return metrics
+
+    def validation_env_kwargs(self) -> dict[str, Any]:
+        """The env kwargs of the validation episodes when the config gives none: on ABR
+        trained on ``fcc-train``, NetLLM's ``fcc-valid`` traces when present, else the training
+        env (``netgym.agents.llm.validation``)."""
+        return validation_env_kwargs(self.context.env_id, self.context.env_kwargs)
 
     def _acting_view(self) -> _CurrentWeights:
         return _CurrentWeights(self)
@@ -413,6 +420,10 @@ class LlmAgent(Agent):
         }
         if self.best_score is not None:
             out["best_validation_score"] = self.best_score
+        if not self.config["val_env_kwargs"] and int(self.config["val_episodes"]) > 0:
+            traces = self.validation_env_kwargs().get("traces")
+            if traces is not None and traces != self.context.env_kwargs.get("traces"):
+                out["validation_traces"] = str(traces)
         return out
 
 

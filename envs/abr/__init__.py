@@ -7,7 +7,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         ".env": "AbrStreamingEnv AbrStreamingVectorEnv",
         ".params": "AbrParams SyntheticTraces SyntheticVideo",
-        ".traces": "TraceSet load_start_pointers load_trace_file load_traces synthetic_traces",
+        ".traces": (
+            "TraceSet load_start_pointers load_trace_file load_traces read_pointer_pickle "
+            "synthetic_traces"
+        ),
         ".video": "load_video synthetic_video",
     },
 )

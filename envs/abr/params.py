@@ -61,7 +61,8 @@ class AbrParams(EnvParams):
     history_len: int = 8
     """columns of the observation matrix (S_LEN)"""
     traces: Any = "synthetic"
-    """'synthetic', a folder of Pensieve-format trace files, or a list of trace files"""
+    """'synthetic', a folder of Pensieve-format trace files, a data set name ('fcc-test': its
+    folder under the data root, see ``netgym data``), or a list of trace files"""
     synthetic_traces: SyntheticTraces = field(default_factory=SyntheticTraces)
     """generator settings used when traces='synthetic'"""
     trace_order: str = "random"
@@ -70,7 +71,8 @@ class AbrParams(EnvParams):
     """'beginning' (pointer 1), 'random' (uniform pointer, as training) or a list of start
     pointers, one per trace (NetLLM's start_pointers.json)"""
     video: Any = "synthetic"
-    """'synthetic' or a folder with video_size_0..video_size_{L-1} files"""
+    """'synthetic', a folder with video_size_0..video_size_{L-1} files, or a data set name
+    ('video1')"""
     synthetic_video: SyntheticVideo = field(default_factory=SyntheticVideo)
     """generator settings used when video='synthetic'"""
     n_chunks: int | None = None
@@ -205,8 +207,9 @@ class AbrParams(EnvParams):
     def fcc100(cls, data_dir: PathLike, **changes: Any) -> AbrParams:
         """NetLLM's test protocol on FCC-test-100 with its start pointers.
 
-        ``data_dir`` holds ``fcc-test/`` (with ``start_pointers.json``) and ``video1/``: traces in
-        sorted order from NetLLM's start pointers, no noise, first chunk at level 0, linear QoE.
+        ``data_dir`` holds ``fcc-test/`` (with NetLLM's ``mahimahi_ptrs.pkl``, read without
+        unpickling, or ``start_pointers.json``) and ``video1/``: traces in sorted order from
+        NetLLM's start pointers, no noise, first chunk at level 0, linear QoE.
         """
         root = _existing_dir(data_dir)
         base = dict(
@@ -243,11 +246,28 @@ def _as_source(owner: str, name: str, value: Any, allow_list: bool = True) -> An
     if isinstance(value, str) and value == "synthetic":
         return value
     if isinstance(value, (str, os.PathLike)):
-        return Path(value)
+        return _data_folder(owner, name, value)
     if allow_list and isinstance(value, (list, tuple)) and value:
         return tuple(Path(v) for v in value)
     allowed = "'synthetic', a folder" + (" or a non-empty list of files" if allow_list else "")
     raise ValueError(f"{owner}.{name} must be {allowed}, got {value!r}")
+
+
+def _data_folder(owner: str, name: str, value: PathLike) -> Path:
+    """``value`` as a Path; a data set name (``fcc-test``, ``abr/video1``: see ``netgym data
+    list``) that is not an existing path is its folder under the data root (``netgym.data``).
+
+    Raises:
+        FileNotFoundError: the named data set is not under the data root (the message gives
+            the ``netgym data fetch`` command).
+    """
+    if isinstance(value, str):
+        from netgym.data import resolve_folder
+
+        folder = resolve_folder(value, purpose=f"{owner}.{name}={value!r}")
+        if folder is not None:
+            return folder
+    return Path(value)
 
 
 def _existing_dir(path: PathLike) -> Path:

@@ -69,6 +69,7 @@ class SyntheticTraces:
 
 
 START_POINTERS_FILE = "start_pointers.json"
+POINTER_PICKLE_FILE = "mahimahi_ptrs.pkl"
 # Files that sit beside traces in the anchors' folders but are not traces (NetLLM's
 # fcc-test/ ships mahimahi_ptrs.pkl, netgym's copy start_pointers.json).
 NOT_TRACE_SUFFIXES = {".json", ".pkl", ".pickle", ".npy", ".npz", ".md", ".zip", ".gz"}
@@ -204,10 +205,30 @@ def _load_cached(stamps: tuple[tuple[str, int, int], ...]) -> TraceSet:
 
 
 def load_start_pointers(folder: str | os.PathLike) -> tuple[int, ...]:
-    """Read NetLLM's start pointers (``start_pointers.json``: a list of ints) from a folder."""
-    path = Path(folder) / START_POINTERS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"start pointer file {path} does not exist")
+    """NetLLM's start pointers of a trace folder, one per trace in sorted file-name order.
+
+    Read from ``mahimahi_ptrs.pkl`` (NetLLM's own file, read without executing pickle: see
+    ``read_pointer_pickle``) when the folder has it, else from ``start_pointers.json`` (a JSON
+    list of ints). When both are present they must agree.
+
+    Raises:
+        FileNotFoundError: the folder has neither file.
+        ValueError: a file is malformed, or the two files disagree (the message names them).
+    """
+    folder = Path(folder)
+    pickled, listed = folder / POINTER_PICKLE_FILE, folder / START_POINTERS_FILE
+    if not pickled.is_file() and not listed.is_file():
+        raise FileNotFoundError(f"start pointer file {pickled} (or {listed.name}) does not exist")
+    pointers = read_pointer_pickle(pickled) if pickled.is_file() else None
+    if listed.is_file():
+        from_json = _read_pointer_json(listed)
+        if pointers is not None and pointers != from_json:
+            raise ValueError(f"{pickled} and {listed} hold different start pointers")
+        pointers = from_json
+    return pointers
+
+
+def _read_pointer_json(path: Path) -> tuple[int, ...]:
     try:
         pointers = json.loads(path.read_text())
     except json.JSONDecodeError as err:
@@ -217,6 +238,81 @@ def load_start_pointers(folder: str | os.PathLike) -> tuple[int, ...]:
     ):
         raise ValueError(f"{path}: expected a JSON list of integers")
     return tuple(pointers)
+
+
+# Opcodes of a pickled list of ints (protocols 0 to 5), and nothing else: no GLOBAL,
+# STACK_GLOBAL, REDUCE, BUILD, INST, OBJ, NEWOBJ or PERSID, so nothing can be called.
+_INT_OPS = {"INT", "LONG", "BININT", "BININT1", "BININT2", "LONG1", "LONG4"}
+_MEMO_OPS = {"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"}
+_FRAMING_OPS = {"PROTO", "FRAME", "STOP"}
+
+
+class _RefusedPickle(ValueError):
+    """A pointer pickle that ``read_pointer_pickle`` refuses."""
+
+
+def read_pointer_pickle(path: str | os.PathLike) -> tuple[int, ...]:
+    """The list of non-negative ints pickled in ``path``, read without executing pickle.
+
+    The file's opcodes are walked with ``pickletools.genops`` (which only parses) and
+    interpreted here for the few opcodes a pickled list of ints needs; any other opcode (a
+    global, a call, a dict, a string, ...) is refused before anything is built, so a malicious
+    file cannot run code.
+
+    Raises:
+        ValueError: the file is not a pickled flat list of non-negative ints (the message names
+            the file, the offending opcode and its byte offset).
+    """
+    import pickletools
+
+    path = Path(path)
+    data = path.read_bytes()
+    stack: list[object] = []
+    marks: list[int] = []
+    result: list[int] | None = None
+
+    def refuse(what: str) -> _RefusedPickle:
+        return _RefusedPickle(
+            f"{path}: {what}; expected a pickled list of non-negative integers "
+            "(the file was not unpickled)"
+        )
+
+    try:
+        for opcode, arg, position in pickletools.genops(data):
+            name = opcode.name
+            if name in _INT_OPS:
+                if isinstance(arg, bool) or not isinstance(arg, int):
+                    raise refuse(f"opcode {name} at byte {position} holds {arg!r}, not an int")
+                stack.append(arg)
+            elif name in ("EMPTY_LIST", "MARK"):
+                if name == "MARK":
+                    marks.append(len(stack))
+                else:
+                    stack.append([])
+            elif name == "LIST":
+                start = marks.pop()
+                items, stack[start:] = stack[start:], []
+                stack.append(items)
+            elif name in ("APPEND", "APPENDS"):
+                start = marks.pop() if name == "APPENDS" else len(stack) - 1
+                items, stack[start:] = stack[start:], []
+                if not stack or not isinstance(stack[-1], list):
+                    raise refuse(f"opcode {name} at byte {position} appends to a non-list")
+                stack[-1].extend(items)
+            elif name in _MEMO_OPS or name in _FRAMING_OPS:
+                if name == "STOP":
+                    result = stack.pop() if len(stack) == 1 else None
+            else:
+                raise refuse(f"opcode {name} at byte {position} is not allowed")
+    except _RefusedPickle:
+        raise
+    except (ValueError, IndexError) as err:  # genops' parse errors, unbalanced marks
+        raise refuse(f"malformed pickle ({err})") from None
+    if not isinstance(result, list) or not all(
+        isinstance(item, int) and item >= 0 for item in result
+    ):
+        raise refuse("the pickle does not hold a flat list of non-negative integers")
+    return tuple(result)
 
 
 @lru_cache(maxsize=16)
