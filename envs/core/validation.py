@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+MAX_INT64 = 2**63 - 1
+"""the bound of an integer that sizes an array or is stored in one (numpy's int64)"""
 SHOWN_CHARS = 60
 """values whose repr is longer are shortened in error messages"""
 
@@ -158,6 +160,7 @@ def check_numbers(
 
 
 __all__ = [
+    "MAX_INT64",
     "as_number",
     "check_choice",
     "check_int",
