@@ -125,6 +125,7 @@ def test_traces_that_deliver_more_bytes_than_the_table_resolves_are_refused(tmp_
         ({"synthetic_traces": {"high_mbps": 1e300}}, r"high_mbps must be <= 1000000.0"),
         ({"synthetic_traces": {"low_mbps": 1e-300}}, r"low_mbps must be >= 1e-06"),
         ({"synthetic_traces": {"noise_sd": 1e300}}, r"noise_sd must be <= 10"),
+        ({"synthetic_traces": {"interval_s": 10**19}}, r"interval_s must be <= 5000000.0"),
     ],
 )
 def test_absurd_values_are_refused_with_the_field_and_its_range(changes, match):

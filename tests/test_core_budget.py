@@ -69,3 +69,13 @@ def test_the_base_counts_its_own_overhead_when_an_env_has_no_estimate(monkeypatc
     ToyWalkVectorEnv(num_envs=100)
     with pytest.raises(ValueError, match=r"ToyWalkVectorEnv: .*num_envs=101 x 1.0 KiB"):
         ToyWalkVectorEnv(num_envs=101)
+
+
+def test_huge_estimates_and_counts_print_in_a_readable_form():
+    from netgym.envs.core.budget import format_bytes, format_count
+
+    assert format_bytes(3 * 2**30) == "3.0 GiB"
+    assert format_bytes(5e300) == "4.55e+288 TiB"
+    assert format_bytes(float("inf")) == "inf TiB"
+    assert format_count(321) == "321" and format_count(321.0) == "321"
+    assert format_count(10**20) == "1e+20" and format_count(float("inf")) == "inf"

@@ -118,3 +118,41 @@ def test_long_values_are_shortened_in_messages():
     assert shown(3) == "3"
     assert len(shown(list(range(1000)))) < 100
     assert "401 digits" in shown(10**400)
+
+
+def test_0d_arrays_passed_to_an_env_are_stored_as_the_scalars_they_hold():
+    from netgym.envs.abr import AbrStreamingEnv
+
+    env = AbrStreamingEnv(rtt_s=np.array(0.08), synthetic_traces={"duration_s": np.array(320.0)})
+    assert type(env.params.rtt_s) is float and env.params.rtt_s == 0.08
+    assert type(env.params.synthetic_traces.duration_s) is float
+    hash(env.params)  # params are hashed to share models
+
+
+# ------------------------------------------------------------------------------- paths
+def test_paths_are_named_for_what_they_are(tmp_path):
+    import os
+
+    from netgym.envs.core.paths import as_path, check_file, check_folder, kind_of
+
+    (tmp_path / "file").write_text("x")
+    assert kind_of(tmp_path) == "folder" and kind_of(tmp_path / "file") == "file"
+    assert kind_of(tmp_path / "nothing") == "missing"
+    assert check_file("trace file", tmp_path / "file") == tmp_path / "file"
+    assert check_folder("video folder", str(tmp_path)) == tmp_path
+    with pytest.raises(FileNotFoundError, match="trace file .*nothing does not exist"):
+        check_file("trace file", tmp_path / "nothing")
+    with pytest.raises(ValueError, match="trace file .* is a folder, not a regular file"):
+        check_file("trace file", tmp_path)
+    with pytest.raises(ValueError, match="video folder .*file is a file, not a folder"):
+        check_folder("video folder", tmp_path / "file")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo")
+        assert kind_of(tmp_path / "fifo") == "FIFO"
+    if os.path.exists("/dev/null"):
+        assert kind_of(__import__("pathlib").Path("/dev/null")) == "device"
+    for empty in ("", "   "):
+        with pytest.raises(ValueError, match="is an empty path .* current folder"):
+            as_path("Owner.traces", empty)
+    with pytest.raises(ValueError, match=r"Owner.traces must be a path .*got 42"):
+        as_path("Owner.traces", 42)

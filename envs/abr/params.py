@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Union
 
-from ..core.params import EnvParams
+from ..core.params import EnvParams, as_scalars
 from ..core.paths import as_path, check_folder
 from ..core.validation import (
     MAX_INT64,
@@ -264,7 +264,7 @@ def _as_spec(owner: str, name: str, value: Any, spec_class: type) -> Any:
                 f"{owner}.{name} has unknown fields {sorted(unknown)}; "
                 f"known: {[f.name for f in fields(spec_class)]}"
             )
-        return spec_class(**value)
+        return spec_class(**as_scalars(value))
     raise ValueError(
         f"{owner}.{name} must be a {spec_class.__name__} or a dict of its fields, got {value!r}"
     )

@@ -65,7 +65,9 @@ class SyntheticTraces:
     def __post_init__(self) -> None:
         owner = "SyntheticTraces"
         check_int(self, owner, "n_traces", low=1, high=MAX_INT64)
-        check_range(owner, "interval_s", self.interval_s, low=0, low_inclusive=False)
+        check_range(
+            owner, "interval_s", self.interval_s, low=0, low_inclusive=False, high=MAX_TRACE_S / 2
+        )
         check_range(owner, "duration_s", self.duration_s, low=2 * self.interval_s, high=MAX_TRACE_S)
         check_range(owner, "low_mbps", self.low_mbps, low=MIN_MEAN_MBPS, high=MAX_MBPS)
         check_range(owner, "high_mbps", self.high_mbps, low=self.low_mbps, high=MAX_MBPS)

@@ -160,7 +160,7 @@ class UavParams(EnvParams):
         )
         set_field(self, "area_m", area)
         check_range(owner, "grid_cell_m", self.grid_cell_m, low=0, low_inclusive=False)
-        check_range(owner, "grid_cell_m", self.grid_cell_m, low=MIN_GRID_CELL_M)
+        check_range(owner, "grid_cell_m", self.grid_cell_m, low=MIN_GRID_CELL_M, high=MAX_AREA_M)
         if min(self.area_m) < self.grid_cell_m:
             raise ValueError(
                 f"{owner}.area_m {self.area_m} is smaller than one grid cell "
@@ -178,6 +178,7 @@ class UavParams(EnvParams):
         check_int(self, owner, "n_hotspots", low=1, high=MAX_INT64)
         check_range(owner, "hotspot_share", self.hotspot_share, low=0, high=1)
         check_range(owner, "hotspot_std_m", self.hotspot_std_m, low=0, low_inclusive=False)
+        check_range(owner, "hotspot_std_m", self.hotspot_std_m, high=MAX_AREA_M)
         if self.layout_seed is not None:
             check_int(self, owner, "layout_seed", low=0)
         check_range(owner, "user_speed_mps", self.user_speed_mps, low=0, high=MAX_SPEED_MPS)
@@ -228,6 +229,7 @@ class UavParams(EnvParams):
                 f"{owner}.speed_levels_mps must be increasing, got {self.speed_levels_mps}"
             )
         check_choice(owner, "directions", self.directions, (4, 8))
+        _check_bool(owner, "continuous", self.continuous)
         if not self.continuous:
             for speed in self.speed_levels_mps:
                 cells = speed * self.dt_s / self.grid_cell_m
@@ -241,7 +243,6 @@ class UavParams(EnvParams):
         check_range(owner, "mixed_weight", self.mixed_weight, low=0, high=1)
         check_choice(owner, "obs_mode", self.obs_mode, OBS_MODES)
         check_int(self, owner, "heatmap_size", low=1, high=256)
-        _check_bool(owner, "continuous", self.continuous)
         set_field(
             self, "channel_options", _as_options(owner, "channel_options", self.channel_options)
         )
