@@ -93,6 +93,13 @@ def check_agent_action(params: UavParams, agent: str, action: Any) -> Any:
     Raises:
         ValueError: naming the agent, as ``check_joint_actions``.
     """
+    if (  # fast path: an integer level in range (what PettingZoo agents pass)
+        not params.continuous
+        and isinstance(action, (int, np.integer))
+        and not isinstance(action, bool)
+        and 0 <= action < params.n_actions
+    ):
+        return int(action)
     array = np.asarray(action)
     if params.continuous:
         if array.shape != (2,):
