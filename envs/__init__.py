@@ -7,17 +7,20 @@ wherever only a string can be passed.
 
 from gymnasium.envs.registration import register, registry
 
+from .core.creators import creator_entry_point
 from .core.family import EnvSpec, Family
 from .families import FAMILIES, add_family, all_families, env_specs, family_of, parallel_specs
 
 
 def _register_ids(family: Family) -> None:
-    """Register every env of ``family`` with Gymnasium (ids already registered are kept)."""
+    """Register every env of ``family`` with Gymnasium (ids already registered are kept),
+    through a creator function, so that the env itself checks ``render_mode``
+    (``core/creators.py``)."""
     for spec in family.envs:
         if spec.id not in registry:
             register(
                 id=spec.id,
-                entry_point=spec.entry_point,
+                entry_point=creator_entry_point(spec.entry_point),
                 vector_entry_point=spec.vector_entry_point,
             )
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import gymnasium as gym
 
+from .core.budget import check_memory, format_bytes
+from .core.vector import SUBENV_OVERHEAD_BYTES
 from .families import parallel_specs
 
 PZ_PREFIX = "pz:"
@@ -92,11 +94,20 @@ def make_env(env_id: str, **kwargs: Any) -> Any:
 
 
 def make_vector_env(env_id: str, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv:
-    """``gym.make_vec``: the env's native vector env when it has one, else a SyncVectorEnv."""
+    """``gym.make_vec``: the env's native vector env when it has one, else a SyncVectorEnv
+    (whose ``num_envs`` scalar envs are checked against the memory budget first, at the
+    native vector env's ``SUBENV_OVERHEAD_BYTES`` each, a floor)."""
     if is_parallel_env_id(env_id):
         raise ValueError(f"{env_id} is a PettingZoo env; it has no Gymnasium vector env")
     _ensure_registered(env_id)
     try:
+        spec = gym.spec(env_id)
+        if spec.vector_entry_point is None and isinstance(num_envs, int):
+            check_memory(
+                f"the SyncVectorEnv of {spec.id}",
+                num_envs * SUBENV_OVERHEAD_BYTES,
+                f"num_envs={num_envs} scalar envs x at least {format_bytes(SUBENV_OVERHEAD_BYTES)}",
+            )
         return gym.make_vec(env_id, num_envs=num_envs, **kwargs)
     except gym.error.Error as err:
         raise ValueError(f"unknown env {env_id!r} ({err})") from None

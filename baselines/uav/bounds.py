@@ -26,10 +26,14 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, vstack
 
+from ...envs.core.budget import check_memory
 from ...envs.uav.params import UavParams
 from ...envs.uav.radio import UavRadio
 from .placement import lattice_points
 
+BYTES_PER_PAIR = 64
+"""memory of one user/lattice-point pair of the interference-free SNR table and its
+temporaries"""
 MAX_MILP_PAIRS = 5000
 """default size limit of ``milp_optimum``: lattice points x users"""
 
@@ -47,6 +51,11 @@ def _snr_db(
     if user_xy.ndim != 2 or user_xy.shape[1] != 2:
         raise ValueError(f"user_xy must have shape (N, 2), got {user_xy.shape}")
     indoor = np.broadcast_to(np.asarray(indoor_loss_db, dtype=float), (len(user_xy),))
+    check_memory(
+        "the UAV interference-free bound",
+        len(user_xy) * float(params.n_cells) * BYTES_PER_PAIR,
+        f"{len(user_xy)} users x {params.n_cells} lattice points",
+    )
     radio = UavRadio(params)
     rx_mw = radio.rx_mw(lattice_points(params)[None], user_xy[None], indoor[None])[0]
     return 10.0 * np.log10(rx_mw / radio.noise_mw)

@@ -10,7 +10,7 @@ from gymnasium import spaces
 
 from ..core.scalar import SimEnv
 from ..core.vector import NumpyVectorEnv
-from .model import OBS_ROWS, AbrModel, build_model
+from .model import OBS_ROWS, AbrModel, build_model, bytes_per_env, synthetic_lines
 from .params import AbrParams
 from .sim import BatchSim, ScalarSim, as_trace_indices, draw_episode
 
@@ -269,6 +269,13 @@ class AbrStreamingVectorEnv(_VideoViews, NumpyVectorEnv):
     def make_sim(self) -> BatchSim:
         self.model = build_model(self.params)
         return BatchSim(self.model, self.num_envs)
+
+    def memory_per_env(self) -> float:
+        """One sub-env's observation buffers and spaces, state and noise factors
+        (``model.bytes_per_env``); the shared traces and video are checked by the model."""
+        p = self.params
+        n_chunks = synthetic_lines(p) if p.video == "synthetic" else p.n_chunks or 0
+        return bytes_per_env(p, n_chunks)
 
     def make_spaces(self) -> tuple[spaces.Discrete, spaces.Box]:
         return _spaces(self.model)

@@ -10,17 +10,45 @@ with per-trace offsets; a per-trace base added to the keys keeps one global sort
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from ..core.budget import check_memory, format_count
 from .params import AbrParams
-from .traces import TraceSet, file_stamps, load_traces, synthetic_traces, trace_files
+from .traces import (
+    SyntheticTraces,
+    TraceSet,
+    file_stamps,
+    load_traces,
+    synthetic_traces,
+    trace_files,
+)
 from .video import load_video, synthetic_video, video_stamps
 
 BUFFER_NORM_S = 10.0  # Pensieve BUFFER_NORM_FACTOR
 OBS_ROWS = 6
+MAX_TABLE_BYTES = 2**53
+"""largest number of payload bytes all traces deliver in one period each, summed: the table's
+byte offsets are float64, exact to the byte below 2**53 (9 PB)"""
+
+# Memory estimates (``docs/abr.md``, "Limits"), measured on synthetic sets and rounded up.
+TABLE_BYTES_PER_SAMPLE = 336
+"""trace table per sample: 10 float64 arrays, 6 Python float lists (305 B measured)"""
+GENERATOR_BYTES_PER_SAMPLE = 64
+"""the synthetic generator's temporaries per sample of the trace it draws"""
+PARSE_BYTES_PER_FILE_BYTE = 40
+"""parsing a trace file: its text, its lines, two lists of floats (4-byte lines at worst)"""
+VIDEO_BYTES_PER_SIZE = 96
+"""one chunk size: int64 and float64 arrays, Python list entries (loader, scalar kernel)"""
+OBS_COPIES = 6
+"""observation-sized float32 arrays per env: the state, the copy returned, the space's low
+and high, ``obs_high`` and a step temporary"""
+STATE_BYTES_PER_ENV = 512
+"""a vector sub-env's state and step temporaries (about 40 float64 / int64 entries)"""
 
 
 class TraceTable:
@@ -51,6 +79,13 @@ class TraceTable:
         if np.any(self.period_bytes <= 0):
             bad = self.names[int(np.argmin(self.period_bytes > 0))]
             raise ValueError(f"trace {bad}: bandwidth is zero everywhere, no chunk can finish")
+        total = float(np.sum(self.period_bytes + 1.0))
+        if total > MAX_TABLE_BYTES:
+            raise ValueError(
+                f"the {len(self.names)} traces deliver {total:.3g} payload bytes in one pass, "
+                f"over the {MAX_TABLE_BYTES:.3g} that the trace table resolves to the byte: "
+                "use fewer, shorter or slower traces"
+            )
         # Per-trace key bases with a gap of 1 unit, so that one global array stays sorted.
         self.time_base = np.concatenate([[0.0], np.cumsum(self.period_s + 1.0)[:-1]])
         self.cum_base = np.concatenate([[0.0], np.cumsum(self.period_bytes + 1.0)[:-1]])
@@ -106,13 +141,20 @@ class AbrModel:
         return self.video_sizes.shape[0]
 
     @classmethod
-    def build(cls, params: AbrParams) -> AbrModel:
-        """Load or generate the traces and the video named by ``params``."""
+    def build(
+        cls,
+        params: AbrParams,
+        trace_file_sizes: Sequence[int] = (),
+        video_file_sizes: Sequence[int] = (),
+    ) -> AbrModel:
+        """Load or generate the traces and the video named by ``params``, after checking the
+        memory they need (``check_before_loading``, then ``check_model`` with the exact sizes
+        before the table is built)."""
+        check_before_loading(params, trace_file_sizes, video_file_sizes)
         if params.traces == "synthetic":
             traces = synthetic_traces(params.synthetic_traces)
         else:
             traces = load_traces(params.traces)
-        table = _trace_table(traces, params.payload_share)
         if params.video == "synthetic":
             if params.n_chunks is not None and params.n_chunks != params.synthetic_video.n_chunks:
                 spec = type(params.synthetic_video)(
@@ -124,6 +166,8 @@ class AbrModel:
         else:
             sizes = load_video(params.video)
         levels, lines = sizes.shape
+        check_model(params, int(traces.lengths.sum()), levels, lines)
+        table = _trace_table(traces, params.payload_share)
         if levels != params.n_levels:
             raise ValueError(
                 f"the video {params.video} has {levels} levels but ladder_kbps has "
@@ -183,4 +227,94 @@ def build_model(params: AbrParams) -> AbrModel:
 
 @lru_cache(maxsize=16)
 def _build_model(params: AbrParams, trace_key: tuple, video_key: tuple) -> AbrModel:
-    return AbrModel.build(params)
+    video_files = video_key[1] if video_key else ()
+    return AbrModel.build(
+        params, [stamp[2] for stamp in trace_key], [stamp[2] for stamp in video_files]
+    )
+
+
+# ---------------------------------------------------------------------------- memory estimates
+def synthetic_samples(spec: SyntheticTraces) -> float:
+    """Samples per synthetic trace, ``floor(duration / interval) + 1``, as a float (an
+    interval of 1e-300 s gives inf, which the budget refuses, instead of an overflow)."""
+    ratio = spec.duration_s / spec.interval_s
+    return math.floor(ratio) + 1.0 if math.isfinite(ratio) else math.inf
+
+
+def bytes_per_env(params: AbrParams, n_chunks: int) -> float:
+    """Bytes one env (scalar, or a vector sub-env) holds beyond the shared model: observation
+    buffers and spaces, state, and one noise factor per chunk (held three times during a
+    vector reset: the draws, their stack and the state)."""
+    noise = 24.0 * n_chunks if params.noise is not None else 0.0
+    return OBS_COPIES * OBS_ROWS * float(params.history_len) * 4 + STATE_BYTES_PER_ENV + noise
+
+
+def synthetic_lines(params: AbrParams) -> int:
+    """Chunk sizes per level of the synthetic video (``n_chunks + 1``)."""
+    n_chunks = params.n_chunks if params.n_chunks is not None else params.synthetic_video.n_chunks
+    return n_chunks + 1
+
+
+def check_before_loading(
+    params: AbrParams, trace_file_sizes: Sequence[int], video_file_sizes: Sequence[int]
+) -> None:
+    """Refuse a configuration whose traces, video or observation rows cannot fit the memory
+    budget, before anything is generated or read (file sizes bound what reading costs).
+
+    Raises:
+        ValueError: over the budget; the message names the parameters and the estimate.
+    """
+    parts: dict[str, float] = {}
+    if params.traces == "synthetic":
+        spec = params.synthetic_traces
+        per_trace = synthetic_samples(spec)
+        name = (
+            f"synthetic_traces: n_traces={format_count(spec.n_traces)} x "
+            f"{format_count(per_trace)} samples "
+            f"(duration_s={spec.duration_s:g} / interval_s={spec.interval_s:g})"
+        )
+        parts[name] = (
+            spec.n_traces * per_trace * TABLE_BYTES_PER_SAMPLE
+            + per_trace * GENERATOR_BYTES_PER_SAMPLE
+            + 16 * spec.n_states
+        )
+    elif trace_file_sizes:
+        largest = max(trace_file_sizes)
+        parts[f"parsing a {largest}-byte trace file"] = largest * PARSE_BYTES_PER_FILE_BYTE
+    if params.video == "synthetic":
+        lines = synthetic_lines(params)
+        parts[f"video: {params.n_levels} levels x {format_count(lines)} chunk sizes"] = (
+            params.n_levels * lines * VIDEO_BYTES_PER_SIZE
+        )
+    else:  # at most one size per 2 bytes ('1\n')
+        lines = max(video_file_sizes, default=0) // 2
+        parts[f"video files of {sum(video_file_sizes)} bytes"] = (
+            sum(video_file_sizes) // 2 * VIDEO_BYTES_PER_SIZE
+        )
+    parts[f"history_len={format_count(params.history_len)}"] = _rows_bytes(params, lines)
+    _check(parts)
+
+
+def check_model(params: AbrParams, samples: int, levels: int, lines: int) -> None:
+    """Refuse a model of ``samples`` trace samples and a ``levels`` x ``lines`` video that
+    cannot fit the budget (exact sizes, once the data is read, before the table is built).
+
+    Raises:
+        ValueError: over the budget; the message names the sizes and the estimate.
+    """
+    _check(
+        {
+            f"{samples} trace samples": samples * TABLE_BYTES_PER_SAMPLE,
+            f"{levels} levels x {lines} chunk sizes": levels * lines * VIDEO_BYTES_PER_SIZE,
+            f"history_len={params.history_len}": _rows_bytes(params, lines),
+        }
+    )
+
+
+def _rows_bytes(params: AbrParams, lines: int) -> float:
+    """The next-chunk rows (lines + 1, history_len) float32 and one env's buffers."""
+    return float(lines + 1) * params.history_len * 4 + bytes_per_env(params, lines)
+
+
+def _check(parts: dict[str, float]) -> None:
+    check_memory("AbrStreaming", sum(parts.values()), ", ".join(parts))

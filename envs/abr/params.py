@@ -13,8 +13,17 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Union
 
-from ..core.params import EnvParams
-from ..core.validation import check_choice, check_int, check_range, check_sequence, set_field
+from ..core.params import EnvParams, as_scalars
+from ..core.paths import as_path, check_folder
+from ..core.validation import (
+    MAX_INT64,
+    check_choice,
+    check_int,
+    check_numbers,
+    check_range,
+    check_sequence,
+    set_field,
+)
 from .traces import SyntheticTraces, load_start_pointers
 from .video import SyntheticVideo
 
@@ -24,6 +33,23 @@ QOE_MODES = ("linear", "log", "hd")
 DEFAULT_REBUFFER_PENALTY = {"linear": 4.3, "log": 2.66, "hd": 8.0}
 TRACE_ORDERS = ("sequential", "random")
 START_MODES = ("beginning", "random")
+
+# Limits of the accepted ranges (docs/abr.md, "Limits"): far beyond any real stream, and small
+# enough that every download time, observation and reward stays finite.
+MIN_KBPS = 1e-3
+"""lowest bitrate of a level, 1 bit/s (keeps the log utility's ratio finite)"""
+MAX_KBPS = 1e9
+"""highest bitrate of a level, 1 Tbps"""
+MIN_SECONDS = 1e-6
+"""shortest chunk and drain quantum, 1 us"""
+MAX_SECONDS = 1e6
+"""longest chunk, buffer and RTT, about 11.6 days"""
+MIN_PAYLOAD_SHARE = 0.01
+"""smallest useful share of the link rate"""
+NOISE_RANGE = (0.01, 100.0)
+"""bounds of the delay noise factors"""
+MAX_PENALTY = 1e6
+"""largest QoE penalty weight and largest |hd utility|"""
 
 
 @dataclass(frozen=True)
@@ -80,46 +106,52 @@ class AbrParams(EnvParams):
 
     def __post_init__(self) -> None:
         owner = "AbrParams"
-        set_field(
-            self,
+        ladder = check_numbers(
+            owner,
             "ladder_kbps",
-            tuple(
-                float(x) for x in check_sequence(owner, "ladder_kbps", self.ladder_kbps, min_len=2)
-            ),
+            self.ladder_kbps,
+            min_len=2,
+            low=MIN_KBPS,
+            high=MAX_KBPS,
         )
-        for rate in self.ladder_kbps:
-            check_range(owner, "ladder_kbps entries", rate, low=0, low_inclusive=False)
+        set_field(self, "ladder_kbps", ladder)
         if any(b <= a for a, b in zip(self.ladder_kbps, self.ladder_kbps[1:], strict=False)):
             raise ValueError(f"{owner}.ladder_kbps must be increasing, got {self.ladder_kbps}")
         check_range(owner, "chunk_s", self.chunk_s, low=0, low_inclusive=False)
-        check_range(owner, "buffer_cap_s", self.buffer_cap_s, low=self.chunk_s)
+        check_range(owner, "chunk_s", self.chunk_s, low=MIN_SECONDS, high=MAX_SECONDS)
+        check_range(owner, "buffer_cap_s", self.buffer_cap_s, low=self.chunk_s, high=MAX_SECONDS)
         # A sleep quantum above the cap could drain the buffer below zero.
         check_range(
             owner, "drain_s", self.drain_s, low=0, high=self.buffer_cap_s, low_inclusive=False
         )
-        check_range(owner, "rtt_s", self.rtt_s, low=0)
+        check_range(owner, "drain_s", self.drain_s, low=MIN_SECONDS)
+        check_range(owner, "rtt_s", self.rtt_s, low=0, high=MAX_SECONDS)
         check_range(owner, "payload_share", self.payload_share, low=0, high=1, low_inclusive=False)
+        check_range(owner, "payload_share", self.payload_share, low=MIN_PAYLOAD_SHARE)
         if self.noise is not None:
             low, high = check_sequence(owner, "noise", self.noise, length=2)
             check_range(owner, "noise[0]", low, low=0, low_inclusive=False)
-            check_range(owner, "noise[1]", high, low=low)
+            check_range(owner, "noise[0]", low, low=NOISE_RANGE[0], high=NOISE_RANGE[1])
+            check_range(owner, "noise[1]", high, low=low, high=NOISE_RANGE[1])
             set_field(self, "noise", (float(low), float(high)))
         check_choice(owner, "qoe", self.qoe, QOE_MODES)
         check_int(self, owner, "default_quality", low=0, high=len(self.ladder_kbps) - 1)
         if self.rebuffer_penalty is not None:
-            check_range(owner, "rebuffer_penalty", self.rebuffer_penalty, low=0)
-        check_range(owner, "smooth_penalty", self.smooth_penalty, low=0)
+            check_range(owner, "rebuffer_penalty", self.rebuffer_penalty, low=0, high=MAX_PENALTY)
+        check_range(owner, "smooth_penalty", self.smooth_penalty, low=0, high=MAX_PENALTY)
         set_field(
             self,
             "hd_utilities",
-            tuple(float(x) for x in check_sequence(owner, "hd_utilities", self.hd_utilities)),
+            check_numbers(
+                owner, "hd_utilities", self.hd_utilities, low=-MAX_PENALTY, high=MAX_PENALTY
+            ),
         )
         if self.qoe == "hd" and len(self.hd_utilities) != len(self.ladder_kbps):
             raise ValueError(
                 f"{owner}.hd_utilities has {len(self.hd_utilities)} entries but the ladder has "
                 f"{len(self.ladder_kbps)} levels"
             )
-        check_int(self, owner, "history_len", low=5)
+        check_int(self, owner, "history_len", low=5, high=MAX_INT64)
         if len(self.ladder_kbps) > self.history_len:
             raise ValueError(
                 f"{owner}.history_len ({self.history_len}) must be >= the number of levels "
@@ -137,11 +169,11 @@ class AbrParams(EnvParams):
         else:
             pointers = check_sequence(owner, "start", self.start)
             for pointer in pointers:
-                check_range(owner, "start pointers", pointer, low=1, integer=True)
+                check_range(owner, "start pointers", pointer, low=1, high=MAX_INT64, integer=True)
             set_field(self, "start", tuple(int(p) for p in pointers))
         set_field(self, "video", _as_source(owner, "video", self.video, allow_list=False))
         if self.n_chunks is not None:
-            check_int(self, owner, "n_chunks", low=2)
+            check_int(self, owner, "n_chunks", low=2, high=MAX_INT64 - 1)
 
     # ------------------------------------------------------------------ derived values
     @property
@@ -235,20 +267,21 @@ def _as_spec(owner: str, name: str, value: Any, spec_class: type) -> Any:
                 f"{owner}.{name} has unknown fields {sorted(unknown)}; "
                 f"known: {[f.name for f in fields(spec_class)]}"
             )
-        return spec_class(**value)
+        return spec_class(**as_scalars(value))
     raise ValueError(
         f"{owner}.{name} must be a {spec_class.__name__} or a dict of its fields, got {value!r}"
     )
 
 
 def _as_source(owner: str, name: str, value: Any, allow_list: bool = True) -> Any:
-    """Normalise a data source: 'synthetic', a Path, or (if allowed) a tuple of Paths."""
+    """Normalise a data source: 'synthetic', a Path, or (if allowed) a tuple of Paths; an
+    empty string is refused (``Path('')`` would silently mean the current folder)."""
     if isinstance(value, str) and value == "synthetic":
         return value
     if isinstance(value, (str, os.PathLike)):
         return _data_folder(owner, name, value)
     if allow_list and isinstance(value, (list, tuple)) and value:
-        return tuple(Path(v) for v in value)
+        return tuple(as_path(f"{owner}.{name}[{i}]", v) for i, v in enumerate(value))
     allowed = "'synthetic', a folder" + (" or a non-empty list of files" if allow_list else "")
     raise ValueError(f"{owner}.{name} must be {allowed}, got {value!r}")
 
@@ -261,17 +294,14 @@ def _data_folder(owner: str, name: str, value: PathLike) -> Path:
         FileNotFoundError: the named data set is not under the data root (the message gives
             the ``netgym data fetch`` command).
     """
-    if isinstance(value, str):
+    if isinstance(value, str) and value:
         from netgym.data import resolve_folder
 
         folder = resolve_folder(value, purpose=f"{owner}.{name}={value!r}")
         if folder is not None:
             return folder
-    return Path(value)
+    return as_path(f"{owner}.{name}", value)
 
 
 def _existing_dir(path: PathLike) -> Path:
-    root = Path(path)
-    if not root.is_dir():
-        raise FileNotFoundError(f"data folder {root} does not exist")
-    return root
+    return check_folder("data folder", path)

@@ -3,9 +3,10 @@
 The dynamics are those of ``get_video_chunk`` in hongzimao/pensieve ``sim/env.py``
 (reference/abr.md 1.2): a chunk of ``size`` bytes is downloaded over the trace at
 ``payload_share`` of the link rate, the trace wraps to t = 0 at its end, the RTT is added once,
-the delay is optionally multiplied by U(low, high) noise, the buffer drains by the delay and gains
-one chunk, and when it exceeds the cap the player sleeps in ``drain_s`` quanta while the trace
-clock keeps running. The trace walk is a ``searchsorted`` over the tables of ``model.py``.
+the delay is optionally multiplied by U(low, high) noise (and kept above ``MIN_DELAY_MS``), the
+buffer drains by the delay and gains one chunk, and when it exceeds the cap the player sleeps in
+``drain_s`` quanta while the trace clock keeps running. The trace walk is a ``searchsorted``
+over the tables of ``model.py``.
 
 Two kernels share those tables and the QoE formula ``chunk_qoe``: ``BatchSim`` (numpy over N
 envs, the ``BatchSim`` protocol of ``core/sim.py``, used by the vector env) and ``ScalarSim``
@@ -24,6 +25,10 @@ import numpy as np
 
 from .model import BUFFER_NORM_S, OBS_ROWS, AbrModel
 from .params import AbrParams
+
+MIN_DELAY_MS = 1e-6
+"""shortest download time, 1 ns: with ``rtt_s=0`` a tiny chunk on a fast link could otherwise
+round to a zero (or, late in a long trace, a negative) delay and an infinite throughput"""
 
 
 def as_trace_indices(value: Any, count: int | None) -> Any:
@@ -233,6 +238,7 @@ class BatchSim(_Kernel):
         delay_ms = (wraps * period_s + end - pos) * 1000.0 + self._rtt_ms
         if self.noise is not None:
             delay_ms *= self.noise[self._rows(idx), chunk]
+        np.maximum(delay_ms, MIN_DELAY_MS, out=delay_ms)
         # Buffer, rebuffering and the drain sleep (ms, as Pensieve).
         buffer_ms = self.buffer_ms[idx]
         rebuf_ms = np.maximum(delay_ms - buffer_ms, 0.0)
@@ -345,6 +351,8 @@ class ScalarSim(_Kernel):
         delay_ms = (wraps * period_s + end - pos) * 1000.0 + self._rtt_ms
         if self.noise is not None:
             delay_ms *= self.noise[chunk]
+        if delay_ms < MIN_DELAY_MS:
+            delay_ms = MIN_DELAY_MS
         buffer_ms = self.buffer_ms
         rebuf_ms = max(delay_ms - buffer_ms, 0.0)
         buffer_ms = max(buffer_ms - delay_ms, 0.0) + self._chunk_ms

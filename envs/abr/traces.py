@@ -17,9 +17,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.validation import check_choice, check_int, check_range
+from ..core.paths import as_path, check_file, kind_of
+from ..core.validation import MAX_INT64, check_choice, check_int, check_range
 
 TRACE_DISTRIBUTIONS = ("loguniform", "uniform")
+MAX_MBPS = 1e6
+"""largest bandwidth of a trace sample, 1 Tbps (recorded traces stay under 10 Mbps)"""
+MIN_MEAN_MBPS = 1e-6
+"""smallest mean bandwidth of a trace over its length, 1 bit/s: below it a chunk would take
+longer than any episode could last"""
+MAX_TRACE_S = 1e7
+"""largest time in a trace, about 116 days (recorded traces last minutes to hours)"""
 
 
 @dataclass(frozen=True)
@@ -56,14 +64,16 @@ class SyntheticTraces:
 
     def __post_init__(self) -> None:
         owner = "SyntheticTraces"
-        check_int(self, owner, "n_traces", low=1)
-        check_range(owner, "interval_s", self.interval_s, low=0, low_inclusive=False)
-        check_range(owner, "duration_s", self.duration_s, low=2 * self.interval_s)
-        check_range(owner, "low_mbps", self.low_mbps, low=0, low_inclusive=False)
-        check_range(owner, "high_mbps", self.high_mbps, low=self.low_mbps)
-        check_int(self, owner, "n_states", low=1)
+        check_int(self, owner, "n_traces", low=1, high=MAX_INT64)
+        check_range(
+            owner, "interval_s", self.interval_s, low=0, low_inclusive=False, high=MAX_TRACE_S / 2
+        )
+        check_range(owner, "duration_s", self.duration_s, low=2 * self.interval_s, high=MAX_TRACE_S)
+        check_range(owner, "low_mbps", self.low_mbps, low=MIN_MEAN_MBPS, high=MAX_MBPS)
+        check_range(owner, "high_mbps", self.high_mbps, low=self.low_mbps, high=MAX_MBPS)
+        check_int(self, owner, "n_states", low=1, high=MAX_INT64)
         check_range(owner, "switch_prob", self.switch_prob, low=0, high=1)
-        check_range(owner, "noise_sd", self.noise_sd, low=0)
+        check_range(owner, "noise_sd", self.noise_sd, low=0, high=10)
         check_choice(owner, "distribution", self.distribution, TRACE_DISTRIBUTIONS)
         check_int(self, owner, "seed", low=0)
 
@@ -96,10 +106,13 @@ class TraceSet:
 
 
 def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Read one Pensieve-format trace; raise ``ValueError`` naming the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"trace file {path} does not exist")
+    """Read one Pensieve-format trace; raise ``ValueError`` naming the file and line.
+
+    Times must lie in ``[0, MAX_TRACE_S]`` and rates in ``{0} | (0, MAX_MBPS]``, and the mean
+    rate over the trace must reach ``MIN_MEAN_MBPS``, so that every download time the sim can
+    compute is finite.
+    """
+    path = check_file("trace file", path)
     try:
         text = path.read_text()
     except UnicodeDecodeError:
@@ -127,6 +140,15 @@ def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             )
         if mbps < 0:
             raise ValueError(f"trace {path} line {line_no}: bandwidth must be >= 0, got {mbps}")
+        if mbps > MAX_MBPS:
+            raise ValueError(
+                f"trace {path} line {line_no}: bandwidth must be <= {MAX_MBPS:g} Mbps "
+                f"(1 Tbps), got {mbps}"
+            )
+        if time_s > MAX_TRACE_S:
+            raise ValueError(
+                f"trace {path} line {line_no}: time must be <= {MAX_TRACE_S:g} s, got {time_s}"
+            )
         if not times and time_s != 0:
             raise ValueError(
                 f"trace {path} line {line_no}: the first time must be 0 "
@@ -148,6 +170,13 @@ def load_trace_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             f"trace {path}: bandwidth is zero everywhere after the first sample, "
             "so no chunk could ever be downloaded"
         )
+    mean_mbps = float(np.sum(rate_arr[1:] * np.diff(time_arr))) / time_arr[-1]
+    if mean_mbps < MIN_MEAN_MBPS:
+        raise ValueError(
+            f"trace {path}: mean bandwidth {mean_mbps:.3g} Mbps over its {time_arr[-1]:g} s is "
+            f"below {MIN_MEAN_MBPS:g} Mbps (1 bit/s), so a chunk could take longer to download "
+            "than any episode could last"
+        )
     return _frozen(time_arr), _frozen(rate_arr)
 
 
@@ -156,10 +185,13 @@ def trace_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list
     skipped) or of a list."""
     if isinstance(source, (str, os.PathLike)):
         folder = Path(source)
-        if not folder.exists():
+        kind = kind_of(folder)
+        if kind == "missing":
             raise FileNotFoundError(f"trace folder {folder} does not exist")
-        if folder.is_file():
+        if kind == "file":
             return [folder]
+        if kind != "folder":
+            raise ValueError(f"trace source {folder} is a {kind}, not a folder or a file")
         files = sorted(
             p
             for p in folder.iterdir()
@@ -168,7 +200,7 @@ def trace_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list
         if not files:
             raise ValueError(f"trace folder {folder} contains no trace files")
         return files
-    files = [Path(p) for p in source]
+    files = [as_path(f"trace file {i}", p) for i, p in enumerate(source)]
     if not files:
         raise ValueError("the list of trace files is empty")
     return files
@@ -182,13 +214,18 @@ def load_traces(source: str | os.PathLike | Sequence[str | os.PathLike]) -> Trac
     return _load_cached(file_stamps(trace_files(source)))
 
 
-def file_stamps(files: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
-    """(resolved path, mtime_ns, size) of each file: a cache key that changes with the data."""
+def file_stamps(
+    files: Sequence[Path], what: str = "trace file"
+) -> tuple[tuple[str, int, int], ...]:
+    """(resolved path, mtime_ns, size) of each file: a cache key that changes with the data.
+
+    Raises:
+        FileNotFoundError: a file is missing.
+        ValueError: a path is a folder, FIFO, socket or device (``what`` names the files).
+    """
     stamps = []
     for path in files:
-        if not path.is_file():
-            raise FileNotFoundError(f"trace file {path} does not exist")
-        stat = path.stat()
+        stat = check_file(what, path).stat()
         stamps.append((str(path.resolve()), stat.st_mtime_ns, stat.st_size))
     return tuple(stamps)
 
@@ -330,11 +367,13 @@ def synthetic_traces(spec: SyntheticTraces) -> TraceSet:
         state = rng.integers(spec.n_states)
         switches = rng.random(n_samples) < spec.switch_prob
         jumps = rng.integers(1, max(spec.n_states, 2), size=n_samples)
-        states = np.empty(n_samples, dtype=np.int64)
-        for k in range(n_samples):
-            if switches[k] and spec.n_states > 1:
-                state = (state + jumps[k]) % spec.n_states  # a uniformly chosen other level
-            states[k] = state
+        # a switch moves to a uniformly chosen other level: state + jump (mod n_states), so
+        # the state after sample k is the start plus the jumps switched on so far (mod n)
+        if spec.n_states > 1:
+            steps = np.cumsum(np.where(switches, jumps, 0))
+            states = (state + steps) % spec.n_states
+        else:
+            states = np.full(n_samples, state, dtype=np.int64)
         noise = np.exp(rng.normal(0.0, spec.noise_sd, n_samples) - spec.noise_sd**2 / 2)
         mbps = np.clip(levels[states] * noise, spec.low_mbps, spec.high_mbps)
         names.append(f"synthetic_{spec.seed}_{index:04d}")

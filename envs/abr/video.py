@@ -16,8 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.validation import check_int, check_range
+from ..core.paths import check_folder
+from ..core.validation import MAX_INT64, check_int, check_range
 from .traces import file_stamps
+
+MAX_CHUNK_BYTES = 10**12
+"""largest chunk size, 1 TB (a 4 s chunk at 1 Tbps is 0.5 TB): keeps every size an exact int64
+and every download time finite"""
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class SyntheticVideo:
 
     def __post_init__(self) -> None:
         owner = "SyntheticVideo"
-        check_int(self, owner, "n_chunks", low=2)
+        check_int(self, owner, "n_chunks", low=2, high=MAX_INT64 - 1)
         check_range(owner, "complexity_sd", self.complexity_sd, low=0, high=2)
         check_range(owner, "encode_sd", self.encode_sd, low=0, high=2)
         check_int(self, owner, "seed", low=0)
@@ -60,18 +65,14 @@ def load_video(folder: str | os.PathLike) -> np.ndarray:
 
 def video_stamps(folder: str | os.PathLike) -> tuple[str, tuple[tuple[str, int, int], ...]]:
     """The resolved folder and (path, mtime_ns, size) of its ``video_size_*`` files."""
-    path = Path(folder)
-    if not path.is_dir():
-        raise FileNotFoundError(f"video folder {path} does not exist")
+    path = check_folder("video folder", folder)
     files = sorted(p for p in path.iterdir() if _SIZE_FILE.match(p.name))
-    return str(path.resolve()), file_stamps(files)
+    return str(path.resolve()), file_stamps(files, "video file")
 
 
 @lru_cache(maxsize=8)
 def _load_cached(folder_name: str, stamps: tuple[tuple[str, int, int], ...]) -> np.ndarray:
-    folder = Path(folder_name)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"video folder {folder} does not exist")
+    folder = check_folder("video folder", folder_name)
     levels = {}
     for path in folder.iterdir():
         match = _SIZE_FILE.match(path.name)
@@ -95,27 +96,38 @@ def _load_cached(folder_name: str, stamps: tuple[tuple[str, int, int], ...]) -> 
 
 
 def _read_sizes(path: Path) -> list[int]:
-    sizes = []
-    with path.open() as handle:
-        for line_no, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                value = int(text)
-            except ValueError:
-                raise ValueError(
-                    f"video file {path} line {line_no}: expected an integer byte "
-                    f"count, got {text!r}"
-                ) from None
-            if value <= 0:
-                raise ValueError(
-                    f"video file {path} line {line_no}: chunk size must be > 0, got {value}"
-                )
-            sizes.append(value)
+    sizes: list[int] = []
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                sizes += _parse_size(path, line_no, line.strip())
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"video file {path}: not a text file (expected one integer byte count per line)"
+        ) from None
     if len(sizes) < 2:
         raise ValueError(f"video file {path}: needs at least 2 chunk sizes, found {len(sizes)}")
     return sizes
+
+
+def _parse_size(path: Path, line_no: int, text: str) -> list[int]:
+    """The chunk size on one line (``[]`` for a blank line), checked."""
+    if not text:
+        return []
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(
+            f"video file {path} line {line_no}: expected an integer byte count, got {text[:40]!r}"
+        ) from None
+    if value <= 0:
+        raise ValueError(f"video file {path} line {line_no}: chunk size must be > 0, got {value}")
+    if value > MAX_CHUNK_BYTES:
+        raise ValueError(
+            f"video file {path} line {line_no}: chunk size must be <= {MAX_CHUNK_BYTES:.0e} "
+            f"bytes (1 TB), got {text[:40]}"
+        )
+    return [value]
 
 
 @lru_cache(maxsize=8)
@@ -130,6 +142,14 @@ def synthetic_video(
         rng.normal(0.0, spec.encode_sd, (len(ladder_kbps), lines)) - spec.encode_sd**2 / 2
     )
     mean_bytes = np.asarray(ladder_kbps)[:, None] * 1000.0 / 8.0 * chunk_s
-    sizes = np.maximum(np.rint(mean_bytes * complexity[None, :] * encode), 1).astype(np.int64)
+    sizes = np.maximum(np.rint(mean_bytes * complexity[None, :] * encode), 1)
+    if sizes.max() > MAX_CHUNK_BYTES:
+        raise ValueError(
+            f"the synthetic video has a chunk of {sizes.max():.3g} bytes, over the "
+            f"{MAX_CHUNK_BYTES:.0e}-byte limit of a chunk: lower ladder_kbps (top "
+            f"{max(ladder_kbps):g} kbps), chunk_s ({chunk_s:g} s) or "
+            f"synthetic_video.complexity_sd ({spec.complexity_sd:g})"
+        )
+    sizes = sizes.astype(np.int64)
     sizes.setflags(write=False)
     return sizes

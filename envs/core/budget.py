@@ -56,11 +56,22 @@ def memory_budget() -> int | None:
 
 
 def format_bytes(n: float) -> str:
-    """``3.2 GiB``, ``640 MiB``, ``12 KiB``."""
+    """``3.2 GiB``, ``640 MiB``, ``12 KiB``; ``3.5e+12 TiB`` and ``inf TiB`` beyond 1000 TiB."""
+    if n >= 1000 * 2**40:
+        return f"{n / 2**40:.3g} TiB"
     for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{n:.0f} B"
+
+
+def format_count(n: float) -> str:
+    """A count for a message: ``321``, ``1000000001``; ``3.2e+17`` and ``inf`` when huge."""
+    if isinstance(n, int) and abs(n) < 10**12:
+        return str(n)
+    if isinstance(n, float) and n.is_integer() and abs(n) < 1e12:
+        return str(int(n))
+    return f"{float(n):.3g}" if abs(n) < 1e308 else "inf"
 
 
 def check_memory(owner: str, estimate_bytes: float, detail: str) -> None:
@@ -86,6 +97,7 @@ __all__ = [
     "DEFAULT_BUDGET_BYTES",
     "check_memory",
     "format_bytes",
+    "format_count",
     "memory_budget",
     "parse_bytes",
 ]

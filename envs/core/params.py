@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
+
 P = TypeVar("P", bound="EnvParams")
 
 
@@ -75,11 +77,22 @@ class EnvParams:
                 f"unknown {cls.ENV_NAME or cls.__name__} parameters {sorted(unknown)}; "
                 f"known: {names}"
             )
+        overrides = as_scalars(overrides)
         if isinstance(params, cls):
             return params.replace(**overrides) if overrides else params
         if isinstance(params, str):
             return cls.preset(params, **overrides)
-        return cls(**{**(params or {}), **overrides})
+        return cls(**{**as_scalars(params or {}), **overrides})
 
 
-__all__ = ["EnvParams"]
+def as_scalars(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with 0-d numpy arrays (``np.array(3.0)``, what numpy reductions of arrays
+    give) as the Python scalars they hold: params are frozen and hashed (envs share models by
+    params), and an array is not hashable."""
+    return {
+        key: value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+        for key, value in values.items()
+    }
+
+
+__all__ = ["EnvParams", "as_scalars"]

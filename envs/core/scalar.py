@@ -34,6 +34,12 @@ def check_render_mode(env_name: str, render_mode: str | None, modes: list[str]) 
         return
     if not modes:
         raise ValueError(f"{env_name} has no render modes, got {render_mode!r}")
+    if render_mode == "human" and "rgb_array" in modes:
+        raise ValueError(
+            f"{env_name} has no 'human' render mode: it draws frames as arrays "
+            "(render_mode='rgb_array'); to watch them in a window, wrap an 'rgb_array' env in "
+            "gymnasium.wrappers.HumanRendering (needs pygame)"
+        )
     if render_mode not in modes:
         raise ValueError(f"render_mode must be None or one of {modes}, got {render_mode!r}")
 

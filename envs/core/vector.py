@@ -15,8 +15,9 @@ class MyVectorEnv(NumpyVectorEnv):
     def check_actions(self, actions): return checked array, one row per sub-env
 ```
 
-Optional: ``memory_per_env()`` (the bytes one sub-env holds: the constructor refuses a
-``num_envs`` whose total exceeds the memory budget of ``core/budget.py`` before allocating),
+Optional: ``memory_per_env()`` (the bytes one sub-env's state holds: the constructor refuses
+a ``num_envs`` whose total, with the base's own ``SUBENV_OVERHEAD_BYTES`` per sub-env, exceeds
+the memory budget of ``core/budget.py`` before allocating anything),
 ``reset_options`` (the option names ``reset`` accepts, handed to ``sim.reset``),
 ``on_reseed()`` (called when ``reset`` gets a seed), ``autoreset(idx)`` (how finished sub-envs
 restart inside a step; default ``sim.reset(idx, rngs, {})``), ``_observation()`` /
@@ -40,6 +41,11 @@ from .sim import BatchSim
 AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
 """the autoreset modes netgym's vector envs implement (NEXT_STEP is Gymnasium's default; SB3's
 VecEnv needs SAME_STEP)"""
+
+SUBENV_OVERHEAD_BYTES = 1024
+"""what the base itself holds per sub-env, whatever the env: one ``numpy.random.Generator``
+(about 0.9 KiB each, measured) and its bookkeeping arrays; so even an env without a
+``memory_per_env`` estimate refuses a ``num_envs`` of millions before allocating them"""
 
 EVERY_ENV = slice(None)
 """the ``idx`` of a step or reset of every sub-env (cheaper to index than an arange)"""
@@ -152,10 +158,11 @@ class NumpyVectorEnv(VectorEnv):
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
         self.render_mode = None
         self.params = self.params_class.coerce(params, overrides)
+        per_env = SUBENV_OVERHEAD_BYTES + self.memory_per_env()
         check_memory(
             type(self).__name__,
-            self.memory_per_env() * self.num_envs,
-            f"num_envs={self.num_envs} x {format_bytes(self.memory_per_env())} per sub-env",
+            per_env * self.num_envs,
+            f"num_envs={self.num_envs} x {format_bytes(per_env)} per sub-env",
         )
         self.sim = self.make_sim()
         self.single_action_space, self.single_observation_space = self.make_spaces()
@@ -183,8 +190,9 @@ class NumpyVectorEnv(VectorEnv):
         raise NotImplementedError
 
     def memory_per_env(self) -> float:
-        """Bytes one sub-env's state holds (an estimate from ``self.params``; shared tables
-        are checked by the sim itself). The default, 0, skips the check."""
+        """Bytes one sub-env's state holds (an estimate from ``self.params``, before the sim
+        exists; shared tables are checked by the sim itself). The default, 0, counts only the
+        base's ``SUBENV_OVERHEAD_BYTES``."""
         return 0.0
 
     def on_reseed(self) -> None:
@@ -257,6 +265,7 @@ class NumpyVectorEnv(VectorEnv):
 __all__ = [
     "AUTORESET_MODES",
     "EVERY_ENV",
+    "SUBENV_OVERHEAD_BYTES",
     "NumpyVectorEnv",
     "check_reset_options",
     "check_vector_args",

@@ -11,6 +11,7 @@ from gymnasium import spaces
 
 from ..core.scalar import SimEnv
 from ..core.vector import NumpyVectorEnv
+from .memory import bytes_per_env
 from .parallel import UavOffloadParallelEnv
 from .params import UavParams
 from .sim import UavSim
@@ -42,7 +43,9 @@ class UavOffloadEnv(SingleEnvView, SimEnv):
     direction ``d`` (E, N, W, S; with 8 directions E, NE, N, NW, W, SW, S, SE) at speed level
     ``l``, i.e. ``speed_l * dt / grid_cell_m`` cells; moves are clipped to the area. With
     ``continuous=True``: ``Box(-1, 1, (2K,))``, UAV k's velocity in units of the top speed
-    (entries 2k, 2k + 1; norm clipped to 1).
+    (entries 2k, 2k + 1; a norm above 1 is scaled to 1). An action of another shape or outside
+    the Box is refused with a ``ValueError``, never reshaped or clipped (agents clip to their
+    action space, as SB3's do).
     """
 
     __doc__ += (
@@ -78,8 +81,8 @@ class UavOffloadEnv(SingleEnvView, SimEnv):
     params_class = UavParams
 
     def setup(self) -> None:
+        self._setup_view()  # first: the sim checks the memory of the configuration
         self.action_space, self.observation_space = central_spaces(self.params)
-        self._setup_view()
         self._rngs: list[np.random.Generator] = []
 
     def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -125,6 +128,12 @@ class UavOffloadVectorEnv(NumpyVectorEnv):
 
     def make_sim(self) -> UavSim:
         return UavSim(self.params, self.num_envs)
+
+    def memory_per_env(self) -> float:
+        """One sub-env's users, links, UAVs, observations and (where the sim builds them)
+        received-power table (``memory.bytes_per_env``); the shared lattice, move and layout
+        tables are checked by the sim."""
+        return bytes_per_env(self.params, self.num_envs)
 
     def make_spaces(self) -> tuple[spaces.Space, spaces.Space]:
         return central_spaces(self.params)

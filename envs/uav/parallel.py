@@ -15,7 +15,7 @@ from .params import UavParams
 from .spaces import (
     agent_action_space,
     agent_observation_space,
-    check_joint_actions,
+    check_agent_action,
     state_space,
 )
 from .view import SHARED_DOC, SingleEnvView
@@ -32,7 +32,9 @@ class UavOffloadParallelEnv(SingleEnvView, SimParallelEnv):
     ## Action Space
 
     Per agent ``Discrete(1 + D * L)`` (0 = hover, ``1 + d + D * (l - 1)`` = direction d at speed
-    level l) or, with ``continuous=True``, ``Box(-1, 1, (2,))`` (velocity / top speed).
+    level l) or, with ``continuous=True``, ``Box(-1, 1, (2,))`` (velocity / top speed). An
+    action of another shape or outside its space is refused with a ``ValueError`` naming the
+    agent.
     """
 
     __doc__ += (
@@ -64,19 +66,20 @@ class UavOffloadParallelEnv(SingleEnvView, SimParallelEnv):
 
     def setup(self) -> None:
         params = self.params
+        self._setup_view()  # first: the sim checks the memory of the configuration
         self.possible_agents = [f"uav_{k}" for k in range(params.n_uavs)]
         self.observation_spaces = {a: agent_observation_space(params) for a in self.possible_agents}
         self.action_spaces = {a: agent_action_space(params) for a in self.possible_agents}
         self.state_space = state_space(params)
-        self._setup_view()
 
     def reset_sim(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         self._reset_view()
         return self._observations(), self._infos()
 
     def step_sim(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
-        joint = [actions[agent] for agent in self.possible_agents]
-        self.sim.step_one(check_joint_actions(self.params, np.asarray(joint), ()), self._rngs)
+        joint = [check_agent_action(self.params, a, actions[a]) for a in self.possible_agents]
+        dtype = float if self.params.continuous else np.int64
+        self.sim.step_one(np.array(joint, dtype=dtype), self._rngs)
         if self.render_mode is not None:
             self._record_trail()
         truncated = bool(self.sim.steps[0] >= self.params.max_steps)

@@ -14,7 +14,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 from ..core.params import EnvParams
-from ..core.validation import check_choice, check_int, check_range, check_sequence, set_field
+from ..core.validation import (
+    MAX_INT64,
+    check_choice,
+    check_int,
+    check_numbers,
+    check_range,
+    set_field,
+)
 from .channel import make_channel, make_penetration
 from .linkbudget import INTERFERENCE_MODES
 
@@ -23,6 +30,23 @@ REWARD_MODES = ("global", "local", "mixed", "difference")
 OBS_MODES = ("tabular", "vector", "image")
 ASSOCIATION_RULES = ("greedy_sinr",)
 UAV_STARTS = ("random", "center", "fixed")
+
+# Limits of the accepted ranges (docs/uav.md, "Limits"): far beyond any deployment, and small
+# enough that every distance, power, SINR and position stays finite.
+MAX_AREA_M = 1e7
+"""largest side of the area, 10,000 km"""
+MIN_GRID_CELL_M = 1e-3
+"""smallest lattice spacing, 1 mm"""
+MAX_UAV_ALTITUDE_M = 1e5
+"""highest UAV, 100 km"""
+MAX_BS_HEIGHT_M = 1e4
+"""highest BS antenna, 10 km"""
+BANDWIDTH_RANGE_HZ = (1.0, 1e12)
+"""bandwidth of a UAV, 1 Hz to 1 THz"""
+MAX_SPEED_MPS = 1e5
+"""fastest UAV speed level or user walk, 100 km/s"""
+MAX_DT_S = 1e6
+"""longest step, about 11.6 days"""
 
 
 @dataclass(frozen=True)
@@ -131,30 +155,40 @@ class UavParams(EnvParams):
 
     def __post_init__(self) -> None:
         owner = "UavParams"
-        area = check_sequence(owner, "area_m", self.area_m, length=2)
-        for value in area:
-            check_range(owner, "area_m entries", value, low=0, low_inclusive=False)
-        set_field(self, "area_m", (float(area[0]), float(area[1])))
+        area = check_numbers(
+            owner, "area_m", self.area_m, length=2, low=0, low_inclusive=False, high=MAX_AREA_M
+        )
+        set_field(self, "area_m", area)
         check_range(owner, "grid_cell_m", self.grid_cell_m, low=0, low_inclusive=False)
+        check_range(owner, "grid_cell_m", self.grid_cell_m, low=MIN_GRID_CELL_M, high=MAX_AREA_M)
         if min(self.area_m) < self.grid_cell_m:
             raise ValueError(
                 f"{owner}.area_m {self.area_m} is smaller than one grid cell "
                 f"({self.grid_cell_m} m): the lattice needs at least 2 points per axis"
             )
-        check_int(self, owner, "n_uavs", low=1)
-        check_int(self, owner, "n_users", low=1)
+        if self.n_cells > MAX_INT64:
+            raise ValueError(
+                f"{owner}: the lattice of area_m {self.area_m} / grid_cell_m {self.grid_cell_m} "
+                f"has {self.n_cells:.3g} points, more than a Discrete space can number; use a "
+                "larger grid_cell_m"
+            )
+        check_int(self, owner, "n_uavs", low=1, high=MAX_INT64)
+        check_int(self, owner, "n_users", low=1, high=MAX_INT64)
         check_choice(owner, "user_layout", self.user_layout, USER_LAYOUTS)
-        check_int(self, owner, "n_hotspots", low=1)
+        check_int(self, owner, "n_hotspots", low=1, high=MAX_INT64)
         check_range(owner, "hotspot_share", self.hotspot_share, low=0, high=1)
         check_range(owner, "hotspot_std_m", self.hotspot_std_m, low=0, low_inclusive=False)
+        check_range(owner, "hotspot_std_m", self.hotspot_std_m, high=MAX_AREA_M)
         if self.layout_seed is not None:
             check_int(self, owner, "layout_seed", low=0)
-        check_range(owner, "user_speed_mps", self.user_speed_mps, low=0)
-        check_int(self, owner, "n_bs", low=0)
+        check_range(owner, "user_speed_mps", self.user_speed_mps, low=0, high=MAX_SPEED_MPS)
+        check_int(self, owner, "n_bs", low=0, high=MAX_INT64)
         check_range(owner, "bs_tx_dbm", self.bs_tx_dbm, low=-50, high=80)
         check_range(owner, "bs_height_m", self.bs_height_m, low=0, low_inclusive=False)
+        check_range(owner, "bs_height_m", self.bs_height_m, high=MAX_BS_HEIGHT_M)
         _check_bool(owner, "bs_interference", self.bs_interference)
         check_range(owner, "uav_altitude_m", self.uav_altitude_m, low=0, low_inclusive=False)
+        check_range(owner, "uav_altitude_m", self.uav_altitude_m, high=MAX_UAV_ALTITUDE_M)
         check_choice(owner, "uav_start", self.uav_start, UAV_STARTS)
         if self.uav_start == "fixed" and self.layout_seed is None:
             raise ValueError(
@@ -163,18 +197,30 @@ class UavParams(EnvParams):
             )
         check_range(owner, "fc_hz", self.fc_hz, low=1e6, high=3e11)
         check_range(owner, "bandwidth_hz", self.bandwidth_hz, low=0, low_inclusive=False)
+        check_range(
+            owner,
+            "bandwidth_hz",
+            self.bandwidth_hz,
+            low=BANDWIDTH_RANGE_HZ[0],
+            high=BANDWIDTH_RANGE_HZ[1],
+        )
         check_range(owner, "uav_tx_dbm", self.uav_tx_dbm, low=-50, high=80)
         check_range(owner, "noise_psd_dbm_hz", self.noise_psd_dbm_hz, low=-250, high=0)
         check_range(owner, "noise_figure_db", self.noise_figure_db, low=0, high=50)
         check_choice(owner, "interference", self.interference, INTERFERENCE_MODES)
         check_range(owner, "sinr_threshold_db", self.sinr_threshold_db, low=-50, high=100)
-        check_int(self, owner, "capacity", low=1)
+        check_int(self, owner, "capacity", low=1, high=MAX_INT64)
         check_choice(owner, "association", self.association, ASSOCIATION_RULES)
-        check_range(owner, "dt_s", self.dt_s, low=0, low_inclusive=False)
-        levels = check_sequence(owner, "speed_levels_mps", self.speed_levels_mps)
-        for speed in levels:
-            check_range(owner, "speed_levels_mps entries", speed, low=0, low_inclusive=False)
-        set_field(self, "speed_levels_mps", tuple(float(s) for s in levels))
+        check_range(owner, "dt_s", self.dt_s, low=0, low_inclusive=False, high=MAX_DT_S)
+        levels = check_numbers(
+            owner,
+            "speed_levels_mps",
+            self.speed_levels_mps,
+            low=0,
+            low_inclusive=False,
+            high=MAX_SPEED_MPS,
+        )
+        set_field(self, "speed_levels_mps", levels)
         if any(
             b <= a
             for a, b in zip(self.speed_levels_mps[:-1], self.speed_levels_mps[1:], strict=True)
@@ -183,6 +229,7 @@ class UavParams(EnvParams):
                 f"{owner}.speed_levels_mps must be increasing, got {self.speed_levels_mps}"
             )
         check_choice(owner, "directions", self.directions, (4, 8))
+        _check_bool(owner, "continuous", self.continuous)
         if not self.continuous:
             for speed in self.speed_levels_mps:
                 cells = speed * self.dt_s / self.grid_cell_m
@@ -191,12 +238,11 @@ class UavParams(EnvParams):
                         f"{owner}.speed_levels_mps entry {speed} moves {cells:g} cells per step "
                         f"(speed * dt_s / grid_cell_m); discrete moves need a whole number"
                     )
-        check_int(self, owner, "max_steps", low=1)
+        check_int(self, owner, "max_steps", low=1, high=MAX_INT64)
         check_choice(owner, "reward", self.reward, REWARD_MODES)
         check_range(owner, "mixed_weight", self.mixed_weight, low=0, high=1)
         check_choice(owner, "obs_mode", self.obs_mode, OBS_MODES)
         check_int(self, owner, "heatmap_size", low=1, high=256)
-        _check_bool(owner, "continuous", self.continuous)
         set_field(
             self, "channel_options", _as_options(owner, "channel_options", self.channel_options)
         )

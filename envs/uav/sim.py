@@ -26,15 +26,11 @@ from .association import associate_one, greedy_association
 from .channel import apply_indoor, indoor_mask
 from .layouts import make_users, random_walk
 from .linkbudget import sinr_from_mw
+from .memory import check_uav_memory, fast_one, table_mode
 from .observations import UavObservations
 from .params import UavParams
 from .radio import UavRadio
 
-CALL_OVERHEAD_LINKS = 400
-"""fixed cost of one channel-model call on few links, in links of bulk work (about 20 us vs
-50 ns per link on one core): what makes a received-power table pay off at small B"""
-MAX_TABLE_ENTRIES = 1 << 23
-"""largest per-env received-power table, B x N x n_cells floats (64 MiB)"""
 ENV0 = slice(0, 1)
 """the ``idx`` of env 0 (the single-env views)"""
 
@@ -120,6 +116,7 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
     """
 
     def __init__(self, params: UavParams, num_envs: int) -> None:
+        check_uav_memory(params, num_envs)  # before anything is allocated (``memory.py``)
         super().__init__(params)
         self.num_envs = num_envs
         self.moves = move_table(params)
@@ -151,23 +148,20 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self._single_option = (
             params.interference == "co_channel" and params.sinr_threshold_db > 0.01
         )
-        self._table_mode = self._choose_table_mode()
-        self._fast_one = (
-            b == 1
-            and not params.continuous
-            and self._static_users
-            and params.reward in ("global", "local", "mixed")
-        )
+        self._table_mode = table_mode(params, num_envs)
+        self._fast_one = fast_one(params, num_envs)
         """single env with a table (static users, discrete moves): ``step_one`` takes
         ``_step_one``"""
         self._rx_table: np.ndarray | None = None
         """received power (mW) of every user from every lattice point, (B or 1, N, n_cells):
         with static users and discrete moves a step gathers its K columns instead of running
-        the channel model (see ``_choose_table_mode``)"""
+        the channel model (see ``memory.table_mode``)"""
         iy, ix = np.divmod(np.arange(nx * ny), nx)
         self._lattice_xy = (np.stack([ix, iy], -1) * params.grid_cell_m)[None]
         self._user_offsets = (np.arange(n) * (nx * ny))[None, :, None]
-        self._next_cell = self._move_table() if self._fast_one else []
+        next_cell = self._move_table() if self._fast_one else None
+        self._fast_one = next_cell is not None
+        self._next_cell = next_cell or []
         """lattice cell reached from each cell by each action (``_move_table``)"""
 
     # ------------------------------------------------------------------ BatchSim
@@ -327,18 +321,20 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.uav_xy[0] = self._lattice_xy[0].take(cells, axis=0)
         self._evaluate_one(cells)
 
-    def _move_table(self) -> list[list[int]]:
+    def _move_table(self) -> list[list[int]] | None:
         """``next_cell[cell][action]``: the lattice cell a UAV reaches from ``cell`` with a
         discrete ``action``, by ``step``'s own arithmetic (add the move, clip to the area, round
         to the lattice). Moves are whole cells, so the clipped position is that lattice point
-        exactly and ``_step_one`` can move on cell indices."""
+        exactly and ``_step_one`` can move on cell indices. None where the lattice arithmetic is
+        not exact in floating point (a spacing such as 1e-3 m: 0.002 + 0.001 != 3 * 0.001):
+        the single env then takes the batched step, which rounds to the lattice itself."""
         lattice = self._lattice_xy[0]  # (n_cells, 2)
         moved = lattice[:, None, :] + self.moves[None, :, :]
         moved = np.minimum(np.maximum(moved, 0.0), self.lattice_max)
         grid = np.rint(moved / self.params.grid_cell_m).astype(np.int64)
         cells = grid @ self._cell_weights  # (n_cells, n_actions)
         if not np.array_equal(lattice.take(cells, axis=0), moved):
-            raise AssertionError("discrete moves must keep the UAVs on the lattice")
+            return None
         return cells.tolist()
 
     def _evaluate_one(self, cells: list[int]) -> None:
@@ -403,27 +399,6 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.n_assoc[idx] = n_assoc
         self.global_reward[idx] = global_reward
         self.rewards[idx] = rewards
-
-    def _choose_table_mode(self) -> str | None:
-        """'shared' (one table for the fixed layout, built once), 'per_env' (one per env, built
-        at each reset) or None (the channel model runs every step).
-
-        A table costs n_cells x N links per episode; stepping costs K x N links per step plus a
-        per-call overhead of about ``CALL_OVERHEAD_LINKS`` links shared by the B envs, so the
-        per-env table is built only where it is the cheaper of the two, and within
-        ``MAX_TABLE_ENTRIES``."""
-        params = self.params
-        if params.continuous or not self._static_users:
-            return None
-        if params.layout_seed is not None:
-            return "shared"
-        n_cells, n_users = params.n_cells, params.n_users
-        table_links = n_cells * n_users
-        step_links = params.n_uavs * n_users + CALL_OVERHEAD_LINKS / self.num_envs
-        cheaper = table_links < params.max_steps * step_links
-        if cheaper and self.num_envs * table_links <= MAX_TABLE_ENTRIES:
-            return "per_env"
-        return None
 
     def _build_tables(self, idx: np.ndarray) -> None:
         mode = self._table_mode

@@ -51,7 +51,15 @@ def central_spaces(params: UavParams) -> tuple[spaces.Space, spaces.Space]:
 
 
 def check_joint_actions(params: UavParams, actions: Any, batch: tuple[int, ...]) -> np.ndarray:
-    """Validate joint actions of shape ``batch + (K,)`` (discrete) or ``batch + (K, 2)``."""
+    """Validate joint actions of the central space's shape, ``batch + (K,)`` (discrete) or
+    ``batch + (2K,)`` (continuous), and return them as the sim takes them: ``batch + (K,)``
+    int64 or ``batch + (K, 2)`` float velocities.
+
+    Raises:
+        ValueError: another shape (a (K, 2) array is not reshaped), non-integer or out-of-range
+            levels, or velocities that are not finite or lie outside the Box [-1, 1] (agents
+            clip to their action space, as SB3's do; the env does not clip for them).
+    """
     k = params.n_uavs
     if (  # fast path: an integer array of the right shape (what agents and wrappers pass)
         not params.continuous
@@ -67,29 +75,88 @@ def check_joint_actions(params: UavParams, actions: Any, batch: tuple[int, ...])
         return actions.astype(np.int64, copy=False)
     array = np.asarray(actions)
     if params.continuous:
-        if array.size != int(np.prod(batch)) * k * 2:
-            raise ValueError(f"actions must hold {k} x 2 velocities per env, got {array.shape}")
-        array = array.reshape(*batch, k, 2).astype(float)
-        if not np.isfinite(array).all():
-            raise ValueError("continuous actions must be finite")
-        return np.clip(array, -1.0, 1.0)
+        if array.shape != (*batch, 2 * k):
+            raise ValueError(
+                f"continuous actions must have shape {(*batch, 2 * k)} (the action space: "
+                f"UAV k's velocity in entries 2k, 2k + 1), got {array.shape}"
+            )
+        return check_velocities(array, "continuous actions").reshape(*batch, k, 2)
     if array.shape != (*batch, k):
         raise ValueError(f"actions must have shape {(*batch, k)}, got {array.shape}")
-    if array.dtype.kind not in "iu":
-        if array.dtype.kind != "f" or not np.array_equal(array, np.round(array)):
-            raise ValueError(f"discrete actions must be integers, got {actions!r}")
-    array = array.astype(np.int64)
-    if array.size and (array.min() < 0 or array.max() >= params.n_actions):
+    return _check_levels(params, array, actions)
+
+
+def check_agent_action(params: UavParams, agent: str, action: Any) -> Any:
+    """Validate one PettingZoo agent's action against ``agent_action_space``: a level (an int)
+    or a velocity of shape (2,) inside [-1, 1]; return it as an int or a (2,) float array.
+
+    Raises:
+        ValueError: naming the agent, as ``check_joint_actions``.
+    """
+    if (  # fast path: an integer level in range (what PettingZoo agents pass)
+        not params.continuous
+        and isinstance(action, (int, np.integer))
+        and not isinstance(action, bool)
+        and 0 <= action < params.n_actions
+    ):
+        return int(action)
+    array = np.asarray(action)
+    if params.continuous:
+        if array.shape != (2,):
+            raise ValueError(
+                f"the action of {agent} must be a velocity of shape (2,), got {array.shape}"
+            )
+        return check_velocities(array, f"the action of {agent}")
+    if array.shape != ():
+        raise ValueError(f"the action of {agent} must be one integer level, got {action!r}")
+    return int(_check_levels(params, array, action, f"the action of {agent}"))
+
+
+FLOAT32_ONE = 1.0 + 2.0**-24
+"""the largest float64 that rounds to 1.0 in float32, the Box's dtype"""
+
+
+def check_velocities(array: np.ndarray, what: str) -> np.ndarray:
+    """Velocities as float64, refused unless finite and inside [-1, 1] as float32 (the Box's
+    dtype, so that a float64 that rounds to 1.0f passes)."""
+    if array.dtype.kind not in "iuf":
+        raise ValueError(f"{what} must be numbers, got dtype {array.dtype}")
+    velocity = array.astype(float)
+    if not np.isfinite(velocity).all():
+        raise ValueError(f"{what} must be finite, got {array!r}")
+    outside = np.abs(velocity) > FLOAT32_ONE
+    if outside.any():
+        bad = velocity.ravel()[np.flatnonzero(outside.ravel())[0]]
         raise ValueError(
-            f"discrete actions must be in [0, {params.n_actions - 1}], got {actions!r}"
+            f"{what} must lie in the action space's Box [-1, 1] (velocity / top speed; clip "
+            f"them, as SB3 agents do), got {float(bad)!r}"
         )
-    return array
+    return np.clip(velocity, -1.0, 1.0)
+
+
+def _check_levels(
+    params: UavParams, array: np.ndarray, actions: Any, what: str = "discrete actions"
+) -> np.ndarray:
+    if array.dtype.kind not in "iu":
+        whole = (
+            array.dtype.kind == "f"
+            and np.isfinite(array).all()
+            and np.array_equal(array, np.round(array))
+        )
+        if not whole:
+            raise ValueError(f"{what} must be integers, got {actions!r}")
+    if array.size and (array.min() < 0 or array.max() >= params.n_actions):
+        raise ValueError(f"{what} must be in [0, {params.n_actions - 1}], got {actions!r}")
+    return array.astype(np.int64)
 
 
 __all__ = [
     "agent_action_space",
     "agent_observation_space",
     "central_spaces",
+    "check_agent_action",
     "check_joint_actions",
+    "check_velocities",
+    "FLOAT32_ONE",
     "state_space",
 ]
