@@ -106,6 +106,12 @@ class Protocol:
     fingerprinted: the protocol's settings on embedded data (None: ``quick_env_kwargs``, else
     the env's defaults); protocols without data are fingerprinted on their own kwargs"""
 
+    entry_kwargs: tuple[str, ...] = ()
+    """env kwargs an entry keeps from its own training run: how it observes and acts, never the
+    dynamics or the score (e.g. the repeater chain's ``obs_mode``, so that a tabular agent plays
+    the same chain through its state index). Not part of ``version``: every entry is still
+    scored on the same dynamics with the same metric."""
+
     def __post_init__(self) -> None:
         if not self.name or any(ch in self.name for ch in " ,@/"):
             raise ValueError(f"protocol name must be non-empty without ' ,@/', got {self.name!r}")
@@ -148,6 +154,8 @@ class Protocol:
         """
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
+            if f.name == "entry_kwargs":  # the entry's view of the env, not the protocol's
+                continue
             value = getattr(self, f.name)
             if f.name in ("build_env_kwargs", "quick_env_kwargs", "fingerprint_kwargs"):
                 value = None if value is None else self._kwargs_content(value)
@@ -216,6 +224,14 @@ class Protocol:
         """The ``gym.make`` kwargs of this protocol, after checking its data folder."""
         return self.build_env_kwargs(self.require_data(data_dir))
 
+    def entry_env_kwargs(
+        self, data_dir: str | Path | None, entry_kwargs: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The ``gym.make`` kwargs of an entry that trained with ``entry_kwargs``: the
+        protocol's, plus those of its ``entry_kwargs`` keys that the entry set."""
+        own = {k: v for k, v in (entry_kwargs or {}).items() if k in self.entry_kwargs}
+        return {**self.env_kwargs(data_dir), **own}
+
     def data_checksum(self, data_dir: str | Path | None) -> str | None:
         """sha256 over the names and bytes of every file in the data folders (None: no data)."""
         root = self.require_data(data_dir)
@@ -280,6 +296,7 @@ class Protocol:
             "needs_data": self.needs_data,
             "data_folders": list(self.data_folders),
             "has_quick": self.quick_episodes is not None,
+            "entry_kwargs": list(self.entry_kwargs),
             "description": self.description,
         }
 
@@ -316,6 +333,7 @@ def define_protocol(
     baselines: tuple[str, ...] | None = None,
     data_folders: tuple[str, ...] = (),
     fingerprint_kwargs: KwargsBuilder | None = None,
+    entry_kwargs: tuple[str, ...] = (),
 ) -> Protocol:
     """Register the protocol of a family's protocols module in one call.
 
@@ -334,6 +352,7 @@ def define_protocol(
         data_folders: the sub-folders of the data folder it reads (none: an embedded protocol).
         fingerprint_kwargs: for a protocol with data, data-free kwargs with its settings, on
             which its behaviour is fingerprinted (``Protocol.fingerprint_kwargs``).
+        entry_kwargs: env kwargs an entry keeps from its training run (``Protocol.entry_kwargs``).
 
     Returns:
         The registered protocol.
@@ -355,6 +374,7 @@ def define_protocol(
             quick_seeds=1 if quick is None else quick[0],
             quick_env_kwargs=quick_kwargs,
             fingerprint_kwargs=fingerprint_kwargs,
+            entry_kwargs=tuple(entry_kwargs),
         )
     )
 
