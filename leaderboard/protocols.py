@@ -109,8 +109,8 @@ class Protocol:
     entry_kwargs: tuple[str, ...] = ()
     """env kwargs an entry keeps from its own training run: how it observes and acts, never the
     dynamics or the score (e.g. the repeater chain's ``obs_mode``, so that a tabular agent plays
-    the same chain through its state index). Not part of ``version``: every entry is still
-    scored on the same dynamics with the same metric."""
+    the same chain through its state index). Part of ``version`` when not empty (an empty
+    one leaves the versions of the protocols that allow nothing as they were)."""
 
     def __post_init__(self) -> None:
         if not self.name or any(ch in self.name for ch in " ,@/"):
@@ -154,7 +154,7 @@ class Protocol:
         """
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
-            if f.name == "entry_kwargs":  # the entry's view of the env, not the protocol's
+            if f.name == "entry_kwargs" and not self.entry_kwargs:  # keeps older versions
                 continue
             value = getattr(self, f.name)
             if f.name in ("build_env_kwargs", "quick_env_kwargs", "fingerprint_kwargs"):

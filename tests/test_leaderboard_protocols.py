@@ -39,6 +39,7 @@ def _changed(protocol: Protocol, name: str) -> Any:
         "quick_env_kwargs": _other_builder,
         "skip_quick": ("oracle",),
         "fingerprint_kwargs": _other_builder,
+        "entry_kwargs": ("qoe",),
     }
     return changes[name]
 
