@@ -148,18 +148,25 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
     limit = info.file_size
     chunks = []
     total = 0
-    with archive.open(info) as stream:
-        while True:
-            chunk = stream.read(min(CHUNK_BYTES, limit - total + 1))
-            if not chunk:
-                break
-            total += len(chunk)
-            require(
-                total <= limit,
-                f"{where}: member {info.filename} inflates beyond the {limit:,} bytes its "
-                "directory entry declares",
-            )
-            chunks.append(chunk)
+    try:
+        with archive.open(info) as stream:
+            while True:
+                chunk = stream.read(min(CHUNK_BYTES, limit - total + 1))
+                if not chunk:
+                    break
+                total += len(chunk)
+                require(
+                    total <= limit,
+                    f"{where}: member {info.filename} inflates beyond the {limit:,} bytes its "
+                    "directory entry declares",
+                )
+                chunks.append(chunk)
+    except SubmissionError:
+        raise
+    except Exception as err:  # a bad CRC, zlib.error, a header that differs from the directory
+        raise SubmissionError(
+            f"{where}: member {info.filename} cannot be read: {type(err).__name__}: {err}"
+        ) from None
     return b"".join(chunks)
 
 
