@@ -13,6 +13,7 @@ The agent acts as ``SB3Agent.load`` of the same model would (deterministic actio
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -255,9 +256,11 @@ def inference_agent(
     )
     venv = DummyVecEnv([lambda: SpacesOnlyEnv(observation_space, action_space)])
     try:
-        model = agent_class.algorithm_class()(
-            policy, venv, learning_rate=schedule, seed=0, device="cpu", verbose=0, **kwargs
-        )
+        with warnings.catch_warnings():  # e.g. a batch size larger than this one-env rollout
+            warnings.simplefilter("ignore", UserWarning)
+            model = agent_class.algorithm_class()(
+                policy, venv, learning_rate=schedule, seed=0, device="cpu", verbose=0, **kwargs
+            )
     except (AssertionError, TypeError, ValueError) as err:
         venv.close()
         raise ValueError(f"{agent} rejected the config {config}: {err}") from None

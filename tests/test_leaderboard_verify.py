@@ -463,3 +463,15 @@ def test_a_folder_or_fifo_is_not_a_submission(tmp_path, capsys):
     assert "is not a regular file" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match="does not exist"):
         verify(tmp_path / "missing.zip")
+
+
+def test_an_honest_pso_submission_is_accepted(tmp_path):
+    from netgym.cli.train import main as train_main
+
+    args = ["--env", "netgym/AbrStreaming-v0", "--agent", "pso", "--timesteps", "1000"]
+    args += ["--env-kwargs", json.dumps({"synthetic_traces": {"n_traces": 4}})]
+    assert train_main([*args, "--out", str(tmp_path / "run"), "--eval-episodes", "0"]) == 0
+    out = tmp_path / "pso.zip"
+    submit(tmp_path / "run", out, protocols=[get_protocol("abr-synthetic-quick")])
+    result = verify(out, sample=0)
+    assert [block["entry"] for block in result.rerun] == ["pso"]
