@@ -192,15 +192,19 @@ def _is_kind(value: Any, kind: str, key: str) -> bool:
     if kind == "int":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "number":
-        return (
-            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        )
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value)
     if kind == "dict":
         return isinstance(value, dict) and all(
-            isinstance(item, (int, float, bool)) and math.isfinite(float(item))
-            for item in value.values()
+            isinstance(item, (int, float, bool)) and _finite(item) for item in value.values()
         )
     return isinstance(value, (list, dict))  # net_arch: checked by _heads
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 class SpacesOnlyEnv(gym.Env):

@@ -308,8 +308,9 @@ def check_rows(
                 f"{where}: {row['entry']!r} is not a baseline of protocol {protocol.name}",
             )
             require(row["train_seed"] is None, f"{where}: a baseline has no train_seed")
-            means[pair] = float(np.mean(row["scores"]))
         _check_row(row, i, protocol)
+        if row["entry"] != name:
+            means[pair] = float(np.mean(row["scores"]))
     anchors = get_field(results, "anchors", "dict", "results.json")
     for protocol in protocols.values():
         require(

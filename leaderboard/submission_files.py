@@ -28,7 +28,7 @@ import re
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -42,6 +42,10 @@ MAX_POLICY_BYTES = 192 * 2**20
 """the largest policy file (192 MiB: a 10,000,000-cell float64 Q-table is 80 MB)"""
 MAX_TOTAL_BYTES = 256 * 2**20
 """the most bytes all members may inflate to together (256 MiB)"""
+MAX_DIRECTORY_BYTES = 2**20
+"""the largest central directory a zip may have (1 MiB; 32 entries need a few kB): checked
+from the end record before ``zipfile`` parses the directory, which it would do entry by entry
+whatever count the end record states"""
 MAX_JSON_DEPTH = 32
 """the deepest nesting of lists and objects in a JSON file"""
 MAX_ARRAY_MEMBERS = 256
@@ -104,6 +108,28 @@ def _member_cap(name: str) -> int:
 
 
 # ---------------------------------------------------------------------------------- the zip
+def check_end_record(stream: BinaryIO, where: str, max_entries: int) -> None:
+    """Check a zip's end-of-central-directory record (zip64 included) before ``zipfile``
+    reads the directory: at most ``max_entries`` entries and ``MAX_DIRECTORY_BYTES`` bytes.
+
+    Raises:
+        SubmissionError: no end record (not a zip), or a directory over the caps.
+    """
+    try:
+        end = zipfile._EndRecData(stream)  # the reader zipfile itself uses
+    except OSError as err:
+        raise SubmissionError(f"{where} is not a zip file: {err}") from None
+    require(end is not None, f"{where} is not a zip file (no end of central directory record)")
+    entries, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    require(entries <= max_entries, f"{where} lists {entries:,} members, at most {max_entries}")
+    require(
+        size <= MAX_DIRECTORY_BYTES,
+        f"{where} has a central directory of {size:,} bytes, more than the "
+        f"{MAX_DIRECTORY_BYTES:,} accepted",
+    )
+    stream.seek(0)
+
+
 def _checked_directory(archive: zipfile.ZipFile, where: str) -> list[zipfile.ZipInfo]:
     """The file members of ``archive`` after the checks of its central directory."""
     infos = archive.infolist()
@@ -188,9 +214,11 @@ def read_members(path: Path) -> dict[str, bytes]:
         f"submission {path} has {size:,} bytes, more than the {MAX_ZIP_BYTES:,} accepted",
     )
     try:
-        with zipfile.ZipFile(path) as archive:
-            files = _checked_directory(archive, str(path))
-            return {info.filename: _read_capped(archive, info, str(path)) for info in files}
+        with path.open("rb") as stream:
+            check_end_record(stream, str(path), MAX_MEMBERS)
+            with zipfile.ZipFile(stream) as archive:
+                files = _checked_directory(archive, str(path))
+                return {info.filename: _read_capped(archive, info, str(path)) for info in files}
     except SubmissionError:
         raise
     except zipfile.BadZipFile as err:
@@ -312,7 +340,10 @@ def is_kind(value: Any, kind: str) -> bool:
     if kind == "int":
         return isinstance(value, int)
     if kind == "number":
-        return isinstance(value, (int, float)) and math.isfinite(value)
+        try:
+            return isinstance(value, (int, float)) and math.isfinite(value)
+        except OverflowError:  # an integer too large for a float
+            return False
     if kind == "list":
         return isinstance(value, list)
     if kind == "dict":
@@ -332,8 +363,10 @@ def list_of(value: list[Any], kind: str, where: str) -> list[Any]:
 
 # ---------------------------------------------------------------------------------- arrays
 def _inner_zip(data: bytes, where: str) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    stream = io.BytesIO(data)
+    check_end_record(stream, where, MAX_ARRAY_MEMBERS)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(stream)
         infos = archive.infolist()
     except Exception as err:
         raise SubmissionError(f"{where} is not a zip file: {type(err).__name__}: {err}") from None
@@ -417,6 +450,7 @@ def check_torch_file(data: bytes, where: str) -> None:
 __all__ = [
     "CHUNK_BYTES",
     "MAX_ARRAY_MEMBERS",
+    "MAX_DIRECTORY_BYTES",
     "MAX_JSON_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_MEMBERS",
@@ -425,6 +459,7 @@ __all__ = [
     "MAX_ZIP_BYTES",
     "SAFE_SUFFIXES",
     "SubmissionError",
+    "check_end_record",
     "check_member_name",
     "check_npz",
     "check_suffix",

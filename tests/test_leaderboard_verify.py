@@ -387,6 +387,8 @@ def _set(path: list[Any], value: Any):
 MALFORMED = {
     "scores are text": (_set(["results", "rows", 0, "scores"], "abc"), "scores must be a list"),
     "a score is text": (_set(["results", "rows", 0, "scores", 0], "1"), "must be a finite"),
+    "a score is huge": (_set(["results", "rows", 0, "scores", 0], 10**400), "must be a finite"),
+    "scores are empty": (_set(["results", "rows", 1, "scores"], []), "0 scores for 20 episodes"),
     "episodes as text": (_set(["results", "rows", 0, "episodes"], "20"), "must be an integer"),
     "mean is a bool": (_set(["results", "rows", 0, "mean"], True), "must be a finite number"),
     "seeds missing": (_set(["results", "rows", 0, "eval_seeds"], KeyError), "eval_seeds is miss"),
@@ -444,6 +446,25 @@ def test_unsafe_member_names_are_rejected(honest, tmp_path, capsys, name):
     message = rejected(bad, "unsafe member name")
     assert repr(name) in message
     cli_rejects(bad, capsys)
+
+
+def test_a_huge_central_directory_is_rejected_before_zipfile_parses_it(tmp_path, monkeypatch):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for i in range(20_000):
+            archive.writestr(f"policy/m{i}.json", b"")
+    crowded = tmp_path / "crowded.zip"
+    crowded.write_bytes(buffer.getvalue())
+
+    def parse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("zipfile parsed the directory")
+
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", parse)
+    rejected(crowded, "lists 20,000 members, at most 32")
+    data = bytearray(buffer.getvalue())  # the end record now claims one member
+    data[-22 + 8 : -22 + 12] = struct.pack("<HH", 1, 1)
+    crowded.write_bytes(bytes(data))
+    rejected(crowded, r"central directory of [0-9,]+ bytes, more than the 1,048,576 accepted")
 
 
 def test_a_member_listed_twice_is_rejected(honest, tmp_path):
