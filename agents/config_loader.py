@@ -61,6 +61,39 @@ def load_yaml(text: str, where: str) -> Any:
         raise ValueError(f"{where} is not valid YAML: {' '.join(str(err).split())}") from None
 
 
+MAX_CONFIG_BYTES = 1_000_000
+"""the largest YAML config file read (a hyperparameter file is a few kB)"""
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """The UTF-8 text of the file ``path`` (``what`` names it in errors, e.g. 'config file').
+
+    Raises:
+        FileNotFoundError: nothing at ``path``.
+        ValueError: a folder or another non-file, a file over ``MAX_CONFIG_BYTES``, or bytes
+            that are not UTF-8 text (e.g. a binary file given by mistake).
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ValueError(f"{what} {path} is {kind}; give a YAML file")
+    size = path.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ValueError(
+            f"{what} {path} has {size:,} bytes, more than the {MAX_CONFIG_BYTES:,} of a YAML "
+            "config; is it the right file?"
+        )
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{what} {path} is not UTF-8 text (byte {data[err.start]:#04x} at offset "
+            f"{err.start}); give a YAML file"
+        ) from None
+
+
 def _strip_module(env_id: str) -> str:
     """``netgym.envs:netgym/X-v0`` -> ``netgym/X-v0``; PettingZoo ids stay as they are."""
     if env_id.startswith("pz:") or ":" not in env_id:
@@ -122,12 +155,11 @@ def read_config_file(path: str | Path, env_id: str) -> list[tuple[str, dict[str,
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: the file is not YAML, not a mapping, or keyed by other env ids only.
+        ValueError: the file is a folder, binary, not YAML, not a mapping, or keyed by other
+            env ids only.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config file {path} does not exist")
-    data = load_yaml(path.read_text(encoding="utf-8"), f"config file {path}")
+    data = load_yaml(read_text_file(path, "config file"), f"config file {path}")
     data = _mapping(data, f"config file {path}")
     if _is_env_keyed(data, env_id):
         return _env_blocks(data, env_id, str(path))
@@ -196,11 +228,13 @@ def resolve_config(
 
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
     "TRAINER_KEYS",
     "ResolvedConfig",
     "load_yaml",
     "packaged_config_text",
     "parse_overrides",
     "read_config_file",
+    "read_text_file",
     "resolve_config",
 ]

@@ -272,8 +272,14 @@ class PsoAgent(Agent):
         (path / "agent.json").write_text(text)
 
     @classmethod
-    def load(cls, path: Path, device: str = "auto") -> PsoAgent:
-        """Load an agent saved by ``save``; it acts, and resumes training, identically."""
+    def load(
+        cls, path: Path, device: str = "auto", context: TrainingContext | None = None
+    ) -> PsoAgent:
+        """Load an agent saved by ``save``; it acts, and resumes training, identically.
+
+        ``context`` replaces the saved training context (a verifier that never lets a file
+        choose the env it builds).
+        """
         path = Path(path)
         for name in ("agent.json", "pso.npz"):
             if not (path / name).is_file():
@@ -284,7 +290,8 @@ class PsoAgent(Agent):
                 f"{path / 'agent.json'} is not a PSO agent of format {_FORMAT_VERSION}: "
                 f"agent={record.get('agent')!r}, format_version={record.get('format_version')!r}"
             )
-        agent = cls.create(TrainingContext.from_json(record["context"]), record["config"])
+        context = context or TrainingContext.from_json(record["context"])
+        agent = cls.create(context, record["config"])
         with np.load(path / "pso.npz", allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         agent.swarm.set_state(arrays, record)

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .config_loader import load_yaml
+from .config_loader import load_yaml, read_text_file
 from .schedules import SCHEDULES
 
 EVAL_SEED_OFFSET = 1_000_000
@@ -20,6 +20,15 @@ DEFAULT_CHECKPOINTS = 10
 """checkpoints per run when ``checkpoint_every`` is not given"""
 DEFAULT_EVAL_EPISODES = 10
 DEVICES = ("auto", "cpu", "cuda")
+"""'auto': CUDA when torch sees it, else the CPU; 'cuda' without CUDA is an error"""
+MAX_TIMESTEPS = 10**12
+"""the most env steps a run (and ``checkpoint_every``) may ask for"""
+MAX_N_ENVS = 65_536
+"""the most parallel training envs"""
+MAX_SEED = 2**63 - 1
+"""the largest training or evaluation seed"""
+MAX_EVAL_EPISODES = 1_000_000
+"""the most evaluation episodes"""
 RESUMABLE = (
     "timesteps",
     "device",
@@ -95,19 +104,40 @@ class RunConfig:
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first setting out of range."""
         checks = (
-            ("timesteps", self.timesteps, 1),
-            ("seed", self.seed, 0),
-            ("n_envs", self.n_envs, 1),
-            ("eval_episodes", self.eval_episodes, 0),
-            ("checkpoint_every", self.checkpoint_every, 0),
+            ("timesteps", self.timesteps, 1, MAX_TIMESTEPS),
+            ("seed", self.seed, 0, MAX_SEED),
+            ("n_envs", self.n_envs, 1, MAX_N_ENVS),
+            ("eval_episodes", self.eval_episodes, 0, MAX_EVAL_EPISODES),
+            ("eval_seed", self.eval_seed, 0, MAX_SEED),
+            ("checkpoint_every", self.checkpoint_every, 0, MAX_TIMESTEPS),
         )
-        for name, value, low in checks:
+        for name, value, low, high in checks:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+            if value > high:
+                raise ValueError(f"{name} must be at most {high:,}, got {value:,}")
         if self.lr_schedule not in SCHEDULES:
             raise ValueError(f"unknown lr schedule {self.lr_schedule!r}; known: {list(SCHEDULES)}")
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; known: {list(DEVICES)}")
+
+    def check_device(self) -> None:
+        """Raise ``ValueError`` when ``device`` is 'cuda' and torch sees no CUDA device (SB3
+        would silently train on the CPU); 'auto' falls back to the CPU by design."""
+        if self.device != "cuda":
+            return
+        try:
+            import torch
+        except ImportError:
+            raise ValueError(
+                "--device cuda needs torch with CUDA, and torch is not installed; use "
+                "--device cpu (or auto)"
+            ) from None
+        if not torch.cuda.is_available():
+            raise ValueError(
+                "--device cuda: torch sees no CUDA device (torch.cuda.is_available() is "
+                "False); use --device cpu, or --device auto to fall back to the CPU"
+            )
 
     def to_yaml(self) -> str:
         """The YAML text of ``config.yaml``."""
@@ -119,7 +149,7 @@ class RunConfig:
         path = folder / "config.yaml"
         if not path.is_file():
             raise FileNotFoundError(f"{folder} has no config.yaml; is it a run folder?")
-        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        data = load_yaml(read_text_file(path, "run config"), str(path))
         names = [f.name for f in fields(cls)]
         missing = [name for name in names if not isinstance(data, dict) or name not in data]
         if missing:
@@ -148,6 +178,10 @@ __all__ = [
     "DEFAULT_TIMESTEPS",
     "DEVICES",
     "EVAL_SEED_OFFSET",
+    "MAX_EVAL_EPISODES",
+    "MAX_N_ENVS",
+    "MAX_SEED",
+    "MAX_TIMESTEPS",
     "RESUMABLE",
     "RunConfig",
     "TrainingSettings",

@@ -36,6 +36,8 @@ from .run_config import (
     DEFAULT_EVAL_EPISODES,
     DEFAULT_TIMESTEPS,
     EVAL_SEED_OFFSET,
+    MAX_N_ENVS,
+    MAX_TIMESTEPS,
     RESUMABLE,
     RunConfig,
     TrainingSettings,
@@ -132,6 +134,7 @@ def prepare_run(settings: TrainingSettings, runs_root: Path = RUNS_ROOT) -> Trai
     if settings.resume is not None:
         return _prepare_resume(settings)
     config = resolve_run_config(settings)
+    config.check_device()
     agent_class = get_agent_class(config.agent)
     check_compatible(agent_class, config.agent, config.env, config.env_kwargs)
     baseline_names(config)  # a misspelt baseline fails now, not after training
@@ -200,6 +203,7 @@ def _prepare_resume(settings: TrainingSettings) -> TrainingRun:
         if getattr(settings, name) is not None:
             setattr(config, name, getattr(settings, name))
     config.validate()
+    config.check_device()
     baseline_names(config)
     agent_class = get_agent_class(config.agent)
     agent = load_latest(folder, agent_class, config.device)
@@ -442,6 +446,8 @@ __all__ = [
     "DEFAULT_EVAL_EPISODES",
     "DEFAULT_TIMESTEPS",
     "EVAL_SEED_OFFSET",
+    "MAX_N_ENVS",
+    "MAX_TIMESTEPS",
     "RunConfig",
     "TrainingInterrupted",
     "TrainingResult",

@@ -25,7 +25,18 @@ from typing import Any
 from netgym.leaderboard.protocols import Protocol, default_protocols, get_protocol
 from netgym.leaderboard.report import fmt
 
-from .common import EXIT_INTERRUPTED, CliError, format_table, print_json, protocol_data
+from .common import (
+    EPISODES,
+    EXIT_INTERRUPTED,
+    MAX_WORKERS,
+    WORKERS,
+    CliError,
+    format_table,
+    int_option,
+    new_file,
+    print_json,
+    protocol_data,
+)
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -76,8 +87,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from netgym.leaderboard.entries import parse_entry
     from netgym.leaderboard.report import results_payload, write_reports
 
-    if args.workers is not None and args.workers < 1:
-        raise CliError(f"--workers must be >= 1, got {args.workers}")
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        bound = ">= 1" if args.workers < 1 else f"at most {MAX_WORKERS}"
+        raise CliError(f"--workers must be {bound}, got {args.workers}")
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CliError(
+            f"--out {args.out} is a file; give a folder for the reports and the task cache"
+        )
     if args.address is not None and args.backend != "ray":
         raise CliError("--address is for --backend ray")
     protocols = _protocols(args)
@@ -189,6 +205,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 def _cmd_submit(args: argparse.Namespace) -> int:
     from netgym.leaderboard.submission import submit
 
+    new_file(args.out, "--out", overwrite=True)  # a folder fails before the evaluation
     protocols = _protocols(args) if args.protocols is not None or args.quick else None
     manifest = submit(
         args.entry,
@@ -219,12 +236,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             salt=args.salt,
         )
     except SubmissionError as err:
-        print(f"netgym leaderboard verify: REJECTED {args.file}: {err}", file=sys.stderr)
+        reason = " ".join(str(err).split())  # one line, whatever the message holds
+        print(f"netgym leaderboard verify: REJECTED {args.file}: {reason}", file=sys.stderr)
         return 1
     if args.json:
         print_json(vars(result))
         return 0
     print(f"ACCEPTED {args.file}: entry {result.entry}, {result.rows} rows")
+    print(f"  salt {result.salt} (repeat this verification with --salt {result.salt})")
     for name, version in result.protocols.items():
         print(f"  protocol {name}@{version}")
     for block in result.rerun:
@@ -279,7 +298,7 @@ def add_command(commands: Any) -> None:
     )
     run.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
     run.add_argument(
-        "--episodes", type=int, help="fewer episodes per seed (a new protocol version)"
+        "--episodes", type=EPISODES, help="fewer episodes per seed (a new protocol version)"
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--json", action="store_true", help="print results.json to stdout")
@@ -297,22 +316,35 @@ def add_command(commands: Any) -> None:
     submit.add_argument("--protocols", metavar="P1,P2", help="protocols (default: all of its env)")
     submit.add_argument("--quick", action="store_true", help="quick protocol variants")
     submit.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
-    submit.add_argument("--workers", type=int, metavar="N", help="parallel workers")
+    submit.add_argument("--workers", type=WORKERS, metavar="N", help="parallel workers")
     submit.add_argument("--json", action="store_true", help="print the manifest")
     submit.set_defaults(handler=_cmd_submit)
 
     verify = board_commands.add_parser(
         "verify",
         help="check a submission and re-run a sample of its episodes",
-        description="Check schema, protocol versions, checksums and consistency, then re-run "
-        "a deterministic sample of seed blocks. Exit 0: accepted; 1: rejected (one line on "
-        "stderr says why).",
+        description="Check the zip, schema, protocol versions, checksums and consistency "
+        "without running submitted code (a policy class needs --trust-code), then re-run every "
+        "seed block of the entry and a random sample of the baseline blocks. Exit 0: accepted; "
+        "1: rejected (one line on stderr says why).",
     )
     verify.add_argument("file", type=Path, help="submission zip")
-    verify.add_argument("--sample", type=int, default=3, help="seed blocks to re-run")
-    verify.add_argument("--max-episodes", type=int, default=5, help="episodes per re-run block")
     verify.add_argument(
-        "--salt", default="", help="the verifier's secret mixed into the choice of the sample"
+        "--sample",
+        type=int_option(0, 1_000_000),
+        default=3,
+        help="baseline seed blocks to re-run besides every block of the entry (default 3)",
+    )
+    verify.add_argument(
+        "--max-episodes",
+        type=EPISODES,
+        metavar="N",
+        help="episodes re-run per block (default: all; fewer leave later episodes unchecked)",
+    )
+    verify.add_argument(
+        "--salt",
+        help="mixed into the choice of the baseline sample (default: random, and printed, so "
+        "that the submitter cannot predict it; give it to repeat a verification)",
     )
     verify.add_argument(
         "--trust-code", action="store_true", help="allow entries that run code (policy classes)"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from netgym.leaderboard.protocols import Protocol
@@ -29,6 +31,76 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CliError(f"{message} (see '{self.prog} --help')", prog=self.prog)
+
+
+MAX_SEED = 2**63 - 1
+"""the largest seed an option accepts (numpy's seeds are any int >= 0; int64 keeps every env
+and file format safe)"""
+MAX_EPISODES = 1_000_000
+"""the most episodes an option accepts"""
+MAX_WORKERS = 1024
+"""the most worker processes or tasks in flight an option accepts"""
+
+
+def int_option(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type`` for an integer in ``low..high``: text that is not an integer
+    (``nan``, ``inf``, ``1.5``, ``1e3``) and values out of range give one clear error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip(), 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text[:40]!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {text[:40]}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_option(low: float, high: float) -> Callable[[str], float]:
+    """An argparse ``type`` for a finite number in ``[low, high]`` (``nan`` and ``inf`` give a
+    clear error)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text[:40]}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text[:40]}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+SEED = int_option(0, MAX_SEED)
+"""argparse ``type`` of every seed option"""
+EPISODES = int_option(1, MAX_EPISODES)
+"""argparse ``type`` of every episode-count option (at least one)"""
+WORKERS = int_option(1, MAX_WORKERS)
+"""argparse ``type`` of every worker-count option"""
+
+
+def new_file(path: str | Path, option: str, overwrite: bool) -> Path:
+    """``path`` checked to be a file that may be written: not a folder, and not an existing
+    file unless ``overwrite``.
+
+    Raises:
+        CliError: the path is a folder or an existing file (naming ``option``).
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise CliError(f"{option} {out} is a folder; give the path of the file to write")
+    if out.exists() and not overwrite:
+        raise CliError(f"{option} {out} exists; pass --overwrite to replace it")
+    return out
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -110,11 +182,20 @@ def protocol_data(protocol: Protocol, data_dir: str | None) -> None:
 
 
 __all__ = [
+    "EPISODES",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
+    "MAX_EPISODES",
+    "MAX_SEED",
+    "MAX_WORKERS",
+    "SEED",
+    "WORKERS",
     "CliError",
     "Parser",
+    "float_option",
     "format_table",
+    "int_option",
+    "new_file",
     "parse_json_object",
     "print_json",
     "protocol_data",

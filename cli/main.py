@@ -35,8 +35,10 @@ from netgym.leaderboard.protocols import PROTOCOLS, get_protocol
 
 from . import board, collect, data, train
 from .common import (
+    EPISODES,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    SEED,
     CliError,
     Parser,
     format_table,
@@ -202,9 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     eval_parser.add_argument("--env", help="env id, e.g. netgym/AbrStreaming-v0")
     eval_parser.add_argument("--policy", required=True, help="baseline name (see 'netgym list')")
     eval_parser.add_argument(
-        "--episodes", type=int, help="episodes (default: 10, or the protocol's)"
+        "--episodes", type=EPISODES, help="episodes (default: 10, or the protocol's)"
     )
-    eval_parser.add_argument("--seed", type=int, help="seed (default: 0, or the protocol's)")
+    eval_parser.add_argument("--seed", type=SEED, help="seed (default: 0, or the protocol's)")
     eval_parser.add_argument(
         "--env-kwargs",
         metavar="JSON",

@@ -23,13 +23,25 @@ from netgym.agents.training import (
     DEFAULT_TIMESTEPS,
     DEVICES,
     EVAL_SEED_OFFSET,
+    MAX_N_ENVS,
+    MAX_TIMESTEPS,
     TrainingInterrupted,
     TrainingRun,
     TrainingSettings,
     prepare_run,
 )
 
-from .common import EXIT_INTERRUPTED, EXIT_USAGE, format_table, parse_json_object
+from .common import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    MAX_EPISODES,
+    SEED,
+    CliError,
+    Parser,
+    format_table,
+    int_option,
+    parse_json_object,
+)
 
 EXAMPLES = """\
 examples:
@@ -45,14 +57,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", metavar="NAME", help=f"one of: {', '.join(AGENTS)}")
     parser.add_argument(
         "--timesteps",
-        type=int,
+        type=int_option(0, MAX_TIMESTEPS),
         metavar="N",
         help=f"total training env steps (default: the config's n_timesteps, else "
         f"{DEFAULT_TIMESTEPS})",
     )
-    parser.add_argument("--seed", type=int, metavar="S", help="training seed (default 0)")
+    parser.add_argument("--seed", type=SEED, metavar="S", help="training seed (default 0)")
     parser.add_argument(
-        "--n-envs", type=int, metavar="K", help="parallel envs (default: the config's, else 1)"
+        "--n-envs",
+        type=int_option(1, MAX_N_ENVS),
+        metavar="K",
+        help="parallel envs (default: the config's, else 1)",
     )
     parser.add_argument("--env-kwargs", metavar="JSON", help="JSON object of env keyword args")
     parser.add_argument(
@@ -76,13 +91,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--eval-episodes",
-        type=int,
+        type=int_option(0, MAX_EPISODES),
         metavar="N",
         help=f"evaluation episodes after training, 0 for none (default {DEFAULT_EVAL_EPISODES})",
     )
     parser.add_argument(
         "--eval-seed",
-        type=int,
+        type=SEED,
         metavar="S",
         help=f"seed of the first evaluation episode (default {EVAL_SEED_OFFSET} + seed)",
     )
@@ -92,10 +107,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="baselines evaluated beside the agent: comma-separated names or 'none' "
         "(default: all of the env)",
     )
-    parser.add_argument("--device", choices=DEVICES, help="torch device (default auto)")
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        help="torch device (default auto: CUDA when available, else the CPU; cuda without "
+        "CUDA is an error)",
+    )
     parser.add_argument(
         "--checkpoint-every",
-        type=int,
+        type=int_option(0, MAX_TIMESTEPS),
         metavar="N",
         help="env steps between checkpoints, 0 for none (default: a tenth of the run)",
     )
@@ -120,8 +140,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
-    """The parser of ``train.py``."""
-    parser = argparse.ArgumentParser(
+    """The parser of ``train.py`` (a usage error is one line, as every other error)."""
+    parser = Parser(
         prog=prog,
         description="Train a netgym agent on an env, save it and evaluate it against the "
         "env's baselines.",
@@ -291,8 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:  # --help (0) or a usage error (2, already printed)
+    except SystemExit as exit_:  # --help (0)
         return int(exit_.code or 0)
+    except CliError as err:  # a usage error: one line
+        print(f"{err.prog}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     return run_command(args)
 
 

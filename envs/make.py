@@ -6,11 +6,19 @@ are named by their versioned module's short name (``uav_offload_v0``, declared i
 ``EnvSpec.parallel``), optionally with a ``pz:`` prefix, or by the import path of the function
 that builds them (``pz:netgym.envs.uav:parallel_env``). Tools that accept ``--env`` (train.py,
 the CLI) use these helpers so that every family works with them unchanged.
+
+An import path runs code: importing ``package.module`` executes that module, and the named
+callable is then called with the env kwargs. So a path is accepted only when it names a Python
+function or a ``ParallelEnv`` subclass that is not part of Python itself (no builtin such as
+``os:system``, no standard-library function), and what it returns must be a PettingZoo
+``ParallelEnv`` before anything steps it. Give import paths only of code you trust.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -42,11 +50,35 @@ def _ensure_registered(env_id: str) -> None:
         importlib.import_module("netgym.envs")
 
 
+def _parallel_env_class() -> type:
+    from pettingzoo.utils.env import ParallelEnv
+
+    return ParallelEnv
+
+
+def _factory_refusal(factory: Any) -> str | None:
+    """Why ``factory`` cannot be a PettingZoo env factory (None: it may be one)."""
+    if inspect.isclass(factory):
+        if issubclass(factory, _parallel_env_class()):
+            return None
+        return f"it is the class {factory.__qualname__}, not a PettingZoo ParallelEnv subclass"
+    if not inspect.isfunction(factory):
+        return f"it is a {type(factory).__name__}, not a Python function or ParallelEnv class"
+    top = str(getattr(factory, "__module__", "") or "").split(".")[0]
+    if top in sys.stdlib_module_names or top == "builtins":
+        return f"it is the standard-library function {top}.{factory.__qualname__}"
+    return None
+
+
 def parallel_env_factory(env_id: str) -> Any:
-    """The function that builds the PettingZoo env named ``env_id``.
+    """The function (or ``ParallelEnv`` class) that builds the PettingZoo env ``env_id``.
+
+    Importing the module runs its code (module doc); the attribute must be a Python function
+    outside the standard library or a ``ParallelEnv`` subclass.
 
     Raises:
-        ValueError: the name is malformed or does not resolve to a callable.
+        ValueError: the name is malformed, does not import, or names anything else (a
+            builtin, a standard-library function, a class that is not a ``ParallelEnv``).
     """
     module_name, _, attribute = parallel_env_path(env_id).rpartition(":")
     if not module_name or not attribute:
@@ -55,9 +87,35 @@ def parallel_env_factory(env_id: str) -> Any:
             f"({sorted(parallel_specs())}) or 'pz:package.module:function', got {env_id!r}"
         )
     try:
-        return getattr(importlib.import_module(module_name), attribute)
+        factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as err:
         raise ValueError(f"cannot import the PettingZoo env {env_id!r}: {err}") from None
+    reason = _factory_refusal(factory)
+    if reason is not None:
+        raise ValueError(
+            f"{env_id!r} does not name a PettingZoo env factory: {reason}; give "
+            "'pz:package.module:function' of a function that returns a ParallelEnv"
+        )
+    return factory
+
+
+def make_parallel_env(env_id: str, **kwargs: Any) -> Any:
+    """The PettingZoo ``ParallelEnv`` that ``env_id``'s factory builds with ``kwargs``.
+
+    Raises:
+        ValueError: the factory is refused (``parallel_env_factory``), or it returned something
+            that is not a ``ParallelEnv`` (closed, if it can be, before anything steps it).
+    """
+    env = parallel_env_factory(env_id)(**kwargs)
+    if not isinstance(env, _parallel_env_class()):
+        close = getattr(env, "close", None)
+        if callable(close):
+            close()
+        raise ValueError(
+            f"{env_id!r} returned a {type(env).__name__}, not a PettingZoo ParallelEnv "
+            "(an AEC env can be converted with pettingzoo.utils.conversions.aec_to_parallel)"
+        )
+    return env
 
 
 def canonical_env_id(env_id: str) -> str:
@@ -81,10 +139,11 @@ def make_env(env_id: str, **kwargs: Any) -> Any:
     """A Gymnasium env (``gym.make``) or a PettingZoo ``ParallelEnv`` for ``env_id``.
 
     Raises:
-        ValueError: the id is unknown or the PettingZoo path does not resolve to a callable.
+        ValueError: the id is unknown, or the PettingZoo path is refused or builds something
+            else than a ``ParallelEnv`` (``make_parallel_env``).
     """
     if is_parallel_env_id(env_id):
-        return parallel_env_factory(env_id)(**kwargs)
+        return make_parallel_env(env_id, **kwargs)
     _ensure_registered(env_id)
     try:
         return gym.make(env_id, **kwargs)

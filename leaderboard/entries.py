@@ -19,9 +19,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from .protocols import Protocol
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("baseline", "run", "class")
 
@@ -44,6 +49,9 @@ class Entry:
     """sha256 of the run's saved model files ('' for baselines and classes)"""
     n_timesteps: int | None = None
     """env steps the agent trained (runs only)"""
+    env_kwargs: tuple[tuple[str, Any], ...] = ()
+    """the run's env kwargs with plain values, as sorted pairs (runs only): a protocol applies
+    those of its ``entry_kwargs`` (how the agent observes, e.g. the chain's ``obs_mode``)"""
 
     @classmethod
     def baseline(cls, env_id: str, name: str) -> Entry:
@@ -64,8 +72,12 @@ class Entry:
         return self.env_id is None or self.env_id == env_id.split(":", 1)[-1]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return asdict(self)
+        """JSON-ready fields (``env_kwargs`` as an object)."""
+        return {**asdict(self), "env_kwargs": dict(self.env_kwargs)}
+
+    def env_kwargs_on(self, protocol: Protocol, data_dir: str | Path | None) -> dict[str, Any]:
+        """The ``gym.make`` kwargs this entry is evaluated with under ``protocol``."""
+        return protocol.entry_env_kwargs(data_dir, dict(self.env_kwargs))
 
     def build_policy(self, env_id: str, seed: int) -> Any:
         """The policy object of this entry for ``env_id`` (seeded baselines get ``seed``)."""
@@ -160,7 +172,57 @@ def run_entry(folder: str | Path, name: str | None = None) -> Entry:
         train_seed=int(config.seed),
         fingerprint=files_checksum(model),
         n_timesteps=None if steps is None else int(steps),
+        env_kwargs=tuple(sorted((k, v) for k, v in config.env_kwargs.items() if _plain(v))),
     )
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def fit_reason(entry: Entry, protocol: Protocol, data_dir: str | Path | None) -> str | None:
+    """Why ``entry`` cannot play ``protocol`` (None: it can).
+
+    An entry plays the protocols of its env; a trained run, only those whose env (with the
+    run's ``Protocol.entry_kwargs``) has the observation and action spaces it trained on.
+    """
+    if not entry.plays(protocol.env_id):
+        return f"it plays {entry.env_id}, the protocol {protocol.env_id}"
+    if entry.kind != "run":
+        return None
+    from netgym.agents import env_spaces
+    from netgym.agents.training import RunConfig
+
+    config = RunConfig.from_folder(Path(entry.target))
+    trained = env_spaces(config.env, config.env_kwargs)
+    evaluated = env_spaces(protocol.env_id, entry.env_kwargs_on(protocol, data_dir))
+    if trained == evaluated:
+        return None
+    return (
+        f"it trained on observations {trained[0]} and actions {trained[1]}; the protocol's env "
+        f"has observations {evaluated[0]} and actions {evaluated[1]}"
+    )
+
+
+def fitting_protocols(
+    entry: Entry, protocols: list[Protocol], data_dir: str | Path | None
+) -> list[Protocol]:
+    """The protocols ``entry`` can play (``fit_reason``); the others are logged.
+
+    Raises:
+        ValueError: it can play none of them (the message gives each reason).
+    """
+    reasons = {protocol.name: fit_reason(entry, protocol, data_dir) for protocol in protocols}
+    for name, reason in reasons.items():
+        if reason is not None:
+            logger.info("entry %s does not play protocol %s: %s", entry.name, name, reason)
+    fitting = [protocol for protocol in protocols if reasons[protocol.name] is None]
+    if not fitting:
+        why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())
+        raise ValueError(
+            f"entry {entry.name!r} ({entry.target}) plays none of the protocols ({why})"
+        )
+    return fitting
 
 
 def class_entry(target: str, name: str | None = None) -> Entry:
@@ -198,6 +260,8 @@ __all__ = [
     "build_class_policy",
     "class_entry",
     "files_checksum",
+    "fit_reason",
+    "fitting_protocols",
     "load_run_policy",
     "model_folder",
     "parse_entry",

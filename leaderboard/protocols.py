@@ -110,6 +110,12 @@ class Protocol:
     """the published data sets it reads (``netgym data list``, e.g. 'abr/fcc-test'), all of one
     family; they set ``needs_data`` and ``data_folders`` (see ``protocol_data``)"""
 
+    entry_kwargs: tuple[str, ...] = ()
+    """env kwargs an entry keeps from its own training run: how it observes and acts, never the
+    dynamics or the score (e.g. the repeater chain's ``obs_mode``, so that a tabular agent plays
+    the same chain through its state index). Part of ``version`` when not empty (an empty
+    one leaves the versions of the protocols that allow nothing as they were)."""
+
     def __post_init__(self) -> None:
         if not self.name or any(ch in self.name for ch in " ,@/"):
             raise ValueError(f"protocol name must be non-empty without ' ,@/', got {self.name!r}")
@@ -160,6 +166,8 @@ class Protocol:
         """
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
+            if f.name == "entry_kwargs" and not self.entry_kwargs:  # keeps older versions
+                continue
             value = getattr(self, f.name)
             if f.name == "datasets":
                 if value:
@@ -248,6 +256,14 @@ class Protocol:
         """The ``gym.make`` kwargs of this protocol, after checking its data folder."""
         return self.build_env_kwargs(self.require_data(data_dir))
 
+    def entry_env_kwargs(
+        self, data_dir: str | Path | None, entry_kwargs: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The ``gym.make`` kwargs of an entry that trained with ``entry_kwargs``: the
+        protocol's, plus those of its ``entry_kwargs`` keys that the entry set."""
+        own = {k: v for k, v in (entry_kwargs or {}).items() if k in self.entry_kwargs}
+        return {**self.env_kwargs(data_dir), **own}
+
     def data_checksum(self, data_dir: str | Path | None) -> str | None:
         """The identity of the data as it is in ``data_dir`` (None: no data).
 
@@ -322,6 +338,7 @@ class Protocol:
             "datasets": list(self.datasets),
             "data_identity": self.data_identity,
             "has_quick": self.quick_episodes is not None,
+            "entry_kwargs": list(self.entry_kwargs),
             "description": self.description,
         }
 
@@ -359,6 +376,7 @@ def define_protocol(
     data_folders: tuple[str, ...] = (),
     fingerprint_kwargs: KwargsBuilder | None = None,
     datasets: tuple[str, ...] = (),
+    entry_kwargs: tuple[str, ...] = (),
 ) -> Protocol:
     """Register the protocol of a family's protocols module in one call.
 
@@ -380,6 +398,7 @@ def define_protocol(
             which its behaviour is fingerprinted (``Protocol.fingerprint_kwargs``).
         datasets: the published data sets it reads (``Protocol.datasets``): the data root
             finds them, the manifest verifies them.
+        entry_kwargs: env kwargs an entry keeps from its training run (``Protocol.entry_kwargs``).
 
     Returns:
         The registered protocol.
@@ -402,6 +421,7 @@ def define_protocol(
             quick_env_kwargs=quick_kwargs,
             fingerprint_kwargs=fingerprint_kwargs,
             datasets=datasets,
+            entry_kwargs=tuple(entry_kwargs),
         )
     )
 

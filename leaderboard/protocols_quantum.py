@@ -38,6 +38,7 @@ define_protocol(
     quick=(2, 10),
     quick_kwargs=chain,
     metric="mean",
+    entry_kwargs=("obs_mode",),
     description="quantum repeater chain, abstract model: 4 nodes, p_gen 0.5, p_swap 0.5, "
     "cutoff 4 slots, at most 200 slots; score = return = -(slots to an end-to-end link)",
 )

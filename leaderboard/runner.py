@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import stats
-from .entries import Entry
+from .entries import Entry, fitting_protocols
 from .protocols import Protocol
 from .tasks import Task, TaskError, run_task
 
@@ -131,15 +131,14 @@ def plan_tasks(
 
     Raises:
         ValueError: a policy that no protocol's env has, an entry that plays none of the
-            protocols.
+            protocols (``entries.fitting_protocols``: its env, and for a trained run the spaces
+            it trained on).
         FileNotFoundError: a protocol's data folder is missing.
     """
-    for entry in entries:
-        if not any(entry.plays(protocol.env_id) for protocol in protocols):
-            raise ValueError(
-                f"entry {entry.name!r} plays {entry.env_id}, which none of the protocols "
-                f"{[p.name for p in protocols]} evaluates"
-            )
+    plays = {
+        entry.key: {p.name for p in fitting_protocols(entry, list(protocols), data_dir)}
+        for entry in entries
+    }
     from netgym.baselines import make_policy
 
     for name in policies or ():
@@ -157,7 +156,7 @@ def plan_tasks(
         # the folder found here (e.g. under $NETGYM_DATA), so that every worker reads the same
         folder = protocol.require_data(data_dir)
         chosen = baseline_entries(protocol, policies)
-        chosen += [entry for entry in entries if entry.plays(protocol.env_id)]
+        chosen += [entry for entry in entries if protocol.name in plays[entry.key]]
         keys = [entry.key for entry in chosen]
         if len(set(keys)) != len(keys):
             raise ValueError(f"an entry is given twice for protocol {protocol.name!r}")

@@ -67,7 +67,7 @@ def run_task(task: Task) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         policy = task.entry.build_policy(protocol.env_id, task.seed)
-        env_kwargs = protocol.env_kwargs(task.data_dir)
+        env_kwargs = task.entry.env_kwargs_on(protocol, task.data_dir)
         result = evaluate(policy, protocol.env_id, task.episodes, task.seed, env_kwargs)
     except Exception as err:
         hint = ""

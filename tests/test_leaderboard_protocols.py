@@ -41,6 +41,7 @@ def _changed(protocol: Protocol, name: str) -> Any:
         "skip_quick": ("oracle",),
         "fingerprint_kwargs": _other_builder,
         "datasets": ("abr/video2",),
+        "entry_kwargs": ("qoe",),
     }
     return changes[name]
 

@@ -108,6 +108,7 @@ def test_consistently_inflated_scores_fail_the_rerun(genuine, tmp_path):
     row["mean"] = float(np.mean(row["scores"]))
     anchors = {r["entry"]: r["mean"] for r in results["rows"] if r["kind"] == "baseline"}
     row["normalised"] = (row["mean"] - anchors["random"]) / (anchors["mpc"] - anchors["random"])
+    row["block_normalised"] = [row["normalised"]]  # one seed block: consistent everywhere
     data = json.dumps(results).encode()
     bad = repack(genuine, tmp_path / "bad.zip", {"results.json": data}, fix_checksums=True)
     with pytest.raises(SubmissionError, match="re-run of qlearning .* gives scores"):
