@@ -22,6 +22,12 @@ from ..topologies import TOPOLOGIES, QuantumTopology
 from .demands import DEMAND_MODES, RELEASE_MODES, Demand
 
 INVALID_ACTION_MODES = ("noop", "raise")
+MAX_PENALTY = 1e6
+"""the largest miss or invalid-action penalty: larger ones only push rewards towards overflow"""
+SLOT_RANGE_S = (1e-9, 1e6)
+"""the shortest and longest slot: outside it periods or waiting times leave float range"""
+MAX_SLOTS = 2**62
+"""the longest horizon or cutoff (slots are int64)"""
 
 
 @dataclass(frozen=True)
@@ -173,16 +179,19 @@ class SchedulingParams(EnvParams):
         check_int(self, owner, "n_paths", low=1, high=16)
         check_int(self, owner, "max_depth", low=0, high=8)
         check_range(owner, "slot_s", self.slot_s, low=0.0, low_inclusive=False)
-        check_int(self, owner, "horizon_slots", low=1)
+        check_range(owner, "slot_s", self.slot_s, low=SLOT_RANGE_S[0], high=SLOT_RANGE_S[1])
+        check_int(self, owner, "horizon_slots", low=1, high=MAX_SLOTS)
         check_range(owner, "memory_time_s", self.memory_time_s, low=0.0, low_inclusive=False)
         check_range(
             owner, "swap_gate_fid", self.swap_gate_fid, low=0.0, high=1.0, low_inclusive=False
         )
         check_range(owner, "swap_meas_fid", self.swap_meas_fid, low=0.5, high=1.0)
-        check_int(self, owner, "cutoff_slots", low=1)
-        check_range(owner, "miss_penalty", self.miss_penalty, low=0.0)
+        check_int(self, owner, "cutoff_slots", low=1, high=MAX_SLOTS)
+        check_range(owner, "miss_penalty", self.miss_penalty, low=0.0, high=MAX_PENALTY)
         check_choice(owner, "invalid_action", self.invalid_action, INVALID_ACTION_MODES)
-        check_range(owner, "invalid_action_penalty", self.invalid_action_penalty, low=0.0)
+        check_range(
+            owner, "invalid_action_penalty", self.invalid_action_penalty, low=0.0, high=MAX_PENALTY
+        )
 
     @property
     def n_depths(self) -> int:
@@ -212,7 +221,7 @@ def _as_demand(value: Any) -> Demand:
         return value
     try:
         source, destination, fidelity, rate = value
-        return Demand(int(source), int(destination), float(fidelity), float(rate))
+        return Demand(source, destination, float(fidelity), float(rate))
     except (TypeError, ValueError) as err:
         raise ValueError(
             f"SchedulingParams.demands entries must be Demand or (source, destination, "
@@ -234,6 +243,9 @@ def success_prob_per_slot(rate_hz: np.ndarray | float, slot_s: float) -> np.ndar
 
 __all__ = [
     "INVALID_ACTION_MODES",
+    "MAX_PENALTY",
+    "MAX_SLOTS",
+    "SLOT_RANGE_S",
     "LinkTable",
     "SchedulingParams",
     "nv_link_table",
