@@ -12,7 +12,7 @@ from ...core.scalar import SimEnv
 from ...core.vector import EVERY_ENV, NumpyVectorEnv
 from .observations import scalar_info
 from .params import ChainParams
-from .sim import ChainSim
+from .sim import ChainSim, bytes_per_chain
 from .spaces import central_spaces, check_actions
 
 
@@ -171,6 +171,10 @@ class RepeaterChainVectorEnv(NumpyVectorEnv):
 
     params: ChainParams
     sim: ChainSim
+
+    def memory_per_env(self) -> float:
+        """Bytes one chain holds (``chain.sim.bytes_per_chain``)."""
+        return bytes_per_chain(self.params)
 
     def make_sim(self) -> ChainSim:
         sim = ChainSim(self.params, self.num_envs)
