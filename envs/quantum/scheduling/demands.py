@@ -67,7 +67,8 @@ class Demand:
             ValueError: a period of ``MAX_PERIOD_SLOTS`` slots or more (a rate so low that not
                 even one job fits in any episode an int64 clock can count).
         """
-        slots = 1.0 / (self.rate_hz * slot_s) - 1e-9
+        product = self.rate_hz * slot_s
+        slots = 1.0 / product - 1e-9 if product > 0 else math.inf
         if not slots < MAX_PERIOD_SLOTS:
             raise ValueError(
                 f"demand rate_hz={self.rate_hz!r} with {slot_s!r} s slots gives a period of "
@@ -258,7 +259,9 @@ def release_slots(
             continue
         mean_gap = 1.0 / (demand.rate_hz * slot_s)
         gaps = rng.exponential(mean_gap, size=int(2 * horizon_slots / mean_gap) + 16)
-        times = np.floor(np.cumsum(gaps)).astype(np.int64)
+        # capped at the horizon before the cast: a sum past int64 would wrap around to a
+        # negative slot (a release at slot 0); slots at the horizon are dropped anyway
+        times = np.floor(np.minimum(np.cumsum(gaps), horizon_slots)).astype(np.int64)
         out.append(times[times < horizon_slots])
     return out
 

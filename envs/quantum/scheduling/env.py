@@ -145,7 +145,11 @@ class QuantumNetworkSchedulingEnv(SimEnv):
 
     def pending_deadlines(self) -> list[list[int]]:
         """Deadline slots of every demand's pending jobs, oldest first."""
-        return [[deadline for _, deadline in queue] for queue in self.sim.pending]
+        sim = self.sim
+        return [
+            (sim.releases[d][sim._head[d] : sim._next_release[d]] + sim.periods[d]).tolist()
+            for d in range(len(sim.demands))
+        ]
 
     def release_times(self) -> list[np.ndarray]:
         """Release slots of every demand's jobs in this episode (known to offline schedulers)."""
@@ -233,7 +237,7 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         where = f"action {action} (demand {d}, path {k}, depth {j}) is masked out: "
         if not sim.feasible[action - 1]:
             return where + "no link setting reaches the demand's F_min on that path and depth"
-        if not sim.pending[d]:
+        if not sim.pending_count[d]:
             return where + "the demand has no pending job"
         if sim.in_service[d]:
             return where + "the demand is already in service"

@@ -30,20 +30,33 @@ PATH_BYTES_PER_HOP = 96
 link settings of every table row, 16 bytes each, come on top"""
 POISSON_SCRATCH = 4.5 * 8
 """Poisson releases: bytes per drawn gap while a demand's arrivals are drawn (the gaps, their
-sum, the rounded slots and the mask), for 2 horizon / period + 16 gaps"""
+sum, the rounded slots and the mask), for 2 horizon x (arrivals per slot) + 16 gaps"""
 MAX_DRAWN_RATE_HZ = {"taskset": 10.0 / 2**3, "random": 10.0 / 2**7}
 """the highest rate a drawn demand can have (``demands.generate_demands``)"""
 
 
-def jobs_and_shortest_period(params: SchedulingParams) -> tuple[int, int]:
-    """(jobs an episode can release at most, the shortest period in slots): fixed demands by
-    their own periods, drawn ones at the highest rate their demand mode draws."""
+def release_load(params: SchedulingParams) -> tuple[float, float, int]:
+    """(jobs an episode releases at most, the most arrivals per slot of one demand, the shortest
+    period in slots): fixed demands by their own rates, drawn ones at the highest rate their
+    demand mode draws. Poisson arrivals are counted at their mean rate, which can exceed one
+    job per slot (several arrivals share a slot), where periodic releases cannot."""
     if params.demands is not None:
+        rates = [demand.rate_hz for demand in params.demands]
         periods = [demand.period_slots(params.slot_s) for demand in params.demands]
-        return sum(math.ceil(params.horizon_slots / p) for p in periods), min(periods)
-    fastest = Demand(0, 1, 1.0, MAX_DRAWN_RATE_HZ[params.demand_mode])
-    period = fastest.period_slots(params.slot_s)
-    return params.n_demands * math.ceil(params.horizon_slots / period), period
+    else:
+        fastest = Demand(0, 1, 1.0, MAX_DRAWN_RATE_HZ[params.demand_mode])
+        rates = [fastest.rate_hz]
+        periods = [fastest.period_slots(params.slot_s)]
+    horizon = params.horizon_slots
+    if params.release_mode == "poisson":
+        jobs = [
+            max(math.ceil(horizon / p), horizon * r * params.slot_s)
+            for r, p in zip(rates, periods, strict=True)
+        ]
+    else:
+        jobs = [math.ceil(horizon / p) for p in periods]
+    total = sum(jobs) if params.demands is not None else params.n_demands * jobs[0]
+    return float(total), max(rates) * params.slot_s, min(periods)
 
 
 def memory_estimate(params: SchedulingParams, topology: QuantumTopology) -> tuple[float, str]:
@@ -52,10 +65,10 @@ def memory_estimate(params: SchedulingParams, topology: QuantumTopology) -> tupl
     Returns:
         ``(bytes, detail)``: ``detail`` names the parameters for the budget's error message.
     """
-    jobs, shortest = jobs_and_shortest_period(params)
+    jobs, per_slot, shortest = release_load(params)
     scratch = 0.0
     if params.release_mode == "poisson":
-        scratch = POISSON_SCRATCH * (2.0 * params.horizon_slots / shortest + 16)
+        scratch = POISSON_SCRATCH * (2.0 * params.horizon_slots * per_slot + 16)
     graph = topology.n_nodes + topology.n_edges
     total = (
         params.n_demands * BYTES_PER_DEMAND
@@ -66,9 +79,9 @@ def memory_estimate(params: SchedulingParams, topology: QuantumTopology) -> tupl
     )
     detail = (
         f"n_demands={params.n_demands} with {params.n_actions} actions, "
-        f"horizon_slots={params.horizon_slots} releasing up to {jobs} jobs (periods from "
-        f"{shortest} slots), topology {topology.name!r} with {topology.n_nodes} nodes and "
-        f"{topology.n_edges} links"
+        f"horizon_slots={params.horizon_slots} releasing up to {jobs:.3g} jobs (periods from "
+        f"{shortest} slots, up to {per_slot:.3g} arrivals per slot), topology "
+        f"{topology.name!r} with {topology.n_nodes} nodes and {topology.n_edges} links"
     )
     return float(total), detail
 
@@ -86,7 +99,7 @@ __all__ = [
     "MAX_DRAWN_RATE_HZ",
     "PATH_BYTES_PER_HOP",
     "POISSON_SCRATCH",
-    "jobs_and_shortest_period",
+    "release_load",
     "memory_estimate",
     "path_bytes",
 ]

@@ -10,6 +10,7 @@ distillations of one slot each. Stored pairs depolarise with the NV carbon time 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,6 +27,8 @@ MAX_PENALTY = 1e6
 """the largest miss or invalid-action penalty: larger ones only push rewards towards overflow"""
 SLOT_RANGE_S = (1e-9, 1e6)
 """the shortest and longest slot: outside it periods or waiting times leave float range"""
+MIN_DRAWN_FIDELITY = 0.251
+"""the lowest ``demand_fidelity_range`` end: drawn F_min are rounded to 3 decimals"""
 MAX_SLOTS = 2**62
 """the longest horizon or cutoff (slots are int64)"""
 
@@ -166,13 +169,7 @@ class SchedulingParams(EnvParams):
                 high=1.0,
                 low_inclusive=False,
             )
-        lo_hi = tuple(self.demand_fidelity_range)
-        if len(lo_hi) != 2 or not 0.25 < lo_hi[0] <= lo_hi[1] <= 1.0:
-            raise ValueError(
-                f"{owner}.demand_fidelity_range must be (lo, hi) with 0.25 < lo <= hi <= 1, "
-                f"got {self.demand_fidelity_range!r}"
-            )
-        set_field(self, "demand_fidelity_range", (float(lo_hi[0]), float(lo_hi[1])))
+        set_field(self, "demand_fidelity_range", _fidelity_range(self.demand_fidelity_range))
         if self.demand_seed is not None:
             check_int(self, owner, "demand_seed", low=0)
         check_choice(owner, "release_mode", self.release_mode, RELEASE_MODES)
@@ -216,6 +213,21 @@ class SchedulingParams(EnvParams):
         return cls(topology=topology, **changes)
 
 
+def _fidelity_range(value: Any) -> tuple[float, float]:
+    """``demand_fidelity_range`` as two floats with ``MIN_DRAWN_FIDELITY <= lo <= hi <= 1``."""
+    try:
+        lo, hi = (float(x) for x in value)
+    except (TypeError, ValueError):
+        lo = hi = math.nan
+    if not MIN_DRAWN_FIDELITY <= lo <= hi <= 1.0:
+        raise ValueError(
+            f"SchedulingParams.demand_fidelity_range must be (lo, hi) with {MIN_DRAWN_FIDELITY} "
+            f"<= lo <= hi <= 1 (drawn F_min are rounded to 3 decimals and must stay above 1/4), "
+            f"got {value!r}"
+        )
+    return lo, hi
+
+
 def _as_demand(value: Any) -> Demand:
     if isinstance(value, Demand):
         return value
@@ -245,6 +257,7 @@ __all__ = [
     "INVALID_ACTION_MODES",
     "MAX_PENALTY",
     "MAX_SLOTS",
+    "MIN_DRAWN_FIDELITY",
     "SLOT_RANGE_S",
     "LinkTable",
     "SchedulingParams",

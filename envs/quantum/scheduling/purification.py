@@ -231,7 +231,8 @@ def fast_estimate(
         p = f1 * fresh + f1 * g2 / 3.0 + fresh * g1 / 3.0 + 5.0 * g1 * g2 / 9.0
         current = (f1 * fresh + g1 * g2 / 9.0) / p
     time = np.asarray(wait_s, dtype=float)
-    factor = np.exp(-2.0 * time / np.asarray(params.memory_time_s, dtype=float))
+    with np.errstate(over="ignore"):  # t / T = inf for a tiny T: the factor is exp(-inf) = 0
+        factor = np.exp(-2.0 * time / np.asarray(params.memory_time_s, dtype=float))
     hops = 0.25 + (np.clip(current, 0.25, 1.0) - 0.25) * factor  # physics.decay_werner
     gate = np.asarray(params.swap_gate_fid, dtype=float)
     eta = np.asarray(params.swap_meas_fid, dtype=float)

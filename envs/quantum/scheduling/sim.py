@@ -42,7 +42,6 @@ scalar and ``gym.make_vec`` steps copies of it (``SyncVectorEnv``).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -151,7 +150,9 @@ class SchedulingSim:
         self._next_release = np.zeros(n_demands, dtype=np.int64)
         self._next_time = np.array([r[0] if len(r) else NEVER for r in self.releases], np.int64)
         """(D,) slot of each demand's next release (``NEVER`` after the last)"""
-        self.pending: list[deque[tuple[int, int]]] = [deque() for _ in range(n_demands)]
+        self._head = np.zeros(n_demands, dtype=np.int64)
+        """(D,) index in ``releases[d]`` of each demand's oldest pending job: the queue of
+        demand d is ``releases[d][_head[d]:_next_release[d]]`` (jobs leave from the front)"""
         self.pending_count = np.zeros(n_demands, dtype=np.int64)
         """(D,) jobs waiting in each demand's queue"""
         self.head_deadline = np.full(n_demands, NEVER, dtype=np.int64)
@@ -285,11 +286,12 @@ class SchedulingSim:
         self.t += 1  # e. deadlines and releases
         missed = 0
         for d in np.flatnonzero(self.head_deadline <= self.t).tolist():
-            queue = self.pending[d]
-            while queue and queue[0][1] <= self.t:
-                queue.popleft()
-                self.missed[d] += 1
-                missed += 1
+            queue = self.releases[d][self._head[d] : self._next_release[d]]
+            # jobs whose deadline (release + period) has come: a prefix, as releases are sorted
+            late = int(np.searchsorted(queue, self.t - self.periods[d], "right"))
+            self._head[d] += late
+            self.missed[d] += late
+            missed += late
             self._sync_queue(d)
         self._release()
         return completed, missed
@@ -349,9 +351,10 @@ class SchedulingSim:
         if fidelity < self.demands[d].fidelity_min:
             self.low_fidelity[d] += 1
             return 0
-        if not self.pending[d]:
+        if not self.pending_count[d]:
             return 0
-        release, _ = self.pending[d].popleft()
+        release = int(self.releases[d][self._head[d]])
+        self._head[d] += 1
         self._sync_queue(d)
         self._complete(d, JobRecord(release, ex.start_slot, self.t + 1))
         return 1
@@ -370,21 +373,30 @@ class SchedulingSim:
             self._jitter[d] = float(np.var(change))
 
     def _sync_queue(self, d: int) -> None:
-        queue = self.pending[d]
-        self.pending_count[d] = len(queue)
-        self.head_deadline[d] = queue[0][1] if queue else NEVER
+        count = self._next_release[d] - self._head[d]
+        self.pending_count[d] = count
+        oldest = self.releases[d][self._head[d]] + self.periods[d] if count else NEVER
+        self.head_deadline[d] = oldest
 
     def _release(self) -> None:
         for d in np.flatnonzero(self._next_time <= self.t).tolist():
             times = self.releases[d]
             i = self._next_release[d]
-            while i < len(times) and times[i] <= self.t:
-                self.pending[d].append((int(times[i]), int(times[i]) + int(self.periods[d])))
-                self.released[d] += 1
-                i += 1
-            self._next_release[d] = i
-            self._next_time[d] = times[i] if i < len(times) else NEVER
+            end = i + int(np.searchsorted(times[i:], self.t, "right"))  # every release <= t
+            self.released[d] += end - i
+            self._next_release[d] = end
+            self._next_time[d] = times[end] if end < len(times) else NEVER
             self._sync_queue(d)
+
+    def pending_jobs(self, d: int) -> list[tuple[int, int]]:
+        """(release slot, deadline slot) of demand ``d``'s pending jobs, oldest first."""
+        times = self.releases[d][self._head[d] : self._next_release[d]]
+        return list(zip(times.tolist(), (times + self.periods[d]).tolist(), strict=True))
+
+    @property
+    def pending(self) -> list[list[tuple[int, int]]]:
+        """``pending_jobs`` of every demand (a new list at every read)."""
+        return [self.pending_jobs(d) for d in range(len(self.demands))]
 
     # --------------------------------------------------------------------------- metrics
     def metrics(self) -> dict[str, float]:
