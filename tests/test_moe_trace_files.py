@@ -120,3 +120,10 @@ def test_a_top2_trace_routes_its_first_choice_at_top1(tmp_path):
     rows = env.token_ids
     chosen = env.router_logits.argmax(axis=1)
     np.testing.assert_array_equal(chosen, recorded[rows])
+
+
+def test_an_empty_trace_path_is_not_read_as_the_current_folder():
+    with pytest.raises(ValueError, match="routing trace path is empty"):
+        gym.make("netgym/MoeExpertCache-v0", trace="")
+    with pytest.raises(ValueError, match="routing trace path is empty"):
+        gym.make("netgym/MoeRouting-v0", gates="trace", trace_path="")

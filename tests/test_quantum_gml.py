@@ -136,3 +136,8 @@ def test_a_fifo_is_refused_without_being_opened(tmp_path):
 def test_a_missing_file_is_still_reported_as_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_gml(tmp_path / "absent.gml")
+
+
+def test_an_empty_path_is_not_read_as_the_current_folder():
+    with pytest.raises(ValueError, match="GML topology file path is empty"):
+        load_gml("")

@@ -38,9 +38,11 @@ def check_regular_file(path: str | Path, what: str) -> Path:
 
     Raises:
         FileNotFoundError: nothing exists at ``path``.
-        ValueError: it exists but is a directory, a FIFO, a device or a socket (never opened:
-            reading a FIFO would block).
+        ValueError: an empty path, or one that exists but is a directory, a FIFO, a device or
+            a socket (never opened: reading a FIFO would block).
     """
+    if not str(path).strip():  # Path("") is ".", the current folder
+        raise ValueError(f"{what} path is empty; give the path of a file")
     path = Path(path)
     try:
         mode = path.stat().st_mode
