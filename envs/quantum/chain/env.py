@@ -71,7 +71,9 @@ class RepeaterChainEnv(SimEnv):
 
     ``params`` (a ``ChainParams``, a dict, a preset name 'abstract', 'nv2019' or 'starlight',
     or None) and/or any ``ChainParams`` field as a keyword, e.g.
-    ``gym.make("netgym/RepeaterChain-v0", n_nodes=5, p_gen=0.3, cutoff=2)``.
+    ``gym.make("netgym/RepeaterChain-v0", n_nodes=5, p_gen=0.3, cutoff=2)``. The tabular MDP's
+    states are bounded before it is explored (``chain.mdp.state_count_bound``) and refused over
+    the memory budget (``envs/core/budget.py``).
 
     ``info``: step, time_s, deliveries (episode total), delivered / delivered_fidelity /
     delivered_yield (this step), yield_total, invalid_actions, gen_successes (per link).

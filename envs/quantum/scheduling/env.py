@@ -90,7 +90,11 @@ class QuantumNetworkSchedulingEnv(SimEnv):
 
     ``params``: a ``SchedulingParams``, a dict of its fields, a preset name ('paper',
     'nv_noisy') or None; keyword overrides of any field (``topology="H"``, ``n_demands=6``,
-    ``release_mode="poisson"``, ...). See ``scheduling/params.py``.
+    ``release_mode="poisson"``, ...). See ``scheduling/params.py``. A configuration whose
+    memory estimate (``scheduling/limits.py``: demands, actions, the jobs released over the
+    horizon, the topology; paths pair by pair at reset) exceeds the memory budget
+    (``envs/core/budget.py``) is refused before it is built; so is a path search estimated
+    above a minute (``envs/quantum/paths.py``).
 
     ## Version History
 

@@ -110,8 +110,13 @@ class SchedulingSim:
     attempts and successes), ``purifications`` per link (successful pumping rounds),
     ``deliveries`` / ``low_fidelity`` / ``delivered_yield`` per demand (pairs delivered,
     pairs below F_min, summed hashing yield), ``edge_deliveries`` per link (delivered pairs
-    whose path used it), ``completed`` (``JobRecord`` lists), ``missed``
-    and ``released`` per demand.
+    whose path used it), ``completed`` (``JobRecord`` lists) and ``completed_count``,
+    ``missed`` and ``released`` per demand, ``delivered_fidelities`` (every delivered pair).
+
+    Job queues: demand d's pending jobs are ``releases[d][head:next]`` (released, neither
+    completed nor missed; jobs leave from the front, oldest first); ``pending_count`` and
+    ``head_deadline`` hold each queue's length and oldest deadline, ``pending_jobs(d)`` its
+    (release, deadline) pairs.
     """
 
     def __init__(
