@@ -15,7 +15,12 @@ from netgym.envs.moe.batching.env import MoeBatchingEnv
 from netgym.envs.moe.batching.params import CV_RANGE, MIN_RATE_PER_S
 from netgym.envs.moe.cache.env import MoeExpertCacheEnv
 from netgym.envs.moe.routing.env import MoeRoutingEnv
-from netgym.envs.moe.routing.params import MAX_BIAS, MAX_PENALTY, MAX_STD, MIN_LINK_GBYTES_PER_S
+from netgym.envs.moe.routing.params import (
+    BIAS_RANGE,
+    MAX_PENALTY,
+    MAX_STD,
+    MIN_LINK_GBYTES_PER_S,
+)
 
 SETTINGS = settings(
     max_examples=30,
@@ -72,7 +77,7 @@ def routing_params(draw) -> dict:
         capacity_factor=draw(st.sampled_from([None, TINY, 1.0, 1e308])),
         n_devices=draw(st.sampled_from([1, 8])),
         action_mode=mode,
-        bias_max=draw(edges(TINY, MAX_BIAS, 4.0)),
+        bias_max=draw(edges(*BIAS_RANGE, 4.0)),
         max_steps=draw(st.sampled_from([1, 5, 2**62])),
         popularity_std=draw(edges(0.0, MAX_STD)),
         popularity_drift=draw(edges(0.0, 1.0)),

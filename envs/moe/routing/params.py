@@ -26,8 +26,9 @@ machine; above this size ``lp_bound=True`` is switched off with a warning (``lp_
 MAX_STD = 1e4
 """the largest popularity, domain or token scale (logit units): larger ones only make the
 router one-hot, and 1e300 overflows the float32 logits"""
-MAX_BIAS = 1e6
-"""the largest ``bias_max`` (logit units; the Box is float32)"""
+BIAS_RANGE = (1e-6, 1e6)
+"""the accepted ``bias_max`` (logit units): the Box is float32, where a bound below float32's
+range rounds to 0, and smaller biases change no choice"""
 MAX_PENALTY = 1e6
 """the largest reward weight: larger ones only push rewards towards overflow"""
 MIN_LINK_GBYTES_PER_S = 1e-6
@@ -138,7 +139,8 @@ class RoutingParams(EnvParams):
                 f"({self.n_devices}): every device holds the same number of experts"
             )
         check_choice(owner, "action_mode", self.action_mode, ACTION_MODES)
-        check_range(owner, "bias_max", self.bias_max, low=0, high=MAX_BIAS, low_inclusive=False)
+        check_range(owner, "bias_max", self.bias_max, low=0, low_inclusive=False)
+        check_range(owner, "bias_max", self.bias_max, low=BIAS_RANGE[0], high=BIAS_RANGE[1])
         check_range(owner, "popularity_std", self.popularity_std, low=0, high=MAX_STD)
         check_range(owner, "popularity_drift", self.popularity_drift, low=0, high=1)
         check_int(self, owner, "n_domains", low=1)
@@ -245,7 +247,7 @@ __all__ = [
     "ACTION_MODES",
     "GATE_SOURCES",
     "LP_BOUND_MAX_SIZE",
-    "MAX_BIAS",
+    "BIAS_RANGE",
     "MAX_PENALTY",
     "MAX_STD",
     "MAX_STEPS",
