@@ -13,7 +13,8 @@ for S = ``message_bytes`` (each rank's buffer) over N ranks:
 - pairwise all-to-all: N-1 shifted permutations (step j: r -> r + j, S/N bytes);
 - one-shot all-to-all: one step with all N(N-1) flows of S/N bytes;
 - double binary tree all-reduce (NCCL-like): two in-order binary trees, the second the
-  mirror of the first, each reducing then broadcasting half of the buffer, pipelined in
+  mirror (n even) or shift (n odd) of the first, each reducing then broadcasting half of
+  the buffer, pipelined in
   ``chunks`` chunks (chunk c crosses level-l edges at step c + depth - l of the reduce phase);
 - permutation: one step of a random permutation with no fixed point (S bytes per flow),
   the usual stress test of load balancing.
@@ -151,18 +152,23 @@ def alltoall_oneshot(n: int, message_bytes: float) -> Collective:
 
 
 def inorder_tree(n: int) -> np.ndarray:
-    """(n,) parent of each node of the balanced in-order binary tree over 0..n-1 (root -1):
-    the root is the middle node, each half recursively the same."""
+    """(n,) parent of each rank in the in-order binary tree of NCCL's double binary tree
+    (root -1): rank ``r`` is node ``i = r + 1`` of the infinite in-order tree on the positive
+    integers, where node i with lowest set bit b is the left child of ``i + b`` when bit 2b of
+    i is clear and the right child of ``i - b`` otherwise; a parent beyond n is skipped
+    upward. Even ranks (odd i) are the leaves."""
     parent = np.full(n, -1, dtype=np.int64)
-    stack = [(0, n - 1, -1)]
-    while stack:
-        lo, hi, up = stack.pop()
-        if lo > hi:
+    root = 1 << (n.bit_length() - 1)
+    for i in range(1, n + 1):
+        if i == root:
             continue
-        mid = (lo + hi) // 2
-        parent[mid] = up
-        stack.append((lo, mid - 1, mid))
-        stack.append((mid + 1, hi, mid))
+        bit, up = i & -i, i
+        while True:
+            up = up + bit if (up & (2 * bit)) == 0 else up - bit
+            bit *= 2
+            if up <= n:
+                break
+        parent[i - 1] = up - 1
     return parent
 
 
@@ -179,8 +185,8 @@ def _depths(parent: np.ndarray) -> np.ndarray:
 def double_binary_tree(n: int, message_bytes: float, chunks: int = 4) -> Collective:
     """NCCL-like double binary tree all-reduce (see the module docstring).
 
-    Tree 1 is the in-order tree over ranks; tree 2 maps node ``v`` to rank ``n - 1 - v``, so
-    that (for even n) the leaves of one tree are inner nodes of the other. Each tree carries
+    Tree 1 is ``inorder_tree``; tree 2 maps node ``v`` to rank ``n - 1 - v`` (n even) or
+    ``v + 1 mod n`` (n odd), as NCCL does, so that no rank is an inner node of both trees. Each tree carries
     S/2 in ``chunks`` chunks; the reduce of chunk c crosses the edges from depth l to l - 1 at
     step ``c + depth_max - l``; the broadcast of chunk c crosses the edges from depth l - 1
     to l at step ``c + depth_max + l - 1``.
@@ -200,7 +206,9 @@ def double_binary_tree(n: int, message_bytes: float, chunks: int = 4) -> Collect
     n_steps = chunks + 2 * top - 1
     steps: list[tuple[list, list]] = [([], []) for _ in range(n_steps)]
     for mirror in (False, True):
-        rank = (n - 1 - np.arange(n)) if mirror else np.arange(n)
+        rank = np.arange(n)
+        if mirror:
+            rank = (n - 1 - rank) if n % 2 == 0 else (rank + 1) % n
         for c in range(chunks):
             for node in children:
                 level = depth[node]
