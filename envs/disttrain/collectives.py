@@ -186,10 +186,10 @@ def double_binary_tree(n: int, message_bytes: float, chunks: int = 4) -> Collect
     """NCCL-like double binary tree all-reduce (see the module docstring).
 
     Tree 1 is ``inorder_tree``; tree 2 maps node ``v`` to rank ``n - 1 - v`` (n even) or
-    ``v + 1 mod n`` (n odd), as NCCL does, so that no rank is an inner node of both trees. Each tree carries
-    S/2 in ``chunks`` chunks; the reduce of chunk c crosses the edges from depth l to l - 1 at
-    step ``c + depth_max - l``; the broadcast of chunk c crosses the edges from depth l - 1
-    to l at step ``c + depth_max + l - 1``.
+    ``v + 1 mod n`` (n odd), as NCCL does, so that no rank is an inner node of both trees.
+    Each tree carries S/2 in ``chunks`` chunks; the reduce of chunk c crosses the edges from
+    depth l to l - 1 at step ``c + depth_max - l``; the broadcast of chunk c crosses the edges
+    from depth l - 1 to l at step ``c + depth_max + l - 1``.
 
     Raises:
         ValueError: fewer than 2 ranks or chunks below 1.

@@ -95,8 +95,7 @@ def flow_observation_one(sim: CollectiveSim, out: np.ndarray) -> np.ndarray:
     n_paths, hops = links.shape
     hop_end = n_paths * hops
     out[:hop_end] = scaled_ratio(sim.loads[0, links], sim.inv_capacity[0, links], lb, scale).ravel()
-    fac = sim.factors[0, links]
-    out[hop_end : hop_end + n_paths] = fac.min(axis=1)
+    out[hop_end : hop_end + n_paths] = sim.factor_min_one(a, b)
     out[hop_end + n_paths : hop_end + 2 * n_paths] = sim.alive_one(a, b)
     base = hop_end + 2 * n_paths
     piece_size = sim.dec_unit[0, q] / fab.nic_bps / lb

@@ -24,10 +24,14 @@ from ...core.budget import check_memory, format_bytes
 from ...core.sim import Rows, rows
 from ..cost import congestion, nic_loads
 from ..fluid import fluid_completion_time
+from ..topology import Fabric
 from .episode import Model, Plan, plan_episode
 from .observe import flow_observation, observation_size, step_observation
 from .params import CollectivePathParams
 
+PAIR_TABLE_LIMIT = 1 << 18
+"""the scalar fast path keeps per-switch-pair tables when the path table has at most this many
+entries (E^2 P H: 8,192 on 16 x 16 x 16, 2^16 on a k = 8 fat-tree)"""
 FAILED_INVERSE = 1e30
 """the inverse capacity of a failed link (any load on it reads as saturated)"""
 
@@ -66,7 +70,11 @@ class CollectiveSim:
         self.pending = np.zeros(n)
         self.spraying_time = np.zeros(n)
         self.n_patterns = np.ones(n, dtype=np.int64)
-        self._alive_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._path_ids = np.arange(fab.max_paths)
+        self._exists = self._path_ids < fab.n_paths[:, :, None]  # (E, E, P)
+        self._pair_tables = fab.paths.size <= PAIR_TABLE_LIMIT
+        self._alive0 = self._exists
+        self._facmin0 = np.ones(self._exists.shape)
         self.comm_time = np.zeros(n)
         self.last_ratio = np.zeros(n)
         self.rerouted = np.zeros(n, dtype=np.int64)
@@ -106,7 +114,8 @@ class CollectiveSim:
             self.inv_capacity[m] = inverse_capacity(plan.fabric.capacity)
             self.spraying_time[m] = plan.spraying_time
             self.n_patterns[m] = plan.patterns.count
-            self._alive_cache = {} if m == 0 else self._alive_cache
+            if m == 0 and self._pair_tables:
+                self._pair_tables_of_env0(plan.fabric)
             self.factors[m] = plan.fabric.factors
             self.cursor[m] = 0
             self.n_decisions[m] = nq * k
@@ -197,14 +206,27 @@ class CollectiveSim:
             self.reward[envs] -= self.weight_cur[envs] * gain / self.t_lb[envs]
             self.credited[envs] = self.partial[envs]
 
+    def _pair_tables_of_env0(self, fabric: Fabric) -> None:
+        """Env 0's alive paths and smallest path factors for every switch pair (the scalar
+        fast path reads them instead of gathering link factors at every step)."""
+        if fabric.healthy:
+            self._alive0, self._facmin0 = self._exists, np.ones(self._exists.shape)
+            return
+        factors = fabric.factors[fabric.paths]  # (E, E, P, H)
+        self._alive0 = (factors > 0).all(axis=3) & self._exists
+        self._facmin0 = factors.min(axis=3)
+
     def alive_one(self, a: int, b: int) -> np.ndarray:
-        """(P,) alive paths of switch pair (a, b) in env 0 (cached for the episode)."""
-        key = (a, b)
-        alive = self._alive_cache.get(key)
-        if alive is None:
-            alive = self.alive_paths(np.zeros(1, np.int64), np.array([a]), np.array([b]))[0]
-            self._alive_cache[key] = alive
-        return alive
+        """(P,) alive paths of switch pair (a, b) in env 0."""
+        if self._pair_tables:
+            return self._alive0[a, b]
+        return self.alive_paths(np.zeros(1, np.int64), np.array([a]), np.array([b]))[0]
+
+    def factor_min_one(self, a: int, b: int) -> np.ndarray:
+        """(P,) the smallest capacity factor on each path of switch pair (a, b) in env 0."""
+        if self._pair_tables:
+            return self._facmin0[a, b]
+        return self.factors[0, self.model.fabric.paths[a, b]].min(axis=1)
 
     def step_one(self, path: int) -> None:
         """Flow mode, env 0 alone: ``step(EVERY_ENV, [path])`` without the batch overhead
