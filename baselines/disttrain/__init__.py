@@ -5,7 +5,7 @@ from typing import Any
 
 from netgym.baselines.policy import RandomPolicy
 
-from . import collective
+from . import collective, gradcoding
 
 BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
     "netgym/CollectivePath-v0": {
@@ -47,7 +47,35 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         ),
         "random": (lambda seed: RandomPolicy(seed), "a random alive path per piece"),
     },
+    "netgym/SeqGradCoding-v0": {
+        "no-coding": (
+            lambda seed: gradcoding.FixedArm(0, "no-coding"),
+            "no coding: wait for every worker, load 1/n",
+        ),
+        "best-gc": (
+            lambda seed: gradcoding.BestInHindsight("gc"),
+            "the best fixed GC(s) on the episode's delays (hindsight, the paper's method)",
+        ),
+        "best-srsgc": (
+            lambda seed: gradcoding.BestInHindsight("srsgc"),
+            "the best fixed SR-SGC(B, W, lambda) in hindsight",
+        ),
+        "best-msgc": (
+            lambda seed: gradcoding.BestInHindsight("msgc"),
+            "the best fixed M-SGC(B, W, lambda) in hindsight",
+        ),
+        "best-fixed": (
+            lambda seed: gradcoding.BestInHindsight(None),
+            "the best fixed arm of the whole menu in hindsight (oracle)",
+        ),
+        "adaptive": (
+            lambda seed: gradcoding.ModelBased(seed),
+            "online model-based: fit (p, q), simulate every arm over the next epoch",
+        ),
+        "ucb": (lambda seed: gradcoding.Ucb(), "UCB1 over the arms"),
+        "random": (lambda seed: RandomPolicy(seed), "a uniformly random arm per epoch"),
+    },
 }
 """env id -> baseline name -> (factory(seed) -> policy, one-line summary)"""
 
-__all__ = ["BASELINES", "collective"]
+__all__ = ["BASELINES", "collective", "gradcoding"]

@@ -14,6 +14,12 @@ FAMILY = Family(
             vector_entry_point="netgym.envs.disttrain.collective.env:CollectivePathVectorEnv",
             parallel="netgym.envs.disttrain.collective_path_v0",
         ),
+        EnvSpec(
+            id="netgym/SeqGradCoding-v0",
+            summary="gradient-coding scheme per epoch against bursty stragglers",
+            entry_point="netgym.envs.disttrain.gradcoding.env:SeqGradCodingEnv",
+            vector_entry_point="netgym.envs.disttrain.gradcoding.env:SeqGradCodingVectorEnv",
+        ),
     ),
     baselines="netgym.baselines.disttrain",
     protocols="netgym.leaderboard.protocols_disttrain",
