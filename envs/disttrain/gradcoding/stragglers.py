@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+NEVER = 1 << 40
+"""the sojourn of a chain that never leaves its state (longer than any episode)"""
+
 
 @dataclass(frozen=True)
 class StragglerModel:
@@ -46,44 +49,70 @@ class DelayDraw:
     """(rounds,) index of the regime of each round (0 when stationary)"""
 
 
-def _chain(p: np.ndarray, q: np.ndarray, uniforms: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """(rows, rounds) states of two-state chains with per-round (p, q) and uniforms
-    (rounds, rows)."""
-    rounds = uniforms.shape[0]
-    out = np.empty((len(start), rounds), dtype=bool)
-    state = start
-    for t in range(rounds):
-        u = uniforms[t]
-        state = np.where(state, u >= q[t], u < p[t])
-        out[:, t] = state
-    return out
+def _sojourns(rate: float, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Rounds until a chain leaves its state, left with probability ``rate`` per round
+    (geometric on 1, 2, ...; a chain that never leaves stays longer than any episode)."""
+    if rate <= 0.0:
+        return np.full(shape, NEVER, dtype=np.int64)
+    return rng.geometric(rate, size=shape)
+
+
+def _chain(
+    p: float, q: float, start: np.ndarray, rounds: int, rng: np.random.Generator
+) -> np.ndarray:
+    """(rows, rounds) states of two-state chains that enter the bad state with probability p
+    and leave it with probability q per round, from ``start`` (the state before round 0):
+    drawn as alternating geometric sojourns (few draws per chain), then expanded."""
+    rows = len(start)
+    switches: list[np.ndarray] = []
+    state = start.copy()
+    clock = np.full(rows, -1, dtype=np.int64)
+    pairs = max(4, int(rounds / (1.0 / max(p, 1e-9) + 1.0 / max(q, 1e-9)) * 2) + 4)
+    while (clock < rounds).any():
+        bad_runs = _sojourns(q, (rows, pairs), rng)
+        good_runs = _sojourns(p, (rows, pairs), rng)
+        first = np.where(state[:, None], bad_runs, good_runs)
+        second = np.where(state[:, None], good_runs, bad_runs)
+        runs = np.stack([first, second], axis=2).reshape(rows, 2 * pairs)
+        times = clock[:, None] + np.cumsum(runs, axis=1)
+        switches.append(times)
+        clock = times[:, -1]  # an even number of switches: the state is back to ``state``
+    times = np.concatenate(switches, axis=1)
+    flat = (np.arange(rows)[:, None] * (rounds + 1) + np.minimum(times, rounds)).ravel()
+    marks = np.bincount(flat, minlength=rows * (rounds + 1)).reshape(rows, rounds + 1)
+    flips = np.cumsum(marks[:, :rounds], axis=1) % 2 == 1
+    return flips ^ start[:, None]
 
 
 def draw_delays(model: StragglerModel, n: int, rounds: int, rng: np.random.Generator) -> DelayDraw:
     """The base delays of ``n`` workers over ``rounds`` rounds, drawn from ``rng``."""
     if model.regimes:
-        blocks = -(-rounds // model.regime_rounds)
-        picks = rng.integers(len(model.regimes), size=blocks)
-        regime = np.repeat(picks, model.regime_rounds)[:rounds]
-        table = np.array(model.regimes, dtype=float)
-        p, q = table[regime, 0], table[regime, 1]
+        length = model.regime_rounds
+        picks = rng.integers(len(model.regimes), size=-(-rounds // length))
+        blocks = [(model.regimes[k], length) for k in picks.tolist()]
+        regime = np.repeat(picks, length)[:rounds]
     else:
+        blocks = [((model.p_enter, model.q_leave), rounds)]
         regime = np.zeros(rounds, dtype=np.int64)
-        p = np.full(rounds, model.p_enter)
-        q = np.full(rounds, model.q_leave)
-    share = p[0] / (p[0] + q[0]) if p[0] + q[0] > 0 else 0.0
-    start = rng.random(n) < share
-    straggling = _chain(p, q, rng.random((rounds, n)), start)
+    (p, q), _ = blocks[0]
+    state = rng.random(n) < (p / (p + q) if p + q > 0 else 0.0)
+    parts = []
+    for (p, q), length in blocks:  # the chain carries its state across regime changes
+        part = _chain(p, q, state, length, rng)
+        state = part[:, -1]
+        parts.append(part)
+    straggling = np.concatenate(parts, axis=1)[:, :rounds]
     if model.group_size:
         groups = -(-n // model.group_size)
-        gp = np.full(rounds, model.group_p)
-        gq = np.full(rounds, model.group_q)
         total = model.group_p + model.group_q
-        gshare = model.group_p / total if total > 0 else 0.0
-        group_state = _chain(gp, gq, rng.random((rounds, groups)), rng.random(groups) < gshare)
+        start = rng.random(groups) < (model.group_p / total if total > 0 else 0.0)
+        group_state = _chain(model.group_p, model.group_q, start, rounds, rng)
         straggling |= np.repeat(group_state, model.group_size, axis=0)[:n]
-    jitter = np.exp(model.jitter_sigma * rng.standard_normal((n, rounds)))
-    d0 = model.base_s * jitter * np.where(straggling, model.slowdown, 1.0)
+    d0 = rng.standard_normal((n, rounds), dtype=np.float32).astype(float)
+    d0 *= model.jitter_sigma
+    np.exp(d0, out=d0)  # lognormal jitter
+    d0 *= model.base_s
+    d0[straggling] *= model.slowdown
     return DelayDraw(d0=d0, straggling=straggling, regime=regime)
 
 
