@@ -24,7 +24,8 @@ stdout (progress goes to stderr). Single core (pinned, BLAS on one thread). Fiel
 - ``per_cpu_second``: the env rates per second of this process's CPU time.
 - ``astra_sim``: why ASTRA-sim's analytical backend is not timed beside (no registry package
   of the simulator on the development machine).
-- ``meets_targets``.
+- ``meets_targets``: each target checked on the rate per CPU second (``per_cpu_second``;
+  on a machine shared with other jobs the wall-clock rates understate an idle core).
 """
 
 from __future__ import annotations
@@ -242,14 +243,16 @@ def main() -> None:
     for n_envs in (16, 64):
         gradcoding[f"vector_{n_envs}"] = bench_gradcoding_vector(seconds, n_envs)
     sweep = bench_arm_sweep()
-    raw = max(v for k, v in collective.items() if k != "wrapped")
+    cpu = CPU_RATES
+    raw = max(v for k, v in cpu.items() if k.startswith("collective_") and "wrapped" not in k)
+    sgc = max(v for k, v in cpu.items() if k.startswith("gradcoding_"))
     meets = {
-        "analytic_step_evals_per_s": analytic >= TARGETS["analytic_step_evals_per_s"],
-        "fluid_step_evals_per_s": fluid_rate >= TARGETS["fluid_step_evals_per_s"],
-        "collective_wrapped_steps_per_s": collective["wrapped"]
+        "analytic_step_evals_per_s": cpu["analytic"] >= TARGETS["analytic_step_evals_per_s"],
+        "fluid_step_evals_per_s": cpu["fluid"] >= TARGETS["fluid_step_evals_per_s"],
+        "collective_wrapped_steps_per_s": cpu["collective_wrapped"]
         >= TARGETS["collective_wrapped_steps_per_s"],
         "collective_raw_steps_per_s": raw >= TARGETS["collective_raw_steps_per_s"],
-        "gradcoding_rounds_per_s": max(gradcoding.values()) >= TARGETS["gradcoding_rounds_per_s"],
+        "gradcoding_rounds_per_s": sgc >= TARGETS["gradcoding_rounds_per_s"],
         "arm_sweep_s": sweep <= TARGETS["arm_sweep_s"],
     }
     print(
