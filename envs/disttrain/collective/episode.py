@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.budget import check_memory
 from ..collectives import COLLECTIVES, Collective, Patterns, build_collective, step_patterns
 from ..cost import congestion, link_loads, nic_loads, spraying_share, step_lower_bound
 from ..placement import draw_failures, place_ranks
@@ -60,7 +61,17 @@ class Model:
 
     @classmethod
     def build(cls, params: CollectivePathParams) -> Model:
-        """Build the fabric and, unless the traffic is random, the collective's patterns."""
+        """Build the fabric and, unless the traffic is random, the collective's patterns.
+
+        Raises:
+            ValueError: the path tables would exceed the memory budget, or a fixed placement
+                puts every flow inside one edge switch.
+        """
+        check_memory(
+            "CollectivePath",
+            params.path_table_bytes(),
+            f"path tables of {params.n_switches} edge switches x {params.max_paths} paths",
+        )
         fabric = build_fabric(params)
         n = params.n_ranks
         if params.collective == "permutation":
@@ -76,6 +87,15 @@ class Model:
             decisions = len(pats.src)
         pattern_of_flow = np.repeat(np.arange(pats.count), counts)
         per_rank = np.bincount(pattern_of_flow * n + pats.src, minlength=pats.count * n)
+        if params.placement != "random":
+            nic = place_ranks(fabric, n, params.placement)
+            switch = fabric.nic_switch[nic]
+            if (switch[pats.src] == switch[pats.dst]).all():
+                raise ValueError(
+                    f"CollectivePath: the {params.placement} placement puts all {n} ranks of "
+                    f"the {params.collective} inside one edge switch; there is no path to "
+                    "choose. Use more ranks or the random or spread placement"
+                )
         return cls(
             params,
             fabric,
@@ -88,12 +108,21 @@ class Model:
         )
 
     def state_bytes(self) -> float:
-        """Bytes of one episode's plan and state (for the memory budget)."""
+        """Bytes of one episode's plan and state (for the memory budget): the sim's per-env
+        link arrays (capacity, inverse, factors, loads), decision arrays, the connections'
+        paths, and the plan's per-flow and per-pattern arrays."""
         p = self.params
         links = self.fabric.n_links + 1
         flows = len(self.patterns.src) if self.patterns is not None else self.max_flows
-        return 8.0 * (6 * self.max_decision_flows + 2 * links + 6 * flows) + 8.0 * (
-            self.max_decision_flows * p.pieces
+        patterns = self.patterns.count if self.patterns is not None else 1
+        decisions = self.max_decision_flows
+        return (
+            8.0 * 4 * links
+            + 8.0 * 5 * decisions
+            + 2.0 * decisions * p.pieces
+            + 8.0 * 8 * flows
+            + 8.0 * 6 * patterns
+            + 512.0
         )
 
 

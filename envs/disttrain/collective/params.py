@@ -118,6 +118,12 @@ class CollectivePathParams(EnvParams):
         check_range(owner, "oversubscription", self.oversubscription, low=0.01, high=100.0)
         check_choice(owner, "collective", self.collective, COLLECTIVES)
         check_choice(owner, "placement", self.placement, PLACEMENTS)
+        if self.n_switches < 2:
+            raise ValueError(
+                f"{owner}: the {self.topology} fabric has a single edge switch, so no flow has "
+                "a path to choose; use at least 2 leaves (rail_optimised: rails x servers / "
+                "hosts_per_leaf >= 2)"
+            )
         n = self.n_nics
         if n > MAX_NICS:
             raise ValueError(f"{owner}: the fabric has {n} NICs; at most {MAX_NICS} are allowed")
@@ -166,6 +172,25 @@ class CollectivePathParams(EnvParams):
         if self.topology == "rail_optimised":
             return self.rails * self.servers
         return self.leaves * self.hosts_per_leaf
+
+    @property
+    def n_switches(self) -> int:
+        """Edge switches (leaves, ToRs) of the fabric."""
+        if self.topology == "fat_tree":
+            return self.fat_tree_k * (self.fat_tree_k // 2)
+        if self.topology == "rail_optimised":
+            return self.rails * (self.servers // self.hosts_per_leaf)
+        return self.leaves
+
+    @property
+    def max_paths(self) -> int:
+        """P, the most equal-cost paths of a switch pair."""
+        return (self.fat_tree_k // 2) ** 2 if self.topology == "fat_tree" else self.spines
+
+    def path_table_bytes(self) -> float:
+        """Bytes of the fabric's path tables (E^2 P entries of H link ids, their masks)."""
+        hops = 4 if self.topology == "fat_tree" else 2
+        return float(self.n_switches) ** 2 * self.max_paths * (8 * hops + 4 * hops + 10)
 
     @property
     def n_ranks(self) -> int:
