@@ -33,9 +33,21 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
             lambda seed: collective.Greedy(2, capacity_aware=False),
             "sequential greedy least-loaded, 2 parts (bytes)",
         ),
+        "greedy-4": (
+            lambda seed: collective.Greedy(4, capacity_aware=False),
+            "sequential greedy least-loaded, up to 4 parts (bytes)",
+        ),
+        "greedy-8": (
+            lambda seed: collective.Greedy(8, capacity_aware=False),
+            "sequential greedy least-loaded, up to 8 parts (bytes)",
+        ),
         "greedy-cap-4": (
             lambda seed: collective.Greedy(4, capacity_aware=True),
             "capacity-aware greedy, up to 4 parts (Ethereal-like)",
+        ),
+        "greedy-cap-8": (
+            lambda seed: collective.Greedy(8, capacity_aware=True),
+            "capacity-aware greedy, up to 8 parts (Ethereal-like)",
         ),
         "greedy-cap": (
             lambda seed: collective.Greedy(64, capacity_aware=True),
