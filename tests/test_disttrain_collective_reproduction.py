@@ -126,3 +126,17 @@ def test_one_shot_alltoall_is_easy_for_ecmp():
     ecmp = plan_congestion(fabric, src, dst, size, ecmp_paths(fabric, src, dst, 1, rng))
     spray = cost.spraying_congestion(fabric, src, dst, size)
     assert 1.0 <= ecmp / spray < 1.35
+
+
+def test_the_env_reproduces_the_ecmp_penalties_through_its_baselines():
+    """T2 through the public API: gym.make with alpha = 0, the ``ecmp`` baseline (1 QP) and
+    ``ecmp-qp`` with 16 pieces; the return is -(T / T_lb - 1)."""
+    from netgym.evaluation import evaluate
+
+    env_id = "netgym/CollectivePath-v0"
+    one = evaluate("ecmp", env_id, episodes=20, seed=7, env_kwargs={"alpha_us": 0.0})
+    assert np.mean([1 - r for r in one.returns]) == pytest.approx(4.6, abs=0.3)
+    sixteen = evaluate(
+        "ecmp-qp", env_id, episodes=8, seed=7, env_kwargs={"alpha_us": 0.0, "pieces": 16}
+    )
+    assert np.mean([1 - r for r in sixteen.returns]) == pytest.approx(1.78, abs=0.1)
