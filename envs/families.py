@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from .abr.family import FAMILY as ABR
 from .core.family import EnvSpec, Family
+from .disttrain.family import FAMILY as DISTTRAIN
 from .moe.family import FAMILY as MOE
 from .quantum.family import FAMILY as QUANTUM
 from .uav.family import FAMILY as UAV
 
-FAMILIES: tuple[Family, ...] = (ABR, UAV, QUANTUM, MOE)
+FAMILIES: tuple[Family, ...] = (ABR, UAV, QUANTUM, MOE, DISTTRAIN)
 """netgym's own families, in the order tables list them"""
 
 _REGISTERED: list[Family] = []
