@@ -4,9 +4,10 @@ of executors, stopped at every scheduling decision.
 The semantics are spark-sched-sim's (Decima's simulator as NetLLM vendors it; reference/netllm.md
 3.1), re-implemented with plain lists, a heap and numbers for pools:
 
-- **Events** (a heap ordered by time, then by the order they were made): job arrivals (job 0
-  at t = 0, then exponential gaps), executor arrivals (``moving_delay_s`` after an executor is
-  sent to another job) and task completions.
+- **Events**: job arrivals (job 0 at t = 0, then exponential gaps), executor arrivals
+  (``moving_delay_s`` after an executor is sent to another job) and task completions, handled
+  in time order; at equal times job arrivals come first, then executor arrivals, then task
+  completions by stage and executor number (spark-sched-sim breaks ties by creation order).
 - **Tasks**: an executor on a stage runs one task after the other while the stage has tasks
   not started; each duration is drawn when the task starts (``templates.DurationTables``) from
   the job's executor count at that moment.
@@ -28,7 +29,6 @@ executors instead of failing, so an episode can always go on (or be truncated).
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 from collections.abc import Sequence
 
@@ -45,8 +45,8 @@ from .templates import (
     executor_key_table,
 )
 
-TASK, EXECUTOR_ARRIVAL = 0, 1
-"""event kinds in the heap (job arrivals are kept in their own sorted list)"""
+# The heap holds (time, code, executor): code = stage for a task completion, -1 - stage for an
+# executor arrival; job arrivals are kept in their own sorted list.
 RANDOM_BLOCK = 4096
 """uniform numbers drawn from the episode's generator at a time"""
 
@@ -97,13 +97,13 @@ class SparkSim:
         self.rng = rng
         self._setup_jobs(templates, arrivals)
         self._uniforms: list[float] = []
-        self._next_uniform = 0
+        self._next_uniform = RANDOM_BLOCK
         self._run_until_decision()
 
     def _uniform(self) -> float:
         """The next uniform number of the episode (drawn from its generator in blocks)."""
         i = self._next_uniform
-        if i >= len(self._uniforms):
+        if i >= RANDOM_BLOCK:
             self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
             i = 0
         self._next_uniform = i + 1
@@ -157,14 +157,16 @@ class SparkSim:
         self.pools = ExecutorPools(n, stage_job, len(templates))
         self.active_jobs: list[int] = []
         self.selected: set[int] = set()
-        self.heap: list[tuple[float, int, int, int, int]] = []
-        self._order = itertools.count()
-        """tie-breaker of events at the same time: the order they were made"""
+        self.heap: list[tuple[float, int, int]] = []
         self._next_job = 0
         self.now = 0.0
         self._active_arrivals_s = 0.0
         self.completed_jobs = 0
         self.total_jct_s = 0.0
+        self.makespan_s = 0.0
+        """time of the last job completion"""
+        self.structure = 0
+        """counts the changes of the incomplete stages (arrivals and completions)"""
         self.done = False
         self.stalls = 0
         """rounds opened because the events ran out (see the module docstring)"""
@@ -246,7 +248,7 @@ class SparkSim:
         ``_start_task`` for the general case) and nothing else changes, so no round can open.
         """
         heap, pools = self.heap, self.pools
-        pop, push, order = heapq.heappop, heapq.heappush, self._order
+        pop, push = heapq.heappop, heapq.heappush
         remaining, finished, stage_job, local = (
             self.remaining,
             self.finished,
@@ -262,22 +264,26 @@ class SparkSim:
         rest_wave = self._rest_wave
         arrivals, n_jobs = self.arrival_s, self.n_jobs
         next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
+        uniforms, next_uniform = self._uniforms, self._next_uniform
         while True:
-            if heap and heap[0][0] < next_arrival:
-                time, _, kind, executor, stage = pop(heap)
-                if kind == TASK and remaining[stage] > 0:
+            if heap:
+                time, code, executor = pop(heap)
+                if time >= next_arrival:  # a job arrives first (at equal times too)
+                    push(heap, (time, code, executor))
+                    code = None
+                elif code >= 0 and remaining[code] > 0:
+                    stage = code
                     finished[stage] += 1
                     left = remaining[stage] - 1
                     remaining[stage] = left
                     job = stage_job[stage]
                     if left == 0:
                         saturated[job] += 1
-                    i = self._next_uniform
-                    if i >= len(self._uniforms):
-                        self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
-                        i = 0
-                    u = self._uniforms[i]
-                    self._next_uniform = i + 1
+                    if next_uniform >= RANDOM_BLOCK:
+                        uniforms = self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
+                        next_uniform = 0
+                    u = uniforms[next_uniform]
+                    next_uniform += 1
                     low, high, p_low = key_table[len(local[job])]
                     if u < p_low:  # the level, then u rescaled to a fresh uniform number
                         level, u = low, u / p_low
@@ -286,22 +292,12 @@ class SparkSim:
                     offset, length, added = rest_wave[stage][level]
                     duration = flat_item(offset + int(u * length)) + added
                     recent[stage] = duration
-                    push(heap, (time + duration, next(order), TASK, executor, stage))
+                    push(heap, (time + duration, stage, executor))
                     continue
-                self.now = time
-                if kind == TASK:
-                    self.running[stage] -= 1
-                    finished[stage] += 1
-                    self.executing[executor] = False
-                    self._release(executor, stage)
-                else:
-                    self._executor_arrival(executor, stage)
             elif next_arrival < math.inf:
-                self.now = next_arrival
-                self._job_arrival(self._next_job)
-                self._next_job += 1
-                next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
+                code = None
             else:
+                self._next_uniform = next_uniform
                 if self.completed_jobs == n_jobs:
                     self.done = True
                     return
@@ -311,12 +307,28 @@ class SparkSim:
                     "SparkSim: no event is pending, jobs are unfinished and no idle executor "
                     "has a schedulable stage (please report this with the seed and actions)"
                 )
-            if pools.committable() == 0:
+            self._next_uniform = next_uniform  # the handlers below draw through _uniform()
+            if code is None:
+                self.now = next_arrival
+                self._job_arrival(self._next_job)
+                self._next_job += 1
+                next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
+            else:
+                self.now = time
+                if code >= 0:
+                    self.running[code] -= 1
+                    finished[code] += 1
+                    self.executing[executor] = False
+                    self._release(executor, code)
+                else:
+                    self._executor_arrival(executor, -1 - code)
+            if pools.committable() == 0 or not self._open_round():
+                if pools.committable():
+                    self._move_idle(pools.source)
+                    pools.source = pools.placeholder
+                uniforms, next_uniform = self._uniforms, self._next_uniform
                 continue
-            if self._open_round():
-                return
-            self._move_idle(pools.source)
-            pools.source = pools.placeholder
+            return
 
     def _open_round(self) -> bool:
         """Set the round's visible jobs and schedulable stages; False when none is."""
@@ -358,6 +370,7 @@ class SparkSim:
     def _job_arrival(self, job: int) -> None:
         self.active_jobs.append(job)
         self._active_arrivals_s += self.arrival_s[job]
+        self.structure += 1
         if self.pools.members[self.pools.common]:
             self.pools.source = self.pools.common
 
@@ -393,6 +406,7 @@ class SparkSim:
         """Mark ``stage`` complete; True when it made some child ready to run."""
         self.stage_done[stage] = True
         self.frontier[stage] = False
+        self.structure += 1
         self.active[self.stage_job[stage]].remove(stage)
         opened = False
         for child in self.children[stage]:
@@ -410,6 +424,7 @@ class SparkSim:
         self._active_arrivals_s -= self.arrival_s[job]
         self.completed_jobs += 1
         self.total_jct_s += self.now - self.arrival_s[job]
+        self.makespan_s = self.now
 
     # ------------------------------------------------------------------ executors
     def _start_task(self, executor: int, stage: int) -> None:
@@ -432,7 +447,7 @@ class SparkSim:
         self.task_stage[executor] = stage
         self.executing[executor] = True
         self.recent_s[stage] = duration
-        heapq.heappush(self.heap, (self.now + duration, next(self._order), TASK, executor, stage))
+        heapq.heappush(self.heap, (self.now + duration, stage, executor))
 
     def _move_to_stage(self, executor: int, stage: int) -> None:
         if self.remaining[stage] == 0:
@@ -456,13 +471,7 @@ class SparkSim:
             self.local[old_job].remove(executor)
             self.executor_job[executor] = -1
             self.task_stage[executor] = -1
-        arrival = (
-            self.now + self.moving_delay_s,
-            next(self._order),
-            EXECUTOR_ARRIVAL,
-            executor,
-            stage,
-        )
+        arrival = (self.now + self.moving_delay_s, -1 - stage, executor)
         heapq.heappush(self.heap, arrival)
 
     def _backup(self, executor: int) -> None:
@@ -505,4 +514,4 @@ class SparkSim:
                 self.task_stage[executor] = -1
 
 
-__all__ = ["EXECUTOR_ARRIVAL", "TASK", "SparkSim"]
+__all__ = ["SparkSim"]

@@ -290,6 +290,23 @@ class JobLibrary:
         return max(t.n_stages for t in self.templates())
 
     @cached_property
+    def max_tasks(self) -> int:
+        """The most tasks of any stage."""
+        return max(s.n_tasks for t in self.templates() for s in t.stages)
+
+    @cached_property
+    def max_duration_s(self) -> float:
+        """The longest recorded task duration."""
+        return max(
+            float(values.max())
+            for t in self.templates()
+            for s in t.stages
+            for wave in s.waves.values()
+            for values in wave.values()
+            if len(values)
+        )
+
+    @cached_property
     def max_edges_per_stage(self) -> float:
         """The largest edges / stages ratio of any template."""
         return max(t.n_edges / t.n_stages for t in self.templates())
