@@ -86,12 +86,12 @@ class JobTemplate:
                 f"job template {self.name}: {len(self.parents)} parent lists for "
                 f"{len(self.stages)} stages"
             )
+        topological_order(self.parents, self.name)
         children: list[list[int]] = [[] for _ in self.stages]
         for child, parents in enumerate(self.parents):
             for parent in parents:
                 children[parent].append(child)
         object.__setattr__(self, "children", tuple(tuple(c) for c in children))
-        topological_order(self.parents, self.name)
 
     @property
     def n_stages(self) -> int:

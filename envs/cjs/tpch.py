@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .templates import WAVES, JobLibrary, JobTemplate, StageTemplate
+from .templates import WAVES, JobLibrary, JobTemplate, StageTemplate, topological_order
 
 QUERY_SIZES = ("2g", "5g", "10g", "20g", "50g", "80g", "100g")
 """input sizes of the TPC-H traces, in the anchors' order"""
@@ -54,13 +54,17 @@ ALLOWED_GLOBALS = {
 """the only globals an object ``.npy`` of the traces may name (numpy 1.x and 2.x spellings)"""
 
 
+class ForbiddenGlobal(pickle.UnpicklingError):
+    """A pickle names a global outside ``ALLOWED_GLOBALS``."""
+
+
 class _AllowListUnpickler(pickle.Unpickler):
     """Resolves only ``ALLOWED_GLOBALS``; anything else raises before it could run."""
 
     def find_class(self, module: str, name: str) -> Any:
         make = ALLOWED_GLOBALS.get((module, name))
         if make is None:
-            raise pickle.UnpicklingError(
+            raise ForbiddenGlobal(
                 f"the pickle names the global {module}.{name}, which is not allowed "
                 f"(allowed: {sorted(f'{m}.{n}' for m, n in ALLOWED_GLOBALS)})"
             )
@@ -96,9 +100,16 @@ def load_npy(path: str | os.PathLike[str]) -> Any:
             raise ValueError(f"{path}: truncated or malformed .npy array ({err})") from None
     try:
         array = _AllowListUnpickler(stream).load()
-    except pickle.UnpicklingError as err:
+    except ForbiddenGlobal as err:
         raise ValueError(f"{path}: refused to unpickle: {err}") from None
-    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as err:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+    ) as err:
         raise ValueError(f"{path}: truncated or malformed pickled .npy ({err!r})") from None
     if not isinstance(array, np.ndarray) or array.shape != shape:
         raise ValueError(f"{path}: the pickle does not hold the {shape} array its header says")
@@ -206,6 +217,7 @@ def load_tpch_template(folder: str | os.PathLike[str], size: str, query: int) ->
     adjacency = load_npy(base / f"adj_mat_{query}.npy")
     where = str(base / f"adj_mat_{query}.npy")
     parents = parents_from_adjacency(adjacency, where)
+    topological_order(parents, where)
     n_stages = len(parents)
     map_file = base / f"stage_id_to_node_idx_map_{query}.npy"
     check_stage_map(load_npy(map_file), n_stages, str(map_file))
