@@ -170,13 +170,18 @@ def test_an_unschedulable_stage_is_declined_by_default():
     assert (reward, info["time_s"]) == (twin_reward, twin_info["time_s"])
 
 
-def test_a_cap_above_the_committable_executors_is_lowered_to_them():
+def test_a_cap_above_the_committable_executors_is_lowered_to_them(monkeypatch):
     env = make(**SMALL)
     obs, _ = env.reset(seed=1)
     row = int(np.flatnonzero(obs["stages"][:, 3] > 0.5)[0])
-    before = env.sim.pools.committable()
-    env.step({"stage": row, "n_exec": env.params.n_executors})  # all of them: allowed
-    assert env.sim.pools.committable() <= before
+    env.step({"stage": row, "n_exec": 1})  # promises 1 of the 10 free executors
+    assert env.sim.pools.committable() == 9
+    obs = env.observer.observe(env.sim)
+    row = int(np.flatnonzero(obs["stages"][:, 3] > 0.5)[0])
+    stage, calls, act = env.rows[row], [], env.sim.act
+    monkeypatch.setattr(env.sim, "act", lambda stage, n: calls.append((stage, n)) or act(stage, n))
+    _, _, _, _, info = env.step({"stage": row, "n_exec": 10})
+    assert calls == [(stage, 9)] and not info["invalid_action"]
 
 
 def test_declining_forever_truncates_at_max_decisions():

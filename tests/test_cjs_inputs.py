@@ -243,17 +243,18 @@ def test_raise_mode_refuses_unschedulable_stages_and_too_many_executors():
     shown = int((obs["stage_job"] >= 0).sum())
     with pytest.raises(ValueError, match=f"stage row {shown} is padding"):
         env.step({"stage": shown, "n_exec": 1})
-    blocked = np.flatnonzero((obs["stages"][:shown, 3] < 0.5))
-    if len(blocked):
-        with pytest.raises(ValueError, match="not schedulable"):
-            env.step({"stage": int(blocked[0]), "n_exec": 1})
+    blocked = np.flatnonzero(obs["stages"][:shown, 3] < 0.5)
+    assert len(blocked)  # job 0's stages below its sources wait for them
+    with pytest.raises(ValueError, match="not schedulable"):
+        env.step({"stage": int(blocked[0]), "n_exec": 1})
     row = int(np.flatnonzero(obs["stages"][:, 3] > 0.5)[0])
-    env.step({"stage": row, "n_exec": 1})  # leaves 9 of 10 committable executors
+    demand = env.sim.demand(env.rows[row])
+    env.step({"stage": row, "n_exec": 1})  # promises 1 of the 10 free executors
+    assert demand > 1 and env.sim.pools.committable() == env.params.n_executors - 1
     obs = env.observer.observe(env.sim)
-    if env.sim.pools.committable() < env.params.n_executors:
-        row = int(np.flatnonzero(obs["stages"][:, 3] > 0.5)[0])
-        with pytest.raises(ValueError, match="exceeds the .* executors this decision"):
-            env.step({"stage": row, "n_exec": env.params.n_executors})
+    row = int(np.flatnonzero(obs["stages"][:, 3] > 0.5)[0])
+    with pytest.raises(ValueError, match="n_exec=10 exceeds the 9 executors this decision"):
+        env.step({"stage": row, "n_exec": env.params.n_executors})
 
 
 def test_stepping_before_reset_raises():
