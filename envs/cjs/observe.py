@@ -125,25 +125,34 @@ class Observer:
 
     def _structure(self, sim: SparkSim, jobs: list[int]) -> None:
         params = self.params
-        active = sim.active
-        rows = [stage for job in jobs for stage in active[job]]
+        active, arrival_s, frontier = sim.active, sim.arrival_s, sim.frontier
+        rows: list[int] = []
+        slots: list[int] = []
+        arrivals: list[float] = []
+        starts = [0]
+        for slot, job in enumerate(jobs):
+            stages = active[job]
+            rows += stages
+            slots += [slot] * len(stages)
+            arrivals += [arrival_s[job]] * len(stages)
+            starts.append(len(rows))
         self.rows = rows
-        self.row_of = {stage: row for row, stage in enumerate(rows)}
+        self.row_of = row_of = {stage: row for row, stage in enumerate(rows)}
         self.counts = [len(active[job]) for job in jobs]
-        self.slot_start = np.concatenate([[0], np.cumsum(self.counts)]).astype(np.int64)
-        slots = np.repeat(np.arange(len(jobs), dtype=np.int64), self.counts)
-        self.slots = slots
+        self.slot_start = starts
+        self.slots = np.array(slots, dtype=np.int64)
         if len(rows) > 1:
             self.gather = itemgetter(*rows)
         else:  # itemgetter of one index returns the item, not a tuple
             self.gather = lambda seq: tuple(seq[stage] for stage in rows)
-        self.frontier = np.array([sim.frontier[s] for s in rows], dtype=np.float32)
-        self.arrival = np.repeat(np.array([sim.arrival_s[j] for j in jobs]), self.counts)
+        self.frontier = np.array([frontier[s] for s in rows], dtype=np.float32)
+        self.arrival = np.array(arrivals)
+        parents = sim.parents
         edges = [
-            (self.row_of[parent], row)
+            (row_of[parent], row)
             for row, stage in enumerate(rows)
-            for parent in sim.parents[stage]
-            if parent in self.row_of
+            for parent in parents[stage]
+            if parent in row_of
         ]
         self.hidden_edges = max(0, len(edges) - params.edge_rows)
         self.edges = np.array(edges, dtype=np.int64).reshape(-1, 2)
@@ -151,7 +160,7 @@ class Observer:
         shown = min(len(edges), params.edge_rows)
         self.edge_rows[:shown] = self.edges[:shown]
         self.stage_job = np.full(params.max_stages, -1, dtype=np.int64)
-        self.stage_job[: len(rows)] = slots
+        self.stage_job[: len(rows)] = self.slots
 
     def observe(self, sim: SparkSim) -> dict[str, Any]:
         """The observation of ``sim``'s current decision (empty rows when it is done)."""
@@ -187,7 +196,8 @@ class Observer:
             columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
             columns[4] = self.frontier
             columns[5] = (running + moving + promised) / n_exec
-            columns[6] = np.repeat(np.array(supply, dtype=np.float64) / n_exec, self.counts)
+            columns[6] = np.repeat(supply, self.counts)
+            columns[6] /= n_exec
             source_job = pools.source_job()
             if source_job in jobs:
                 source_slot = jobs.index(source_job)
