@@ -170,6 +170,13 @@ def test_an_unschedulable_stage_is_declined_by_default():
     assert (reward, info["time_s"]) == (twin_reward, twin_info["time_s"])
 
 
+def test_mask_none_masks_declining_while_a_stage_is_schedulable():
+    env = make(**SMALL, mask_none=True)
+    obs, _ = env.reset(seed=2)
+    mask = env.action_masks()
+    assert mask[: env.params.max_stages].any() and not mask[env.params.max_stages]
+
+
 def test_a_cap_above_the_committable_executors_is_lowered_to_them(monkeypatch):
     env = make(**SMALL)
     obs, _ = env.reset(seed=1)

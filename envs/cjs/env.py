@@ -40,8 +40,8 @@ class SparkSchedulingEnv(SimEnv):
     of the stage to run (``max_stages``: none, which ends the round) and the most executors to
     give it; with ``action_format='flat'``, ``MultiDiscrete([max_stages + 1, n_executors])``
     (the second entry is ``n_exec - 1``). ``action_masks()`` gives the valid entries (the
-    schedulable rows and 'none'; caps 1 .. committable executors), concatenated, for
-    MaskablePPO. A masked-out stage is taken as 'none' (``info["invalid_action"]``) or, with
+    schedulable rows and 'none' (masked while a stage is schedulable with ``mask_none=True``);
+    caps 1 .. committable executors), concatenated, for MaskablePPO. A masked-out stage is taken as 'none' (``info["invalid_action"]``) or, with
     ``invalid_action='raise'``, raises ``ValueError``; a cap above the committable executors is
     lowered to it (or raises). Values outside the space always raise ``ValueError``.
 
@@ -211,8 +211,8 @@ class SparkSchedulingEnv(SimEnv):
 
     def action_masks(self) -> np.ndarray:
         """Valid action entries, concatenated: ``max_stages + 1`` stage entries (the last is
-        'none', always valid) then ``n_executors`` caps 1 .. n_executors (up to the
-        committable executors)."""
+        'none': valid unless ``mask_none`` and a stage is schedulable) then ``n_executors``
+        caps 1 .. n_executors (up to the committable executors)."""
         stage_mask, exec_mask = self.observer.masks(self.sim)
         if not exec_mask.any():
             exec_mask[0] = True  # at the end of an episode: keep one valid cap

@@ -233,7 +233,10 @@ class Observer:
         exec_mask = np.zeros(params.n_executors, dtype=bool)
         if not sim.done:
             row_of = self.row_of
-            stage_mask[[row_of[s] for s in sim.round_schedulable if s in row_of]] = True
+            shown = [row_of[s] for s in sim.round_schedulable if s in row_of]
+            stage_mask[shown] = True
+            if shown and params.mask_none:
+                stage_mask[-1] = False
             exec_mask[: sim.pools.committable()] = True
         return stage_mask, exec_mask
 

@@ -74,6 +74,9 @@ class SparkParams(EnvParams):
     """decisions after which an episode is truncated"""
     action_format: str = "dict"
     """'dict' (``Dict(stage, n_exec)``) or 'flat' (``MultiDiscrete``, for SB3 and MaskablePPO)"""
+    mask_none: bool = False
+    """mask the 'none' stage while some stage is schedulable (Decima's agent never declines;
+    for masked training)"""
     invalid_action: str = "decline"
     """a masked-out stage: 'decline' (taken as no stage; ``info['invalid_action']``) or
     'raise' (``ValueError``)"""
@@ -91,6 +94,8 @@ class SparkParams(EnvParams):
         check_choice(owner, "action_format", self.action_format, ACTION_FORMATS)
         check_choice(owner, "invalid_action", self.invalid_action, INVALID_ACTIONS)
         check_choice(owner, "observation", self.observation, OBSERVATIONS)
+        if not isinstance(self.mask_none, bool):
+            raise ValueError(f"{owner}.mask_none must be True or False, got {self.mask_none!r}")
         if self.max_edges is not None:
             check_int(self, owner, "max_edges", low=1)
         if isinstance(self.synthetic, dict):
