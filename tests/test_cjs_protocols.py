@@ -13,7 +13,7 @@ def test_the_protocols_are_netllms_default_and_unseen_settings():
     settings = {}
     for name in NAMES[:-1]:
         protocol = get_protocol(name)
-        assert (protocol.anchors.random, protocol.anchors.reference) == ("fifo", "fair")
+        assert (protocol.anchors.random, protocol.anchors.reference) == ("random", "fair")
         assert protocol.metric == "mean"
         assert not protocol.needs_data
         settings[name] = protocol.env_kwargs(None)["params"]

@@ -39,9 +39,10 @@ class SparkSchedulingEnv(SimEnv):
     ``Dict(stage=Discrete(max_stages + 1), n_exec=Discrete(n_executors, start=1))``: the row
     of the stage to run (``max_stages``: none, which ends the round) and the most executors to
     give it; with ``action_format='flat'``, ``MultiDiscrete([max_stages + 1, n_executors])``
-    (the second entry is ``n_exec - 1``). ``action_masks()`` gives the valid entries (the
-    schedulable rows and 'none' (masked while a stage is schedulable with ``mask_none=True``);
-    caps 1 .. committable executors), concatenated, for MaskablePPO. A masked-out stage is taken as 'none' (``info["invalid_action"]``) or, with
+    (the second entry is ``n_exec - 1``). ``action_masks()`` gives the valid entries,
+    concatenated, for MaskablePPO: the schedulable rows and 'none' (masked while a stage is
+    schedulable with ``mask_none=True``), then the caps 1 .. committable executors. A
+    masked-out stage is taken as 'none' (``info["invalid_action"]``) or, with
     ``invalid_action='raise'``, raises ``ValueError``; a cap above the committable executors is
     lowered to it (or raises). Values outside the space always raise ``ValueError``.
 
