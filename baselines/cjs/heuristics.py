@@ -52,13 +52,15 @@ class _Heuristic:
     def candidates(obs: dict[str, np.ndarray]) -> dict[int, int]:
         """Job slot -> its preferred schedulable row (parents complete first, then stage
         order), for the slots that have one, in slot (arrival) order."""
-        stages, slots = obs["stages"], obs["stage_job"]
+        stages = obs["stages"]
+        rows = np.flatnonzero(stages[:, SCHEDULABLE] > 0.5)
         first: dict[int, int] = {}
         ready: dict[int, int] = {}
-        for row in np.flatnonzero(stages[:, SCHEDULABLE] > 0.5).tolist():
-            slot = int(slots[row])
+        slots = obs["stage_job"][rows].tolist()
+        parents_done = (stages[rows, FRONTIER] > 0.5).tolist()
+        for row, slot, done in zip(rows.tolist(), slots, parents_done, strict=True):
             first.setdefault(slot, row)
-            if stages[row, FRONTIER] > 0.5:
+            if done:
                 ready.setdefault(slot, row)
         return {slot: ready.get(slot, row) for slot, row in sorted(first.items())}
 

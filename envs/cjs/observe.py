@@ -179,16 +179,9 @@ class Observer:
         supply = [pools.supply[job] for job in jobs]
         if n:
             gather = self.gather
-            left, recent, running, moving, promised = np.array(
-                (
-                    gather(sim.remaining),
-                    gather(sim.recent_s),
-                    gather(sim.running),
-                    gather(pools.moving_to),
-                    gather(pools.n_to),
-                ),
-                dtype=np.float64,
-            )
+            values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
+            values += gather(pools.moving_to) + gather(pools.n_to)
+            left, recent, running, moving, promised = np.array(values).reshape(5, n)
             columns[0] = left / TASK_SCALE
             columns[1] = recent
             columns[2] = left * recent / WORK_SCALE
@@ -196,8 +189,7 @@ class Observer:
             columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
             columns[4] = self.frontier
             columns[5] = (running + moving + promised) / n_exec
-            columns[6] = np.repeat(supply, self.counts)
-            columns[6] /= n_exec
+            columns[6] = np.array(supply, dtype=np.float64)[self.slots] / n_exec
             source_job = pools.source_job()
             if source_job in jobs:
                 source_slot = jobs.index(source_job)
