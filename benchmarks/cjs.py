@@ -11,6 +11,7 @@ Measured on one pinned core (``_harness.py``), each over ``--seeds`` whole episo
   the TPC-H traces and on the embedded synthetic jobs; the first construction of each env
   (loading and cleaning the 462 TPC-H files) is timed apart;
 - a 450-job episode on 100 executors (synthetic);
+- ``--quick`` (a smoke test): one episode of each with a quarter of the jobs, no anchor;
 - peak memory of a fresh process that runs one TPC-H episode under Fair;
 - the anchor: spark-sched-sim as NetLLM vendors it (``cluster_job_scheduling/spark_sched_sim``,
   commit ``UPSTREAM_COMMIT``), with its torch / PyG imports stubbed, running its own FIFO and
@@ -109,7 +110,8 @@ def peak_kb():  # this process's own high-water mark (ru_maxrss may carry the pa
 import gymnasium as gym, netgym.envs
 from netgym.baselines import make_policy
 before = peak_kb()
-env = gym.make("netgym/SparkScheduling-v0", dag_source="tpch", data=sys.argv[1])
+env = gym.make("netgym/SparkScheduling-v0", dag_source="tpch", data=sys.argv[1],
+               n_jobs=int(sys.argv[2]))
 policy = make_policy("netgym/SparkScheduling-v0", "fair")
 obs, info = env.reset(seed=0)
 policy.reset(env)
@@ -156,11 +158,11 @@ def bench_episodes(
     }
 
 
-def bench_rss(data: Path) -> dict[str, float]:
+def bench_rss(data: Path, n_jobs: int) -> dict[str, float]:
     """Peak RSS (MiB) of a fresh process running one TPC-H episode under Fair, of the same
     process after its imports, and the difference (Linux ``VmHWM``; ``ru_maxrss`` elsewhere)."""
     done = subprocess.run(
-        [sys.executable, "-c", RSS_CHILD, str(data)],
+        [sys.executable, "-c", RSS_CHILD, str(data), str(n_jobs)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
@@ -272,19 +274,21 @@ def compare(ours: list[float], theirs: list[float]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- main
-def run(seeds: list[int], data: Path, upstream: bool, upstream_dir: Path | None) -> dict[str, Any]:
+def run(
+    seeds: list[int], data: Path, upstream: bool, upstream_dir: Path | None, n_jobs: int = 200
+) -> dict[str, Any]:
     wall_start = time.perf_counter()
-    tpch = {"dag_source": "tpch", "data": str(data / "cjs" / "tpch")}
+    tpch = {"dag_source": "tpch", "data": str(data / "cjs" / "tpch"), "n_jobs": n_jobs}
     log(f"netgym Fair, TPC-H, {len(seeds)} episodes")
     fair_tpch = bench_episodes(tpch, seeds)
     log("netgym FIFO, TPC-H")
     fifo_tpch = bench_episodes(tpch, seeds, policy="fifo")
     log("netgym Fair, synthetic")
-    fair_synthetic = bench_episodes({}, seeds)
+    fair_synthetic = bench_episodes({"n_jobs": n_jobs}, seeds)
     log("netgym Fair, 450 jobs on 100 executors")
-    large = bench_episodes({"n_jobs": 450, "n_executors": 100}, seeds[:1])
+    large = bench_episodes({"n_jobs": 450 * n_jobs // 200, "n_executors": 100}, seeds[:1])
     log("peak RSS")
-    rss = bench_rss(data / "cjs" / "tpch")
+    rss = bench_rss(data / "cjs" / "tpch", n_jobs)
     anchor = (
         bench_upstream(seeds, upstream_dir, data / "cjs" / "tpch")
         if upstream
@@ -316,6 +320,7 @@ def run(seeds: list[int], data: Path, upstream: bool, upstream_dir: Path | None)
             "seconds_per_episode": fair_tpch["seconds_per_episode"]
             <= TARGETS["seconds_per_episode"],
         },
+        "n_jobs": n_jobs,
         "machine": machine(gymnasium=gym.__version__),
     }
     result["wall_s"] = time.perf_counter() - wall_start
@@ -324,7 +329,9 @@ def run(seeds: list[int], data: Path, upstream: bool, upstream_dir: Path | None)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 episode each, no anchor")
+    parser.add_argument(
+        "--quick", action="store_true", help="1 episode each of 50 jobs (112 on 100), no anchor"
+    )
     parser.add_argument("--seeds", type=int, help="episodes (seeds 0..N-1) per measurement (5)")
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help="data folder ($NETGYM_DATA)"
@@ -340,7 +347,8 @@ def main(argv: list[str] | None = None) -> None:
     if not (args.data / "cjs" / "tpch").is_dir():
         parser.error(f"{args.data / 'cjs' / 'tpch'} does not exist: pass --data or set NETGYM_DATA")
     upstream = args.with_upstream or not (args.quick or args.no_upstream)
-    result = run(list(range(n_seeds)), args.data, upstream, args.upstream_dir)
+    n_jobs = 50 if args.quick else 200
+    result = run(list(range(n_seeds)), args.data, upstream, args.upstream_dir, n_jobs)
     print(json.dumps(result, indent=2))
 
 
