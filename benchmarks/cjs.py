@@ -83,7 +83,7 @@ for seed in seeds:
     env = sss.SparkSchedSimEnv(num_executors=50, job_arrival_rate=4e-5, moving_delay=2000.0,
                                warmup_delay=1000.0, dataset="tpch", job_arrival_cap=200)
     scheduler = RoundRobinScheduler(50, dynamic_partition=scheduler_name == "fair")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     obs, _ = env.reset(seed=seed)
     random.seed(seed)  # its task durations come from the global random module
     reset_s = time.perf_counter() - started
@@ -92,9 +92,9 @@ for seed in seeds:
         obs, _, terminated, truncated, _ = env.step(scheduler(obs))
         decisions += 1
         done = terminated or truncated
-    wall_s = time.perf_counter() - started
+    wall_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
     jct = float(np.mean(metrics.job_durations(env)) * 1e-3)
-    print(json.dumps({"seed": seed, "wall_s": wall_s, "reset_s": reset_s,
+    print(json.dumps({"seed": seed, "wall_s": wall_s, "cpu_s": cpu_s, "reset_s": reset_s,
                       "decisions": decisions, "mean_jct_s": jct}), flush=True)
 """
 
@@ -251,6 +251,7 @@ def bench_upstream(seeds: list[int], upstream_dir: Path | None, data: Path) -> d
             walls = [e["wall_s"] for e in episodes]
             out[name] = {
                 "seconds_per_episode": float(np.mean(walls)),
+                "cpu_seconds_per_episode": float(np.mean([e["cpu_s"] for e in episodes])),
                 "reset_seconds_per_episode": float(np.mean([e["reset_s"] for e in episodes])),
                 "decisions_per_s": float(sum(e["decisions"] for e in episodes) / sum(walls)),
                 "decisions_per_episode": float(np.mean([e["decisions"] for e in episodes])),
@@ -303,6 +304,8 @@ def run(
         speedup = {
             "seconds_per_episode": anchor["fair"]["seconds_per_episode"]
             / fair_tpch["seconds_per_episode"],
+            "cpu_seconds_per_episode": anchor["fair"]["cpu_seconds_per_episode"]
+            / fair_tpch["cpu_seconds_per_episode"],
             "decisions_per_s": fair_tpch["decisions_per_s"] / anchor["fair"]["decisions_per_s"],
         }
     result = {
