@@ -248,7 +248,7 @@ class SparkSim(ExecutorMoves):
         ``_start_task`` for the general case) and nothing else changes, so no round can open.
         """
         heap, pools = self.heap, self.pools
-        pop, push = heapq.heappop, heapq.heappush
+        pop, replace = heapq.heappop, heapq.heapreplace
         remaining, finished, stage_job, local = (
             self.remaining,
             self.finished,
@@ -267,9 +267,8 @@ class SparkSim(ExecutorMoves):
         uniforms, next_uniform = self._uniforms, self._next_uniform
         while True:
             if heap:
-                time, code, executor = pop(heap)
+                time, code, executor = heap[0]
                 if time >= next_arrival:  # a job arrives first (at equal times too)
-                    push(heap, (time, code, executor))
                     code = None
                 elif code >= 0 and remaining[code] > 0:
                     stage = code
@@ -292,8 +291,10 @@ class SparkSim(ExecutorMoves):
                     offset, length, added = rest_wave[stage][level]
                     duration = flat_item(offset + int(u * length)) + added
                     recent[stage] = duration
-                    push(heap, (time + duration, stage, executor))
+                    replace(heap, (time + duration, stage, executor))  # pop and push at once
                     continue
+                else:
+                    pop(heap)
             elif next_arrival < math.inf:
                 code = None
             else:
