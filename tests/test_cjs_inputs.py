@@ -33,7 +33,7 @@ SMALL = {"params": "small"}
         ({"invalid_action": "ignore"}, "SparkParams.invalid_action must be one of"),
         ({"data": "/tmp"}, "only read with dag_source='tpch'"),
         ({"tpch_sizes": ("3g",)}, "SparkParams.tpch_sizes must be some of"),
-        ({"max_stages": 5}, "SparkParams.max_stages must be >= 12 (the most stages of a job"),
+        ({"max_stages": 5}, "SparkParams.max_stages must be >= 18 (the most stages of a job"),
         ({"synthetic": {"n_queries": 0}}, "SyntheticDags.n_queries must be >= 1"),
         ({"synthetic": {"colour": 1}}, "SparkParams.synthetic"),
         ({"n_nodes": 4}, "unknown SparkScheduling parameters ['n_nodes']"),
