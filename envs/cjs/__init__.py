@@ -3,9 +3,8 @@
 ``params.py`` (``SparkParams``), ``templates.py`` (job DAGs and recorded task durations),
 ``tpch.py`` (the TPC-H traces, read with an allow-list unpickler), ``synthetic.py`` (the
 embedded seeded job library), ``pools.py``, ``sim.py`` and ``executors.py`` (the
-event-driven cluster),
-``observe.py`` (observations and masks), ``bound.py`` (lower bounds on the mean JCT) and
-``env.py`` (``SparkSchedulingEnv``).
+event-driven cluster), ``observe.py`` (observations and masks), ``bound.py`` (lower bounds on
+the mean JCT) and ``env.py`` (``SparkSchedulingEnv``).
 """
 
 from ..core.lazy import lazy_exports
