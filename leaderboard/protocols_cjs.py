@@ -3,9 +3,10 @@
 The score is the return, minus the sum of the jobs' completion times (seconds): divide by the
 protocol's job count for the mean JCT. Anchors: random = 0 (spark-sched-sim's random
 scheduler: a random job's stage, a random cap) and Fair = 1 (spark-sched-sim's, free of
-randomness). FIFO, the issue's first choice of reference, is about as good as the random
-scheduler in these settings (84.9 vs 84.6 s mean JCT under ``cjs-default``), so with it as 1
-the normalised scores would divide by almost nothing.
+randomness). FIFO, the issue's first choice of reference, is no better than the random
+scheduler in these settings (91.6 vs 77.9 s mean JCT under ``cjs-default``, 78.6 vs 80.9 s
+under ``cjs-tpch``), so with it as 1 the normalised scores would divide by about nothing or
+flip sign.
 
 ``cjs-default`` is NetLLM's default setting on the embedded synthetic jobs, ``cjs-tpch`` the
 same on the TPC-H traces (``netgym data fetch cjs/tpch``), and the other three are NetLLM-style
