@@ -127,6 +127,7 @@ def text(
     """Draw ``string`` with its top at ``y``; ``x`` is its left end, centre or right end
     (``align``). Returns the x just after its right end."""
     mask = text_mask(string, scale)
+    x, y = int(round(x)), int(round(y))
     height, width = mask.shape
     if align == "right":
         x -= width
@@ -215,6 +216,7 @@ def shade(
     frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour: Colour, alpha: float
 ) -> None:
     """Blend ``colour`` over a rectangle with opacity ``alpha``."""
+    x0, y0, x1, y1 = (int(round(v)) for v in (x0, y0, x1, y1))
     region = frame[max(y0, 0) : max(y1 + 1, 0), max(x0, 0) : max(x1 + 1, 0)]
     weight = int(round(alpha * 256))
     tint = np.asarray(colour, dtype=np.uint16) * weight
