@@ -99,7 +99,9 @@ def draw_frame(sim, env: int = 0, actions: np.ndarray | None = None) -> np.ndarr
         draw.polyline(frame, arc_x, arc_y, colour, width=3)
         apex_x, apex_y = (x0 + x1) / 2, NODE_Y - 12 - height
         bar_w = 22
-        draw.fill(frame, apex_x - bar_w / 2 - 1, apex_y - 9, apex_x + bar_w / 2, apex_y - 4, draw.INK)
+        draw.fill(
+            frame, apex_x - bar_w / 2 - 1, apex_y - 9, apex_x + bar_w / 2, apex_y - 4, draw.INK
+        )
         share = min(age / scale, 1.0)
         draw.fill(
             frame, apex_x - bar_w / 2, apex_y - 8, apex_x + bar_w / 2 - 1, apex_y - 5, draw.WHITE
