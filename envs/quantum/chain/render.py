@@ -166,7 +166,7 @@ def draw_frame(sim, env: int = 0, actions: np.ndarray | None = None) -> np.ndarr
 
 def _legend(frame: np.ndarray, params: ChainParams) -> None:
     """Fidelity colour scale with f_target, and the age bar."""
-    x0, x1, y = 8, 168, 56
+    x0, x1, y = 8, 168, 62
     ramp = fidelity_colour(np.linspace(0.4, 1.0, x1 - x0 + 1))
     frame[y : y + 7, x0 : x1 + 1] = ramp[None]
     draw.text(frame, x1 + 6, y, "link fidelity F")
