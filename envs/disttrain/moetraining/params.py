@@ -4,9 +4,10 @@ The model follows reference/disttrain.md section 4 (FSMoE): the GPT-2-like defau
 s = 2048, m = 768, h = 3072, f = 1.2, e_s = 8, g = 2, 12 MoE layers) and the Mixtral-like
 preset (b = 4, s = 1024, m = 4096, h = 14336, f = 2.4, e_s = 8, g = 3, 32 layers), with the
 alpha/beta profile of FSMoE's optimiser (``tools/optim.py``) as the default. The gradient that
-each layer all-reduces (``grad_elements``) is netgym's choice: the layer's attention weights,
-data-parallel (4 m^2 for GPT-2's multi-head attention, 2.5 m^2 for Mixtral's grouped-query
-attention with 8 key-value heads of 32).
+each layer all-reduces (``grad_elements``) is netgym's choice: the layer's attention weights
+(4 m^2 for GPT-2's multi-head attention; for Mixtral's grouped-query attention with 8
+key-value heads of 32, 2.5 m^2 split over the 8 GPUs of the ESP group by tensor
+parallelism).
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ class MoeTrainingOverlapParams(EnvParams):
     # ------------------------------------------------------------------ presets
     @classmethod
     def mixtral(cls, **changes: object) -> MoeTrainingOverlapParams:
-        """The Mixtral-like model of the reference (32 layers; GQA attention gradient)."""
+        """The Mixtral-like model of the reference (32 layers; the GQA attention's gradient,
+        2.5 m^2, tensor-parallel over e_s = 8 GPUs)."""
         model = {
             "batch": 4,
             "seq": 1024,
@@ -144,7 +146,7 @@ class MoeTrainingOverlapParams(EnvParams):
             "esp": 8,
             "gemms": 3,
             "layers": 32,
-            "grad_elements": 2.5 * 4096.0**2,
+            "grad_elements": 2.5 * 4096.0**2 / 8,
         }
         return cls(**{**model, **changes})
 
