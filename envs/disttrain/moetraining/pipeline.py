@@ -116,22 +116,6 @@ def layer_bound(
     return max(nic, r * (c[1] + c[3]), r * c[2], c[0] + c[1] + c[2] + c[3] + c[4])
 
 
-def layer_time(
-    alpha: np.ndarray,
-    beta: np.ndarray,
-    work: np.ndarray,
-    r: int,
-    gamma: float = 1.0,
-    ar_elements: float = 0.0,
-) -> float:
-    """The time (ms) of one MoE layer at degree r that launches ``ar_elements`` gradient
-    elements of all-reduce, split into r chunks, in its NIC gaps."""
-    c = stage_costs(alpha, beta, work, r, gamma)
-    if ar_elements > 0:
-        return schedule(c, r, r, float(alpha[4] + beta[4] * ar_elements / r))
-    return schedule(c, r)
-
-
 def allreduce_time(alpha: np.ndarray, beta: np.ndarray, elements: float) -> float:
     """One all-reduce of ``elements`` (ms); 0 for nothing."""
     return float(alpha[4] + beta[4] * elements) if elements > 0 else 0.0
@@ -146,7 +130,6 @@ __all__ = [
     "STAGE_OP",
     "allreduce_time",
     "layer_bound",
-    "layer_time",
     "schedule",
     "stage_costs",
     "workloads",
