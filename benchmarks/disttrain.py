@@ -21,6 +21,14 @@ stdout (progress goes to stderr). Single core (pinned, BLAS on one thread). Fiel
   at N = 16 and 64. Target 50,000 rounds/s.
 - ``arm_sweep_s``: seconds to evaluate all 158 arms of the menu over 100 rounds on one delay
   draw (what the best-in-hindsight baselines do at every reset). Target < 0.5 s.
+- ``moe_layer_evals_per_s``: layer evaluations of ``netgym/MoeTrainingOverlap-v0``'s model
+  (the list schedule of one GPT-2-like MoE layer), degrees cycling over the menu: ``forward``
+  and ``backward`` (with a gradient all-reduce launched in r chunks). Target 10,000/s.
+- ``moe_env_steps_per_s``: ``netgym/MoeTrainingOverlap-v0`` (GPT-2-like, 12 layers, token
+  jitter 0.3) with random actions, resets inside the timing: ``wrapped``, ``unwrapped`` and the
+  vector env at N = 16. Reference target 5,000/s.
+- ``moe_baseline_ms``: one episode's plan of ``fsmoe`` (rounded optimum + DE) and ``oracle``
+  (the DP over the layers), ms.
 - ``per_cpu_second``: the env rates per second of this process's CPU time.
 - ``astra_sim``: why ASTRA-sim's analytical backend is not timed beside (no registry package
   of the simulator on the development machine).
@@ -48,11 +56,15 @@ from netgym.envs.disttrain import cost, fluid, oracle
 from netgym.envs.disttrain.collectives import build_collective
 from netgym.envs.disttrain.gradcoding.env import SeqGradCodingEnv
 from netgym.envs.disttrain.gradcoding.rounds import evaluate_arms
+from netgym.envs.disttrain.moetraining.env import MoeTrainingOverlapEnv
+from netgym.envs.disttrain.moetraining.pipeline import DEGREES
 from netgym.envs.disttrain.placement import place_ranks
 from netgym.envs.disttrain.topology import leaf_spine
 
 COLLECTIVE_ID = "netgym/CollectivePath-v0"
 GRADCODING_ID = "netgym/SeqGradCoding-v0"
+MOE_ID = "netgym/MoeTrainingOverlap-v0"
+MOE_KWARGS = {"token_jitter": 0.3}
 TARGETS = {
     "analytic_step_evals_per_s": 5e4,
     "fluid_step_evals_per_s": 300.0,
@@ -60,6 +72,8 @@ TARGETS = {
     "collective_raw_steps_per_s": 1e5,
     "gradcoding_rounds_per_s": 5e4,
     "arm_sweep_s": 0.5,
+    "moe_layer_evals_per_s": 1e4,
+    "moe_env_steps_per_s": 5e3,
 }
 ASTRA_SIM = (
     "not timed: ASTRA-sim's analytical backend (astra-sim/astra-sim with "
@@ -218,6 +232,79 @@ def bench_arm_sweep() -> float:
     return time.perf_counter() - start
 
 
+def bench_moe_layers(seconds: float) -> dict[str, float]:
+    """Layer evaluations/s of the MoE training model, forward and backward."""
+    env = MoeTrainingOverlapEnv()
+    model, work = env.model, env.model.work
+    degrees = list(DEGREES) * 40
+
+    def forward() -> int:
+        for r in degrees:
+            model.forward(work, r)
+        return len(degrees)
+
+    def backward() -> int:
+        for r in degrees:
+            model.backward(work, r, model.grad)
+        return len(degrees)
+
+    return {
+        "forward": _rate(forward, seconds, "moe_layer_forward"),
+        "backward": _rate(backward, seconds, "moe_layer_backward"),
+    }
+
+
+def bench_moe_env(seconds: float, wrapped: bool) -> float:
+    """Env steps/s of the scalar MoeTrainingOverlap env with random actions."""
+    env = gym.make(MOE_ID, **MOE_KWARGS)
+    env = env if wrapped else env.unwrapped
+    env.reset(seed=0)
+    actions = np.random.default_rng(0).integers(0, 5, (4096, 2))
+    position = [0]
+
+    def block() -> int:
+        index = position[0]
+        for _ in range(500):
+            if env.step(actions[index % 4096])[2]:
+                env.reset()
+            index += 1
+        position[0] = index
+        return 500
+
+    return _rate(block, seconds, "moe_wrapped" if wrapped else "moe_unwrapped")
+
+
+def bench_moe_vector(seconds: float, n_envs: int) -> float:
+    """Env-steps/s of the native MoeTrainingOverlap vector env."""
+    envs = gym.make_vec(MOE_ID, num_envs=n_envs, **MOE_KWARGS)
+    envs.reset(seed=0)
+    table = np.random.default_rng(0).integers(0, 5, (64, n_envs, 2))
+    position = [0]
+
+    def block() -> int:
+        for _ in range(20):
+            envs.step(table[position[0] % 64])
+            position[0] += 1
+        return 20 * n_envs
+
+    return _rate(block, seconds, f"moe_vector_{n_envs}")
+
+
+def bench_moe_baselines() -> dict[str, float]:
+    """Milliseconds of one episode's plan of the FSMoE optimiser and the DP oracle."""
+    from netgym.baselines import make_policy
+
+    env = gym.make(MOE_ID, **MOE_KWARGS)
+    env.reset(seed=0)
+    out = {}
+    for name in ("fsmoe", "oracle"):
+        policy = make_policy(MOE_ID, name)
+        start = time.perf_counter()
+        policy.reset(env)
+        out[name] = (time.perf_counter() - start) * 1e3
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short measurements (smoke test)")
@@ -243,6 +330,14 @@ def main() -> None:
     for n_envs in (16, 64):
         gradcoding[f"vector_{n_envs}"] = bench_gradcoding_vector(seconds, n_envs)
     sweep = bench_arm_sweep()
+    log("MoeTrainingOverlap ...")
+    moe_layers = bench_moe_layers(seconds)
+    moe_env = {
+        "wrapped": bench_moe_env(seconds, wrapped=True),
+        "unwrapped": bench_moe_env(seconds, wrapped=False),
+        "vector_16": bench_moe_vector(seconds, 16),
+    }
+    moe_baselines = bench_moe_baselines()
     cpu = CPU_RATES
     raw = max(v for k, v in cpu.items() if k.startswith("collective_") and "wrapped" not in k)
     sgc = max(v for k, v in cpu.items() if k.startswith("gradcoding_"))
@@ -254,6 +349,9 @@ def main() -> None:
         "collective_raw_steps_per_s": raw >= TARGETS["collective_raw_steps_per_s"],
         "gradcoding_rounds_per_s": sgc >= TARGETS["gradcoding_rounds_per_s"],
         "arm_sweep_s": sweep <= TARGETS["arm_sweep_s"],
+        "moe_layer_evals_per_s": min(cpu["moe_layer_forward"], cpu["moe_layer_backward"])
+        >= TARGETS["moe_layer_evals_per_s"],
+        "moe_env_steps_per_s": cpu["moe_wrapped"] >= TARGETS["moe_env_steps_per_s"],
     }
     print(
         json.dumps(
@@ -264,6 +362,9 @@ def main() -> None:
                 "collective_env_steps_per_s": collective,
                 "gradcoding_rounds_per_s": gradcoding,
                 "arm_sweep_s": sweep,
+                "moe_layer_evals_per_s": moe_layers,
+                "moe_env_steps_per_s": moe_env,
+                "moe_baseline_ms": moe_baselines,
                 "per_cpu_second": CPU_RATES,
                 "astra_sim": ASTRA_SIM,
                 "targets": TARGETS,

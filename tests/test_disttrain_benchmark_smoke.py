@@ -41,7 +41,12 @@ def test_disttrain_benchmark_quick_prints_every_rate():
         "vector_16",
         "vector_64",
     }
-    for group in ("oracle_ms", "collective_env_steps_per_s", "gradcoding_rounds_per_s"):
+    assert set(result["moe_layer_evals_per_s"]) == {"forward", "backward"}
+    assert set(result["moe_env_steps_per_s"]) == {"wrapped", "unwrapped", "vector_16"}
+    assert set(result["moe_baseline_ms"]) == {"fsmoe", "oracle"}
+    groups = ("oracle_ms", "collective_env_steps_per_s", "gradcoding_rounds_per_s")
+    groups += ("moe_layer_evals_per_s", "moe_env_steps_per_s", "moe_baseline_ms")
+    for group in groups:
         assert all(_positive(v) for v in result[group].values()), group
     assert _positive(result["arm_sweep_s"])
     assert "PyPI" in result["astra_sim"]

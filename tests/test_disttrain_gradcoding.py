@@ -28,7 +28,12 @@ from netgym.envs.disttrain.gradcoding.schemes import (
     srsgc_load,
 )
 from netgym.envs.disttrain.gradcoding.sim import round_rule
-from netgym.envs.disttrain.gradcoding.stragglers import StragglerModel, draw_delays
+from netgym.envs.disttrain.gradcoding.stragglers import (
+    StragglerModel,
+    _chain,
+    _sojourns,
+    draw_delays,
+)
 from netgym.envs.disttrain.gradcoding.traces import load_trace
 
 ENV_ID = "netgym/SeqGradCoding-v0"
@@ -381,3 +386,43 @@ def test_msgc_loses_to_gc_under_bursty_stragglers(p, q):
     condition, so it waits for every worker in many rounds."""
     gc, msgc = _best_runtimes(SeqGradCodingParams.bursty(p_enter=p, q_leave=q))
     assert msgc > gc
+
+
+def _chain_by_counting(p, q, start, rounds, rng):
+    """The chain expansion before the XOR-accumulate one: switch times counted per round
+    (bincount, cumsum, parity), from the same sojourn draws."""
+    rows = len(start)
+    switches, state = [], start.copy()
+    clock = np.full(rows, -1, dtype=np.int64)
+    pairs = max(4, int(rounds / (1.0 / max(p, 1e-9) + 1.0 / max(q, 1e-9)) * 2) + 4)
+    while (clock < rounds).any():
+        bad = _sojourns(q, (rows, pairs), rng)
+        good = _sojourns(p, (rows, pairs), rng)
+        first = np.where(state[:, None], bad, good)
+        second = np.where(state[:, None], good, bad)
+        runs = np.stack([first, second], axis=2).reshape(rows, 2 * pairs)
+        times = clock[:, None] + np.cumsum(runs, axis=1)
+        switches.append(times)
+        clock = times[:, -1]
+    times = np.concatenate(switches, axis=1)
+    flat = (np.arange(rows)[:, None] * (rounds + 1) + np.minimum(times, rounds)).ravel()
+    marks = np.bincount(flat, minlength=rows * (rounds + 1)).reshape(rows, rounds + 1)
+    return (np.cumsum(marks[:, :rounds], axis=1) % 2 == 1) ^ start[:, None]
+
+
+@pytest.mark.parametrize(
+    ("p", "q", "rounds"),
+    [
+        (0.04, 0.96, 40),
+        (0.01, 0.2, 136),
+        (0.5, 0.5, 7),
+        (0.0, 0.3, 20),
+        (0.2, 0.0, 20),
+        (1.0, 1.0, 9),
+    ],
+)
+def test_chain_expansion_equals_counting_the_switches(p, q, rounds):
+    start = np.random.default_rng(9).random(300) < 0.3
+    fast = _chain(p, q, start, rounds, np.random.default_rng(4))
+    slow = _chain_by_counting(p, q, start, rounds, np.random.default_rng(4))
+    assert fast.dtype == bool and np.array_equal(fast, slow)

@@ -12,9 +12,15 @@ from netgym.envs.disttrain.collective.env import CollectivePathEnv, CollectivePa
 from netgym.envs.disttrain.collective.params import CollectivePathParams
 from netgym.envs.disttrain.gradcoding.env import SeqGradCodingEnv, SeqGradCodingVectorEnv
 from netgym.envs.disttrain.gradcoding.params import SeqGradCodingParams
+from netgym.envs.disttrain.moetraining.env import (
+    MoeTrainingOverlapEnv,
+    MoeTrainingOverlapVectorEnv,
+)
+from netgym.envs.disttrain.moetraining.params import MoeTrainingOverlapParams
 
 SMALL = CollectivePathParams.small()
 SGC_SMALL = SeqGradCodingParams.small()
+MOE_SMALL = MoeTrainingOverlapParams.small()
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +104,28 @@ def test_seq_grad_coding_at_the_edges_of_its_ranges(changes):
     _play(SeqGradCodingEnv(SGC_SMALL, **changes), steps=12)
 
 
+MOE_EDGES = [
+    {"layers": 1},
+    {"layers": 1024},
+    {"batch": 1, "seq": 1, "hidden": 1, "ffn": 1, "f": 1e-9, "esp": 1, "gemms": 1},
+    {"batch": 4096, "seq": 1 << 20, "hidden": 1 << 17, "ffn": 1 << 20, "f": 1024.0},
+    {"esp": 1024, "gemms": 16},
+    {"grad_elements": 0.0},
+    {"grad_elements": 1e13},
+    {"alpha": (0.0,) * 5, "beta": (1e-9, 0.0, 0.0, 0.0, 0.0)},
+    {"alpha": (1e9,) * 5, "beta": (1e9,) * 5},
+    {"backward_gemm_factor": 10.0, "overlap_slowdown": 2.0},
+    {"token_jitter": 1.0},
+    {"a2a_scheme": "ecmp", "a2a_fabric": "degraded"},
+    {"a2a_scheme": "optimal", "a2a_fabric": "degraded_small", "a2a_seed": 2**32 - 1},
+]
+
+
+@pytest.mark.parametrize("changes", MOE_EDGES, ids=[str(c) for c in MOE_EDGES])
+def test_moe_training_overlap_at_the_edges_of_its_ranges(changes):
+    _play(MoeTrainingOverlapEnv(MOE_SMALL, **changes), steps=30)
+
+
 @pytest.mark.parametrize(
     ("build", "named"),
     [
@@ -105,8 +133,9 @@ def test_seq_grad_coding_at_the_edges_of_its_ranges(changes):
         (lambda: CollectivePathVectorEnv(num_envs=10**7, params=SMALL), "num_envs=10000000"),
         (lambda: SeqGradCodingVectorEnv(num_envs=10**5), "num_envs=100000"),
         (lambda: SeqGradCodingEnv(n_workers=4096, jobs=100_000, epoch_jobs=1), "SeqGradCoding"),
+        (lambda: MoeTrainingOverlapVectorEnv(num_envs=10**8), "num_envs=100000000"),
     ],
-    ids=["fabric", "collective-vector", "gradcoding-vector", "gradcoding-episode"],
+    ids=["fabric", "collective-vector", "gradcoding-vector", "gradcoding-episode", "moe-vector"],
 )
 def test_configurations_over_the_budget_are_refused(build, named):
     with pytest.raises(ValueError, match=f"{named}.*memory budget"):

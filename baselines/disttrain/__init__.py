@@ -5,7 +5,7 @@ from typing import Any
 
 from netgym.baselines.policy import RandomPolicy
 
-from . import collective, gradcoding
+from . import collective, gradcoding, moetraining
 
 BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
     "netgym/CollectivePath-v0": {
@@ -87,7 +87,34 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         "ucb": (lambda seed: gradcoding.Ucb(), "UCB1 over the arms"),
         "random": (lambda seed: RandomPolicy(seed), "a uniformly random arm per epoch"),
     },
+    "netgym/MoeTrainingOverlap-v0": {
+        "no-pipelining": (
+            lambda seed: moetraining.FixedSchedule(1, 0, "no-pipelining"),
+            "r = 1, the gradient all-reduce after the backward (DeepSpeed-MoE-like)",
+        ),
+        "fixed-2": (
+            lambda seed: moetraining.FixedSchedule(2, 0, "fixed-2"),
+            "r = 2 everywhere, no gradient overlap (Tutel-like)",
+        ),
+        "fixed-4": (
+            lambda seed: moetraining.FixedSchedule(4, 0, "fixed-4"),
+            "r = 4 everywhere, no gradient overlap (Tutel-like)",
+        ),
+        "fsmoe": (
+            lambda seed: moetraining.FsmoeOptimizer(seed),
+            "FSMoE's optimiser: continuous optimum rounded to {1, 2, 4, 8}, DE partitioning",
+        ),
+        "per-layer": (
+            lambda seed: moetraining.PerLayerSearch(),
+            "exhaustive per-layer search (myopic: pending gradient charged as exposed)",
+        ),
+        "oracle": (
+            lambda seed: moetraining.DpOracle(),
+            "dynamic programming over the backward layers on the pending gradient",
+        ),
+        "random": (lambda seed: RandomPolicy(seed), "a random degree and share per layer"),
+    },
 }
 """env id -> baseline name -> (factory(seed) -> policy, one-line summary)"""
 
-__all__ = ["BASELINES", "collective", "gradcoding"]
+__all__ = ["BASELINES", "collective", "gradcoding", "moetraining"]

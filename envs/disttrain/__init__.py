@@ -6,7 +6,8 @@ placement, link failures), ``cost.py`` (link loads, congestion, alpha-beta, lowe
 ``fluid.py`` (max-min fair water-filling) and ``oracle.py`` (edge-colouring, the
 min-congestion LP). ``collective/``: ``netgym/CollectivePath-v0`` (``CollectivePathEnv``,
 its vector env and the PettingZoo env ``collective_path_v0``). ``gradcoding/``:
-``netgym/SeqGradCoding-v0`` (``SeqGradCodingEnv`` and its vector env).
+``netgym/SeqGradCoding-v0`` (``SeqGradCodingEnv`` and its vector env). ``moetraining/``:
+``netgym/MoeTrainingOverlap-v0`` (``MoeTrainingOverlapEnv`` and its vector env).
 """
 
 from ..core.lazy import lazy_exports
@@ -22,6 +23,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ".collective.parallel": "CollectivePathParallelEnv",
         ".gradcoding.env": "SeqGradCodingEnv SeqGradCodingVectorEnv",
         ".gradcoding.params": "SeqGradCodingParams",
+        ".moetraining.env": "MoeTrainingOverlapEnv MoeTrainingOverlapVectorEnv",
+        ".moetraining.params": "MoeTrainingOverlapParams",
         ".": "cost fluid oracle",
     },
 )

@@ -1,5 +1,6 @@
 """The distributed-training networking family: collective-traffic load balancing and
-sequential gradient coding (``docs/disttrain.md``)."""
+sequential gradient coding
+and MoE training overlap schedules (``docs/disttrain.md``)."""
 
 from ..core.family import EnvSpec, Family
 
@@ -19,6 +20,14 @@ FAMILY = Family(
             summary="gradient-coding scheme per epoch against bursty stragglers",
             entry_point="netgym.envs.disttrain.gradcoding.env:SeqGradCodingEnv",
             vector_entry_point="netgym.envs.disttrain.gradcoding.env:SeqGradCodingVectorEnv",
+        ),
+        EnvSpec(
+            id="netgym/MoeTrainingOverlap-v0",
+            summary="MoE layer pipeline degrees and gradient all-reduce overlap in training",
+            entry_point="netgym.envs.disttrain.moetraining.env:MoeTrainingOverlapEnv",
+            vector_entry_point=(
+                "netgym.envs.disttrain.moetraining.env:MoeTrainingOverlapVectorEnv"
+            ),
         ),
     ),
     baselines="netgym.baselines.disttrain",

@@ -62,26 +62,28 @@ def _chain(
 ) -> np.ndarray:
     """(rows, rounds) states of two-state chains that enter the bad state with probability p
     and leave it with probability q per round, from ``start`` (the state before round 0):
-    drawn as alternating geometric sojourns (few draws per chain), then expanded."""
+    drawn as alternating geometric sojourns (few draws per chain), then expanded (a mark at
+    every switch, XOR-accumulated along the rounds)."""
     rows = len(start)
     switches: list[np.ndarray] = []
-    state = start.copy()
+    first_bad = start[:, None]
     clock = np.full(rows, -1, dtype=np.int64)
     pairs = max(4, int(rounds / (1.0 / max(p, 1e-9) + 1.0 / max(q, 1e-9)) * 2) + 4)
     while (clock < rounds).any():
         bad_runs = _sojourns(q, (rows, pairs), rng)
         good_runs = _sojourns(p, (rows, pairs), rng)
-        first = np.where(state[:, None], bad_runs, good_runs)
-        second = np.where(state[:, None], good_runs, bad_runs)
-        runs = np.stack([first, second], axis=2).reshape(rows, 2 * pairs)
-        times = clock[:, None] + np.cumsum(runs, axis=1)
+        times = np.empty((rows, 2 * pairs), dtype=np.int64)
+        times[:, 0::2] = np.where(first_bad, bad_runs, good_runs)
+        times[:, 1::2] = np.where(first_bad, good_runs, bad_runs)
+        np.cumsum(times, axis=1, out=times)
+        times += clock[:, None]
         switches.append(times)
-        clock = times[:, -1]  # an even number of switches: the state is back to ``state``
-    times = np.concatenate(switches, axis=1)
-    flat = (np.arange(rows)[:, None] * (rounds + 1) + np.minimum(times, rounds)).ravel()
-    marks = np.bincount(flat, minlength=rows * (rounds + 1)).reshape(rows, rounds + 1)
-    flips = np.cumsum(marks[:, :rounds], axis=1) % 2 == 1
-    return flips ^ start[:, None]
+        clock = times[:, -1]  # an even number of switches: the state is back to ``start``
+    times = switches[0] if len(switches) == 1 else np.concatenate(switches, axis=1)
+    marks = np.zeros((rows, rounds + 1), dtype=bool)
+    marks[np.arange(rows)[:, None], np.minimum(times, rounds)] = True  # times are distinct
+    flips = np.logical_xor.accumulate(marks[:, :rounds], axis=1)
+    return flips ^ first_bad
 
 
 def draw_delays(model: StragglerModel, n: int, rounds: int, rng: np.random.Generator) -> DelayDraw:
@@ -112,7 +114,7 @@ def draw_delays(model: StragglerModel, n: int, rounds: int, rng: np.random.Gener
     d0 *= model.jitter_sigma
     np.exp(d0, out=d0)  # lognormal jitter
     d0 *= model.base_s
-    d0[straggling] *= model.slowdown
+    np.multiply(d0, model.slowdown, out=d0, where=straggling)
     return DelayDraw(d0=d0, straggling=straggling, regime=regime)
 
 
