@@ -357,6 +357,8 @@ def safe_config(policy: Sb3ZipPolicy) -> tuple[str, dict[str, Any], dict[str, An
                 raise ValueError(f"activation {model.policy_kwargs[key]} has no safe form")
         elif key == "use_sde" and value is False:
             continue  # SB3 adds it to the kwargs of off-policy algorithms; False is the default
+        elif key in ("optimizer_class", "optimizer_kwargs"):
+            continue  # acting never uses the optimiser (A2C adds RMSprop and its kwargs)
         elif not _json_value(value):
             raise ValueError(f"policy_kwargs.{key}={value!r} has no safe submission form")
         kwargs[key] = value

@@ -230,3 +230,52 @@ def test_submit_sb3_zip_and_zoo_run_verify_without_trust(sb3_model, zoo_run, tmp
         result = json.loads(capsys.readouterr().out)
         own = [block for block in result["rerun"] if block["entry"] == name]
         assert own and all(block["max_abs_diff"] == 0 for block in own)
+
+
+@pytest.mark.parametrize(
+    ("algo", "kwargs"),
+    [
+        ("dqn", {"policy_kwargs": {"net_arch": [8]}, "learning_starts": 0}),
+        ("a2c", {"policy_kwargs": {"net_arch": [8, 8], "activation_fn": "tanh"}}),
+    ],
+)
+def test_safe_config_rebuilds_the_policy_from_weights(algo, kwargs, tmp_path) -> None:
+    """safe_config's (agent, config, weights) give netgym's inference agent, which acts as the
+    loaded model does (what verify re-runs)."""
+    import netgym.envs  # noqa: F401
+    import torch
+    from netgym.agents.sb3_inference import inference_agent
+    from netgym.agents.sb3_zip import algorithm_class, load_sb3_zip, safe_config
+
+    kwargs = json.loads(json.dumps(kwargs))
+    if "activation_fn" in kwargs["policy_kwargs"]:
+        kwargs["policy_kwargs"]["activation_fn"] = torch.nn.Tanh
+    env = gym.make(ABR)
+    model = algorithm_class(algo)("MlpPolicy", env, seed=0, device="cpu", **kwargs)
+    model.save(tmp_path / "m.zip")
+    policy = load_sb3_zip(algo, tmp_path / "m.zip", trust_code=True)
+    agent, config, weights = safe_config(policy)
+    assert agent == algo and config["policy"] == "MlpPolicy"
+    rebuilt = inference_agent(agent, config, env.observation_space, env.action_space, weights, ABR)
+    assert type(rebuilt.model.policy) is type(policy.model.policy)
+    obs, info = env.reset(seed=0)
+    for _ in range(20):
+        action = policy.act(obs, info)
+        assert rebuilt.act(obs, info) == action
+        np.testing.assert_array_equal(
+            network_outputs(rebuilt.model.policy, obs), network_outputs(policy.model.policy, obs)
+        )
+        obs, _, terminated, truncated, info = env.step(action)
+        if terminated or truncated:
+            break
+
+
+def network_outputs(sb3_policy, obs) -> np.ndarray:
+    """Q-values (DQN) or action probabilities (actor-critic) for ``obs``."""
+    import torch
+
+    tensor, _ = sb3_policy.obs_to_tensor(obs)
+    with torch.no_grad():
+        if hasattr(sb3_policy, "q_net"):
+            return sb3_policy.q_net(tensor).numpy()
+        return sb3_policy.get_distribution(tensor).distribution.probs.numpy()
