@@ -142,6 +142,10 @@ def test_collect_command_writes_a_minari_data_set(minari_root, capsys) -> None:
     assert_same_pool(pool, collect(ABR, ["bba", "lowest"], episodes=1, seed=0))
     assert main([*argv, "--format", "minari", "--out", "netgym/cli-v0"]) == 2
     assert "exists" in capsys.readouterr().err
+    argv_new = [*argv, "--format", "minari", "--out", "netgym/cli-new-v0"]
+    assert main([*argv_new, "--overwrite"]) == 2
+    assert "does not replace Minari data sets" in capsys.readouterr().err
+    assert not (minari_root / "netgym" / "cli-new-v0").exists()
     assert main([*argv, "--format", "minari", "--out", "no-version"]) == 2
     assert "not a Minari data set id" in capsys.readouterr().err
 
