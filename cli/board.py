@@ -7,6 +7,8 @@ Examples::
     netgym leaderboard run --protocols abr-synthetic --entries runs/my-ppo-run --out lb
     netgym leaderboard run --protocols hsdpa142,fcc100 --data-dir ../shared/data/abr --backend ray
     netgym leaderboard submit --entry runs/netgym_AbrStreaming-v0/ppo/seed-0 --out ppo.zip
+    netgym leaderboard run --quick --entries sb3:ppo:model.zip,logs/ppo/netgym-AbrStreaming-v0_1 \
+        --trust-code --protocols abr-synthetic --out lb
     netgym leaderboard verify ppo.zip
     netgym leaderboard docs --write --results leaderboard-quick
 
@@ -97,7 +99,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.address is not None and args.backend != "ray":
         raise CliError("--address is for --backend ray")
     protocols = _protocols(args)
-    entries = [parse_entry(text) for text in (_names(args.entries) or [])]
+    entries = [parse_entry(text, args.trust_code) for text in (_names(args.entries) or [])]
     progress, bar = _progress_bar(not args.no_progress)
     try:
         board = run_leaderboard(
@@ -213,6 +215,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         protocols=protocols,
         data_dir=args.data_dir,
         workers=args.workers or 1,
+        trust_code=args.trust_code,
     )
     if args.json:
         print_json(manifest)
@@ -279,7 +282,13 @@ def add_command(commands: Any) -> None:
     run.add_argument(
         "--entries",
         metavar="E1,E2",
-        help="run folders of train.py and/or module:Class policies ([NAME=]SPEC)",
+        help="[NAME=]SPEC entries: train.py or rl-baselines3-zoo run folders, module:Class "
+        "policies, SB3 models sb3:ALGO:PATH.zip (zoo runs and SB3 models need --trust-code)",
+    )
+    run.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="allow entries that run code when loaded: SB3 .zip models and zoo runs (unpickled)",
     )
     run.add_argument(
         "--policies", metavar="A,B", help="baselines (default: all; anchors always run)"
@@ -311,7 +320,17 @@ def add_command(commands: Any) -> None:
         "env's protocols and pack results, protocol versions, environment fingerprint, "
         "checksums and the policy (safe formats only) into a zip file.",
     )
-    submit.add_argument("--entry", required=True, help="run folder or module:Class")
+    submit.add_argument(
+        "--entry",
+        required=True,
+        help="train.py run folder, module:Class, sb3:ALGO:PATH.zip or rl-baselines3-zoo run folder",
+    )
+    submit.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="allow loading an SB3 .zip or a zoo run (SB3 unpickles them); they are packed as "
+        "weights, which verify reads without unpickling",
+    )
     submit.add_argument("--out", required=True, metavar="FILE", help="submission zip to write")
     submit.add_argument("--protocols", metavar="P1,P2", help="protocols (default: all of its env)")
     submit.add_argument("--quick", action="store_true", help="quick protocol variants")

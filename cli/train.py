@@ -135,8 +135,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pool",
         metavar="POOL.npz",
-        help="experience pool of the offline agents llm and bc (made by netgym collect); "
-        "the same as --hyperparams pool=POOL.npz",
+        help="experience pool of the offline agents llm and bc (made by netgym collect): a "
+        "pool file, minari:DATASET_ID or a Minari data set folder; the same as --hyperparams "
+        "pool=POOL.npz",
     )
     parser.add_argument(
         "--backbone",
@@ -188,9 +189,12 @@ def settings_from_args(args: argparse.Namespace) -> TrainingSettings:
 
 
 def _offline_overrides(args: argparse.Namespace, hyperparams: dict[str, Any]) -> dict[str, Any]:
-    """``--pool`` and ``--backbone`` as hyperparameters (the pool as an absolute path)."""
-    if getattr(args, "pool", None) is not None:
-        hyperparams["pool"] = str(Path(args.pool).expanduser().resolve())
+    """``--pool`` and ``--backbone`` as hyperparameters (a pool file or Minari data set folder
+    as an absolute path; ``minari:DATASET_ID`` as given)."""
+    pool = getattr(args, "pool", None)
+    if pool is not None:
+        local = pool.startswith("minari:")
+        hyperparams["pool"] = pool if local else str(Path(pool).expanduser().resolve())
     backbone = getattr(args, "backbone", None)
     if backbone is not None:
         if backbone not in ("minilm", "scratch"):  # a folder: absolute, as the pool

@@ -34,7 +34,15 @@ import numpy as np
 from netgym.evaluation import evaluate
 
 from .board import environment_fingerprint, run_leaderboard
-from .entries import Entry, build_class_policy, class_entry, fitting_protocols, run_entry
+from .entries import (
+    Entry,
+    build_class_policy,
+    class_entry,
+    fitting_protocols,
+    load_sb3_policy,
+    parse_entry,
+    run_entry,
+)
 from .inprocess import episode_scores
 from .protocols import Protocol
 from .submission_checks import (
@@ -47,7 +55,7 @@ from .submission_checks import (
     sha256,
 )
 from .submission_files import SubmissionError, parse_json, read_members, require
-from .submission_policy import check_policy_files, load_policy, policy_files
+from .submission_policy import check_policy_files, load_policy, policy_files, tensor_file
 
 TOLERANCE = 1e-6
 """absolute and relative tolerance of a re-run per-episode score"""
@@ -61,8 +69,14 @@ def submit(
     data_dir: str | Path | None = None,
     workers: int = 1,
     cache_dir: str | Path | None = None,
+    trust_code: bool = False,
 ) -> dict[str, Any]:
     """Evaluate a run folder under its env's protocols and pack it into ``out_file``.
+
+    ``entry_dir`` is a ``train.py`` run folder, a ``module:Class``, or (only with
+    ``trust_code``, since SB3 loads them by unpickling) an SB3 model ``sb3:ALGO:PATH.zip`` or an
+    rl-baselines3-zoo run folder: those are packed as SB3 policy weights, which ``verify``
+    loads without unpickling (``sb3_zip.safe_config``).
 
     The protocols are those given (or every protocol of the entry's env) that the entry can
     play: a trained run plays only protocols whose env has the spaces it trained on
@@ -72,8 +86,8 @@ def submit(
 
     Raises:
         FileNotFoundError: not a run folder.
-        ValueError: ``out_file`` is a folder, no protocol fits the entry, or its policy has no
-            safe format.
+        ValueError: ``out_file`` is a folder, no protocol fits the entry, its policy has no
+            safe format, or an SB3 file or zoo run without ``trust_code``.
     """
     from netgym.agents.training import RunConfig
 
@@ -81,7 +95,11 @@ def submit(
     if out.is_dir():
         raise ValueError(f"--out {out} is a folder; give the path of the zip file to write")
     run = Path(entry_dir)
-    if not run.is_dir() and ":" in str(entry_dir):
+    if _is_sb3(str(entry_dir)):
+        entry = parse_entry(str(entry_dir), trust_code=trust_code)
+        kind, files, agent = sb3_policy_files(entry)
+        target = Path(entry.target.partition(":")[2] if entry.kind == "sb3" else entry.target).name
+    elif not run.is_dir() and ":" in str(entry_dir):
         entry = class_entry(str(entry_dir))
         kind, files, agent, target = "class", {}, None, entry.target
     else:
@@ -90,7 +108,10 @@ def submit(
         kind, files = policy_files(run, agent)
         target = run.name
     if not protocols and entry.env_id is None:
-        raise ValueError(f"{entry_dir} has no env_id attribute: give the protocols to run it on")
+        raise ValueError(
+            f"{entry_dir} does not name its env (a class without an env_id attribute, or an SB3 "
+            ".zip): give the protocols to run it on (--protocols)"
+        )
     if not protocols:
         from .protocols import default_protocols
 
@@ -138,6 +159,32 @@ def submit(
         for name, data in sorted(members.items()):
             archive.writestr(name, data)
     return manifest
+
+
+def _is_sb3(spec: str) -> bool:
+    """Whether ``spec`` names an SB3 .zip or an rl-baselines3-zoo run (not a train.py run)."""
+    from netgym.agents.sb3_zip import is_zoo_run
+
+    if spec.startswith(("sb3:", "zoo:")):
+        return True
+    return Path(spec).is_dir() and not (Path(spec) / "config.yaml").is_file() and is_zoo_run(spec)
+
+
+def sb3_policy_files(entry: Entry) -> tuple[str, dict[str, bytes], str]:
+    """('sb3', policy files, netgym agent) of an sb3 or zoo entry: its weights and config.
+
+    Raises:
+        ValueError: the model has no safe form (``sb3_zip.safe_config``).
+    """
+    from netgym.agents.sb3_zip import safe_config
+
+    try:
+        agent, config, weights = safe_config(load_sb3_policy(entry))
+    except ValueError as err:
+        raise ValueError(f"{entry.target}: {err}") from None
+    meta = {"agent": agent, "config": config, "source": entry.kind}
+    files = {"agent.json": json.dumps(meta, indent=1).encode("utf-8"), **tensor_file(weights)}
+    return "sb3", files, agent
 
 
 # ---------------------------------------------------------------------------------- verify

@@ -44,6 +44,9 @@ POLICY_KINDS: dict[str, tuple[str | None, ...]] = {
     "class": (None,),
 }
 """policy kind -> the agents it may name (a class names none)"""
+ENTRY_KINDS: dict[str, tuple[str, ...]] = {"class": ("class",), "sb3": ("run", "sb3", "zoo")}
+"""policy kind -> the entry kinds it may come from (default: a train.py run): SB3 weights come
+from a run folder, an SB3 .zip or a zoo run, converted to weights by ``submit``"""
 DATA_KINDS = ("tabular", "pso", "sb3")
 """kinds whose policy is data (read from safe formats); any other kind runs code"""
 MAX_PROTOCOLS = 64
@@ -93,10 +96,11 @@ def check_manifest(members: dict[str, bytes]) -> dict[str, Any]:
     get_field(entry, "n_timesteps", "int?", "manifest.entry")
     get_field(entry, "fingerprint", "str", "manifest.entry")
     entry_kind = get_field(entry, "kind", "str", "manifest.entry")
-    expected = "class" if kind == "class" else "run"
+    expected = ENTRY_KINDS.get(kind, ("run",))
     require(
-        entry_kind == expected,
-        f"manifest.entry.kind is {entry_kind!r}, but a {kind} policy is entered as {expected!r}",
+        entry_kind in expected,
+        f"manifest.entry.kind is {entry_kind!r}, but a {kind} policy is entered as "
+        f"{' or '.join(repr(k) for k in expected)}",
     )
     agent = entry.get("agent")
     require(

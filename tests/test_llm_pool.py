@@ -47,6 +47,71 @@ def test_save_load_round_trip(abr_pool: ExperiencePool, tmp_path) -> None:
     for key in ("observations", "actions", "rewards", "dones", "policies"):
         np.testing.assert_array_equal(getattr(loaded, key), getattr(abr_pool, key))
     assert loaded.env_id == ABR and loaded.env_kwargs == {}
+    for key in ("terminations", "truncations", "final_observations"):
+        np.testing.assert_array_equal(getattr(loaded, key), getattr(abr_pool, key))
+
+
+def test_collect_keeps_terminations_and_truncations(abr_pool: ExperiencePool) -> None:
+    """ABR episodes end by termination (the video ends), UAV episodes by truncation (the
+    horizon): the pool keeps which, and the observation after each episode's last step."""
+    import gymnasium as gym
+
+    ends = np.flatnonzero(abr_pool.dones)
+    assert abr_pool.terminations[ends].all() and not abr_pool.truncations.any()
+    assert abr_pool.stats()["terminated"] == 4 and abr_pool.stats()["truncated"] == 0
+    uav = collect(UAV, ["hover"], episodes=2, seed=0)
+    ends = np.flatnonzero(uav.dones)
+    assert uav.truncations[ends].all() and not uav.terminations.any()
+    assert uav.stats()["truncated"] == 2
+    env = gym.make(UAV)
+    obs, _ = env.reset(seed=0)
+    for row in range(ends[0] + 1):
+        obs, _, terminated, truncated, _ = env.step(uav.actions[row])
+        assert (terminated, truncated) == (uav.terminations[row], uav.truncations[row])
+    np.testing.assert_array_equal(
+        uav.final_observations[0], gym.spaces.flatten(env.observation_space, obs)
+    )
+
+
+def test_save_writes_format_2(abr_pool: ExperiencePool, tmp_path) -> None:
+    path = abr_pool.save(tmp_path / "pool.npz")
+    with np.load(path, allow_pickle=False) as archive:
+        assert int(archive["format"]) == 2
+        assert {"terminations", "truncations", "final_observations"} <= set(archive.files)
+        assert "dones" not in archive.files
+
+
+def test_load_reads_format_1(abr_pool: ExperiencePool, tmp_path) -> None:
+    """A format 1 file (``dones``: an episode ended, by termination or truncation, it does not
+    say which) loads with each end as a termination and no truncation."""
+    path = tmp_path / "v1.npz"
+    np.savez(path, **_arrays(abr_pool))
+    pool = ExperiencePool.load(path)
+    np.testing.assert_array_equal(pool.terminations, abr_pool.dones)
+    assert pool.truncations.dtype == np.bool_ and not pool.truncations.any()
+    assert pool.final_observations is None
+    np.testing.assert_array_equal(pool.episode_returns(), abr_pool.episode_returns())
+    with pytest.raises(ValueError, match="no final observations"):
+        pool.to_minari("netgym/never-written-v0")
+    resaved = ExperiencePool.load(pool.save(tmp_path / "v2.npz"))
+    np.testing.assert_array_equal(resaved.terminations, pool.terminations)
+
+
+def test_constructor_takes_dones_or_terminations(abr_pool: ExperiencePool) -> None:
+    arrays = {
+        "observations": abr_pool.observations,
+        "actions": abr_pool.actions,
+        "rewards": abr_pool.rewards,
+        "policies": abr_pool.policies,
+        "env_id": ABR,
+    }
+    old = ExperiencePool(**arrays, dones=abr_pool.dones)
+    np.testing.assert_array_equal(old.terminations, abr_pool.dones)
+    assert not old.truncations.any()
+    with pytest.raises(ValueError, match="or the format 1 dones"):
+        ExperiencePool(**arrays, terminations=abr_pool.dones, dones=abr_pool.dones)
+    with pytest.raises(ValueError, match="or the format 1 dones"):
+        ExperiencePool(**arrays)
 
 
 def test_epsilon_mixture_explores() -> None:
@@ -91,6 +156,45 @@ def _arrays(pool: ExperiencePool) -> dict[str, np.ndarray]:
         "env_kwargs": np.array("{}"),
         "format": np.array(1),
     }
+
+
+def _arrays_v2(pool: ExperiencePool) -> dict[str, np.ndarray]:
+    arrays = _arrays(pool)
+    del arrays["dones"]
+    return {
+        **arrays,
+        "terminations": pool.terminations,
+        "truncations": pool.truncations,
+        "final_observations": pool.final_observations,
+        "format": np.array(2),
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda a: a.pop("truncations"), "lacks the arrays"),
+        (lambda a: a.update(truncations=a["truncations"].astype(np.int8)), "1-D bool"),
+        (lambda a: a.update(terminations=a["terminations"][:-1]), "terminations has"),
+        (
+            lambda a: a.update(terminations=np.zeros_like(a["terminations"])),
+            "does not end an episode",
+        ),
+        (lambda a: a.update(final_observations=a["final_observations"][:1]), "final_obs"),
+        (
+            lambda a: a.update(final_observations=np.full_like(a["final_observations"], np.inf)),
+            "final_observations holds NaN",
+        ),
+        (lambda a: a.update(format=np.array(3)), "reads formats"),
+    ],
+)
+def test_load_refuses_malformed_format_2_files(abr_pool, tmp_path, change, message) -> None:
+    arrays = _arrays_v2(abr_pool)
+    change(arrays)
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=message):
+        ExperiencePool.load(path)
 
 
 @pytest.mark.parametrize(

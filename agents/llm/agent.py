@@ -31,7 +31,7 @@ from .encoders import (
     unsupported_action_reason,
 )
 from .model import DecisionModel
-from .pool import ExperiencePool, check_pool_fits
+from .pool import ExperiencePool, check_pool_fits, load_pool
 from .training import (
     RewardScale,
     WindowData,
@@ -167,9 +167,9 @@ class LlmAgent(Agent):
         if not config["pool"]:
             raise ValueError(
                 f"agent {cls.name!r} trains on an experience pool: give --pool "
-                f"POOL.npz (make one with netgym collect)"
+                f"POOL.npz or minari:DATASET_ID (make one with netgym collect)"
             )
-        pool = ExperiencePool.load(config["pool"])
+        pool = load_pool(config["pool"])
         if pool.env_id.split(":", 1)[-1] != context.env_id.split(":", 1)[-1]:
             raise ValueError(
                 f"pool {config['pool']} was collected on {pool.env_id}, not on {context.env_id}"
@@ -197,7 +197,7 @@ class LlmAgent(Agent):
         """Window data of the training episodes and the held-out validation windows."""
         if self._data is not None:
             return
-        pool = pool or ExperiencePool.load(self.config["pool"])
+        pool = pool or load_pool(self.config["pool"])
         train_eps, val_eps = split_episodes(
             pool, float(self.config["val_fraction"]), self.context.seed
         )

@@ -1,12 +1,15 @@
-"""Experience pools: episodes of (observation, action, reward, done) from existing policies.
+"""Experience pools: episodes of (observation, action, reward, termination, truncation).
 
 A pool is what NetLLM's DD-LRNA trains on: episodes rolled out by baselines, trained agents or
 mixtures of them, stored step by step with flattened observations (``gymnasium.spaces.flatten``)
-so that one layout serves every observation space. A pool file is an ``.npz`` archive of plain
-arrays (``observations``, ``actions``, ``rewards``, ``dones``, ``policies``, ``env_id``,
-``env_kwargs``, ``format``), read without pickle; ``ExperiencePool.load`` refuses a malformed
-file naming the file and the problem. ``collect`` rolls policies out on a registered env. The
-format is in ``docs/llm.md`` ("1. Experience pools").
+so that one layout serves every observation space. A pool file (format 2) is an ``.npz``
+archive of plain arrays (``observations``, ``actions``, ``rewards``, ``terminations``,
+``truncations``, ``final_observations`` when known, ``policies``, ``env_id``, ``env_kwargs``,
+``format``), read without pickle; format 1 files (one ``dones`` array, True where an episode
+ended by termination or truncation) are still read, each end taken as a termination.
+``ExperiencePool.load`` refuses a malformed file naming the file and the problem. ``collect``
+rolls policies out on a registered env; ``from_minari`` / ``to_minari`` convert to and from
+Minari data sets (``pool_minari``). The format is in ``docs/llm.md`` ("1. Experience pools").
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,40 +24,72 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-POOL_FORMAT = 1
-"""version of the pool file layout"""
+from . import pool_files, pool_minari
+from .pool_files import POOL_FORMAT, READ_FORMATS
 
-_KEYS = (
-    "observations",
-    "actions",
-    "rewards",
-    "dones",
-    "policies",
-    "env_id",
-    "env_kwargs",
-    "format",
-)
+_STEP_ARRAYS = ("actions", "rewards", "terminations", "truncations")
 
 
-@dataclass
 class ExperiencePool:
-    """Episodes of one env, step by step (see the module docstring for the arrays)."""
+    """Episodes of one env, step by step (see the module docstring for the arrays).
 
-    observations: np.ndarray
-    actions: np.ndarray
-    rewards: np.ndarray
-    dones: np.ndarray
-    policies: np.ndarray
-    env_id: str
-    env_kwargs: dict[str, Any]
+    Args:
+        observations: (N, obs_dim) float32 flattened observations, the one before each action.
+        actions: (N,) or (N, k) actions.
+        rewards: (N,) float rewards.
+        terminations: (N,) bool, True where the episode terminated.
+        truncations: (N,) bool, True where the episode was truncated (False when omitted).
+        policies: (episodes,) str, the policy of each episode.
+        env_id: the env's id.
+        env_kwargs: the ``gym.make`` kwargs of the env.
+        final_observations: (episodes, obs_dim) float32, the observation after each episode's
+            last step (None: unknown, as in format 1 files).
+        dones: the format 1 array (episode ends), given instead of ``terminations``: each end
+            is taken as a termination.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        observations: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        terminations: np.ndarray | None = None,
+        truncations: np.ndarray | None = None,
+        policies: np.ndarray | None = None,
+        env_id: str = "",
+        env_kwargs: dict[str, Any] | None = None,
+        final_observations: np.ndarray | None = None,
+        *,
+        dones: np.ndarray | None = None,
+    ) -> None:
+        if (terminations is None) == (dones is None):
+            raise ValueError("pool: give terminations (and truncations), or the format 1 dones")
+        if dones is not None:
+            if truncations is not None:
+                raise ValueError("pool: dones (format 1) cannot come with truncations")
+            terminations = dones
+        if truncations is None:
+            truncations = np.zeros(np.shape(terminations), dtype=bool)
+        self.observations = observations
+        self.actions = actions
+        self.rewards = rewards
+        self.terminations = terminations
+        self.truncations = truncations
+        self.policies = np.asarray([] if policies is None else policies, dtype=str)
+        self.env_id = env_id
+        self.env_kwargs = dict(env_kwargs or {})
+        self.final_observations = final_observations
         self.validate("pool")
+
+    def __repr__(self) -> str:
+        return (
+            f"ExperiencePool({self.env_id!r}, {self.num_episodes} episodes, {self.num_steps} steps)"
+        )
 
     # ------------------------------------------------------------------------------ checks
     def validate(self, where: str) -> None:
         """Raise ``ValueError`` (starting with ``where``) unless the arrays form a valid pool."""
-        obs, actions, rewards, dones = self.observations, self.actions, self.rewards, self.dones
+        obs, actions, rewards = self.observations, self.actions, self.rewards
         if obs.ndim != 2 or obs.dtype != np.float32:
             raise ValueError(
                 f"{where}: observations must be a 2-D float32 array, got "
@@ -64,7 +98,8 @@ class ExperiencePool:
         n = obs.shape[0]
         if n == 0:
             raise ValueError(f"{where}: the pool holds no step")
-        for name, array in (("actions", actions), ("rewards", rewards), ("dones", dones)):
+        for name in _STEP_ARRAYS:
+            array = getattr(self, name)
             if array.shape[:1] != (n,):
                 raise ValueError(f"{where}: {name} has {array.shape[:1]} rows, observations {n}")
         if actions.ndim not in (1, 2) or actions.dtype.kind not in "if":
@@ -74,22 +109,43 @@ class ExperiencePool:
             )
         if rewards.ndim != 1 or rewards.dtype.kind != "f":
             raise ValueError(f"{where}: rewards must be a 1-D float array")
-        if dones.ndim != 1 or dones.dtype != np.bool_:
-            raise ValueError(f"{where}: dones must be a 1-D bool array")
+        for name in ("terminations", "truncations"):
+            array = getattr(self, name)
+            if array.ndim != 1 or array.dtype != np.bool_:
+                raise ValueError(f"{where}: {name} must be a 1-D bool array")
         for name, array in (("observations", obs), ("actions", actions), ("rewards", rewards)):
             if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
                 raise ValueError(f"{where}: {name} holds NaN or infinite values")
+        dones = self.dones
         if not dones[-1]:
-            raise ValueError(f"{where}: the last step does not end an episode (dones[-1] is False)")
-        if self.policies.ndim != 1 or self.policies.shape[0] != int(dones.sum()):
             raise ValueError(
-                f"{where}: policies names {self.policies.shape} episodes, dones "
-                f"ends {int(dones.sum())}"
+                f"{where}: the last step does not end an episode (neither terminated nor truncated)"
             )
+        episodes = int(dones.sum())
+        if self.policies.ndim != 1 or self.policies.shape[0] != episodes:
+            raise ValueError(
+                f"{where}: policies names {self.policies.shape} episodes, the terminations "
+                f"and truncations end {episodes}"
+            )
+        final = self.final_observations
+        if final is not None and (
+            final.dtype != np.float32 or final.shape != (episodes, *obs.shape[1:])
+        ):
+            raise ValueError(
+                f"{where}: final_observations must be float32 of shape {(episodes, obs.shape[1])}"
+                f" (one per episode), got {final.dtype} {final.shape}"
+            )
+        if final is not None and not np.all(np.isfinite(final)):
+            raise ValueError(f"{where}: final_observations holds NaN or infinite values")
         if not isinstance(self.env_id, str) or not self.env_id:
             raise ValueError(f"{where}: env_id must be a non-empty string")
 
     # ------------------------------------------------------------------------------ views
+    @property
+    def dones(self) -> np.ndarray:
+        """Episode ends: ``terminations | truncations`` (format 1's array)."""
+        return self.terminations | self.truncations
+
     @property
     def num_steps(self) -> int:
         """Steps (transitions) in the pool."""
@@ -114,14 +170,17 @@ class ExperiencePool:
         """A pool of the given episodes (indices into ``episode_bounds``), in that order."""
         bounds = self.episode_bounds()
         rows = np.concatenate([np.arange(*bounds[i]) for i in episodes])
+        final = self.final_observations
         return ExperiencePool(
             observations=self.observations[rows],
             actions=self.actions[rows],
             rewards=self.rewards[rows],
-            dones=self.dones[rows],
+            terminations=self.terminations[rows],
+            truncations=self.truncations[rows],
             policies=self.policies[list(episodes)],
             env_id=self.env_id,
             env_kwargs=dict(self.env_kwargs),
+            final_observations=None if final is None else final[list(episodes)],
         )
 
     def stats(self) -> dict[str, Any]:
@@ -142,6 +201,8 @@ class ExperiencePool:
             "env_id": self.env_id,
             "steps": self.num_steps,
             "episodes": self.num_episodes,
+            "terminated": int(self.terminations[self.dones].sum()),
+            "truncated": int((self.truncations & ~self.terminations).sum()),
             "obs_dim": int(self.observations.shape[1]),
             "episode_length": {
                 "min": int(lengths.min()),
@@ -160,27 +221,37 @@ class ExperiencePool:
 
     # ------------------------------------------------------------------------------ files
     def save(self, path: str | Path) -> Path:
-        """Write the pool to ``path`` (an ``.npz`` archive; ``.npz`` is appended if missing)."""
+        """Write the pool to ``path`` (an ``.npz`` archive of format 2; ``.npz`` is appended if
+        missing)."""
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
+        final = {}
+        if self.final_observations is not None:
+            final["final_observations"] = self.final_observations
         np.savez_compressed(
             path,
             observations=self.observations,
             actions=self.actions,
             rewards=self.rewards,
-            dones=self.dones,
+            terminations=self.terminations,
+            truncations=self.truncations,
             policies=self.policies.astype(str),
             env_id=np.array(self.env_id),
             env_kwargs=np.array(json.dumps(self.env_kwargs, sort_keys=True)),
             format=np.array(POOL_FORMAT, dtype=np.int64),
+            **final,
         )
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> ExperiencePool:
-        """Read a pool written by ``save``.
+        """Read a pool written by ``save`` (format 2) or by netgym before it (format 1).
+
+        A format 1 file's ``dones`` (True where an episode ended, by termination or
+        truncation: that file does not say which) are read as terminations, its truncations
+        all False, and it has no final observations.
 
         Raises:
             FileNotFoundError: no file at ``path``.
@@ -188,46 +259,62 @@ class ExperiencePool:
                 has another format version or inconsistent arrays.
         """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"experience pool {path} does not exist")
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise ValueError(f"experience pool {path} is not an npz archive: {err}") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"experience pool {path} is a single .npy array, not an npz archive")
-        with archive:
-            missing = [key for key in _KEYS if key not in archive.files]
-            if missing:
-                raise ValueError(f"experience pool {path} lacks the arrays {missing}")
-            try:
-                data = {key: archive[key] for key in _KEYS}
-            except ValueError as err:  # object arrays need pickle, which is refused
-                raise ValueError(f"experience pool {path} holds unreadable arrays: {err}") from None
-        if data["format"].shape != () or int(data["format"]) != POOL_FORMAT:
-            raise ValueError(
-                f"experience pool {path} has format {data['format']!r}, "
-                f"this netgym reads format {POOL_FORMAT}"
-            )
-        for key in ("env_id", "env_kwargs"):
-            if data[key].shape != () or data[key].dtype.kind != "U":
-                raise ValueError(f"experience pool {path}: {key} must be a string")
-        try:
-            env_kwargs = json.loads(str(data["env_kwargs"]))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"experience pool {path}: env_kwargs is not JSON: {err}") from None
-        if data["policies"].dtype.kind != "U":
-            raise ValueError(f"experience pool {path}: policies must be strings")
+        data = pool_files.read_arrays(path)
         pool = cls.__new__(cls)
-        pool.observations = data["observations"]
-        pool.actions = data["actions"]
-        pool.rewards = data["rewards"]
-        pool.dones = data["dones"]
-        pool.policies = data["policies"]
-        pool.env_id = str(data["env_id"])
-        pool.env_kwargs = env_kwargs
+        for key, value in data.items():
+            setattr(pool, key, value)
         pool.validate(f"experience pool {path}")
         return pool
+
+    # ------------------------------------------------------------------------------ Minari
+    @classmethod
+    def from_minari(cls, dataset: Any) -> ExperiencePool:
+        """The pool of a Minari data set: a ``MinariDataset``, a local data set id (never
+        downloaded) or the path of a data set folder (needs ``pip install "netgym[minari]"``).
+
+        Observations are flattened with the data set's observation space; each episode's last
+        observation becomes its final observation. Policies are the data set's
+        ``algorithm_name`` (a comma-separated list when written by ``to_minari``, with the
+        policy of each episode in its ``infos["policy_index"]``), else its id.
+
+        Raises:
+            MinariExtraMissingError: minari or h5py is not installed.
+            FileNotFoundError: no such local data set.
+            ValueError: the data set has no env spec, or unsupported spaces.
+        """
+        arrays = pool_minari.read_dataset(dataset)
+        return cls(**arrays)
+
+    def to_minari(self, dataset_id: str, description: str | None = None) -> Any:
+        """Write the pool as the Minari data set ``dataset_id`` and return it (a
+        ``MinariDataset``), in Minari's local folder (``$MINARI_DATASETS_PATH``, default
+        ``~/.minari/datasets``).
+
+        Observations are unflattened into the env's observation space (the env is made to get
+        its spaces; it is never stepped).
+
+        Raises:
+            MinariExtraMissingError: minari or h5py is not installed.
+            ValueError: the pool has no final observations (format 1), or the data set exists.
+        """
+        if self.final_observations is None:
+            raise ValueError(
+                f"pool of {self.env_id} has no final observations (a format 1 pool): Minari "
+                "stores the observation after each episode's last step; collect the pool "
+                "again with this netgym"
+            )
+        return pool_minari.write_dataset(self, dataset_id, description)
+
+
+def load_pool(spec: str | Path) -> ExperiencePool:
+    """The pool ``spec`` names: ``minari:DATASET_ID`` (a local Minari data set), a Minari data
+    set folder, or a pool ``.npz`` file (``ExperiencePool.load``)."""
+    text = str(spec)
+    if text.startswith("minari:"):
+        return ExperiencePool.from_minari(text[len("minari:") :])
+    if Path(text).is_dir():
+        return ExperiencePool.from_minari(Path(text))
+    return ExperiencePool.load(text)
 
 
 # ---------------------------------------------------------------------------------- actions
@@ -319,7 +406,8 @@ def collect(
     if env_id.startswith("netgym/"):
         import netgym.envs  # noqa: F401  (registers the ids)
     env_kwargs = dict(env_kwargs or {})
-    obs_rows, action_rows, rewards, dones, names = [], [], [], [], []
+    obs_rows, action_rows, rewards, terminations, truncations = [], [], [], [], []
+    finals, names = [], []
     for index, given in enumerate(policies):
         policy = make_policy(env_id, given, seed=seed) if isinstance(given, str) else given
         name = given if isinstance(given, str) else getattr(policy, "name", type(policy).__name__)
@@ -345,8 +433,10 @@ def collect(
                     if not math.isfinite(float(reward)):
                         raise ValueError(f"{env_id} returned a non-finite reward {reward}")
                     rewards.append(float(reward))
-                    dones.append(bool(terminated or truncated))
+                    terminations.append(bool(terminated))
+                    truncations.append(bool(truncated))
                     if terminated or truncated:
+                        finals.append(spaces.flatten(env.observation_space, obs))
                         break
                 names.append(name)
             actions = action_array(env.action_space, action_rows)
@@ -356,18 +446,22 @@ def collect(
         observations=np.asarray(obs_rows, dtype=np.float32),
         actions=actions,
         rewards=np.asarray(rewards, dtype=np.float32),
-        dones=np.asarray(dones, dtype=bool),
+        terminations=np.asarray(terminations, dtype=bool),
+        truncations=np.asarray(truncations, dtype=bool),
         policies=np.asarray(names, dtype=str),
         env_id=env_id,
         env_kwargs=env_kwargs,
+        final_observations=np.asarray(finals, dtype=np.float32),
     )
 
 
 __all__ = [
     "POOL_FORMAT",
+    "READ_FORMATS",
     "EpsilonMixture",
     "ExperiencePool",
     "action_array",
     "check_pool_fits",
     "collect",
+    "load_pool",
 ]
