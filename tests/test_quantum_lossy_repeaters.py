@@ -91,7 +91,9 @@ def test_one_number_per_station_splits_its_loss_evenly_in_loss_in_hops() -> None
         links, [(0.8, 0.8), (0.8, 0.8)], "loss_in_hops"
     ) == pytest.approx(cap(0.32))
     # unequal stations and hops: hop i sees station i's read-out and station i+1's read-in
-    value = ph.lossy_station_chain_capacity([0.9, 0.6, 0.9], [(1.0, 0.5), (0.7, 1.0)], "loss_in_hops")
+    value = ph.lossy_station_chain_capacity(
+        [0.9, 0.6, 0.9], [(1.0, 0.5), (0.7, 1.0)], "loss_in_hops"
+    )
     assert value == pytest.approx(min(cap(0.9), cap(0.5 * 0.6 * 0.7), cap(0.9)))
 
 

@@ -136,10 +136,12 @@ def dsti_link_prob(
 
 
 def dsti_fidelity(n_repeaters: ArrayLike, g: float, f0: float | None = None) -> Any:
-    """End-to-end Werner fidelity after n repeaters (eq. 7): 1 - 3/2 Q(n) with
+    """End-to-end Werner fidelity after n >= 1 repeaters (eq. 7): 1 - 3/2 Q(n) with
     Q(n) = 1/2 [1 - (1 - 2g - 4/3 (1 - F0))^n]; F0 = 1 - g unless given."""
     g, f0 = _check_noise(g, f0)
     n = np.asarray(check_nonnegative("n_repeaters", n_repeaters))
+    if not np.all(n >= 1):
+        raise ValueError(f"n_repeaters must be >= 1 (eq. 7 is for a chain), got {n_repeaters!r}")
     x = 1.0 - 2.0 * g - 4.0 / 3.0 * (1.0 - f0)
     q = 0.5 * (1.0 - np.power(x, n))
     return scalar_or_array(1.0 - 1.5 * q)
@@ -172,13 +174,14 @@ def dsti_rate(
     time_bins: int,
     spatial_modes: int = 10,
     g: float = 1e-4,
+    *,
     f0: float | None = None,
     device: DstiDevice = DHARA2022,
 ) -> DstiRate:
     """The DSTI repeater's rate, fidelity, regime and ion counts at one operating point
-    (n repeaters over ``length_km``, m = ``time_bins``, M = ``spatial_modes``, gate error g,
+    (n >= 1 repeaters over ``length_km``, m = ``time_bins``, M = ``spatial_modes``, gate error g,
     link fidelity F0 = 1 - g unless given); see the module docstring."""
-    _check_count("n_repeaters", n_repeaters, low=0)
+    _check_count("n_repeaters", n_repeaters)
     _check_count("time_bins", time_bins)
     grid = _grid(
         length_km, np.array([n_repeaters]), np.array([time_bins]), spatial_modes, g, f0, device
@@ -190,9 +193,9 @@ def dsti_optimal(
     length_km: float,
     spatial_modes: int = 10,
     g: float = 1e-4,
+    *,
     f0: float | None = None,
     device: DstiDevice = DHARA2022,
-    *,
     n_max: int = 300,
     m_max: int = 600,
     n_repeaters: int | None = None,
@@ -210,7 +213,7 @@ def dsti_optimal(
     if n_repeaters is None:
         ns = np.arange(1, n_max + 1)
     else:
-        _check_count("n_repeaters", n_repeaters, low=0)
+        _check_count("n_repeaters", n_repeaters)
         ns = np.array([int(n_repeaters)])
     grid = _grid(length_km, ns, np.arange(1, m_max + 1), spatial_modes, g, f0, device)
     score = grid["rate"].copy()
