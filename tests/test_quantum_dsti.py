@@ -203,9 +203,17 @@ def test_preset_maps_the_model_onto_the_double_click_chain() -> None:
     assert variant.modes == 220 and variant.step_s == pytest.approx(1.7 / C_FIBRE + 222e-6)
 
 
-def test_default_light_speed_is_unchanged() -> None:
-    assert ChainParams().c_km_per_s == 2.0e5
-    assert ChainParams.starlight().step_s == pytest.approx(1 / 2000 + 10.0 / 2.0e5)
+def test_preset_keeps_the_round_exact_for_other_link_lengths() -> None:
+    # netgym's grid heralds at 2e5 km/s; t_prep absorbs the difference to index 1.47
+    for km in (0.5, 1.7, 5.0, (1.0, 2.0, 1.5, 1.0)):
+        params = ChainParams.ion_dual_species(n_nodes=5, link_km=km)
+        longest = max(km) if isinstance(km, tuple) else km
+        assert params.step_s == pytest.approx((longest / C_FIBRE / 1e-6 + 24) * 1e-6, rel=1e-12)
+        assert params.t_prep_s == pytest.approx(24e-6 + longest / C_FIBRE - longest / 2e5)
+    made = gym.make("netgym/RepeaterChain-v0", params="ion_dual_species", link_km=3.0)
+    assert made.unwrapped.params.step_s == pytest.approx((3.0 / C_FIBRE / 1e-6 + 24) * 1e-6)
+    # an explicit t_prep_s is kept
+    assert ChainParams.ion_dual_species(t_prep_s=1e-5).t_prep_s == 1e-5
 
 
 def run_swap_asap(params: ChainParams, envs: int, steps: int) -> tuple[float, set[float]]:
@@ -266,8 +274,9 @@ def test_preset_rejects_bad_device_arguments_and_warns_outside_regime_b(
         ChainParams.ion_dual_species(spatial_modes=0)
     with pytest.raises(ValueError, match="gate_error must be in"):
         ChainParams.ion_dual_species(gate_error=0.5)
-    with pytest.raises(ValueError, match="c_km_per_s"):
-        ChainParams.ion_dual_species(c_km_per_s=4e5)
+    fast = ph.DHARA2022.replace(c_km_per_s=299_792.458)
+    with pytest.raises(ValueError, match="too long for a round"):
+        ChainParams.ion_dual_species(time_bins=1, link_km=40.0, device=fast)
     with caplog.at_level(logging.WARNING, logger="netgym.envs.quantum.chain.params"):
         ChainParams.ion_dual_species(link_km=20.0)
     assert "outside regime B" in caplog.text

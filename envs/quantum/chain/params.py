@@ -47,9 +47,6 @@ MAX_MODES = 10**6
 """the most multiplexed modes per attempt"""
 MAX_STEPS = 2**62
 """the longest episode (steps are int64)"""
-MAX_C_KM_PER_S = 299_792.458
-"""light speed in vacuum, the fastest herald"""
-
 logger = logging.getLogger(__name__)
 
 
@@ -102,8 +99,6 @@ class ChainParams(EnvParams):
     """preparation time added to every attempt (physical schemes)"""
     slot_s: float = 1.0
     """duration of one step in the abstract and nv_table schemes"""
-    c_km_per_s: float = physics.SPEED_OF_LIGHT_FIBRE_KM_PER_S
-    """light speed in the fibre (physical schemes' step t_prep + L / c)"""
     memory_time_s: float = math.inf
     """depolarising time constant T of one memory (w decays by exp(-2 dt / T) per stored
     link); inf = perfect memory"""
@@ -163,9 +158,6 @@ class ChainParams(EnvParams):
         check_int(self, owner, "modes", low=1, high=MAX_MODES)
         check_range(owner, "t_prep_s", self.t_prep_s, low=0.0, high=MAX_SECONDS)
         check_range(owner, "slot_s", self.slot_s, low=0.0, high=MAX_SECONDS, low_inclusive=False)
-        check_range(
-            owner, "c_km_per_s", self.c_km_per_s, low=0.0, high=MAX_C_KM_PER_S, low_inclusive=False
-        )
         for name in ("memory_time_s", "t2_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, (int, float)) and value > 0):
@@ -222,11 +214,7 @@ class ChainParams(EnvParams):
         time t_prep + L / c (midpoint heralding)."""
         if self.scheme in ("abstract", "nv_table"):
             return float(self.slot_s)
-        return float(
-            physics.attempt_time_s(
-                self.link_lengths_km().max(), self.t_prep_s, c_km_per_s=self.c_km_per_s
-            )
-        )
+        return float(physics.attempt_time_s(self.link_lengths_km().max(), self.t_prep_s))
 
     def arm_efficiency(self) -> np.ndarray:
         """(n_links,) eta_arm of each link (midpoint station)."""
@@ -338,22 +326,32 @@ class ChainParams(EnvParams):
 
         The mapping (reference seeds-more 2.5): p = 1/2 eta_c^2 eta_d^2 eta(L0) is the
         double-click scheme with ``eta_collect = eta_c``, ``eta_det = eta_d``; ``modes`` =
-        M m; one step is one round, (k + m + 3j - 1) tau = t_prep + L0 / c with ``t_prep_s`` =
-        (m + 3j - 1) tau and their fibre's c (index 1.47); F0 = 1 - g (``f_gen``), a swap keeps
-        the Werner parameter with 1 - 2g (``gate_fid``; Dhara's eq. 7 to first order); swaps
-        are deterministic, Yb+ memories perfect; ``cutoff=0`` discards every link not swapped
-        in the step after its round (the global readout); ``rate`` reward (the hashing yield,
-        Dhara's reverse coherent information for Werner states). The env's delivered rate per
-        second with swap-asap is then [1 - (1 - p)^(M m)]^(n - 1) D_H(F) / step_s.
+        M m; one step is one round, (k + m + 3j - 1) tau with k tau = L0 / c' the heralding
+        time in their fibre (index 1.47, c' = ``device.c_km_per_s``); F0 = 1 - g (``f_gen``), a
+        swap keeps the Werner parameter with 1 - 2g (``gate_fid``; Dhara's eq. 7 to first
+        order); swaps are deterministic, Yb+ memories perfect; ``cutoff=0`` discards every link
+        not swapped in the step after its round (the global readout); ``rate`` reward (the
+        hashing yield, Dhara's reverse coherent information for Werner states). With swap-asap
+        the env's delivered rate per second is [1 - (1 - p)^(M m)]^(n - 1) D_H(F) / step_s.
+
+        netgym's step is t_prep + L0 / c with c = 2e5 km/s, so ``t_prep_s`` is set to
+        (m + 3j - 1) tau + L0 / c' - L0 / c (about 23.84 us at 1.7 km), which makes the step
+        Dhara's round exactly for the longest link given here. Change ``link_km`` through this
+        preset (``gym.make(..., params="ion_dual_species", link_km=...)`` does), not with
+        ``replace``, or pass ``t_prep_s`` yourself.
 
         Args:
             spatial_modes: M, communication ions fired to each side per tick.
             time_bins: m, ticks per round.
             gate_error: g (F0 = 1 - g unless ``f_gen`` is given).
-            device: clock, gate time and efficiencies (Dhara et al.'s by default).
+            device: clock, gate time, efficiencies and fibre light speed (Dhara et al.'s).
             **changes: ``ChainParams`` fields (``n_nodes`` defaults to 9, ``link_km`` to 1.7).
 
-        The round time holds in Table IV's regime B (tau_g <= L0 / c < tau_o); a link length
+        Raises:
+            ValueError: M or m not an integer >= 1, g outside [0, 0.25), or a link so long
+                that the fibre difference exceeds the round (a negative ``t_prep_s``).
+
+        The round time holds in Table IV's regime B (tau_g <= L0 / c' < tau_o); a link length
         outside it is logged as a warning.
         """
         for name, value in (("spatial_modes", spatial_modes), ("time_bins", time_bins)):
@@ -372,8 +370,7 @@ class ChainParams(EnvParams):
             "eta_collect": device.eta_c,
             "eta_det": device.eta_d,
             "modes": int(spatial_modes) * int(time_bins),
-            "t_prep_s": (time_bins + 3.0 * j - 1.0) * device.clock_s,
-            "c_km_per_s": device.c_km_per_s,
+            "t_prep_s": 0.0,
             "f_gen": 1.0 - gate_error,
             "gate_fid": 1.0 - 2.0 * gate_error,
             "meas_fid": 1.0,
@@ -383,13 +380,25 @@ class ChainParams(EnvParams):
             "reward_mode": "rate",
         }
         params = cls(**{**base, **changes})
-        heralding = params.link_lengths_km().max() / params.c_km_per_s
+        longest = float(params.link_lengths_km().max())
+        heralding = longest / device.c_km_per_s
+        if "t_prep_s" not in changes:
+            block_s = (time_bins + 3.0 * j - 1.0) * device.clock_s
+            t_prep = block_s + heralding - longest / physics.SPEED_OF_LIGHT_FIBRE_KM_PER_S
+            if t_prep < 0.0:
+                raise ValueError(
+                    f"ion_dual_species: links of {longest:g} km are too long for a round of "
+                    f"{block_s:g} s plus heralding at {device.c_km_per_s:g} km/s on netgym's "
+                    f"{physics.SPEED_OF_LIGHT_FIBRE_KM_PER_S:g} km/s grid; use shorter links, "
+                    "more time bins or pass t_prep_s"
+                )
+            params = params.replace(t_prep_s=t_prep)
         if not device.gate_time_s <= heralding < device.comm_lifetime_s:
             logger.warning(
                 "ChainParams.ion_dual_species: links of %g km herald in %.3g s, outside regime B "
                 "(gate time %g s <= T < communication-ion lifetime %g s): the round time "
-                "t_prep + L / c is not Dhara et al.'s for this spacing",
-                params.link_lengths_km().max(),
+                "(k + m + 3j - 1) tau is not Dhara et al.'s for this spacing",
+                longest,
                 heralding,
                 device.gate_time_s,
                 device.comm_lifetime_s,
@@ -398,7 +407,6 @@ class ChainParams(EnvParams):
 
 
 __all__ = [
-    "MAX_C_KM_PER_S",
     "MAX_LINK_KM",
     "MAX_MODES",
     "MAX_SECONDS",
