@@ -21,6 +21,7 @@ CONFIGS = [
     {"params": "nv2019", "n_nodes": 4, "max_steps": 60},
     {"params": "starlight", "max_steps": 60},
     {"n_nodes": 5, "p_gen": 0.3, "cutoff": 2, "obs_mode": "tabular"},
+    {"params": "ion_dual_species", "n_nodes": 4, "max_steps": 60},
 ]
 
 
@@ -124,6 +125,7 @@ def _check_invariants(sim: ChainSim, cutoff: int | None) -> None:
     [
         {"params": "nv2019", "n_nodes": 5, "max_steps": 200, "cutoff": 30},
         {"params": "starlight", "n_nodes": 4, "max_steps": 200, "link_km": 2.0},
+        {"params": "ion_dual_species", "n_nodes": 6, "max_steps": 200},
         {"n_nodes": 6, "p_gen": 0.4, "cutoff": 3, "p_swap": 0.7, "max_steps": 200},
         {
             "n_nodes": 4,

@@ -12,10 +12,15 @@ Presets (reference/quantum.md 1.9 and 6.1):
 * ``starlight``: SeQUeNCe's Starlight example network: memories with raw fidelity 0.9349,
   efficiency 0.75, 2 kHz, coherence time 1.3 s; detectors 0.8; 0.2 dB/km fibre; Barrett-Kok
   (double-click) heralding at a midpoint station.
+* ``ion_dual_species``: Dhara et al.'s multiplexed dual-species (Ba+ / Yb+) trapped-ion
+  repeater (PRA 105, 022623 (2022); ``physics.dsti``) mapped onto the double-click scheme:
+  one step is one protocol round, M x m modes per link, links used in the round they are
+  heralded (cutoff 0: the global readout clears every memory).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -26,6 +31,7 @@ from ...core.params import EnvParams
 from ...core.validation import check_choice, check_int, check_range, set_field
 from .. import physics
 from ..nv2019 import NV2019_DEVICE, NV2019_FIDELITIES, nv2019_gate_fid, nv2019_link, nv2019_meas_fid
+from ..physics.dsti import DHARA2022, DstiDevice
 
 SCHEMES = ("abstract", "single_click", "double_click", "nv_table")
 REWARD_MODES = ("time", "rate", "fidelity")
@@ -41,6 +47,7 @@ MAX_MODES = 10**6
 """the most multiplexed modes per attempt"""
 MAX_STEPS = 2**62
 """the longest episode (steps are int64)"""
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class ChainParams(EnvParams):
         "default": "abstract",
         "nv2019": "nv2019",
         "starlight": "starlight",
+        "ion_dual_species": "ion_dual_species",
     }
 
     n_nodes: int = 3
@@ -303,6 +311,99 @@ class ChainParams(EnvParams):
             "reward_mode": "rate",
         }
         return cls(**{**base, **changes})
+
+    @classmethod
+    def ion_dual_species(
+        cls,
+        *,
+        spatial_modes: int = 10,
+        time_bins: int = 22,
+        gate_error: float = 1e-4,
+        device: DstiDevice = DHARA2022,
+        **changes: Any,
+    ) -> ChainParams:
+        """Dhara et al.'s dual-species trapped-ion repeater (``physics.dsti``) on 1.7 km links.
+
+        The mapping (reference seeds-more 2.5): p = 1/2 eta_c^2 eta_d^2 eta(L0) is the
+        double-click scheme with ``eta_collect = eta_c``, ``eta_det = eta_d``; ``modes`` =
+        M m; one step is one round, (k + m + 3j - 1) tau with k tau = L0 / c' the heralding
+        time in their fibre (index 1.47, c' = ``device.c_km_per_s``); F0 = 1 - g (``f_gen``), a
+        swap keeps the Werner parameter with 1 - 2g (``gate_fid``; Dhara's eq. 7 to first
+        order); swaps are deterministic, Yb+ memories perfect; ``cutoff=0`` discards every link
+        not swapped in the step after its round (the global readout); ``rate`` reward (the
+        hashing yield, Dhara's reverse coherent information for Werner states). With swap-asap
+        the env's delivered rate per second is [1 - (1 - p)^(M m)]^(n - 1) D_H(F) / step_s.
+
+        netgym's step is t_prep + L0 / c with c = 2e5 km/s, so ``t_prep_s`` is set to
+        (m + 3j - 1) tau + L0 / c' - L0 / c (about 23.84 us at 1.7 km), which makes the step
+        Dhara's round exactly for the longest link given here. Change ``link_km`` through this
+        preset (``gym.make(..., params="ion_dual_species", link_km=...)`` does), not with
+        ``replace``, or pass ``t_prep_s`` yourself.
+
+        Args:
+            spatial_modes: M, communication ions fired to each side per tick.
+            time_bins: m, ticks per round.
+            gate_error: g (F0 = 1 - g unless ``f_gen`` is given).
+            device: clock, gate time, efficiencies and fibre light speed (Dhara et al.'s).
+            **changes: ``ChainParams`` fields (``n_nodes`` defaults to 9, ``link_km`` to 1.7).
+
+        Raises:
+            ValueError: M or m not an integer >= 1, g outside [0, 0.25), or a link so long
+                that the fibre difference exceeds the round (a negative ``t_prep_s``).
+
+        The round time holds in Table IV's regime B (tau_g <= L0 / c' < tau_o); a link length
+        outside it is logged as a warning.
+        """
+        for name, value in (("spatial_modes", spatial_modes), ("time_bins", time_bins)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"ion_dual_species: {name} must be an integer >= 1, got {value!r}")
+        if not (isinstance(gate_error, (int, float)) and 0.0 <= gate_error < 0.25):
+            raise ValueError(
+                f"ion_dual_species: gate_error must be in [0, 0.25), got {gate_error!r}"
+            )
+        j = device.gate_time_s / device.clock_s
+        base: dict[str, Any] = {
+            "n_nodes": 9,
+            "scheme": "double_click",
+            "link_km": 1.7,
+            "atten_db_per_km": device.atten_db_per_km,
+            "eta_collect": device.eta_c,
+            "eta_det": device.eta_d,
+            "modes": int(spatial_modes) * int(time_bins),
+            "t_prep_s": 0.0,
+            "f_gen": 1.0 - gate_error,
+            "gate_fid": 1.0 - 2.0 * gate_error,
+            "meas_fid": 1.0,
+            "p_swap": 1.0,
+            "memory_time_s": math.inf,
+            "cutoff": 0,
+            "reward_mode": "rate",
+        }
+        params = cls(**{**base, **changes})
+        longest = float(params.link_lengths_km().max())
+        heralding = longest / device.c_km_per_s
+        if "t_prep_s" not in changes:
+            block_s = (time_bins + 3.0 * j - 1.0) * device.clock_s
+            t_prep = block_s + heralding - longest / physics.SPEED_OF_LIGHT_FIBRE_KM_PER_S
+            if t_prep < 0.0:
+                raise ValueError(
+                    f"ion_dual_species: links of {longest:g} km are too long for a round of "
+                    f"{block_s:g} s plus heralding at {device.c_km_per_s:g} km/s on netgym's "
+                    f"{physics.SPEED_OF_LIGHT_FIBRE_KM_PER_S:g} km/s grid; use shorter links, "
+                    "more time bins or pass t_prep_s"
+                )
+            params = params.replace(t_prep_s=t_prep)
+        if not device.gate_time_s <= heralding < device.comm_lifetime_s:
+            logger.warning(
+                "ChainParams.ion_dual_species: links of %g km herald in %.3g s, outside regime B "
+                "(gate time %g s <= T < communication-ion lifetime %g s): the round time "
+                "(k + m + 3j - 1) tau is not Dhara et al.'s for this spacing",
+                longest,
+                heralding,
+                device.gate_time_s,
+                device.comm_lifetime_s,
+            )
+        return params
 
 
 __all__ = [
