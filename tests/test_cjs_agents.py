@@ -27,6 +27,7 @@ from netgym.agents.llm.encoders import (
 from netgym.agents.llm.model import DecisionModel
 from netgym.agents.llm.pool import collect
 from netgym.baselines import make_policy
+from test_llm_model import needs_llm_extra
 
 CJS = "netgym/SparkScheduling-v0"
 SMALL = {"params": "small", "n_jobs": 6, "max_stages": 32, "action_format": "flat"}
@@ -230,6 +231,29 @@ def test_bc_and_llm_train_on_the_cjs_pool_and_act_validly(
             break
     assert terminated and steps > 10
     assert data.num_rows > 0
+
+
+@needs_llm_extra
+def test_llm_with_the_pretrained_minilm_backbone_reads_the_stage_tokens(cjs_pool: Path) -> None:
+    context = TrainingContext(
+        env_id=CJS, seed=0, device="cpu", total_timesteps=16, env_kwargs=SMALL
+    )
+    config = {**TINY, "backbone": "minilm", "lora_rank": 4, "batch_size": 4, "pool": str(cjs_pool)}
+    agent = get_agent_class("llm").create(context, config)
+    assert agent.model.backbone.hidden_size == 384
+    assert agent.model.tokens_per_step == 4  # return, summary, executor, action
+    agent.learn(16)
+    env = gym.make(CJS, **SMALL)
+    obs, info = env.reset(seed=7)
+    agent.reset(env)
+    for _ in range(10):
+        mask = env.unwrapped.action_masks()
+        action = agent.act(obs, info)
+        assert mask[int(action[0])] and mask[33 + int(action[1])]
+        obs, _, terminated, truncated, info = env.step(action)
+        assert not info["invalid_action"]
+        if terminated or truncated:
+            break
 
 
 @pytest.mark.parametrize("agent", ["bc", "llm"])
