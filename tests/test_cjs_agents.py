@@ -174,6 +174,12 @@ def test_cap_head_reads_the_given_stage_and_its_own_choice_when_acting() -> None
     torch.testing.assert_close(acting, run(best))
 
 
+def test_collect_refuses_the_dict_action_before_any_rollout_naming_the_flat_one() -> None:
+    kwargs = {**SMALL, "action_format": "dict"}
+    with pytest.raises(ValueError, match='Dict.*"action_format": "flat"'):
+        collect(CJS, ["fair"], episodes=1, seed=0, env_kwargs=kwargs, max_steps=1)
+
+
 @pytest.fixture(scope="module")
 def cjs_pool(tmp_path_factory) -> Path:
     pool = collect(CJS, ["fair"], episodes=2, seed=0, env_kwargs=SMALL)
