@@ -116,6 +116,37 @@ def test_encoder_shapes_and_masks_equal_the_envs_action_masks() -> None:
     assert torch.any(context["stage_tokens"][~padded] != 0)
 
 
+def test_row_features_read_the_dag_the_jobs_and_the_fair_share_by_hand() -> None:
+    env = gym.make(CJS, **SMALL)
+    space = env.observation_space
+    obs = {key: np.zeros(sub.shape, sub.dtype) for key, sub in space.spaces.items()}
+    obs["stage_job"][:] = -1
+    obs["stage_job"][:5] = [0, 0, 0, 1, 1]  # job 0: rows 0-2, job 1: rows 3-4
+    obs["edges"][:] = -1
+    obs["edges"][:3] = [[0, 2], [1, 2], [3, 4]]
+    obs["stages"][:5, 2] = [1.0, 2.0, 3.0, 4.0, 0.5]  # remaining work
+    obs["stages"][[0, 1, 3], 3] = 1.0  # schedulable
+    obs["stages"][:5, 6] = [0.2, 0.2, 0.2, 0.6, 0.6]  # the job's supply / N
+    obs["committable"][0], obs["active_jobs"][0] = 4, 4
+    flat = torch.as_tensor(spaces.flatten(space, obs), dtype=torch.float32)[None]
+    encoder = _encoder(env)
+    inputs, shown = encoder.row_inputs(encoder.layout.split(flat))
+    assert shown[0].tolist() == [True] * 5 + [False] * 27
+    extra = inputs[0, :5, 9:]
+    log = np.log1p
+    expected = [
+        # parents, children, slot, position in job, job rows, job work, job schedulable rows,
+        # fair share, supply - share, committable / N, shown
+        [0, log(1), 0, 0, log(3), log(6), log(2), 0.25, -0.05, 0.4, 1],
+        [0, log(1), 0, log(1), log(3), log(6), log(2), 0.25, -0.05, 0.4, 1],
+        [log(2), 0, 0, log(2), log(3), log(6), log(2), 0.25, -0.05, 0.4, 1],
+        [0, log(1), log(1), 0, log(2), log(4.5), log(1), 0.25, 0.35, 0.4, 1],
+        [log(1), 0, log(1), log(1), log(2), log(4.5), log(1), 0.25, 0.35, 0.4, 1],
+    ]
+    np.testing.assert_allclose(extra.numpy(), np.array(expected), rtol=1e-5, atol=1e-6)
+    assert torch.all(inputs[0, 5:] == 0)  # padding rows
+
+
 @pytest.mark.parametrize("backbone", [None, "scratch"])
 def test_heads_never_pick_an_unschedulable_stage_or_a_cap_above_committable(
     backbone: str | None,
