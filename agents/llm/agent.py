@@ -48,6 +48,7 @@ VAL_SEED_OFFSET = 500_000
 DEFAULTS: dict[str, Any] = {
     "pool": None,
     "backbone": "minilm",
+    "encoder": "auto",
     "context_window": 20,
     "return_scale": 10.0,
     "target_return_scale": 1.0,
@@ -115,7 +116,13 @@ class LlmAgent(Agent):
         torch.manual_seed(context.seed)
         backbone = None
         embed_dim = int(config["scratch_width"])
-        tokens_per_step = state_token_count(context.env_id, self.observation_space) + 2
+        encoder_name = str(config.get("encoder", "auto"))
+        tokens_per_step = (
+            state_token_count(
+                context.env_id, self.observation_space, self.action_space, encoder_name
+            )
+            + 2
+        )
         if self.uses_backbone:
             backbone = make_backbone(
                 str(config["backbone"]), config, int(config["context_window"]) * tokens_per_step
@@ -129,6 +136,7 @@ class LlmAgent(Agent):
             int(config["feature_dim"]),
             np.asarray(stats["obs_mean"]),
             np.asarray(stats["obs_std"]),
+            encoder_name,
         )
         self.model = DecisionModel(
             encoder,
@@ -137,6 +145,7 @@ class LlmAgent(Agent):
             embed_dim,
             int(stats["max_episode_steps"]),
             int(config["bc_hidden"]),
+            int(config["feature_dim"]),
         )
         self.model.to(self.device)
         self.optimizer = torch.optim.AdamW(

@@ -1,20 +1,26 @@
 """State encoders, action embeddings and networking heads of the LLM-adapted agents.
 
 A state encoder turns one flattened pool observation into a few tokens of the backbone's width:
-``AbrStateEncoder`` (NetLLM's multimodal ABR encoder, 6 tokens) or ``GenericStateEncoder`` (a
-standardised MLP token per Dict key, else one). ``ActionEmbedding`` and ``ActionHead`` match a
-Discrete, MultiDiscrete or bounded Box action space. Layer by layer in ``docs/llm.md``
-("2. The model").
+``AbrStateEncoder`` (NetLLM's multimodal ABR encoder, 6 tokens), ``CjsStateEncoder`` (per-stage
+tokens of the cluster-scheduling env, with its own masked heads; ``cjs_encoder``) or
+``GenericStateEncoder`` (a standardised MLP token per Dict key, else one), chosen from the
+registry ``ENCODERS`` by env and spaces or by the ``encoder`` hyperparameter. ``ActionCodec``
+and ``ActionHead`` match a Discrete, MultiDiscrete or bounded Box action space. Layer by layer
+in ``docs/llm.md`` ("2. The model").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from gymnasium import spaces
 from torch import nn
+
+from .cjs_encoder import CjsStateEncoder, is_cjs_observation, make_cjs_encoder
 
 ABR_ROWS = 6
 """rows of Pensieve's ABR state matrix"""
@@ -116,11 +122,99 @@ def observation_segments(observation_space: spaces.Space) -> list[tuple[int, int
     return [(0, int(spaces.flatdim(observation_space)))]
 
 
-def state_token_count(env_id: str, observation_space: spaces.Space) -> int:
+@dataclass(frozen=True)
+class EncoderEntry:
+    """One state encoder of the registry: when it applies, its tokens per step, how to build it."""
+
+    name: str
+    matches: Callable[[str, spaces.Space, spaces.Space], bool]
+    """(env id, observation space, action space) -> whether the encoder reads this env"""
+    n_tokens: Callable[[spaces.Space, spaces.Space], int]
+    """(observation space, action space) -> backbone tokens per step"""
+    build: Callable[..., nn.Module]
+    """keyword arguments: observation_space, action_space, embed_dim, feature_dim, obs_mean,
+    obs_std"""
+
+
+def _build_abr(observation_space: spaces.Space, action_space: spaces.Space, **kw: Any) -> nn.Module:
+    history_len = observation_space.shape[1]
+    n_levels = action_space.n if isinstance(action_space, spaces.Discrete) else history_len
+    return AbrStateEncoder(history_len, int(n_levels), kw["embed_dim"], kw["feature_dim"])
+
+
+def _build_generic(observation_space: spaces.Space, action_space: spaces.Space, **kw: Any):
+    return GenericStateEncoder(
+        observation_segments(observation_space),
+        kw["embed_dim"],
+        kw["feature_dim"],
+        kw["obs_mean"],
+        kw["obs_std"],
+    )
+
+
+def _build_cjs(observation_space: spaces.Space, action_space: spaces.Space, **kw: Any):
+    return make_cjs_encoder(observation_space, action_space, kw["embed_dim"], kw["feature_dim"])
+
+
+ENCODERS: dict[str, EncoderEntry] = {
+    "abr": EncoderEntry(
+        "abr",
+        lambda env_id, obs, act: is_abr_observation(env_id, obs),
+        lambda obs, act: AbrStateEncoder.n_tokens,
+        _build_abr,
+    ),
+    "cjs": EncoderEntry(
+        "cjs", is_cjs_observation, lambda obs, act: CjsStateEncoder.n_tokens, _build_cjs
+    ),
+    "generic": EncoderEntry(
+        "generic",
+        lambda env_id, obs, act: True,
+        lambda obs, act: len(observation_segments(obs)),
+        _build_generic,
+    ),
+}
+"""the state encoders by name; ``encoder: auto`` takes the first that matches, in this order
+(``generic`` matches every flattenable space)"""
+
+
+def select_encoder(
+    env_id: str,
+    observation_space: spaces.Space,
+    action_space: spaces.Space | None = None,
+    name: str = "auto",
+) -> EncoderEntry:
+    """The registry entry for this env: the named one, or with ``"auto"`` the first that matches.
+
+    Raises:
+        ValueError: an unknown name, or a named encoder that cannot read these spaces.
+    """
+    if name == "auto":
+        for entry in ENCODERS.values():
+            if entry.matches(env_id, observation_space, action_space):
+                return entry
+    if name not in ENCODERS:
+        raise ValueError(
+            f"unknown state encoder {name!r} (hyperparameter 'encoder'); known: "
+            f"auto, {', '.join(ENCODERS)}"
+        )
+    entry = ENCODERS[name]
+    if not entry.matches(env_id, observation_space, action_space):
+        raise ValueError(
+            f"the {name!r} state encoder cannot read {env_id} with observation space "
+            f"{observation_space} and action space {action_space}; use encoder: auto or generic"
+        )
+    return entry
+
+
+def state_token_count(
+    env_id: str,
+    observation_space: spaces.Space,
+    action_space: spaces.Space | None = None,
+    encoder: str = "auto",
+) -> int:
     """Tokens per state of the encoder ``make_state_encoder`` builds for this env."""
-    if is_abr_observation(env_id, observation_space):
-        return AbrStateEncoder.n_tokens
-    return len(observation_segments(observation_space))
+    entry = select_encoder(env_id, observation_space, action_space, encoder)
+    return entry.n_tokens(observation_space, action_space)
 
 
 def make_state_encoder(
@@ -131,14 +225,18 @@ def make_state_encoder(
     feature_dim: int,
     obs_mean: np.ndarray,
     obs_std: np.ndarray,
+    encoder: str = "auto",
 ) -> nn.Module:
-    """NetLLM's encoder for the ABR observation, the generic encoder for any other space."""
-    if is_abr_observation(env_id, observation_space):
-        history_len = observation_space.shape[1]
-        n_levels = action_space.n if isinstance(action_space, spaces.Discrete) else history_len
-        return AbrStateEncoder(history_len, int(n_levels), embed_dim, feature_dim)
-    return GenericStateEncoder(
-        observation_segments(observation_space), embed_dim, feature_dim, obs_mean, obs_std
+    """The registry's encoder for this env (``ENCODERS``): NetLLM's for the ABR observation,
+    the per-stage one for the cluster-scheduling env, the generic one for any other space."""
+    entry = select_encoder(env_id, observation_space, action_space, encoder)
+    return entry.build(
+        observation_space=observation_space,
+        action_space=action_space,
+        embed_dim=embed_dim,
+        feature_dim=feature_dim,
+        obs_mean=obs_mean,
+        obs_std=obs_std,
     )
 
 
@@ -234,13 +332,16 @@ class ActionHead(nn.Module):
 
 
 __all__ = [
+    "ENCODERS",
     "AbrStateEncoder",
     "ActionCodec",
     "ActionHead",
+    "EncoderEntry",
     "GenericStateEncoder",
     "is_abr_observation",
     "make_state_encoder",
     "observation_segments",
+    "select_encoder",
     "state_token_count",
     "unsupported_action_reason",
 ]

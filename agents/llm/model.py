@@ -3,7 +3,10 @@
 Each decision step contributes ``2 + k`` tokens ``[R_t, s_t^1 .. s_t^k, a_t]``; the backbone
 reads the window causally and the head predicts ``a_t`` from the hidden state of the last state
 token, so one forward pass gives one decision. With ``backbone=None`` the model is behaviour
-cloning: the step's state tokens through a two-layer MLP. See ``docs/llm.md`` ("2. The model").
+cloning: the step's state tokens through a two-layer MLP. An encoder with ``make_head`` (the
+cluster-scheduling one) brings its own head, which also reads the encoder's per-stage context and
+masks, and predicts the cap given the stage: the pool's stage at training, its own most likely
+stage when acting. See ``docs/llm.md`` ("2. The model").
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class DecisionModel(nn.Module):
         embed_dim: int,
         max_episode_steps: int,
         bc_hidden: int = 256,
+        head_features: int = 128,
     ) -> None:
         super().__init__()
         self.state_encoder = state_encoder
@@ -33,7 +37,13 @@ class DecisionModel(nn.Module):
         self.n_state_tokens = int(state_encoder.n_tokens)
         self.tokens_per_step = self.n_state_tokens + 2
         self.max_episode_steps = max_episode_steps
-        self.head = ActionHead(embed_dim, codec)
+        make_head = getattr(state_encoder, "make_head", None)
+        self.structured = make_head is not None
+        """the encoder brings its own head, which reads the encoder's context (e.g. masks)"""
+        if make_head is not None:
+            self.head = make_head(embed_dim, head_features)
+        else:
+            self.head = ActionHead(embed_dim, codec)
         if backbone is None:
             self.bc_mlp = nn.Sequential(
                 nn.Linear(self.n_state_tokens * embed_dim, bc_hidden),
@@ -61,16 +71,21 @@ class DecisionModel(nn.Module):
             returns: (B, W) scaled returns-to-go.
             observations: (B, W, obs_dim) flattened observations.
             actions: (B, W, action_dim) actions as ``ActionCodec.to_model`` gives them (the
-                action of a step never reaches its own prediction).
+                action of a step never reaches its own prediction, except the stage of a
+                conditional structured head's cap: teacher forcing; zeros = unknown).
             timesteps: (B, W) episode step of each window step (clipped to the table).
             mask: (B, W) 1 for real steps, 0 for (right) padding.
 
         Returns:
             (B, W, head_size): logits or tanh-scaled actions.
         """
-        states = self.state_encoder(observations)  # (B, W, k, d)
+        context = None
+        if self.structured:
+            states, context = self.state_encoder.encode(observations)  # (B, W, k, d)
+        else:
+            states = self.state_encoder(observations)  # (B, W, k, d)
         if self.backbone is None:
-            return self.head(self.bc_mlp(states.flatten(-2)))
+            return self._head(self.bc_mlp(states.flatten(-2)), context, actions)
         b, w, k, d = states.shape
         time = self.embed_timestep(timesteps.clamp(0, self.max_episode_steps))[:, :, None]
         tokens = (
@@ -87,7 +102,21 @@ class DecisionModel(nn.Module):
         tokens = self.embed_ln(tokens.reshape(b, w * (k + 2), d))
         token_mask = mask[:, :, None].expand(b, w, k + 2).reshape(b, w * (k + 2))
         hidden = self.backbone(tokens, token_mask).reshape(b, w, k + 2, -1)
-        return self.head(hidden[:, :, k])  # the last state token of each step
+        return self._head(hidden[:, :, k], context, actions)  # the last state token of each step
+
+    def _head(
+        self, hidden: torch.Tensor, context: dict | None, actions: torch.Tensor
+    ) -> torch.Tensor:
+        """The head's output; a structured head also gets the encoder's context and, where its
+        cap depends on the stage (``conditional``), the step's own first action component
+        (teacher forcing at training; zero, i.e. unknown, when acting)."""
+        if not self.structured:
+            return self.head(hidden)
+        # ActionCodec.to_model: (index + 1) / n, so 0 (no action yet) gives -1
+        given = torch.round(actions[..., 0] * float(self.codec.nvec[0])).long() - 1
+        if not getattr(self.head, "conditional", False):
+            given = torch.full_like(given, -1)
+        return self.head(hidden, context, given)
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         """The parameters the optimiser updates (LoRA, encoder, embeddings, head)."""

@@ -326,8 +326,15 @@ def action_array(action_space: gym.Space, actions: list[Any]) -> np.ndarray:
         return np.asarray(actions, dtype=np.int64).reshape(len(actions), -1)
     if isinstance(action_space, spaces.Box):
         return np.asarray(actions, dtype=np.float32).reshape(len(actions), -1)
-    raise ValueError(
-        f"experience pools support Discrete, MultiDiscrete and Box actions, got {action_space}"
+    raise ValueError(unsupported_pool_action(action_space))
+
+
+def unsupported_pool_action(action_space: gym.Space) -> str:
+    """Why a pool cannot hold ``action_space``'s actions, with the flat variant to use."""
+    return (
+        f"experience pools support Discrete, MultiDiscrete and Box actions, got {action_space}; "
+        "use the env's flat action if it has one (netgym/SparkScheduling-v0: env kwargs "
+        '{"action_format": "flat"}, --env-kwargs on the command line)'
     )
 
 
@@ -415,6 +422,9 @@ def collect(
             policy = EpsilonMixture(policy, epsilon, seed + 7919 * (index + 1))
             name = f"{name}+eps{epsilon:g}"
         env = gym.make(env_id, **env_kwargs)
+        if not isinstance(env.action_space, (spaces.Discrete, spaces.MultiDiscrete, spaces.Box)):
+            env.close()  # before any rollout, not after
+            raise ValueError(unsupported_pool_action(env.action_space))
         try:
             env.action_space.seed(seed + index)
             for episode in range(episodes):
@@ -464,4 +474,5 @@ __all__ = [
     "check_pool_fits",
     "collect",
     "load_pool",
+    "unsupported_pool_action",
 ]
