@@ -338,13 +338,14 @@ class TrainingRun:
 
         Every policy plays the same ``eval_episodes`` episodes: the env is reset with
         ``eval_seed`` before the first and unseeded afterwards (``netgym.evaluation.evaluate``).
+        On a PettingZoo env the returns are team returns (the agents' rewards summed) and each
+        result also holds ``agent_returns``; the baseline beside the agent is ``random``.
 
         Returns:
             The content of ``eval.json``: ``agent`` and ``baselines`` (name -> the
             ``EvaluationResult.to_dict()``: mean, std, returns, mean_reward, ...), the seeds and,
             after ``train``, a ``training`` block (steps, wall time, steps/s).
         """
-        from netgym.envs.core.make import is_parallel_env_id
         from netgym.evaluation import evaluate
 
         config = self.config
@@ -367,8 +368,6 @@ class TrainingRun:
             }
         if config.eval_episodes == 0:
             payload["skipped"] = "eval_episodes is 0"
-        elif is_parallel_env_id(config.env):
-            payload["skipped"] = "netgym.evaluation.evaluate does not run PettingZoo envs yet"
         else:
             result = evaluate(
                 self.agent, config.env, config.eval_episodes, config.eval_seed, config.env_kwargs
@@ -396,13 +395,22 @@ def baseline_names(config: RunConfig) -> list[str]:
     """
     import gymnasium as gym
     from netgym.baselines import BASELINES, make_policy
+    from netgym.envs.make import is_parallel_env_id
+    from netgym.evaluation import PARALLEL_POLICIES
 
+    if is_parallel_env_id(config.env):
+        names = list(PARALLEL_POLICIES if config.eval_baselines is None else config.eval_baselines)
+        unknown = [name for name in names if name not in PARALLEL_POLICIES]
+        if unknown:
+            raise ValueError(
+                f"unknown baselines {unknown} for the PettingZoo env {config.env}; known: "
+                f"{list(PARALLEL_POLICIES)} (the family's baselines act on its Gymnasium env)"
+            )
+        return names
     if config.eval_baselines is not None:
         for name in config.eval_baselines:
             make_policy(config.env, name)
         return list(config.eval_baselines)
-    if config.env.startswith("pz:"):
-        return []
     names = list(BASELINES.get(config.env.split(":", 1)[-1], {}))
     policies = {name: make_policy(config.env, name) for name in names}
     if not any(hasattr(policy, "supports") for policy in policies.values()):
