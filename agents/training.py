@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,9 @@ def _prepare_resume(settings: TrainingSettings) -> TrainingRun:
     baseline_names(config)
     agent_class = get_agent_class(config.agent)
     agent = load_latest(folder, agent_class, config.device)
+    context = getattr(agent, "context", None)
+    if isinstance(context, TrainingContext) and context.out_dir != folder:
+        agent.context = replace(context, out_dir=folder)  # logs go where the run is now
     # The loaded agent plans for the total it was saved with; a larger --timesteps re-plans
     # its schedules over the new total (from the current step on, they follow the schedule of
     # a run planned for the new total).

@@ -3,7 +3,8 @@
 Commands: ``list``, ``evaluate`` (here), ``leaderboard run | submit | verify | docs``
 (``netgym.cli.board``), ``train`` (``netgym.cli.train``, the same code as ``train.py``),
 ``collect`` (``netgym.cli.collect``) and ``data list | fetch | verify | path``
-(``netgym.cli.data``). Every command prints a plain-text table, or JSON with
+(``netgym.cli.data``) and ``plot`` (``netgym.cli.plot``: learning curves of run folders).
+Every command prints a plain-text table, or JSON with
 ``--json``. A user error (unknown env, policy or protocol, bad ``--env-kwargs``, missing data
 folder) prints one line to stderr and exits with status 2. All printing of netgym happens in
 this package; the library only returns values.
@@ -33,7 +34,7 @@ from netgym.evaluation import EvaluationResult, evaluate
 from netgym.leaderboard.inprocess import evaluate_seeds
 from netgym.leaderboard.protocols import PROTOCOLS, get_protocol
 
-from . import board, collect, data, train
+from . import board, collect, data, plot, train
 from .common import (
     EPISODES,
     EXIT_INTERRUPTED,
@@ -239,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_command(commands)
     collect.add_command(commands)
     data.add_command(commands)
+    plot.add_command(commands)
     return parser
 
 

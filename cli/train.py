@@ -10,6 +10,7 @@ with status 130 after saying how to resume.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -273,6 +274,7 @@ def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
         lines.append(f"{config.agent} summary: {pairs}")
     if evaluation.get("agent") is None:
         lines.append(f"no evaluation: {evaluation.get('skipped', 'not run')}")
+        lines.append(_plot_line(run))
         return "\n".join(lines)
     rows = [(config.agent + " (trained)", evaluation["agent"])]
     rows += list(evaluation["baselines"].items())
@@ -288,7 +290,13 @@ def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
         )
     )
     lines.append(f"per-episode returns in {run.out_dir / 'eval.json'}")
+    lines.append(_plot_line(run))
     return "\n".join(lines)
+
+
+def _plot_line(run: TrainingRun) -> str:
+    """The command that draws this run's learning curve (with its sibling seeds, if any)."""
+    return f"learning curve: netgym plot {shlex.quote(str(run.out_dir))} --out curves.html"
 
 
 def add_command(commands: Any) -> None:
