@@ -74,8 +74,9 @@ class Anchors:
         return tuple(dict.fromkeys(names))
 
     def required(self) -> tuple[str, ...]:
-        """The baselines every leaderboard run evaluates (the normalisation needs them)."""
-        return tuple(dict.fromkeys((self.random, self.reference)))
+        """The baselines every leaderboard run evaluates: the normalisation's two, and the
+        random policy beside a floor (the reports draw where it lies)."""
+        return tuple(dict.fromkeys((self.random, self.reference, "random")))
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ def test_rows_pool_seeds_and_normalise_by_the_anchors(board):
     )
     assert hover.ci_low <= hover.mean <= hover.ci_high
     names = {(row.protocol, row.entry) for row in board.rows}
-    assert names == {
-        ("abr-synthetic-quick", name) for name in ("bba", "oracle", "random", "mpc")
+    assert names == {  # the anchors run: ABR's floor (lowest), mpc, and random beside the floor
+        ("abr-synthetic-quick", name) for name in ("bba", "oracle", "lowest", "random", "mpc")
     } | {("uav-paper-quick", name) for name in ("hover", "random", "kmeans")}
 
 
