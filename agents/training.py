@@ -336,11 +336,13 @@ class TrainingRun:
     def _request_stop(self) -> None:
         self._stop_requested = True
 
-    def evaluate(self) -> dict[str, Any]:
+    def evaluate(self, video_dir: Path | None = None) -> dict[str, Any]:
         """Score the agent and the env's baselines on the evaluation seeds; write ``eval.json``.
 
         Every policy plays the same ``eval_episodes`` episodes: the env is reset with
         ``eval_seed`` before the first and unseeded afterwards (``netgym.evaluation.evaluate``).
+        With ``video_dir``, the agent's episodes are recorded there as mp4 files (needs
+        ``netgym[video]``); the baselines' are not.
         On a PettingZoo env the returns are team returns (the agents' rewards summed) and each
         result also holds ``agent_returns``; the baseline beside the agent is ``random``.
 
@@ -373,7 +375,12 @@ class TrainingRun:
             payload["skipped"] = "eval_episodes is 0"
         else:
             result = evaluate(
-                self.agent, config.env, config.eval_episodes, config.eval_seed, config.env_kwargs
+                self.agent,
+                config.env,
+                config.eval_episodes,
+                config.eval_seed,
+                config.env_kwargs,
+                video_dir=video_dir,
             )
             result.policy = config.agent
             payload["agent"] = {"steps_done": self.agent.steps_done, **result.to_dict()}
