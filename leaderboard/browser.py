@@ -61,12 +61,17 @@ def stack_svgs(svgs: Sequence[str], gap: int = 12) -> str:
     return "".join(parts) + "\n"
 
 
+SVG_NAMESPACE = ' xmlns="http://www.w3.org/2000/svg"'
+"""what a standalone .svg file declares; inline SVG in HTML needs no namespace"""
+
+
 def html_page(title: str, body: str) -> str:
-    """A self-contained HTML page: inline CSS, no script, nothing loaded from anywhere."""
+    """A self-contained HTML page: inline CSS, no script, nothing loaded from anywhere (the
+    inline charts lose their namespace declaration, so the page names no URL at all)."""
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{PAGE_CSS}</style></head>"
-        f"<body>{body}</body></html>\n"
+        f"<body>{body.replace(SVG_NAMESPACE, '')}</body></html>\n"
     )
 
 

@@ -360,7 +360,9 @@ def test_eval_json_scores_agent_and_baselines_on_the_same_held_out_seeds(fake, t
     printed = capsys.readouterr().out
     lines = printed.splitlines()
     table = lines[lines.index(next(line for line in lines if line.startswith("policy"))) + 2 :]
-    names = [line.split()[0] for line in table if line and not line.startswith("per-episode")]
+    after = ("per-episode", "learning curve")  # the lines below the table
+    names = [line.split()[0] for line in table if line and not line.startswith(after)]
+    assert lines[-1] == f"learning curve: netgym plot {out} --out curves.html"
     means = {
         "fake": report["agent"]["mean"],
         **{k: v["mean"] for k, v in report["baselines"].items()},
