@@ -91,7 +91,7 @@ def test_the_users_entry_is_starred_bold_and_outlined():
         "s",
     )
     assert 'font-weight="bold">\u2605 mine</text>' in svg
-    assert '>bba</text>' in svg and "\u2605 bba" not in svg
+    assert ">bba</text>" in svg and "\u2605 bba" not in svg
     assert svg.count('stroke-width="2"/>') == 1
 
 
