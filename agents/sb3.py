@@ -33,6 +33,7 @@ from .sb3_config import (
 from .sb3_logger import run_logger
 from .sb3_progress import LearningRateSchedule, ProgressReporter, RunProgress
 from .sb3_vec_env import make_sb3_vec_env
+from .schedules import ZOO_SCHEDULED_KEYS, sb3_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +161,9 @@ class SB3Agent(Agent):
             raise TypeError("create an algorithm's agent (e.g. PPOAgent), not SB3Agent")
         config = json_ready(dict(config), f"{cls.name} config")
         kwargs, ours = cls._split_config(config)
+        for key in ZOO_SCHEDULED_KEYS:  # rl-zoo's clip_range: lin_0.2
+            if key in kwargs:
+                kwargs[key] = sb3_schedule(kwargs[key], f"{cls.name} {key}")
         if "n_envs" in ours and ours["n_envs"] != context.n_envs:
             logger.warning(
                 "%s config n_envs=%s ignored: the training context has n_envs=%s",

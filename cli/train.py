@@ -48,6 +48,8 @@ EXAMPLES = """\
 examples:
   python train.py --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
   python train.py --env netgym/AbrStreaming-v0 --agent dqn --hyperparams learning_rate=5e-4
+  python train.py --env netgym/AbrStreaming-v0 --algo ppo -n 100000 \
+      --hyperparams learning_rate:lin_3e-4 clip_range:lin_0.2 n_steps:256
   python train.py --resume runs/netgym_AbrStreaming-v0/ppo/seed-0
   python train.py --env netgym/AbrStreaming-v0 --agent ppo --capture-video
 """
@@ -56,13 +58,20 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the training options to ``parser`` (shared by ``train.py`` and ``netgym train``)."""
     parser.add_argument("--env", metavar="ID", help="env id, e.g. netgym/AbrStreaming-v0")
-    parser.add_argument("--agent", metavar="NAME", help=f"one of: {', '.join(AGENTS)}")
+    parser.add_argument(
+        "--agent",
+        "--algo",
+        dest="agent",
+        metavar="NAME",
+        help=f"one of: {', '.join(AGENTS)} (--algo: rl-baselines3-zoo's name of this option)",
+    )
     parser.add_argument(
         "--timesteps",
+        "-n",
         type=int_option(0, MAX_TIMESTEPS),
         metavar="N",
         help=f"total training env steps (default: the config's n_timesteps, else "
-        f"{DEFAULT_TIMESTEPS})",
+        f"{DEFAULT_TIMESTEPS}); -n as in rl-baselines3-zoo",
     )
     parser.add_argument("--seed", type=SEED, metavar="S", help="training seed (default 0)")
     parser.add_argument(
@@ -73,14 +82,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--env-kwargs", metavar="JSON", help="JSON object of env keyword args")
     parser.add_argument(
-        "--config", metavar="FILE.yaml", help="hyperparameters over the packaged config"
+        "--config",
+        metavar="FILE.yaml",
+        help="hyperparameters over the packaged config (.yaml or .yml; rl-baselines3-zoo's "
+        "per-env files work)",
     )
     parser.add_argument(
         "--hyperparams",
         nargs="+",
         action="extend",
         metavar="KEY=VALUE",
-        help="hyperparameters over every config file; values are YAML (e.g. net_arch=[64,64])",
+        help="hyperparameters over every config file; values are YAML (e.g. net_arch=[64,64]); "
+        "rl-baselines3-zoo's KEY:VALUE and lin_<x> / constant_<x> schedules work too",
     )
     parser.add_argument(
         "--lr-schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)"
