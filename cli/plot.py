@@ -65,7 +65,7 @@ def _runs(items: list[str], metric: str) -> list[tuple[str | None, Any]]:
 
 def run_command(args: argparse.Namespace) -> int:
     """Read the runs, draw and write ``--out``; print what was drawn."""
-    from netgym.leaderboard.browser import html_page, screenshot, stack_svgs
+    from netgym.leaderboard.browser import html_page, screenshot, stack_svgs, svg_size
     from netgym.leaderboard.curves import curve_charts, group_runs
 
     out = Path(args.out)
@@ -79,20 +79,20 @@ def run_command(args: argparse.Namespace) -> int:
     if out.suffix == ".svg":
         out.write_text(stack_svgs([svg for _, svg in charts]), encoding="utf-8")
     else:
+        envs = list(dict.fromkeys(env for env, _ in charts))
         body = "<h1>netgym learning curves</h1>" + "".join(
-            f"<h2>{escape(env)}</h2>" + svg
-            for env in dict.fromkeys(e for e, _ in charts)
-            for e, svg in charts
-            if e == env
+            f"<h2>{escape(env)}</h2>" + "".join(svg for e, svg in charts if e == env)
+            for env in envs
         )
         page = html_page("netgym learning curves", body)
+        height = 110 + 70 * len(envs) + sum(int(svg_size(svg)[1]) + 20 for _, svg in charts)
         if out.suffix == ".html":
             out.write_text(page, encoding="utf-8")
         else:
             with tempfile.TemporaryDirectory(prefix="netgym-plot-") as folder:
                 source = Path(folder) / "curves.html"
                 source.write_text(page, encoding="utf-8")
-                screenshot(source, out, width=760, height=120 + 340 * len(charts))
+                screenshot(source, out, width=760, height=height)
     for group in groups:
         seeds = ", ".join(str(run.seed) for run in group.runs)
         last = [float(run.values[-1]) for run in group.runs]

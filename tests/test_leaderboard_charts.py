@@ -141,6 +141,7 @@ def test_netgym_plot_html_is_self_contained_and_labels_rename_groups(runs, tmp_p
     parser.feed(text)
     assert {"script", "link", "img", "iframe"}.isdisjoint(parser.tags)
     assert "http" not in text and "lowest" not in text
+    assert text.count("<h2>") == 1 and text.count("<svg") == 2  # one env: its two charts
 
 
 def test_netgym_plot_refuses_unknown_formats_missing_runs_and_metrics(runs, tmp_path, capsys):
@@ -203,6 +204,9 @@ def test_report_html_renders_in_headless_chromium(tmp_path):
 @pytest.mark.skipif(find_chromium() is None, reason=NO_BROWSER)
 def test_netgym_plot_writes_a_png_through_headless_chromium(runs, tmp_path):
     out = tmp_path / "curves.png"
+    assert main(["plot", str(runs), "--out", str(tmp_path / "c.svg")]) == 0
     assert main(["plot", str(runs), "--out", str(out)]) == 0
     width, height = _png_size(out)
-    assert width == 760 and height > 400 and out.stat().st_size > 10_000
+    charts = re.findall(r'<svg[^>]*height="([0-9.]+)"', (tmp_path / "c.svg").read_text())[1:]
+    assert width == 760 and height >= sum(float(h) for h in charts)  # both charts, whole
+    assert out.stat().st_size > 10_000
