@@ -173,3 +173,10 @@ def test_string_policy_kwargs_keep_literals_and_nested_dicts():
         "activation_fn": "ReLU",
     }
     assert python_mapping("{'a': (1, 2)}", "p") == {"a": [1, 2]}
+
+
+def test_a_bad_value_of_an_alias_is_named_by_the_options_first_name(capsys):
+    assert main(["--env", ABR, "--algo", "qlearning", "-n", "nan", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("train.py: error: argument --timesteps: expected an integer, got 'nan'")
+    assert len(err.splitlines()) == 1
