@@ -186,17 +186,44 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-@pytest.mark.skipif(find_chromium() is None, reason=NO_BROWSER)
-def test_report_html_renders_in_headless_chromium(tmp_path):
+@pytest.fixture(scope="module")
+def report(runs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """report.html of abr-synthetic-quick (2 episodes) with the two Q-learning seeds as a
+    run-folder entry of the user's, bba and the anchors."""
     from netgym.leaderboard import get_protocol
     from netgym.leaderboard.board import run_leaderboard
-    from netgym.leaderboard.browser import screenshot
+    from netgym.leaderboard.entries import parse_entry
     from netgym.leaderboard.report import write_reports
 
+    out = tmp_path_factory.mktemp("report")
     protocol = get_protocol("abr-synthetic-quick").with_episodes(2)
-    board = run_leaderboard([protocol], policies=["bba"], suite_reps=50)
-    write_reports(board, tmp_path)
-    png = screenshot(tmp_path / "report.html", tmp_path / "report.png", width=1100, height=2400)
+    entries = [parse_entry(f"mine={runs / f'seed-{seed}'}") for seed in (0, 1)]
+    board = run_leaderboard([protocol], entries, policies=["bba"], suite_reps=50)
+    write_reports(board, out)
+    return out / "report.html"
+
+
+def test_the_report_has_a_family_section_the_users_entry_starred_and_its_curves(report):
+    text = report.read_text()
+    from netgym.leaderboard.board import family_title
+
+    assert re.findall(r"<h2>([^<]*)</h2>", text)[:2] == ["Suite", family_title(ABR)]
+    assert "\u2605 mine (seed 0)" in text and "\u2605 mine (seed 1)" in text  # starred
+    assert "\u2605 bba" not in text
+    assert f"Learning curves on {ABR}" in text  # the run-folder entry's training curves
+    assert "0: lowest (floor)" in text and "1: mpc" in text  # labelled anchor lines
+    assert ">random" in text  # random beside the floor, drawn and labelled
+    parser = _Tags()
+    parser.feed(text)
+    assert {"script", "link", "img", "iframe"}.isdisjoint(parser.tags)
+    assert "http" not in text
+
+
+@pytest.mark.skipif(find_chromium() is None, reason=NO_BROWSER)
+def test_report_html_renders_in_headless_chromium(report, tmp_path):
+    from netgym.leaderboard.browser import screenshot
+
+    png = screenshot(report, tmp_path / "report.png", width=1100, height=2400)
     assert _png_size(png) == (1100, 2400)
     assert png.stat().st_size > 20_000  # charts drawn, not a blank page
 
