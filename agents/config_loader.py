@@ -2,14 +2,20 @@
 
 Four layers, each replacing the keys it sets (a shallow merge, as in rl-baselines3-zoo): the
 ``default`` block of ``netgym/agents/config/<agent>.yaml``, that file's block keyed by the env
-id, a user file (``--config FILE.yaml``) and ``--hyperparams KEY=VALUE ...`` (values parsed as
-YAML). The keys in ``TRAINER_KEYS`` (``n_envs``, ``n_timesteps``, ``lr_schedule``,
-``env_kwargs``) configure the run rather than the algorithm and are split off. See
-``docs/training.md`` ("Hyperparameters").
+id, a user file (``--config FILE.yaml`` or ``.yml``) and ``--hyperparams KEY=VALUE ...`` (or
+``KEY:VALUE``; values parsed as YAML). The keys in ``TRAINER_KEYS`` (``n_envs``,
+``n_timesteps``, ``lr_schedule``, ``env_kwargs``) configure the run rather than the algorithm
+and are split off. See ``docs/training.md`` ("Hyperparameters").
+
+rl-baselines3-zoo's idioms are read as the zoo means them: ``learning_rate: lin_3e-4`` (or
+``constant_3e-4``) is the rate 3e-4 with the linear (constant) schedule, ``policy_kwargs`` given
+as the string ``"dict(net_arch=[64, 64], activation_fn=nn.Tanh)"`` is that mapping (parsed, never
+evaluated), and the value ``None`` on the command line is null.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +25,9 @@ from typing import Any
 import yaml
 from netgym.envs.families import parallel_specs
 from netgym.envs.make import canonical_env_id
+
+from .sb3_config import ACTIVATIONS
+from .schedules import parse_zoo_schedule
 
 TRAINER_KEYS = ("n_envs", "n_timesteps", "lr_schedule", "env_kwargs")
 """configuration keys of the training run (not passed to the agent)"""
@@ -183,15 +192,93 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
     """
     overrides: dict[str, Any] = {}
     for item in items or ():
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ValueError(f"--hyperparams takes KEY=VALUE items, got {item!r}")
+        cuts = [i for i in (item.find("="), item.find(":")) if i >= 0]
+        key = item[: min(cuts)].strip() if cuts else ""
+        text = item[min(cuts) + 1 :] if cuts else ""
+        if not key:
+            raise ValueError(
+                f"--hyperparams takes KEY=VALUE (or rl-zoo's KEY:VALUE) items, got {item!r}"
+            )
+        if text.strip() == "None":  # Python's null, as rl-baselines3-zoo writes it
+            overrides[key] = None
+            continue
         try:
             overrides[key] = yaml.load(text, Loader=_Loader) if text.strip() else None
         except yaml.YAMLError:
             overrides[key] = text
     return overrides
+
+
+def python_mapping(text: str, where: str) -> dict[str, Any]:
+    """rl-baselines3-zoo's ``"dict(net_arch=[64, 64], activation_fn=nn.Tanh)"`` as a mapping,
+    parsed (never evaluated): literals, lists, tuples, ``{...}`` and nested ``dict(...)``;
+    ``nn.Tanh`` becomes the name ``'Tanh'`` (as ``policy_kwargs.activation_fn`` of a config,
+    netgym's name ``'tanh'``).
+
+    Raises:
+        ValueError: anything else in ``text`` (the message names it and ``where``).
+    """
+
+    def convert(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [convert(item) for item in node.elts]
+        if isinstance(node, ast.Dict) and None not in node.keys:
+            return {convert(k): convert(v) for k, v in zip(node.keys, node.values, strict=True)}
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = convert(node.operand)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return -value if isinstance(node.op, ast.USub) else value
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "dict"
+            and not node.args
+            and all(k.arg is not None for k in node.keywords)
+        ):
+            return {k.arg: convert(k.value) for k in node.keywords}
+        if isinstance(node, ast.Attribute):  # nn.Tanh, th.nn.Tanh, torch.nn.Tanh
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in ("nn", "th", "torch"):
+                return node.attr
+        raise ValueError(
+            f"{where}: {ast.unparse(node)!r} in {text!r} is not a literal, a dict(...) or an "
+            "nn.<Activation>; write the mapping in YAML instead"
+        )
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError(f"{where}: {text!r} is neither a mapping nor dict(...)") from None
+    value = convert(tree.body)
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: {text!r} is not a mapping")
+    return value
+
+
+def _zoo_idioms(merged: dict[str, Any], trainer: dict[str, Any]) -> None:
+    """Read rl-baselines3-zoo's ``learning_rate: lin_<x>`` and string ``policy_kwargs`` in
+    place (see the module docstring)."""
+    parsed = parse_zoo_schedule(merged.get("learning_rate"), "learning_rate")
+    if parsed is not None:
+        kind, initial = parsed
+        declared = trainer.get("lr_schedule")
+        if declared is not None and declared != kind:
+            raise ValueError(
+                f"learning_rate {merged['learning_rate']!r} is a {kind} schedule but the config "
+                f"sets lr_schedule {declared!r}; keep one of them"
+            )
+        merged["learning_rate"] = initial
+        trainer["lr_schedule"] = kind
+    if isinstance(merged.get("policy_kwargs"), str):
+        kwargs = python_mapping(merged["policy_kwargs"], "policy_kwargs")
+        names = {cls: name for name, cls in ACTIVATIONS.items()}  # nn.Tanh -> 'tanh'
+        if isinstance(kwargs.get("activation_fn"), str):
+            kwargs["activation_fn"] = names.get(kwargs["activation_fn"], kwargs["activation_fn"])
+        merged["policy_kwargs"] = kwargs
 
 
 def resolve_config(
@@ -220,6 +307,7 @@ def resolve_config(
     for _, layer in layers:
         merged.update(layer)
     trainer = {key: merged.pop(key) for key in TRAINER_KEYS if key in merged}
+    _zoo_idioms(merged, trainer)
     if "env_kwargs" in trainer:
         trainer["env_kwargs"] = _mapping(trainer["env_kwargs"], "env_kwargs in the config")
     return ResolvedConfig(
@@ -234,6 +322,7 @@ __all__ = [
     "load_yaml",
     "packaged_config_text",
     "parse_overrides",
+    "python_mapping",
     "read_config_file",
     "read_text_file",
     "resolve_config",

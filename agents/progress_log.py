@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
+_said_no_tensorboard = False
 
 
 class ProgressLog:
@@ -56,9 +60,25 @@ class ProgressLog:
             writer.writerows(self.rows)
 
 
+def tensorboard_available() -> bool:
+    """Whether TensorBoard is installed; when it is not, a warning says so once per process."""
+    global _said_no_tensorboard
+    if importlib.util.find_spec("tensorboard") is not None:
+        return True
+    if not _said_no_tensorboard:
+        _said_no_tensorboard = True
+        logger.warning(
+            "TensorBoard is not installed: training logs go to the run folder's CSV files "
+            "only (progress.csv, and sb3/progress.csv for SB3 agents); "
+            "pip install 'netgym[tensorboard]' to get TensorBoard logs too"
+        )
+    return False
+
+
 def tensorboard_writer(folder: Path) -> Any:
-    """A TensorBoard ``SummaryWriter`` on ``folder`` when tensorboard is installed, else None."""
-    if importlib.util.find_spec("tensorboard") is None:
+    """A TensorBoard ``SummaryWriter`` on ``folder`` when tensorboard is installed, else None
+    (``tensorboard_available`` says once that it is not)."""
+    if not tensorboard_available():
         return None
     try:
         from torch.utils.tensorboard import SummaryWriter
@@ -67,4 +87,4 @@ def tensorboard_writer(folder: Path) -> Any:
     return SummaryWriter(str(folder))
 
 
-__all__ = ["ProgressLog", "tensorboard_writer"]
+__all__ = ["ProgressLog", "tensorboard_available", "tensorboard_writer"]

@@ -14,7 +14,7 @@ from .base import Agent
 
 RUNS_ROOT = Path("runs")
 """the default parent of run folders"""
-RUN_FILES = ("config.yaml", "model", "checkpoints", "progress.csv", "tb", "eval.json")
+RUN_FILES = ("config.yaml", "model", "checkpoints", "progress.csv", "sb3", "tb", "eval.json")
 """what a run writes into its folder (and what ``overwrite`` removes; nothing else is touched)"""
 
 

@@ -3,8 +3,8 @@
 Each algorithm is one ``SB3Agent`` subclass (``PPOAgent`` ..., by name in ``SB3_AGENTS``) that
 trains on ``make_sb3_vec_env`` (``sb3_vec_env.py``) wrapped in a ``VecMonitor`` and, with
 ``normalize`` in the config, a ``VecNormalize``. The config keys (``sb3_config.py``), the
-saved-agent folder and how schedules span a resumed run (``sb3_progress.py``) are described in
-``docs/training.md`` ("SB3 agents").
+saved-agent folder, how schedules span a resumed run (``sb3_progress.py``) and SB3's own logs
+in the run folder (``sb3_logger.py``) are described in ``docs/training.md`` ("SB3 agents").
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from .sb3_config import (
     policy_kwargs,
     split_config,
 )
+from .sb3_logger import run_logger
 from .sb3_progress import LearningRateSchedule, ProgressReporter, RunProgress
 from .sb3_vec_env import make_sb3_vec_env
+from .schedules import ZOO_SCHEDULED_KEYS, sb3_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +50,6 @@ def _space_names(classes: tuple[type[gym.Space], ...]) -> str:
 
 def _context_to_json(context: TrainingContext) -> dict[str, Any]:
     return json_ready(context.to_json(), "the training context (env_kwargs)")
-
-
-def _tensorboard_available() -> bool:
-    try:
-        import tensorboard  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 class SB3Agent(Agent):
@@ -167,6 +161,9 @@ class SB3Agent(Agent):
             raise TypeError("create an algorithm's agent (e.g. PPOAgent), not SB3Agent")
         config = json_ready(dict(config), f"{cls.name} config")
         kwargs, ours = cls._split_config(config)
+        for key in ZOO_SCHEDULED_KEYS:  # rl-zoo's clip_range: lin_0.2
+            if key in kwargs:
+                kwargs[key] = sb3_schedule(kwargs[key], f"{cls.name} {key}")
         if "n_envs" in ours and ours["n_envs"] != context.n_envs:
             logger.warning(
                 "%s config n_envs=%s ignored: the training context has n_envs=%s",
@@ -189,16 +186,12 @@ class SB3Agent(Agent):
                 if isinstance(venv.observation_space, spaces.Dict)
                 else "MlpPolicy"
             )
-            tensorboard_log = None
-            if context.out_dir is not None and _tensorboard_available():
-                tensorboard_log = str(Path(context.out_dir) / "tb")
             model = cls.algorithm_class()(
                 policy,
                 venv,
                 learning_rate=schedule,
                 seed=context.seed,
                 device=context.device,
-                tensorboard_log=tensorboard_log,
                 verbose=0,
                 **kwargs,
             )
@@ -233,6 +226,10 @@ class SB3Agent(Agent):
         if timesteps < 1:
             raise ValueError(f"timesteps must be >= 1, got {timesteps}")
         model = self.model
+        if self.context.out_dir is not None and not getattr(model, "_custom_logger", False):
+            # SB3's CSV (and TensorBoard) in the run folder: set at the first learn, so that
+            # loading a saved agent to evaluate it never writes to its folder
+            model.set_logger(run_logger(Path(self.context.out_dir), self.name, self.steps_done))
         total = self.context.total_timesteps
         if total > 0:
             # SB3's progress_remaining (which drives DQN's epsilon, clip_range and any other

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,9 @@ def _prepare_resume(settings: TrainingSettings) -> TrainingRun:
     baseline_names(config)
     agent_class = get_agent_class(config.agent)
     agent = load_latest(folder, agent_class, config.device)
+    context = getattr(agent, "context", None)
+    if isinstance(context, TrainingContext) and context.out_dir != folder:
+        agent.context = replace(context, out_dir=folder)  # logs go where the run is now
     # The loaded agent plans for the total it was saved with; a larger --timesteps re-plans
     # its schedules over the new total (from the current step on, they follow the schedule of
     # a run planned for the new total).
@@ -340,13 +343,14 @@ class TrainingRun:
         ``eval_seed`` before the first and unseeded afterwards (``netgym.evaluation.evaluate``).
         With ``video_dir``, the agent's episodes are recorded there as mp4 files (needs
         ``netgym[video]``); the baselines' are not.
+        On a PettingZoo env the returns are team returns (the agents' rewards summed) and each
+        result also holds ``agent_returns``; the baseline beside the agent is ``random``.
 
         Returns:
             The content of ``eval.json``: ``agent`` and ``baselines`` (name -> the
             ``EvaluationResult.to_dict()``: mean, std, returns, mean_reward, ...), the seeds and,
             after ``train``, a ``training`` block (steps, wall time, steps/s).
         """
-        from netgym.envs.core.make import is_parallel_env_id
         from netgym.evaluation import evaluate
 
         config = self.config
@@ -369,8 +373,6 @@ class TrainingRun:
             }
         if config.eval_episodes == 0:
             payload["skipped"] = "eval_episodes is 0"
-        elif is_parallel_env_id(config.env):
-            payload["skipped"] = "netgym.evaluation.evaluate does not run PettingZoo envs yet"
         else:
             result = evaluate(
                 self.agent,
@@ -403,13 +405,22 @@ def baseline_names(config: RunConfig) -> list[str]:
     """
     import gymnasium as gym
     from netgym.baselines import BASELINES, make_policy
+    from netgym.envs.make import is_parallel_env_id
+    from netgym.evaluation import PARALLEL_POLICIES
 
+    if is_parallel_env_id(config.env):
+        names = list(PARALLEL_POLICIES if config.eval_baselines is None else config.eval_baselines)
+        unknown = [name for name in names if name not in PARALLEL_POLICIES]
+        if unknown:
+            raise ValueError(
+                f"unknown baselines {unknown} for the PettingZoo env {config.env}; known: "
+                f"{list(PARALLEL_POLICIES)} (the family's baselines act on its Gymnasium env)"
+            )
+        return names
     if config.eval_baselines is not None:
         for name in config.eval_baselines:
             make_policy(config.env, name)
         return list(config.eval_baselines)
-    if config.env.startswith("pz:"):
-        return []
     names = list(BASELINES.get(config.env.split(":", 1)[-1], {}))
     policies = {name: make_policy(config.env, name) for name in names}
     if not any(hasattr(policy, "supports") for policy in policies.values()):

@@ -1,4 +1,4 @@
-"""``netgym leaderboard run | submit | verify | docs``: the leaderboard commands.
+"""``netgym leaderboard run | submit | verify | export | docs``: the leaderboard commands.
 
 Examples::
 
@@ -10,6 +10,7 @@ Examples::
     netgym leaderboard run --quick --entries sb3:ppo:model.zip,logs/ppo/netgym-AbrStreaming-v0_1 \
         --trust-code --protocols abr-synthetic --out lb
     netgym leaderboard verify ppo.zip
+    netgym leaderboard export lb --rliable scores.npz --protocols uav-paper,repeater-chain
     netgym leaderboard docs --write --results leaderboard-quick
 
 Every printing and the progress bar (tqdm, on stderr when it is a terminal) live here; the
@@ -226,6 +227,31 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from netgym.leaderboard.export import load_results, rliable_arrays, write_npz
+
+    if Path(args.rliable).suffix != ".npz":
+        raise CliError(f"--rliable {args.rliable}: give a file ending in .npz")
+    new_file(args.rliable, "--rliable", overwrite=True)
+    try:
+        export = rliable_arrays(
+            load_results(args.results),
+            entries=_names(args.entries),
+            protocols=_names(args.protocols),
+            common_tasks=args.common_tasks,
+        )
+    except ValueError as err:
+        raise CliError(f"leaderboard export: {err}") from None
+    path = write_npz(export, args.rliable)
+    for name in export.entries:
+        runs, tasks = export.scores[name].shape
+        print(f"{name}: {runs} runs x {tasks} tasks")
+        for task, left in export.cut.get(name, {}).items():
+            print(f"  {task}: {left} runs left out (its other tasks have only {runs})")
+    print(f"wrote {path} (rliable's runs x tasks arrays of normalised scores)")
+    return 0
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from netgym.leaderboard.submission import SubmissionError, verify
 
@@ -260,8 +286,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def add_command(commands: Any) -> None:
-    """Add ``leaderboard`` with ``run``, ``submit``, ``verify`` and ``docs`` to ``commands``
-    (the sub-parsers of ``netgym``)."""
+    """Add ``leaderboard`` with ``run``, ``submit``, ``verify``, ``export`` and ``docs`` to
+    ``commands`` (the sub-parsers of ``netgym``)."""
     board_parser = commands.add_parser(
         "leaderboard",
         help="evaluate baselines under the evaluation protocols",
@@ -371,6 +397,27 @@ def add_command(commands: Any) -> None:
     verify.add_argument("--data-dir", metavar="DIR", help="data folder of the protocols")
     verify.add_argument("--json", action="store_true", help="machine-readable output")
     verify.set_defaults(handler=_cmd_verify)
+
+    export = board_commands.add_parser(
+        "export",
+        help="write a run's scores for other tools (rliable's runs x tasks arrays)",
+        description="Read the results.json of 'netgym leaderboard run --out DIR' and write, "
+        "per entry, its normalised scores as a runs x tasks array (rliable's layout; a run is "
+        "a training seed on an evaluation seed block), the raw scores and the task labels "
+        "beside, into one .npz (numbers and strings only: np.load reads it without pickle).",
+    )
+    export.add_argument(
+        "results", help="the --out folder of a leaderboard run, or its results.json"
+    )
+    export.add_argument("--rliable", required=True, metavar="FILE.npz", help="the .npz to write")
+    export.add_argument("--entries", metavar="E1,E2", help="entries to export (default: all)")
+    export.add_argument("--protocols", metavar="P1,P2", help="protocols to export (default: all)")
+    export.add_argument(
+        "--common-tasks",
+        action="store_true",
+        help="give every entry the same columns: the tasks all the exported entries played",
+    )
+    export.set_defaults(handler=_cmd_export)
 
     docs = board_commands.add_parser(
         "docs",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -30,7 +31,12 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors become ``CliError`` (one line, no usage dump)."""
 
     def error(self, message: str) -> NoReturn:
+        # an option with aliases (--timesteps/-n, --agent/--algo) is named by its first name
+        message = _ALIASES.sub(r"argument \1:", message)
         raise CliError(f"{message} (see '{self.prog} --help')", prog=self.prog)
+
+
+_ALIASES = re.compile(r"argument (-[-\w]+)(?:/-[-\w]+)+:")
 
 
 MAX_SEED = 2**63 - 1

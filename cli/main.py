@@ -3,7 +3,8 @@
 Commands: ``list``, ``evaluate`` (here), ``leaderboard run | submit | verify | docs``
 (``netgym.cli.board``), ``train`` (``netgym.cli.train``, the same code as ``train.py``),
 ``collect`` (``netgym.cli.collect``) and ``data list | fetch | verify | path``
-(``netgym.cli.data``). Every command prints a plain-text table, or JSON with
+(``netgym.cli.data``) and ``plot`` (``netgym.cli.plot``: learning curves of run folders).
+Every command prints a plain-text table, or JSON with
 ``--json``. A user error (unknown env, policy or protocol, bad ``--env-kwargs``, missing data
 folder) prints one line to stderr and exits with status 2. All printing of netgym happens in
 this package; the library only returns values.
@@ -34,7 +35,7 @@ from netgym.evaluation import EvaluationResult, evaluate
 from netgym.leaderboard.inprocess import evaluate_seeds
 from netgym.leaderboard.protocols import PROTOCOLS, get_protocol
 
-from . import board, collect, data, train
+from . import board, collect, data, plot, train
 from .common import (
     EPISODES,
     EXIT_INTERRUPTED,
@@ -108,11 +109,13 @@ def _check_env(env_id: str, env_kwargs: dict[str, Any]) -> None:
     """Fail with a CliError when ``env_id`` is unknown or its kwargs are rejected."""
     import gymnasium as gym
     from netgym.envs import ENV_IDS
+    from netgym.envs.make import is_parallel_env_id, make_env
 
-    if env_id.split(":", 1)[-1] not in ENV_IDS:
+    parallel = is_parallel_env_id(env_id)
+    if not parallel and env_id.split(":", 1)[-1] not in ENV_IDS:
         raise CliError(f"unknown env {env_id!r}; known: {sorted(ENV_IDS)}")
     try:
-        gym.make(env_id, **env_kwargs).close()
+        make_env(env_id, **env_kwargs).close()
     except (TypeError, ValueError, FileNotFoundError, gym.error.Error) as exc:
         # Gymnasium re-raises a TypeError of the env's constructor with a long suffix.
         reason = str(exc).split(" was raised from the environment creator")[0]
@@ -136,6 +139,7 @@ def _video_dir(args: argparse.Namespace) -> str | None:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from netgym.baselines import make_policy
+    from netgym.envs.make import is_parallel_env_id
 
     video_dir = _video_dir(args)
     protocol = None
@@ -158,7 +162,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if episodes < 1:
             raise CliError(f"--episodes must be >= 1, got {episodes}")
         _check_env(env_id, env_kwargs)
-    policy = make_policy(env_id, args.policy, seed=seed)
+    # a PettingZoo env takes its policies by name (evaluate checks them)
+    policy = args.policy if is_parallel_env_id(env_id) else make_policy(env_id, args.policy, seed)
     if protocol is not None and args.seed is None:
         # every evaluation seed of the protocol, in order (as the leaderboard plays it)
         result = evaluate_seeds(
@@ -173,20 +178,27 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             payload["protocol"] = protocol.to_dict()
         print_json(payload)
     else:
-        _print_evaluation(result, protocol.label if protocol is not None else None)
+        _print_evaluation(result, protocol)
         if video_dir is not None:
             print(f"\nvideos: one mp4 per episode in {os.path.abspath(video_dir)}")
     return 0
 
 
-def _print_evaluation(result: EvaluationResult, protocol_label: str | None) -> None:
+def _print_evaluation(result: EvaluationResult, protocol: Any) -> None:
+    from .metrics import reward_text
+
     print(f"env:      {result.env_id}")
-    if protocol_label is not None:
-        print(f"protocol: {protocol_label}")
+    if protocol is not None:
+        score = "return" if protocol.metric == "mean" else "mean reward per step"
+        print(f"protocol: {protocol.label} (score: {score} per episode)")
     print(f"policy:   {result.policy}")
     print(f"episodes: {len(result.returns)} (seed {result.seed})")
-    print(f"return:   mean {result.mean:.4f}  std {result.std:.4f}")
-    print(f"mean reward per step: {result.mean_reward:.4f} (ABR: the QoE score)")
+    team = " (team: the agents' rewards summed)" if result.agent_returns else ""
+    print(f"return:   mean {result.mean:.4f}  std {result.std:.4f}{team}")
+    print(f"mean reward per step: {result.mean_reward:.4f}")
+    print(f"reward:   {reward_text(result.env_id)}")
+    for agent, mean in result.agent_means.items():
+        print(f"  {agent}: mean return {mean:.4f}")
     print(f"wall time: {result.wall_s:.2f} s")
     print()
     extra_keys = sorted({key for info in result.episode_info for key in info})
@@ -255,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_command(commands)
     collect.add_command(commands)
     data.add_command(commands)
+    plot.add_command(commands)
     return parser
 
 

@@ -10,6 +10,7 @@ with status 130 after saying how to resume.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,8 @@ EXAMPLES = """\
 examples:
   python train.py --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
   python train.py --env netgym/AbrStreaming-v0 --agent dqn --hyperparams learning_rate=5e-4
+  python train.py --env netgym/AbrStreaming-v0 --algo ppo -n 100000 \
+      --hyperparams learning_rate:lin_3e-4 clip_range:lin_0.2 n_steps:256
   python train.py --resume runs/netgym_AbrStreaming-v0/ppo/seed-0
   python train.py --env netgym/AbrStreaming-v0 --agent ppo --capture-video
 """
@@ -55,13 +58,20 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the training options to ``parser`` (shared by ``train.py`` and ``netgym train``)."""
     parser.add_argument("--env", metavar="ID", help="env id, e.g. netgym/AbrStreaming-v0")
-    parser.add_argument("--agent", metavar="NAME", help=f"one of: {', '.join(AGENTS)}")
+    parser.add_argument(
+        "--agent",
+        "--algo",
+        dest="agent",
+        metavar="NAME",
+        help=f"one of: {', '.join(AGENTS)} (--algo: rl-baselines3-zoo's name of this option)",
+    )
     parser.add_argument(
         "--timesteps",
+        "-n",
         type=int_option(0, MAX_TIMESTEPS),
         metavar="N",
         help=f"total training env steps (default: the config's n_timesteps, else "
-        f"{DEFAULT_TIMESTEPS})",
+        f"{DEFAULT_TIMESTEPS}); -n as in rl-baselines3-zoo",
     )
     parser.add_argument("--seed", type=SEED, metavar="S", help="training seed (default 0)")
     parser.add_argument(
@@ -72,14 +82,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--env-kwargs", metavar="JSON", help="JSON object of env keyword args")
     parser.add_argument(
-        "--config", metavar="FILE.yaml", help="hyperparameters over the packaged config"
+        "--config",
+        metavar="FILE.yaml",
+        help="hyperparameters over the packaged config (.yaml or .yml; rl-baselines3-zoo's "
+        "per-env files work)",
     )
     parser.add_argument(
         "--hyperparams",
         nargs="+",
         action="extend",
         metavar="KEY=VALUE",
-        help="hyperparameters over every config file; values are YAML (e.g. net_arch=[64,64])",
+        help="hyperparameters over every config file; values are YAML (e.g. net_arch=[64,64]); "
+        "rl-baselines3-zoo's KEY:VALUE and lin_<x> / constant_<x> schedules work too",
     )
     parser.add_argument(
         "--lr-schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)"
@@ -289,6 +303,7 @@ def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
         lines.append(f"{config.agent} summary: {pairs}")
     if evaluation.get("agent") is None:
         lines.append(f"no evaluation: {evaluation.get('skipped', 'not run')}")
+        lines.append(_plot_line(run))
         return "\n".join(lines)
     rows = [(config.agent + " (trained)", evaluation["agent"])]
     rows += list(evaluation["baselines"].items())
@@ -307,7 +322,13 @@ def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
     videos = run.out_dir / "videos"
     if videos.is_dir():
         lines.append(f"videos of the agent's evaluation episodes in {videos}")
+    lines.append(_plot_line(run))
     return "\n".join(lines)
+
+
+def _plot_line(run: TrainingRun) -> str:
+    """The command that draws this run's learning curve (with its sibling seeds, if any)."""
+    return f"learning curve: netgym plot {shlex.quote(str(run.out_dir))} --out curves.html"
 
 
 def add_command(commands: Any) -> None:

@@ -80,6 +80,12 @@ class Leaderboard:
     environment: dict[str, Any]
     data_checksums: dict[str, str | None] = field(default_factory=dict)
     wall_s: float = 0.0
+    family_suite: dict[str, list[SuiteScore]] = field(default_factory=dict)
+    """family title -> the suite scores over that family's tasks only"""
+    run_folders: dict[str, list[str]] = field(default_factory=dict)
+    """entry name -> the train.py run folders of that entry (its learning curves)"""
+    timelines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """protocol label -> per-trace timelines of its reference policy (``timeline``)"""
 
     def anchors(self, protocol: Protocol) -> dict[str, float | None]:
         """Raw scores of the anchors under ``protocol`` (and the oracle's, and the bound)."""
@@ -130,6 +136,24 @@ def suite_scores(rows: Sequence[Row], reps: int = stats.SUITE_REPS) -> list[Suit
         )
     suite.sort(key=lambda score: (-score.iqm, score.entry))
     return suite
+
+
+def family_title(env_id: str) -> str:
+    """The title of the family that declares ``env_id`` (the id itself when none does)."""
+    from netgym.envs.families import family_of
+
+    try:
+        return family_of(env_id).title
+    except ValueError:
+        return env_id
+
+
+def family_suites(rows: Sequence[Row], reps: int = stats.SUITE_REPS) -> dict[str, list[SuiteScore]]:
+    """family title -> ``suite_scores`` of the rows of that family's protocols."""
+    families: dict[str, list[Row]] = {}
+    for row in rows:
+        families.setdefault(family_title(row.env_id), []).append(row)
+    return {title: suite_scores(family_rows, reps) for title, family_rows in families.items()}
 
 
 def improvement(rows: Sequence[Row], reps: int = stats.POI_REPS) -> list[dict[str, Any]]:
@@ -187,6 +211,12 @@ def run_leaderboard(
     out = None if out_dir is None else Path(out_dir)
     results = execute(tasks, backend, workers, out, address, progress)
     rows = build_rows(protocols, tasks, results)
+    from .timeline import collect_timelines
+
+    run_folders: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.kind == "run":
+            run_folders.setdefault(entry.name, []).append(entry.target)
     return Leaderboard(
         protocols=protocols,
         rows=rows,
@@ -195,6 +225,9 @@ def run_leaderboard(
         environment=environment_fingerprint(),
         data_checksums={p.label: p.data_checksum(data_dir) for p in protocols},
         wall_s=time.perf_counter() - started,
+        family_suite=family_suites(rows, suite_reps),
+        run_folders=run_folders,
+        timelines=collect_timelines(protocols, data_dir),
     )
 
 
@@ -204,6 +237,8 @@ __all__ = [
     "Leaderboard",
     "SuiteScore",
     "environment_fingerprint",
+    "family_suites",
+    "family_title",
     "improvement",
     "run_leaderboard",
     "suite_scores",

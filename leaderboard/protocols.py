@@ -42,20 +42,31 @@ VERSION_CHARS = 12
 class Anchors:
     """What a normalised score of 0 and 1 means under a protocol, and the best possible score.
 
-    Normalised score = (score - score(random)) / (score(reference) - score(random)), where both
-    anchor scores are measured in the same leaderboard run on the same seeds.
+    Normalised score = (score - score(zero)) / (score(reference) - score(zero)), where both
+    anchor scores are measured in the same leaderboard run on the same seeds. The zero anchor
+    is the uniformly random policy unless random is catastrophic under the protocol (it would
+    squash every sensible policy into [0.99, 1]): then it is a *floor*, the lowest-quality
+    policy or the simplest sensible heuristic, so that normalised scores keep the field apart;
+    ``note`` says why, and both are part of the protocol's version.
     """
 
     reference: str
     """baseline scored 1 (the family's named reference heuristic)"""
     random: str = "random"
-    """baseline scored 0 (the uniformly random policy)"""
+    """baseline scored 0: the uniformly random policy, or the protocol's floor (see above)"""
     oracle: str | None = None
     """a baseline that is an oracle (knows the future), reported beside the scores"""
     bound: float | None = None
     """an upper bound of the score in score units (e.g. the UAV capacity bound), if known"""
     bound_note: str = ""
     """what ``bound`` is"""
+    note: str = ""
+    """why these anchors (a floor instead of random: the reason); in the version when set"""
+
+    @property
+    def floor(self) -> bool:
+        """Whether the zero anchor is a floor rather than the random policy."""
+        return self.random != "random"
 
     def baselines(self) -> tuple[str, ...]:
         """The anchor baselines: random, reference and the oracle if there is one."""
@@ -63,8 +74,9 @@ class Anchors:
         return tuple(dict.fromkeys(names))
 
     def required(self) -> tuple[str, ...]:
-        """The baselines every leaderboard run evaluates (the normalisation needs them)."""
-        return tuple(dict.fromkeys((self.random, self.reference)))
+        """The baselines every leaderboard run evaluates: the normalisation's two, and the
+        random policy beside a floor (the reports draw where it lies)."""
+        return tuple(dict.fromkeys((self.random, self.reference, "random")))
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,8 @@ class Protocol:
             if f.name in ("build_env_kwargs", "quick_env_kwargs", "fingerprint_kwargs"):
                 value = None if value is None else self._kwargs_content(value)
             out[f.name] = canonical(value)
+            if f.name == "anchors" and not value.note:  # keeps the versions of older anchors
+                del out[f.name]["note"]
         return out
 
     def _kwargs_content(self, builder: Callable[[Path | None], dict[str, Any]]) -> Any:

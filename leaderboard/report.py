@@ -8,8 +8,9 @@
 * ``leaderboard.md``: Markdown tables, the per-task one in rl-baselines3-zoo column order
   (``algo | env_id | mean_reward | std_reward | n_timesteps | eval_timesteps | eval_episodes``,
   then protocol and normalised score).
-* ``report.html``: one file with inline CSS and SVG (per-task bars with intervals, suite IQM,
-  performance profiles); it loads nothing from a network.
+* ``report.html``: one self-contained page (``report_html``): the suite of the entries that
+  ran on two tasks or more, a section per family with normalised and raw scores, per-episode
+  distributions, learning curves and timelines; it has no script and loads nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from .board import PROFILE_TAUS, Leaderboard
-from .svg import bar_chart, line_chart
 
 
 def fmt(value: float, digits: int = 3) -> str:
@@ -86,6 +86,11 @@ def results_payload(board: Leaderboard) -> dict[str, Any]:
         "suite": [vars(score) for score in board.suite],
         "profile_taus": list(PROFILE_TAUS),
         "improvement": board.improvement,
+        "family_suite": {
+            title: [vars(score) for score in scores] for title, scores in board.family_suite.items()
+        },
+        "run_folders": board.run_folders,
+        "timelines": board.timelines,
         "environment": board.environment,
         "data_checksums": board.data_checksums,
         "wall_s": board.wall_s,
@@ -164,7 +169,7 @@ def markdown(board: Leaderboard) -> str:
     anchors = [
         [
             p.label,
-            p.anchors.random,
+            p.anchors.random + (" (floor)" if p.anchors.floor else ""),
             p.anchors.reference,
             p.anchors.oracle or "-",
             "-" if p.anchors.bound is None else f"{p.anchors.bound:.4g} ({p.anchors.bound_note})",
@@ -175,14 +180,15 @@ def markdown(board: Leaderboard) -> str:
         "\n\n".join(
             [
                 "# netgym leaderboard",
-                "Per task (mean and std over episodes of the protocol's score; normalised: random "
-                "= 0, reference = 1; 95% percentile bootstrap CI over episodes):",
+                "Per task (mean and std over episodes of the protocol's score; normalised: the "
+                "protocol's 0 anchor (random, or a floor where random is catastrophic) = 0, "
+                "reference = 1; 95% percentile bootstrap CI over episodes):",
                 _md_table(ZOO_COLUMNS, task_rows),
                 "Suite (IQM of the normalised scores of all runs x tasks, 95% stratified "
                 "bootstrap CI):",
                 _md_table(("entry", "IQM", "95% CI", "tasks", "runs"), suite_rows),
                 "Anchors:",
-                _md_table(("protocol", "0 (random)", "1 (reference)", "oracle", "bound"), anchors),
+                _md_table(("protocol", "0", "1 (reference)", "oracle", "bound"), anchors),
                 *_improvement_section(board),
             ]
         )
@@ -220,13 +226,6 @@ def _improvement_section(board: Leaderboard) -> list[str]:
     ]
 
 
-_CSS = (
-    "body{font-family:sans-serif;margin:2em;max-width:1000px}"
-    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
-    "font-size:12px;text-align:right}th{background:#eee}td:first-child{text-align:left}"
-)
-
-
 def _html_table(headers: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
@@ -236,44 +235,14 @@ def _html_table(headers: tuple[str, ...] | list[str], rows: list[list[str]]) -> 
 
 
 def html(board: Leaderboard) -> str:
-    """The text of report.html: tables and inline SVG plots, nothing loaded from outside."""
-    sections = []
-    for protocol in board.protocols:
-        rows = [row for row in board.rows if row.protocol == protocol.name]
-        labels = [
-            row.entry if row.train_seed is None else f"{row.entry} s{row.train_seed}"
-            for row in rows
-        ]
-        sections.append(
-            f"<h3>{escape(protocol.label)}</h3><p>{escape(protocol.description)}</p>"
-            + bar_chart(
-                labels,
-                [row.normalised for row in rows],
-                [row.normalised_ci_low for row in rows],
-                [row.normalised_ci_high for row in rows],
-                f"{protocol.name}: normalised score, 95% CI",
-            )
-        )
-    suite = board.suite
-    iqm_chart = bar_chart(
-        [score.entry for score in suite],
-        [score.iqm for score in suite],
-        [score.ci_low for score in suite],
-        [score.ci_high for score in suite],
-        "suite IQM of normalised scores, 95% stratified bootstrap CI",
-    )
-    profile_chart = line_chart(
-        PROFILE_TAUS,
-        {score.entry: score.profile for score in suite[:10]},
-        "performance profiles (10 best by IQM)",
-        "normalised score threshold tau",
-        "fraction of runs > tau",
-    )
+    """The text of report.html (``report_html``): charts, the table, the improvements."""
+    from . import report_html
+
     task_table = _html_table(
         ZOO_COLUMNS,
         [
             [
-                row.entry,
+                row.entry if row.train_seed is None else f"{row.entry} (seed {row.train_seed})",
                 row.env_id,
                 f"{row.mean:.4f}",
                 f"{row.std:.4f}",
@@ -293,16 +262,7 @@ def html(board: Leaderboard) -> str:
         if improvement_rows
         else ""
     )
-    env = board.environment
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>netgym leaderboard</title>'
-        f"<style>{_CSS}</style></head><body><h1>netgym leaderboard</h1>"
-        f"<p>netgym {escape(str(env['netgym_version']))}, commit "
-        f"{escape(str(env['git_commit']))}, python {escape(env['python'])}; "
-        f"{len(board.rows)} rows in {board.wall_s:.1f} s.</p>"
-        f"<h2>Suite</h2>{iqm_chart}{profile_chart}<h2>Tasks</h2>{''.join(sections)}"
-        f"<h2>Table</h2>{task_table}{improvement}</body></html>\n"
-    )
+    return report_html.html(board, f"<h2>Table</h2>{task_table}{improvement}")
 
 
 REPORT_FILES = ("results.csv", "results.json", "leaderboard.md", "report.html")

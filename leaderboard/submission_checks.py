@@ -5,9 +5,11 @@
   that the files listed are exactly the members with their sha256.
 * ``check_protocols``: every protocol is this netgym's, at the same version, on the same env.
 * ``check_rows``: each row's types and internal consistency (episodes, mean, std, the
-  normalised scores from the protocol's own anchors), and coverage: per protocol, the entry
-  and the random and reference anchors each have exactly one row, covering exactly the
-  protocol's evaluation seeds in order; every other row is one of the protocol's baselines.
+  normalised scores from the protocol's own anchors: its zero anchor, the random policy or a
+  floor, and its reference), and coverage: per protocol, the entry and every baseline a
+  leaderboard run requires (``Anchors.required``: the zero anchor, the reference, and the
+  random policy beside a floor) each have exactly one row, covering exactly the protocol's
+  evaluation seeds in order; every other row is one of the protocol's baselines.
 
 Every failure raises ``SubmissionError`` with one line naming the file, the row and the field.
 """
@@ -327,10 +329,12 @@ def check_rows(
             declared == truth,
             f"results.json anchors of {protocol.name} are {declared}, the protocol's {truth}",
         )
-        for anchor in truth.values():
+        for anchor in protocol.anchors.required():
+            role = "anchor" if anchor in truth.values() else "random policy drawn beside the floor"
             require(
                 (protocol.name, anchor) in means,
-                f"the anchor {anchor!r} of {protocol.name} has no row in the submission",
+                f"the {role} {anchor!r} of {protocol.name} has no row in the submission; "
+                "a leaderboard run evaluates it (make the submission again with this netgym)",
             )
     for i, row in enumerate(rows):
         _check_normalised(row, i, protocols[row["protocol"]], means)

@@ -3,6 +3,13 @@ and the tests.
 
 It lives below the agents and the leaderboard (it needs only the envs and, for a baseline given
 by name, the baselines), so that both can use it; ``netgym.leaderboard.evaluate`` re-exports it.
+
+PettingZoo envs (``uav_offload_v0``, ``pz:module:function``) are evaluated by the same function:
+the policy gets the dict of observations (and of infos) and answers a dict of actions; an
+episode ends when no agent is left. Its return is the *team* return, the sum over steps of the
+agents' rewards summed (PettingZoo's own ``average_total_reward`` convention: with a reward
+shared by K agents it is K times the shared return), and ``agent_returns`` keeps each agent's
+own return.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ class EvaluationResult:
     episode_info: list[dict[str, Any]] = field(default_factory=list)
     """per-episode extras, e.g. the trace name and total rebuffering"""
     wall_s: float = 0.0
+    agent_returns: dict[str, list[float]] = field(default_factory=dict)
+    """PettingZoo envs: each agent's return per episode (empty for a Gymnasium env); the
+    ``returns`` are then the team returns, the sums over agents"""
 
     @property
     def mean(self) -> float:
@@ -50,9 +60,19 @@ class EvaluationResult:
         """Mean over episodes of the mean reward per step."""
         return float(np.mean(self.mean_rewards))
 
+    @property
+    def agent_means(self) -> dict[str, float]:
+        """PettingZoo envs: each agent's mean return over episodes (empty otherwise)."""
+        return {agent: float(np.mean(values)) for agent, values in self.agent_returns.items()}
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict, including the summary statistics."""
+        """JSON-ready dict, including the summary statistics (and, for PettingZoo envs, the
+        per-agent returns and their means)."""
         out = asdict(self)
+        if not self.agent_returns:
+            out.pop("agent_returns")
+        else:
+            out["agent_means"] = self.agent_means
         out.update(mean=self.mean, std=self.std, mean_reward=self.mean_reward)
         return out
 
@@ -82,6 +102,10 @@ def evaluate(
     """
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
+    from netgym.envs.make import is_parallel_env_id
+
+    if is_parallel_env_id(env_id):
+        return evaluate_parallel(policy, env_id, episodes, seed, env_kwargs, max_steps)
     if isinstance(policy, str):
         from netgym.baselines import make_policy
 
@@ -141,4 +165,125 @@ def evaluate(
     )
 
 
-__all__ = ["EvaluationResult", "evaluate"]
+class AgentsRandomPolicy:
+    """Uniformly random actions for every agent of a PettingZoo env: agent ``k``'s action space
+    seeded ``seed + k``; valid actions only where the agent's info holds an ``action_mask``
+    over a ``Discrete`` space."""
+
+    name = "random"
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self._env: Any = None
+
+    def reset(self, env: Any) -> None:
+        """Seed each agent's action space (once, at the first episode)."""
+        if self._env is not env:
+            self._env = env
+            for k, agent in enumerate(env.possible_agents):
+                env.action_space(agent).seed(self.seed + k)
+
+    def act(self, obs: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+        """One random action per agent in ``obs``."""
+        if self._env is None:
+            raise RuntimeError("call reset(env) before act()")
+        actions = {}
+        for agent in obs:
+            space = self._env.action_space(agent)
+            mask = (info.get(agent) or {}).get("action_mask") if isinstance(info, dict) else None
+            if isinstance(space, gym.spaces.Discrete) and mask is not None:
+                actions[agent] = space.sample(mask=np.asarray(mask, dtype=np.int8))
+            else:
+                actions[agent] = space.sample()
+        return actions
+
+
+PARALLEL_POLICIES = ("random",)
+"""policies given by name that ``evaluate`` plays on a PettingZoo env (the family's baselines
+act on its Gymnasium env: evaluate them there, e.g. ``netgym/UavOffload-v0``)"""
+
+
+def _parallel_policy(policy: Any, env_id: str, seed: int) -> Any:
+    if not isinstance(policy, str):
+        return policy
+    if policy == "random":
+        return AgentsRandomPolicy(seed)
+    from netgym.envs.families import parallel_specs
+
+    spec = parallel_specs().get(env_id.removeprefix("pz:"))
+    where = f" on {spec.id}, the same problem as one Gymnasium env" if spec else ""
+    raise ValueError(
+        f"unknown policy {policy!r} for the PettingZoo env {env_id}; known: "
+        f"{list(PARALLEL_POLICIES)} and trained agents (the family's baselines act on the "
+        f"central env: evaluate them{where or ' on its Gymnasium env'})"
+    )
+
+
+def evaluate_parallel(
+    policy: Any,
+    env_id: str,
+    episodes: int = 10,
+    seed: int = 0,
+    env_kwargs: dict[str, Any] | None = None,
+    max_steps: int | None = None,
+) -> EvaluationResult:
+    """``evaluate`` on a PettingZoo ``ParallelEnv`` (see the module docstring).
+
+    ``policy`` answers ``act(observations, infos)`` with one action per live agent (a trained
+    netgym agent does), or is ``'random'``. Each step's team reward is the sum of the agents'
+    rewards; ``returns`` hold the team returns and ``agent_returns`` each agent's own.
+    """
+    from netgym.envs.make import make_env
+
+    policy = _parallel_policy(policy, env_id, seed)
+    env = make_env(env_id, **(env_kwargs or {}))
+    returns, lengths, means = [], [], []
+    per_agent: dict[str, list[float]] = {agent: [] for agent in env.possible_agents}
+    started = time.perf_counter()
+    try:
+        for episode in range(episodes):
+            obs, infos = env.reset(seed=seed if episode == 0 else None)
+            policy.reset(env)
+            total, steps = 0.0, 0
+            own = dict.fromkeys(env.possible_agents, 0.0)
+            while env.agents:
+                obs, rewards, _, _, infos = env.step(policy.act(obs, infos))
+                team = float(sum(rewards.values()))
+                if not math.isfinite(team):
+                    raise RuntimeError(
+                        f"{env_id} returned non-finite rewards {rewards} at episode "
+                        f"{episode}, step {steps}"
+                    )
+                for agent, reward in rewards.items():
+                    own[agent] = own.get(agent, 0.0) + float(reward)
+                total += team
+                steps += 1
+                if max_steps is not None and steps >= max_steps:
+                    break
+            returns.append(total)
+            lengths.append(steps)
+            means.append(total / max(steps, 1))
+            for agent, value in own.items():
+                per_agent.setdefault(agent, [0.0] * episode).append(value)
+    finally:
+        env.close()
+    return EvaluationResult(
+        env_id=env_id,
+        policy=_policy_name(policy),
+        seed=seed,
+        returns=returns,
+        lengths=lengths,
+        mean_rewards=means,
+        episode_info=[{} for _ in returns],
+        wall_s=time.perf_counter() - started,
+        agent_returns=per_agent,
+    )
+
+
+__all__ = [
+    "PARALLEL_POLICIES",
+    "AgentsRandomPolicy",
+    "EvaluationResult",
+    "evaluate",
+    "evaluate_parallel",
+]

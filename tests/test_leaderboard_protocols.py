@@ -99,8 +99,21 @@ def test_anchors_are_baselines_of_the_protocol_env():
             assert name in family, (protocol.name, name)
         for name in protocol.anchors.baselines():
             assert protocol.baselines is None or name in protocol.baselines, (protocol.name, name)
-        assert protocol.anchors.random == "random"
-        assert protocol.anchors.required() == ("random", protocol.anchors.reference)
+        anchors = protocol.anchors
+        if anchors.floor:  # a floor is the zero anchor, with its reason; random runs beside it
+            assert anchors.note, protocol.name
+            assert anchors.required() == (anchors.random, anchors.reference, "random")
+            assert protocol.baselines is None or "random" in protocol.baselines, protocol.name
+        else:
+            assert anchors.random == "random"
+            assert anchors.required() == ("random", anchors.reference)
+
+
+def test_the_floors_are_the_documented_ones_where_random_is_catastrophic():
+    floors = {p.name: p.anchors.random for p in PROTOCOLS.values() if p.anchors.floor}
+    abr = {name: "lowest" for name in ("abr-synthetic", "hsdpa142", "fcc100")}
+    moe = {"moe-routing": "topk", "moe-routing-bias": "topk", "moe-batching": "fcfs"}
+    assert floors == {**abr, "repeater-chain": "nested", **moe}
 
 
 def test_uav_bound_is_the_capacity_fraction():

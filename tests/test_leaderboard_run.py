@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from netgym.cli.main import main
-from netgym.leaderboard import evaluate, get_protocol
+from netgym.leaderboard import evaluate, get_protocol, stats
 from netgym.leaderboard.board import run_leaderboard
 from netgym.leaderboard.entries import class_entry, parse_entry
 from netgym.leaderboard.report import CSV_COLUMNS, REPORT_FILES, ZOO_COLUMNS, write_reports
@@ -55,8 +55,8 @@ def test_rows_pool_seeds_and_normalise_by_the_anchors(board):
     )
     assert hover.ci_low <= hover.mean <= hover.ci_high
     names = {(row.protocol, row.entry) for row in board.rows}
-    assert names == {
-        ("abr-synthetic-quick", name) for name in ("bba", "oracle", "random", "mpc")
+    assert names == {  # the anchors run: ABR's floor (lowest), mpc, and random beside the floor
+        ("abr-synthetic-quick", name) for name in ("bba", "oracle", "lowest", "random", "mpc")
     } | {("uav-paper-quick", name) for name in ("hover", "random", "kmeans")}
 
 
@@ -75,8 +75,15 @@ def test_every_baseline_of_each_family_is_planned_by_default():
 
 def test_suite_iqm_and_improvement(board):
     suite = {score.entry: score for score in board.suite}
-    # random: 0 on ABR, and per-seed UAV runs whose mean is 0
-    assert suite["random"].iqm == pytest.approx(0.0, abs=1e-12)
+    # the floor (ABR's 0 anchor): its seed blocks' normalised scores average 0 on its one task
+    assert suite["lowest"].iqm == pytest.approx(0.0, abs=1e-12)
+    assert len(suite["lowest"].tasks) == 1
+    # random: below the floor on ABR, UAV's per-seed runs whose mean is 0 (its 0 anchor there)
+    rows = {(row.protocol, row.entry): row for row in board.rows}
+    assert max(rows[("abr-synthetic-quick", "random")].block_normalised) < 0
+    assert np.mean(rows[("uav-paper-quick", "random")].block_normalised) == pytest.approx(0.0)
+    runs = np.concatenate([rows[(p.name, "random")].block_normalised for p in QUICK])
+    assert suite["random"].iqm == pytest.approx(stats.iqm(runs)) and suite["random"].iqm < 0
     assert len(suite["random"].tasks) == 2
     # the UAV runs are its 2 evaluation seeds
     assert suite["kmeans"].runs == 2 and suite["kmeans"].ci_low <= suite["kmeans"].iqm
@@ -193,7 +200,12 @@ def test_reports_are_written_and_well_formed(board, tmp_path):
     parser = _Collector()
     parser.feed(text)
     parser.close()
-    assert parser.tags.count("svg") == len(QUICK) + 2  # per task, suite IQM, profiles
+    # per task: normalised, raw and per-episode charts; the ABR task's reference timelines;
+    # the suite (random, the one entry on both tasks): IQM and profiles; no family suite (one
+    # task per family)
+    timelines = sum(len(t) for t in board.timelines.values())
+    assert board.timelines.get(QUICK[0].label) and timelines
+    assert parser.tags.count("svg") == 3 * len(QUICK) + timelines + 2
     assert {"script", "link", "img", "iframe"}.isdisjoint(parser.tags)
     assert not [link for link in parser.links if link.startswith(("http:", "https:", "//"))]
     assert "http://" not in text and "https://" not in text
@@ -213,12 +225,13 @@ def test_cli_run_writes_reports_and_prints_tables(capsys, tmp_path: Path):
 def test_bar_chart_keeps_outliers_inside_the_drawing():
     import re
 
-    from netgym.leaderboard.svg import bar_chart
+    from netgym.leaderboard.svg import Bar, bar_chart
 
-    svg = bar_chart(["a", "b"], [0.5, -50.0], [0.4, -60.0], [0.6, 10.0], "t", width=640)
+    bars = [Bar("a", 0.5, 0.4, 0.6, "#111"), Bar("b", -50.0, -60.0, 10.0, "#222")]
+    svg = bar_chart(bars, "t", "score", width=640)
     xs = [float(v) for v in re.findall(r' x[12]?="([-0-9.]+)"', svg)]
     assert min(xs) >= 0 and max(xs) <= 640
-    assert "-50.0000 [-60.0000, 10.0000]" in svg  # exact values in the tooltip
+    assert "b: -50 [-60, 10]" in svg  # exact values (4 significant digits) in the tooltip
 
 
 def test_cache_is_keyed_by_protocol_version_seed_and_episodes(tmp_path):

@@ -62,8 +62,9 @@ def test_genuine_submission_is_accepted_and_reruns_match(genuine):
     result = verify(genuine, sample=10, max_episodes=8)
     assert result.entry == "qlearning"
     assert result.protocols == {"abr-synthetic-quick": QUICK[0].version}
-    assert result.rows == 3  # the entry and the anchors random and mpc
-    assert {block["entry"] for block in result.rerun} == {"qlearning", "random", "mpc"}
+    # the entry, the anchors lowest (the floor) and mpc, and random beside the floor
+    assert result.rows == 4
+    assert {block["entry"] for block in result.rerun} == {"qlearning", "lowest", "mpc", "random"}
     assert all(block["max_abs_diff"] <= 1e-9 for block in result.rerun)
     names = set(read_members(genuine))
     assert names == {"manifest.json", "results.json", "policy/agent.json", "policy/table.npz"}
@@ -107,7 +108,7 @@ def test_consistently_inflated_scores_fail_the_rerun(genuine, tmp_path):
     row["scores"] = [score + 1.0 for score in row["scores"]]
     row["mean"] = float(np.mean(row["scores"]))
     anchors = {r["entry"]: r["mean"] for r in results["rows"] if r["kind"] == "baseline"}
-    row["normalised"] = (row["mean"] - anchors["random"]) / (anchors["mpc"] - anchors["random"])
+    row["normalised"] = (row["mean"] - anchors["lowest"]) / (anchors["mpc"] - anchors["lowest"])
     row["block_normalised"] = [row["normalised"]]  # one seed block: consistent everywhere
     data = json.dumps(results).encode()
     bad = repack(genuine, tmp_path / "bad.zip", {"results.json": data}, fix_checksums=True)

@@ -4,7 +4,8 @@ the honest submission itself is accepted.
 
 The honest submission is a tabular Q-learning run on the repeater chain (the shipped config,
 a few thousand steps) submitted on ``repeater-chain-quick``: two seed blocks of ten episodes,
-anchors random and swap-asap, and the chain's ``obs_mode`` kept by the entry.
+anchors the floor ``nested`` (0) and swap-asap (1), the random policy beside the floor, and the
+chain's ``obs_mode`` kept by the entry.
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ def entry_row(results: dict) -> dict:
 
 
 def anchor_means(results: dict) -> tuple[float, float]:
+    """The means of the protocol's own zero anchor (a floor here, not random) and reference."""
     means = {r["entry"]: r["mean"] for r in results["rows"] if r["kind"] == "baseline"}
-    return means["random"], means["swap-asap"]
+    anchors = results["anchors"][PROTOCOL]
+    return means[anchors["random"]], means[anchors["reference"]]
 
 
 def make_consistent(row: dict, results: dict) -> None:
@@ -279,6 +282,26 @@ def test_changed_anchor_names_are_rejected(honest, tmp_path):
     results["anchors"][PROTOCOL]["reference"] = "random"
     bad = tamper(honest, tmp_path / "bad.zip", manifest, results)
     rejected(bad, "anchors of repeater-chain-quick are .* the protocol's")
+
+
+def test_the_zero_anchor_is_the_protocols_floor_and_random_is_a_row_beside_it(honest):
+    _, results = load(honest)
+    protocol = get_protocol(PROTOCOL)
+    assert protocol.anchors.floor and protocol.anchors.random == "nested"
+    assert results["anchors"][PROTOCOL] == {"random": "nested", "reference": "swap-asap"}
+    baselines = {r["entry"] for r in results["rows"] if r["kind"] == "baseline"}
+    assert baselines == {"nested", "swap-asap", "random"}
+    floor, reference = anchor_means(results)
+    row = entry_row(results)
+    assert row["normalised"] == pytest.approx((row["mean"] - floor) / (reference - floor))
+
+
+@pytest.mark.parametrize("dropped", ["nested", "swap-asap", "random"])
+def test_a_submission_without_a_required_baseline_row_is_rejected(honest, tmp_path, dropped):
+    manifest, results = load(honest)
+    results["rows"] = [r for r in results["rows"] if r["entry"] != dropped]
+    bad = tamper(honest, tmp_path / "bad.zip", manifest, results)
+    rejected(bad, f"{dropped!r} of repeater-chain-quick has no row in the submission")
 
 
 def test_a_deflated_reference_anchor_block_is_caught_when_sampled(honest, tmp_path):

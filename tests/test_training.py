@@ -135,8 +135,8 @@ class FakeAgent(Agent):
     def reset(self, env: Any) -> None:
         pass
 
-    def act(self, obs: Any, info: dict[str, Any]) -> int:
-        return 0
+    def act(self, obs: Any, info: dict[str, Any]) -> Any:
+        return {agent: 0 for agent in obs} if isinstance(obs, dict) else 0
 
     def set_total_timesteps(self, total_timesteps: int) -> None:
         self.context["total_timesteps"] = total_timesteps
@@ -360,7 +360,9 @@ def test_eval_json_scores_agent_and_baselines_on_the_same_held_out_seeds(fake, t
     printed = capsys.readouterr().out
     lines = printed.splitlines()
     table = lines[lines.index(next(line for line in lines if line.startswith("policy"))) + 2 :]
-    names = [line.split()[0] for line in table if line and not line.startswith("per-episode")]
+    after = ("per-episode", "learning curve")  # the lines below the table
+    names = [line.split()[0] for line in table if line and not line.startswith(after)]
+    assert lines[-1] == f"learning curve: netgym plot {out} --out curves.html"
     means = {
         "fake": report["agent"]["mean"],
         **{k: v["mean"] for k, v in report["baselines"].items()},
@@ -610,9 +612,24 @@ def test_a_pettingzoo_env_trains_with_its_first_agents_spaces(fake, tmp_path):
     out = tmp_path / "run"
     assert main(["--env", env_id, "--agent", "fake", "--timesteps", "200", "--out", str(out)]) == 0
     assert saved_steps(out / "model") == 200
-    report = json.loads((out / "eval.json").read_text())
-    assert report["agent"] is None and "PettingZoo" in report["skipped"]
     assert run_folder(env_id, "fake", 0).parts[1] == f"pz_{__name__}_tiny_parallel_env"
+
+
+def test_train_py_evaluates_a_pettingzoo_agent_with_team_and_per_agent_returns(fake, tmp_path):
+    """The final evaluation plays the PettingZoo env: the team return sums the agents' rewards
+    (action 0 earns 0 here, the random baseline's actions 0 or 1 earn up to 8 per episode)."""
+    env_id = f"pz:{__name__}:tiny_parallel_env"
+    out = tmp_path / "run"
+    argv = ["--env", env_id, "--agent", "fake", "--timesteps", "100", "--out", str(out)]
+    assert main([*argv, "--eval-episodes", "3"]) == 0
+    report = json.loads((out / "eval.json").read_text())
+    agent = report["agent"]
+    assert agent["returns"] == [0.0, 0.0, 0.0] and agent["lengths"] == [4, 4, 4]
+    assert agent["agent_returns"] == {"a0": [0.0] * 3, "a1": [0.0] * 3}
+    random = report["baselines"]["random"]
+    per_agent = np.array([random["agent_returns"]["a0"], random["agent_returns"]["a1"]])
+    assert random["returns"] == pytest.approx(per_agent.sum(axis=0).tolist())
+    assert 0 < sum(random["returns"]) <= 24
 
 
 # ---------------------------------------------------------------------------------- CLI
