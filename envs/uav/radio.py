@@ -17,15 +17,17 @@ from .channel import make_channel, make_penetration
 from .layouts import bs_positions
 from .linkbudget import sinr_from_mw
 from .params import UavParams
+from .planes import total_power
 
 LN10_OVER_10 = math.log(10.0) / 10.0
 """dB to natural-log scale: 10 ** (x / 10) = exp(x * LN10_OVER_10)"""
 
 
-def _dbm_to_mw(power_dbm: np.ndarray) -> np.ndarray:
+def _dbm_to_mw(power_dbm: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``10 ** (p / 10)`` as ``exp(p ln(10) / 10)``: twice as fast on the N x n_cells tables,
-    equal to within a few ulps (every received power of the sim goes through here)."""
-    return np.exp(power_dbm * LN10_OVER_10)
+    equal to within a few ulps (every received power of the sim goes through here); in place
+    in ``out`` when given (which may be ``power_dbm``)."""
+    return np.exp(np.multiply(power_dbm, LN10_OVER_10, out=out), out=out)
 
 
 class UavRadio:
@@ -61,24 +63,57 @@ class UavRadio:
     def _rx_pairs(
         self, uav_xy: np.ndarray, user_xy: np.ndarray, indoor_loss_db: np.ndarray
     ) -> np.ndarray:
-        """``rx_mw`` on the simulator's own (valid) state: the same arithmetic without input
-        checks, and no indoor term when there are no indoor users (adding 0 dB changes
-        nothing). ``uav_xy`` (M or 1, K, 2) broadcasts against ``user_xy`` (M, N, 2)."""
-        params = self.params
+        """``rx_mw`` on the simulator's own (valid) state, (M, N, K): ``_rx_links`` of the
+        coordinate planes. ``uav_xy`` (M or 1, K, 2) broadcasts against ``user_xy`` (M, N, 2)."""
         # contiguous coordinate planes first: broadcasting the strided x / y views of the
         # (..., 2) arrays is twice as slow on N x n_cells tables; the values are the same
         planes = [
             np.ascontiguousarray(xy[..., axis]) for xy in (user_xy, uav_xy) for axis in (0, 1)
         ]
-        dx = planes[0][:, :, None] - planes[2][:, None, :]
-        dy = planes[1][:, :, None] - planes[3][:, None, :]
+        return self._rx_links(
+            planes[0][:, :, None],
+            planes[1][:, :, None],
+            planes[2][:, None, :],
+            planes[3][:, None, :],
+            indoor_loss_db[..., None],
+        )
+
+    def _rx_links(
+        self,
+        user_x: np.ndarray,
+        user_y: np.ndarray,
+        uav_x: np.ndarray,
+        uav_y: np.ndarray,
+        indoor_loss_db: np.ndarray,
+        work: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Received power (mW) of users from UAVs given as coordinate arrays that broadcast
+        against each other (any layout: (M, N, K) pairs, (M, K, N) planes, tables): the
+        arithmetic of ``rx_mw`` without input checks, and no indoor term when there are no
+        indoor users (adding 0 dB changes nothing).
+
+        ``work``: None, or at least 3 x (the broadcast size) floats to compute in (the result
+        is then a view of it, valid until the next call); nothing large is allocated.
+        """
+        params = self.params
+        if work is None:
+            dx, dy = user_x - uav_x, user_y - uav_y
+            loss_db = np.empty(dx.shape)
+        else:
+            shape = np.broadcast_shapes(user_x.shape, uav_x.shape)
+            size = math.prod(shape)
+            dx, dy, loss_db = (work[i * size : (i + 1) * size].reshape(shape) for i in range(3))
+            np.subtract(user_x, uav_x, out=dx)
+            np.subtract(user_y, uav_y, out=dy)
         np.multiply(dx, dx, out=dx)
         np.multiply(dy, dy, out=dy)
         horizontal = np.sqrt(np.add(dx, dy, out=dx), out=dx)
-        loss_db = self.channel._path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
+        self.channel._path_loss_into(
+            horizontal, params.uav_altitude_m, params.fc_hz, out=loss_db, scratch=dy
+        )
         if params.indoor_ratio > 0:
-            loss_db = loss_db + indoor_loss_db[..., None]
-        return _dbm_to_mw(params.uav_tx_dbm - loss_db)
+            np.add(loss_db, indoor_loss_db, out=loss_db)
+        return _dbm_to_mw(np.subtract(params.uav_tx_dbm, loss_db, out=loss_db), out=loss_db)
 
     def _coverable(self, user_xy: np.ndarray, indoor_loss_db: np.ndarray) -> np.ndarray:
         """Interference-free bound (reference 5, bound 2) of M user sets (M, N, 2): users whose
@@ -125,8 +160,26 @@ class UavRadio:
     def _sinr_db(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray | float) -> np.ndarray:
         """SINR in dB from received powers (M, N, K) (reference 6.2: co-channel interference)."""
         co_channel = self.params.interference == "co_channel"
-        total_mw = rx_mw.sum(axis=-1, keepdims=True) if co_channel else None
+        total_mw = total_power(rx_mw, axis=-1) if co_channel else None
         return sinr_from_mw(rx_mw, self._floor_mw(bs_rx_mw), total_mw)
+
+    def _sinr_planes(
+        self,
+        rx_mw: np.ndarray,
+        bs_rx_mw: np.ndarray | float,
+        out: np.ndarray | None = None,
+        total: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``_sinr_db`` in plane layout: received powers (M, K, N), BS power (M, N) or 0.0;
+        the SINRs (M, K, N), written into ``out`` when given (not ``rx_mw`` itself), with each
+        user's total UAV power in ``total`` (M, 1, N) when given."""
+        co_channel = self.params.interference == "co_channel"
+        total_mw = total_power(rx_mw, axis=-2, out=total) if co_channel else None
+        if isinstance(bs_rx_mw, np.ndarray):
+            floor_mw: np.ndarray | float = self.noise_mw + bs_rx_mw[:, None, :]
+        else:
+            floor_mw = self.noise_mw + bs_rx_mw
+        return sinr_from_mw(rx_mw, floor_mw, total_mw, out=out)
 
     def _assoc_without_each(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray) -> np.ndarray:
         """Users associated when UAV k is switched off, for each k: (M, K)."""

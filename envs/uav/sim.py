@@ -29,6 +29,7 @@ from .linkbudget import sinr_from_mw
 from .memory import check_uav_memory, fast_one, table_mode
 from .observations import UavObservations
 from .params import UavParams
+from .planes import RxTables, associate_planes, pairwise_sum
 from .radio import UavRadio
 
 ENV0 = slice(0, 1)
@@ -130,7 +131,13 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.indoor_loss_db = np.zeros((b, n))
         self.bs_rx_mw = np.zeros((b, n))
         self.steps = np.zeros(b, dtype=np.int64)
-        self.sinr_db = np.zeros((b, n, k))
+        self._sinr = np.zeros((b, k, n))
+        """(B, K, N) SINRs in plane layout (``planes.py``); ``sinr_db`` is its (B, N, K) view"""
+        # the batched kernel's buffers, written in place every step (no large temporaries)
+        self._rx = np.empty((b, k, n))
+        self._total = np.empty((b, 1, n))
+        self._best = np.empty((b, n))
+        self._work = np.empty(3 * b * k * n)
         self.association = np.full((b, n), -1, dtype=np.int64)
         self.load = np.zeros((b, k), dtype=np.int64)
         self.n_assoc = np.zeros(b, dtype=np.int64)
@@ -152,19 +159,26 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self._fast_one = fast_one(params, num_envs)
         """single env with a table (static users, discrete moves): ``step_one`` takes
         ``_step_one``"""
-        self._rx_table: np.ndarray | None = None
-        """received power (mW) of every user from every lattice point, (B or 1, N, n_cells):
-        with static users and discrete moves a step gathers its K columns instead of running
-        the channel model (see ``memory.table_mode``)"""
         iy, ix = np.divmod(np.arange(nx * ny), nx)
         self._lattice_xy = (np.stack([ix, iy], -1) * params.grid_cell_m)[None]
-        self._user_offsets = (np.arange(n) * (nx * ny))[None, :, None]
+        self._tables = None
+        """received power (mW) of every user from every lattice point (``planes.RxTables``):
+        with static users and discrete moves a step gathers its K rows instead of running the
+        channel model (see ``memory.table_mode``)"""
+        if self._table_mode is not None:
+            self._tables = RxTables(self._table_mode, b, n, self._lattice_xy[0], self._rx_links)
         next_cell = self._move_table() if self._fast_one else None
         self._fast_one = next_cell is not None
         self._next_cell = next_cell or []
         """lattice cell reached from each cell by each action (``_move_table``)"""
 
     # ------------------------------------------------------------------ BatchSim
+    @property
+    def sinr_db(self) -> np.ndarray:
+        """(B, N, K) SINR of every user/UAV pair at the last step, dB (a view of the plane
+        layout the kernel computes in)."""
+        return self._sinr.transpose(0, 2, 1)
+
     @property
     def reward(self) -> np.ndarray:
         """(B,) reward of the central and vector envs: ``global_reward``, A_t / N."""
@@ -299,7 +313,7 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
     ) -> None:
         """Advance env 0 of a one-env sim by the joint action ``actions`` (K,) or (K, 2): the
         fast path ``_step_one`` where it applies (``_fast_one``, with a table), else ``step``."""
-        if self._fast_one and self._table_mode is not None:
+        if self._fast_one and self._table_mode in ("shared", "per_env"):
             self._step_one(actions)
         else:
             self.step(ENV0, actions[None], rngs)
@@ -340,19 +354,16 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
     def _evaluate_one(self, cells: list[int]) -> None:
         """``_evaluate`` of env 0 at the UAV cells ``cells`` (K,) (see ``_step_one``)."""
         params = self.params
-        rx_mw = self._rx_table[0].take(cells, axis=1)  # (N, K), as the (1, N, K) gather
+        rx_mw = self._tables.table[0].take(cells, axis=0)  # (K, N), as the batched gather
         total_mw = None
         if params.interference == "co_channel":
-            # a running sum: the order of numpy's sum(axis=-1) for K < 8 (numpy adds 8 or more
-            # terms pairwise, so for K >= 8 the batched kernel may differ in the last bit)
-            total_mw = rx_mw[:, 0]
-            for k in range(1, params.n_uavs):
-                total_mw = total_mw + rx_mw[:, k]
-            total_mw = total_mw[:, None]
-        floor_mw = self._floor_mw(self.bs_rx_mw[0]) if params.bs_interference else self.noise_mw
-        sinr_db = sinr_from_mw(rx_mw, floor_mw, total_mw, out=self.sinr_db[0])
+            total_mw = pairwise_sum(list(rx_mw))[None]  # the batched kernel's order
+        floor_mw = self.noise_mw
+        if params.bs_interference:
+            floor_mw = self.noise_mw + self.bs_rx_mw[0][None]
+        sinr_db = sinr_from_mw(rx_mw, floor_mw, total_mw, out=self._sinr[0])
         load = associate_one(
-            sinr_db,
+            sinr_db.T,
             params.sinr_threshold_db,
             params.capacity,
             self._single_option,
@@ -366,34 +377,49 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.global_reward[0] = global_reward
 
     def _evaluate(self, idx: Rows) -> None:
-        """SINR, association, loads and rewards of the envs ``idx`` at their current state."""
+        """SINR, association, loads and rewards of the envs ``idx`` at their current state, in
+        plane layout (``planes.py``)."""
         params = self.params
         uav_xy = self.uav_xy[idx]
         if not params.continuous:
             grid = np.rint(uav_xy / params.grid_cell_m).astype(np.int64)
             self._cells[idx] = cells = grid @ self._cell_weights
-        if self._table_mode is not None:
-            # flat index of (env, user, cell) -> (M, N, K): the values rx_mw would compute
-            flat = self._user_offsets + cells[:, None, :]
-            if self._table_mode == "per_env":
-                table_size = self.params.n_users * self.params.n_cells
-                flat = flat + (self._envs[idx] * table_size)[:, None, None]
-            rx_mw = self._rx_table.take(flat)
+        m = len(uav_xy)
+        rx_mw = self._rx[:m]
+        if self._tables is not None:
+            self._tables.gather(idx, cells, out=rx_mw, work=self._work)
         else:
-            rx_mw = self._rx_pairs(uav_xy, self.user_xy[idx], self.indoor_loss_db[idx])
+            users = self.user_xy[idx]
+            rx_mw[...] = self._rx_links(
+                np.ascontiguousarray(users[..., 0])[:, None],
+                np.ascontiguousarray(users[..., 1])[:, None],
+                np.ascontiguousarray(uav_xy[..., 0])[..., None],
+                np.ascontiguousarray(uav_xy[..., 1])[..., None],
+                self.indoor_loss_db[idx][:, None],
+                self._work,
+            )
         bs_rx_mw = self.bs_rx_mw[idx] if params.bs_interference else 0.0
-        sinr_db = self._sinr_db(rx_mw, bs_rx_mw)
-        association, load = greedy_association(
-            sinr_db, params.sinr_threshold_db, params.capacity, self._single_option
+        every = isinstance(idx, slice)
+        sinr_db = self._sinr_planes(
+            rx_mw, bs_rx_mw, out=self._sinr if every else None, total=self._total[:m]
+        )
+        association, load = associate_planes(
+            sinr_db,
+            params.sinr_threshold_db,
+            params.capacity,
+            self._single_option,
+            out=self.association if every else None,
+            best=self._best[:m],
         )
         n_assoc = load.sum(axis=1)
         global_reward = n_assoc / params.n_users
         if params.reward == "difference":
-            without = self._assoc_without_each(rx_mw, self.bs_rx_mw[idx])
+            without = self._assoc_without_each(rx_mw.transpose(0, 2, 1), self.bs_rx_mw[idx])
             rewards = (n_assoc[:, None] - without) / params.n_users
         else:
             rewards = agent_rewards(params, global_reward[:, None], load)
-        self.sinr_db[idx] = sinr_db
+        if not every:
+            self._sinr[idx] = sinr_db
         self.association[idx] = association
         self.load[idx] = load
         self.n_assoc[idx] = n_assoc
@@ -401,18 +427,13 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.rewards[idx] = rewards
 
     def _build_tables(self, idx: np.ndarray) -> None:
-        mode = self._table_mode
-        if mode == "shared":
-            if self._rx_table is None:
-                users, _, loss, _ = self.fixed_layout()
-                self._rx_table = self._rx_pairs(self._lattice_xy, users[None], loss[None])
-        elif mode == "per_env":
-            if self._rx_table is None:
-                shape = (self.num_envs, self.params.n_users, self.params.n_cells)
-                self._rx_table = np.empty(shape)
-            self._rx_table[idx] = self._rx_pairs(
-                self._lattice_xy, self.user_xy[idx], self.indoor_loss_db[idx]
-            )
+        if self._tables is None:
+            return
+        if self._table_mode == "shared":
+            users, _, loss, _ = self.fixed_layout()
+            self._tables.build(idx, users[None], loss[None])
+        else:
+            self._tables.build(idx, self.user_xy[idx], self.indoor_loss_db[idx])
 
 
 __all__ = ["UavSim", "agent_rewards", "greedy_association", "move_table", "step_info"]

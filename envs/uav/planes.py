@@ -1,0 +1,228 @@
+"""The batched UAV kernel in plane layout: link arrays shaped (M, K, N), one contiguous (M, N)
+plane of users per UAV, so that a sum, a maximum or an argmax over the K UAVs is K - 1
+elementwise operations on whole planes instead of a numpy reduction over a short inner axis
+(which runs one small loop per user). Every value is computed by the same IEEE operations in
+the same order as in the (M, N, K) layout of ``radio.py`` and ``association.py``; only the memory
+order differs, and ``tests/test_uav_kernels.py`` checks both against each other.
+
+- ``pairwise_sum``: the total UAV power of each user, in the order of numpy's ``sum`` over a
+  contiguous axis, the one summation order of the family (the single-env fast path, the batched
+  kernel and the placement evaluators all call it);
+- ``associate_planes``: ``greedy_association`` on (M, K, N) SINRs;
+- ``RxTables``: the received-power tables (one shared, one per env built at reset, or one per
+  env filled lazily, a column the first time a UAV visits a lattice point) and their gathers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .association import greedy_association
+
+PAIRWISE_BLOCK = 128
+"""numpy's ``PW_BLOCKSIZE``: above it the pairwise sum splits the terms in two halves"""
+PAIRWISE_LANES = 8
+"""numpy's pairwise sum keeps eight partial sums (from eight terms on)"""
+
+
+def pairwise_sum(planes: Sequence[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:
+    """The sum of K equally shaped arrays, added in the order in which numpy's ``sum`` adds K
+    contiguous numbers (``pairwise_sum`` of numpy's ``loops_utils.h``): one after the other for
+    K < 8, eight interleaved partial sums combined as a tree for 8 <= K <= 128, two halves (the
+    first a multiple of 8 long) above. So ``pairwise_sum([x[..., k] for k in range(K)])``
+    equals ``x.sum(axis=-1)`` of a C-contiguous ``x`` bit for bit (numpy 2), and the result no
+    longer depends on the layout or on numpy's reduction internals. Returns a new array, or
+    ``out`` (K < 8 writes nothing else).
+    """
+    n = len(planes)
+    if n < PAIRWISE_LANES:
+        total = np.add(planes[0], 0.0, out=out)  # numpy starts from 0.0 (-0.0 becomes 0.0)
+        for plane in planes[1:]:
+            np.add(total, plane, out=total)
+        return total
+    if n <= PAIRWISE_BLOCK:
+        lanes = [plane.copy() for plane in planes[:PAIRWISE_LANES]]
+        stop = n - n % PAIRWISE_LANES
+        for start in range(PAIRWISE_LANES, stop, PAIRWISE_LANES):
+            for lane in range(PAIRWISE_LANES):
+                lanes[lane] += planes[start + lane]
+        left = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+        total = np.add(left, (lanes[4] + lanes[5]) + (lanes[6] + lanes[7]), out=out)
+        for plane in planes[stop:]:
+            np.add(total, plane, out=total)
+        return total
+    half = n // 2
+    half -= half % PAIRWISE_LANES
+    return np.add(pairwise_sum(planes[:half]), pairwise_sum(planes[half:]), out=out)
+
+
+def total_power(rx_mw: np.ndarray, axis: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Each user's total UAV power: ``pairwise_sum`` over ``axis`` (the UAV axis) of
+    ``rx_mw``, with that axis kept (length 1); into ``out`` (that shape) when given."""
+    planes = list(np.moveaxis(rx_mw, axis, 0))
+    if out is None:
+        return np.expand_dims(pairwise_sum(planes), axis)
+    pairwise_sum(planes, out=np.squeeze(out, axis))
+    return out
+
+
+def associate_planes(
+    sinr_db: np.ndarray,
+    threshold_db: float,
+    capacity: int,
+    single_option: bool,
+    out: np.ndarray | None = None,
+    best: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``greedy_association`` of SINRs in plane layout, ``sinr_db`` (M, K, N): the same
+    association (M, N) and load (M, K). ``out`` (M, N) int64 receives the association and
+    ``best`` (M, N) float is scratch, where given (the deferred-acceptance rounds ignore them).
+
+    With ``single_option`` (at most one UAV per user at SINR >= threshold) or one UAV, each user
+    proposes to its best UAV and each overloaded UAV keeps its best ``capacity`` candidates in
+    the pair order (SINR descending, ties by user index); otherwise the deferred-acceptance
+    rounds of ``greedy_association`` run on the (M, N, K) view.
+    """
+    n_envs, n_uavs, n_users = sinr_db.shape
+    if not (single_option or n_uavs == 1):
+        return greedy_association(sinr_db.transpose(0, 2, 1), threshold_db, capacity)
+    # the running maximum over the UAVs, and its first argmax (as argmax gives)
+    if best is None:
+        best = sinr_db[:, 0].copy()
+    else:
+        best[...] = sinr_db[:, 0]
+    if out is None:
+        target = np.zeros((n_envs, n_users), dtype=np.int64)
+    else:
+        target = out
+        target.fill(0)
+    for k in range(1, n_uavs):
+        plane = sinr_db[:, k]
+        np.putmask(target, plane > best, k)
+        np.maximum(best, plane, out=best)
+    np.putmask(target, best < threshold_db, -1)  # NaN-free: SINRs are finite
+    offsets = np.arange(1, n_envs * (n_uavs + 1), n_uavs + 1)[:, None]
+    counts = np.bincount((target + offsets).ravel(), minlength=n_envs * (n_uavs + 1))
+    load = counts.reshape(n_envs, n_uavs + 1)[:, 1:]
+    if max(load.ravel().tolist(), default=0) > capacity:
+        _keep_best(target, best, load, capacity)
+    return target, load
+
+
+def _keep_best(target: np.ndarray, best: np.ndarray, load: np.ndarray, capacity: int) -> None:
+    """Each UAV with more than ``capacity`` candidates keeps the best ``capacity`` of them in
+    the pair order (SINR descending, ties by the lower user index); the others lose their UAV
+    (``target`` -1). Writes ``target`` and caps ``load`` in place."""
+    env, uav = np.nonzero(load > capacity)
+    candidate = target[env] == uav[:, None]  # (G, N): the users of each overloaded UAV
+    neg_sinr = np.where(candidate, -best[env], np.inf)
+    cutoff = np.partition(neg_sinr, capacity - 1, axis=1)[:, capacity - 1 : capacity]
+    kept = neg_sinr <= cutoff
+    if (kept.sum(axis=1) > capacity).any():  # ties at the cutoff: the lower user indices
+        above = neg_sinr < cutoff
+        room = capacity - above.sum(axis=1, keepdims=True)
+        kept = above | (kept & (np.cumsum(kept & ~above, axis=1) <= room))
+    group, user = np.nonzero(candidate & ~kept)
+    target[env[group], user] = -1
+    np.minimum(load, capacity, out=load)
+
+
+RxLinks = Callable[..., np.ndarray]
+"""``rx(user_x, user_y, uav_x, uav_y, indoor_loss_db, work=None)``: received powers (mW) of
+broadcast user / UAV coordinate planes (``UavRadio._rx_links``)"""
+
+
+class RxTables:
+    """Received power (mW) of every user from every lattice point, for envs whose users stay
+    put and whose UAVs move on the lattice (``memory.table_mode``), in the layout
+    (envs, n_cells, N): one row of users per lattice point.
+
+    Modes: 'shared' (one table of the fixed layout, built once), 'per_env' (one per env, built
+    whole at each reset: the cheapest for a few envs) and 'lazy' (one per env, a row computed the
+    first time a UAV of that env visits the lattice point in the episode: never more links
+    than the channel model would compute step by step, and none again on a revisit).
+    """
+
+    def __init__(
+        self, mode: str, num_envs: int, n_users: int, lattice_xy: np.ndarray, rx_links: RxLinks
+    ) -> None:
+        self.mode = mode
+        self.n_cells = len(lattice_xy)
+        self.lattice_x = np.ascontiguousarray(lattice_xy[:, 0])
+        self.lattice_y = np.ascontiguousarray(lattice_xy[:, 1])
+        self.rx_links = rx_links
+        self.table: np.ndarray | None = None
+        self.rows = np.zeros((0, n_users))
+        """the table as (envs * n_cells, N) rows"""
+        if mode in ("per_env", "lazy"):
+            self.table = np.empty((num_envs, self.n_cells, n_users))
+            self.rows = self.table.reshape(num_envs * self.n_cells, n_users)
+        self.num_envs = num_envs
+        lazy_envs = num_envs if mode == "lazy" else 0
+        self.have = np.zeros(lazy_envs * self.n_cells, dtype=bool)
+        """lazy: which rows hold this episode's values, flat (env * n_cells + cell)"""
+        self.user_x = np.zeros((lazy_envs, n_users))
+        self.user_y = np.zeros((lazy_envs, n_users))
+        self.indoor = np.zeros((lazy_envs, n_users))
+        """lazy: each env's users as coordinate planes, and their indoor losses"""
+
+    def build(self, idx: np.ndarray, user_xy: np.ndarray, indoor_loss_db: np.ndarray) -> None:
+        """New users ``user_xy`` (M, N, 2), with their indoor losses (M, N), in the envs ``idx``
+        ('shared': the fixed layout, (1, N, 2), built on the first call only)."""
+        user_x = np.ascontiguousarray(user_xy[..., 0])
+        user_y = np.ascontiguousarray(user_xy[..., 1])
+        if self.mode == "lazy":
+            self.user_x[idx] = user_x
+            self.user_y[idx] = user_y
+            self.indoor[idx] = indoor_loss_db
+            self.have.reshape(self.num_envs, self.n_cells)[idx] = False
+            return
+        if self.mode == "shared" and self.table is not None:
+            return  # the same users in every env and episode
+        table = self.rx_links(
+            user_x[:, None],
+            user_y[:, None],
+            self.lattice_x[None, :, None],
+            self.lattice_y[None, :, None],
+            indoor_loss_db[:, None],
+        )  # (M, n_cells, N)
+        if self.mode == "shared":
+            self.table = table
+            self.rows = table[0]
+        else:
+            self.table[idx] = table
+
+    def gather(
+        self,
+        envs: np.ndarray | slice,
+        cells: np.ndarray,
+        out: np.ndarray | None = None,
+        work: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Received powers (M, K, N) of the envs ``envs`` with UAVs at ``cells`` (M, K), into
+        ``out`` when given; ``work`` is the channel model's scratch for the lazy rows
+        (``UavRadio._rx_links``)."""
+        if self.mode == "shared":
+            return np.take(self.rows, cells, axis=0, out=out)
+        env_ids = np.arange(self.num_envs)[envs] if isinstance(envs, slice) else envs
+        flat = (env_ids * self.n_cells)[:, None] + cells
+        if self.mode == "lazy":
+            missing = flat[~self.have[flat]]
+            if missing.size:
+                env = missing // self.n_cells
+                cell = missing - env * self.n_cells
+                self.rows[missing] = self.rx_links(
+                    self.user_x[env],
+                    self.user_y[env],
+                    self.lattice_x[cell][:, None],
+                    self.lattice_y[cell][:, None],
+                    self.indoor[env],
+                    work,
+                )
+                self.have[missing] = True
+        return np.take(self.rows, flat, axis=0, out=out)
+
+
+__all__ = ["RxTables", "associate_planes", "pairwise_sum", "total_power"]
