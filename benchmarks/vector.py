@@ -224,9 +224,8 @@ def markdown(results: dict[str, Any], num_envs: int, before: bool) -> str:
         after = cells(entry["after"])
         if before:
             old = cells(entry["before"])
-            lines.append(
-                f"| {label} | " + " | ".join(f"{o} / {a}" for o, a in zip(old, after)) + " |"
-            )
+            pairs = [f"{o} / {a}" for o, a in zip(old, after, strict=True)]
+            lines.append(f"| {label} | " + " | ".join(pairs) + " |")
         else:
             lines.append(f"| {label} | " + " | ".join(after) + " |")
     return "\n".join(lines)

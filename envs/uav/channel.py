@@ -28,6 +28,7 @@ from ..core.validation import check_choice, check_range
 from .linkbudget import (
     INTERFERENCE_MODES,
     ArrayLike,
+    _above_clamp,
     _distance_m,
     _elevation_deg,
     _fspl_db,
@@ -136,7 +137,8 @@ class FreeSpace(ChannelModel):
         out: np.ndarray,
         scratch: np.ndarray,
     ) -> np.ndarray:
-        return _fspl_db(_distance_m(horizontal_m, height_m, out=out), fc_hz, out=out)
+        distance_m = _distance_m(horizontal_m, height_m, out=out)
+        return _fspl_db(distance_m, fc_hz, out=out, clamped=_above_clamp(height_m))
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,8 @@ class AlHourani(ChannelModel):
         np.multiply(out, eta_nlos_db, out=out)
         excess_db = np.multiply(p_los, eta_los_db, out=p_los)
         np.add(excess_db, out, out=excess_db)
-        fspl_db = _fspl_db(_distance_m(horizontal_m, height_m, out=out), fc_hz, out=out)
+        distance_m = _distance_m(horizontal_m, height_m, out=out)
+        fspl_db = _fspl_db(distance_m, fc_hz, out=out, clamped=_above_clamp(height_m))
         return np.add(fspl_db, excess_db, out=out)
 
 

@@ -159,10 +159,17 @@ def _returned(out: np.ndarray) -> Any:
     return out if out.ndim else out[()]
 
 
-def _fspl_db(distance_m: np.ndarray, fc_hz: float, out: np.ndarray | None = None) -> Any:
-    """``fspl_db`` on validated inputs: ``20 log10(max(d, 1)) + 20 log10(fc) - 147.55``."""
-    out = np.maximum(distance_m, MIN_DISTANCE_M, out=_buffer(out, distance_m))
-    np.log10(out, out=out)
+def _fspl_db(
+    distance_m: np.ndarray, fc_hz: float, out: np.ndarray | None = None, clamped: bool = False
+) -> Any:
+    """``fspl_db`` on validated inputs: ``20 log10(max(d, 1)) + 20 log10(fc) - 147.55``;
+    ``clamped=True`` says that every distance is >= ``MIN_DISTANCE_M`` already (the 3-D
+    distance to a UAV at least that high), so the clamp, which would change nothing, is
+    skipped."""
+    out = _buffer(out, distance_m)
+    if not clamped:
+        distance_m = np.maximum(distance_m, MIN_DISTANCE_M, out=out)
+    np.log10(distance_m, out=out)
     np.multiply(out, 20.0, out=out)
     np.add(out, 20.0 * math.log10(fc_hz), out=out)
     return _returned(np.subtract(out, SPEED_OF_LIGHT_TERM_DB, out=out))
@@ -176,6 +183,12 @@ def _distance_m(
     out = np.multiply(horizontal_m, horizontal_m, out=_buffer(out, horizontal_m, height_m))
     np.add(out, height_m * height_m, out=out)
     return _returned(np.sqrt(out, out=out))
+
+
+def _above_clamp(height_m: Any) -> bool:
+    """Whether a 3-D distance over ``height_m`` is surely >= ``MIN_DISTANCE_M``: a scalar
+    height of at least that (sqrt(r^2 + h^2) >= sqrt(h^2) >= 1 with IEEE rounding)."""
+    return np.ndim(height_m) == 0 and height_m >= MIN_DISTANCE_M
 
 
 def _elevation_deg(

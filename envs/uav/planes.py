@@ -1,14 +1,15 @@
-"""The batched UAV kernel in plane layout: link arrays shaped (M, K, N), one contiguous (M, N)
-plane of users per UAV, so that a sum, a maximum or an argmax over the K UAVs is K - 1
-elementwise operations on whole planes instead of a numpy reduction over a short inner axis
-(which runs one small loop per user). Every value is computed by the same IEEE operations in
+"""The batched UAV kernel in plane layout: link arrays shaped (K, M, N), one contiguous (M, N)
+plane of the M envs' users per UAV, so that a sum, a maximum or an argmax over the K UAVs is
+K - 1 elementwise operations on whole planes instead of a numpy reduction over a short inner
+axis (which runs one small loop per user). Every value is computed by the same IEEE operations in
 the same order as in the (M, N, K) layout of ``radio.py`` and ``association.py``; only the memory
 order differs, and ``tests/test_uav_kernels.py`` checks both against each other.
 
 - ``pairwise_sum``: the total UAV power of each user, in the order of numpy's ``sum`` over a
   contiguous axis, the one summation order of the family (the single-env fast path, the batched
   kernel and the placement evaluators all call it);
-- ``associate_planes``: ``greedy_association`` on (M, K, N) SINRs;
+- ``strongest``, ``assign_best``, ``associate_planes``: ``greedy_association`` on (K, M, N)
+  SINRs (or, where one UAV at most can reach the threshold, on each user's strongest UAV);
 - ``RxTables``: the received-power tables (one shared, one per env built at reset, or one per
   env filled lazily, a column the first time a UAV visits a lattice point) and their gathers.
 """
@@ -76,39 +77,85 @@ def associate_planes(
     out: np.ndarray | None = None,
     best: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``greedy_association`` of SINRs in plane layout, ``sinr_db`` (M, K, N): the same
+    """``greedy_association`` of SINRs in plane layout, ``sinr_db`` (K, M, N): the same
     association (M, N) and load (M, K). ``out`` (M, N) int64 receives the association and
     ``best`` (M, N) float is scratch, where given (the deferred-acceptance rounds ignore them).
 
     With ``single_option`` (at most one UAV per user at SINR >= threshold) or one UAV, each user
-    proposes to its best UAV and each overloaded UAV keeps its best ``capacity`` candidates in
-    the pair order (SINR descending, ties by user index); otherwise the deferred-acceptance
-    rounds of ``greedy_association`` run on the (M, N, K) view.
+    proposes to its best UAV (``strongest``) and each overloaded UAV keeps its best ``capacity``
+    candidates (``assign_best``); otherwise the deferred-acceptance rounds of
+    ``greedy_association`` run on the (M, N, K) view.
     """
-    n_envs, n_uavs, n_users = sinr_db.shape
-    if not (single_option or n_uavs == 1):
-        return greedy_association(sinr_db.transpose(0, 2, 1), threshold_db, capacity)
-    # the running maximum over the UAVs, and its first argmax (as argmax gives)
+    if not (single_option or len(sinr_db) == 1):
+        return greedy_association(sinr_db.transpose(1, 2, 0), threshold_db, capacity)
+    target, best = strongest(sinr_db, best)
+    return assign_best(target, best, threshold_db, capacity, len(sinr_db), out)
+
+
+def strongest(
+    planes: Sequence[np.ndarray], best: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each user's first argmax (as ``argmax`` gives) and maximum over the K (M, N) planes of
+    ``planes``: the index as a small integer type (int8 below 127 UAVs) and the maximum (in
+    ``best`` (M, N) when given).
+
+    Built without masked writes (slow on random masks): plane k's index beats every earlier
+    one, so the argmax so far is ``max(argmax, k * (plane_k > maximum so far))``.
+    """
+    n_uavs = len(planes)
+    n_envs, n_users = planes[0].shape
     if best is None:
-        best = sinr_db[:, 0].copy()
+        best = planes[0].copy()
     else:
-        best[...] = sinr_db[:, 0]
-    if out is None:
-        target = np.zeros((n_envs, n_users), dtype=np.int64)
-    else:
-        target = out
-        target.fill(0)
+        best[...] = planes[0]
+    small = np.int8 if n_uavs < np.iinfo(np.int8).max else np.int64
+    target = np.zeros((n_envs, n_users), dtype=small)
+    flag = np.empty((n_envs, n_users), dtype=bool)
+    scratch = np.empty((n_envs, n_users), dtype=small)
     for k in range(1, n_uavs):
-        plane = sinr_db[:, k]
-        np.putmask(target, plane > best, k)
+        plane = planes[k]
+        np.greater(plane, best, out=flag)
+        np.maximum(target, np.multiply(flag, small(k), out=scratch), out=target)
         np.maximum(best, plane, out=best)
-    np.putmask(target, best < threshold_db, -1)  # NaN-free: SINRs are finite
-    offsets = np.arange(1, n_envs * (n_uavs + 1), n_uavs + 1)[:, None]
-    counts = np.bincount((target + offsets).ravel(), minlength=n_envs * (n_uavs + 1))
-    load = counts.reshape(n_envs, n_uavs + 1)[:, 1:]
-    if max(load.ravel().tolist(), default=0) > capacity:
-        _keep_best(target, best, load, capacity)
-    return target, load
+    return target, best
+
+
+def assign_best(
+    target: np.ndarray,
+    best_db: np.ndarray,
+    threshold_db: float,
+    capacity: int,
+    n_uavs: int,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The single-option association: each user goes to its best UAV ``target`` (M, N) if its
+    SINR there, ``best_db``, reaches the threshold, and each UAV with more candidates than
+    ``capacity`` keeps the best ``capacity`` in the pair order (SINR descending, ties by user
+    index). Returns the association (M, N) int64 (in ``out`` when given) and the load (M, K);
+    ``target`` is overwritten."""
+    # below the threshold: -1, as target - below * (target + 1); NaN-free, SINRs are finite
+    below = np.less(best_db, threshold_db)
+    scratch = np.add(target, target.dtype.type(1))
+    np.subtract(target, np.multiply(scratch, below, out=scratch), out=target)
+    load = _loads(target, n_uavs, below)
+    if load.size and int(load.max()) > capacity:
+        _keep_best(target, best_db, load, capacity)
+    if out is None:
+        return target.astype(np.int64), load
+    np.copyto(out, target)
+    return out, load
+
+
+def _loads(target: np.ndarray, n_uavs: int, flag: np.ndarray) -> np.ndarray:
+    """Users per UAV (M, K) of the association ``target`` (M, N), -1 = none: a one-hot float
+    matrix times a vector of ones (exact: the counts stay below 2^24, or 2^53 in float64),
+    which beats K row-wise reductions; ``flag`` (M, N) bool is unused scratch."""
+    n_envs, n_users = target.shape
+    dtype = np.float32 if n_users < 2**24 else np.float64
+    uavs = np.arange(n_uavs, dtype=target.dtype)[:, None, None]
+    one_hot = np.equal(target[None], uavs).astype(dtype).reshape(n_uavs * n_envs, n_users)
+    counts = one_hot @ np.ones(n_users, dtype=dtype)
+    return counts.reshape(n_uavs, n_envs).T.astype(np.int64)
 
 
 def _keep_best(target: np.ndarray, best: np.ndarray, load: np.ndarray, capacity: int) -> None:
@@ -116,15 +163,19 @@ def _keep_best(target: np.ndarray, best: np.ndarray, load: np.ndarray, capacity:
     the pair order (SINR descending, ties by the lower user index); the others lose their UAV
     (``target`` -1). Writes ``target`` and caps ``load`` in place."""
     env, uav = np.nonzero(load > capacity)
-    candidate = target[env] == uav[:, None]  # (G, N): the users of each overloaded UAV
-    neg_sinr = np.where(candidate, -best[env], np.inf)
-    cutoff = np.partition(neg_sinr, capacity - 1, axis=1)[:, capacity - 1 : capacity]
-    kept = neg_sinr <= cutoff
-    if (kept.sum(axis=1) > capacity).any():  # ties at the cutoff: the lower user indices
-        above = neg_sinr < cutoff
-        room = capacity - above.sum(axis=1, keepdims=True)
-        kept = above | (kept & (np.cumsum(kept & ~above, axis=1) <= room))
-    group, user = np.nonzero(candidate & ~kept)
+    candidate = target[env] == uav.astype(target.dtype)[:, None]  # (G, N): each group's users
+    sinr = np.where(candidate, best[env], -np.inf)
+    n_users = sinr.shape[1]
+    # the capacity-th largest SINR of each group is the (N - capacity)-th smallest; values
+    # before it in the partition are <= it, so a tie at the cutoff shows among them
+    ordered = np.partition(sinr, n_users - capacity, axis=1)
+    cutoff = ordered[:, n_users - capacity, None]
+    drop = sinr < cutoff  # and the non-candidates (-inf), which hold no UAV anyway
+    if (ordered[:, : n_users - capacity].max(axis=1) == cutoff[:, 0]).any():
+        tie = sinr == cutoff  # too many at the cutoff: the lower user indices keep their UAV
+        room = capacity - (sinr > cutoff).sum(axis=1, keepdims=True)
+        drop |= tie & (np.cumsum(tie, axis=1) > room)
+    group, user = np.divmod(np.flatnonzero(drop & candidate), n_users)
     target[env[group], user] = -1
     np.minimum(load, capacity, out=load)
 
@@ -146,7 +197,13 @@ class RxTables:
     """
 
     def __init__(
-        self, mode: str, num_envs: int, n_users: int, lattice_xy: np.ndarray, rx_links: RxLinks
+        self,
+        mode: str,
+        num_envs: int,
+        n_users: int,
+        lattice_xy: np.ndarray,
+        rx_links: RxLinks,
+        has_indoor: bool = True,
     ) -> None:
         self.mode = mode
         self.n_cells = len(lattice_xy)
@@ -163,6 +220,7 @@ class RxTables:
         lazy_envs = num_envs if mode == "lazy" else 0
         self.have = np.zeros(lazy_envs * self.n_cells, dtype=bool)
         """lazy: which rows hold this episode's values, flat (env * n_cells + cell)"""
+        self.has_indoor = has_indoor
         self.user_x = np.zeros((lazy_envs, n_users))
         self.user_y = np.zeros((lazy_envs, n_users))
         self.indoor = np.zeros((lazy_envs, n_users))
@@ -201,11 +259,15 @@ class RxTables:
         out: np.ndarray | None = None,
         work: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Received powers (M, K, N) of the envs ``envs`` with UAVs at ``cells`` (M, K), into
+        """Received powers (K, M, N) of the envs ``envs`` with UAVs at ``cells`` (M, K), into
         ``out`` when given; ``work`` is the channel model's scratch for the lazy rows
         (``UavRadio._rx_links``)."""
+        if out is None:
+            out = np.empty((cells.shape[1], cells.shape[0], self.rows.shape[1]))
         if self.mode == "shared":
-            return np.take(self.rows, cells, axis=0, out=out)
+            for k, plane in enumerate(out):
+                np.take(self.rows, cells[:, k], axis=0, out=plane)
+            return out
         env_ids = np.arange(self.num_envs)[envs] if isinstance(envs, slice) else envs
         flat = (env_ids * self.n_cells)[:, None] + cells
         if self.mode == "lazy":
@@ -218,11 +280,13 @@ class RxTables:
                     self.user_y[env],
                     self.lattice_x[cell][:, None],
                     self.lattice_y[cell][:, None],
-                    self.indoor[env],
+                    self.indoor[env] if self.has_indoor else 0.0,
                     work,
                 )
                 self.have[missing] = True
-        return np.take(self.rows, flat, axis=0, out=out)
+        for k, plane in enumerate(out):
+            np.take(self.rows, flat[:, k], axis=0, out=plane)
+        return out
 
 
 __all__ = ["RxTables", "associate_planes", "pairwise_sum", "total_power"]

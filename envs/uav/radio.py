@@ -17,7 +17,7 @@ from .channel import make_channel, make_penetration
 from .layouts import bs_positions
 from .linkbudget import sinr_from_mw
 from .params import UavParams
-from .planes import total_power
+from .planes import pairwise_sum, total_power
 
 LN10_OVER_10 = math.log(10.0) / 10.0
 """dB to natural-log scale: 10 ** (x / 10) = exp(x * LN10_OVER_10)"""
@@ -132,7 +132,7 @@ class UavRadio:
             best_xy = grid * params.grid_cell_m
         delta = user_xy - best_xy
         horizontal = np.sqrt((delta * delta).sum(axis=-1))
-        loss_db = self.channel.path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
+        loss_db = self.channel._path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
         loss_db = loss_db + indoor_loss_db
         rx_mw = _dbm_to_mw(params.uav_tx_dbm - loss_db)
         snr_db = 10.0 * np.log10(rx_mw / self.noise_mw)
@@ -170,16 +170,13 @@ class UavRadio:
         out: np.ndarray | None = None,
         total: np.ndarray | None = None,
     ) -> np.ndarray:
-        """``_sinr_db`` in plane layout: received powers (M, K, N), BS power (M, N) or 0.0;
-        the SINRs (M, K, N), written into ``out`` when given (not ``rx_mw`` itself), with each
-        user's total UAV power in ``total`` (M, 1, N) when given."""
-        co_channel = self.params.interference == "co_channel"
-        total_mw = total_power(rx_mw, axis=-2, out=total) if co_channel else None
-        if isinstance(bs_rx_mw, np.ndarray):
-            floor_mw: np.ndarray | float = self.noise_mw + bs_rx_mw[:, None, :]
-        else:
-            floor_mw = self.noise_mw + bs_rx_mw
-        return sinr_from_mw(rx_mw, floor_mw, total_mw, out=out)
+        """``_sinr_db`` in plane layout: received powers (K, M, N), BS power (M, N) or 0.0;
+        the SINRs (K, M, N), written into ``out`` when given (not ``rx_mw`` itself), with each
+        user's total UAV power in ``total`` (M, N) when given."""
+        total_mw = None
+        if self.params.interference == "co_channel":
+            total_mw = pairwise_sum(list(rx_mw), out=total)
+        return sinr_from_mw(rx_mw, self.noise_mw + bs_rx_mw, total_mw, out=out)
 
     def _assoc_without_each(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray) -> np.ndarray:
         """Users associated when UAV k is switched off, for each k: (M, K)."""

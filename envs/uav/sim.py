@@ -24,12 +24,18 @@ import numpy as np
 from ..core.sim import Rows, TimeLimit, rows
 from .association import associate_one, greedy_association
 from .channel import apply_indoor, indoor_mask
-from .layouts import make_users, random_walk
+from .layouts import make_users, place_users, random_walk, user_draws
 from .linkbudget import sinr_from_mw
 from .memory import check_uav_memory, fast_one, table_mode
 from .observations import UavObservations
 from .params import UavParams
-from .planes import RxTables, associate_planes, pairwise_sum
+from .planes import (
+    RxTables,
+    assign_best,
+    associate_planes,
+    pairwise_sum,
+    strongest,
+)
 from .radio import UavRadio
 
 ENV0 = slice(0, 1)
@@ -131,12 +137,16 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.indoor_loss_db = np.zeros((b, n))
         self.bs_rx_mw = np.zeros((b, n))
         self.steps = np.zeros(b, dtype=np.int64)
-        self._sinr = np.zeros((b, k, n))
-        """(B, K, N) SINRs in plane layout (``planes.py``); ``sinr_db`` is its (B, N, K) view"""
+        self._sinr = np.zeros((k, b, n))
+        """(K, B, N) SINRs in plane layout (``planes.py``); ``sinr_db`` is its (B, N, K) view"""
         # the batched kernel's buffers, written in place every step (no large temporaries)
-        self._rx = np.empty((b, k, n))
-        self._total = np.empty((b, 1, n))
+        self._rx = np.zeros((k, b, n))
+        """(K, B, N) received powers (mW) of the last evaluation"""
+        self._total = np.empty((b, n))
         self._best = np.empty((b, n))
+        self._best_db = np.empty((b, n))
+        self._sinr_stale = False
+        """``_sinr`` is older than ``_rx`` (``_associate_strongest``); ``sinr_db`` updates it"""
         self._work = np.empty(3 * b * k * n)
         self.association = np.full((b, n), -1, dtype=np.int64)
         self.load = np.zeros((b, k), dtype=np.int64)
@@ -155,6 +165,8 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self._single_option = (
             params.interference == "co_channel" and params.sinr_threshold_db > 0.01
         )
+        self._by_strongest = self._single_option or k == 1
+        """the batched kernel associates by received power (``_associate_strongest``)"""
         self._table_mode = table_mode(params, num_envs)
         self._fast_one = fast_one(params, num_envs)
         """single env with a table (static users, discrete moves): ``step_one`` takes
@@ -166,7 +178,14 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         with static users and discrete moves a step gathers its K rows instead of running the
         channel model (see ``memory.table_mode``)"""
         if self._table_mode is not None:
-            self._tables = RxTables(self._table_mode, b, n, self._lattice_xy[0], self._rx_links)
+            self._tables = RxTables(
+                self._table_mode,
+                b,
+                n,
+                self._lattice_xy[0],
+                self._rx_links,
+                has_indoor=params.indoor_ratio > 0,
+            )
         next_cell = self._move_table() if self._fast_one else None
         self._fast_one = next_cell is not None
         self._next_cell = next_cell or []
@@ -176,8 +195,12 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
     @property
     def sinr_db(self) -> np.ndarray:
         """(B, N, K) SINR of every user/UAV pair at the last step, dB (a view of the plane
-        layout the kernel computes in)."""
-        return self._sinr.transpose(0, 2, 1)
+        layout the kernel computes in, computed when first read after a step)."""
+        if self._sinr_stale:
+            bs_rx_mw = self.bs_rx_mw if self.params.bs_interference else 0.0
+            self._sinr_planes(self._rx, bs_rx_mw, out=self._sinr)
+            self._sinr_stale = False
+        return self._sinr.transpose(1, 2, 0)
 
     @property
     def reward(self) -> np.ndarray:
@@ -217,8 +240,13 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         return self._layout
 
     def _draw_users(self, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        users = make_users(self.params, rng)
+        return (users, *self._draw_indoor(rng))
+
+    def _draw_indoor(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The indoor mask and losses of one layout (none indoor when ``indoor_ratio`` is 0,
+        and nothing drawn)."""
         params = self.params
-        users = make_users(params, rng)
         indoor = np.zeros(params.n_users, dtype=bool)
         loss = np.zeros(params.n_users)
         if params.indoor_ratio > 0:
@@ -226,7 +254,7 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
             loss = apply_indoor(
                 np.zeros(params.n_users), indoor, self.penetration, params.fc_hz, rng
             )
-        return users, indoor, loss
+        return indoor, loss
 
     def _draw_starts(self, rng: np.random.Generator) -> np.ndarray:
         nx, ny = self.lattice_shape
@@ -244,25 +272,39 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         Draw order: the user layout, the indoor mask, the indoor losses, the UAV starts. With
         ``layout_seed`` the users (and 'fixed' starts) come from ``fixed_layout()`` instead and
         ``rngs[i]`` draws only the random UAV starts (and later the user mobility). There are no
-        reset ``options``.
+        reset ``options``. Each env draws its numbers in turn; the users and positions of all
+        the envs are then computed together (``layouts.place_users``).
         """
         params = self.params
         nx, ny = self.lattice_shape
+        k = params.n_uavs
         idx = np.asarray(rows(idx, self.num_envs), dtype=np.int64)
         layout = self.fixed_layout() if params.layout_seed is not None else None
-        for i in idx:
+        draws, indoor, start_x, start_y = [], [], [], []
+        for i in idx.tolist():
             rng = rngs[i]
             if layout is None:
-                self.user_xy[i], self.indoor[i], self.indoor_loss_db[i] = self._draw_users(rng)
-            else:
-                self.user_xy[i], self.indoor[i], self.indoor_loss_db[i] = layout[:3]
+                draws.append(user_draws(params, rng))
+                if params.indoor_ratio > 0:
+                    indoor.append(self._draw_indoor(rng))
             if params.uav_start == "random":
-                cells = self._draw_starts(rng)
-            elif params.uav_start == "fixed":
-                cells = layout[3]
-            else:
-                cells = np.tile([(nx - 1) // 2, (ny - 1) // 2], (params.n_uavs, 1))
-            self.uav_xy[i] = cells * params.grid_cell_m
+                start_x.append(rng.integers(0, nx, k))
+                start_y.append(rng.integers(0, ny, k))
+        if layout is None:
+            if len(idx):
+                self.user_xy[idx] = place_users(params, draws)
+            if indoor:
+                self.indoor[idx] = [mask for mask, _ in indoor]
+                self.indoor_loss_db[idx] = [loss for _, loss in indoor]
+        else:
+            self.user_xy[idx], self.indoor[idx], self.indoor_loss_db[idx] = layout[:3]
+        if params.uav_start == "random":
+            cells = np.stack([np.reshape(start_x, (-1, k)), np.reshape(start_y, (-1, k))], -1)
+        elif params.uav_start == "fixed":
+            cells = layout[3]
+        else:
+            cells = np.tile([(nx - 1) // 2, (ny - 1) // 2], (k, 1))
+        self.uav_xy[idx] = cells * params.grid_cell_m
         self.steps[idx] = 0
         if params.bs_interference:
             self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
@@ -361,7 +403,8 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         floor_mw = self.noise_mw
         if params.bs_interference:
             floor_mw = self.noise_mw + self.bs_rx_mw[0][None]
-        sinr_db = sinr_from_mw(rx_mw, floor_mw, total_mw, out=self._sinr[0])
+        sinr_db = sinr_from_mw(rx_mw, floor_mw, total_mw, out=self._sinr[:, 0])
+        self._sinr_stale = False  # (a one-env sim: ``_sinr`` is current again)
         load = associate_one(
             sinr_db.T,
             params.sinr_threshold_db,
@@ -384,47 +427,71 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         if not params.continuous:
             grid = np.rint(uav_xy / params.grid_cell_m).astype(np.int64)
             self._cells[idx] = cells = grid @ self._cell_weights
+        every = isinstance(idx, slice)
         m = len(uav_xy)
-        rx_mw = self._rx[:m]
+        rx_mw = self._rx if every else np.empty((params.n_uavs, m, params.n_users))
         if self._tables is not None:
             self._tables.gather(idx, cells, out=rx_mw, work=self._work)
         else:
             users = self.user_xy[idx]
             rx_mw[...] = self._rx_links(
-                np.ascontiguousarray(users[..., 0])[:, None],
-                np.ascontiguousarray(users[..., 1])[:, None],
-                np.ascontiguousarray(uav_xy[..., 0])[..., None],
-                np.ascontiguousarray(uav_xy[..., 1])[..., None],
-                self.indoor_loss_db[idx][:, None],
+                np.ascontiguousarray(users[..., 0])[None],
+                np.ascontiguousarray(users[..., 1])[None],
+                np.ascontiguousarray(uav_xy[..., 0].T)[..., None],
+                np.ascontiguousarray(uav_xy[..., 1].T)[..., None],
+                self.indoor_loss_db[idx][None],
                 self._work,
             )
+        if not every:
+            self._rx[:, idx] = rx_mw
         bs_rx_mw = self.bs_rx_mw[idx] if params.bs_interference else 0.0
-        every = isinstance(idx, slice)
-        sinr_db = self._sinr_planes(
-            rx_mw, bs_rx_mw, out=self._sinr if every else None, total=self._total[:m]
-        )
-        association, load = associate_planes(
-            sinr_db,
-            params.sinr_threshold_db,
-            params.capacity,
-            self._single_option,
-            out=self.association if every else None,
-            best=self._best[:m],
-        )
+        out = self.association if every else None
+        if self._by_strongest:
+            association, load = self._associate_strongest(rx_mw, bs_rx_mw, out)
+        else:
+            sinr_db = self._sinr_planes(rx_mw, bs_rx_mw, self._sinr if every else None)
+            association, load = associate_planes(
+                sinr_db, params.sinr_threshold_db, params.capacity, False
+            )
+            if not every:
+                self._sinr[:, idx] = sinr_db
         n_assoc = load.sum(axis=1)
         global_reward = n_assoc / params.n_users
         if params.reward == "difference":
-            without = self._assoc_without_each(rx_mw.transpose(0, 2, 1), self.bs_rx_mw[idx])
+            without = self._assoc_without_each(rx_mw.transpose(1, 2, 0), self.bs_rx_mw[idx])
             rewards = (n_assoc[:, None] - without) / params.n_users
         else:
             rewards = agent_rewards(params, global_reward[:, None], load)
-        if not every:
-            self._sinr[idx] = sinr_db
-        self.association[idx] = association
+        if association is not self.association:
+            self.association[idx] = association
         self.load[idx] = load
         self.n_assoc[idx] = n_assoc
         self.global_reward[idx] = global_reward
         self.rewards[idx] = rewards
+
+    def _associate_strongest(
+        self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray | float, out: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The association of received powers (K, M, N) when at most one UAV per user can reach
+        the threshold (``_by_strongest``): only the SINR of each user's strongest UAV is
+        computed, and the full SINRs wait until ``sinr_db`` is read.
+
+        The SINR grows with the received power for a fixed total, so each user's strongest UAV
+        (first argmax) has its highest SINR, up to ties after rounding; a tie can only fall
+        below the threshold (two UAVs at or above it cannot both exceed all the others), where
+        the user gets no UAV either way. Association and loads are those of ``associate_planes``
+        on the full SINRs, bit for bit."""
+        params = self.params
+        m = rx_mw.shape[1]
+        target, best_mw = strongest(rx_mw, self._best[:m])
+        total_mw = None
+        if params.interference == "co_channel":
+            total_mw = pairwise_sum(list(rx_mw), out=self._total[:m])
+        best_db = sinr_from_mw(best_mw, self.noise_mw + bs_rx_mw, total_mw, out=self._best_db[:m])
+        self._sinr_stale = True
+        return assign_best(
+            target, best_db, params.sinr_threshold_db, params.capacity, params.n_uavs, out
+        )
 
     def _build_tables(self, idx: np.ndarray) -> None:
         if self._tables is None:
