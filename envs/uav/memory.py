@@ -23,6 +23,8 @@ CALL_OVERHEAD_LINKS = 400
 50 ns per link on one core): what makes a received-power table pay off at small B"""
 MAX_TABLE_ENTRIES = 1 << 23
 """largest per-env received-power table built whole at reset, B x N x n_cells floats (64 MiB)"""
+MAX_MOVE_ENTRIES = 1 << 20
+"""largest move table (lattice points x actions) a batch of envs moves its UAVs through"""
 MAX_LAZY_ENTRIES = 1 << 24
 """largest per-env received-power table filled lazily, B x N x n_cells floats (128 MiB; only
 the rows the UAVs visit are ever written, so only their pages become resident)"""
@@ -92,6 +94,15 @@ def fast_one(params: UavParams, num_envs: int) -> bool:
     )
 
 
+def moves_by_table(params: UavParams, num_envs: int) -> bool:
+    """Whether the sim moves its UAVs through a table of the cell each action leads to from each
+    lattice point (discrete moves; always for the one-env fast path, and for a batch when the
+    table has at most ``MAX_MOVE_ENTRIES`` entries)."""
+    if params.continuous:
+        return False
+    return fast_one(params, num_envs) or params.n_cells * params.n_actions <= MAX_MOVE_ENTRIES
+
+
 def bytes_per_env(params: UavParams, num_envs: int = 1) -> float:
     """Bytes one env of a sim of ``num_envs`` holds: users, links, the 'difference' triples,
     UAVs, observations, a per-env received-power table and the BS links."""
@@ -123,7 +134,7 @@ def shared_bytes(params: UavParams, num_envs: int) -> dict[str, float]:
             float(params.n_hotspots) * BYTES_PER_HOTSPOT + 16.0 * params.n_bs
         ),
     }
-    if fast_one(params, num_envs):
+    if moves_by_table(params, num_envs):
         moves = f"move table of {format_count(params.n_cells)} cells x {params.n_actions} actions"
         parts[moves] = n_cells * params.n_actions * BYTES_PER_MOVE
     if table_mode(params, num_envs) == "shared":
@@ -156,10 +167,12 @@ def check_uav_memory(params: UavParams, num_envs: int, owner: str = "UavOffload"
 __all__ = [
     "CALL_OVERHEAD_LINKS",
     "MAX_LAZY_ENTRIES",
+    "MAX_MOVE_ENTRIES",
     "MAX_TABLE_ENTRIES",
     "bytes_per_env",
     "check_uav_memory",
     "fast_one",
+    "moves_by_table",
     "shared_bytes",
     "table_mode",
 ]

@@ -104,15 +104,18 @@ def strongest(
     """
     n_uavs = len(planes)
     n_envs, n_users = planes[0].shape
-    if best is None:
-        best = planes[0].copy()
-    else:
-        best[...] = planes[0]
     small = np.int8 if n_uavs < np.iinfo(np.int8).max else np.int64
-    target = np.zeros((n_envs, n_users), dtype=small)
     flag = np.empty((n_envs, n_users), dtype=bool)
+    if best is None:
+        best = np.empty((n_envs, n_users))
+    if n_uavs == 1:
+        best[...] = planes[0]
+        return np.zeros((n_envs, n_users), dtype=small), best
+    np.greater(planes[1], planes[0], out=flag)
+    target = flag.astype(small)
+    np.maximum(planes[0], planes[1], out=best)
     scratch = np.empty((n_envs, n_users), dtype=small)
-    for k in range(1, n_uavs):
+    for k in range(2, n_uavs):
         plane = planes[k]
         np.greater(plane, best, out=flag)
         np.maximum(target, np.multiply(flag, small(k), out=scratch), out=target)
@@ -158,25 +161,33 @@ def _loads(target: np.ndarray, n_uavs: int, flag: np.ndarray) -> np.ndarray:
     return counts.reshape(n_uavs, n_envs).T.astype(np.int64)
 
 
+_OFF_GROUP = np.array([-np.inf, 0.0])
+"""added to a group's SINR row by candidate flag: -inf off the group, +0.0 on it (exact),
+a branch-free ``np.where`` (random masks make ``where`` slow)"""
+
+
 def _keep_best(target: np.ndarray, best: np.ndarray, load: np.ndarray, capacity: int) -> None:
     """Each UAV with more than ``capacity`` candidates keeps the best ``capacity`` of them in
     the pair order (SINR descending, ties by the lower user index); the others lose their UAV
     (``target`` -1). Writes ``target`` and caps ``load`` in place."""
     env, uav = np.nonzero(load > capacity)
+    n_users = best.shape[1]
+    kth = n_users - capacity  # the capacity-th largest of a row is its kth smallest
     candidate = target[env] == uav.astype(target.dtype)[:, None]  # (G, N): each group's users
-    sinr = np.where(candidate, best[env], -np.inf)
-    n_users = sinr.shape[1]
-    # the capacity-th largest SINR of each group is the (N - capacity)-th smallest; values
-    # before it in the partition are <= it, so a tie at the cutoff shows among them
-    ordered = np.partition(sinr, n_users - capacity, axis=1)
-    cutoff = ordered[:, n_users - capacity, None]
-    drop = sinr < cutoff  # and the non-candidates (-inf), which hold no UAV anyway
-    if (ordered[:, : n_users - capacity].max(axis=1) == cutoff[:, 0]).any():
-        tie = sinr == cutoff  # too many at the cutoff: the lower user indices keep their UAV
-        room = capacity - (sinr > cutoff).sum(axis=1, keepdims=True)
+    sinr = best[env]  # (G, N): every user's SINR at its best UAV
+    ordered = sinr + _OFF_GROUP.take(candidate.view(np.uint8))
+    ordered.partition(kth, axis=1)
+    cutoff = ordered[:, kth, None]
+    drop = np.less(sinr, cutoff)
+    drop &= candidate
+    if (ordered[:, :kth].max(axis=1) == cutoff[:, 0]).any():
+        # more than capacity candidates at or above the cutoff: the lower user indices first
+        tie = candidate & (sinr == cutoff)
+        room = capacity - (candidate & (sinr > cutoff)).sum(axis=1, keepdims=True)
         drop |= tie & (np.cumsum(tie, axis=1) > room)
-    group, user = np.divmod(np.flatnonzero(drop & candidate), n_users)
-    target[env[group], user] = -1
+    flat = np.flatnonzero(drop)
+    group = flat // n_users
+    target.reshape(-1)[flat + (env[group] - group) * n_users] = -1
     np.minimum(load, capacity, out=load)
 
 

@@ -26,7 +26,7 @@ from .association import associate_one, greedy_association
 from .channel import apply_indoor, indoor_mask
 from .layouts import make_users, place_users, random_walk, user_draws
 from .linkbudget import sinr_from_mw
-from .memory import check_uav_memory, fast_one, table_mode
+from .memory import check_uav_memory, fast_one, moves_by_table, table_mode
 from .observations import UavObservations
 from .params import UavParams
 from .planes import (
@@ -186,10 +186,12 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
                 self._rx_links,
                 has_indoor=params.indoor_ratio > 0,
             )
-        next_cell = self._move_table() if self._fast_one else None
-        self._fast_one = next_cell is not None
-        self._next_cell = next_cell or []
-        """lattice cell reached from each cell by each action (``_move_table``)"""
+        self._next_cells = self._move_table() if moves_by_table(params, num_envs) else None
+        """(n_cells, n_actions) lattice cell reached from each cell by each action
+        (``_move_table``), or None (the step moves by arithmetic)"""
+        self._fast_one = self._fast_one and self._next_cells is not None
+        self._next_cell = self._next_cells.tolist() if self._fast_one else []
+        """``_next_cells`` as lists, for the one-env fast path"""
 
     # ------------------------------------------------------------------ BatchSim
     @property
@@ -327,12 +329,16 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
             rngs: per-env generators, needed only for user mobility.
         """
         params = self.params
+        cells = None
         if params.continuous:
             velocity = np.asarray(actions, dtype=float)
             norm = np.linalg.norm(velocity, axis=-1, keepdims=True)
             velocity = velocity / np.maximum(norm, 1.0)
             moved = self.uav_xy[idx] + velocity * (params.max_speed_mps * params.dt_s)
             self.uav_xy[idx] = np.clip(moved, 0.0, self.area)
+        elif self._next_cells is not None:  # the table of the arithmetic below
+            cells = self._next_cells[self._cells[idx], actions]
+            self.uav_xy[idx] = self._lattice_xy[0][cells]
         else:
             moved = self.uav_xy[idx] + self.moves[actions]
             # minimum(maximum()) is np.clip without its Python wrapper (same values)
@@ -348,7 +354,7 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
                 self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
             self.coverable[idx] = self._coverable(self.user_xy[idx], self.indoor_loss_db[idx])
         self.steps[idx] += 1
-        self._evaluate(idx)
+        self._evaluate(idx, cells)
 
     def step_one(
         self, actions: np.ndarray, rngs: Sequence[np.random.Generator] | None = None
@@ -377,13 +383,13 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.uav_xy[0] = self._lattice_xy[0].take(cells, axis=0)
         self._evaluate_one(cells)
 
-    def _move_table(self) -> list[list[int]] | None:
-        """``next_cell[cell][action]``: the lattice cell a UAV reaches from ``cell`` with a
+    def _move_table(self) -> np.ndarray | None:
+        """``next_cell[cell, action]``: the lattice cell a UAV reaches from ``cell`` with a
         discrete ``action``, by ``step``'s own arithmetic (add the move, clip to the area, round
         to the lattice). Moves are whole cells, so the clipped position is that lattice point
-        exactly and ``_step_one`` can move on cell indices. None where the lattice arithmetic is
+        exactly and the steps can move on cell indices. None where the lattice arithmetic is
         not exact in floating point (a spacing such as 1e-3 m: 0.002 + 0.001 != 3 * 0.001):
-        the single env then takes the batched step, which rounds to the lattice itself."""
+        the steps then take the arithmetic, which rounds to the lattice itself."""
         lattice = self._lattice_xy[0]  # (n_cells, 2)
         moved = lattice[:, None, :] + self.moves[None, :, :]
         moved = np.minimum(np.maximum(moved, 0.0), self.lattice_max)
@@ -391,7 +397,7 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         cells = grid @ self._cell_weights  # (n_cells, n_actions)
         if not np.array_equal(lattice.take(cells, axis=0), moved):
             return None
-        return cells.tolist()
+        return cells
 
     def _evaluate_one(self, cells: list[int]) -> None:
         """``_evaluate`` of env 0 at the UAV cells ``cells`` (K,) (see ``_step_one``)."""
@@ -419,14 +425,17 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.n_assoc[0] = n_assoc
         self.global_reward[0] = global_reward
 
-    def _evaluate(self, idx: Rows) -> None:
+    def _evaluate(self, idx: Rows, cells: np.ndarray | None = None) -> None:
         """SINR, association, loads and rewards of the envs ``idx`` at their current state, in
-        plane layout (``planes.py``)."""
+        plane layout (``planes.py``); ``cells`` are the UAVs' lattice cells where the step
+        knows them (discrete moves)."""
         params = self.params
         uav_xy = self.uav_xy[idx]
         if not params.continuous:
-            grid = np.rint(uav_xy / params.grid_cell_m).astype(np.int64)
-            self._cells[idx] = cells = grid @ self._cell_weights
+            if cells is None:
+                grid = np.rint(uav_xy / params.grid_cell_m).astype(np.int64)
+                cells = grid @ self._cell_weights
+            self._cells[idx] = cells
         every = isinstance(idx, slice)
         m = len(uav_xy)
         rx_mw = self._rx if every else np.empty((params.n_uavs, m, params.n_users))
