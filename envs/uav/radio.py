@@ -130,12 +130,12 @@ class UavRadio:
             grid = np.rint(user_xy / params.grid_cell_m)
             grid = np.minimum(np.maximum(grid, 0.0), [nx - 1, ny - 1])
             best_xy = grid * params.grid_cell_m
-        delta = user_xy - best_xy
-        horizontal = np.sqrt((delta * delta).sum(axis=-1))
-        loss_db = self.channel._path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
-        loss_db = loss_db + indoor_loss_db
-        rx_mw = _dbm_to_mw(params.uav_tx_dbm - loss_db)
-        snr_db = 10.0 * np.log10(rx_mw / self.noise_mw)
+        planes = [
+            np.ascontiguousarray(xy[..., axis]) for xy in (user_xy, best_xy) for axis in (0, 1)
+        ]
+        rx_mw = self._rx_links(*planes, indoor_loss_db)
+        snr_db = np.log10(np.divide(rx_mw, self.noise_mw, out=rx_mw), out=rx_mw)
+        np.multiply(snr_db, 10.0, out=snr_db)
         covered = (snr_db >= params.sinr_threshold_db).sum(axis=-1)
         return np.minimum(covered, params.n_uavs * params.capacity)
 

@@ -40,6 +40,8 @@ from .radio import UavRadio
 
 ENV0 = slice(0, 1)
 """the ``idx`` of env 0 (the single-env views)"""
+EVERY = slice(None)
+"""the ``idx`` of every env"""
 
 DIRECTIONS = {
     4: np.array([[1, 0], [0, 1], [-1, 0], [0, -1]]),
@@ -312,7 +314,8 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
             self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
         self.coverable[idx] = self._coverable(self.user_xy[idx], self.indoor_loss_db[idx])
         self._build_tables(idx)
-        self._evaluate(idx)
+        # every env (a sorted index array covering them all): the kernel's in-place path
+        self._evaluate(EVERY if len(idx) == self.num_envs else idx)
 
     def step(
         self,
