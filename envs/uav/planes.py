@@ -227,6 +227,10 @@ class RxTables:
         if mode in ("per_env", "lazy"):
             self.table = np.empty((num_envs, self.n_cells, n_users))
             self.rows = self.table.reshape(num_envs * self.n_cells, n_users)
+        if mode == "lazy":
+            # touch every page now: otherwise the first episodes pay the OS's page faults row
+            # by row (about 5 % of their steps at B = 256), long before the table is full
+            self.table.fill(0.0)
         self.num_envs = num_envs
         lazy_envs = num_envs if mode == "lazy" else 0
         self.have = np.zeros(lazy_envs * self.n_cells, dtype=bool)
