@@ -15,7 +15,8 @@ Measured, each for ``--seconds`` of wall time after a warm-up, on one pinned cor
   (env-steps/s = vector steps x N), and the vector env at N = 1024 driven by the swap-asap
   baseline (policy cost included);
 - the scheduling env through ``gym.make`` with uniformly random valid actions (its
-  ``action_masks()``), resets included, if the id is registered;
+  ``action_masks()``), resets included, if the id is registered; and its cost per demand: the
+  seconds of one reset (the best of 3) and the steps/s at ``SCHEDULING_DEMANDS`` demands;
 - with ``--with-sequence``: the same 3-node chain (2 x 10 km, Starlight memories) in SeQUeNCe,
   run by ``benchmarks/quantum_sequence.py`` in its own Python >= 3.12 virtual environment
   (never a netgym dependency); see that script.
@@ -48,6 +49,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "nv2019_n5": {"params": "nv2019", "n_nodes": 5},
 }
 VECTOR_SIZES = (64, 1024)
+SCHEDULING_DEMANDS = (6, 1000, 3000)
+"""demand counts of the scheduling env's cost-per-demand measurement"""
 TARGETS = {"chain_vector_1024_steps_per_s": 1e5}
 """the issue's target: >= 100,000 chain steps/s vectorised (abstract_n5 at N = 1024)"""
 ACTION_SEED = 12345
@@ -113,6 +116,35 @@ def bench_scheduling(seconds: float) -> dict[str, Any]:
         return {"error": f"{type(err).__name__}: {err}"}
 
 
+def bench_scheduling_demands(seconds: float) -> dict[str, Any]:
+    """Reset seconds (best of 3) and steps/s of the scheduling env by number of demands."""
+    out: dict[str, Any] = {}
+    for n_demands in SCHEDULING_DEMANDS:
+        env = gym.make(SCHEDULING_ID, n_demands=n_demands)
+        resets = []
+        for seed in range(3):
+            start = time.perf_counter()
+            env.reset(seed=seed)
+            resets.append(time.perf_counter() - start)
+        out[str(n_demands)] = {"reset_s": min(resets), "steps_per_s": _masked_rate(env, seconds)}
+    return out
+
+
+def _masked_rate(env: gym.Env, seconds: float) -> float:
+    """Steps/s of ``env`` with uniformly random valid actions, resets included."""
+    rng = np.random.default_rng(ACTION_SEED)
+    masks = env.unwrapped.action_masks
+
+    def block() -> int:
+        for _ in range(16):
+            _, _, _, truncated, _ = env.step(rng.choice(np.flatnonzero(masks())))
+            if truncated:
+                env.reset()
+        return 16
+
+    return rate(block, seconds)["per_s"]
+
+
 def bench_sequence(enabled: bool, seconds: float) -> dict[str, Any]:
     """The SeQUeNCe side-by-side (``quantum_sequence.py``), or why it was not run."""
     if not enabled:
@@ -146,6 +178,8 @@ def run(seconds: float, with_sequence: bool) -> dict[str, Any]:
     policy_rate = bench_chain_vector(CONFIGS["abstract_n5"], 1024, seconds, swap_asap=True)
     log("scheduling env")
     scheduling = bench_scheduling(seconds)
+    log("scheduling env by number of demands")
+    by_demands = bench_scheduling_demands(seconds)
     sequence = bench_sequence(with_sequence, seconds)
     headline = vector["abstract_n5"]["1024"]
     result = {
@@ -153,6 +187,7 @@ def run(seconds: float, with_sequence: bool) -> dict[str, Any]:
         "chain_vector_env_steps_per_s": vector,
         "chain_vector_1024_swap_asap_steps_per_s": policy_rate,
         "scheduling_env": scheduling,
+        "scheduling_env_by_demands": by_demands,
         "sequence": sequence,
         "configs": {name: {k: v for k, v in c.items()} for name, c in CONFIGS.items()},
         "targets": TARGETS,

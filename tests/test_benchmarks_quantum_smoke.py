@@ -38,6 +38,10 @@ def test_quantum_benchmark_quick_prints_every_rate():
         if "steps_per_s" in scheduling
         else ("not registered" in scheduling["error"])
     )
+    by_demands = result["scheduling_env_by_demands"]
+    assert set(by_demands) == {"6", "1000", "3000"}
+    for figures in by_demands.values():
+        assert _positive(figures["reset_s"]) and _positive(figures["steps_per_s"])
     assert "skipped" in result["sequence"]["error"]
     assert isinstance(result["meets_targets"]["chain_vector_1024_steps_per_s"], bool)
     for key in ("python", "numpy", "cpu_count", "platform"):

@@ -19,15 +19,15 @@ def _env(env: Any) -> Any:
     return env.unwrapped
 
 
-def _fastest_valid(env: Any, mask: np.ndarray, demand: int) -> int | None:
-    """The valid action of ``demand`` with the shortest expected execution (None if none)."""
+def _fastest_valid(env: Any, mask: np.ndarray, demand: int, protocols: list[Any]) -> int | None:
+    """The valid action of ``demand`` with the shortest expected execution (None if none);
+    ``protocols`` is ``env.protocols`` (a new list at every read: read it once per step)."""
     p = env.params
     first = env.encode_action(demand, 0, 0)
     actions = np.arange(first, first + p.n_paths * p.n_depths)
     valid = actions[mask[actions]]
     if len(valid) == 0:
         return None
-    protocols = env.protocols
     return int(min(valid, key=lambda a: (protocols[a - 1].expected_slots, a)))
 
 
@@ -85,8 +85,9 @@ class EarliestDeadlineFirst:
         mask = env.action_masks()
         deadlines = env.pending_deadlines()
         order = sorted((queue[0], d) for d, queue in enumerate(deadlines) if queue)
+        protocols = env.protocols if order else []
         for _, demand in order:
-            action = _fastest_valid(env, mask, demand)
+            action = _fastest_valid(env, mask, demand, protocols)
             if action is not None:
                 return action
         return 0
@@ -122,16 +123,17 @@ class PeriodicTaskSchedule:
         """Plan the timetable of the episode."""
         self._env = env = _env(env)
         p = env.params
+        protocols = env.protocols
         protocol_of: dict[int, tuple[int, int, np.ndarray]] = {}
         for demand in range(p.n_demands):
             actions = [
                 env.encode_action(demand, k, j) for k in range(p.n_paths) for j in range(p.n_depths)
             ]
-            feasible = [a for a in actions if env.protocols[a - 1].feasible]
+            feasible = [a for a in actions if protocols[a - 1].feasible]
             if not feasible:
                 continue
-            best = min(feasible, key=lambda a: (env.protocols[a - 1].expected_slots, a))
-            proto = env.protocols[best - 1]
+            best = min(feasible, key=lambda a: (protocols[a - 1].expected_slots, a))
+            proto = protocols[best - 1]
             need = np.zeros(env.topology.n_nodes, dtype=np.int64)
             need[list(proto.path)] = 2
             need[[proto.path[0], proto.path[-1]]] = 1

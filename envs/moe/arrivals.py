@@ -30,6 +30,14 @@ _Z99 = 2.3263478740408408
 """99th percentile of the standard normal"""
 
 
+MAX_LENGTH = 1e9
+"""the largest median or 99th-percentile length: beyond it the log-normal draws overflow"""
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
 @dataclass(frozen=True)
 class LengthDistribution:
     """Log-normal token counts with a given median and 99th percentile."""
@@ -45,8 +53,8 @@ class LengthDistribution:
 
     def __post_init__(self) -> None:
         owner = "LengthDistribution"
-        check_range(owner, "median", self.median, low=0, low_inclusive=False)
-        check_range(owner, "p99", self.p99, low=self.median)
+        check_range(owner, "median", self.median, low=0, high=MAX_LENGTH, low_inclusive=False)
+        check_range(owner, "p99", self.p99, low=self.median, high=MAX_LENGTH)
         check_range(owner, "min_tokens", self.min_tokens, low=1, integer=True)
         check_range(owner, "max_tokens", self.max_tokens, low=self.min_tokens, integer=True)
 
@@ -54,6 +62,19 @@ class LengthDistribution:
     def sigma(self) -> float:
         """Standard deviation of the log length."""
         return math.log(self.p99 / self.median) / _Z99
+
+    def mean_upper(self) -> float:
+        """An upper bound on the mean of ``sample``'s lengths: the mean of the log-normal capped
+        at ``max_tokens``, plus ``min_tokens`` and the rounding's 0.5 (memory estimates)."""
+        sigma, cap = self.sigma, float(self.max_tokens)
+        below = _normal_cdf((math.log(cap / self.median) - sigma**2) / sigma) if sigma else 1.0
+        over = 1.0 - _normal_cdf(math.log(cap / self.median) / sigma) if sigma else 0.0
+        if not sigma and self.median > cap:
+            below, over = 0.0, 1.0
+        # the uncapped part in logs: exp(sigma^2 / 2) overflows where ``below`` vanishes
+        log_part = math.log(self.median) + sigma**2 / 2 + math.log(below) if below > 0 else None
+        part = math.exp(min(log_part, 700.0)) if log_part is not None else 0.0
+        return min(part + cap * over, cap) + self.min_tokens + 0.5
 
     def sample(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """``count`` int64 lengths."""

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
 
+from ..core.budget import check_memory
 from ..core.validation import check_range
 from .hardware import MoeModel, model_preset
+from .trace_archive import inspect_npz, trace_read_bytes
 
 PathLike = Union[str, os.PathLike]  # noqa: UP007 (a runtime alias)
 
@@ -113,6 +114,10 @@ def _validate(experts: Any, request_ids: Any, n_experts: Any, where: str) -> Non
 def load_trace(path: PathLike, n_experts: int | None = None) -> RoutingTrace:
     """Load a recorded routing trace from ``.npz`` (format in the module docstring).
 
+    The archive is checked before any array is read (``trace_archive.inspect_npz``): a regular
+    file, a zip of ``.npy`` members only, integer arrays (never Python objects: nothing is
+    unpickled), and the memory of reading and validating them within the memory budget.
+
     Args:
         path: the ``.npz`` file.
         n_experts: experts per layer; overrides the file's ``n_experts`` (default: the file's
@@ -120,40 +125,45 @@ def load_trace(path: PathLike, n_experts: int | None = None) -> RoutingTrace:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: a missing key, a bad shape or dtype, an id out of range, a repeated id.
+        ValueError: not a regular file or not an ``.npz`` archive (a plain ``.npy``, another
+            format), a member that is not a ``.npy`` array or holds objects, a missing key, a
+            bad shape or dtype, an id out of range, a repeated id, or a trace too large for the
+            memory budget; every message starts with the file name.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"routing trace {path} does not exist")
+    where = f"routing trace {path}"
+    headers = inspect_npz(path, "routing trace")
+    missing = [key for key in ("experts", "request_ids") if key not in headers]
+    if missing:
+        raise ValueError(f"{where}: missing key(s) {missing}; found {sorted(headers)}")
+    check_memory(
+        "routing trace loader",
+        trace_read_bytes(headers),
+        f"{where}: experts {headers['experts'].shape} of {headers['experts'].dtype}, "
+        f"request_ids {headers['request_ids'].shape}",
+    )
     try:
-        data = np.load(path, allow_pickle=False)
-    except Exception as error:  # np.load raises several types for corrupt files
-        raise ValueError(f"routing trace {path}: not a readable .npz file ({error})") from error
-    with data:
-        missing = [key for key in ("experts", "request_ids") if key not in data.files]
-        if missing:
-            raise ValueError(
-                f"routing trace {path}: missing key(s) {missing}; found {sorted(data.files)}"
-            )
-        experts = data["experts"]
-        request_ids = data["request_ids"]
-        stored = None
-        if "n_experts" in data.files:
-            raw = data["n_experts"]
-            if raw.ndim != 0 or not np.issubdtype(raw.dtype, np.integer):
-                raise ValueError(
-                    f"routing trace {path}: n_experts must be one integer, got {raw.tolist()!r}"
-                )
-            stored = int(raw)
+        with np.load(path, allow_pickle=False) as data:
+            experts = data["experts"]
+            request_ids = data["request_ids"]
+            raw = data["n_experts"] if "n_experts" in headers else None
+    except Exception as error:  # np.load raises several types for corrupt members
+        raise ValueError(f"{where}: not a readable .npz file ({error})") from error
+    stored = None
+    if raw is not None:
+        if raw.ndim != 0 or not np.issubdtype(raw.dtype, np.integer):
+            raise ValueError(f"{where}: n_experts must be one integer, got {raw.tolist()!r}")
+        stored = int(raw)
     if experts.ndim == 2:  # top-1 traces may omit the k axis
         experts = experts[:, :, None]
     if n_experts is None:
-        n_experts = stored if stored is not None else int(experts.max()) + 1
-    _validate(experts, request_ids, n_experts, f"routing trace {path}")
+        if stored is None and (experts.size == 0 or not np.issubdtype(experts.dtype, np.integer)):
+            n_experts = 1  # _validate names what is wrong with experts
+        else:
+            n_experts = stored if stored is not None else int(experts.max()) + 1
+    _validate(experts, request_ids, n_experts, where)
     if n_experts > np.iinfo(np.int16).max:
         raise ValueError(
-            f"routing trace {path}: at most 32767 experts (ids are stored as int16), "
-            f"got n_experts={n_experts}"
+            f"{where}: at most 32767 experts (ids are stored as int16), got n_experts={n_experts}"
         )
     return RoutingTrace(
         experts=experts.astype(np.int16),

@@ -12,7 +12,8 @@ communication and storage qubits of every node. Builders:
 
 * ``grid`` (a lattice with end nodes at the corners, reference/quantum.md 6.2).
 
-``candidate_paths`` lists the k shortest simple paths (by length) between two nodes.
+``candidate_paths`` (``paths.py``) lists the k shortest simple paths (by length) between two
+nodes.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
+
+from .gml import read_gml_graph
+from .paths import candidate_paths
 
 DEFAULT_LINK_KM = 5.0
 """link length of the QoS paper's small networks"""
@@ -96,8 +101,9 @@ class QuantumTopology:
         return len(self.edges)
 
     def graph(self) -> nx.Graph:
-        """The topology as a ``networkx.Graph`` over node indices (edge attrs ``length_km``,
-        ``index``; node attrs ``name``, ``end_node``, ``comm_qubits``, ``storage_qubits``)."""
+        """The topology as a new ``networkx.Graph`` over node indices (edge attrs
+        ``length_km``, ``index``; node attrs ``name``, ``end_node``, ``comm_qubits``,
+        ``storage_qubits``)."""
         graph = nx.Graph()
         ends = set(self.end_nodes)
         for i, name in enumerate(self.nodes):
@@ -112,13 +118,43 @@ class QuantumTopology:
             graph.add_edge(a, b, length_km=float(self.length_km[index]), index=index)
         return graph
 
+    @cached_property
+    def shared_graph(self) -> nx.Graph:
+        """``graph()`` built once and shared: read it, never change it (path searches and
+        demand draws use it, so that their cost does not include rebuilding the graph)."""
+        return self.graph()
+
+    @cached_property
+    def _edge_of(self) -> dict[tuple[int, int], int]:
+        return {(a, b): index for index, (a, b) in enumerate(self.edges.tolist())}
+
+    @cached_property
+    def path_memo(self) -> dict[tuple[int, int, int], list[tuple[int, ...]]]:
+        """Candidate paths found so far, by (source, destination, k) (``candidate_paths``)."""
+        return {}
+
+    @cached_property
+    def component_of(self) -> np.ndarray:
+        """(n,) label of each node's connected component (labels 0, 1, ... in node order)."""
+        labels = np.full(self.n_nodes, -1, dtype=np.int64)
+        for label, nodes in enumerate(nx.connected_components(self.shared_graph)):
+            labels[list(nodes)] = label
+        return labels
+
+    @cached_property
+    def bridges(self) -> frozenset[int]:
+        """Indices of the links whose removal disconnects their two ends (every simple path
+        between the two sides uses them)."""
+        return frozenset(
+            self._edge_of[min(a, b), max(a, b)] for a, b in nx.bridges(self.shared_graph)
+        )
+
     def edge_index(self, a: int, b: int) -> int:
         """Index of the link between nodes ``a`` and ``b``; ``ValueError`` if there is none."""
-        lo, hi = min(a, b), max(a, b)
-        hits = np.flatnonzero((self.edges[:, 0] == lo) & (self.edges[:, 1] == hi))
-        if len(hits) == 0:
+        index = self._edge_of.get((min(a, b), max(a, b)))
+        if index is None:
             raise ValueError(f"topology {self.name!r} has no link {self.nodes[a]}-{self.nodes[b]}")
-        return int(hits[0])
+        return index
 
     def node_index(self, node: int | str) -> int:
         """Index of a node given by index or by name."""
@@ -234,16 +270,40 @@ TOPOLOGIES = {"star": star, "H": h_shape, "line6": line6, "symm8": symm8, "grid"
 """the QoS paper's small networks (and a 3 x 3 grid) by name"""
 
 
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
+_TRUE = ("1", "true", "yes")
+_FALSE = ("0", "false", "no")
 
 
-def _haversine_km(a: dict[str, Any], b: dict[str, Any]) -> float:
+def _as_bool(value: Any, where: str) -> bool:
+    """A GML flag: a bool, 0 / 1, or the strings true / false, yes / no, 1 / 0 (any case)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{where} must be true or false (1 / 0, yes / no), got {value!r}")
+
+
+def _coordinate(node: dict[str, Any], key: str, limit: float, where: str) -> float:
+    """A node's ``Latitude`` (|x| <= 90) or ``Longitude`` (|x| <= 180) in degrees."""
+    value = node[key]
+    try:
+        number = float(value) if not isinstance(value, (bool, np.bool_)) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and -limit <= number <= limit):
+        raise ValueError(
+            f"{where} {key} must be a number of degrees in [-{limit:g}, {limit:g}], got {value!r}"
+        )
+    return number
+
+
+def _haversine_km(a: dict[str, Any], b: dict[str, Any], where: tuple[str, str]) -> float:
     lat1, lon1, lat2, lon2 = (
-        math.radians(float(x))
-        for x in (a["Latitude"], a["Longitude"], b["Latitude"], b["Longitude"])
+        math.radians(_coordinate(node, key, limit, label))
+        for node, label in ((a, where[0]), (b, where[1]))
+        for key, limit in (("Latitude", 90.0), ("Longitude", 180.0))
     )
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
@@ -265,14 +325,17 @@ def from_networkx(
     Link lengths come from the first edge attribute among ``length_km``, ``length``,
     ``distance_km``, ``distance``, ``weight``; else from node ``Latitude``/``Longitude``
     (great-circle distance, as Topology Zoo GML files give them); else ``default_link_km``.
-    End nodes are the nodes whose ``end_node`` attribute is true; without that attribute, the
-    nodes of degree 1, or every node if there are fewer than 2 of those. Node attributes
+    End nodes are the nodes whose ``end_node`` attribute is true (a bool, 0 / 1 or the strings
+    true / false, yes / no; anything else is refused); without that attribute, the nodes of
+    degree 1, or every node if there are fewer than 2 of those. Node attributes
     ``comm_qubits`` / ``storage_qubits`` override the per-node defaults. Self-loops are refused;
-    parallel edges of a multigraph are merged (the shortest is kept).
+    parallel edges of a multigraph are merged: the shortest is kept.
 
     Raises:
         ValueError: a directed graph, a self-loop, a link without a length, fewer than 2 end
-            nodes, or a non-positive length or qubit count (the message names the node/link).
+            nodes, a non-positive length or qubit count, a coordinate that is not a number of
+            degrees, or an ``end_node`` flag that is not true or false (the message names the
+            node or link).
     """
     if not isinstance(graph, nx.Graph):
         raise ValueError(f"{name}: expected a networkx.Graph, got {type(graph).__name__}")
@@ -288,7 +351,8 @@ def from_networkx(
         if length is None and all(
             k in graph.nodes[x] for x in (u, v) for k in ("Latitude", "Longitude")
         ):
-            length = _haversine_km(graph.nodes[u], graph.nodes[v])
+            ends = (f"{name}: node {u!r}", f"{name}: node {v!r}")
+            length = _haversine_km(graph.nodes[u], graph.nodes[v], ends)
         if length is None:
             length = default_link_km
         if length is None:
@@ -297,6 +361,8 @@ def from_networkx(
                 "node Latitude/Longitude, or pass default_link_km)"
             )
         try:
+            if isinstance(length, (bool, np.bool_)):
+                raise TypeError
             length = float(length)
         except (TypeError, ValueError):
             raise ValueError(
@@ -310,7 +376,11 @@ def from_networkx(
         raise ValueError(f"{name}: the graph has no links")
     flagged = [i for i, label in enumerate(labels) if "end_node" in graph.nodes[label]]
     if flagged:
-        ends = [i for i in flagged if _as_bool(graph.nodes[labels[i]]["end_node"])]
+        ends = [
+            i
+            for i in flagged
+            if _as_bool(graph.nodes[labels[i]]["end_node"], f"{name}: node {labels[i]!r} end_node")
+        ]
     else:
         ends = [i for i, label in enumerate(labels) if graph.degree(label) == 1]
         if len(ends) < 2:
@@ -347,20 +417,16 @@ def load_gml(
 ) -> QuantumTopology:
     """A topology from a GML file (see ``from_networkx`` for the attributes it reads).
 
+    The file is checked before it is parsed (``gml.read_gml_graph``: a regular file, nesting,
+    size against the memory budget). Parallel links, and the two directions of a directed
+    file, are one link whose length is the shortest of them.
+
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: the file is not valid GML or its graph is not a usable topology; the
-            message starts with the file name and says why.
+        ValueError: the path is not a regular file, or the file is not valid GML or its graph is
+            not a usable topology; the message starts with the file name and says why.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"GML topology file {path} does not exist")
-    try:
-        graph = nx.read_gml(path, label="label")
-    except (nx.NetworkXError, ValueError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: not a valid GML topology ({err})") from None
-    if isinstance(graph, (nx.MultiGraph, nx.MultiDiGraph)) or graph.is_directed():
-        graph = nx.Graph(graph.to_undirected())
+    graph, _ = read_gml_graph(path)
     return from_networkx(
         graph,
         name=str(path),
@@ -385,39 +451,6 @@ def make_topology(spec: str | nx.Graph | QuantumTopology) -> QuantumTopology:
             f"unknown topology {spec!r}; known: {sorted(TOPOLOGIES)} or a path to a .gml file"
         )
     raise ValueError(f"topology must be a name, a .gml path or a networkx.Graph, got {spec!r}")
-
-
-def candidate_paths(
-    topology: QuantumTopology, source: int | str, destination: int | str, k: int
-) -> list[tuple[int, ...]]:
-    """The (at most) ``k`` shortest simple paths from ``source`` to ``destination`` by length.
-
-    Ties in length are broken by fewer hops, then lexicographically, so the order is
-    deterministic. Returns node-index tuples starting at ``source``.
-
-    Raises:
-        ValueError: ``k < 1``, equal endpoints, or no path between the two nodes.
-    """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    src, dst = topology.node_index(source), topology.node_index(destination)
-    if src == dst:
-        raise ValueError(f"a demand needs two different nodes, got {topology.nodes[src]!r} twice")
-    graph = topology.graph()
-    if not nx.has_path(graph, src, dst):
-        raise ValueError(
-            f"nodes {topology.nodes[src]!r} and {topology.nodes[dst]!r} are not connected in "
-            f"topology {topology.name!r}; a demand between them can never be served"
-        )
-    found: list[tuple[float, int, tuple[int, ...]]] = []
-    paths = nx.shortest_simple_paths(graph, src, dst, weight="length_km")
-    for path in paths:
-        length = sum(graph.edges[a, b]["length_km"] for a, b in itertools.pairwise(path))
-        found.append((round(length, 9), len(path), tuple(path)))
-        if len(found) >= 4 * k:  # enough to order ties deterministically
-            break
-    found.sort()
-    return [path for _, _, path in found[:k]]
 
 
 __all__ = [

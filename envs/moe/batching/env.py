@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from ...core.budget import check_memory
 from ...core.scalar import SimEnv
 from .params import BatchingParams
 from .sim import BatchingSim, SlotView
@@ -32,7 +33,8 @@ class MoeBatchingEnv(SimEnv):
     ``action_mode="priority"`` (default): ``Box(-1, 1, (n_slots,))``, a score per visible slot
     (the oldest ``n_slots`` queued requests, oldest first). Slots with score > 0 are
     candidates and join in descending score while their tokens fit; empty slots are ignored
-    (masked). ``"select"``: ``MultiDiscrete([2] * n_slots)``, 1 = candidate, oldest first;
+    (masked); scores outside [-1, 1] are refused (``ValueError``), not clipped.
+    ``"select"``: ``MultiDiscrete([2] * n_slots)``, 1 = candidate, oldest first;
     ``action_masks()`` rules out empty slots (MaskablePPO). If nothing joins, the best-scored
     (select: the oldest) visible request runs alone.
 
@@ -62,7 +64,9 @@ class MoeBatchingEnv(SimEnv):
 
     ``params`` (a ``BatchingParams``, a dict, 'default', 'small', or None) and/or any
     ``BatchingParams`` field, e.g. ``gym.make("netgym/MoeBatching-v0", model="readme",
-    max_batch_tokens=128, rate_per_s=3.0)``.
+    max_batch_tokens=128, rate_per_s=3.0)``. A configuration whose memory estimate
+    (``BatchingParams.memory_estimate``: routed tokens, prompt histograms, visible slots)
+    exceeds the memory budget is refused at construction.
 
     ``info``: ``clock_s``, ``iteration_ms``, ``batch_size``, ``batch_tokens``,
     ``unique_experts`` (mean over layers, this iteration), ``mean_unique_experts`` (over the
@@ -81,6 +85,7 @@ class MoeBatchingEnv(SimEnv):
     params_class = BatchingParams
 
     def setup(self) -> None:
+        check_memory(type(self).__name__, *self.params.memory_estimate())
         self.sim = BatchingSim(self.params)
         n = self.params.n_slots
         if self.params.action_mode == "priority":
@@ -129,6 +134,12 @@ class MoeBatchingEnv(SimEnv):
         if self.params.action_mode == "priority":
             if array.dtype.kind not in "iuf" or not np.isfinite(array).all():
                 raise ValueError(f"priority scores must be finite numbers, got {action!r}")
+            if array.size and (array.min() < -1.0 or array.max() > 1.0):
+                raise ValueError(
+                    f"priority scores must lie in the action space [-1, 1], got values in "
+                    f"[{array.min():g}, {array.max():g}]; rescale them (only their order and "
+                    "their sign matter)"
+                )
             return array.astype(float)
         if array.dtype.kind not in "iub" or not np.isin(array, (0, 1)).all():
             raise ValueError(f"select actions must be 0 or 1 per slot, got {action!r}")

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from ...core.budget import check_memory
 from ...core.scalar import SimEnv
 from ..arrivals import LengthDistribution
 from .params import CacheParams
@@ -99,6 +100,10 @@ class MoeExpertCacheEnv(SimEnv):
     - ``freq_half_life`` (256 accesses). ``pin`` (1): keys of the running call pinned.
     - ``prefetch_head`` (0): prefetch candidates offered per decision (0 = no prefetch head).
 
+    A configuration whose memory estimate (``CacheParams.memory_estimate``: the trace, the
+    access stream and the sim's per-access state) exceeds the memory budget is refused at
+    construction.
+
     Public attributes for policies: ``params``, ``cost`` (the ``MoeCostModel``), ``capacity``,
     ``n_keys``, ``unit``, ``window``, ``freq_half_life``, ``sim`` (the running episode's
     ``ExpertCacheSim``: next uses, last uses, the stream), ``belady_misses``,
@@ -113,6 +118,7 @@ class MoeExpertCacheEnv(SimEnv):
 
     def setup(self) -> None:
         p = self.params
+        check_memory(type(self).__name__, *p.memory_estimate())
         self.cost = p.cost_model()
         self.unit = p.resolved_unit
         self.trace = p.trace

@@ -16,39 +16,18 @@ with ``oracle=True`` the whole stream is visible.
 
 from __future__ import annotations
 
-import functools
-import math
 from typing import Any
 
 import numpy as np
 
 from ..cost import MoeCostModel, layer_stall_ms
 from .bound import belady_misses, timeline_stall_ms
+from .lookup import lookup_table, table_size
 from .replay import next_use_positions
 from .stream import AccessStream, visible_end
 
 NEVER = -1
 """no last use yet"""
-
-
-@functools.lru_cache(maxsize=64)
-def _lookup(kind: str, parameter: float, size: int) -> tuple[float, ...]:
-    """Feature values for integer arguments ``0 .. size - 1``, computed once per process.
-
-    ``'near'``: ``1 - exp(-d / W)`` with ``parameter = -1 / W``; ``'age'``:
-    ``log1p(a) / (1 + log1p(a))``; ``'decay'``: ``parameter ** e``. Scalar ``math`` (not numpy)
-    so that every value equals the one the per-key formula gives, bit for bit.
-    """
-    if kind == "near":
-        return tuple(-math.expm1(d * parameter) for d in range(size))
-    if kind == "age":
-        return tuple(x / (1.0 + x) for x in map(math.log1p, range(size)))
-    return tuple(parameter**e for e in range(size))
-
-
-def _table_size(n_accesses: int) -> int:
-    """A power of two above ``n_accesses + 1``: tables are shared by streams of similar length."""
-    return 1 << (n_accesses + 2).bit_length()
 
 
 class ExpertCacheSim:
@@ -103,12 +82,12 @@ class ExpertCacheSim:
         iterations = stream.step_iteration
         self._steps_per_iteration = max(1, int(np.bincount(iterations).max()))
         self._decay_per_access = 0.5 ** (1.0 / freq_half_life)
-        size = _table_size(self.n_accesses)
-        self._near_of = _lookup("near", -1.0 / max(self.window, 1), size)
+        size = table_size(self.n_accesses)
+        self._near_of = lookup_table("near", -1.0 / max(self.window, 1), size)
         """next-use feature by distance"""
-        self._age_of = _lookup("age", 0.0, size)
+        self._age_of = lookup_table("age", 0.0, size)
         """age feature by accesses since the last use"""
-        self._decay_of = _lookup("decay", self._decay_per_access, size)
+        self._decay_of = lookup_table("decay", self._decay_per_access, size)
         """frequency decay by accesses elapsed"""
         self._no_pins = np.ones(self.capacity, dtype=bool)
         self.reset()

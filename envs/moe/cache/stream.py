@@ -86,7 +86,8 @@ class AccessStream:
 def batch_schedule(request_lengths: np.ndarray, batch_size: int) -> np.ndarray:
     """Iteration at which each request starts under continuous batching (requests in order)."""
     check_range("batch_schedule", "batch_size", batch_size, low=1, integer=True)
-    free_at = [0] * int(batch_size)  # iteration at which each slot frees (a min-heap)
+    # iteration at which each slot frees (a min-heap); slots beyond the requests never fill
+    free_at = [0] * min(int(batch_size), max(len(request_lengths), 1))
     starts = np.empty(len(request_lengths), dtype=np.int64)
     for index, length in enumerate(request_lengths.tolist()):
         start = heapq.heappop(free_at)

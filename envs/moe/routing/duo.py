@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 from ...core.sim import Rows, rows
@@ -58,8 +59,9 @@ def duo_lp(
         return float(chosen.sum())
     rows = np.concatenate([np.arange(t), np.arange(t), np.full(t, t), np.full(t, t + 1)])
     cols = np.concatenate([np.arange(t), t + np.arange(t), np.arange(t), t + np.arange(t)])
-    matrix = np.zeros((t + 2, 2 * t))
-    matrix[rows, cols] = 1.0
+    # sparse: the dense (T + 2) x 2T matrix would take 16 T^2 bytes (16 GB at T = 32768); HiGHS
+    # receives the same CSC matrix either way (linprog converts a dense one)
+    matrix = sparse.csr_array((np.ones(4 * t), (rows, cols)), shape=(t + 2, 2 * t))
     limits = np.concatenate([np.ones(t), [small_capacity, big_capacity]])
     result = linprog(
         -np.concatenate([value_small, value_big]),
@@ -136,7 +138,7 @@ class DuoSim(LayerCallSim):
         self.over_budget[idx] = over
         self.linear[idx] = self.gain[idx] - p.duo_cost_penalty * self.compute_cost[idx]
         self.reward[idx] = self.linear[idx]
-        if p.lp_bound:
+        if p.lp_active:
             for j, i in enumerate(idx):
                 self.upper_bound[i] = duo_lp(
                     gain_small[j], gain_big[j], p.duo_small_cost, p.duo_cost_penalty,

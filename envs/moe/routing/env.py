@@ -13,6 +13,7 @@ from gymnasium import spaces
 from ...core.scalar import SimEnv
 from ...core.vector import EVERY_ENV, NumpyVectorEnv
 from .duo import DuoSim
+from .limits import bytes_per_env, check_memory_of, shared_bytes
 from .params import RoutingParams
 from .sim import RoutingSim
 
@@ -138,11 +139,14 @@ class MoeRoutingEnv(SimEnv):
     e.g. ``gym.make("netgym/MoeRouting-v0", n_tokens=512, n_experts=64, top_k=2,
     capacity_factor=1.25, n_devices=8, lp_bound=False)``. ``capacity_factor=None`` removes the
     capacity; ``lp_bound=False`` skips the per-step LP (it dominates the step time at T = 512,
-    E = 64).
+    E = 64). The LP is solved up to ``LP_BOUND_MAX_SIZE`` = 65,536 variables (T E; 2 T in duo
+    mode): above it the bound is switched off with a warning (``params.lp_active``), as HiGHS
+    would take seconds to minutes per step. A configuration whose memory estimate
+    (``routing/limits.py``) exceeds the memory budget is refused at construction.
 
     ``info``: ``step``, ``linear`` (the linear part ``mass / T - lambda_d drops / (T k)``),
     ``upper_bound`` (its exact LP optimum for the step's probabilities, ``lp.py``; only
-    with ``lp_bound``), ``gate_mass`` (mass / T), ``drops``, ``drop_fraction``,
+    with ``params.lp_active``), ``gate_mass`` (mass / T), ``drops``, ``drop_fraction``,
     ``overflow_drops``, ``explicit_drops``, ``duplicate_drops``, ``imbalance``, ``layer_ms``,
     ``loads`` (E,). Duo: ``step``, ``linear``, ``upper_bound``, ``gain``, ``compute_cost``,
     ``over_budget``, ``layer``. Loads + drops = T k always.
@@ -165,7 +169,7 @@ class MoeRoutingEnv(SimEnv):
         )
         self._rngs: list[np.random.Generator] = []
         # bias mode without the LP bound: the sim's single-env step (bit-identical, faster)
-        self._fast = self.params.action_mode == "bias" and not self.params.lp_bound
+        self._fast = self.params.action_mode == "bias" and not self.params.lp_active
 
     # ----------------------------------------------------------------- public attributes
     @property
@@ -251,6 +255,12 @@ class MoeRoutingVectorEnv(NumpyVectorEnv):
     """
 
     params_class = RoutingParams
+
+    def memory_per_env(self) -> float:
+        """Bytes one sub-env holds plus its share of the shared tables (``limits.py``); one
+        sub-env over the budget is refused here, with the parameters that drive it."""
+        check_memory_of(type(self).__name__, self.params)
+        return bytes_per_env(self.params) + shared_bytes(self.params) / self.num_envs
 
     def make_sim(self) -> RoutingSim | DuoSim:
         return make_sim(self.params, self.num_envs)

@@ -19,6 +19,22 @@ from ...core.validation import check_choice, check_int, check_range, set_field
 
 ACTION_MODES = ("bias", "assign", "duo")
 GATE_SOURCES = ("synthetic", "trace")
+LP_BOUND_MAX_SIZE = 2**16
+"""the largest LP the per-step bound solves: T E variables (bias and assign modes) or 2 T (duo).
+HiGHS takes about 0.25 s at 65,536 variables and 80 s at T = 4096, E = 256 on a 2-core
+machine; above this size ``lp_bound=True`` is switched off with a warning (``lp_active``)"""
+MAX_STD = 1e4
+"""the largest popularity, domain or token scale (logit units): larger ones only make the
+router one-hot, and 1e300 overflows the float32 logits"""
+BIAS_RANGE = (1e-6, 1e6)
+"""the accepted ``bias_max`` (logit units): the Box is float32, where a bound below float32's
+range rounds to 0, and smaller biases change no choice"""
+MAX_PENALTY = 1e6
+"""the largest reward weight: larger ones only push rewards towards overflow"""
+MIN_LINK_GBYTES_PER_S = 1e-6
+"""the slowest all-to-all link (1 kB/s): slower ones overflow the layer time"""
+MAX_STEPS = 2**62
+"""the longest episode (steps are int64)"""
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,8 @@ class RoutingParams(EnvParams):
     link_gbytes_per_s: float = 64.0
     """all-to-all link bandwidth per device, GB/s (an assumption: PCIe Gen5 x16 per direction)"""
     lp_bound: bool = True
-    """solve the per-step LP upper bound (``info["upper_bound"]``); False skips it (faster)"""
+    """solve the per-step LP upper bound (``info["upper_bound"]``); False skips it (faster).
+    Switched off, with a warning, above ``LP_BOUND_MAX_SIZE`` variables (``lp_active``)"""
     duo_layers: int = 12
     """duo mode: layers per forward pass; one step is one layer, a new token batch every
     ``duo_layers`` steps"""
@@ -107,8 +124,9 @@ class RoutingParams(EnvParams):
 
     def __post_init__(self) -> None:
         owner = "RoutingParams"
-        for name in ("n_tokens", "n_experts", "top_k", "n_devices", "max_steps"):
+        for name in ("n_tokens", "n_experts", "top_k", "n_devices"):
             check_int(self, owner, name, low=1)
+        check_int(self, owner, "max_steps", low=1, high=MAX_STEPS)
         if self.top_k > self.n_experts:
             raise ValueError(
                 f"{owner}.top_k must be <= n_experts ({self.n_experts}), got {self.top_k}"
@@ -122,11 +140,12 @@ class RoutingParams(EnvParams):
             )
         check_choice(owner, "action_mode", self.action_mode, ACTION_MODES)
         check_range(owner, "bias_max", self.bias_max, low=0, low_inclusive=False)
-        check_range(owner, "popularity_std", self.popularity_std, low=0)
+        check_range(owner, "bias_max", self.bias_max, low=BIAS_RANGE[0], high=BIAS_RANGE[1])
+        check_range(owner, "popularity_std", self.popularity_std, low=0, high=MAX_STD)
         check_range(owner, "popularity_drift", self.popularity_drift, low=0, high=1)
         check_int(self, owner, "n_domains", low=1)
-        check_range(owner, "domain_std", self.domain_std, low=0)
-        check_range(owner, "token_std", self.token_std, low=0)
+        check_range(owner, "domain_std", self.domain_std, low=0, high=MAX_STD)
+        check_range(owner, "token_std", self.token_std, low=0, high=MAX_STD)
         check_int(self, owner, "router_rank", low=1)
         check_int(self, owner, "vocab_size", low=1)
         check_choice(owner, "gates", self.gates, GATE_SOURCES)
@@ -139,13 +158,14 @@ class RoutingParams(EnvParams):
         check_int(self, owner, "trace_layer", low=0)
         check_range(owner, "trace_noise_std", self.trace_noise_std, low=0)
         for name in ("drop_penalty", "imbalance_penalty", "latency_penalty", "duo_cost_penalty"):
-            check_range(owner, name, getattr(self, name), low=0)
+            check_range(owner, name, getattr(self, name), low=0, high=MAX_PENALTY)
         for name in ("model", "hardware"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(
                     f"{owner}.{name} must be a preset name, got {getattr(self, name)!r}"
                 )
         check_range(owner, "link_gbytes_per_s", self.link_gbytes_per_s, low=0, low_inclusive=False)
+        check_range(owner, "link_gbytes_per_s", self.link_gbytes_per_s, low=MIN_LINK_GBYTES_PER_S)
         if not isinstance(self.lp_bound, bool):
             raise ValueError(f"{owner}.lp_bound must be True or False, got {self.lp_bound!r}")
         check_int(self, owner, "duo_layers", low=1)
@@ -159,9 +179,23 @@ class RoutingParams(EnvParams):
         """Expert capacity C = ceil(k f T / E), or T without a capacity factor."""
         if self.capacity_factor is None:
             return self.n_tokens
-        # round first so that float noise (1.25 * 512 = 640.0000001) cannot add a slot
+        # round first so that float noise (1.25 * 512 = 640.0000001) cannot add a slot; cap at
+        # T before the ceiling (a huge factor gives inf, which has no ceiling)
         raw = round(self.top_k * self.capacity_factor * self.n_tokens / self.n_experts, 9)
-        return max(1, min(self.n_tokens, math.ceil(raw)))
+        return max(1, math.ceil(min(raw, self.n_tokens)))
+
+    @property
+    def lp_size(self) -> int:
+        """Variables of the per-step LP bound: T E (bias, assign) or 2 T (duo)."""
+        if self.action_mode == "duo":
+            return 2 * self.n_tokens
+        return self.n_tokens * self.n_experts
+
+    @property
+    def lp_active(self) -> bool:
+        """Whether the LP bound is solved: ``lp_bound`` and at most ``LP_BOUND_MAX_SIZE``
+        variables (the sims warn when they switch a requested bound off)."""
+        return self.lp_bound and self.lp_size <= LP_BOUND_MAX_SIZE
 
     @property
     def experts_per_device(self) -> int:
@@ -209,4 +243,14 @@ class RoutingParams(EnvParams):
         return cls(**{**base, **changes})
 
 
-__all__ = ["ACTION_MODES", "GATE_SOURCES", "RoutingParams"]
+__all__ = [
+    "ACTION_MODES",
+    "GATE_SOURCES",
+    "LP_BOUND_MAX_SIZE",
+    "BIAS_RANGE",
+    "MAX_PENALTY",
+    "MAX_STD",
+    "MAX_STEPS",
+    "MIN_LINK_GBYTES_PER_S",
+    "RoutingParams",
+]

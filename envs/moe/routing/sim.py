@@ -14,6 +14,7 @@ Everything has a leading env axis N. Nothing here imports gymnasium.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,8 @@ from ...core.vector import EVERY_ENV
 from .capacity import over_capacity, route, slot_layout, top_k_with_scores
 from .gates import GateSource
 from .latency import LayerLatency
-from .params import RoutingParams
+from .limits import check_memory_of
+from .params import LP_BOUND_MAX_SIZE, RoutingParams
 from .trace_gates import TraceGates
 
 
@@ -99,6 +101,16 @@ class LayerCallSim(TimeLimit):
     bound, and the head of the info."""
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
+        check_memory_of("MoeRouting", params)
+        if params.lp_bound and not params.lp_active:
+            warnings.warn(
+                f"MoeRouting: the per-step LP bound is switched off: its LP has "
+                f"{params.lp_size} variables (n_tokens={params.n_tokens}, n_experts="
+                f"{params.n_experts}, action_mode={params.action_mode!r}), over "
+                f"LP_BOUND_MAX_SIZE={LP_BOUND_MAX_SIZE}, where HiGHS takes seconds to minutes "
+                "per step; info has no 'upper_bound' (pass lp_bound=False to silence this)",
+                stacklevel=2,
+            )
         self.params = params
         self.num_envs = n = num_envs
         self.steps = np.zeros(n, dtype=np.int64)
@@ -124,10 +136,10 @@ class LayerCallSim(TimeLimit):
         raise NotImplementedError
 
     def _info_head(self, idx: Rows | int) -> dict[str, Any]:
-        """``step``, ``linear`` and (with ``lp_bound``) ``upper_bound`` of ``idx``, read as
+        """``step``, ``linear`` and (with ``lp_active``) ``upper_bound`` of ``idx``, read as
         ``array[idx]`` (see ``_detach``)."""
         info: dict[str, Any] = {"step": self.steps[idx], "linear": self.linear[idx]}
-        if self.params.lp_bound:
+        if self.params.lp_active:
             info["upper_bound"] = self.upper_bound[idx]
         return info
 
@@ -150,7 +162,7 @@ class RoutingSim(LayerCallSim):
     (``idx``: ``slice(None)`` or sorted, unique env indices). After a step the per-env arrays
     ``reward``, ``gate_mass``, ``drops``, ``imbalance``, ``layer_ms``, ``linear``,
     ``upper_bound`` (the LP optimum of the step's linear objective, NaN-free: only filled when
-    ``params.lp_bound``), ``loads`` (N, E), ``overflow`` (N, E), ``experts`` (N, T, k) describe
+    ``params.lp_active``), ``loads`` (N, E), ``overflow`` (N, E), ``experts`` (N, T, k) describe
     the step just taken.
     """
 
@@ -254,7 +266,7 @@ class RoutingSim(LayerCallSim):
         mass = result.captured.sum(axis=1)
         self._score(sel, mass, result.drops, imbalance(result.loads), layer_ms)
         stepped = rows(idx, self.num_envs)
-        if p.lp_bound:
+        if p.lp_active:
             from .lp import routing_lp  # scipy: imported only when the bound is asked
 
             probs = gates.probs[sel]
@@ -272,7 +284,7 @@ class RoutingSim(LayerCallSim):
         formula functions (int -> float is exact)."""
         p = self.params
         t, k, e = p.n_tokens, p.top_k, p.n_experts
-        if p.action_mode != "bias" or p.lp_bound or self.num_envs != 1:
+        if p.action_mode != "bias" or p.lp_active or self.num_envs != 1:
             raise ValueError("step_one needs one env in bias mode without the LP bound")
         gates = self.gates
         scores = self._scores[0]

@@ -53,6 +53,12 @@ class TraceGates:
                 f"{where} has {trace.n_experts} experts but the env has n_experts="
                 f"{params.n_experts}"
             )
+        if trace.top_k < params.top_k:
+            raise ValueError(
+                f"{where} records {trace.top_k} expert(s) per token but the env routes "
+                f"top_k={params.top_k}: the missing choices would be invented; use "
+                f"top_k <= {trace.top_k} with this trace"
+            )
         if params.trace_layer >= trace.n_layers:
             raise ValueError(
                 f"{where} has {trace.n_layers} layers; trace_layer={params.trace_layer} is out "

@@ -12,7 +12,7 @@ from ...core.scalar import SimEnv
 from ...core.vector import EVERY_ENV, NumpyVectorEnv
 from .observations import scalar_info
 from .params import ChainParams
-from .sim import ChainSim
+from .sim import ChainSim, bytes_per_chain
 from .spaces import central_spaces, check_actions
 
 
@@ -71,7 +71,9 @@ class RepeaterChainEnv(SimEnv):
 
     ``params`` (a ``ChainParams``, a dict, a preset name 'abstract', 'nv2019' or 'starlight',
     or None) and/or any ``ChainParams`` field as a keyword, e.g.
-    ``gym.make("netgym/RepeaterChain-v0", n_nodes=5, p_gen=0.3, cutoff=2)``.
+    ``gym.make("netgym/RepeaterChain-v0", n_nodes=5, p_gen=0.3, cutoff=2)``. The tabular MDP's
+    states are bounded before it is explored (``chain.mdp.state_count_bound``) and refused over
+    the memory budget (``envs/core/budget.py``).
 
     ``info``: step, time_s, deliveries (episode total), delivered / delivered_fidelity /
     delivered_yield (this step), yield_total, invalid_actions, gen_successes (per link).
@@ -171,6 +173,10 @@ class RepeaterChainVectorEnv(NumpyVectorEnv):
 
     params: ChainParams
     sim: ChainSim
+
+    def memory_per_env(self) -> float:
+        """Bytes one chain holds (``chain.sim.bytes_per_chain``)."""
+        return bytes_per_chain(self.params)
 
     def make_sim(self) -> ChainSim:
         sim = ChainSim(self.params, self.num_envs)

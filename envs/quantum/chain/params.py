@@ -30,6 +30,17 @@ from ..nv2019 import NV2019_DEVICE, NV2019_FIDELITIES, nv2019_gate_fid, nv2019_l
 SCHEMES = ("abstract", "single_click", "double_click", "nv_table")
 REWARD_MODES = ("time", "rate", "fidelity")
 OBS_MODES = ("dict", "tabular")
+MAX_WEIGHT = 1e6
+"""the largest reward weight or penalty (beta, step_cost, invalid_action_penalty): larger ones
+only push rewards towards overflow"""
+MAX_LINK_KM = 1e5
+"""the longest elementary link (2.5 times the Earth's circumference)"""
+MAX_SECONDS = 1e6
+"""the longest slot or preparation time (11.6 days)"""
+MAX_MODES = 10**6
+"""the most multiplexed modes per attempt"""
+MAX_STEPS = 2**62
+"""the longest episode (steps are int64)"""
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,7 @@ class ChainParams(EnvParams):
                 f"(one per link), got {len(lengths)}"
             )
         for length in lengths:
-            check_range(owner, "link_km", length, low=0.0)
+            check_range(owner, "link_km", length, low=0.0, high=MAX_LINK_KM)
         check_range(owner, "atten_db_per_km", self.atten_db_per_km, low=0.0)
         for name in ("eta_emit", "eta_collect", "eta_conv", "eta_det", "gate_fid"):
             check_range(owner, name, getattr(self, name), low=0.0, high=1.0, low_inclusive=False)
@@ -136,21 +147,20 @@ class ChainParams(EnvParams):
         check_range(owner, "p_swap", self.p_swap, low=0.0, high=1.0, low_inclusive=False)
         check_range(owner, "alpha", self.alpha, low=0.0, high=0.5, low_inclusive=False)
         check_int(self, owner, "nv_row", low=0, high=9)
-        check_int(self, owner, "modes", low=1)
-        check_range(owner, "t_prep_s", self.t_prep_s, low=0.0)
-        check_range(owner, "slot_s", self.slot_s, low=0.0, low_inclusive=False)
+        check_int(self, owner, "modes", low=1, high=MAX_MODES)
+        check_range(owner, "t_prep_s", self.t_prep_s, low=0.0, high=MAX_SECONDS)
+        check_range(owner, "slot_s", self.slot_s, low=0.0, high=MAX_SECONDS, low_inclusive=False)
         for name in ("memory_time_s", "t2_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, (int, float)) and value > 0):
                 raise ValueError(f"ChainParams.{name} must be > 0 (math.inf = none), got {value!r}")
         if self.cutoff is not None:
-            check_int(self, owner, "cutoff", low=0)
+            check_int(self, owner, "cutoff", low=0, high=MAX_STEPS)
         check_range(owner, "f_target", self.f_target, low=0.25, high=1.0)
         check_choice(owner, "reward_mode", self.reward_mode, REWARD_MODES)
-        check_range(owner, "beta", self.beta, low=0.0)
-        check_range(owner, "step_cost", self.step_cost, low=0.0)
-        check_range(owner, "invalid_action_penalty", self.invalid_action_penalty, low=0.0)
-        check_int(self, owner, "max_steps", low=1)
+        for name in ("beta", "step_cost", "invalid_action_penalty"):
+            check_range(owner, name, getattr(self, name), low=0.0, high=MAX_WEIGHT)
+        check_int(self, owner, "max_steps", low=1, high=MAX_STEPS)
         check_choice(owner, "obs_mode", self.obs_mode, OBS_MODES)
         if self.scheme == "nv_table":
             for length in lengths:
@@ -167,7 +177,14 @@ class ChainParams(EnvParams):
                     "ChainParams.obs_mode='tabular' needs n_nodes <= 5 and reward_mode='time', "
                     f"got n_nodes={self.n_nodes}, reward_mode={self.reward_mode!r}"
                 )
-        self.link_success_prob()  # every derived quantity must be valid
+        success = self.link_success_prob()  # every derived quantity must be valid
+        if not (success > 0.0).all():
+            raise ValueError(
+                f"ChainParams: a link of {self.link_lengths_km().max():g} km succeeds with "
+                f"probability {success.min():.3g} per step with scheme={self.scheme!r} (the "
+                "transmissivity underflows): no link would ever be generated; use shorter links, "
+                "less attenuation or more efficient optics"
+            )
 
     # ---------------------------------------------------------------- derived quantities
     @property
@@ -288,4 +305,14 @@ class ChainParams(EnvParams):
         return cls(**{**base, **changes})
 
 
-__all__ = ["OBS_MODES", "REWARD_MODES", "SCHEMES", "ChainParams"]
+__all__ = [
+    "MAX_LINK_KM",
+    "MAX_MODES",
+    "MAX_SECONDS",
+    "MAX_STEPS",
+    "MAX_WEIGHT",
+    "OBS_MODES",
+    "REWARD_MODES",
+    "SCHEMES",
+    "ChainParams",
+]

@@ -24,13 +24,14 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 from ..topologies import QuantumTopology, candidate_paths
 
 DEMAND_MODES = ("random", "taskset")
 RELEASE_MODES = ("periodic", "poisson")
+MAX_PERIOD_SLOTS = float(2**62)
+"""periods must stay below this (slot numbers are int64)"""
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Demand:
     rate_hz: float
 
     def __post_init__(self) -> None:
+        for name in ("source", "destination"):
+            object.__setattr__(self, name, _node(name, getattr(self, name)))
         if self.source == self.destination:
             raise ValueError(f"a demand needs two different nodes, got {self.source} twice")
         if not (math.isfinite(self.fidelity_min) and 0.25 < self.fidelity_min <= 1.0):
@@ -58,8 +61,35 @@ class Demand:
             raise ValueError(f"demand rate_hz must be > 0, got {self.rate_hz}")
 
     def period_slots(self, slot_s: float) -> int:
-        """The task period ceil(1 / (R slot)) in slots (at least 1)."""
-        return max(1, math.ceil(1.0 / (self.rate_hz * slot_s) - 1e-9))
+        """The task period ceil(1 / (R slot)) in slots (at least 1).
+
+        Raises:
+            ValueError: a period of ``MAX_PERIOD_SLOTS`` slots or more (a rate so low that not
+                even one job fits in any episode an int64 clock can count).
+        """
+        product = self.rate_hz * slot_s
+        slots = 1.0 / product - 1e-9 if product > 0 else math.inf
+        if not slots < MAX_PERIOD_SLOTS:
+            raise ValueError(
+                f"demand rate_hz={self.rate_hz!r} with {slot_s!r} s slots gives a period of "
+                f"{slots:.3g} slots, at least {MAX_PERIOD_SLOTS:.3g}; raise the rate"
+            )
+        return max(1, math.ceil(slots))
+
+
+def _node(name: str, value: object) -> int:
+    """A node index: an integer, or a float with an integral value (``0.7`` is refused)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"demand {name} must be a node index (an integer), got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        number = int(value)
+    elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+        number = int(value)
+    else:
+        raise ValueError(f"demand {name} must be a node index (an integer), got {value!r}")
+    if number < 0:
+        raise ValueError(f"demand {name} must be a node index >= 0, got {value!r}")
+    return number
 
 
 def check_demands(topology: QuantumTopology, demands: Sequence[Demand]) -> None:
@@ -77,18 +107,48 @@ def check_demands(topology: QuantumTopology, demands: Sequence[Demand]) -> None:
         candidate_paths(topology, demand.source, demand.destination, 1)  # raises if unconnected
 
 
+class EndPairs(Sequence[tuple[int, int]]):
+    """Ordered pairs (source, destination) of distinct end nodes joined by some path, indexed
+    without being listed: for every end node ``a`` in order, the other end nodes of its
+    connected component in order. A network with m end nodes has up to m (m - 1) pairs; this
+    holds O(m) numbers, not the pairs."""
+
+    def __init__(self, topology: QuantumTopology) -> None:
+        ends = np.asarray(topology.end_nodes, dtype=np.int64)
+        component = topology.component_of[ends]
+        order = np.argsort(component, kind="stable")
+        self._members = ends[order]
+        """end nodes grouped by component (each group in end-node order)"""
+        self._group_start = np.searchsorted(component[order], component)
+        """(m,) where the group of each end node starts in ``_members``"""
+        self._position = np.empty(len(ends), dtype=np.int64)
+        """(m,) position of each end node within its group"""
+        self._position[order] = np.arange(len(ends)) - self._group_start[order]
+        self._ends = ends
+        partners = np.bincount(component)[component] - 1
+        self._first = np.concatenate(([0], np.cumsum(partners)))
+        """(m + 1,) index of each end node's first pair"""
+
+    def __len__(self) -> int:
+        return int(self._first[-1])
+
+    def __getitem__(self, index: int) -> tuple[int, int]:  # type: ignore[override]
+        if not 0 <= index < len(self):
+            raise IndexError(f"pair index {index} outside [0, {len(self)})")
+        a = int(np.searchsorted(self._first, index, side="right")) - 1
+        j = int(index - self._first[a])
+        if j >= self._position[a]:
+            j += 1  # skip the pair (a, a)
+        return int(self._ends[a]), int(self._members[self._group_start[a] + j])
+
+
 def connected_end_pairs(topology: QuantumTopology) -> list[tuple[int, int]]:
-    """Ordered pairs (source, destination) of distinct end nodes joined by some path."""
-    graph = topology.graph()
-    component = {}
-    for label, nodes in enumerate(nx.connected_components(graph)):
-        for node in nodes:
-            component[node] = label
-    ends = topology.end_nodes
-    return [(a, b) for a in ends for b in ends if a != b and component[a] == component[b]]
+    """Ordered pairs (source, destination) of distinct end nodes joined by some path, as a list
+    (``EndPairs`` indexes them without listing them)."""
+    return list(EndPairs(topology))
 
 
-def _pair(rng: np.random.Generator, pairs: list[tuple[int, int]]) -> tuple[int, int]:
+def _pair(rng: np.random.Generator, pairs: Sequence[tuple[int, int]]) -> tuple[int, int]:
     src, dst = pairs[int(rng.integers(len(pairs)))]
     return int(src), int(dst)
 
@@ -121,7 +181,7 @@ def generate_demands(
     if not 0.25 < lo <= hi <= 1.0:
         raise ValueError(f"fidelity_range must satisfy 0.25 < lo <= hi <= 1, got {fidelity_range}")
     exponents = np.arange(7, 11) if mode == "random" else np.arange(3, 7)
-    pairs = connected_end_pairs(topology)
+    pairs = EndPairs(topology)
     if not pairs:
         raise ValueError(f"topology {topology.name!r} has no two connected end nodes")
     demands = []
@@ -156,7 +216,7 @@ def load_demands(
     if not (math.isfinite(load_hz) and load_hz > 0):
         raise ValueError(f"load_hz must be > 0, got {load_hz}")
     rates = [1.0 / (slot_s * 2**i) for i in range(10)]
-    pairs = connected_end_pairs(topology)
+    pairs = EndPairs(topology)
     if not pairs:
         raise ValueError(f"topology {topology.name!r} has no two connected end nodes")
     demands: list[Demand] = []
@@ -199,15 +259,19 @@ def release_slots(
             continue
         mean_gap = 1.0 / (demand.rate_hz * slot_s)
         gaps = rng.exponential(mean_gap, size=int(2 * horizon_slots / mean_gap) + 16)
-        times = np.floor(np.cumsum(gaps)).astype(np.int64)
+        # capped at the horizon before the cast: a sum past int64 would wrap around to a
+        # negative slot (a release at slot 0); slots at the horizon are dropped anyway
+        times = np.floor(np.minimum(np.cumsum(gaps), horizon_slots)).astype(np.int64)
         out.append(times[times < horizon_slots])
     return out
 
 
 __all__ = [
     "DEMAND_MODES",
+    "MAX_PERIOD_SLOTS",
     "RELEASE_MODES",
     "Demand",
+    "EndPairs",
     "check_demands",
     "connected_end_pairs",
     "generate_demands",

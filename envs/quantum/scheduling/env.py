@@ -9,12 +9,14 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from ...core.budget import check_memory
 from ...core.scalar import SimEnv
 from ..physics import scaled_fidelity
 from ..topologies import QuantumTopology, make_topology
 from .demands import Demand, check_demands, generate_demands, release_slots
+from .limits import memory_estimate
 from .params import SchedulingParams, nv_link_table
-from .purification import PumpingScheme
+from .purification import PumpingScheme, link_settings
 from .sim import SchedulingSim
 
 DEMAND_FEATURES = 9
@@ -88,7 +90,11 @@ class QuantumNetworkSchedulingEnv(SimEnv):
 
     ``params``: a ``SchedulingParams``, a dict of its fields, a preset name ('paper',
     'nv_noisy') or None; keyword overrides of any field (``topology="H"``, ``n_demands=6``,
-    ``release_mode="poisson"``, ...). See ``scheduling/params.py``.
+    ``release_mode="poisson"``, ...). See ``scheduling/params.py``. A configuration whose
+    memory estimate (``scheduling/limits.py``: demands, actions, the jobs released over the
+    horizon, the topology; paths pair by pair at reset) exceeds the memory budget
+    (``envs/core/budget.py``) is refused before it is built; so is a path search estimated
+    above a minute (``envs/quantum/paths.py``).
 
     ## Version History
 
@@ -104,8 +110,9 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         p = self.params
         self.topology: QuantumTopology = make_topology(p.topology)
         self.link_table = nv_link_table()
-        for km in self.topology.length_km:
-            self.link_table.at(float(km))  # every link must be covered by the table
+        link_settings(self.topology, self.link_table)  # every link must be covered by the table
+        memory, detail = memory_estimate(p, self.topology)
+        check_memory(type(self).__name__, memory, detail)
         self._fixed_demands: list[Demand] | None = None
         if p.demands is not None:
             check_demands(self.topology, list(p.demands))
@@ -116,7 +123,7 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         size = DEMAND_FEATURES * p.n_demands + NODE_FEATURES * self.topology.n_nodes
         size += EDGE_FEATURES * self.topology.n_edges + 1
         self.observation_space = spaces.Box(0.0, 1.0, (size,), dtype=np.float32)
-        self.sim = SchedulingSim(p, self.topology, self.link_table)
+        self.sim = SchedulingSim(p, self.topology, self.link_table, memory)
         self._invalid = False
 
     # ------------------------------------------------------------------ public attributes
@@ -142,7 +149,11 @@ class QuantumNetworkSchedulingEnv(SimEnv):
 
     def pending_deadlines(self) -> list[list[int]]:
         """Deadline slots of every demand's pending jobs, oldest first."""
-        return [[deadline for _, deadline in queue] for queue in self.sim.pending]
+        sim = self.sim
+        return [
+            (sim.releases[d][sim._head[d] : sim._next_release[d]] + sim.periods[d]).tolist()
+            for d in range(len(sim.demands))
+        ]
 
     def release_times(self) -> list[np.ndarray]:
         """Release slots of every demand's jobs in this episode (known to offline schedulers)."""
@@ -173,6 +184,7 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         demands = self._fixed_demands or self._draw_demands(self.np_random)
         releases = release_slots(self.np_random, demands, p.horizon_slots, p.slot_s, p.release_mode)
         self.sim.reset(self.np_random, demands, releases)
+        self._episode_features()
         self._invalid = False
         return self._obs(), self._info()
 
@@ -229,51 +241,56 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         where = f"action {action} (demand {d}, path {k}, depth {j}) is masked out: "
         if not sim.feasible[action - 1]:
             return where + "no link setting reaches the demand's F_min on that path and depth"
-        if not sim.pending[d]:
+        if not sim.pending_count[d]:
             return where + "the demand has no pending job"
         if sim.in_service[d]:
             return where + "the demand is already in service"
         return where + "the path's storage qubits are busy"
 
+    def _episode_features(self) -> None:
+        """The demand features fixed for an episode: log2(period) / log2(horizon), whether a
+        protocol serves the demand and its best expected fidelity."""
+        sim, p = self.sim, self.params
+        log_h = np.log2(max(p.horizon_slots, 2))
+        self._log_period = np.array([np.log2(period) / log_h for period in sim.periods])
+        per_demand = p.n_paths * p.n_depths
+        self._servable = sim.feasible.reshape(p.n_demands, per_demand).any(axis=1)
+        expected = np.array([proto.expected_fidelity for proto in sim.protocols])
+        expected = np.where(sim.feasible, scaled_fidelity(expected), 0.0)
+        self._best_expected = expected.reshape(p.n_demands, per_demand).max(axis=1)
+
     def _obs(self) -> np.ndarray:
         sim, p, topo = self.sim, self.params, self.topology
         d_feat = np.zeros((p.n_demands, DEMAND_FEATURES), dtype=np.float32)
-        log_h = np.log2(max(p.horizon_slots, 2))
-        per_demand = p.n_paths * p.n_depths
-        servable = sim.feasible.reshape(p.n_demands, per_demand).any(axis=1)
-        expected = np.array([proto.expected_fidelity for proto in sim.protocols])
-        expected = np.where(sim.feasible, scaled_fidelity(expected), 0.0)
-        best_expected = expected.reshape(p.n_demands, per_demand).max(axis=1)
         progress = np.zeros(p.n_demands)
         for ex in sim.executions:
             ready = ex.has_pair & (ex.pumps >= ex.protocol.depth)
             progress[ex.protocol.demand] = ready.mean()
-        for d, demand in enumerate(sim.demands):
-            queue = sim.pending[d]
-            period = sim.periods[d]
-            slack = (queue[0][1] - sim.t) / period if queue else 0.0
-            d_feat[d] = (
-                demand.fidelity_min,
-                np.log2(period) / log_h,
-                bool(queue),
-                slack,
-                min(len(queue), BACKLOG_CAP) / BACKLOG_CAP,
-                sim.in_service[d],
-                progress[d],
-                servable[d],
-                best_expected[d],
-            )
+        count = sim.pending_count
+        queued = count > 0
+        slack = np.zeros(p.n_demands)
+        slack[queued] = (sim.head_deadline[queued] - sim.t) / sim.periods[queued]
+        d_feat[:, 0] = sim.fidelity_min
+        d_feat[:, 1] = self._log_period
+        d_feat[:, 2] = queued
+        d_feat[:, 3] = slack
+        d_feat[:, 4] = np.minimum(count, BACKLOG_CAP) / BACKLOG_CAP
+        d_feat[:, 5] = sim.in_service
+        d_feat[:, 6] = progress
+        d_feat[:, 7] = self._servable
+        d_feat[:, 8] = self._best_expected
         free = 1.0 - sim.storage_used / topo.storage_qubits
         used = sim.comm_used / topo.comm_qubits
         stored = np.zeros(topo.n_edges)
         best = np.zeros(topo.n_edges)
         age = np.zeros(topo.n_edges)
         for ex in sim.executions:
-            for hop, edge in enumerate(ex.protocol.edges):
-                if ex.has_pair[hop]:
-                    stored[edge] = 1.0
-                    best[edge] = max(best[edge], scaled_fidelity(ex.fidelity[hop]))
-                    age[edge] = max(age[edge], ex.age[hop] / p.cutoff_slots)
+            held = ex.has_pair
+            if held.any():
+                edges = ex.edges[held]
+                stored[edges] = 1.0
+                np.maximum.at(best, edges, scaled_fidelity(ex.fidelity[held]))
+                np.maximum.at(age, edges, ex.age[held] / p.cutoff_slots)
         parts = [
             d_feat.ravel(),
             free,
@@ -290,12 +307,12 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         info: dict[str, Any] = sim.metrics()
         fids = sim.delivered_fidelities
         info.update(
-            completed_jobs=int(sum(len(jobs) for jobs in sim.completed)),
+            completed_jobs=sim.n_completed,
             missed_jobs=int(sim.missed.sum()),
             released_jobs=int(sim.released.sum()),
             delivered_pairs=int(sim.deliveries.sum()),
             low_fidelity_pairs=int(sim.low_fidelity.sum()),
-            mean_delivered_fidelity=float(np.mean(fids)) if fids else 0.0,
+            mean_delivered_fidelity=float(np.mean(fids)) if len(fids) else 0.0,
             invalid_action=self._invalid,
             slot=sim.t,
         )

@@ -10,6 +10,7 @@ distillations of one slot each. Stored pairs depolarise with the NV carbon time 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,6 +23,14 @@ from ..topologies import TOPOLOGIES, QuantumTopology
 from .demands import DEMAND_MODES, RELEASE_MODES, Demand
 
 INVALID_ACTION_MODES = ("noop", "raise")
+MAX_PENALTY = 1e6
+"""the largest miss or invalid-action penalty: larger ones only push rewards towards overflow"""
+SLOT_RANGE_S = (1e-9, 1e6)
+"""the shortest and longest slot: outside it periods or waiting times leave float range"""
+MIN_DRAWN_FIDELITY = 0.251
+"""the lowest ``demand_fidelity_range`` end: drawn F_min are rounded to 3 decimals"""
+MAX_SLOTS = 2**62
+"""the longest horizon or cutoff (slots are int64)"""
 
 
 @dataclass(frozen=True)
@@ -160,29 +169,26 @@ class SchedulingParams(EnvParams):
                 high=1.0,
                 low_inclusive=False,
             )
-        lo_hi = tuple(self.demand_fidelity_range)
-        if len(lo_hi) != 2 or not 0.25 < lo_hi[0] <= lo_hi[1] <= 1.0:
-            raise ValueError(
-                f"{owner}.demand_fidelity_range must be (lo, hi) with 0.25 < lo <= hi <= 1, "
-                f"got {self.demand_fidelity_range!r}"
-            )
-        set_field(self, "demand_fidelity_range", (float(lo_hi[0]), float(lo_hi[1])))
+        set_field(self, "demand_fidelity_range", _fidelity_range(self.demand_fidelity_range))
         if self.demand_seed is not None:
             check_int(self, owner, "demand_seed", low=0)
         check_choice(owner, "release_mode", self.release_mode, RELEASE_MODES)
         check_int(self, owner, "n_paths", low=1, high=16)
         check_int(self, owner, "max_depth", low=0, high=8)
         check_range(owner, "slot_s", self.slot_s, low=0.0, low_inclusive=False)
-        check_int(self, owner, "horizon_slots", low=1)
+        check_range(owner, "slot_s", self.slot_s, low=SLOT_RANGE_S[0], high=SLOT_RANGE_S[1])
+        check_int(self, owner, "horizon_slots", low=1, high=MAX_SLOTS)
         check_range(owner, "memory_time_s", self.memory_time_s, low=0.0, low_inclusive=False)
         check_range(
             owner, "swap_gate_fid", self.swap_gate_fid, low=0.0, high=1.0, low_inclusive=False
         )
         check_range(owner, "swap_meas_fid", self.swap_meas_fid, low=0.5, high=1.0)
-        check_int(self, owner, "cutoff_slots", low=1)
-        check_range(owner, "miss_penalty", self.miss_penalty, low=0.0)
+        check_int(self, owner, "cutoff_slots", low=1, high=MAX_SLOTS)
+        check_range(owner, "miss_penalty", self.miss_penalty, low=0.0, high=MAX_PENALTY)
         check_choice(owner, "invalid_action", self.invalid_action, INVALID_ACTION_MODES)
-        check_range(owner, "invalid_action_penalty", self.invalid_action_penalty, low=0.0)
+        check_range(
+            owner, "invalid_action_penalty", self.invalid_action_penalty, low=0.0, high=MAX_PENALTY
+        )
 
     @property
     def n_depths(self) -> int:
@@ -207,12 +213,27 @@ class SchedulingParams(EnvParams):
         return cls(topology=topology, **changes)
 
 
+def _fidelity_range(value: Any) -> tuple[float, float]:
+    """``demand_fidelity_range`` as two floats with ``MIN_DRAWN_FIDELITY <= lo <= hi <= 1``."""
+    try:
+        lo, hi = (float(x) for x in value)
+    except (TypeError, ValueError):
+        lo = hi = math.nan
+    if not MIN_DRAWN_FIDELITY <= lo <= hi <= 1.0:
+        raise ValueError(
+            f"SchedulingParams.demand_fidelity_range must be (lo, hi) with {MIN_DRAWN_FIDELITY} "
+            f"<= lo <= hi <= 1 (drawn F_min are rounded to 3 decimals and must stay above 1/4), "
+            f"got {value!r}"
+        )
+    return lo, hi
+
+
 def _as_demand(value: Any) -> Demand:
     if isinstance(value, Demand):
         return value
     try:
         source, destination, fidelity, rate = value
-        return Demand(int(source), int(destination), float(fidelity), float(rate))
+        return Demand(source, destination, float(fidelity), float(rate))
     except (TypeError, ValueError) as err:
         raise ValueError(
             f"SchedulingParams.demands entries must be Demand or (source, destination, "
@@ -234,6 +255,10 @@ def success_prob_per_slot(rate_hz: np.ndarray | float, slot_s: float) -> np.ndar
 
 __all__ = [
     "INVALID_ACTION_MODES",
+    "MAX_PENALTY",
+    "MAX_SLOTS",
+    "MIN_DRAWN_FIDELITY",
+    "SLOT_RANGE_S",
     "LinkTable",
     "SchedulingParams",
     "nv_link_table",

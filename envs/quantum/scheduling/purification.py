@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.budget import check_memory
 from .. import physics
 from ..nv2019 import NV2019_ALPHAS
 from ..topologies import QuantumTopology, candidate_paths
 from .demands import Demand
+from .limits import path_bytes
 from .params import LinkTable, SchedulingParams, protocol_slots_estimate, success_prob_per_slot
 
 NV_PHOTON_EMISSION_DELAY_S = 5.5e-6
@@ -102,44 +104,145 @@ def build_protocols(
     demands: list[Demand],
     params: SchedulingParams,
     table: LinkTable,
+    memory_base: float = 0.0,
 ) -> list[PumpingScheme]:
-    """Pumping schemes of every action 1 .. D K J, in action order (d major, then k, then j)."""
-    settings = [table.at(float(km)) for km in topology.length_km]
+    """Pumping schemes of every action 1 .. D K J, in action order (d major, then k, then j).
+
+    The estimates depend on the demand only through its two nodes and its F_min, so they are
+    computed once per node pair (``_PathOptions``) and the choice once per F_min: thousands of
+    demands between a few pairs cost little more than the pairs. Before a pair's options are
+    built, the memory of every pair's paths so far (``limits.path_bytes``) plus
+    ``memory_base`` (the rest of the episode) is checked against the memory budget.
+
+    Raises:
+        ValueError: the paths would exceed the memory budget (the message names their hops).
+    """
+    settings = link_settings(topology, table)
+    rows = len(table.fidelities[0])
+    per_pair: dict[tuple[int, int], list[list[_PathOptions]]] = {}
+    path_memory = 0.0
     out = []
     for d, demand in enumerate(demands):
-        paths = candidate_paths(topology, demand.source, demand.destination, params.n_paths)
-        for k in range(params.n_paths):
-            path = paths[k] if k < len(paths) else ()
-            edges = tuple(
-                topology.edge_index(a, b) for a, b in zip(path[:-1], path[1:], strict=True)
+        pair = (demand.source, demand.destination)
+        if pair not in per_pair:
+            paths = candidate_paths(topology, pair[0], pair[1], params.n_paths)
+            hops = sum(len(path) - 1 for path in paths)
+            path_memory += path_bytes(hops, params, rows)
+            check_memory(
+                "QuantumNetworkSchedulingEnv",
+                memory_base + path_memory,
+                f"{len(per_pair) + 1} node pairs so far, the last with {hops} hops over "
+                f"{len(paths)} paths, n_paths={params.n_paths}, max_depth={params.max_depth}",
             )
-            for depth in range(params.n_depths):
-                out.append(_best_setting(d, demand, path, edges, depth, settings, params))
+            per_pair[pair] = _pair_options(topology, pair, params, settings)
+        for by_depth in per_pair[pair]:
+            out.extend(options.scheme(d, demand.fidelity_min) for options in by_depth)
     return out
 
 
-def _best_setting(
-    d: int,
-    demand: Demand,
-    path: tuple[int, ...],
-    edges: tuple[int, ...],
-    depth: int,
-    settings: list[tuple[np.ndarray, np.ndarray]],
+def link_settings(
+    topology: QuantumTopology, table: LinkTable
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``table.at(length)`` of every link (computed once per distinct length)."""
+    by_length: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    out = []
+    for km in topology.length_km.tolist():
+        if km not in by_length:
+            by_length[km] = table.at(float(km))
+        out.append(by_length[km])
+    return out
+
+
+def _pair_options(
+    topology: QuantumTopology,
+    pair: tuple[int, int],
     params: SchedulingParams,
-) -> PumpingScheme:
-    best: PumpingScheme | None = None
-    if edges:
-        n_rows = len(settings[edges[0]][0])
-        for row in range(n_rows):
-            fid = np.array([settings[e][0][row] for e in edges])
-            q = success_prob_per_slot(np.array([settings[e][1][row] for e in edges]), params.slot_s)
-            slots, f_est = estimate(fid, q, depth, params)
-            if f_est >= demand.fidelity_min and (best is None or slots < best.expected_slots):
-                best = PumpingScheme(d, path, edges, depth, row, fid, q, slots, f_est, True)
-    if best is None:
-        empty = np.zeros(0)
-        return PumpingScheme(d, path, edges, depth, -1, empty, empty, np.inf, 0.25, False)
-    return best
+    settings: list[tuple[np.ndarray, np.ndarray]],
+) -> list[list[_PathOptions]]:
+    """``[k][j]``: the options of path k and depth j between the two nodes of ``pair``."""
+    paths = candidate_paths(topology, pair[0], pair[1], params.n_paths)
+    out = []
+    for k in range(params.n_paths):
+        path = paths[k] if k < len(paths) else ()
+        edges = tuple(topology.edge_index(a, b) for a, b in zip(path[:-1], path[1:], strict=True))
+        out.append([_PathOptions(path, edges, j, settings, params) for j in range(params.n_depths)])
+    return out
+
+
+class _PathOptions:
+    """Every link-table row of one (path, depth): its expected slots and fidelity, and the
+    chosen row per F_min: the fastest row whose fidelity reaches it (of equally fast rows, the
+    first)."""
+
+    def __init__(
+        self,
+        path: tuple[int, ...],
+        edges: tuple[int, ...],
+        depth: int,
+        settings: list[tuple[np.ndarray, np.ndarray]],
+        params: SchedulingParams,
+    ) -> None:
+        self.path, self.edges, self.depth = path, edges, depth
+        self.rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []
+        """per row: (link fidelities, success probabilities, expected slots, fidelity)"""
+        if edges:
+            fids = np.stack([settings[e][0] for e in edges])  # (hops, rows)
+            rates = np.stack([settings[e][1] for e in edges])
+            for row in range(fids.shape[1]):
+                fid = np.ascontiguousarray(fids[:, row])
+                q = success_prob_per_slot(np.ascontiguousarray(rates[:, row]), params.slot_s)
+                fid.setflags(write=False)  # shared by every demand that uses this row
+                q.setflags(write=False)
+                slots, f_est = fast_estimate(fid, q, depth, params)
+                self.rows.append((fid, q, slots, f_est))
+        self._slots = np.array([row[2] for row in self.rows])
+        self._fidelity = np.array([row[3] for row in self.rows])
+        self._chosen: dict[float, int] = {}
+
+    def scheme(self, d: int, fidelity_min: float) -> PumpingScheme:
+        """The pumping scheme of demand ``d`` with ``fidelity_min`` on this path and depth."""
+        row = self._chosen.get(fidelity_min)
+        if row is None:
+            feasible = np.flatnonzero(self._fidelity >= fidelity_min)
+            row = int(feasible[np.argmin(self._slots[feasible])]) if len(feasible) else -1
+            self._chosen[fidelity_min] = row
+        if row < 0:
+            empty = np.zeros(0)
+            return PumpingScheme(
+                d, self.path, self.edges, self.depth, -1, empty, empty, np.inf, 0.25, False
+            )
+        fid, q, slots, f_est = self.rows[row]
+        return PumpingScheme(d, self.path, self.edges, self.depth, row, fid, q, slots, f_est, True)
+
+
+def fast_estimate(
+    fidelity: np.ndarray, q: np.ndarray, depth: int, params: SchedulingParams
+) -> tuple[float, float]:
+    """``estimate``, bit for bit, without its per-hop checks and calls: the same IEEE
+    operations in the same order, on arrays over the hops (pumping, memory decay) and on
+    Python floats along the chain of swaps. A path of 20,000 hops takes milliseconds."""
+    slots = protocol_slots_estimate(q, depth)
+    wait_s = 0.5 * slots * params.slot_s
+    fresh = np.clip(fidelity, 0.25, 1.0)
+    current = fresh
+    for _ in range(depth):  # physics.bbpssw, as pumped_fidelity calls it
+        f1 = np.clip(current, 0.25, 1.0)
+        g1, g2 = 1.0 - f1, 1.0 - fresh
+        p = f1 * fresh + f1 * g2 / 3.0 + fresh * g1 / 3.0 + 5.0 * g1 * g2 / 9.0
+        current = (f1 * fresh + g1 * g2 / 9.0) / p
+    time = np.asarray(wait_s, dtype=float)
+    with np.errstate(over="ignore"):  # t / T = inf for a tiny T: the factor is exp(-inf) = 0
+        factor = np.exp(-2.0 * time / np.asarray(params.memory_time_s, dtype=float))
+    hops = 0.25 + (np.clip(current, 0.25, 1.0) - 0.25) * factor  # physics.decay_werner
+    gate = np.asarray(params.swap_gate_fid, dtype=float)
+    eta = np.asarray(params.swap_meas_fid, dtype=float)
+    scale = float(gate * (4.0 * eta * eta - 1.0) / 3.0)
+    w_next = ((4.0 * np.clip(hops[1:], 0.25, 1.0) - 1.0) / 3.0).tolist()
+    out = float(hops[0])
+    for w2 in w_next:  # physics.swap_werner, as chain_fidelity calls it
+        w1 = (4.0 * min(max(out, 0.25), 1.0) - 1.0) / 3.0
+        out = (1.0 + 3.0 * (scale * w1 * w2)) / 4.0
+    return slots, out
 
 
 def achievable_rate_hz(
@@ -158,8 +261,31 @@ def achievable_rate_hz(
     return rate
 
 
+def capacity_links(
+    topology: QuantumTopology, table: LinkTable
+) -> tuple[list[tuple[int, int, float]], float]:
+    """The links of ``capacity_bound_ebit_s`` as (a, b, eta_arm) and the fastest link's
+    attempts per second: what every pair's bound shares (compute it once per topology)."""
+    alphas = np.asarray(NV2019_ALPHAS)
+    edges = []
+    attempts_per_s = []
+    settings = link_settings(topology, table)
+    for (a, b), km, (_, rates) in zip(
+        topology.edges.tolist(), topology.length_km, settings, strict=True
+    ):
+        tau = float(physics.attempt_time_s(float(km), NV_PHOTON_EMISSION_DELAY_S))
+        eta = float(np.clip(np.max(rates * tau / (2.0 * alphas[: len(rates)])), 0.0, 1.0 - 1e-12))
+        edges.append((a, b, eta))
+        attempts_per_s.append(1.0 / tau)
+    return edges, max(attempts_per_s)
+
+
 def capacity_bound_ebit_s(
-    topology: QuantumTopology, table: LinkTable, source: int, target: int
+    topology: QuantumTopology,
+    table: LinkTable,
+    source: int,
+    target: int,
+    links: tuple[list[tuple[int, int, float]], float] | None = None,
 ) -> float:
     """Min-cut bound (ebit/s) on the entanglement rate between two nodes (module docstring).
 
@@ -167,18 +293,11 @@ def capacity_bound_ebit_s(
     rows of rate tau / (2 alpha), capacity per use -log2(1 - eta_arm) (``physics.plob_capacity``).
     ``physics.min_cut_capacity`` gives the min-cut per use; multiplying it by the fastest
     link's attempts per second bounds the min-cut of the per-second capacities from above.
+    ``links``: ``capacity_links(topology, table)``, when the caller has it already.
     """
-    alphas = np.asarray(NV2019_ALPHAS)
-    edges = []
-    attempts_per_s = []
-    for (a, b), km in zip(topology.edges.tolist(), topology.length_km, strict=True):
-        tau = float(physics.attempt_time_s(float(km), NV_PHOTON_EMISSION_DELAY_S))
-        rates = table.at(float(km))[1]
-        eta = float(np.clip(np.max(rates * tau / (2.0 * alphas[: len(rates)])), 0.0, 1.0 - 1e-12))
-        edges.append((a, b, eta))
-        attempts_per_s.append(1.0 / tau)
+    edges, attempts_per_s = links or capacity_links(topology, table)
     per_use = physics.min_cut_capacity(edges, source, target)
-    return per_use * max(attempts_per_s)
+    return per_use * attempts_per_s
 
 
 Protocol = PumpingScheme
@@ -191,7 +310,10 @@ __all__ = [
     "achievable_rate_hz",
     "build_protocols",
     "capacity_bound_ebit_s",
+    "capacity_links",
     "chain_fidelity",
     "estimate",
+    "fast_estimate",
+    "link_settings",
     "pumped_fidelity",
 ]
