@@ -8,10 +8,10 @@ interference among the UAVs (reference/uav.md 6.2; ``radio.py``) and the greedy 
 (``association.py``). ``UavSim`` follows the ``BatchSim`` protocol (``envs/core/sim.py``); its
 observations are built in ``observations.py``.
 
-A single env with static users and discrete moves has a fast path (``UavSim.step_one``): one
-received-power table per episode, moves on cell indices and nothing recomputed when no UAV
-changed cell. It calls the same formula functions as the batched kernel (``sinr_from_mw``,
-``agent_rewards``; the association's one-env twin ``associate_one``) and is tested bit-identical.
+The batched kernel computes in plane layout (``planes.py``): received powers gathered from
+per-env tables filled the first time a UAV visits a lattice point, each user's strongest UAV,
+and the full SINRs only when ``sinr_db`` is read. A single env with static users and discrete
+moves has a fast path (``UavSim.step_one``, ``single.py``), tested bit-identical.
 """
 
 from __future__ import annotations
@@ -22,24 +22,18 @@ from typing import Any
 import numpy as np
 
 from ..core.sim import Rows, TimeLimit, rows
-from .association import associate_one, greedy_association
+from .association import greedy_association
 from .channel import apply_indoor, indoor_mask
 from .layouts import make_users, place_users, random_walk, user_draws
 from .linkbudget import sinr_from_mw
 from .memory import check_uav_memory, fast_one, moves_by_table, table_mode
 from .observations import UavObservations
 from .params import UavParams
-from .planes import (
-    RxTables,
-    assign_best,
-    associate_planes,
-    pairwise_sum,
-    strongest,
-)
+from .planes import RxTables, assign_best, associate_planes, pairwise_sum, strongest
 from .radio import UavRadio
+from .rewards import agent_rewards, step_info
+from .single import OneEnvStep
 
-ENV0 = slice(0, 1)
-"""the ``idx`` of env 0 (the single-env views)"""
 EVERY = slice(None)
 """the ``idx`` of every env"""
 
@@ -70,49 +64,7 @@ def move_table(params: UavParams) -> np.ndarray:
     return np.asarray(np.vstack(table), dtype=float)
 
 
-def agent_rewards(params: UavParams, global_reward: Any, load: np.ndarray) -> Any:
-    """Per-agent rewards of the modes 'global' (A_t / N), 'local' (load_k / N) and 'mixed'
-    (w global + (1 - w) local), for one env (``global_reward`` a float, ``load`` (K,)) or a batch
-    (``global_reward`` (M, 1), ``load`` (M, K)); the result broadcasts to the rewards' shape.
-
-    'difference' needs the association without each UAV: the batched kernel computes it.
-    """
-    mode = params.reward
-    if mode == "global":
-        return global_reward
-    if mode == "local":
-        return load / params.n_users
-    if mode == "mixed":
-        weight = params.mixed_weight
-        return weight * global_reward + (1.0 - weight) * (load / params.n_users)
-    raise ValueError(f"agent_rewards has no formula for reward={mode!r}")
-
-
-def step_info(
-    params: UavParams, n_assoc: Any, load: np.ndarray, coverable: Any, step: Any
-) -> dict[str, Any]:
-    """The info of a step: n_assoc, load, coverage, upper_bound, assoc_fraction,
-    bound_interference_free, assoc_fraction_interference_free, step.
-
-    For one env (``n_assoc``, ``coverable`` and ``step`` Python ints, ``load`` (K,)) the values
-    are Python scalars; for a batch (int arrays of one entry per env, ``load`` (B, K)) arrays.
-    """
-    batched = isinstance(n_assoc, np.ndarray)
-    bound = params.upper_bound
-    at_least = np.maximum if batched else max
-    return {
-        "n_assoc": n_assoc,
-        "load": load,
-        "coverage": n_assoc / params.n_users,
-        "upper_bound": np.full(n_assoc.shape, bound, dtype=np.int64) if batched else bound,
-        "assoc_fraction": n_assoc / bound,
-        "bound_interference_free": coverable,
-        "assoc_fraction_interference_free": n_assoc / at_least(coverable, 1),
-        "step": step,
-    }
-
-
-class UavSim(TimeLimit, UavRadio, UavObservations):
+class UavSim(OneEnvStep, TimeLimit, UavRadio, UavObservations):
     """B multi-UAV offloading envs stepped together (a ``BatchSim``).
 
     Public arrays (env axis first): ``uav_xy`` (B, K, 2), ``user_xy`` (B, N, 2),
@@ -359,33 +311,6 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.steps[idx] += 1
         self._evaluate(idx, cells)
 
-    def step_one(
-        self, actions: np.ndarray, rngs: Sequence[np.random.Generator] | None = None
-    ) -> None:
-        """Advance env 0 of a one-env sim by the joint action ``actions`` (K,) or (K, 2): the
-        fast path ``_step_one`` where it applies (``_fast_one``, with a table), else ``step``."""
-        if self._fast_one and self._table_mode in ("shared", "per_env"):
-            self._step_one(actions)
-        else:
-            self.step(ENV0, actions[None], rngs)
-
-    def _step_one(self, actions: np.ndarray) -> None:
-        """``step(ENV0, actions[None])`` of a single env with static users, discrete moves and a
-        received-power table (``_fast_one``): the same values, computed on (N, K) arrays, and
-        nothing recomputed when no UAV changed cell (the SINR, association and rewards depend
-        only on the cells then)."""
-        previous = self._cells[0].tolist()
-        next_cell = self._next_cell
-        cells = [
-            next_cell[cell][action] for cell, action in zip(previous, actions.tolist(), strict=True)
-        ]
-        self.steps[0] += 1
-        if cells == previous:
-            return  # static users and the same cells: the last evaluation stands
-        self._cells[0] = cells
-        self.uav_xy[0] = self._lattice_xy[0].take(cells, axis=0)
-        self._evaluate_one(cells)
-
     def _move_table(self) -> np.ndarray | None:
         """``next_cell[cell, action]``: the lattice cell a UAV reaches from ``cell`` with a
         discrete ``action``, by ``step``'s own arithmetic (add the move, clip to the area, round
@@ -401,32 +326,6 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         if not np.array_equal(lattice.take(cells, axis=0), moved):
             return None
         return cells
-
-    def _evaluate_one(self, cells: list[int]) -> None:
-        """``_evaluate`` of env 0 at the UAV cells ``cells`` (K,) (see ``_step_one``)."""
-        params = self.params
-        rx_mw = self._tables.table[0].take(cells, axis=0)  # (K, N), as the batched gather
-        total_mw = None
-        if params.interference == "co_channel":
-            total_mw = pairwise_sum(list(rx_mw))[None]  # the batched kernel's order
-        floor_mw = self.noise_mw
-        if params.bs_interference:
-            floor_mw = self.noise_mw + self.bs_rx_mw[0][None]
-        sinr_db = sinr_from_mw(rx_mw, floor_mw, total_mw, out=self._sinr[:, 0])
-        self._sinr_stale = False  # (a one-env sim: ``_sinr`` is current again)
-        load = associate_one(
-            sinr_db.T,
-            params.sinr_threshold_db,
-            params.capacity,
-            self._single_option,
-            out=self.association[0],
-        )
-        n_assoc = int(load.sum())
-        global_reward = n_assoc / params.n_users
-        self.rewards[0] = agent_rewards(params, global_reward, load)
-        self.load[0] = load
-        self.n_assoc[0] = n_assoc
-        self.global_reward[0] = global_reward
 
     def _evaluate(self, idx: Rows, cells: np.ndarray | None = None) -> None:
         """SINR, association, loads and rewards of the envs ``idx`` at their current state, in
