@@ -200,6 +200,13 @@ def _elevation_deg(
     return _returned(np.multiply(out, DEGREES_PER_RADIAN, out=out))
 
 
+def work_arrays(work: np.ndarray, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """Three arrays of ``shape`` laid out in the flat scratch ``work`` (at least 3 x size): the
+    hot path's buffers for the link arithmetic, written in place."""
+    size = math.prod(shape)
+    return [work[i * size : (i + 1) * size].reshape(shape) for i in range(3)]
+
+
 def check_fc(owner: str, fc_hz: float) -> None:
     check_range(owner, "fc_hz", fc_hz, low=0, low_inclusive=False)
 

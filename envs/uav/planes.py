@@ -16,11 +16,17 @@ order differs, and ``tests/test_uav_kernels.py`` checks both against each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .association import greedy_association
+from .linkbudget import work_arrays
+
+if TYPE_CHECKING:
+    from .radio import UavRadio
 
 PAIRWISE_BLOCK = 128
 """numpy's ``PW_BLOCKSIZE``: above it the pairwise sum splits the terms in two halves"""
@@ -191,11 +197,6 @@ def _keep_best(target: np.ndarray, best: np.ndarray, load: np.ndarray, capacity:
     np.minimum(load, capacity, out=load)
 
 
-RxLinks = Callable[..., np.ndarray]
-"""``rx(user_x, user_y, uav_x, uav_y, indoor_loss_db, work=None)``: received powers (mW) of
-broadcast user / UAV coordinate planes (``UavRadio._rx_links``)"""
-
-
 class RxTables:
     """Received power (mW) of every user from every lattice point, for envs whose users stay
     put and whose UAVs move on the lattice (``memory.table_mode``), in the layout
@@ -207,20 +208,15 @@ class RxTables:
     than the channel model would compute step by step, and none again on a revisit).
     """
 
-    def __init__(
-        self,
-        mode: str,
-        num_envs: int,
-        n_users: int,
-        lattice_xy: np.ndarray,
-        rx_links: RxLinks,
-        has_indoor: bool = True,
-    ) -> None:
+    def __init__(self, mode: str, num_envs: int, lattice_xy: np.ndarray, radio: UavRadio) -> None:
+        n_users = radio.params.n_users
+        has_indoor = radio.params.indoor_ratio > 0
         self.mode = mode
         self.n_cells = len(lattice_xy)
         self.lattice_x = np.ascontiguousarray(lattice_xy[:, 0])
         self.lattice_y = np.ascontiguousarray(lattice_xy[:, 1])
-        self.rx_links = rx_links
+        self.radio = radio
+        self.rx_links = radio._rx_links
         self.table: np.ndarray | None = None
         self.rows = np.zeros((0, n_users))
         """the table as (envs * n_cells, N) rows"""
@@ -288,20 +284,26 @@ class RxTables:
         if self.mode == "lazy":
             missing = flat[~self.have[flat]]
             if missing.size:
-                env = missing // self.n_cells
-                cell = missing - env * self.n_cells
-                self.rows[missing] = self.rx_links(
-                    self.user_x[env],
-                    self.user_y[env],
-                    self.lattice_x[cell][:, None],
-                    self.lattice_y[cell][:, None],
-                    self.indoor[env] if self.has_indoor else 0.0,
-                    work,
-                )
+                self.rows[missing] = self._rows_of(missing, work)
                 self.have[missing] = True
         for k, plane in enumerate(out):
             np.take(self.rows, flat[:, k], axis=0, out=plane)
         return out
+
+    def _rows_of(self, missing: np.ndarray, work: np.ndarray | None) -> np.ndarray:
+        """The received powers (G, N) of the lazy rows ``missing`` (env * n_cells + cell): the
+        users' offsets gathered straight into the scratch ``work``, then the radio's link
+        arithmetic (``UavRadio._rx_offsets``)."""
+        env = missing // self.n_cells
+        cell = missing - env * self.n_cells
+        shape = (len(missing), self.user_x.shape[1])
+        if work is None:
+            work = np.empty(3 * math.prod(shape))
+        dx, dy, out = work_arrays(work, shape)
+        np.subtract(np.take(self.user_x, env, axis=0, out=dx), self.lattice_x[cell, None], out=dx)
+        np.subtract(np.take(self.user_y, env, axis=0, out=dy), self.lattice_y[cell, None], out=dy)
+        indoor = self.indoor[env] if self.has_indoor else 0.0
+        return self.radio._rx_offsets(dx, dy, indoor, out)
 
 
 __all__ = ["RxTables", "associate_planes", "pairwise_sum", "total_power"]

@@ -9,13 +9,14 @@ bounds use it to evaluate candidate placements with the env's own code.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from .association import greedy_association
 from .channel import make_channel, make_penetration
 from .layouts import bs_positions
-from .linkbudget import sinr_from_mw
+from .linkbudget import sinr_from_mw, work_arrays
 from .params import UavParams
 from .planes import pairwise_sum, total_power
 
@@ -95,16 +96,22 @@ class UavRadio:
         ``work``: None, or at least 3 x (the broadcast size) floats to compute in (the result
         is then a view of it, valid until the next call); nothing large is allocated.
         """
-        params = self.params
         if work is None:
             dx, dy = user_x - uav_x, user_y - uav_y
             loss_db = np.empty(dx.shape)
         else:
-            shape = np.broadcast_shapes(user_x.shape, uav_x.shape)
-            size = math.prod(shape)
-            dx, dy, loss_db = (work[i * size : (i + 1) * size].reshape(shape) for i in range(3))
+            dx, dy, loss_db = work_arrays(work, np.broadcast_shapes(user_x.shape, uav_x.shape))
             np.subtract(user_x, uav_x, out=dx)
             np.subtract(user_y, uav_y, out=dy)
+        return self._rx_offsets(dx, dy, indoor_loss_db, loss_db)
+
+    def _rx_offsets(
+        self, dx: np.ndarray, dy: np.ndarray, indoor_loss_db: Any, out: np.ndarray
+    ) -> np.ndarray:
+        """``_rx_links`` from the links' horizontal offsets ``dx``, ``dy`` (user minus UAV),
+        written into ``out`` (their shape); ``dx`` and ``dy`` are overwritten."""
+        params = self.params
+        loss_db = out
         np.multiply(dx, dx, out=dx)
         np.multiply(dy, dy, out=dy)
         horizontal = np.sqrt(np.add(dx, dy, out=dx), out=dx)

@@ -132,14 +132,7 @@ class UavSim(OneEnvStep, TimeLimit, UavRadio, UavObservations):
         with static users and discrete moves a step gathers its K rows instead of running the
         channel model (see ``memory.table_mode``)"""
         if self._table_mode is not None:
-            self._tables = RxTables(
-                self._table_mode,
-                b,
-                n,
-                self._lattice_xy[0],
-                self._rx_links,
-                has_indoor=params.indoor_ratio > 0,
-            )
+            self._tables = RxTables(self._table_mode, b, self._lattice_xy[0], self)
         self._next_cells = self._move_table() if moves_by_table(params, num_envs) else None
         """(n_cells, n_actions) lattice cell reached from each cell by each action
         (``_move_table``), or None (the step moves by arithmetic)"""
