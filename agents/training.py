@@ -333,11 +333,13 @@ class TrainingRun:
     def _request_stop(self) -> None:
         self._stop_requested = True
 
-    def evaluate(self) -> dict[str, Any]:
+    def evaluate(self, video_dir: Path | None = None) -> dict[str, Any]:
         """Score the agent and the env's baselines on the evaluation seeds; write ``eval.json``.
 
         Every policy plays the same ``eval_episodes`` episodes: the env is reset with
         ``eval_seed`` before the first and unseeded afterwards (``netgym.evaluation.evaluate``).
+        With ``video_dir``, the agent's episodes are recorded there as mp4 files (needs
+        ``netgym[video]``); the baselines' are not.
 
         Returns:
             The content of ``eval.json``: ``agent`` and ``baselines`` (name -> the
@@ -371,7 +373,12 @@ class TrainingRun:
             payload["skipped"] = "netgym.evaluation.evaluate does not run PettingZoo envs yet"
         else:
             result = evaluate(
-                self.agent, config.env, config.eval_episodes, config.eval_seed, config.env_kwargs
+                self.agent,
+                config.env,
+                config.eval_episodes,
+                config.eval_seed,
+                config.env_kwargs,
+                video_dir=video_dir,
             )
             result.policy = config.agent
             payload["agent"] = {"steps_done": self.agent.steps_done, **result.to_dict()}

@@ -15,6 +15,7 @@ Examples::
     netgym evaluate --env netgym/AbrStreaming-v0 --policy bba --episodes 5
     netgym data fetch abr/fcc-test abr/video1
     netgym evaluate --protocol fcc100 --policy mpc-jump1 --json
+    netgym evaluate --env netgym/RepeaterChain-v0 --policy swap-asap --episodes 2 --video videos
     netgym leaderboard run --quick --out leaderboard-quick
     netgym leaderboard run --protocols abr-synthetic --policies bba,mpc
     netgym train --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
@@ -118,9 +119,25 @@ def _check_env(env_id: str, env_kwargs: dict[str, Any]) -> None:
         raise CliError(f"cannot make {env_id} with --env-kwargs {env_kwargs}: {reason}") from None
 
 
+def _video_dir(args: argparse.Namespace) -> str | None:
+    """``--video DIR``, checked before anything runs (moviepy present, DIR not a file)."""
+    if args.video is None:
+        return None
+    from netgym.video import check_video_support
+
+    try:
+        check_video_support()
+    except ImportError as exc:
+        raise CliError(f"--video: {exc}") from None
+    if os.path.exists(args.video) and not os.path.isdir(args.video):
+        raise CliError(f"--video {args.video}: exists and is not a folder")
+    return args.video
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from netgym.baselines import make_policy
 
+    video_dir = _video_dir(args)
     protocol = None
     if args.protocol is not None:
         if args.env is not None or args.env_kwargs is not None:
@@ -144,9 +161,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     policy = make_policy(env_id, args.policy, seed=seed)
     if protocol is not None and args.seed is None:
         # every evaluation seed of the protocol, in order (as the leaderboard plays it)
-        result = evaluate_seeds(policy, protocol.with_episodes(episodes), env_kwargs)
+        result = evaluate_seeds(
+            policy, protocol.with_episodes(episodes), env_kwargs, video_dir=video_dir
+        )
     else:
-        result = evaluate(policy, env_id, episodes, seed, env_kwargs)
+        result = evaluate(policy, env_id, episodes, seed, env_kwargs, video_dir=video_dir)
     result.policy = args.policy
     if args.json:
         payload = result.to_dict()
@@ -155,6 +174,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print_json(payload)
     else:
         _print_evaluation(result, protocol.label if protocol is not None else None)
+        if video_dir is not None:
+            print(f"\nvideos: one mp4 per episode in {os.path.abspath(video_dir)}")
     return 0
 
 
@@ -220,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="data folder of the protocol (default: its data sets under $NETGYM_DATA or the "
         "user cache, see 'netgym data')",
+    )
+    eval_parser.add_argument(
+        "--video",
+        metavar="DIR",
+        help="record every episode as an mp4 in DIR (the env's rgb_array frames through "
+        'gymnasium\'s RecordVideo; needs pip install "netgym[video]")',
     )
     eval_parser.add_argument("--json", action="store_true", help="machine-readable output")
     eval_parser.set_defaults(handler=_cmd_evaluate)

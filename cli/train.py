@@ -48,6 +48,7 @@ examples:
   python train.py --env netgym/AbrStreaming-v0 --agent ppo --timesteps 200000
   python train.py --env netgym/AbrStreaming-v0 --agent dqn --hyperparams learning_rate=5e-4
   python train.py --resume runs/netgym_AbrStreaming-v0/ppo/seed-0
+  python train.py --env netgym/AbrStreaming-v0 --agent ppo --capture-video
 """
 
 
@@ -126,6 +127,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-progress", action="store_true", help="no progress bar (e.g. in log files)"
     )
     parser.add_argument(
+        "--capture-video",
+        action="store_true",
+        help="record the trained agent's evaluation episodes as mp4 files in <run folder>/videos "
+        '(the env\'s rgb_array frames; needs pip install "netgym[video]")',
+    )
+    parser.add_argument(
         "--pool",
         metavar="POOL.npz",
         help="experience pool of the offline agents llm and bc (made by netgym collect); "
@@ -194,7 +201,12 @@ def _offline_overrides(args: argparse.Namespace, hyperparams: dict[str, Any]) ->
 
 def run_command(args: argparse.Namespace, prog: str = "train.py") -> int:
     """Train, evaluate and print the summary; returns the exit status (0, 2 or 130)."""
+    capture = getattr(args, "capture_video", False)
     try:
+        if capture:  # before training: a missing encoder must not cost a whole run
+            from netgym.video import check_video_support
+
+            check_video_support()
         run = prepare_run(settings_from_args(args))
     except (ValueError, FileNotFoundError, ImportError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
@@ -210,7 +222,7 @@ def run_command(args: argparse.Namespace, prog: str = "train.py") -> int:
         )
         return EXIT_INTERRUPTED
     try:
-        evaluation = run.evaluate()
+        evaluation = run.evaluate(video_dir=run.out_dir / "videos" if capture else None)
     except (ValueError, FileNotFoundError) as err:
         print(f"{prog}: error: evaluation failed: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -288,6 +300,9 @@ def summary(run: TrainingRun, evaluation: dict[str, Any]) -> str:
         )
     )
     lines.append(f"per-episode returns in {run.out_dir / 'eval.json'}")
+    videos = run.out_dir / "videos"
+    if videos.is_dir():
+        lines.append(f"videos of the agent's evaluation episodes in {videos}")
     return "\n".join(lines)
 
 

@@ -9,12 +9,14 @@ short names) goes through ``all_families()``, which lists both.
 from __future__ import annotations
 
 from .abr.family import FAMILY as ABR
+from .cjs.family import FAMILY as CJS
 from .core.family import EnvSpec, Family
+from .disttrain.family import FAMILY as DISTTRAIN
 from .moe.family import FAMILY as MOE
 from .quantum.family import FAMILY as QUANTUM
 from .uav.family import FAMILY as UAV
 
-FAMILIES: tuple[Family, ...] = (ABR, UAV, QUANTUM, MOE)
+FAMILIES: tuple[Family, ...] = (ABR, UAV, QUANTUM, MOE, CJS, DISTTRAIN)
 """netgym's own families, in the order tables list them"""
 
 _REGISTERED: list[Family] = []

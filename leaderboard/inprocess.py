@@ -98,13 +98,18 @@ def evaluate_seeds(
     protocol: Protocol,
     env_kwargs: dict[str, Any],
     seeds: Iterable[int] | None = None,
+    video_dir: str | Path | None = None,
 ) -> EvaluationResult:
     """Evaluate ``policy`` on ``protocol.episodes`` episodes from each evaluation seed.
 
     The per-seed results are concatenated in seed order (``seed`` of the result: the first).
+    With ``video_dir``, every episode is recorded there (``netgym.evaluation.evaluate``).
     """
     seeds = list(protocol.eval_seeds if seeds is None else seeds)
-    parts = [evaluate(policy, protocol.env_id, protocol.episodes, s, env_kwargs) for s in seeds]
+    parts = [
+        evaluate(policy, protocol.env_id, protocol.episodes, s, env_kwargs, video_dir=video_dir)
+        for s in seeds
+    ]
     merged = parts[0]
     for part in parts[1:]:
         merged.returns += part.returns

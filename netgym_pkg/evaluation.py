@@ -8,8 +8,10 @@ by name, the baselines), so that both can use it; ``netgym.leaderboard.evaluate`
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -66,6 +68,7 @@ def evaluate(
     seed: int = 0,
     env_kwargs: dict[str, Any] | None = None,
     max_steps: int | None = None,
+    video_dir: str | Path | None = None,
 ) -> EvaluationResult:
     """Run ``episodes`` episodes of ``policy`` on ``gym.make(env_id, **env_kwargs)``.
 
@@ -73,6 +76,9 @@ def evaluate(
     an env with a sequential trace order plays traces ``0 .. episodes - 1``. ``policy`` is an
     object with ``reset(env)`` and ``act(obs, info)``, or a baseline name (see
     ``netgym.baselines.make_policy``). ``max_steps`` guards against episodes that never end.
+    With ``video_dir``, the env draws ``rgb_array`` frames and every episode is written there
+    as ``<policy>-seed<seed>-episode-<i>.mp4`` (``netgym.video``; needs ``netgym[video]``);
+    rendering does not change the episodes.
     """
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
@@ -82,7 +88,15 @@ def evaluate(
         policy = make_policy(env_id, policy, seed=seed)
     if not env_id.startswith("netgym.envs:") and env_id.startswith("netgym/"):
         import netgym.envs  # noqa: F401  (registers the ids)
-    env = gym.make(env_id, **(env_kwargs or {}))
+    if video_dir is None:
+        env = gym.make(env_id, **(env_kwargs or {}))
+    else:
+        from netgym.video import check_video_support, record_video
+
+        check_video_support()
+        env = gym.make(env_id, **{**(env_kwargs or {}), "render_mode": "rgb_array"})
+        prefix = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{_policy_name(policy)}-seed{seed}")
+        env = record_video(env, video_dir, name_prefix=prefix)
     returns, lengths, means, extras = [], [], [], []
     started = time.perf_counter()
     try:

@@ -613,8 +613,11 @@ def test_render_draws_the_recent_chunks():
     for level in (0, 5, 5):
         env.step(level)
     frame = env.render()
-    assert frame.shape == (160, 320, 3) and frame.dtype == np.uint8
+    # issue #15 redrew the frame (throughput, bitrates, buffer, stalls, axes): 400 x 640
+    assert frame.shape == (400, 640, 3) and frame.dtype == np.uint8
     assert len(np.unique(frame.reshape(-1, 3), axis=0)) >= 3  # background and two bar colours
+    for colour in ((31, 90, 180), (245, 121, 0)):  # the bitrate steps and the buffer line
+        assert (frame == colour).all(axis=-1).any()
     assert gym.make("netgym/AbrStreaming-v0").unwrapped.render() is None
 
 

@@ -177,4 +177,4 @@ def test_training_stack_is_the_train_extra():
     assert not names & {"torch", "stable-baselines3", "sb3-contrib", "supersuit"}
     train = {dep.split(">")[0].strip() for dep in extras["train"]}
     assert {"torch", "stable-baselines3", "sb3-contrib", "supersuit", "tensorboard"} <= train
-    assert "netgym[train]" in extras["llm"] and extras["all"] == ["netgym[train,llm,ray]"]
+    assert "netgym[train]" in extras["llm"] and extras["all"] == ["netgym[train,llm,ray,video]"]

@@ -92,6 +92,9 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
     ``params`` (an ``AbrParams``, a dict, a preset name 'default' or 'pensieve', or None)
     and/or any ``AbrParams`` field as a keyword, e.g.
     ``gym.make("netgym/AbrStreaming-v0", traces="path/to/traces", qoe="log")``.
+    ``render_mode``: "rgb_array" (a 400 x 640 frame: the trace's throughput, each chunk's
+    bitrate, the buffer and the stalls against session time) or "ansi" (the last chunks as
+    text).
 
     Public attributes that policies may read: ``video_sizes`` (levels x lines, bytes),
     ``ladder_kbps``, ``chunk_s``, ``n_chunks``, ``chunk_index`` (chunks downloaded so far =
@@ -104,7 +107,7 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}
     params_class = AbrParams
     reset_options = frozenset({"trace_index"})
 
@@ -113,7 +116,7 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
         self.action_space, self.observation_space = _spaces(self.model)
         self._sim = ScalarSim(self.model)
         self._next_trace = 0
-        self._rebuffer_history: list[float] = []
+        self._timeline: Any = None  # the chunks of the episode, kept with a render mode
         # read on every step: one attribute each instead of a chain (and Python ints, which
         # compare faster than the space's numpy integer)
         self._n_levels = int(self.action_space.n)
@@ -180,7 +183,10 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
             self._next_trace += 1
         trace, pointer, noise = draw_episode(self.np_random, self.model, trace_index)
         self._sim.reset(trace, pointer, noise)
-        self._rebuffer_history = [self._sim.rebuf_s]
+        if self.render_mode is not None:
+            from .render import Timeline
+
+            self._timeline = Timeline.at_reset(self.model, trace, pointer, self._sim)
         return self._sim.obs.copy(), self._info()
 
     def check_action(self, action: Any) -> int:
@@ -198,7 +204,7 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
         sim = self._sim
         sim.download(level)
         if self.render_mode is not None:
-            self._rebuffer_history.append(sim.rebuf_s)
+            self._timeline.add(sim)
         return sim.obs.copy(), sim.reward, sim.chunk >= self._n_chunks, False, self._info()
 
     def action_masks(self) -> np.ndarray:
@@ -206,23 +212,16 @@ class AbrStreamingEnv(_VideoViews, SimEnv):
         masked-action agents such as MaskablePPO."""
         return np.ones(self.action_space.n, dtype=bool)
 
-    def render(self) -> np.ndarray | None:
-        """An ``rgb_array`` frame of the last chunks (see ``render.py``); None without a mode."""
+    def render(self) -> np.ndarray | str | None:
+        """The episode so far: a 400 x 640 ``rgb_array`` frame (throughput, bitrates, buffer,
+        stalls; see ``render.py``) or ``ansi`` text; None without a render mode."""
         if self.render_mode is None:
             return None
-        from .render import draw
+        from .render import ansi, draw_frame
 
-        obs = self._sim.obs
-        columns = obs.shape[1]
-        stalls = np.zeros(columns)
-        recent = self._rebuffer_history[-columns:]
-        if recent:
-            stalls[columns - len(recent) :] = recent
-        return draw(
-            obs[0],
-            obs[1] * 10.0 / self.params.buffer_cap_s,
-            stalls / self.params.chunk_s,
-        )
+        if self.render_mode == "ansi":
+            return ansi(self._timeline, self)
+        return draw_frame(self._timeline, self)
 
     def _info(self) -> dict[str, Any]:
         sim = self._sim

@@ -1,10 +1,11 @@
-"""``rgb_array`` frames of the UAV env, drawn with numpy only (no fonts, no matplotlib).
+"""``rgb_array`` frames of the UAV env, drawn with numpy only (``core/draw.py``'s bitmap font).
 
 A 400 x 400 map (y up): a light tint where some UAV gives SINR >= threshold (computed on an
 80 x 80 grid of ground points with the env's own channel, upsampled, with a 1-pixel contour),
 the terrestrial BSs as dark triangles, users as dots coloured by their UAV (grey = BS only),
-UAV trails and the UAVs as bordered squares. A status strip on top shows the step progress
-(grey bar), A_t / upper bound (green bar) and "A/bound" and the step in 3 x 5 pixel digits.
+UAV trails and the UAVs as bordered squares. A status strip on top shows the step (grey bar and
+number) and the users the UAVs serve against the upper bound (green bar and numbers); a legend
+line at the bottom says what the marks and colours mean.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from ..core import draw as pen
 from .sim import UavSim
 
 SIZE = 400
 COVERAGE_GRID = 80
 STATUS_H = 16
+LEGEND_H = 13
 BACKGROUND = np.array([245, 245, 240], dtype=np.uint8)
 COVER_TINT = np.array([222, 234, 247], dtype=np.uint8)
 CONTOUR = np.array([90, 120, 170], dtype=np.uint8)
@@ -35,24 +38,6 @@ PALETTE = np.array(
     ],
     dtype=np.uint8,
 )
-_GLYPHS = {
-    "0": "111101101101111",
-    "1": "010110010010111",
-    "2": "111001111100111",
-    "3": "111001111001111",
-    "4": "101101111001001",
-    "5": "111100111001111",
-    "6": "111100111101111",
-    "7": "111001001001001",
-    "8": "111101111101111",
-    "9": "111101111001111",
-    "/": "001001010100100",
-    "t": "010111010010011",
-    " ": "000000000000000",
-}
-_FONT = {
-    c: np.array([int(b) for b in bits], dtype=bool).reshape(5, 3) for c, bits in _GLYPHS.items()
-}
 
 
 def _to_pixels(xy: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,18 +74,6 @@ def coverage_mask(sim: UavSim, env: int) -> np.ndarray:
     # Nearest-neighbour upsampling to the frame (SIZE need not be a multiple of the grid).
     index = np.arange(SIZE) * g // SIZE
     return covered[index][:, index]
-
-
-def _digits(canvas: np.ndarray, text: str, row: int, col: int, scale: int = 2) -> int:
-    """Write ``text`` in 3 x 5 pixel glyphs; returns the column after it."""
-    for char in text:
-        glyph = _FONT.get(char, _FONT[" "])
-        big = np.kron(glyph, np.ones((scale, scale), dtype=bool))
-        h, w = big.shape
-        region = canvas[row : row + h, col : col + w]
-        region[big[: region.shape[0], : region.shape[1]]] = 0
-        col += w + scale
-    return col
 
 
 def draw(
@@ -159,16 +132,35 @@ def draw(
     _stamp(canvas, row, col, np.ones((11, 11), dtype=bool), np.zeros((n_uavs, 3), np.uint8))
     _stamp(canvas, row, col, np.ones((7, 7), dtype=bool), colours)
 
-    # Status strip: step progress and association against the upper bound.
+    # Status strip: step progress and association against the upper bound, then the legend.
     canvas[:STATUS_H] = 255
     canvas[STATUS_H - 1] = 200
     steps = int(sim.steps[env])
     n_assoc = int(sim.n_assoc[env])
     bound = params.upper_bound
-    progress = int(round(120 * min(steps / params.max_steps, 1.0)))
-    canvas[3:7, 4 : 4 + progress] = [160, 160, 160]
-    filled = int(round(120 * n_assoc / bound))
-    canvas[9:13, 4 : 4 + filled] = [60, 170, 60]
-    col = _digits(canvas, f"{n_assoc}/{bound}", 3, 140)
-    _digits(canvas, f"t{steps}", 3, col + 10)
+    col = pen.text(canvas, 4, 4, f"step {steps}/{params.max_steps}") + 10
+    filled = int(round(50 * n_assoc / max(bound, 1)))
+    canvas[10, col : col + 50] = [200, 200, 200]
+    canvas[4:10, col : col + filled] = [60, 170, 60]
+    pen.text(canvas, col + 56, 4, f"{n_assoc} users on UAVs (bound {bound})")
+    _legend(canvas, params.sinr_threshold_db)
     return canvas
+
+
+def _legend(canvas: np.ndarray, threshold_db: float) -> None:
+    """One line at the bottom, on a light band: what the marks and colours mean."""
+    top = SIZE - LEGEND_H
+    pen.shade(canvas, 0, top, SIZE - 1, SIZE - 1, (255, 255, 255), 0.8)
+    canvas[top] = 200
+    x = 4
+    pen.fill(canvas, x, top + 3, x + 6, top + 9, (0, 0, 0))
+    pen.fill(canvas, x + 1, top + 4, x + 5, top + 8, PALETTE[0])
+    x = pen.text(canvas, x + 10, top + 3, "UAV, users by UAV") + 8
+    pen.fill(canvas, x, top + 5, x + 2, top + 7, BS_ONLY)
+    x = pen.text(canvas, x + 6, top + 3, "BS-only user") + 8
+    for row in range(4):  # a small downward triangle, as on the map
+        pen.fill(canvas, x + row, top + 4 + row, x + 6 - row, top + 4 + row, (60, 60, 60))
+    x = pen.text(canvas, x + 10, top + 3, "BS") + 8
+    pen.fill(canvas, x, top + 3, x + 8, top + 9, COVER_TINT)
+    pen.box(canvas, x, top + 3, x + 8, top + 9, CONTOUR)
+    pen.text(canvas, x + 12, top + 3, f"SINR >= {threshold_db:g} dB")

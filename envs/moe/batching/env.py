@@ -74,6 +74,9 @@ class MoeBatchingEnv(SimEnv):
     tokens, ms per token) ``mean_norm_latency_ms``, ``p95_norm_latency_ms``,
     ``p99_norm_latency_ms`` (0 before the first request finishes).
 
+    ``render_mode``: "rgb_array" (a 400 x 640 frame: the queue by expert, the last batch and its
+    layer x expert loads) or "ansi".
+
     Public attributes for policies: ``params``, ``slots()`` (a ``SlotView``: requests,
     is_prefill, tokens, primary_expert, arrival_s of the visible queue), ``n_experts``.
 
@@ -82,11 +85,13 @@ class MoeBatchingEnv(SimEnv):
     * v0: initial release.
     """
 
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8}
     params_class = BatchingParams
 
     def setup(self) -> None:
         check_memory(type(self).__name__, *self.params.memory_estimate())
         self.sim = BatchingSim(self.params)
+        self._last_batch: dict[str, Any] | None = None  # shown by render()
         n = self.params.n_slots
         if self.params.action_mode == "priority":
             self.action_space: spaces.Space = spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
@@ -107,14 +112,35 @@ class MoeBatchingEnv(SimEnv):
 
     def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         self.sim.reset(self.np_random)
+        self._last_batch = None
         return self.sim.observation(), self._info()
 
     def step_sim(self, scores: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         batch = self.sim.batch_from_scores(scores)
+        if self.render_mode is not None:
+            self._last_batch = self._describe(batch)
         reward = self.sim.step(batch)
         terminated = self.sim.done
         truncated = not terminated and self.sim.iterations >= self.params.max_iterations
         return self.sim.observation(), reward, terminated, truncated, self._info()
+
+    def render(self) -> np.ndarray | str | None:
+        """The queue and the last batch: a 400 x 640 ``rgb_array`` frame (queued requests by
+        expert, the batch outlined, its layer x expert loads; see ``render.py``) or ``ansi``
+        text; None without a render mode."""
+        if self.render_mode is None:
+            return None
+        from .render import ansi, draw_frame
+
+        if self.render_mode == "ansi":
+            return ansi(self, self._last_batch)
+        return draw_frame(self, self._last_batch)
+
+    def _describe(self, batch: np.ndarray) -> dict[str, Any]:
+        """The batch about to run, for ``render``: members, tokens, (layer, expert) loads."""
+        sim = self.sim
+        tokens = np.where(sim.generated[batch] == 0, sim.prompt[batch], 1).sum()
+        return {"batch": batch.copy(), "tokens": int(tokens), "loads": sim.loads(batch)}
 
     def action_masks(self) -> np.ndarray:
         """Select mode: (2 n_slots,) flat masks per slot [may be 0, may be 1]; an empty slot

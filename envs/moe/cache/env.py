@@ -102,7 +102,8 @@ class MoeExpertCacheEnv(SimEnv):
 
     A configuration whose memory estimate (``CacheParams.memory_estimate``: the trace, the
     access stream and the sim's per-access state) exceeds the memory budget is refused at
-    construction.
+    construction. ``render_mode``: "rgb_array" (a 272 x 640 frame of the decision: the miss,
+    the slots and their next use, the last victim, the upcoming accesses) or "ansi".
 
     Public attributes for policies: ``params``, ``cost`` (the ``MoeCostModel``), ``capacity``,
     ``n_keys``, ``unit``, ``window``, ``freq_half_life``, ``sim`` (the running episode's
@@ -114,6 +115,7 @@ class MoeExpertCacheEnv(SimEnv):
     * v0: initial release.
     """
 
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}
     params_class = CacheParams
 
     def setup(self) -> None:
@@ -145,6 +147,7 @@ class MoeExpertCacheEnv(SimEnv):
         """the running episode's cache (public for baselines: next_use, last_use, stream...)"""
         self.belady_misses = 0
         self.belady_stall_ms = 0.0
+        self._last_decision: tuple[int, int, int, bool] | None = None  # shown by render()
         self.action_space, self.observation_space = self._spaces()
 
     def _spaces(self) -> tuple[spaces.Space, spaces.Dict]:
@@ -193,6 +196,7 @@ class MoeExpertCacheEnv(SimEnv):
         if victims is not None:
             victim_steps = victim_last_steps(self.sim.stream, misses, np.concatenate(victims))
         self.belady_stall_ms = self.sim.stall_of_misses(misses, victim_steps)
+        self._last_decision = None
         return self._observation(), self._info(invalid=False)
 
     def check_action(self, action: Any) -> Any:
@@ -215,6 +219,8 @@ class MoeExpertCacheEnv(SimEnv):
         invalid = not allowed[slot]
         if invalid:
             slot = allowed.tolist().index(True)  # the first allowed slot
+        if self.render_mode is not None:
+            self._remember(slot, invalid)
         sim.evict(slot)
         stall, sim.pending_stall_ms = sim.pending_stall_ms, 0.0  # sim.take_stall(), inlined
         reward = -stall if self.reward_mode == "stall" else -1.0
@@ -241,6 +247,8 @@ class MoeExpertCacheEnv(SimEnv):
         invalid = not allowed[slot]
         if invalid:
             slot = int(np.argmax(allowed))
+        if self.render_mode is not None:
+            self._remember(slot, invalid)
         sim.place_incoming(slot)
         prefetched = False
         if 0 < candidate <= len(self._candidates) and target != slot and allowed[target]:
@@ -272,7 +280,24 @@ class MoeExpertCacheEnv(SimEnv):
         offered = np.arange(self.prefetch_head + 1) <= len(self._candidates)
         return np.concatenate([slots, offered, slots])
 
+    def render(self) -> np.ndarray | str | None:
+        """The pending decision: a 272 x 640 ``rgb_array`` frame (the miss, the slots with their
+        next use, pins, the last victim, the upcoming accesses; see ``render.py``) or ``ansi``
+        text; None without a render mode."""
+        if self.render_mode is None:
+            return None
+        from .render import ansi, draw_frame
+
+        if self.render_mode == "ansi":
+            return ansi(self, self._last_decision)
+        return draw_frame(self, self._last_decision)
+
     # ------------------------------------------------------------------ internals
+    def _remember(self, slot: int, invalid: bool) -> None:
+        """Keep (slot, victim key, loaded key, invalid) of the decision for ``render``."""
+        sim = self.sim
+        self._last_decision = (slot, int(sim.resident_keys()[slot]), int(sim.incoming), invalid)
+
     def _new_sim(self) -> ExpertCacheSim:
         if self.trace is not None:
             trace = self.trace

@@ -153,6 +153,9 @@ class MoeRoutingEnv(SimEnv):
     Duo: ``step``, ``linear``, ``upper_bound`` (as above), ``gain``, ``compute_cost``,
     ``over_budget``, ``layer``. Loads + drops = T k always.
 
+    ``render_mode``: "rgb_array" (a 400 x 640 frame of the last layer call: expert loads against
+    the capacity, drops, devices, the biases) or "ansi".
+
     Public attributes that policies may read: ``params``, ``capacity``, ``router_logits``
     (T, E) and ``router_probs`` (T, E) of the batch to route now, ``token_ids`` (T,),
     ``last_loads`` (E,), ``reference_ms``; duo: ``duo_gains()`` -> (small, big) gains (T,).
@@ -163,9 +166,11 @@ class MoeRoutingEnv(SimEnv):
       #21, with the same dynamics, rewards and other info.
     """
 
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}
     params_class = RoutingParams
 
     def setup(self) -> None:
+        self._last_action: np.ndarray | None = None  # shown by render()
         self.sim = make_sim(self.params, 1)
         self.action_space, self.observation_space = routing_spaces(
             self.params, self.sim.observation_size()
@@ -225,6 +230,7 @@ class MoeRoutingEnv(SimEnv):
     def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         self._rngs = [self.np_random]
         self.sim.reset(EVERY_ENV, self._rngs, options)
+        self._last_action = None
         return self.sim.observation()[0], self.sim.info(0)
 
     def check_action(self, action: Any) -> np.ndarray:
@@ -239,7 +245,21 @@ class MoeRoutingEnv(SimEnv):
             sim.step(EVERY_ENV, action[None], self._rngs)
             obs = sim.observation()[0]
         truncated = bool(sim.steps[0] >= self.params.max_steps)
+        if self.render_mode is not None:
+            self._last_action = action
         return obs, float(sim.reward[0]), False, truncated, sim.info(0)
+
+    def render(self) -> np.ndarray | str | None:
+        """The last layer call: a 400 x 640 ``rgb_array`` frame (expert loads against the
+        capacity, drops, devices, the biases; duo: modules and loss left per token; see
+        ``render.py``) or ``ansi`` text; None without a render mode."""
+        if self.render_mode is None:
+            return None
+        from .render import ansi, draw_frame
+
+        if self.render_mode == "ansi":
+            return ansi(self, self._last_action)
+        return draw_frame(self, self._last_action)
 
 
 class MoeRoutingVectorEnv(NumpyVectorEnv):

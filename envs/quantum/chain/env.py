@@ -75,6 +75,9 @@ class RepeaterChainEnv(SimEnv):
     states are bounded before it is explored (``chain.mdp.state_count_bound``) and refused over
     the memory budget (``envs/core/budget.py``).
 
+    ``render_mode``: "rgb_array" (a 320 x 640 frame: nodes, memories, links coloured by
+    fidelity with an age bar, each node's last action) or "ansi" (the same as text).
+
     ``info``: step, time_s, deliveries (episode total), delivered / delivered_fidelity /
     delivered_yield (this step), yield_total, invalid_actions, gen_successes (per link).
     Public attributes: ``params``, ``sim`` (the ``ChainSim``; chain 0), ``mdp`` (tabular mode).
@@ -84,13 +87,14 @@ class RepeaterChainEnv(SimEnv):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}
     params_class = ChainParams
 
     params: ChainParams
     sim: ChainSim
 
     def setup(self) -> None:
+        self._last_action: np.ndarray | None = None  # shown by render()
         self.sim = ChainSim(self.params, 1)
         self.mdp = self.sim.mdp
         self.action_space, self.observation_space = central_spaces(self.params, self.mdp)
@@ -99,6 +103,7 @@ class RepeaterChainEnv(SimEnv):
     def reset_sim(self, options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         self._rngs = [self.np_random]
         self.sim.reset(EVERY_ENV, self._rngs)
+        self._last_action = None
         return self._observation(), scalar_info(self.sim)
 
     def check_action(self, action: Any) -> np.ndarray:
@@ -107,6 +112,8 @@ class RepeaterChainEnv(SimEnv):
     def step_sim(self, action: np.ndarray) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         sim = self.sim
         sim.step(EVERY_ENV, action, self._rngs)
+        if self.render_mode is not None:
+            self._last_action = action[0]
         return (
             self._observation(),
             float(sim.reward[0]),
@@ -118,6 +125,18 @@ class RepeaterChainEnv(SimEnv):
     def action_masks(self) -> np.ndarray:
         """Valid actions: flat node-by-node booleans (dict mode) or valid swap masks (tabular)."""
         return self.sim.valid_actions()[0]
+
+    def render(self) -> np.ndarray | str | None:
+        """The chain after the last step: a 320 x 640 ``rgb_array`` frame (nodes, memories,
+        links coloured by fidelity with their age, the action of every node; see ``render.py``)
+        or ``ansi`` text; None without a render mode."""
+        if self.render_mode is None:
+            return None
+        from .render import ansi, draw_frame
+
+        if self.render_mode == "ansi":
+            return ansi(self.sim, 0, self._last_action)
+        return draw_frame(self.sim, 0, self._last_action)
 
     def _observation(self) -> Any:
         obs = self.sim.observation()

@@ -96,12 +96,15 @@ class QuantumNetworkSchedulingEnv(SimEnv):
     (``envs/core/budget.py``) is refused before it is built; so is a path search estimated
     above a minute (``envs/quantum/paths.py``).
 
+    ``render_mode``: "rgb_array" (a 400 x 640 frame: the topology with the paths being served
+    and the stored pairs, the demands with their deadlines and the last action) or "ansi".
+
     ## Version History
 
     * v0: initial release.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8}
     params_class = SchedulingParams
 
     params: SchedulingParams
@@ -125,6 +128,8 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         self.observation_space = spaces.Box(0.0, 1.0, (size,), dtype=np.float32)
         self.sim = SchedulingSim(p, self.topology, self.link_table, memory)
         self._invalid = False
+        self._last_action: int | None = None  # shown by render()
+        self._layout: np.ndarray | None = None  # node positions of the frame, drawn once
 
     # ------------------------------------------------------------------ public attributes
     @property
@@ -186,6 +191,7 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         self.sim.reset(self.np_random, demands, releases)
         self._episode_features()
         self._invalid = False
+        self._last_action = None
         return self._obs(), self._info()
 
     def check_action(self, action: Any) -> int:
@@ -208,6 +214,8 @@ class QuantumNetworkSchedulingEnv(SimEnv):
             raise ValueError(self._why_invalid(choice))
         if choice and not self._invalid:
             self.sim.start(choice)
+        if self.render_mode is not None:
+            self._last_action = choice
         completed, missed = self.sim.advance()
         reward = float(completed) - self.params.miss_penalty * missed
         if self._invalid:
@@ -219,9 +227,19 @@ class QuantumNetworkSchedulingEnv(SimEnv):
         """Valid actions (bool, ``(n_actions,)``), for masked agents such as MaskablePPO."""
         return self.sim.action_mask()
 
-    def render(self) -> None:
-        """No render modes."""
-        return None
+    def render(self) -> np.ndarray | str | None:
+        """The network after the last slot: a 400 x 640 ``rgb_array`` frame (topology, the
+        paths being served, stored pairs by fidelity, the demands with their deadlines; see
+        ``render.py``) or ``ansi`` text; None without a render mode."""
+        if self.render_mode is None:
+            return None
+        from .render import ansi, draw_frame, layout
+
+        if self.render_mode == "ansi":
+            return ansi(self, self._last_action)
+        if self._layout is None:
+            self._layout = layout(self.topology)
+        return draw_frame(self, self._layout, self._last_action)
 
     # --------------------------------------------------------------------------- helpers
     def _draw_demands(self, rng: np.random.Generator) -> list[Demand]:

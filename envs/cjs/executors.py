@@ -1,0 +1,131 @@
+"""How executors move in the Spark cluster: starting tasks, going to stages and jobs, being
+released idle (spark-sched-sim's ``_execute_next_task``, ``_move_executor_to_stage``,
+``_send_executor``, ``_try_backup_schedule``, ``_fulfill_commitment`` and
+``_move_idle_executors``).
+
+``ExecutorMoves`` is the part of ``sim.SparkSim`` that these make; it works on the sim's state
+(the attributes annotated below, set by ``SparkSim``) and uses two of its methods,
+``_uniform`` (the episode's next uniform number) and ``schedulable``.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from .pools import ExecutorPools
+from .templates import KIND_CONTINUE, KIND_IDLE, KIND_NEW_STAGE
+
+
+class ExecutorMoves:
+    """Executor moves of ``SparkSim`` (see the module docstring)."""
+
+    pools: ExecutorPools
+    heap: list[tuple[float, int, int]]
+    now: float
+    moving_delay_s: float
+    key_table: list[tuple[int, int, float]]
+    stage_kinds: list[list[dict[int, tuple[int, int, float]]]]
+    stage_job: list[int]
+    first_stage: list[int]
+    remaining: list[int]
+    running: list[int]
+    saturated: list[int]
+    recent_s: list[float]
+    frontier: list[bool]
+    local: list[set[int]]
+    executor_job: list[int]
+    task_stage: list[int]
+    executing: list[bool]
+    active_jobs: list[int]
+    rng: np.random.Generator
+
+    def _start_task(self, executor: int, stage: int) -> None:
+        """``executor`` starts the next task of ``stage`` now."""
+        self.remaining[stage] -= 1
+        self.running[stage] += 1
+        job = self.stage_job[stage]
+        if self.remaining[stage] == 0:
+            self.saturated[job] += 1
+        u = self._uniform()
+        low, high, p_low = self.key_table[len(self.local[job])]
+        if u < p_low:  # the level, then u rescaled to a fresh uniform number
+            level, u = low, u / p_low
+        else:
+            level, u = high, (u - p_low) / (1.0 - p_low)
+        last = self.task_stage[executor]
+        kind = KIND_IDLE if last < 0 else KIND_CONTINUE if last == stage else KIND_NEW_STAGE
+        offset, length, added = self.stage_kinds[stage][kind][level]
+        duration = self._flat_item(offset + int(u * length)) + added
+        self.task_stage[executor] = stage
+        self.executing[executor] = True
+        self.recent_s[stage] = duration
+        heapq.heappush(self.heap, (self.now + duration, stage, executor))
+
+    def _move_to_stage(self, executor: int, stage: int) -> None:
+        if self.remaining[stage] == 0:
+            self._backup(executor)
+            return
+        job = self.stage_job[stage]
+        if self.executor_job[executor] != job:
+            self._send(executor, stage)
+            return
+        if not self.frontier[stage]:  # its parents are still running: wait at the job
+            self.task_stage[executor] = -1
+            self.pools.move(executor, self.pools.job_pool(job))
+            return
+        self.pools.move(executor, stage)
+        self._start_task(executor, stage)
+
+    def _send(self, executor: int, stage: int) -> None:
+        self.pools.send(executor, stage)
+        old_job = self.executor_job[executor]
+        if old_job >= 0:
+            self.local[old_job].remove(executor)
+            self.executor_job[executor] = -1
+            self.task_stage[executor] = -1
+        arrival = (self.now + self.moving_delay_s, -1 - stage, executor)
+        heapq.heappush(self.heap, arrival)
+
+    def _backup(self, executor: int) -> None:
+        """``executor`` reached a stage that needs it no more: another stage of its job, else
+        of another job, else idle."""
+        job = self.executor_job[executor]
+        stages = self.schedulable([job], job) if job >= 0 else []
+        if not stages:
+            stages = self.schedulable([j for j in self.active_jobs if j != job], job)
+        if stages:
+            self._move_to_stage(executor, stages[-1])
+        else:
+            self._move_idle(self.pools.location[executor], [executor])
+
+    def _fulfil(self, executor: int, destination: int) -> None:
+        source = self.pools.fulfil(executor, destination)
+        if destination == self.pools.common:
+            self._move_idle(source, [executor])
+        else:
+            self._move_to_stage(executor, destination)
+
+    def _move_idle(self, source: int, executors: list[int] | None = None) -> None:
+        """Idle executors of a stage pool go to their job's pool, those of a job with no task
+        left to start go to the common pool; a live job's pool keeps its idle executors."""
+        pools = self.pools
+        if source == pools.common or source == pools.placeholder:
+            return
+        if executors is None:
+            executors = [e for e in pools.members[source] if not self.executing[e]]
+        job = pools.pool_job[source]
+        job_saturated = self.saturated[job] == self.first_stage[job + 1] - self.first_stage[job]
+        if source >= pools.n_stages and not job_saturated:
+            return
+        destination = pools.common if job_saturated else pools.job_pool(job)
+        for executor in executors:
+            pools.move(executor, destination)
+            if job_saturated:
+                self.local[job].remove(executor)
+                self.executor_job[executor] = -1
+                self.task_stage[executor] = -1
+
+
+__all__ = ["ExecutorMoves"]

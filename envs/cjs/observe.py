@@ -1,0 +1,236 @@
+"""Observations and action masks of ``netgym/SparkScheduling-v0``.
+
+A decision shows the incomplete stages of the round's jobs (``SparkSim.round_jobs``: the
+source's job and the oldest jobs that fit in ``max_stages`` rows), job by job in arrival order
+and, within a job, by stage id. Row ``r`` of every per-stage array is the same stage, and the
+action's ``stage`` picks a row.
+
+Per-stage features (``STAGE_FEATURES``, float32):
+
+| column | feature | unit |
+|---|---|---|
+| 0 | tasks not started | / 100 |
+| 1 | duration of the stage's last started task (before any: its mean recorded duration) | s |
+| 2 | remaining work: column 0 x column 1 | 100 executor-s |
+| 3 | schedulable now (the action may pick it) | 0/1 |
+| 4 | all parents complete (tasks can start as soon as an executor arrives) | 0/1 |
+| 5 | executors working on, moving to or promised to the stage | / n_executors |
+| 6 | the job's executor supply (at, moving to or promised to the job) | / n_executors |
+| 7 | the stage belongs to the source's job | 0/1 |
+| 8 | time since the job arrived (capped at 10^6 s) | 100 s |
+
+Every feature is bounded (the task and duration bounds come from the job library), so the
+spaces have finite highs.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from .params import SparkParams
+from .sim import SparkSim
+from .templates import JobLibrary
+
+STAGE_FEATURES = (
+    "remaining_tasks",
+    "recent_duration_s",
+    "remaining_work",
+    "schedulable",
+    "frontier",
+    "stage_executors",
+    "job_executors",
+    "source_job",
+    "job_age",
+)
+TASK_SCALE = 100.0
+WORK_SCALE = 100.0
+AGE_SCALE = 100.0
+AGE_CAP = 1e4
+"""the job-age feature's highest value (10^6 s in units of 100 s)"""
+
+
+def _scalar(low: int, high: int) -> spaces.Box:
+    return spaces.Box(low, high, (1,), dtype=np.int64)
+
+
+def feature_highs(params: SparkParams, library: JobLibrary) -> np.ndarray:
+    """The highest value of each stage feature (``STAGE_FEATURES``)."""
+    tasks = library.max_tasks / TASK_SCALE
+    duration = library.max_duration_s + params.warmup_delay_s
+    return np.array(
+        [tasks, duration, tasks * duration * TASK_SCALE / WORK_SCALE, 1, 1, 1, 1, 1, AGE_CAP],
+        dtype=np.float32,
+    )
+
+
+def observation_space(params: SparkParams, library: JobLibrary) -> spaces.Dict:
+    """The observation space of ``params`` with ``library``'s jobs (see the env's docstring)."""
+    rows, n = params.max_stages, params.n_executors
+    highs = feature_highs(params, library)
+    common = {
+        "committable": _scalar(0, n),
+        "source_job": _scalar(-1, rows - 1),
+        "active_jobs": _scalar(0, params.n_jobs),
+    }
+    features = len(STAGE_FEATURES)
+    if params.observation == "graph":
+        node_high = np.append(highs, np.float32(rows - 1))
+        node_space = spaces.Box(np.zeros_like(node_high), node_high, dtype=np.float32)
+        return spaces.Dict({"graph": spaces.Graph(node_space, spaces.Discrete(1)), **common})
+    return spaces.Dict(
+        {
+            "stages": spaces.Box(
+                np.zeros((rows, features), np.float32), np.tile(highs, (rows, 1)), dtype=np.float32
+            ),
+            "stage_job": spaces.Box(-1, rows - 1, (rows,), dtype=np.int64),
+            "edges": spaces.Box(-1, rows - 1, (params.edge_rows, 2), dtype=np.int64),
+            "job_executors": spaces.Box(0, n, (rows,), dtype=np.int64),
+            **common,
+        }
+    )
+
+
+def action_space(params: SparkParams) -> spaces.Space:
+    """``Dict(stage=Discrete(max_stages + 1), n_exec=Discrete(n_executors, start=1))`` or its
+    flat twin ``MultiDiscrete([max_stages + 1, n_executors])`` (``n_exec - 1`` second)."""
+    if params.action_format == "flat":
+        return spaces.MultiDiscrete([params.max_stages + 1, params.n_executors])
+    return spaces.Dict(
+        {
+            "stage": spaces.Discrete(params.max_stages + 1),
+            "n_exec": spaces.Discrete(params.n_executors, start=1),
+        }
+    )
+
+
+class Observer:
+    """Builds the observation of a decision and remembers which stage each row shows.
+
+    The rows, edges and other structure change only when a job arrives or completes, a stage
+    completes or another set of jobs is shown, so they are kept between decisions (keyed by
+    ``SparkSim.structure`` and the shown jobs); the per-stage numbers are gathered each time.
+    """
+
+    def __init__(self, params: SparkParams) -> None:
+        self.params = params
+        self.rows: list[int] = []
+        """the stage (sim numbering) of each row of the last observation"""
+        self.hidden_edges = 0
+        """dependencies the last observation could not list (edge rows full)"""
+        self._key: tuple[int, tuple[int, ...]] | None = None
+
+    def _structure(self, sim: SparkSim, jobs: list[int]) -> None:
+        params = self.params
+        active, arrival_s, frontier = sim.active, sim.arrival_s, sim.frontier
+        rows: list[int] = []
+        slots: list[int] = []
+        arrivals: list[float] = []
+        starts = [0]
+        for slot, job in enumerate(jobs):
+            stages = active[job]
+            rows += stages
+            slots += [slot] * len(stages)
+            arrivals += [arrival_s[job]] * len(stages)
+            starts.append(len(rows))
+        self.rows = rows
+        self.row_of = row_of = {stage: row for row, stage in enumerate(rows)}
+        self.counts = [len(active[job]) for job in jobs]
+        self.slot_start = starts
+        self.slots = np.array(slots, dtype=np.int64)
+        if len(rows) > 1:
+            self.gather = itemgetter(*rows)
+        else:  # itemgetter of one index returns the item, not a tuple
+            self.gather = lambda seq: tuple(seq[stage] for stage in rows)
+        self.frontier = np.array([frontier[s] for s in rows], dtype=np.float32)
+        self.arrival = np.array(arrivals)
+        parents = sim.parents
+        edges = [
+            (row_of[parent], row)
+            for row, stage in enumerate(rows)
+            for parent in parents[stage]
+            if parent in row_of
+        ]
+        self.hidden_edges = max(0, len(edges) - params.edge_rows)
+        self.edges = np.array(edges, dtype=np.int64).reshape(-1, 2)
+        self.edge_rows = np.full((params.edge_rows, 2), -1, dtype=np.int64)
+        shown = min(len(edges), params.edge_rows)
+        self.edge_rows[:shown] = self.edges[:shown]
+        self.stage_job = np.full(params.max_stages, -1, dtype=np.int64)
+        self.stage_job[: len(rows)] = self.slots
+
+    def observe(self, sim: SparkSim) -> dict[str, Any]:
+        """The observation of ``sim``'s current decision (empty rows when it is done)."""
+        params = self.params
+        n_exec = params.n_executors
+        jobs = [] if sim.done else sim.round_jobs
+        key = (sim.structure, tuple(jobs))
+        if key != self._key:
+            self._structure(sim, jobs)
+            self._key = key
+        rows, pools = self.rows, sim.pools
+        n = len(rows)
+        stages = np.zeros((params.max_stages, len(STAGE_FEATURES)), dtype=np.float32)
+        columns = stages[:n].T  # a view: column c of the shown rows is columns[c]
+        source_slot = -1
+        supply = [pools.supply[job] for job in jobs]
+        if n:
+            gather = self.gather
+            values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
+            values += gather(pools.moving_to) + gather(pools.n_to)
+            left, recent, running, moving, promised = np.array(values).reshape(5, n)
+            columns[0] = left / TASK_SCALE
+            columns[1] = recent
+            columns[2] = left * recent / WORK_SCALE
+            row_of = self.row_of
+            columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
+            columns[4] = self.frontier
+            columns[5] = (running + moving + promised) / n_exec
+            columns[6] = np.array(supply, dtype=np.float64)[self.slots] / n_exec
+            source_job = pools.source_job()
+            if source_job in jobs:
+                source_slot = jobs.index(source_job)
+                start, end = self.slot_start[source_slot], self.slot_start[source_slot + 1]
+                columns[7, start:end] = 1.0
+            columns[8] = np.minimum((sim.now - self.arrival) / AGE_SCALE, AGE_CAP)
+        common = {
+            "committable": np.array([0 if sim.done else pools.committable()], dtype=np.int64),
+            "source_job": np.array([source_slot], dtype=np.int64),
+            "active_jobs": np.array([len(sim.active_jobs)], dtype=np.int64),
+        }
+        if params.observation == "graph":
+            nodes = np.concatenate([stages[:n], self.slots[:, None].astype(np.float32)], axis=1)
+            links = self.edges.copy()
+            graph = spaces.GraphInstance(nodes, np.zeros(len(links), dtype=np.int64), links)
+            return {"graph": graph, **common}
+        job_executors = np.zeros(params.max_stages, dtype=np.int64)
+        job_executors[: len(supply)] = supply
+        return {
+            "stages": stages,
+            "stage_job": self.stage_job.copy(),
+            "edges": self.edge_rows.copy(),
+            "job_executors": job_executors,
+            **common,
+        }
+
+    def masks(self, sim: SparkSim) -> tuple[np.ndarray, np.ndarray]:
+        """(stage mask of ``max_stages + 1`` entries, the last one 'no stage'; n_exec mask of
+        ``n_executors`` entries for 1 .. n_executors) of the current decision."""
+        params = self.params
+        stage_mask = np.zeros(params.max_stages + 1, dtype=bool)
+        stage_mask[-1] = True
+        exec_mask = np.zeros(params.n_executors, dtype=bool)
+        if not sim.done:
+            row_of = self.row_of
+            shown = [row_of[s] for s in sim.round_schedulable if s in row_of]
+            stage_mask[shown] = True
+            if shown and params.mask_none:
+                stage_mask[-1] = False
+            exec_mask[: sim.pools.committable()] = True
+        return stage_mask, exec_mask
+
+
+__all__ = ["STAGE_FEATURES", "Observer", "action_space", "observation_space"]

@@ -1,0 +1,431 @@
+"""The event-driven Spark cluster of ``netgym/SparkScheduling-v0``: jobs of DAG stages on a pool
+of executors, stopped at every scheduling decision.
+
+The semantics are spark-sched-sim's (Decima's simulator as NetLLM vendors it; reference/netllm.md
+3.1), re-implemented with plain lists, a heap and numbers for pools:
+
+- **Events**: job arrivals (job 0 at t = 0, then exponential gaps), executor arrivals
+  (``moving_delay_s`` after an executor is sent to another job) and task completions, handled
+  in time order; at equal times job arrivals come first, then executor arrivals, then task
+  completions by stage and executor number (spark-sched-sim breaks ties by creation order).
+- **Tasks**: an executor on a stage runs one task after the other while the stage has tasks
+  not started; each duration is drawn when the task starts (``templates.DurationTables``) from
+  the job's executor count at that moment.
+- **Commitment rounds**: when a pool (the *source*) has executors not promised anywhere and some
+  stage is schedulable, the agent picks a stage and a cap, one decision at a time; each pick
+  promises ``min(cap, demand)`` executors of the source to the stage (``pools.ExecutorPools``).
+  The round ends when no executor is left to promise, nothing is schedulable or the agent
+  picks no stage; the rest of the source is then promised to the common pool, the free
+  executors go where they were promised, and the clock runs to the next decision.
+- A stage is **schedulable** when it still needs executors (its tasks not started exceed the
+  executors moving or promised to it), all its parents need none, it was not picked in this
+  round and its job holds fewer than all executors (the source's job is exempt).
+
+One thing spark-sched-sim does not do: when the events run out while jobs are unfinished
+(only possible after the agent declined to schedule), a round opens at a pool that holds idle
+executors instead of failing, so an episode can always go on (or be truncated).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .executors import ExecutorMoves
+from .pools import ExecutorPools
+from .templates import (
+    KIND_CONTINUE,
+    DurationTables,
+    JobLibrary,
+    JobTemplate,
+    executor_key_table,
+)
+
+# The heap holds (time, code, executor): code = stage for a task completion, -1 - stage for an
+# executor arrival; job arrivals are kept in their own sorted list.
+RANDOM_BLOCK = 4096
+"""uniform numbers drawn from the episode's generator at a time"""
+
+
+class SparkSim(ExecutorMoves):
+    """One cluster; ``reset`` starts an episode, ``act`` applies one decision and runs the
+    clock to the next (see the module docstring; the executors' moves are in
+    ``executors.py``)."""
+
+    def __init__(
+        self,
+        library: JobLibrary,
+        n_jobs: int,
+        n_executors: int,
+        interarrival_s: float,
+        moving_delay_s: float,
+        warmup_delay_s: float,
+        max_stages: int,
+    ) -> None:
+        self.library = library
+        self.max_stages = max_stages
+        """rows of the observation: the most incomplete stages a round shows"""
+        self.n_jobs = n_jobs
+        self.n_executors = n_executors
+        self.interarrival_s = interarrival_s
+        self.moving_delay_s = moving_delay_s
+        self.tables = DurationTables(library.templates(), warmup_delay_s)
+        self.key_table = executor_key_table(n_executors)
+        self._flat_item = self.tables.flat.item
+        self.done = True
+
+    # ------------------------------------------------------------------ episode set-up
+    def reset(self, rng: np.random.Generator, jobs: Sequence[JobTemplate] | None = None) -> None:
+        """Draw the episode's jobs and arrival times from ``rng`` (as spark-sched-sim: per job
+        a query, a size, then the gap to the next arrival) and run to the first decision.
+
+        ``jobs`` replaces the drawn templates (the arrival times are drawn all the same).
+        """
+        templates, arrivals = [], []
+        t = 0.0
+        for _ in range(self.n_jobs):
+            templates.append(self.library.draw(rng))
+            arrivals.append(t)
+            t += float(rng.exponential(self.interarrival_s))
+        if jobs is not None:
+            if len(jobs) != self.n_jobs:
+                raise ValueError(f"jobs must hold {self.n_jobs} templates, got {len(jobs)}")
+            templates = list(jobs)
+        self.rng = rng
+        self._setup_jobs(templates, arrivals)
+        self._uniforms: list[float] = []
+        self._next_uniform = RANDOM_BLOCK
+        self._run_until_decision()
+
+    def _uniform(self) -> float:
+        """The next uniform number of the episode (drawn from its generator in blocks)."""
+        i = self._next_uniform
+        if i >= RANDOM_BLOCK:
+            self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
+            i = 0
+        self._next_uniform = i + 1
+        return self._uniforms[i]
+
+    def _setup_jobs(self, templates: list[JobTemplate], arrivals: list[float]) -> None:
+        self.job_templates = templates
+        self.arrival_s = arrivals
+        self.completion_s = [math.inf] * len(templates)
+        self.first_stage: list[int] = []
+        stage_job: list[int] = []
+        self.stage_kinds: list[list[dict[int, tuple[int, int, float]]]] = []
+        """per stage and kind of task: executor level -> (offset, length, added seconds)"""
+        self.parents: list[list[int]] = []
+        self.children: list[list[int]] = []
+        self.n_tasks: list[int] = []
+        self.recent_s: list[float] = []
+        for job, template in enumerate(templates):
+            base = len(stage_job)
+            self.first_stage.append(base)
+            stage_job.extend([job] * template.n_stages)
+            self.stage_kinds.extend(self.tables.stage_kinds(template))
+            self.parents.extend([base + p for p in ps] for ps in template.parents)
+            self.children.extend([base + c for c in cs] for cs in template.children)
+            self.n_tasks.extend(s.n_tasks for s in template.stages)
+            self.recent_s.extend(s.rough_duration_s for s in template.stages)
+        self.first_stage.append(len(stage_job))
+        self._rest_wave = [kinds[KIND_CONTINUE] for kinds in self.stage_kinds]
+        self.stage_job = stage_job
+        n_stages = len(stage_job)
+        self.remaining = list(self.n_tasks)
+        """tasks not started, per stage"""
+        self.running = [0] * n_stages
+        self.finished = [0] * n_stages
+        self.stage_done = [False] * n_stages
+        self.frontier = [not ps for ps in self.parents]
+        """the stage is incomplete and all its parents are complete"""
+        self.active: list[list[int]] = [
+            list(range(self.first_stage[j], self.first_stage[j + 1])) for j in range(len(templates))
+        ]
+        """incomplete stages of each job, in stage order"""
+        self.saturated = [0] * len(templates)
+        """stages of each job with no task left to start"""
+        self.local: list[set[int]] = [set() for _ in templates]
+        """executors at each job"""
+        n = self.n_executors
+        self.executor_job = [-1] * n
+        self.task_stage = [-1] * n
+        """stage of each executor's current or last task (-1: idle, it warms up anew)"""
+        self.executing = [False] * n
+        self.pools = ExecutorPools(n, stage_job, len(templates))
+        self.active_jobs: list[int] = []
+        self.selected: set[int] = set()
+        self.heap: list[tuple[float, int, int]] = []
+        self._next_job = 0
+        self.now = 0.0
+        self._active_arrivals_s = 0.0
+        self.completed_jobs = 0
+        self.total_jct_s = 0.0
+        self.makespan_s = 0.0
+        """time of the last job completion"""
+        self.structure = 0
+        """counts the changes of the incomplete stages (arrivals and completions)"""
+        self.done = False
+        self.stalls = 0
+        """rounds opened because the events ran out (see the module docstring)"""
+
+    @property
+    def job_time_s(self) -> float:
+        """Sum over jobs of the time each has spent in the system so far (the negative of the
+        return so far): completed jobs' JCTs plus the age of the jobs in the system."""
+        return self.total_jct_s + len(self.active_jobs) * self.now - self._active_arrivals_s
+
+    # ------------------------------------------------------------------ decisions
+    def demand(self, stage: int) -> int:
+        """Executors ``stage`` can still take: tasks not started minus executors moving or
+        promised to it (negative when it has more than it needs)."""
+        pools = self.pools
+        return self.remaining[stage] - pools.moving_to[stage] - pools.n_to[stage]
+
+    def schedulable(self, jobs: Sequence[int], source_job: int) -> list[int]:
+        """The schedulable stages of ``jobs`` (see the module docstring), job by job."""
+        remaining, moving, promised = self.remaining, self.pools.moving_to, self.pools.n_to
+        supply, cap, selected, parents = (
+            self.pools.supply,
+            self.n_executors,
+            self.selected,
+            self.parents,
+        )
+        found = []
+        for job in jobs:
+            if job != source_job and supply[job] >= cap:
+                continue
+            for stage in self.active[job]:
+                if stage in selected or remaining[stage] - moving[stage] - promised[stage] <= 0:
+                    continue
+                if all(remaining[p] - moving[p] - promised[p] <= 0 for p in parents[stage]):
+                    found.append(stage)
+        return found
+
+    def commit(self, stage: int, n_executors: int) -> int:
+        """Promise ``min(n_executors, demand)`` source executors to the schedulable ``stage``
+        and mark it picked for this round; return how many were promised."""
+        n = min(n_executors, self.demand(stage))
+        self.pools.commit(n, stage)
+        self.selected.add(stage)
+        return n
+
+    def act(self, stage: int | None, n_executors: int) -> None:
+        """One decision: promise executors to ``stage`` (None: to no stage, which ends the
+        round); then go on with the round, or end it and run to the next decision."""
+        if stage is not None:
+            self.commit(stage, n_executors)
+            if self.pools.committable() > 0 and self._open_round():
+                return
+        self.end_round()
+
+    def end_round(self) -> None:
+        """Promise the rest of the source to the common pool, send the free executors where
+        they were promised and run the clock to the next decision (or the end)."""
+        pools = self.pools
+        left = pools.committable()
+        if left > 0:
+            pools.commit(left, pools.common)
+        source = pools.source
+        idle = [e for e in pools.members[source] if not self.executing[e]]
+        for destination, n in list(pools.commitments[source].items()):
+            while n > 0 and idle:
+                self._fulfil(idle.pop(), destination)
+                n -= 1
+        pools.source = pools.placeholder
+        self.selected.clear()
+        self._run_until_decision()
+
+    # ------------------------------------------------------------------ the clock
+    def _run_until_decision(self) -> None:
+        """Handle events until a round opens (``round_jobs`` and ``round_schedulable`` set)
+        or every job is done.
+
+        The common event, a task completion on a stage that still has tasks to start, is
+        handled inline: the executor starts the next task (a rest-wave duration; see
+        ``_start_task`` for the general case) and nothing else changes, so no round can open.
+        """
+        heap, pools = self.heap, self.pools
+        pop, replace = heapq.heappop, heapq.heapreplace
+        remaining, finished, stage_job, local = (
+            self.remaining,
+            self.finished,
+            self.stage_job,
+            self.local,
+        )
+        saturated, key_table, recent, flat_item = (
+            self.saturated,
+            self.key_table,
+            self.recent_s,
+            self._flat_item,
+        )
+        rest_wave = self._rest_wave
+        arrivals, n_jobs = self.arrival_s, self.n_jobs
+        next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
+        uniforms, next_uniform = self._uniforms, self._next_uniform
+        while True:
+            if heap:
+                time, code, executor = heap[0]
+                if time >= next_arrival:  # a job arrives first (at equal times too)
+                    code = None
+                elif code >= 0 and remaining[code] > 0:
+                    stage = code
+                    finished[stage] += 1
+                    left = remaining[stage] - 1
+                    remaining[stage] = left
+                    job = stage_job[stage]
+                    if left == 0:
+                        saturated[job] += 1
+                    if next_uniform >= RANDOM_BLOCK:
+                        uniforms = self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
+                        next_uniform = 0
+                    u = uniforms[next_uniform]
+                    next_uniform += 1
+                    low, high, p_low = key_table[len(local[job])]
+                    if u < p_low:  # the level, then u rescaled to a fresh uniform number
+                        level, u = low, u / p_low
+                    else:
+                        level, u = high, (u - p_low) / (1.0 - p_low)
+                    offset, length, added = rest_wave[stage][level]
+                    duration = flat_item(offset + int(u * length)) + added
+                    recent[stage] = duration
+                    replace(heap, (time + duration, stage, executor))  # pop and push at once
+                    continue
+                else:
+                    pop(heap)
+            elif next_arrival < math.inf:
+                code = None
+            else:
+                self._next_uniform = next_uniform
+                if self.completed_jobs == n_jobs:
+                    self.done = True
+                    return
+                if self._open_stalled_round():
+                    return
+                raise RuntimeError(
+                    "SparkSim: no event is pending, jobs are unfinished and no idle executor "
+                    "has a schedulable stage (please report this with the seed and actions)"
+                )
+            self._next_uniform = next_uniform  # the handlers below draw through _uniform()
+            if code is None:
+                self.now = next_arrival
+                self._job_arrival(self._next_job)
+                self._next_job += 1
+                next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
+            else:
+                self.now = time
+                if code >= 0:
+                    self.running[code] -= 1
+                    finished[code] += 1
+                    self.executing[executor] = False
+                    self._release(executor, code)
+                else:
+                    self._executor_arrival(executor, -1 - code)
+            if pools.committable() == 0 or not self._open_round():
+                if pools.committable():
+                    self._move_idle(pools.source)
+                    pools.source = pools.placeholder
+                uniforms, next_uniform = self._uniforms, self._next_uniform
+                continue
+            return
+
+    def _open_round(self) -> bool:
+        """Set the round's visible jobs and schedulable stages; False when none is."""
+        self.round_jobs = self.visible_jobs()
+        self.round_schedulable = self.schedulable(self.round_jobs, self.pools.source_job())
+        return bool(self.round_schedulable)
+
+    def visible_jobs(self) -> list[int]:
+        """The jobs a round shows, in arrival order: the source's job and the oldest other
+        jobs whose incomplete stages all fit in ``max_stages`` rows with it."""
+        source_job = self.pools.source_job()
+        budget = self.max_stages - (len(self.active[source_job]) if source_job >= 0 else 0)
+        shown, full = [], False
+        for job in self.active_jobs:
+            if job == source_job:
+                shown.append(job)
+            elif not full:
+                size = len(self.active[job])
+                if size > budget:
+                    full = True
+                else:
+                    budget -= size
+                    shown.append(job)
+        return shown
+
+    def _open_stalled_round(self) -> bool:
+        pools = self.pools
+        candidates = [pools.common] + [pools.job_pool(j) for j in self.active_jobs]
+        candidates += [s for j in self.active_jobs for s in self.active[j]]
+        for pool in candidates:
+            pools.source = pool
+            if pools.committable() > 0 and self._open_round():
+                self.stalls += 1
+                return True
+        pools.source = pools.placeholder
+        return False
+
+    # ------------------------------------------------------------------ event handlers
+    def _job_arrival(self, job: int) -> None:
+        self.active_jobs.append(job)
+        self._active_arrivals_s += self.arrival_s[job]
+        self.structure += 1
+        if self.pools.members[self.pools.common]:
+            self.pools.source = self.pools.common
+
+    def _executor_arrival(self, executor: int, stage: int) -> None:
+        job = self.stage_job[stage]
+        self.local[job].add(executor)
+        self.executor_job[executor] = job
+        self.pools.arrive(executor, stage)
+        self._move_to_stage(executor, stage)
+
+    def _release(self, executor: int, stage: int) -> None:
+        """``executor`` finished a task of ``stage`` and the stage has none left to start."""
+        job = self.stage_job[stage]
+        frontier_changed = False
+        if self.finished[stage] == self.n_tasks[stage]:
+            frontier_changed = self._complete_stage(stage)
+        if not self.active[job]:
+            self._complete_job(job)
+        pools = self.pools
+        destination = pools.next_commitment(stage)
+        if destination is not None:
+            self._fulfil(executor, destination)
+        else:
+            self.task_stage[executor] = -1
+            if frontier_changed:
+                self._move_idle(stage, [executor])
+        if frontier_changed:
+            pools.source = pools.job_pool(job)
+        elif destination is None:
+            pools.source = stage
+
+    def _complete_stage(self, stage: int) -> bool:
+        """Mark ``stage`` complete; True when it made some child ready to run."""
+        self.stage_done[stage] = True
+        self.frontier[stage] = False
+        self.structure += 1
+        self.active[self.stage_job[stage]].remove(stage)
+        opened = False
+        for child in self.children[stage]:
+            if not self.stage_done[child] and all(self.stage_done[p] for p in self.parents[child]):
+                self.frontier[child] = True
+                opened = True
+        return opened
+
+    def _complete_job(self, job: int) -> None:
+        pools = self.pools
+        if pools.members[pools.job_pool(job)]:
+            self._move_idle(pools.job_pool(job))
+        self.active_jobs.remove(job)
+        self.completion_s[job] = self.now
+        self._active_arrivals_s -= self.arrival_s[job]
+        self.completed_jobs += 1
+        self.total_jct_s += self.now - self.arrival_s[job]
+        self.makespan_s = self.now
+
+
+__all__ = ["SparkSim"]

@@ -1,0 +1,145 @@
+"""Observations of ``netgym/CollectivePath-v0`` (all values in [0, 1], float32).
+
+Loads are observed as link load / capacity in units of the current pattern's cut bound
+(1 = as busy as the bound allows), clipped at ``obs_scale`` and divided by it; a loaded
+failed link reads as saturated.
+
+Flow mode, for the piece to place (reference section 6, E1 "Observation"; O(P H), independent
+of the number of NICs): per equal-cost path p of its switch pair, the load of each of the H
+switch hops (null hops 0), the smallest capacity factor on the path and whether the path is
+alive; then the piece's own size on its NIC link in the same units, its index / pieces, the
+share of the episode's decisions made, the share of patterns done, and the collective as a
+one-hot over ``COLLECTIVES``.
+
+Step mode: the loads and capacity factors of every switch-to-switch link, per flow slot of the
+pattern (source switch / E, destination switch / E, whether it needs a decision), the share of
+patterns done and the collective one-hot.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..collectives import COLLECTIVES
+from .episode import Model
+from .params import CollectivePathParams
+
+if TYPE_CHECKING:
+    from .sim import CollectiveSim
+
+FLOW_SCALARS = 4
+"""piece size, piece index, decisions done, patterns done"""
+
+
+def observation_size(params: CollectivePathParams, model: Model) -> int:
+    """Length of one env's observation in ``params.mode``."""
+    fab = model.fabric
+    if params.mode == "step":
+        return 2 * len(fab.fabric_links()) + 3 * model.max_flows + 2 + len(COLLECTIVES)
+    hops = fab.paths.shape[3]
+    return fab.max_paths * (hops + 2) + FLOW_SCALARS + len(COLLECTIVES)
+
+
+def scaled_ratio(
+    loads: np.ndarray, inverse_capacity: np.ndarray, unit: np.ndarray | float, scale: float
+) -> np.ndarray:
+    """``min(load / capacity / unit, scale) / scale``, with the capacities given as their
+    inverses (``sim.inverse_capacity``: a loaded failed link saturates)."""
+    return np.minimum(loads * inverse_capacity / unit, scale) / scale
+
+
+def flow_observation(sim: CollectiveSim) -> np.ndarray:
+    """(N, size) observations of every env in flow mode."""
+    fab = sim.model.fabric
+    k = sim.pieces
+    ar = sim._ar
+    d = np.minimum(sim.cursor, sim.n_decisions - 1)
+    q, piece = np.divmod(d, k)
+    a, b = sim.dec_a[ar, q], sim.dec_b[ar, q]
+    links = fab.paths[a, b]  # (N, P, H)
+    at = (ar[:, None, None], links)
+    scale = sim.params.obs_scale
+    hop = scaled_ratio(sim.loads[at], sim.inv_capacity[at], sim.lb_cur[:, None, None], scale)
+    fac = sim.factors[at]
+    alive = (fac > 0).all(axis=2) & (sim._path_ids < fab.n_paths[a, b][:, None])
+    n = sim.num_envs
+    piece_size = sim.dec_unit[ar, q] / fab.nic_bps / sim.lb_cur
+    scalars = np.stack(
+        [
+            np.minimum(piece_size, scale) / scale,
+            piece / k,
+            np.minimum(sim.cursor / sim.n_decisions, 1.0),
+            sim.pattern / sim.n_patterns,
+        ],
+        axis=1,
+    )
+    onehot = np.zeros((n, len(COLLECTIVES)))
+    onehot[:, sim.model.kind_index] = 1.0
+    parts = [hop.reshape(n, -1), fac.min(axis=2), alive, scalars, onehot]
+    return np.concatenate(parts, axis=1).astype(np.float32)
+
+
+def flow_observation_one(sim: CollectiveSim, out: np.ndarray) -> np.ndarray:
+    """Env 0's flow-mode observation written into ``out`` (float32), the arithmetic of
+    ``flow_observation`` without the batch axis."""
+    fab = sim.model.fabric
+    k = sim.pieces
+    d = min(int(sim.cursor[0]), int(sim.n_decisions[0]) - 1)
+    q, piece = divmod(d, k)
+    a, b = int(sim.dec_a[0, q]), int(sim.dec_b[0, q])
+    links = fab.paths[a, b]
+    lb = sim.lb_cur[0]
+    scale = sim.params.obs_scale
+    n_paths, hops = links.shape
+    hop_end = n_paths * hops
+    out[:hop_end] = scaled_ratio(sim.loads[0, links], sim.inv_capacity[0, links], lb, scale).ravel()
+    out[hop_end : hop_end + n_paths] = sim.factor_min_one(a, b)
+    out[hop_end + n_paths : hop_end + 2 * n_paths] = sim.alive_one(a, b)
+    base = hop_end + 2 * n_paths
+    piece_size = sim.dec_unit[0, q] / fab.nic_bps / lb
+    out[base] = min(piece_size, scale) / scale
+    out[base + 1] = piece / k
+    out[base + 2] = min(sim.cursor[0] / sim.n_decisions[0], 1.0)
+    out[base + 3] = sim.pattern[0] / sim.n_patterns[0]
+    return out
+
+
+def step_observation(sim: CollectiveSim, m: int) -> np.ndarray:
+    """(size,) observation of env m in step mode."""
+    fab = sim.model.fabric
+    ids = fab.fabric_links()
+    scale = sim.params.obs_scale
+    out = np.zeros(observation_size(sim.params, sim.model), dtype=np.float32)
+    plan = sim.plans[m]
+    n_links = len(ids)
+    out[:n_links] = scaled_ratio(sim.loads[m, ids], sim.inv_capacity[m, ids], sim.lb_cur[m], scale)
+    out[n_links : 2 * n_links] = sim.factors[m, ids]
+    if plan is None:
+        return out
+    j = int(sim.pattern[m])
+    s = plan.pattern_slice(j)
+    count = s.stop - s.start
+    slots = np.zeros((sim.model.max_flows, 3))
+    slots[:count, 0] = plan.flow_a[s] / fab.n_switches
+    slots[:count, 1] = plan.flow_b[s] / fab.n_switches
+    q0 = int(plan.dec_end[j - 1]) if j else 0
+    pending = plan.dec_flow[q0 : int(plan.dec_end[j])] - s.start
+    slots[pending, 2] = 1.0
+    base = 2 * n_links
+    out[base : base + slots.size] = slots.ravel()
+    base += slots.size
+    out[base] = j / plan.patterns.count
+    out[base + 1] = float(sim.done[m])
+    out[base + 2 + sim.model.kind_index] = 1.0
+    return out
+
+
+__all__ = [
+    "flow_observation",
+    "flow_observation_one",
+    "observation_size",
+    "scaled_ratio",
+    "step_observation",
+]

@@ -1,0 +1,373 @@
+"""The batched sim of ``netgym/CollectivePath-v0`` (the ``BatchSim`` protocol).
+
+Each env plays one collective (``episode.plan_episode``). In ``flow`` mode a step places one
+piece of one flow on one of the equal-cost paths of its switch pair; in ``step`` mode a step
+places every pending piece of a step pattern at once. Within a pattern the link loads grow
+incrementally (``loads``, unit bytes); when the pattern's last piece is placed, its
+congestion ``kappa`` (analytic: max load / capacity; fluid: the max-min completion time) is
+final, and every step of that pattern lasts ``alpha + scale_k kappa`` (paths persist).
+
+Reward (reference section 6, E1): a pattern's regret ``w_j (kappa_j - lb_j) / T_lb`` with
+``w_j`` the bytes-per-unit of its steps, ``lb_j`` its cut bound and ``T_lb`` the collective's
+lower bound, charged when the pattern completes (``sparse``) or spread over its decisions as
+the growth of its congestion (``dense``). The return is ``-(T_comm / T_lb - 1)`` either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ...core.budget import check_memory, format_bytes
+from ...core.sim import Rows, rows
+from ..cost import congestion, nic_loads
+from ..fluid import fluid_completion_time
+from ..topology import Fabric
+from .episode import Model, Plan, plan_episode
+from .observe import flow_observation, observation_size, step_observation
+from .params import CollectivePathParams
+
+PAIR_TABLE_LIMIT = 1 << 18
+"""the scalar fast path keeps per-switch-pair tables when the path table has at most this many
+entries (E^2 P H: 8,192 on 16 x 16 x 16, 2^16 on a k = 8 fat-tree)"""
+FAILED_INVERSE = 1e30
+"""the inverse capacity of a failed link (any load on it reads as saturated)"""
+
+
+class CollectiveSim:
+    """N CollectivePath episodes (see the module docstring)."""
+
+    def __init__(self, params: CollectivePathParams, num_envs: int, model: Model | None = None):
+        self.params, self.num_envs = params, num_envs
+        self.model = model if model is not None else Model.build(params)
+        per_env = self.model.state_bytes()
+        check_memory("CollectivePath", per_env * num_envs, f"{num_envs} x {format_bytes(per_env)}")
+        fab = self.model.fabric
+        n, dmax = num_envs, max(self.model.max_decision_flows, 1)
+        self.pieces = params.pieces
+        self.links1 = fab.n_links + 1
+        self.plans: list[Plan | None] = [None] * n
+        self.dec_a = np.zeros((n, dmax), dtype=np.int64)
+        self.dec_b = np.zeros((n, dmax), dtype=np.int64)
+        self.dec_conn = np.zeros((n, dmax), dtype=np.int64)
+        self.dec_unit = np.zeros((n, dmax))
+        self.conn_path = np.full((n, dmax, self.pieces), -1, dtype=np.int16)
+        self.capacity = np.tile(fab.capacity, (n, 1))
+        self.inv_capacity = np.tile(inverse_capacity(fab.capacity), (n, 1))
+        self.factors = np.ones((n, self.links1))
+        self.loads = np.zeros((n, self.links1))
+        self.cursor = np.zeros(n, dtype=np.int64)
+        self.n_decisions = np.ones(n, dtype=np.int64)
+        self.pattern = np.zeros(n, dtype=np.int64)
+        self.pattern_end = np.zeros(n, dtype=np.int64)
+        self.lb_cur = np.ones(n)
+        self.weight_cur = np.zeros(n)
+        self.partial = np.zeros(n)
+        self.credited = np.zeros(n)
+        self.t_lb = np.ones(n)
+        self.pending = np.zeros(n)
+        self.spraying_time = np.zeros(n)
+        self.n_patterns = np.ones(n, dtype=np.int64)
+        self._path_ids = np.arange(fab.max_paths)
+        self._exists = self._path_ids < fab.n_paths[:, :, None]  # (E, E, P)
+        self._pair_tables = fab.paths.size <= PAIR_TABLE_LIMIT
+        self._alive0 = self._exists
+        self._facmin0 = np.ones(self._exists.shape)
+        self.comm_time = np.zeros(n)
+        self.last_ratio = np.zeros(n)
+        self.rerouted = np.zeros(n, dtype=np.int64)
+        self.steps = np.zeros(n, dtype=np.int64)
+        self.done = np.zeros(n, dtype=bool)
+        self.reward = np.zeros(n)
+        self._ar = np.arange(n)
+        self._path_ids = np.arange(fab.max_paths)
+
+    # ------------------------------------------------------------------ BatchSim
+    @property
+    def terminated(self) -> np.ndarray:
+        """(N,) the collective is complete."""
+        return self.done
+
+    @property
+    def truncated(self) -> np.ndarray:
+        """(N,) all False: an episode always ends with its collective."""
+        return np.zeros(self.num_envs, dtype=bool)
+
+    def reset(
+        self, idx: Rows, rngs: Sequence[np.random.Generator], options: dict[str, Any]
+    ) -> None:
+        """Draw new episodes in envs ``idx`` and advance each to its first decision."""
+        k = self.pieces
+        for m in rows(idx, self.num_envs):
+            plan = plan_episode(self.model, rngs[m])
+            self.plans[m] = plan
+            q = plan.dec_flow
+            nq = len(q)
+            self.dec_a[m, :nq] = plan.flow_a[q]
+            self.dec_b[m, :nq] = plan.flow_b[q]
+            self.dec_conn[m, :nq] = plan.flow_conn[q]
+            self.dec_unit[m, :nq] = plan.patterns.unit[q] / k
+            self.conn_path[m] = -1
+            self.capacity[m] = plan.fabric.capacity
+            self.inv_capacity[m] = inverse_capacity(plan.fabric.capacity)
+            self.spraying_time[m] = plan.spraying_time
+            self.n_patterns[m] = plan.patterns.count
+            if m == 0 and self._pair_tables:
+                self._pair_tables_of_env0(plan.fabric)
+            self.factors[m] = plan.fabric.factors
+            self.cursor[m] = 0
+            self.n_decisions[m] = nq * k
+            self.t_lb[m] = plan.lower_bound
+            self.comm_time[m] = 0.0
+            self.rerouted[m] = 0
+            self.steps[m] = 0
+            self.last_ratio[m] = 0.0
+            self.done[m] = False
+            self.reward[m] = 0.0
+            self.pending[m] = self._enter(m, 0)
+
+    def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        """Place one piece (flow mode: ``actions`` (n,) path indices) or one pattern (step
+        mode: ``actions`` (n, max_flows * pieces)) in each env of ``idx``."""
+        envs = rows(idx, self.num_envs)
+        self.reward[envs] = self.pending[envs]
+        self.pending[envs] = 0.0
+        self.steps[envs] += 1
+        if self.params.mode == "step":
+            for row, m in enumerate(envs):
+                self.reward[m] += self._place_pattern(m, actions[row])
+            return
+        self._place_pieces(envs, np.asarray(actions, dtype=np.int64))
+        ended = envs[self.cursor[envs] == self.pattern_end[envs]]
+        for m in ended:
+            self.reward[m] += self._finish(m)
+
+    def observation(self) -> np.ndarray:
+        """(N, obs size) float32 observations."""
+        if self.params.mode == "step":
+            return np.stack([step_observation(self, m) for m in range(self.num_envs)])
+        return flow_observation(self)
+
+    def observation_size(self) -> int:
+        """Length of one env's observation."""
+        return observation_size(self.params, self.model)
+
+    def info(self) -> dict[str, np.ndarray]:
+        """Per-env arrays: times so far (seconds), bounds, counters."""
+        compute = self.params.compute_ms * 1e-3
+        return {
+            "iteration_time": compute + self.comm_time,
+            "lower_bound": compute + self.t_lb,
+            "spraying_time": compute + self.spraying_time,
+            "comm_time": self.comm_time.copy(),
+            "congestion_ratio": self.last_ratio.copy(),
+            "decisions": self.cursor.copy(),
+            "pattern": self.pattern.copy(),
+            "rerouted": self.rerouted.copy(),
+        }
+
+    # ------------------------------------------------------------------ decisions
+    def alive_paths(self, m: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """(n, P) alive paths of switch pairs (a, b) in envs m."""
+        fab = self.model.fabric
+        links = fab.paths[a, b]
+        fac = self.factors[m[:, None, None], links]
+        return (fac > 0).all(axis=2) & (self._path_ids < fab.n_paths[a, b][:, None])
+
+    def _reroute(self, alive: np.ndarray, path: np.ndarray) -> np.ndarray:
+        """Each path index moved to the first alive path at or after it (cyclically)."""
+        count = alive.shape[1]
+        ok = alive[np.arange(len(path)), path]
+        if ok.all():
+            return path
+        shifted = (self._path_ids[None, :] + path[:, None]) % count
+        first = np.argmax(np.take_along_axis(alive, shifted, axis=1), axis=1)
+        return np.where(ok, path, shifted[np.arange(len(path)), first])
+
+    def _place_pieces(self, envs: np.ndarray, path: np.ndarray) -> None:
+        k = self.pieces
+        d = self.cursor[envs]
+        q, piece = np.divmod(d, k)
+        a, b = self.dec_a[envs, q], self.dec_b[envs, q]
+        alive = self.alive_paths(envs, a, b)
+        chosen = self._reroute(alive, path)
+        self.rerouted[envs] += chosen != path
+        links = self.model.fabric.paths[a, b, chosen]  # (n, H)
+        unit = self.dec_unit[envs, q]
+        self.loads[envs[:, None], links] += unit[:, None]
+        self.conn_path[envs, self.dec_conn[envs, q], piece] = chosen
+        self.cursor[envs] += 1
+        if self.params.reward == "dense":
+            ratio = self.loads[envs[:, None], links] * self.inv_capacity[envs[:, None], links]
+            self.partial[envs] = np.maximum(self.partial[envs], ratio.max(axis=1))
+            gain = self.partial[envs] - self.credited[envs]
+            self.reward[envs] -= self.weight_cur[envs] * gain / self.t_lb[envs]
+            self.credited[envs] = self.partial[envs]
+
+    def _pair_tables_of_env0(self, fabric: Fabric) -> None:
+        """Env 0's alive paths and smallest path factors for every switch pair (the scalar
+        fast path reads them instead of gathering link factors at every step)."""
+        if fabric.healthy:
+            self._alive0, self._facmin0 = self._exists, np.ones(self._exists.shape)
+            return
+        factors = fabric.factors[fabric.paths]  # (E, E, P, H)
+        self._alive0 = (factors > 0).all(axis=3) & self._exists
+        self._facmin0 = factors.min(axis=3)
+
+    def alive_one(self, a: int, b: int) -> np.ndarray:
+        """(P,) alive paths of switch pair (a, b) in env 0."""
+        if self._pair_tables:
+            return self._alive0[a, b]
+        return self.alive_paths(np.zeros(1, np.int64), np.array([a]), np.array([b]))[0]
+
+    def factor_min_one(self, a: int, b: int) -> np.ndarray:
+        """(P,) the smallest capacity factor on each path of switch pair (a, b) in env 0."""
+        if self._pair_tables:
+            return self._facmin0[a, b]
+        return self.factors[0, self.model.fabric.paths[a, b]].min(axis=1)
+
+    def step_one(self, path: int) -> None:
+        """Flow mode, env 0 alone: ``step(EVERY_ENV, [path])`` without the batch overhead
+        (the same arithmetic, so the trajectories are identical)."""
+        self.reward[0] = self.pending[0]
+        self.pending[0] = 0.0
+        self.steps[0] += 1
+        q, piece = divmod(int(self.cursor[0]), self.pieces)
+        a, b = int(self.dec_a[0, q]), int(self.dec_b[0, q])
+        alive = self.alive_one(a, b)
+        chosen = path
+        if not alive[path]:
+            chosen = int(self._reroute(alive[None], np.array([path]))[0])
+            self.rerouted[0] += 1
+        links = self.model.fabric.paths[a, b, chosen]
+        loads = self.loads[0]
+        loads[links] += self.dec_unit[0, q]
+        self.conn_path[0, self.dec_conn[0, q], piece] = chosen
+        self.cursor[0] += 1
+        if self.params.reward == "dense":
+            ratio = loads[links] * self.inv_capacity[0, links]
+            partial = max(self.partial[0], ratio.max())
+            self.reward[0] -= self.weight_cur[0] * (partial - self.credited[0]) / self.t_lb[0]
+            self.partial[0] = self.credited[0] = partial
+        if self.cursor[0] == self.pattern_end[0]:
+            self.reward[0] += self._finish(0)
+
+    def _place_pattern(self, m: int, action: np.ndarray) -> float:
+        """Step mode: place every pending piece of the current pattern of env m."""
+        k = self.pieces
+        plan = self.plans[m]
+        j = int(self.pattern[m])
+        q0 = int(plan.dec_end[j - 1]) if j else 0
+        q1 = int(plan.dec_end[j])
+        flows = plan.dec_flow[q0:q1]
+        slots = (flows - plan.patterns.flow_start[j])[:, None] * k + np.arange(k)
+        wanted = np.asarray(action)[slots].reshape(-1).astype(np.int64)
+        a = np.repeat(plan.flow_a[flows], k)
+        b = np.repeat(plan.flow_b[flows], k)
+        envs = np.full(len(a), m)
+        chosen = self._reroute(self.alive_paths(envs, a, b), wanted)
+        self.rerouted[m] += int((chosen != wanted).sum())
+        links = self.model.fabric.paths[a, b, chosen]
+        unit = np.repeat(plan.patterns.unit[flows] / k, k)
+        self.loads[m] += np.bincount(
+            links.ravel(), weights=np.repeat(unit, links.shape[1]), minlength=self.links1
+        )
+        self.conn_path[m, plan.flow_conn[flows]] = chosen.reshape(-1, k)
+        self.cursor[m] = q1 * k
+        return self._finish(m)
+
+    # ------------------------------------------------------------------ patterns
+    def _pattern_loads(self, m: int, j: int, placed_only: bool) -> np.ndarray:
+        """Unit loads of pattern j of env m: NIC links of every flow, plus the switch links
+        of the flows whose connections are placed (all, unless ``placed_only``)."""
+        plan = self.plans[m]
+        s = plan.pattern_slice(j)
+        fab = self.model.fabric
+        src, dst, unit = plan.patterns.src[s], plan.patterns.dst[s], plan.patterns.unit[s]
+        loads = nic_loads(fab, src, dst, unit)
+        paths = self.conn_path[m, plan.flow_conn[s]].astype(np.int64)  # (F, K)
+        cross = plan.flow_a[s] != plan.flow_b[s]
+        placed = cross & (paths[:, 0] >= 0) if placed_only else cross
+        if placed.any():
+            a, b = plan.flow_a[s][placed], plan.flow_b[s][placed]
+            links = fab.paths[a[:, None], b[:, None], paths[placed]]  # (F, K, H)
+            w = (unit[placed] / self.pieces)[:, None, None]
+            loads += np.bincount(
+                links.ravel(),
+                weights=np.broadcast_to(w, links.shape).ravel(),
+                minlength=self.links1,
+            )
+        return loads
+
+    def _enter(self, m: int, j: int) -> float:
+        """Start pattern j of env m; patterns without decisions complete at once. Returns the
+        reward they earn."""
+        plan = self.plans[m]
+        reward = 0.0
+        while True:
+            self.pattern[m] = j
+            self.loads[m] = self._pattern_loads(m, j, placed_only=True)
+            self.lb_cur[m] = plan.lb_unit[j]
+            self.weight_cur[m] = plan.weight[j]
+            base = congestion(self.loads[m], self.capacity[m])
+            self.partial[m] = max(base, plan.lb_unit[j])
+            self.credited[m] = plan.lb_unit[j]
+            self.pattern_end[m] = int(plan.dec_end[j]) * self.pieces
+            if self.cursor[m] < self.pattern_end[m]:
+                return reward
+            reward += self._complete(m)
+            j += 1
+            if j == plan.patterns.count:
+                self.done[m] = True
+                return reward
+
+    def _finish(self, m: int) -> float:
+        """The current pattern of env m got its last piece: complete it, enter the next."""
+        reward = self._complete(m)
+        j = int(self.pattern[m]) + 1
+        if j == self.plans[m].patterns.count:
+            self.done[m] = True
+            return reward
+        return reward + self._enter(m, j)
+
+    def _complete(self, m: int) -> float:
+        """Charge the steps of the current pattern of env m; returns the reward."""
+        plan = self.plans[m]
+        j = int(self.pattern[m])
+        if self.params.timing == "fluid":
+            kappa = self._fluid(m, j)
+        else:
+            kappa = congestion(self.loads[m], self.capacity[m])
+        self.comm_time[m] += plan.weight[j] * kappa + self.params.alpha_us * 1e-6 * plan.n_steps[j]
+        self.last_ratio[m] = kappa / plan.lb_unit[j]
+        credited = self.credited[m] if self.params.reward == "dense" else plan.lb_unit[j]
+        return -float(plan.weight[j] * (kappa - credited) / plan.lower_bound)
+
+    def _fluid(self, m: int, j: int) -> float:
+        """Max-min fair completion time of pattern j of env m (seconds per unit)."""
+        plan = self.plans[m]
+        s = plan.pattern_slice(j)
+        k = self.pieces
+        paths = self.conn_path[m, plan.flow_conn[s]].astype(np.int64)
+        paths[paths < 0] = 0  # flows inside one switch
+        src = np.repeat(plan.patterns.src[s], k)
+        dst = np.repeat(plan.patterns.dst[s], k)
+        fabric = plan.fabric
+        links = fabric.links_of(src, dst, paths.ravel())
+        sizes = np.repeat(plan.patterns.unit[s] / k, k)
+        return fluid_completion_time(links, sizes, fabric.capacity)
+
+
+def inverse_capacity(capacity: np.ndarray) -> np.ndarray:
+    """1 / capacity per link: 0 for the null link (infinite), ``FAILED_INVERSE`` for a failed
+    link (capacity 0), so that ``load * inverse`` is 0 for an idle failed link and saturates
+    every observation for a loaded one."""
+    with np.errstate(divide="ignore"):
+        inverse = np.where(capacity > 0, 1.0 / capacity, FAILED_INVERSE)
+    inverse[-1] = 0.0
+    return inverse
+
+
+__all__ = ["CollectiveSim", "inverse_capacity"]

@@ -1,0 +1,383 @@
+"""``netgym/SeqGradCoding-v0``: the schemes' formulas, the round rule, the env, trace replay,
+bad input, the baselines and the reproduction of reference/disttrain.md section 2."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import netgym.envs  # noqa: F401  (registers the ids)
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from netgym.baselines import make_policy
+from netgym.baselines.disttrain import BASELINES
+from netgym.envs.disttrain.gradcoding.env import SeqGradCodingEnv, SeqGradCodingVectorEnv
+from netgym.envs.disttrain.gradcoding.params import SeqGradCodingParams
+from netgym.envs.disttrain.gradcoding.rounds import (
+    RoundRule,
+    RoundState,
+    evaluate_arms,
+    play_round,
+    play_segment,
+)
+from netgym.envs.disttrain.gradcoding.schemes import (
+    Arm,
+    ArmTable,
+    build_menu,
+    gc_load,
+    msgc_load,
+    srsgc_load,
+)
+from netgym.envs.disttrain.gradcoding.sim import round_rule
+from netgym.envs.disttrain.gradcoding.stragglers import StragglerModel, draw_delays
+from netgym.envs.disttrain.gradcoding.traces import load_trace
+
+ENV_ID = "netgym/SeqGradCoding-v0"
+SMALL = SeqGradCodingParams.small()
+
+
+def _table(n=8, arms=None):
+    return ArmTable.of(tuple(arms or build_menu(n, 5)), n)
+
+
+# ------------------------------------------------------------------ formulas
+def test_load_formulas_match_the_reference_table_exactly():
+    """n = 256: GC s = 15 -> 0.0625; SR-SGC (2, 3, 23) -> 0.0508; M-SGC (1, 2, 27) -> 0.00754."""
+    assert gc_load(256, 15) == 0.0625
+    assert srsgc_load(256, 2, 3, 23) == 13 / 256
+    assert round(srsgc_load(256, 2, 3, 23), 4) == 0.0508
+    assert msgc_load(256, 1, 2, 27) == 28 * 2 / (256 * 29)
+    assert round(msgc_load(256, 1, 2, 27), 5) == 0.00754
+    assert msgc_load(256, 2, 3, 256) == 4 / (256 * 2)
+    assert Arm("none").load(256) == 1 / 256
+
+
+def test_delays_and_tolerances_of_the_schemes():
+    assert Arm("gc", s=3).delay == 0 and Arm("gc", s=3).tolerance == 3
+    assert Arm("srsgc", b=2, w=3, lam=23).delay == 2
+    assert Arm("msgc", b=1, w=2, lam=27).delay == 1
+    assert Arm("msgc", b=3, w=5, lam=4).delay == 6
+    assert Arm("msgc", b=1, w=2, lam=27).name == "M-SGC(1,2,27)"
+
+
+@pytest.mark.parametrize(
+    ("arm", "message"),
+    [
+        (dict(kind="srsgc", b=2, w=4, lam=3), "B to divide W - 1"),
+        (dict(kind="msgc", b=3, w=3, lam=3), "1 <= B < W"),
+        (dict(kind="msgc", b=1, w=9, lam=3), "W <= 8"),
+        (dict(kind="msgc", b=1, w=2, lam=0), "lambda >= 1"),
+        (dict(kind="lt"), "unknown scheme kind"),
+    ],
+)
+def test_bad_arms_are_clear_errors(arm, message):
+    with pytest.raises(ValueError, match=message):
+        Arm(**arm)
+
+
+def test_the_menu_has_about_150_arms_of_every_scheme():
+    table = _table(256)
+    assert 140 <= len(table) <= 170
+    assert table.arms[0] == Arm("none")
+    for kind in ("gc", "srsgc", "msgc"):
+        assert len(table.of_kind(kind)) >= 10
+    assert len(set(table.names())) == len(table)
+    assert max(arm.w for arm in table.arms) == 5
+
+
+# ------------------------------------------------------------------ the round rule
+def test_every_round_lasts_at_least_the_fastest_worker_and_at_most_the_slowest():
+    rng = np.random.default_rng(0)
+    table = _table(32)
+    rule = RoundRule()
+    state = RoundState.empty(len(table), 32)
+    arms = np.arange(len(table))
+    for _ in range(20):
+        d0 = np.broadcast_to(rng.lognormal(0, 0.8, 32), (len(table), 32))
+        result = play_round(d0, arms, table, rule, state)
+        delay = d0 + (table.load[arms] * rule.c_comp)[:, None]
+        assert (result.duration >= delay.min(axis=1)).all()
+        assert (result.duration <= delay.max(axis=1) + 1e-12).all()
+        assert (result.duration[0] == delay[0].max()) or not result.stragglers[0].any()
+
+
+def test_bursty_model_checks_window_repeats_and_forgets_waited_rounds():
+    arm = Arm("msgc", b=1, w=2, lam=2)
+    table = _table(4, [arm])
+    rule = RoundRule(c_comp=0.0)
+    slow, fast = 10.0, 1.0
+
+    def rounds(pattern):
+        d0 = np.where(np.array(pattern).T, slow, fast).astype(float)  # (n, R)
+        return play_segment(d0, 0, table, rule, []).conform.tolist()
+
+    # worker 0 late twice in a row: the second round breaks the temporal condition; that round
+    # waited for everyone, so the third round (late again) conforms
+    assert rounds([[1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0]]) == [True, False, True]
+    # three distinct late workers within a window of two rounds (lambda = 2)
+    assert rounds([[1, 1, 0, 0], [0, 0, 1, 0]]) == [True, False]
+    # the batched rule agrees, round by round
+    pattern = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]], dtype=bool)
+    state = RoundState.empty(1, 4)
+    batched = [
+        bool(
+            play_round(
+                np.where(row, slow, fast)[None], np.zeros(1, int), table, rule, state
+            ).conform[0]
+        )
+        for row in pattern
+    ]
+    assert batched == rounds(pattern.tolist())
+
+
+def test_gc_checks_at_most_s_or_fewer_than_s_in_strict_mode():
+    table = _table(4, [Arm("gc", s=1)])
+    d0 = np.array([[1.0], [1.0], [1.0], [5.0]])  # one straggler
+    assert play_segment(d0, 0, table, RoundRule(c_comp=0.0), []).conform.tolist() == [True]
+    strict = RoundRule(c_comp=0.0, gc_strict=True)
+    assert play_segment(d0, 0, table, strict, []).conform.tolist() == [False]
+
+
+def test_conforming_rounds_last_the_wait_or_the_slowest_and_others_the_slowest():
+    table = _table(3, [Arm("none"), Arm("gc", s=1)])
+    d0 = np.array([[1.0, 1.0], [1.5, 1.2], [4.0, 1.4]])
+    rule = RoundRule(mu=1.0, c_comp=0.0)
+    assert play_segment(d0, 0, table, rule, []).duration.tolist() == [4.0, 1.4]
+    assert play_segment(d0, 1, table, rule, []).duration.tolist() == [2.0, 1.4]
+    full = RoundRule(mu=1.0, c_comp=0.0, charge_full_wait=True)
+    assert play_segment(d0, 1, table, full, []).duration.tolist() == [2.0, 2.0]
+
+
+def test_segments_and_batched_rounds_agree_on_random_delays():
+    rng = np.random.default_rng(3)
+    table = _table(16)
+    rule = RoundRule()
+    d0 = draw_delays(StragglerModel(p_enter=0.1, q_leave=0.5), 16, 30, rng).d0
+    arms = np.arange(len(table))
+    batched = evaluate_arms(d0, arms, table, rule, jobs=20)
+    for arm in arms:
+        rounds = 20 + int(table.delay[arm])
+        seg = play_segment(d0[:, :rounds], int(arm), table, rule, [])
+        assert seg.duration.sum() == pytest.approx(batched[arm], rel=1e-12)
+
+
+# ------------------------------------------------------------------ the env
+def test_env_passes_gymnasium_checker():
+    check_env(gym.make(ENV_ID, params=SMALL).unwrapped, skip_render_check=True)
+
+
+def test_a_fixed_arm_runs_j_plus_t_rounds_and_matches_the_hindsight_evaluation():
+    env = SeqGradCodingEnv()
+    for arm in (0, 5, 20, 100, len(env.arms) - 1):
+        env.reset(seed=arm)
+        d0 = env.delay_profile()
+        done = False
+        while not done:
+            _, _, done, _, info = env.step(arm)
+        assert info["rounds"] == env.params.jobs + int(env.arms.delay[arm])
+        expected = evaluate_arms(d0, np.array([arm]), env.arms, env.rule, env.params.jobs)[0]
+        assert info["iteration_time"] == pytest.approx(expected, rel=1e-12)
+        assert info["iteration_time"] >= info["lower_bound"]
+
+
+def test_switching_drains_the_old_scheme():
+    env = SeqGradCodingEnv(SMALL)
+    msgc = int(env.arms.of_kind("msgc")[-1])  # the longest delay
+    delay = int(env.arms.delay[msgc])
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(msgc)
+    assert info["rounds"] == SMALL.epoch_jobs
+    _, _, _, _, info = env.step(0)  # no coding: first drain the M-SGC jobs
+    assert info["rounds"] == 2 * SMALL.epoch_jobs + delay and info["switches"] == 1
+    _, _, _, _, info = env.step(0)
+    assert info["rounds"] == 3 * SMALL.epoch_jobs + delay
+
+
+def test_vector_env_replays_scalar_envs_across_autoresets():
+    n = 3
+    venv = SeqGradCodingVectorEnv(num_envs=n, params=SMALL)
+    scalars = [SeqGradCodingEnv(SMALL) for _ in range(n)]
+    obs, _ = venv.reset(seed=5)
+    assert np.array_equal(
+        obs, np.stack([env.reset(seed=5 + i)[0] for i, env in enumerate(scalars)])
+    )
+    rng = np.random.default_rng(1)
+    done = np.zeros(n, dtype=bool)
+    for _ in range(14):
+        actions = rng.integers(0, len(scalars[0].arms), n)
+        obs, reward, terminated, _, info = venv.step(actions)
+        for i, env in enumerate(scalars):
+            if done[i]:
+                row, _ = env.reset()
+            else:
+                row, r, term, _, scalar_info = env.step(int(actions[i]))
+                assert reward[i] == r and terminated[i] == term
+                assert info["iteration_time"][i] == scalar_info["iteration_time"]
+            assert np.array_equal(obs[i], row)
+        done = terminated
+
+
+def test_regimes_switch_and_groups_straggle_together():
+    rng = np.random.default_rng(0)
+    model = StragglerModel(regimes=((0.0, 1.0), (1.0, 0.0)), regime_rounds=5)
+    draw = draw_delays(model, 8, 60, rng)
+    assert set(draw.regime.tolist()) == {0, 1}
+    assert (draw.straggling[:, draw.regime == 0] == False).all()  # noqa: E712
+    grouped = draw_delays(
+        StragglerModel(p_enter=0.0, group_size=4, group_p=0.3, group_q=0.3), 8, 40, rng
+    )
+    assert (grouped.straggling[:4] == grouped.straggling[0]).all()
+    assert grouped.straggling.any()
+
+
+# ------------------------------------------------------------------ traces
+def test_npy_and_csv_traces_replay_the_same_delays(tmp_path):
+    delays = np.random.default_rng(0).uniform(0.1, 1.0, (32, 60))
+    np.save(tmp_path / "t.npy", delays)
+    lines = ["# worker delays, seconds"] + [",".join(repr(float(v)) for v in row) for row in delays]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    assert np.array_equal(load_trace(tmp_path / "t.npy"), delays)
+    assert np.array_equal(load_trace(tmp_path / "t.csv"), delays)
+    env = SeqGradCodingEnv(SMALL, trace_path=str(tmp_path / "t.csv"), trace_offset=3)
+    env.reset(seed=0)
+    assert np.array_equal(env.delay_profile(), delays[:, 3 : 3 + env.sim.max_rounds])
+    _, _, done, _, info = env.step(0)
+    assert info["iteration_time"] > 0 and not done
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.csv", "0.1,0.2\n0.1,abc\n", r"bad.csv line 2: .*'abc'"),
+        ("ragged.csv", "0.1,0.2\n\n0.3\n", r"ragged.csv line 3: 1 rounds"),
+        ("nan.csv", "0.1,nan\n", r"nan.csv line 1: delays must be finite"),
+        ("neg.csv", "# c\n0.1,-2\n", r"neg.csv line 2: delays must be finite"),
+        ("empty.csv", "# nothing\n", "holds no delays"),
+        ("t.pkl", "x", "pickles are never loaded"),
+    ],
+)
+def test_malformed_traces_name_the_file_and_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        load_trace(path)
+
+
+def test_npy_traces_refuse_pickles_nan_and_bad_shapes(tmp_path):
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="not a plain numeric"):
+        load_trace(tmp_path / "obj.npy")
+    np.save(tmp_path / "cube.npy", np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="2-D numeric"):
+        load_trace(tmp_path / "cube.npy")
+    values = np.ones((4, 5))
+    values[2, 3] = np.nan
+    np.save(tmp_path / "nan.npy", values)
+    with pytest.raises(ValueError, match="worker 2, round 3"):
+        load_trace(tmp_path / "nan.npy")
+    with pytest.raises(FileNotFoundError):
+        load_trace(tmp_path / "missing.npy")
+    np.save(tmp_path / "short.npy", np.ones((32, 10)))
+    with pytest.raises(ValueError, match="an episode needs 32 workers and up to"):
+        SeqGradCodingEnv(SMALL, trace_path=str(tmp_path / "short.npy"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"epoch_jobs": 30}, "epoch_jobs must be <= 20"),
+        ({"p_enter": 1.5}, "p_enter must be <= 1.0"),
+        ({"regimes": ((0.1, float("nan")),)}, r"regimes\[0\].q must be finite"),
+        ({"regimes": ((0.1,),)}, r"regimes\[0\] must have 2 entries"),
+        ({"slowdown": 0.5}, "slowdown must be >= 1.0"),
+        ({"max_window": 9}, "max_window must be <= 8"),
+        ({"n_workers": 1}, "n_workers must be >= 2"),
+    ],
+)
+def test_bad_params_are_clear_errors(changes, message):
+    with pytest.raises(ValueError, match=message):
+        SeqGradCodingEnv(SMALL, **changes)
+
+
+def test_arms_outside_the_menu_are_errors():
+    env = SeqGradCodingEnv(SMALL)
+    env.reset(seed=0)
+    for action in (len(env.arms), -1, 2.5, np.array([1, 2])):
+        with pytest.raises(ValueError, match="SeqGradCoding"):
+            env.step(action)
+
+
+# ------------------------------------------------------------------ baselines
+def test_every_baseline_plays_and_no_policy_beats_the_clairvoyant_floor():
+    env = gym.make(ENV_ID, params=SMALL)
+    totals = {}
+    for name in BASELINES[ENV_ID]:
+        policy = make_policy(ENV_ID, name, seed=2)
+        obs, info = env.reset(seed=4)
+        policy.reset(env)
+        done = False
+        while not done:
+            obs, _, done, _, info = env.step(policy.act(obs, info))
+        assert info["iteration_time"] >= info["lower_bound"], name
+        totals[name] = info["iteration_time"]
+    for kind in ("best-gc", "best-srsgc", "best-msgc", "no-coding"):
+        assert totals["best-fixed"] <= totals[kind] + 1e-9
+
+
+def test_model_based_rule_fits_the_straggler_chain():
+    policy = make_policy(ENV_ID, "adaptive")
+    late = draw_delays(
+        StragglerModel(p_enter=0.05, q_leave=0.4), 256, 200, np.random.default_rng(0)
+    )
+    policy.memory = 200
+    p, q = policy.fit(late.straggling.T)
+    assert p == pytest.approx(0.05, abs=0.01) and q == pytest.approx(0.4, abs=0.05)
+
+
+def test_adaptive_rule_beats_no_coding_and_comes_near_the_best_fixed_arm():
+    names = ("adaptive", "no-coding", "best-fixed")
+    result = {name: np.mean([_runtime(name, seed) for seed in range(2)]) for name in names}
+    assert result["adaptive"] < 0.8 * result["no-coding"]
+    assert result["adaptive"] < 1.25 * result["best-fixed"]
+
+
+def _runtime(name, seed):
+    env = gym.make(ENV_ID)
+    policy = make_policy(ENV_ID, name, seed=seed)
+    obs, info = env.reset(seed=seed)
+    policy.reset(env)
+    done = False
+    while not done:
+        obs, _, done, _, info = env.step(policy.act(obs, info))
+    return info["iteration_time"]
+
+
+# ------------------------------------------------------------------ reproduction
+def _best_runtimes(params, episodes=8, seed=0):
+    n, jobs = params.n_workers, params.jobs
+    table = ArmTable.of(build_menu(n, params.max_window), n)
+    rule = round_rule(params)
+    gc, msgc = table.of_kind("gc"), table.of_kind("msgc")
+    rng = np.random.default_rng(seed)
+    best_gc, best_msgc = [], []
+    for _ in range(episodes):
+        d0 = draw_delays(params.straggler_model, n, jobs + int(table.delay.max()), rng).d0
+        totals = evaluate_arms(d0, np.concatenate([gc, msgc]), table, rule, jobs)
+        best_gc.append(totals[: len(gc)].min())
+        best_msgc.append(totals[len(gc) :].min())
+    return float(np.mean(best_gc)), float(np.mean(best_msgc))
+
+
+@pytest.mark.parametrize("p", [0.04, 0.06, 0.08])
+def test_msgc_beats_gc_by_ten_percent_under_iid_stragglers(p):
+    """Reference T3 (i.i.d.): best-in-hindsight M-SGC at least 10 % faster than the best GC,
+    n = 256, J = 80, mu = 1, c_comp = 2.2."""
+    gc, msgc = _best_runtimes(SeqGradCodingParams.iid(p_enter=p, q_leave=1 - p))
+    assert msgc <= 0.9 * gc
+
+
+@pytest.mark.parametrize(("p", "q"), [(0.02, 0.5), (0.01, 0.2)])
+def test_msgc_loses_to_gc_under_bursty_stragglers(p, q):
+    """Reference T3 (bursty, q <= 0.5): the order flips; bursts break M-SGC's temporal
+    condition, so it waits for every worker in many rounds."""
+    gc, msgc = _best_runtimes(SeqGradCodingParams.bursty(p_enter=p, q_leave=q))
+    assert msgc > gc
