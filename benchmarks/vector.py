@@ -7,6 +7,7 @@ Usage::
     python benchmarks/vector.py --quick                  # 0.2 s each (smoke test)
     python benchmarks/vector.py --before /tmp/netgym-old # the same in a second tree, alternated
     python benchmarks/vector.py --envs UavOffload AbrStreaming --repeats 3
+    python benchmarks/vector.py --defaults               # every registered env's defaults
 
 Prints one JSON object to stdout (progress goes to stderr); ``benchmarks/README.md`` explains
 every field. Every measurement runs in a fresh child process (this script with ``--child``),
@@ -20,7 +21,9 @@ has a ``vector_entry_point``, with their default parameters, plus the extra conf
 ``git worktree add``) each measurement is also made in that tree, before / after alternating,
 so that both sides see the same machine; the children import that tree's ``netgym`` through a
 shim package on ``PYTHONPATH`` (nothing is installed). ``--repeats R`` repeats every measurement
-R times (alternating again) and reports the median.
+R times (alternating again) and reports the median. ``--defaults`` adds every other registered
+netgym id (scalar env only: it has no vector entry point) and checks every env's defaults
+against the issue-21 floor of ``DEFAULTS_FLOOR`` scalar steps/s (``defaults_markdown``).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ SCALAR_ACTIONS = 256
 VECTOR_BATCHES = 16
 TEN_X = 10.0
 """the issue's rule: the vector env steps at least 10x more env-steps/s than the scalar env"""
+DEFAULTS_FLOOR = 5_000.0
+"""the issue's rule for defaults: ``gym.make(id)`` steps at least this many times per second
+(or its docs say why not and how to make it so)"""
 EXTRA_CONFIGS: dict[str, list[tuple[dict[str, Any], bool]]] = {
     "netgym/MoeRouting-v0": [({"lp_bound": True}, False)],
 }
@@ -166,12 +172,14 @@ def measure(
     return json.loads(done.stdout)
 
 
-def env_ids() -> list[str]:
-    """The registered netgym ids with a vector entry point, in family order."""
+def env_ids(every: bool = False) -> list[tuple[str, bool]]:
+    """The registered netgym ids with a vector entry point (with ``every``: all of them), in
+    family order, each with whether it has one."""
     import netgym.envs  # noqa: F401
     from netgym.envs.families import env_specs
 
-    return [spec_id for spec_id, spec in env_specs().items() if spec.vector_entry_point]
+    ids = [(spec_id, spec.vector_entry_point is not None) for spec_id, spec in env_specs().items()]
+    return [(spec_id, vector) for spec_id, vector in ids if every or vector]
 
 
 def label_of(env_id: str, kwargs: dict[str, Any]) -> str:
@@ -207,7 +215,46 @@ def row(scalar: dict[str, Any], vector: dict[str, Any] | None) -> dict[str, Any]
     }
 
 
-def markdown(results: dict[str, Any], num_envs: int, before: bool) -> str:
+def defaults_rows(results: dict[str, Any]) -> dict[str, Any]:
+    """Each env's defaults against ``DEFAULTS_FLOOR``: scalar steps/s (wall and CPU) and
+    ``meets_floor`` (from ``cpu_per_s``), for the ``(defaults)`` rows of ``results``."""
+    out: dict[str, Any] = {}
+    for label, entry in results.items():
+        if not label.endswith(" (defaults)"):
+            continue
+        scalar = entry["after"]["scalar"]
+        if "error" in scalar:
+            out[label] = {"error": scalar["error"]}
+            continue
+        out[label] = {
+            "per_s": scalar["per_s"],
+            "cpu_per_s": scalar["cpu_per_s"],
+            "meets_floor": scalar["cpu_per_s"] >= DEFAULTS_FLOOR,
+        }
+    return out
+
+
+def defaults_markdown(rows: dict[str, Any]) -> str:
+    """The defaults table: env, scalar steps/s (wall, CPU) and whether it meets the floor."""
+    lines = [
+        f"| env (defaults) | scalar steps/s | per CPU second | >= {DEFAULTS_FLOOR:,.0f} |",
+        "|---|---|---|---|",
+    ]
+    for label, entry in rows.items():
+        name = label.removesuffix(" (defaults)")
+        if "error" in entry:
+            lines.append(f"| {name} | error | | |")
+            continue
+        meets = "yes" if entry["meets_floor"] else "no"
+        lines.append(f"| {name} | {entry['per_s']:,.0f} | {entry['cpu_per_s']:,.0f} | {meets} |")
+    return "\n".join(lines)
+
+
+def markdown(
+    results: dict[str, Any], num_envs: int, before: bool, skip: frozenset[str] = frozenset()
+) -> str:
+    """The scalar / vector table (before / after in each cell with ``before``), without the
+    labels in ``skip`` (envs with no vector entry point)."""
     head = f"| env | scalar steps/s | vector env-steps/s at B = {num_envs} | ratio |"
     rule = "|---|---|---|---|"
     if before:
@@ -229,6 +276,8 @@ def markdown(results: dict[str, Any], num_envs: int, before: bool) -> str:
         )
 
     for label, entry in results.items():
+        if label in skip:
+            continue
         after = cells(entry["after"])
         if before:
             old = cells(entry["before"])
@@ -247,6 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=1, help="median of this many runs")
     parser.add_argument("--envs", nargs="*", default=None, help="substrings of the env ids")
     parser.add_argument("--no-extra", action="store_true", help="defaults only")
+    parser.add_argument(
+        "--defaults", action="store_true", help="every registered env's defaults (floor check)"
+    )
     parser.add_argument("--before", type=Path, default=None, help="another netgym tree")
     parser.add_argument("--child", nargs=5, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -256,12 +308,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     seconds = args.seconds or (0.2 if args.quick else 2.0)
     wall = time.perf_counter()
-    ids = env_ids()
+    ids = env_ids(every=args.defaults)
     if args.envs:
-        ids = [i for i in ids if any(s in i for s in args.envs)]
-    configs = [(i, {}, True) for i in ids]
+        ids = [(i, vector) for i, vector in ids if any(s in i for s in args.envs)]
+    configs = [(i, {}, vector) for i, vector in ids]
     if not args.no_extra:
-        configs += [(i, kw, vector) for i in ids for kw, vector in EXTRA_CONFIGS.get(i, [])]
+        configs += [(i, kw, vec) for i, _ in ids for kw, vec in EXTRA_CONFIGS.get(i, [])]
     with tempfile.TemporaryDirectory(prefix="netgym-bench-") as tmp:
         trees: dict[str, Path | None] = {"after": None}
         if args.before is not None:
@@ -295,17 +347,26 @@ def main(argv: list[str] | None = None) -> None:
 
     out = {
         "envs": results,
-        "table_markdown": markdown(results, args.num_envs, args.before is not None),
+        "table_markdown": markdown(
+            results,
+            args.num_envs,
+            args.before is not None,
+            frozenset(label_of(i, {}) for i, vector in ids if not vector),
+        ),
         "num_envs": args.num_envs,
         "seconds_per_measurement": seconds,
         "repeats": args.repeats,
         "before_tree": str(args.before) if args.before else None,
         "compiled_kernels": COMPILED_KERNELS,
+        "defaults": defaults_rows(results) if args.defaults else None,
+        "defaults_markdown": (defaults_markdown(defaults_rows(results)) if args.defaults else None),
         "machine": machine(gymnasium=gym.__version__),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "wall_s": time.perf_counter() - wall,
     }
     log(out["table_markdown"])
+    if args.defaults:
+        log(out["defaults_markdown"])
     print(json.dumps(out, indent=1))
 
 

@@ -61,3 +61,22 @@ def test_vector_benchmark_times_a_second_tree_beside_this_one():
         assert Path(entry[tree]["scalar"]["netgym"]) == ROOT
     assert "(before / after)" in result["table_markdown"]
     assert result["before_tree"] == str(ROOT)
+
+
+def test_vector_benchmark_defaults_mode_times_every_registered_env_against_the_floor():
+    result = _run("--defaults", "--no-extra", "--envs", "AbrStreaming", "MoeExpertCache")
+    rows = result["defaults"]
+    assert list(rows) == ["AbrStreaming-v0 (defaults)", "MoeExpertCache-v0 (defaults)"]
+    for entry in rows.values():
+        assert _positive(entry["per_s"]) and _positive(entry["cpu_per_s"])
+        assert entry["meets_floor"] == (entry["cpu_per_s"] >= 5_000)
+    # the env without a vector entry point is timed scalar only and left out of the vector table
+    assert result["envs"]["MoeExpertCache-v0 (defaults)"]["after"]["vector"] is None
+    assert "MoeExpertCache" not in result["table_markdown"]
+    assert "| MoeExpertCache-v0 |" in result["defaults_markdown"]
+    assert "| AbrStreaming-v0 (defaults) |" in result["table_markdown"]
+
+
+def test_vector_benchmark_without_defaults_mode_has_no_defaults_table():
+    result = _run("--no-extra", "--envs", "AbrStreaming")
+    assert result["defaults"] is None and result["defaults_markdown"] is None
