@@ -194,6 +194,11 @@ class BatchSim(_Kernel):
         self._cum_key = np.append(table.cum_key, np.inf)
         self._time_key = np.append(table.time_key, np.inf)
         """the tables' search keys with +inf appended (``search_right``)"""
+        # row 4 of the observation (the next chunk's sizes) as one opaque item per env: one
+        # gather of history_len-float32 items instead of an (N, history_len) fancy index and
+        # a strided copy of N short rows (the same bytes)
+        self._row_item = np.dtype((np.void, self.obs.itemsize * p.history_len))
+        self._next_rows = np.ascontiguousarray(model.next_rows).view(self._row_item)[:, 0]
         self._ladder_kbps = np.asarray(p.ladder_kbps)
         self._ladder_norm = self._ladder_kbps / max(p.ladder_kbps)
         self._set_constants(p)
@@ -383,7 +388,7 @@ class BatchSim(_Kernel):
         np.divide(buffer_ms / 1000.0, BUFFER_NORM_S, out=obs[:, 1, -1])
         np.divide(size / delay_ms, 1000.0, out=obs[:, 2, -1])
         np.divide(delay_ms / 1000.0, BUFFER_NORM_S, out=obs[:, 3, -1])
-        obs[:, 4, :] = m.next_rows[chunk_done]
+        obs.view(self._row_item)[:, 4, 0] = np.take(self._next_rows, chunk_done)
         np.divide(m.n_chunks - chunk_done, m.n_chunks, out=obs[:, 5, -1])
         if not every:
             self.obs[idx] = obs
