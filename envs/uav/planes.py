@@ -275,9 +275,11 @@ class RxTables:
         (``UavRadio._rx_links``)."""
         if out is None:
             out = np.empty((cells.shape[1], cells.shape[0], self.rows.shape[1]))
+        # mode="clip" in the gathers below (every index is in range by construction): numpy
+        # then writes straight into ``out``; mode="raise" gathers into a temporary and copies
         if self.mode == "shared":
             for k, plane in enumerate(out):
-                np.take(self.rows, cells[:, k], axis=0, out=plane)
+                np.take(self.rows, cells[:, k], axis=0, out=plane, mode="clip")
             return out
         env_ids = np.arange(self.num_envs)[envs] if isinstance(envs, slice) else envs
         flat = (env_ids * self.n_cells)[:, None] + cells
@@ -287,7 +289,7 @@ class RxTables:
                 self.rows[missing] = self._rows_of(missing, work)
                 self.have[missing] = True
         for k, plane in enumerate(out):
-            np.take(self.rows, flat[:, k], axis=0, out=plane)
+            np.take(self.rows, flat[:, k], axis=0, out=plane, mode="clip")
         return out
 
     def _rows_of(self, missing: np.ndarray, work: np.ndarray | None) -> np.ndarray:
@@ -300,8 +302,16 @@ class RxTables:
         if work is None:
             work = np.empty(3 * math.prod(shape))
         dx, dy, out = work_arrays(work, shape)
-        np.subtract(np.take(self.user_x, env, axis=0, out=dx), self.lattice_x[cell, None], out=dx)
-        np.subtract(np.take(self.user_y, env, axis=0, out=dy), self.lattice_y[cell, None], out=dy)
+        np.subtract(
+            np.take(self.user_x, env, axis=0, out=dx, mode="clip"),
+            self.lattice_x[cell, None],
+            out=dx,
+        )
+        np.subtract(
+            np.take(self.user_y, env, axis=0, out=dy, mode="clip"),
+            self.lattice_y[cell, None],
+            out=dy,
+        )
         indoor = self.indoor[env] if self.has_indoor else 0.0
         return self.radio._rx_offsets(dx, dy, indoor, out)
 

@@ -143,9 +143,12 @@ class GateSource:
         n, t, r = len(self.logits), p.n_tokens, p.router_rank
         hidden, centre = scratch.hidden, scratch.centre
         np.add(self.token_ids, scratch.vocab_offset, out=scratch.index)
-        np.take(self.embeddings.reshape(-1, r), scratch.index.reshape(-1), axis=0, out=hidden)
+        # mode="clip" (the indices are in range by construction): numpy then gathers straight
+        # into ``out``; with mode="raise" it gathers into a temporary first and copies
+        flat = scratch.index.reshape(-1)
+        np.take(self.embeddings.reshape(-1, r), flat, axis=0, out=hidden, mode="clip")
         np.add(self.domains, scratch.domain_offset, out=scratch.index)
-        np.take(self.centres.reshape(-1, r), scratch.index.reshape(-1), axis=0, out=centre)
+        np.take(self.centres.reshape(-1, r), flat, axis=0, out=centre, mode="clip")
         hidden += centre
         logits = self.logits
         np.matmul(hidden.reshape(n, t, r), self.router, out=logits)
