@@ -251,10 +251,16 @@ def defaults_markdown(rows: dict[str, Any]) -> str:
 
 
 def markdown(
-    results: dict[str, Any], num_envs: int, before: bool, skip: frozenset[str] = frozenset()
+    results: dict[str, Any],
+    num_envs: int,
+    before: bool,
+    skip: frozenset[str] = frozenset(),
+    key: str = "per_s",
 ) -> str:
     """The scalar / vector table (before / after in each cell with ``before``), without the
-    labels in ``skip`` (envs with no vector entry point)."""
+    labels in ``skip`` (envs with no vector entry point), from ``key``: ``per_s`` (wall
+    clock) or ``cpu_per_s`` (per CPU second of the child)."""
+    ratio_key = "ratio" if key == "per_s" else "ratio_cpu"
     head = f"| env | scalar steps/s | vector env-steps/s at B = {num_envs} | ratio |"
     rule = "|---|---|---|---|"
     if before:
@@ -267,12 +273,12 @@ def markdown(
     def cells(entry: dict[str, Any]) -> tuple[str, str, str]:
         if entry["ratio"] is None:
             scalar = entry["scalar"]
-            first = f"{scalar['per_s']:,.0f}" if "per_s" in scalar else "error"
+            first = f"{scalar[key]:,.0f}" if key in scalar else "error"
             return (first, "not timed" if entry["vector"] is None else "error", "")
         return (
-            f"{entry['scalar']['per_s']:,.0f}",
-            f"{entry['vector']['per_s']:,.0f}",
-            f"{entry['ratio']:.1f}x",
+            f"{entry['scalar'][key]:,.0f}",
+            f"{entry['vector'][key]:,.0f}",
+            f"{entry[ratio_key]:.1f}x",
         )
 
     for label, entry in results.items():
@@ -345,13 +351,12 @@ def main(argv: list[str] | None = None) -> None:
                     )
     import gymnasium as gym
 
+    scalar_only = frozenset(label_of(i, {}) for i, vector in ids if not vector)
     out = {
         "envs": results,
-        "table_markdown": markdown(
-            results,
-            args.num_envs,
-            args.before is not None,
-            frozenset(label_of(i, {}) for i, vector in ids if not vector),
+        "table_markdown": markdown(results, args.num_envs, args.before is not None, scalar_only),
+        "table_markdown_cpu": markdown(
+            results, args.num_envs, args.before is not None, scalar_only, key="cpu_per_s"
         ),
         "num_envs": args.num_envs,
         "seconds_per_measurement": seconds,
@@ -365,6 +370,8 @@ def main(argv: list[str] | None = None) -> None:
         "wall_s": time.perf_counter() - wall,
     }
     log(out["table_markdown"])
+    log("per CPU second:")
+    log(out["table_markdown_cpu"])
     if args.defaults:
         log(out["defaults_markdown"])
     print(json.dumps(out, indent=1))

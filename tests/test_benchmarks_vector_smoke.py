@@ -46,6 +46,7 @@ def test_vector_benchmark_times_every_env_with_a_vector_entry_point():
         assert _positive(entry["ratio"]) and _positive(entry["ratio_cpu"])
         assert isinstance(entry["meets_10x"], bool)
         assert f"| {label} |" in result["table_markdown"]
+        assert f"| {label} |" in result["table_markdown_cpu"]
     assert result["num_envs"] == 8 and result["compiled_kernels"] == {}
     for key in ("python", "numpy", "cpu_count", "platform"):
         assert result["machine"][key]
