@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from netgym.envs.disttrain.collective.observe import gather_links, hop_min
 
 
