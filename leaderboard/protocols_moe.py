@@ -20,7 +20,9 @@ def routing(data_dir: Path | None, mode: str = "assign", quick: bool = False) ->
     from netgym.envs.moe import RoutingParams
 
     sizes = {"max_steps": 16, "n_tokens": 64} if quick else {"max_steps": 128, "n_tokens": 256}
-    return {"params": RoutingParams(action_mode=mode, **sizes)}
+    # lp_bound=True: the protocols keep the per-step LP bound (info["upper_bound"]) that the
+    # env computed by default when they were defined, so their versions do not change
+    return {"params": RoutingParams(action_mode=mode, lp_bound=True, **sizes)}
 
 
 def batching(data_dir: Path | None, n_requests: int = 200) -> dict[str, Any]:

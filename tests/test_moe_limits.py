@@ -58,7 +58,7 @@ def test_routing_vector_env_reports_its_memory_per_env():
 
 def test_the_lp_bound_switches_itself_off_with_a_warning_above_its_size():
     with pytest.warns(UserWarning, match="LP bound is switched off: its LP has 1048576"):
-        env = gym.make(ROUTING, n_tokens=4096, n_experts=256, n_devices=8)
+        env = gym.make(ROUTING, n_tokens=4096, n_experts=256, n_devices=8, lp_bound=True)
     assert env.unwrapped.params.lp_bound and not env.unwrapped.params.lp_active
     _, info = env.reset(seed=0)
     _, _, _, _, info = env.step(env.action_space.sample())
@@ -67,11 +67,11 @@ def test_the_lp_bound_switches_itself_off_with_a_warning_above_its_size():
 
 def test_the_lp_bound_stays_on_at_the_default_size_and_the_presets():
     for preset in ("default", "mixtral", "deepseekmoe16b", "qwen15moe"):
-        params = RoutingParams.preset(preset)
+        params = RoutingParams.preset(preset, lp_bound=True)
         assert params.lp_size <= LP_BOUND_MAX_SIZE and params.lp_active
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning at the default size
-        env = gym.make(ROUTING)
+        env = gym.make(ROUTING, lp_bound=True)
     env.reset(seed=0)
     assert "upper_bound" in env.step(env.action_space.sample())[4]
 
@@ -83,8 +83,9 @@ def test_lp_bound_false_never_warns():
 
 
 def test_the_duo_lp_size_counts_two_variables_per_token():
-    assert RoutingParams(action_mode="duo", n_tokens=LP_BOUND_MAX_SIZE // 2).lp_active
-    assert not RoutingParams(action_mode="duo", n_tokens=LP_BOUND_MAX_SIZE).lp_active
+    duo = {"action_mode": "duo", "lp_bound": True}
+    assert RoutingParams(n_tokens=LP_BOUND_MAX_SIZE // 2, **duo).lp_active
+    assert not RoutingParams(n_tokens=LP_BOUND_MAX_SIZE, **duo).lp_active
 
 
 def test_the_sparse_duo_lp_equals_the_dense_one():
@@ -241,3 +242,29 @@ def test_long_feature_tables_are_not_kept_for_the_process():
 def test_cache_positions_and_heads_are_bounded(field, value):
     with pytest.raises(ValueError, match=f"MoeExpertCacheEnv.{field} must be <="):
         CacheParams(**{field: value})
+
+
+def test_the_defaults_solve_no_lp_and_their_info_has_no_upper_bound():
+    """Issue #21: the per-step LP bound is opt-in; without it ``info`` has no ``upper_bound``
+    key (no NaN, no stale value), and everything else equals a run that asks for it."""
+    assert not RoutingParams().lp_bound and not RoutingParams().lp_active
+    for mode in ("bias", "assign", "duo"):
+        plain = gym.make(ROUTING, params="small", action_mode=mode)
+        with_bound = gym.make(ROUTING, params="small", action_mode=mode, lp_bound=True)
+        plain.action_space.seed(1)
+        for env in (plain, with_bound):
+            env.reset(seed=4)
+        for _ in range(plain.unwrapped.params.max_steps):
+            action = plain.action_space.sample()
+            obs, reward, terminated, truncated, info = plain.step(action)
+            obs_b, reward_b, terminated_b, truncated_b, info_b = with_bound.step(action)
+            assert "upper_bound" not in info and np.isfinite(info_b["upper_bound"])
+            assert info_b["linear"] <= info_b["upper_bound"] + 1e-9
+            np.testing.assert_array_equal(obs, obs_b)
+            assert (reward, terminated, truncated) == (reward_b, terminated_b, truncated_b)
+            assert info.keys() == info_b.keys() - {"upper_bound"}
+            for key in info:
+                np.testing.assert_array_equal(info[key], info_b[key])
+    vector = gym.make_vec(ROUTING, num_envs=3, params="small")
+    vector.reset(seed=0)
+    assert "upper_bound" not in vector.step(vector.action_space.sample())[4]

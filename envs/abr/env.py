@@ -286,7 +286,11 @@ class AbrStreamingVectorEnv(_VideoViews, NumpyVectorEnv):
         if levels.dtype.kind not in "iu":
             raise ValueError(f"actions must be integer levels, got dtype {levels.dtype}")
         n_levels = self.model.n_levels
-        if levels.min() < 0 or levels.max() >= n_levels:
+        if levels.dtype == np.int64:  # seen as uint64 a negative level is huge: one max
+            out_of_range = levels.view(np.uint64).max() >= n_levels
+        else:
+            out_of_range = levels.min() < 0 or levels.max() >= n_levels
+        if out_of_range:
             bad = levels[(levels < 0) | (levels >= n_levels)][0]
             raise ValueError(f"actions must be in [0, {n_levels - 1}], got {bad}")
         return levels.astype(np.int64, copy=False)

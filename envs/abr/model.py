@@ -98,6 +98,7 @@ class TraceTable:
         self.py = {
             name: getattr(self, name).tolist()
             for name in (
+                "lengths",
                 "offset",
                 "last",
                 "time",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -57,22 +58,85 @@ def draw_episode(
     a vector sub-env seeded ``s + i`` and a scalar env seeded ``s + i`` draw the same episodes.
     ``trace_index`` (already chosen, e.g. sequential order) skips the trace draw.
     """
+    traces = None if trace_index is None else [trace_index]
+    trace, pointer, noise = draw_episodes([rng], model, traces)
+    return trace[0], pointer[0], None if noise is None else noise[0]
+
+
+def draw_episodes(
+    rngs: Sequence[np.random.Generator | None],
+    model: AbrModel,
+    traces: Sequence[int] | None,
+) -> tuple[list[int], list[int], list[np.ndarray] | None]:
+    """``draw_episode`` for several envs, env ``j`` drawing from ``rngs[j]`` (with
+    ``traces[j]`` when given): one loop with the parameters looked up once, the same draws in
+    the same order per env. Returns the traces, pointers and noise rows (None without noise)."""
     p = model.params
-    table = model.table
-    if trace_index is None:
-        trace_index = int(rng.integers(len(table)))
-    elif not 0 <= trace_index < len(table):
-        raise ValueError(f"trace_index must be in [0, {len(table) - 1}], got {trace_index}")
-    if p.start == "beginning":
-        pointer = 1
-    elif p.start == "random":
-        pointer = int(rng.integers(1, table.lengths[trace_index]))  # Pensieve: randint(1, len)
-    else:
-        pointer = p.start[trace_index]
-    noise = None
-    if p.noise is not None:
-        noise = rng.uniform(p.noise[0], p.noise[1], model.n_chunks)
-    return trace_index, pointer, noise
+    n_traces = len(model.table)
+    lengths = model.table.py["lengths"]
+    random_start = p.start == "random"
+    low, high = p.noise if p.noise is not None else (0.0, 0.0)
+    trace_out: list[int] = []
+    pointer_out: list[int] = []
+    noise_out: list[np.ndarray] | None = [] if p.noise is not None else None
+    for j, rng in enumerate(rngs):
+        if traces is None:
+            trace = int(rng.integers(n_traces))
+        else:
+            trace = int(traces[j])
+            if not 0 <= trace < n_traces:
+                raise ValueError(f"trace_index must be in [0, {n_traces - 1}], got {trace}")
+        if random_start:
+            pointer = int(rng.integers(1, lengths[trace]))  # Pensieve: randint(1, len)
+        elif p.start == "beginning":
+            pointer = 1
+        else:
+            pointer = p.start[trace]
+        trace_out.append(trace)
+        pointer_out.append(pointer)
+        if noise_out is not None:
+            noise_out.append(rng.uniform(low, high, model.n_chunks))
+    return trace_out, pointer_out, noise_out
+
+
+FULL_ROUNDS = 3
+"""forward-scan rounds of ``search_right`` on every env (three entries cover about 3 in 4
+downloads of the default traces)"""
+SCAN_FROM = 128
+"""fewer values than this take numpy's binary search directly (measured in the env's step
+loop, where the search keys are not all in the cache: the scan wins from about 128 values)"""
+SUBSET_ROUNDS = 5
+"""further rounds on the envs still scanning, before numpy's binary search takes the rest"""
+
+
+def search_right(
+    keys: np.ndarray, padded: np.ndarray, values: np.ndarray, hint: np.ndarray
+) -> np.ndarray:
+    """``np.searchsorted(keys, values, side="right")``, entry for entry, for values whose
+    answer usually lies a few entries at or after ``hint`` (>= 1), as a download's or a sleep's
+    end does after the segment it starts in.
+
+    A forward scan from the hint (``FULL_ROUNDS`` on every value, ``SUBSET_ROUNDS`` more on
+    those still short), then numpy's binary search for the values whose answer lies before
+    the hint (a wrap to the trace's start) or further on; ``padded`` is ``keys`` with +inf
+    appended, which stops a scan at the end. A few gathers over N values replace a binary
+    search whose every step misses the cache."""
+    if len(values) < SCAN_FROM:  # few values: the binary search stays in the cache
+        return np.searchsorted(keys, values, side="right")
+    index = hint.copy()
+    for _ in range(FULL_ROUNDS):
+        index += padded[index] <= values
+    scanning = np.flatnonzero(padded[index] <= values)
+    redo = np.flatnonzero(padded[hint - 1] > values)  # the answer lies before the hint
+    if scanning.size:
+        part, part_values = index[scanning], values[scanning]
+        for _ in range(SUBSET_ROUNDS):
+            part += padded[part] <= part_values
+        index[scanning] = part
+        redo = np.concatenate([redo, scanning[padded[part] <= part_values]])
+    if redo.size:
+        index[redo] = np.searchsorted(keys, values[redo], side="right")
+    return index
 
 
 def chunk_qoe(utility: Any, prev_utility: Any, rebuf_ms: Any, mu: float, smooth: float) -> Any:
@@ -126,7 +190,17 @@ class BatchSim(_Kernel):
         self.reward = np.zeros(n_envs)
         self._all = np.arange(n_envs)
         self._sizes_f = model.video_sizes.astype(np.float64)
-        self._ladder_norm = np.asarray(p.ladder_kbps) / max(p.ladder_kbps)
+        table = model.table
+        self._cum_key = np.append(table.cum_key, np.inf)
+        self._time_key = np.append(table.time_key, np.inf)
+        """the tables' search keys with +inf appended (``search_right``)"""
+        # row 4 of the observation (the next chunk's sizes) as one opaque item per env: one
+        # gather of history_len-float32 items instead of an (N, history_len) fancy index and
+        # a strided copy of N short rows (the same bytes)
+        self._row_item = np.dtype((np.void, self.obs.itemsize * p.history_len))
+        self._next_rows = np.ascontiguousarray(model.next_rows).view(self._row_item)[:, 0]
+        self._ladder_kbps = np.asarray(p.ladder_kbps)
+        self._ladder_norm = self._ladder_kbps / max(p.ladder_kbps)
         self._set_constants(p)
 
     def _rows(self, idx: slice | np.ndarray) -> np.ndarray:
@@ -146,13 +220,14 @@ class BatchSim(_Kernel):
             traces = self.next_trace[idx] % table_size
             self.next_trace[idx] += self.num_envs
         if self._needs_rng:
-            draws = [
-                draw_episode(rngs[i], self.model, None if traces is None else int(traces[j]))
-                for j, i in enumerate(idx)
-            ]
-            trace = np.array([d[0] for d in draws], dtype=np.int64)
-            pointer = np.array([d[1] for d in draws], dtype=np.int64)
-            noise = np.array([d[2] for d in draws]) if params.noise is not None else None
+            trace, pointer, noise = draw_episodes(
+                [rngs[i] for i in idx.tolist()],
+                self.model,
+                None if traces is None else traces.tolist(),
+            )
+            trace = np.array(trace, dtype=np.int64)
+            pointer = np.array(pointer, dtype=np.int64)
+            noise = None if noise is None else np.array(noise)
         else:
             trace = traces.astype(np.int64)
             if trace.size and (trace.min() < 0 or trace.max() >= table_size):
@@ -185,7 +260,7 @@ class BatchSim(_Kernel):
         """The chunk just downloaded by each env (see the vector env's docstring)."""
         delay_s = self.delay_ms / 1000.0
         return {
-            "bitrate_kbps": np.asarray(self.model.params.ladder_kbps)[self.last_q],
+            "bitrate_kbps": self._ladder_kbps[self.last_q],
             "quality": self.last_q.copy(),
             "rebuffer_s": self.rebuf_s.copy(),
             "buffer_s": self.buffer_ms / 1000.0,
@@ -214,12 +289,18 @@ class BatchSim(_Kernel):
         self.obs[idx] = 0.0
         if self.noise is not None:
             self.noise[idx] = noise
-        self.download(idx, np.full(len(idx), self.model.params.default_quality, dtype=np.int64))
+        quality = np.full(len(idx), self.model.params.default_quality, dtype=np.int64)
+        # every env (a sorted index array covering them all): the in-place path
+        self.download(slice(None) if len(idx) == self.n_envs else idx, quality)
 
     def download(self, idx: slice | np.ndarray, quality: np.ndarray) -> None:
-        """Download the next chunk of envs ``idx`` at levels ``quality``; update everything."""
+        """Download the next chunk of envs ``idx`` at levels ``quality``; update everything.
+
+        For every env (``idx`` a slice) the results are written into the state arrays in
+        place; for some, computed apart and scattered at the end (the same values)."""
         m = self.model
         t = m.table
+        every = isinstance(idx, slice)
         trace = self.trace[idx]
         ptr = self.ptr[idx]
         pos = self.pos_s[idx]
@@ -228,14 +309,21 @@ class BatchSim(_Kernel):
         # Walk the trace: bytes already delivered in this period + size -> end position.
         period_b = t.period_bytes[trace]
         period_s = t.period_s[trace]
-        target = t.cum[ptr - 1] + (pos - t.time[ptr - 1]) * t.rate_bps[ptr] + size
+        before = ptr - 1
+        target = t.cum[before] + (pos - t.time[before]) * t.rate_bps[ptr] + size
         wraps = np.floor(target / period_b)
         rem = np.maximum(target - wraps * period_b, 0.0)
         k = np.minimum(
-            np.searchsorted(t.cum_key, t.cum_base[trace] + rem, side="right"), t.last[trace]
+            search_right(t.cum_key, self._cum_key, t.cum_base[trace] + rem, ptr),
+            t.last[trace],
         )
-        end = t.time[k - 1] + (rem - t.cum[k - 1]) * t.inv_rate[k]
-        delay_ms = (wraps * period_s + end - pos) * 1000.0 + self._rtt_ms
+        before = k - 1
+        end = t.time[before] + (rem - t.cum[before]) * t.inv_rate[k]
+        delay_ms = np.add(
+            (wraps * period_s + end - pos) * 1000.0,
+            self._rtt_ms,
+            out=self.delay_ms if every else None,
+        )
         if self.noise is not None:
             delay_ms *= self.noise[self._rows(idx), chunk]
         np.maximum(delay_ms, MIN_DELAY_MS, out=delay_ms)
@@ -243,10 +331,12 @@ class BatchSim(_Kernel):
         buffer_ms = self.buffer_ms[idx]
         rebuf_ms = np.maximum(delay_ms - buffer_ms, 0.0)
         buffer_ms = np.maximum(buffer_ms - delay_ms, 0.0) + self._chunk_ms
-        sleep_ms = (
-            np.maximum(np.ceil((buffer_ms - self._cap_ms) / self._drain_ms), 0.0) * self._drain_ms
+        sleep_ms = np.multiply(
+            np.maximum(np.ceil((buffer_ms - self._cap_ms) / self._drain_ms), 0.0),
+            self._drain_ms,
+            out=self.sleep_ms if every else None,
         )
-        buffer_ms = buffer_ms - sleep_ms
+        buffer_ms = np.subtract(buffer_ms, sleep_ms, out=self.buffer_ms if every else None)
         # The trace clock runs on during the sleep (only sleeping envs need a time search;
         # the others stay in segment k, where their download ended).
         pos = end
@@ -259,39 +349,48 @@ class BatchSim(_Kernel):
             moved = np.maximum(moved - np.floor(moved / period_sleep) * period_sleep, 0.0)
             pos[sleeping] = moved
             ptr[sleeping] = np.minimum(
-                np.searchsorted(t.time_key, t.time_base[trace_s] + moved, side="right"),
+                search_right(t.time_key, self._time_key, t.time_base[trace_s] + moved, k[sleeping]),
                 t.last[trace_s],
             )
         # QoE of this chunk.
         reward = chunk_qoe(
             m.utility[quality], m.utility[self.last_q[idx]], rebuf_ms, self._mu, self._smooth
         )
-        chunk_done = self.chunk[idx] + 1
         # Write the state back.
         self.ptr[idx] = ptr
         self.pos_s[idx] = pos
-        self.buffer_ms[idx] = buffer_ms
-        self.chunk[idx] = chunk_done
         self.last_q[idx] = quality
-        self.delay_ms[idx] = delay_ms
-        self.sleep_ms[idx] = sleep_ms
-        self.rebuf_s[idx] = rebuf_ms / 1000.0
+        np.divide(rebuf_ms, 1000.0, out=self.rebuf_s if every else rebuf_ms)
         self.size_b[idx] = size
         self.reward[idx] = reward
-        # Observation (reference/abr.md 1.4): shift the history, write the newest column.
-        if isinstance(idx, slice):
+        if every:
+            chunk_done = np.add(self.chunk, 1, out=self.chunk)
+        else:
+            chunk_done = self.chunk[idx] + 1
+            self.chunk[idx] = chunk_done
+            self.buffer_ms[idx] = buffer_ms
+            self.delay_ms[idx] = delay_ms
+            self.sleep_ms[idx] = sleep_ms
+            self.rebuf_s[idx] = rebuf_ms
+        # Observation (reference/abr.md 1.4): shift the history, write the newest column
+        # (each value computed in float64 and rounded once into the float32 observation).
+        if every:
             obs = self.obs
-            obs[:, :, :-1] = obs[:, :, 1:]
+            # one shift of the whole buffer by one entry: within a row it is the history's
+            # shift; an entry that crosses into a row's last column (or row 4) is overwritten
+            # just below, so this equals obs[:, :, :-1] = obs[:, :, 1:] (7x faster)
+            flat = obs.reshape(-1)
+            flat[:-1] = flat[1:]
         else:
             obs = self.obs[idx]
             obs[:, :, :-1] = obs[:, :, 1:].copy()
         obs[:, 0, -1] = self._ladder_norm[quality]
-        obs[:, 1, -1] = buffer_ms / 1000.0 / BUFFER_NORM_S
-        obs[:, 2, -1] = size / delay_ms / 1000.0
-        obs[:, 3, -1] = delay_ms / 1000.0 / BUFFER_NORM_S
-        obs[:, 4, :] = m.next_rows[chunk_done]
-        obs[:, 5, -1] = (m.n_chunks - chunk_done) / m.n_chunks
-        if not isinstance(idx, slice):
+        np.divide(buffer_ms / 1000.0, BUFFER_NORM_S, out=obs[:, 1, -1])
+        np.divide(size / delay_ms, 1000.0, out=obs[:, 2, -1])
+        np.divide(delay_ms / 1000.0, BUFFER_NORM_S, out=obs[:, 3, -1])
+        obs.view(self._row_item)[:, 4, 0] = np.take(self._next_rows, chunk_done)
+        np.divide(m.n_chunks - chunk_done, m.n_chunks, out=obs[:, 5, -1])
+        if not every:
             self.obs[idx] = obs
 
 

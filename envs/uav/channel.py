@@ -28,6 +28,7 @@ from ..core.validation import check_choice, check_range
 from .linkbudget import (
     INTERFERENCE_MODES,
     ArrayLike,
+    _above_clamp,
     _distance_m,
     _elevation_deg,
     _fspl_db,
@@ -91,6 +92,21 @@ class ChannelModel(abc.ABC):
         """``path_loss_db`` without input validation, for callers whose geometry is valid by
         construction (the simulator's per-step hot path); the same arithmetic."""
 
+    def _path_loss_into(
+        self,
+        horizontal_m: np.ndarray,
+        height_m: float,
+        fc_hz: float,
+        out: np.ndarray,
+        scratch: np.ndarray,
+    ) -> np.ndarray:
+        """``_path_loss_db`` written into ``out`` (an array of ``horizontal_m``'s shape), with
+        ``scratch`` (the same shape) free to overwrite, so that the simulator's per-step hot
+        path allocates no large temporaries; neither may be ``horizontal_m``. This default
+        copies ``_path_loss_db``; the built-in link models compute in place (same values)."""
+        out[...] = self._path_loss_db(horizontal_m, height_m, fc_hz)
+        return out
+
     def _geometry(
         self, horizontal_m: ArrayLike, height_m: ArrayLike, fc_hz: float
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -112,6 +128,17 @@ class FreeSpace(ChannelModel):
         self, horizontal_m: np.ndarray, height_m: np.ndarray | float, fc_hz: float
     ) -> np.ndarray:
         return _fspl_db(_distance_m(horizontal_m, height_m), fc_hz)
+
+    def _path_loss_into(
+        self,
+        horizontal_m: np.ndarray,
+        height_m: float,
+        fc_hz: float,
+        out: np.ndarray,
+        scratch: np.ndarray,
+    ) -> np.ndarray:
+        distance_m = _distance_m(horizontal_m, height_m, out=out)
+        return _fspl_db(distance_m, fc_hz, out=out, clamped=_above_clamp(height_m))
 
 
 @dataclass(frozen=True)
@@ -145,17 +172,46 @@ class AlHourani(ChannelModel):
         """Probability of line of sight, increasing with the elevation angle."""
         return self._los_probability(elevation_deg(horizontal_m, height_m))
 
-    def _los_probability(self, theta_deg: np.ndarray) -> np.ndarray:
+    def _los_probability(self, theta_deg: np.ndarray, out: np.ndarray | None = None) -> Any:
+        """``1 / (1 + a exp(-b (theta - a)))``, in place in ``out`` when given (which may be
+        ``theta_deg``)."""
         a, b, _, _ = self.constants
-        return 1.0 / (1.0 + a * np.exp(-b * (theta_deg - a)))
+        if out is None:
+            return 1.0 / (1.0 + a * np.exp(-b * (theta_deg - a)))
+        np.subtract(theta_deg, a, out=out)
+        np.multiply(out, -b, out=out)
+        np.exp(out, out=out)
+        np.multiply(out, a, out=out)
+        np.add(out, 1.0, out=out)
+        return np.divide(1.0, out, out=out)
 
     def _path_loss_db(
         self, horizontal_m: np.ndarray, height_m: np.ndarray | float, fc_hz: float
     ) -> np.ndarray:
+        shape = np.broadcast_shapes(np.shape(horizontal_m), np.shape(height_m))
+        loss_db = self._path_loss_into(
+            horizontal_m, height_m, fc_hz, np.empty(shape), np.empty(shape)
+        )
+        return loss_db if loss_db.ndim else loss_db[()]
+
+    def _path_loss_into(
+        self,
+        horizontal_m: np.ndarray,
+        height_m: float,
+        fc_hz: float,
+        out: np.ndarray,
+        scratch: np.ndarray,
+    ) -> np.ndarray:
         _, _, eta_los_db, eta_nlos_db = self.constants
-        p_los = self._los_probability(_elevation_deg(horizontal_m, height_m))
-        excess_db = p_los * eta_los_db + (1.0 - p_los) * eta_nlos_db
-        return _fspl_db(_distance_m(horizontal_m, height_m), fc_hz) + excess_db
+        p_los = self._los_probability(_elevation_deg(horizontal_m, height_m, scratch), scratch)
+        # excess = p_los eta_LoS + (1 - p_los) eta_NLoS, its second term first (in ``out``)
+        np.subtract(1.0, p_los, out=out)
+        np.multiply(out, eta_nlos_db, out=out)
+        excess_db = np.multiply(p_los, eta_los_db, out=p_los)
+        np.add(excess_db, out, out=excess_db)
+        distance_m = _distance_m(horizontal_m, height_m, out=out)
+        fspl_db = _fspl_db(distance_m, fc_hz, out=out, clamped=_above_clamp(height_m))
+        return np.add(fspl_db, excess_db, out=out)
 
 
 @dataclass(frozen=True)

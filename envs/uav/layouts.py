@@ -28,13 +28,8 @@ def hotspot_users(
 ) -> np.ndarray:
     """``round(share * N)`` users in Gaussian hotspots (centres uniform in the central 70 % of
     the area, equal sizes up to one user), the rest uniform; clipped to the area."""
-    area = np.asarray(area_m)
-    centres = (0.15 + 0.7 * rng.uniform(0.0, 1.0, size=(n_hotspots, 2))) * area
-    n_hot = int(round(share * n_users))
-    which = np.arange(n_hot) % n_hotspots
-    hot = centres[which] + rng.normal(0.0, std_m, size=(n_hot, 2))
-    rest = uniform_users(n_users - n_hot, area_m, rng)
-    return np.clip(np.concatenate([hot, rest]), 0.0, area)
+    draws = _hotspot_draws(n_users, rng, n_hotspots, share, std_m)
+    return _place_hotspots(area_m, n_hotspots, *draws)
 
 
 def cluster_users(
@@ -46,30 +41,88 @@ def cluster_users(
 ) -> np.ndarray:
     """All users in Gaussian clusters of random sizes (Dirichlet(1) shares) and random spreads
     (U(0.3, 1) x ``std_m``), centres uniform in the central 80 % of the area; clipped."""
-    area = np.asarray(area_m)
-    centres = (0.1 + 0.8 * rng.uniform(0.0, 1.0, size=(n_clusters, 2))) * area
-    spreads = std_m * rng.uniform(0.3, 1.0, size=n_clusters)
-    which = rng.choice(n_clusters, size=n_users, p=rng.dirichlet(np.ones(n_clusters)))
-    users = centres[which] + rng.normal(0.0, 1.0, size=(n_users, 2)) * spreads[which, None]
-    return np.clip(users, 0.0, area)
+    draws = _cluster_draws(n_users, rng, n_clusters)
+    return _place_clusters(area_m, std_m, *(draw[None] for draw in draws))[0]
 
 
 def make_users(params: UavParams, rng: np.random.Generator) -> np.ndarray:
     """The layout of ``params.user_layout``, (N, 2) metres."""
+    return place_users(params, [user_draws(params, rng)])[0]
+
+
+# A layout is drawn in two parts, so that a vector env draws from each env's generator in turn
+# (the same calls in the same order as one env) and then places the users of all its envs with
+# one batch of array operations (the same arithmetic).
+def user_draws(params: UavParams, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """The random numbers of one layout of ``params.user_layout``, drawn from ``rng``."""
     if params.user_layout == "uniform":
-        return uniform_users(params.n_users, params.area_m, rng)
+        return (rng.uniform(0.0, 1.0, size=(params.n_users, 2)),)
     if params.user_layout == "hotspot":
-        return hotspot_users(
-            params.n_users,
-            params.area_m,
-            rng,
-            params.n_hotspots,
-            params.hotspot_share,
-            params.hotspot_std_m,
+        return _hotspot_draws(
+            params.n_users, rng, params.n_hotspots, params.hotspot_share, params.hotspot_std_m
         )
-    return cluster_users(
-        params.n_users, params.area_m, rng, params.n_hotspots, params.hotspot_std_m
-    )
+    return _cluster_draws(params.n_users, rng, params.n_hotspots)
+
+
+def place_users(params: UavParams, draws: list[tuple[np.ndarray, ...]]) -> np.ndarray:
+    """The layouts (M, N, 2) of M ``user_draws``."""
+    stacked = [np.stack(part) for part in zip(*draws, strict=True)]
+    if params.user_layout == "uniform":
+        return stacked[0] * np.asarray(params.area_m)
+    if params.user_layout == "hotspot":
+        return _place_hotspots(params.area_m, params.n_hotspots, *stacked)
+    return _place_clusters(params.area_m, params.hotspot_std_m, *stacked)
+
+
+def _hotspot_draws(
+    n_users: int, rng: np.random.Generator, n_hotspots: int, share: float, std_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    centres = rng.uniform(0.0, 1.0, size=(n_hotspots, 2))
+    n_hot = int(round(share * n_users))
+    offsets = rng.normal(0.0, std_m, size=(n_hot, 2))
+    return centres, offsets, rng.uniform(0.0, 1.0, size=(n_users - n_hot, 2))
+
+
+def _place_hotspots(
+    area_m: tuple[float, float],
+    n_hotspots: int,
+    centres: np.ndarray,
+    offsets: np.ndarray,
+    uniform: np.ndarray,
+) -> np.ndarray:
+    """Hotspot users from their draws, with or without a leading batch axis."""
+    area = np.asarray(area_m)
+    centres = (0.15 + 0.7 * centres) * area
+    which = np.arange(offsets.shape[-2]) % n_hotspots
+    hot = centres[..., which, :] + offsets
+    rest = uniform * area
+    return np.clip(np.concatenate([hot, rest], axis=-2), 0.0, area)
+
+
+def _cluster_draws(
+    n_users: int, rng: np.random.Generator, n_clusters: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    centres = rng.uniform(0.0, 1.0, size=(n_clusters, 2))
+    spreads = rng.uniform(0.3, 1.0, size=n_clusters)
+    which = rng.choice(n_clusters, size=n_users, p=rng.dirichlet(np.ones(n_clusters)))
+    return centres, spreads, which, rng.normal(0.0, 1.0, size=(n_users, 2))
+
+
+def _place_clusters(
+    area_m: tuple[float, float],
+    std_m: float,
+    centres: np.ndarray,
+    spreads: np.ndarray,
+    which: np.ndarray,
+    offsets: np.ndarray,
+) -> np.ndarray:
+    """Cluster users (M, N, 2) from M clusters' draws (a leading batch axis)."""
+    area = np.asarray(area_m)
+    centres = (0.1 + 0.8 * centres) * area
+    spreads = std_m * spreads
+    at = np.take_along_axis(centres, which[..., None], axis=1)
+    users = at + offsets * np.take_along_axis(spreads, which, axis=1)[..., None]
+    return np.clip(users, 0.0, area)
 
 
 def random_walk(

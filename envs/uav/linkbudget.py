@@ -143,22 +143,68 @@ def elevation_deg(horizontal_m: ArrayLike, height_m: ArrayLike) -> np.ndarray:
     return _elevation_deg(horizontal, height)
 
 
-def _fspl_db(distance_m: np.ndarray, fc_hz: float) -> np.ndarray:
-    """``fspl_db`` on validated inputs (the hot path of every model)."""
-    distance_m = np.maximum(distance_m, MIN_DISTANCE_M)
-    return 20.0 * np.log10(distance_m) + 20.0 * math.log10(fc_hz) - SPEED_OF_LIGHT_TERM_DB
+# The private helpers below are the hot path of every model. Each takes an optional ``out``
+# (an array of the result's shape, which may be an input itself): the operations then run in
+# place, in the same order as the formula, so that a step allocates no large temporaries.
+# Without ``out`` they allocate the result (a numpy scalar for 0-d inputs, as numpy returns).
+def _buffer(out: np.ndarray | None, *inputs: Any) -> np.ndarray:
+    """``out``, or a new float array of the inputs' broadcast shape."""
+    if out is not None:
+        return out
+    return np.empty(np.broadcast_shapes(*(np.shape(x) for x in inputs)))
 
 
-def _distance_m(horizontal_m: np.ndarray, height_m: np.ndarray | float) -> np.ndarray:
+def _returned(out: np.ndarray) -> Any:
+    """``out``, or its value as a numpy scalar when it is 0-d."""
+    return out if out.ndim else out[()]
+
+
+def _fspl_db(
+    distance_m: np.ndarray, fc_hz: float, out: np.ndarray | None = None, clamped: bool = False
+) -> Any:
+    """``fspl_db`` on validated inputs: ``20 log10(max(d, 1)) + 20 log10(fc) - 147.55``;
+    ``clamped=True`` says that every distance is >= ``MIN_DISTANCE_M`` already (the 3-D
+    distance to a UAV at least that high), so the clamp, which would change nothing, is
+    skipped."""
+    out = _buffer(out, distance_m)
+    if not clamped:
+        distance_m = np.maximum(distance_m, MIN_DISTANCE_M, out=out)
+    np.log10(distance_m, out=out)
+    np.multiply(out, 20.0, out=out)
+    np.add(out, 20.0 * math.log10(fc_hz), out=out)
+    return _returned(np.subtract(out, SPEED_OF_LIGHT_TERM_DB, out=out))
+
+
+def _distance_m(
+    horizontal_m: np.ndarray, height_m: np.ndarray | float, out: np.ndarray | None = None
+) -> Any:
     """Straight-line distance ``sqrt(r^2 + h^2)`` (4x faster than ``np.hypot``, which guards
     against overflow that metre-scale geometry never reaches; equal to within an ulp)."""
-    return np.sqrt(horizontal_m * horizontal_m + height_m * height_m)
+    out = np.multiply(horizontal_m, horizontal_m, out=_buffer(out, horizontal_m, height_m))
+    np.add(out, height_m * height_m, out=out)
+    return _returned(np.sqrt(out, out=out))
 
 
-def _elevation_deg(horizontal_m: np.ndarray, height_m: np.ndarray | float) -> np.ndarray:
+def _above_clamp(height_m: Any) -> bool:
+    """Whether a 3-D distance over ``height_m`` is surely >= ``MIN_DISTANCE_M``: a scalar
+    height of at least that (sqrt(r^2 + h^2) >= sqrt(h^2) >= 1 with IEEE rounding)."""
+    return np.ndim(height_m) == 0 and height_m >= MIN_DISTANCE_M
+
+
+def _elevation_deg(
+    horizontal_m: np.ndarray, height_m: np.ndarray | float, out: np.ndarray | None = None
+) -> Any:
     # arctan2 keeps r = 0 (directly below) at 90 degrees without a division by zero;
     # * 180/pi is what np.degrees computes (the same values), 5x faster.
-    return np.arctan2(height_m, horizontal_m) * DEGREES_PER_RADIAN
+    out = np.arctan2(height_m, horizontal_m, out=_buffer(out, horizontal_m, height_m))
+    return _returned(np.multiply(out, DEGREES_PER_RADIAN, out=out))
+
+
+def work_arrays(work: np.ndarray, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """Three arrays of ``shape`` laid out in the flat scratch ``work`` (at least 3 x size): the
+    hot path's buffers for the link arithmetic, written in place."""
+    size = math.prod(shape)
+    return [work[i * size : (i + 1) * size].reshape(shape) for i in range(3)]
 
 
 def check_fc(owner: str, fc_hz: float) -> None:

@@ -22,7 +22,12 @@ CALL_OVERHEAD_LINKS = 400
 """fixed cost of one channel-model call on few links, in links of bulk work (about 20 us vs
 50 ns per link on one core): what makes a received-power table pay off at small B"""
 MAX_TABLE_ENTRIES = 1 << 23
-"""largest per-env received-power table, B x N x n_cells floats (64 MiB)"""
+"""largest per-env received-power table built whole at reset, B x N x n_cells floats (64 MiB)"""
+MAX_MOVE_ENTRIES = 1 << 20
+"""largest move table (lattice points x actions) a batch of envs moves its UAVs through"""
+MAX_LAZY_ENTRIES = 1 << 24
+"""largest per-env received-power table filled lazily, B x N x n_cells floats (128 MiB; only
+the rows the UAVs visit are ever written, so only their pages become resident)"""
 
 BYTES_PER_USER = 96
 """a user's state (position, indoor loss, BS power, association) and the layout and bound
@@ -41,6 +46,9 @@ BYTES_PER_MOVE = 120
 check, and the Python list of next cells"""
 BYTES_PER_TABLE_ENTRY = 56
 """a received-power table entry (user x lattice point) and the temporaries that compute it"""
+BYTES_PER_LAZY_ENTRY = 8
+"""a lazily filled received-power table entry (one float64; the temporaries that compute a row
+are those of a step's links)"""
 BYTES_PER_BS_LINK = 48
 """a user/BS pair while the BS power is computed (``bs_interference``)"""
 BYTES_PER_HOTSPOT = 48
@@ -51,12 +59,15 @@ BYTES_PER_HEATMAP_CELL = 32
 
 def table_mode(params: UavParams, num_envs: int) -> str | None:
     """'shared' (one received-power table for the fixed layout, built once), 'per_env' (one
-    per env, built at each reset) or None (the channel model runs every step).
+    per env, built whole at each reset), 'lazy' (one per env, a lattice point's row computed
+    the first time a UAV of the env visits it in the episode) or None (the channel model runs
+    every step).
 
-    A table costs n_cells x N links per episode; stepping costs K x N links per step plus a
-    per-call overhead of about ``CALL_OVERHEAD_LINKS`` links shared by the B envs, so the
-    per-env table is built only where it is the cheaper of the two, and within
-    ``MAX_TABLE_ENTRIES``."""
+    A whole table costs n_cells x N links per episode; stepping costs K x N links per step
+    plus a per-call overhead of about ``CALL_OVERHEAD_LINKS`` links shared by the B envs, so the
+    per-env table is built whole only where it is the cheaper of the two, and within
+    ``MAX_TABLE_ENTRIES``. Elsewhere the lazy table computes at most the links that stepping
+    would (and none on a revisit), so it is used wherever it fits ``MAX_LAZY_ENTRIES``."""
     if params.continuous or params.user_speed_mps != 0:
         return None
     if params.layout_seed is not None:
@@ -67,6 +78,8 @@ def table_mode(params: UavParams, num_envs: int) -> str | None:
     cheaper = table_links < params.max_steps * step_links
     if cheaper and num_envs * table_links <= MAX_TABLE_ENTRIES:
         return "per_env"
+    if num_envs * table_links <= MAX_LAZY_ENTRIES:
+        return "lazy"
     return None
 
 
@@ -81,6 +94,15 @@ def fast_one(params: UavParams, num_envs: int) -> bool:
     )
 
 
+def moves_by_table(params: UavParams, num_envs: int) -> bool:
+    """Whether the sim moves its UAVs through a table of the cell each action leads to from each
+    lattice point (discrete moves; always for the one-env fast path, and for a batch when the
+    table has at most ``MAX_MOVE_ENTRIES`` entries)."""
+    if params.continuous:
+        return False
+    return fast_one(params, num_envs) or params.n_cells * params.n_actions <= MAX_MOVE_ENTRIES
+
+
 def bytes_per_env(params: UavParams, num_envs: int = 1) -> float:
     """Bytes one env of a sim of ``num_envs`` holds: users, links, the 'difference' triples,
     UAVs, observations, a per-env received-power table and the BS links."""
@@ -93,8 +115,11 @@ def bytes_per_env(params: UavParams, num_envs: int = 1) -> float:
     )
     if params.reward == "difference":
         total += n_users * n_uavs * max(n_uavs - 1.0, 0.0) * BYTES_PER_DIFFERENCE_LINK
-    if table_mode(params, num_envs) == "per_env":
+    mode = table_mode(params, num_envs)
+    if mode == "per_env":
         total += n_users * float(params.n_cells) * BYTES_PER_TABLE_ENTRY
+    elif mode == "lazy":  # the table and its flags; a row's temporaries are links of a step
+        total += float(params.n_cells) * (n_users * BYTES_PER_LAZY_ENTRY + 1.0)
     if params.bs_interference:
         total += n_users * params.n_bs * BYTES_PER_BS_LINK
     return total
@@ -109,7 +134,7 @@ def shared_bytes(params: UavParams, num_envs: int) -> dict[str, float]:
             float(params.n_hotspots) * BYTES_PER_HOTSPOT + 16.0 * params.n_bs
         ),
     }
-    if fast_one(params, num_envs):
+    if moves_by_table(params, num_envs):
         moves = f"move table of {format_count(params.n_cells)} cells x {params.n_actions} actions"
         parts[moves] = n_cells * params.n_actions * BYTES_PER_MOVE
     if table_mode(params, num_envs) == "shared":
@@ -141,10 +166,13 @@ def check_uav_memory(params: UavParams, num_envs: int, owner: str = "UavOffload"
 
 __all__ = [
     "CALL_OVERHEAD_LINKS",
+    "MAX_LAZY_ENTRIES",
+    "MAX_MOVE_ENTRIES",
     "MAX_TABLE_ENTRIES",
     "bytes_per_env",
     "check_uav_memory",
     "fast_one",
+    "moves_by_table",
     "shared_bytes",
     "table_mode",
 ]

@@ -9,23 +9,26 @@ bounds use it to evaluate candidate placements with the env's own code.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from .association import greedy_association
 from .channel import make_channel, make_penetration
 from .layouts import bs_positions
-from .linkbudget import sinr_from_mw
+from .linkbudget import sinr_from_mw, work_arrays
 from .params import UavParams
+from .planes import pairwise_sum, total_power
 
 LN10_OVER_10 = math.log(10.0) / 10.0
 """dB to natural-log scale: 10 ** (x / 10) = exp(x * LN10_OVER_10)"""
 
 
-def _dbm_to_mw(power_dbm: np.ndarray) -> np.ndarray:
+def _dbm_to_mw(power_dbm: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``10 ** (p / 10)`` as ``exp(p ln(10) / 10)``: twice as fast on the N x n_cells tables,
-    equal to within a few ulps (every received power of the sim goes through here)."""
-    return np.exp(power_dbm * LN10_OVER_10)
+    equal to within a few ulps (every received power of the sim goes through here); in place
+    in ``out`` when given (which may be ``power_dbm``)."""
+    return np.exp(np.multiply(power_dbm, LN10_OVER_10, out=out), out=out)
 
 
 class UavRadio:
@@ -61,24 +64,63 @@ class UavRadio:
     def _rx_pairs(
         self, uav_xy: np.ndarray, user_xy: np.ndarray, indoor_loss_db: np.ndarray
     ) -> np.ndarray:
-        """``rx_mw`` on the simulator's own (valid) state: the same arithmetic without input
-        checks, and no indoor term when there are no indoor users (adding 0 dB changes
-        nothing). ``uav_xy`` (M or 1, K, 2) broadcasts against ``user_xy`` (M, N, 2)."""
-        params = self.params
+        """``rx_mw`` on the simulator's own (valid) state, (M, N, K): ``_rx_links`` of the
+        coordinate planes. ``uav_xy`` (M or 1, K, 2) broadcasts against ``user_xy`` (M, N, 2)."""
         # contiguous coordinate planes first: broadcasting the strided x / y views of the
         # (..., 2) arrays is twice as slow on N x n_cells tables; the values are the same
         planes = [
             np.ascontiguousarray(xy[..., axis]) for xy in (user_xy, uav_xy) for axis in (0, 1)
         ]
-        dx = planes[0][:, :, None] - planes[2][:, None, :]
-        dy = planes[1][:, :, None] - planes[3][:, None, :]
+        return self._rx_links(
+            planes[0][:, :, None],
+            planes[1][:, :, None],
+            planes[2][:, None, :],
+            planes[3][:, None, :],
+            indoor_loss_db[..., None],
+        )
+
+    def _rx_links(
+        self,
+        user_x: np.ndarray,
+        user_y: np.ndarray,
+        uav_x: np.ndarray,
+        uav_y: np.ndarray,
+        indoor_loss_db: np.ndarray,
+        work: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Received power (mW) of users from UAVs given as coordinate arrays that broadcast
+        against each other (any layout: (M, N, K) pairs, (M, K, N) planes, tables): the
+        arithmetic of ``rx_mw`` without input checks, and no indoor term when there are no
+        indoor users (adding 0 dB changes nothing).
+
+        ``work``: None, or at least 3 x (the broadcast size) floats to compute in (the result
+        is then a view of it, valid until the next call); nothing large is allocated.
+        """
+        if work is None:
+            dx, dy = user_x - uav_x, user_y - uav_y
+            loss_db = np.empty(dx.shape)
+        else:
+            dx, dy, loss_db = work_arrays(work, np.broadcast_shapes(user_x.shape, uav_x.shape))
+            np.subtract(user_x, uav_x, out=dx)
+            np.subtract(user_y, uav_y, out=dy)
+        return self._rx_offsets(dx, dy, indoor_loss_db, loss_db)
+
+    def _rx_offsets(
+        self, dx: np.ndarray, dy: np.ndarray, indoor_loss_db: Any, out: np.ndarray
+    ) -> np.ndarray:
+        """``_rx_links`` from the links' horizontal offsets ``dx``, ``dy`` (user minus UAV),
+        written into ``out`` (their shape); ``dx`` and ``dy`` are overwritten."""
+        params = self.params
+        loss_db = out
         np.multiply(dx, dx, out=dx)
         np.multiply(dy, dy, out=dy)
         horizontal = np.sqrt(np.add(dx, dy, out=dx), out=dx)
-        loss_db = self.channel._path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
+        self.channel._path_loss_into(
+            horizontal, params.uav_altitude_m, params.fc_hz, out=loss_db, scratch=dy
+        )
         if params.indoor_ratio > 0:
-            loss_db = loss_db + indoor_loss_db[..., None]
-        return _dbm_to_mw(params.uav_tx_dbm - loss_db)
+            np.add(loss_db, indoor_loss_db, out=loss_db)
+        return _dbm_to_mw(np.subtract(params.uav_tx_dbm, loss_db, out=loss_db), out=loss_db)
 
     def _coverable(self, user_xy: np.ndarray, indoor_loss_db: np.ndarray) -> np.ndarray:
         """Interference-free bound (reference 5, bound 2) of M user sets (M, N, 2): users whose
@@ -95,12 +137,12 @@ class UavRadio:
             grid = np.rint(user_xy / params.grid_cell_m)
             grid = np.minimum(np.maximum(grid, 0.0), [nx - 1, ny - 1])
             best_xy = grid * params.grid_cell_m
-        delta = user_xy - best_xy
-        horizontal = np.sqrt((delta * delta).sum(axis=-1))
-        loss_db = self.channel.path_loss_db(horizontal, params.uav_altitude_m, params.fc_hz)
-        loss_db = loss_db + indoor_loss_db
-        rx_mw = _dbm_to_mw(params.uav_tx_dbm - loss_db)
-        snr_db = 10.0 * np.log10(rx_mw / self.noise_mw)
+        planes = [
+            np.ascontiguousarray(xy[..., axis]) for xy in (user_xy, best_xy) for axis in (0, 1)
+        ]
+        rx_mw = self._rx_links(*planes, indoor_loss_db)
+        snr_db = np.log10(np.divide(rx_mw, self.noise_mw, out=rx_mw), out=rx_mw)
+        np.multiply(snr_db, 10.0, out=snr_db)
         covered = (snr_db >= params.sinr_threshold_db).sum(axis=-1)
         return np.minimum(covered, params.n_uavs * params.capacity)
 
@@ -125,8 +167,23 @@ class UavRadio:
     def _sinr_db(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray | float) -> np.ndarray:
         """SINR in dB from received powers (M, N, K) (reference 6.2: co-channel interference)."""
         co_channel = self.params.interference == "co_channel"
-        total_mw = rx_mw.sum(axis=-1, keepdims=True) if co_channel else None
+        total_mw = total_power(rx_mw, axis=-1) if co_channel else None
         return sinr_from_mw(rx_mw, self._floor_mw(bs_rx_mw), total_mw)
+
+    def _sinr_planes(
+        self,
+        rx_mw: np.ndarray,
+        bs_rx_mw: np.ndarray | float,
+        out: np.ndarray | None = None,
+        total: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``_sinr_db`` in plane layout: received powers (K, M, N), BS power (M, N) or 0.0;
+        the SINRs (K, M, N), written into ``out`` when given (not ``rx_mw`` itself), with each
+        user's total UAV power in ``total`` (M, N) when given."""
+        total_mw = None
+        if self.params.interference == "co_channel":
+            total_mw = pairwise_sum(list(rx_mw), out=total)
+        return sinr_from_mw(rx_mw, self.noise_mw + bs_rx_mw, total_mw, out=out)
 
     def _assoc_without_each(self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray) -> np.ndarray:
         """Users associated when UAV k is switched off, for each k: (M, K)."""

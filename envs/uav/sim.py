@@ -8,10 +8,10 @@ interference among the UAVs (reference/uav.md 6.2; ``radio.py``) and the greedy 
 (``association.py``). ``UavSim`` follows the ``BatchSim`` protocol (``envs/core/sim.py``); its
 observations are built in ``observations.py``.
 
-A single env with static users and discrete moves has a fast path (``UavSim.step_one``): one
-received-power table per episode, moves on cell indices and nothing recomputed when no UAV
-changed cell. It calls the same formula functions as the batched kernel (``sinr_from_mw``,
-``agent_rewards``; the association's one-env twin ``associate_one``) and is tested bit-identical.
+The batched kernel computes in plane layout (``planes.py``): received powers gathered from
+per-env tables filled the first time a UAV visits a lattice point, each user's strongest UAV,
+and the full SINRs only when ``sinr_db`` is read. A single env with static users and discrete
+moves has a fast path (``UavSim.step_one``, ``single.py``), tested bit-identical.
 """
 
 from __future__ import annotations
@@ -22,17 +22,20 @@ from typing import Any
 import numpy as np
 
 from ..core.sim import Rows, TimeLimit, rows
-from .association import associate_one, greedy_association
+from .association import greedy_association
 from .channel import apply_indoor, indoor_mask
-from .layouts import make_users, random_walk
+from .layouts import make_users, place_users, random_walk, user_draws
 from .linkbudget import sinr_from_mw
-from .memory import check_uav_memory, fast_one, table_mode
+from .memory import check_uav_memory, fast_one, moves_by_table, table_mode
 from .observations import UavObservations
 from .params import UavParams
+from .planes import RxTables, assign_best, associate_planes, pairwise_sum, strongest
 from .radio import UavRadio
+from .rewards import agent_rewards, step_info
+from .single import OneEnvStep
 
-ENV0 = slice(0, 1)
-"""the ``idx`` of env 0 (the single-env views)"""
+EVERY = slice(None)
+"""the ``idx`` of every env"""
 
 DIRECTIONS = {
     4: np.array([[1, 0], [0, 1], [-1, 0], [0, -1]]),
@@ -61,49 +64,7 @@ def move_table(params: UavParams) -> np.ndarray:
     return np.asarray(np.vstack(table), dtype=float)
 
 
-def agent_rewards(params: UavParams, global_reward: Any, load: np.ndarray) -> Any:
-    """Per-agent rewards of the modes 'global' (A_t / N), 'local' (load_k / N) and 'mixed'
-    (w global + (1 - w) local), for one env (``global_reward`` a float, ``load`` (K,)) or a batch
-    (``global_reward`` (M, 1), ``load`` (M, K)); the result broadcasts to the rewards' shape.
-
-    'difference' needs the association without each UAV: the batched kernel computes it.
-    """
-    mode = params.reward
-    if mode == "global":
-        return global_reward
-    if mode == "local":
-        return load / params.n_users
-    if mode == "mixed":
-        weight = params.mixed_weight
-        return weight * global_reward + (1.0 - weight) * (load / params.n_users)
-    raise ValueError(f"agent_rewards has no formula for reward={mode!r}")
-
-
-def step_info(
-    params: UavParams, n_assoc: Any, load: np.ndarray, coverable: Any, step: Any
-) -> dict[str, Any]:
-    """The info of a step: n_assoc, load, coverage, upper_bound, assoc_fraction,
-    bound_interference_free, assoc_fraction_interference_free, step.
-
-    For one env (``n_assoc``, ``coverable`` and ``step`` Python ints, ``load`` (K,)) the values
-    are Python scalars; for a batch (int arrays of one entry per env, ``load`` (B, K)) arrays.
-    """
-    batched = isinstance(n_assoc, np.ndarray)
-    bound = params.upper_bound
-    at_least = np.maximum if batched else max
-    return {
-        "n_assoc": n_assoc,
-        "load": load,
-        "coverage": n_assoc / params.n_users,
-        "upper_bound": np.full(n_assoc.shape, bound, dtype=np.int64) if batched else bound,
-        "assoc_fraction": n_assoc / bound,
-        "bound_interference_free": coverable,
-        "assoc_fraction_interference_free": n_assoc / at_least(coverable, 1),
-        "step": step,
-    }
-
-
-class UavSim(TimeLimit, UavRadio, UavObservations):
+class UavSim(OneEnvStep, TimeLimit, UavRadio, UavObservations):
     """B multi-UAV offloading envs stepped together (a ``BatchSim``).
 
     Public arrays (env axis first): ``uav_xy`` (B, K, 2), ``user_xy`` (B, N, 2),
@@ -130,7 +91,17 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self.indoor_loss_db = np.zeros((b, n))
         self.bs_rx_mw = np.zeros((b, n))
         self.steps = np.zeros(b, dtype=np.int64)
-        self.sinr_db = np.zeros((b, n, k))
+        self._sinr = np.zeros((k, b, n))
+        """(K, B, N) SINRs in plane layout (``planes.py``); ``sinr_db`` is its (B, N, K) view"""
+        # the batched kernel's buffers, written in place every step (no large temporaries)
+        self._rx = np.zeros((k, b, n))
+        """(K, B, N) received powers (mW) of the last evaluation"""
+        self._total = np.empty((b, n))
+        self._best = np.empty((b, n))
+        self._best_db = np.empty((b, n))
+        self._sinr_stale = False
+        """``_sinr`` is older than ``_rx`` (``_associate_strongest``); ``sinr_db`` updates it"""
+        self._work = np.empty(3 * b * k * n)
         self.association = np.full((b, n), -1, dtype=np.int64)
         self.load = np.zeros((b, k), dtype=np.int64)
         self.n_assoc = np.zeros(b, dtype=np.int64)
@@ -148,23 +119,38 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         self._single_option = (
             params.interference == "co_channel" and params.sinr_threshold_db > 0.01
         )
+        self._by_strongest = self._single_option or k == 1
+        """the batched kernel associates by received power (``_associate_strongest``)"""
         self._table_mode = table_mode(params, num_envs)
         self._fast_one = fast_one(params, num_envs)
         """single env with a table (static users, discrete moves): ``step_one`` takes
         ``_step_one``"""
-        self._rx_table: np.ndarray | None = None
-        """received power (mW) of every user from every lattice point, (B or 1, N, n_cells):
-        with static users and discrete moves a step gathers its K columns instead of running
-        the channel model (see ``memory.table_mode``)"""
         iy, ix = np.divmod(np.arange(nx * ny), nx)
         self._lattice_xy = (np.stack([ix, iy], -1) * params.grid_cell_m)[None]
-        self._user_offsets = (np.arange(n) * (nx * ny))[None, :, None]
-        next_cell = self._move_table() if self._fast_one else None
-        self._fast_one = next_cell is not None
-        self._next_cell = next_cell or []
-        """lattice cell reached from each cell by each action (``_move_table``)"""
+        self._tables = None
+        """received power (mW) of every user from every lattice point (``planes.RxTables``):
+        with static users and discrete moves a step gathers its K rows instead of running the
+        channel model (see ``memory.table_mode``)"""
+        if self._table_mode is not None:
+            self._tables = RxTables(self._table_mode, b, self._lattice_xy[0], self)
+        self._next_cells = self._move_table() if moves_by_table(params, num_envs) else None
+        """(n_cells, n_actions) lattice cell reached from each cell by each action
+        (``_move_table``), or None (the step moves by arithmetic)"""
+        self._fast_one = self._fast_one and self._next_cells is not None
+        self._next_cell = self._next_cells.tolist() if self._fast_one else []
+        """``_next_cells`` as lists, for the one-env fast path"""
 
     # ------------------------------------------------------------------ BatchSim
+    @property
+    def sinr_db(self) -> np.ndarray:
+        """(B, N, K) SINR of every user/UAV pair at the last step, dB (a view of the plane
+        layout the kernel computes in, computed when first read after a step)."""
+        if self._sinr_stale:
+            bs_rx_mw = self.bs_rx_mw if self.params.bs_interference else 0.0
+            self._sinr_planes(self._rx, bs_rx_mw, out=self._sinr)
+            self._sinr_stale = False
+        return self._sinr.transpose(1, 2, 0)
+
     @property
     def reward(self) -> np.ndarray:
         """(B,) reward of the central and vector envs: ``global_reward``, A_t / N."""
@@ -203,8 +189,13 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         return self._layout
 
     def _draw_users(self, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        users = make_users(self.params, rng)
+        return (users, *self._draw_indoor(rng))
+
+    def _draw_indoor(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The indoor mask and losses of one layout (none indoor when ``indoor_ratio`` is 0,
+        and nothing drawn)."""
         params = self.params
-        users = make_users(params, rng)
         indoor = np.zeros(params.n_users, dtype=bool)
         loss = np.zeros(params.n_users)
         if params.indoor_ratio > 0:
@@ -212,7 +203,7 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
             loss = apply_indoor(
                 np.zeros(params.n_users), indoor, self.penetration, params.fc_hz, rng
             )
-        return users, indoor, loss
+        return indoor, loss
 
     def _draw_starts(self, rng: np.random.Generator) -> np.ndarray:
         nx, ny = self.lattice_shape
@@ -230,31 +221,46 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         Draw order: the user layout, the indoor mask, the indoor losses, the UAV starts. With
         ``layout_seed`` the users (and 'fixed' starts) come from ``fixed_layout()`` instead and
         ``rngs[i]`` draws only the random UAV starts (and later the user mobility). There are no
-        reset ``options``.
+        reset ``options``. Each env draws its numbers in turn; the users and positions of all
+        the envs are then computed together (``layouts.place_users``).
         """
         params = self.params
         nx, ny = self.lattice_shape
+        k = params.n_uavs
         idx = np.asarray(rows(idx, self.num_envs), dtype=np.int64)
         layout = self.fixed_layout() if params.layout_seed is not None else None
-        for i in idx:
+        draws, indoor, start_x, start_y = [], [], [], []
+        for i in idx.tolist():
             rng = rngs[i]
             if layout is None:
-                self.user_xy[i], self.indoor[i], self.indoor_loss_db[i] = self._draw_users(rng)
-            else:
-                self.user_xy[i], self.indoor[i], self.indoor_loss_db[i] = layout[:3]
+                draws.append(user_draws(params, rng))
+                if params.indoor_ratio > 0:
+                    indoor.append(self._draw_indoor(rng))
             if params.uav_start == "random":
-                cells = self._draw_starts(rng)
-            elif params.uav_start == "fixed":
-                cells = layout[3]
-            else:
-                cells = np.tile([(nx - 1) // 2, (ny - 1) // 2], (params.n_uavs, 1))
-            self.uav_xy[i] = cells * params.grid_cell_m
+                start_x.append(rng.integers(0, nx, k))
+                start_y.append(rng.integers(0, ny, k))
+        if layout is None:
+            if len(idx):
+                self.user_xy[idx] = place_users(params, draws)
+            if indoor:
+                self.indoor[idx] = [mask for mask, _ in indoor]
+                self.indoor_loss_db[idx] = [loss for _, loss in indoor]
+        else:
+            self.user_xy[idx], self.indoor[idx], self.indoor_loss_db[idx] = layout[:3]
+        if params.uav_start == "random":
+            cells = np.stack([np.reshape(start_x, (-1, k)), np.reshape(start_y, (-1, k))], -1)
+        elif params.uav_start == "fixed":
+            cells = layout[3]
+        else:
+            cells = np.tile([(nx - 1) // 2, (ny - 1) // 2], (k, 1))
+        self.uav_xy[idx] = cells * params.grid_cell_m
         self.steps[idx] = 0
         if params.bs_interference:
             self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
         self.coverable[idx] = self._coverable(self.user_xy[idx], self.indoor_loss_db[idx])
         self._build_tables(idx)
-        self._evaluate(idx)
+        # every env (a sorted index array covering them all): the kernel's in-place path
+        self._evaluate(EVERY if len(idx) == self.num_envs else idx)
 
     def step(
         self,
@@ -271,12 +277,16 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
             rngs: per-env generators, needed only for user mobility.
         """
         params = self.params
+        cells = None
         if params.continuous:
             velocity = np.asarray(actions, dtype=float)
             norm = np.linalg.norm(velocity, axis=-1, keepdims=True)
             velocity = velocity / np.maximum(norm, 1.0)
             moved = self.uav_xy[idx] + velocity * (params.max_speed_mps * params.dt_s)
             self.uav_xy[idx] = np.clip(moved, 0.0, self.area)
+        elif self._next_cells is not None:  # the table of the arithmetic below
+            cells = self._next_cells[self._cells[idx], actions]
+            self.uav_xy[idx] = self._lattice_xy[0][cells]
         else:
             moved = self.uav_xy[idx] + self.moves[actions]
             # minimum(maximum()) is np.clip without its Python wrapper (same values)
@@ -292,42 +302,15 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
                 self.bs_rx_mw[idx] = self._bs_rx_mw(self.user_xy[idx], self.indoor_loss_db[idx])
             self.coverable[idx] = self._coverable(self.user_xy[idx], self.indoor_loss_db[idx])
         self.steps[idx] += 1
-        self._evaluate(idx)
+        self._evaluate(idx, cells)
 
-    def step_one(
-        self, actions: np.ndarray, rngs: Sequence[np.random.Generator] | None = None
-    ) -> None:
-        """Advance env 0 of a one-env sim by the joint action ``actions`` (K,) or (K, 2): the
-        fast path ``_step_one`` where it applies (``_fast_one``, with a table), else ``step``."""
-        if self._fast_one and self._table_mode is not None:
-            self._step_one(actions)
-        else:
-            self.step(ENV0, actions[None], rngs)
-
-    def _step_one(self, actions: np.ndarray) -> None:
-        """``step(ENV0, actions[None])`` of a single env with static users, discrete moves and a
-        received-power table (``_fast_one``): the same values, computed on (N, K) arrays, and
-        nothing recomputed when no UAV changed cell (the SINR, association and rewards depend
-        only on the cells then)."""
-        previous = self._cells[0].tolist()
-        next_cell = self._next_cell
-        cells = [
-            next_cell[cell][action] for cell, action in zip(previous, actions.tolist(), strict=True)
-        ]
-        self.steps[0] += 1
-        if cells == previous:
-            return  # static users and the same cells: the last evaluation stands
-        self._cells[0] = cells
-        self.uav_xy[0] = self._lattice_xy[0].take(cells, axis=0)
-        self._evaluate_one(cells)
-
-    def _move_table(self) -> list[list[int]] | None:
-        """``next_cell[cell][action]``: the lattice cell a UAV reaches from ``cell`` with a
+    def _move_table(self) -> np.ndarray | None:
+        """``next_cell[cell, action]``: the lattice cell a UAV reaches from ``cell`` with a
         discrete ``action``, by ``step``'s own arithmetic (add the move, clip to the area, round
         to the lattice). Moves are whole cells, so the clipped position is that lattice point
-        exactly and ``_step_one`` can move on cell indices. None where the lattice arithmetic is
+        exactly and the steps can move on cell indices. None where the lattice arithmetic is
         not exact in floating point (a spacing such as 1e-3 m: 0.002 + 0.001 != 3 * 0.001):
-        the single env then takes the batched step, which rounds to the lattice itself."""
+        the steps then take the arithmetic, which rounds to the lattice itself."""
         lattice = self._lattice_xy[0]  # (n_cells, 2)
         moved = lattice[:, None, :] + self.moves[None, :, :]
         moved = np.minimum(np.maximum(moved, 0.0), self.lattice_max)
@@ -335,84 +318,93 @@ class UavSim(TimeLimit, UavRadio, UavObservations):
         cells = grid @ self._cell_weights  # (n_cells, n_actions)
         if not np.array_equal(lattice.take(cells, axis=0), moved):
             return None
-        return cells.tolist()
+        return cells
 
-    def _evaluate_one(self, cells: list[int]) -> None:
-        """``_evaluate`` of env 0 at the UAV cells ``cells`` (K,) (see ``_step_one``)."""
-        params = self.params
-        rx_mw = self._rx_table[0].take(cells, axis=1)  # (N, K), as the (1, N, K) gather
-        total_mw = None
-        if params.interference == "co_channel":
-            # a running sum: the order of numpy's sum(axis=-1) for K < 8 (numpy adds 8 or more
-            # terms pairwise, so for K >= 8 the batched kernel may differ in the last bit)
-            total_mw = rx_mw[:, 0]
-            for k in range(1, params.n_uavs):
-                total_mw = total_mw + rx_mw[:, k]
-            total_mw = total_mw[:, None]
-        floor_mw = self._floor_mw(self.bs_rx_mw[0]) if params.bs_interference else self.noise_mw
-        sinr_db = sinr_from_mw(rx_mw, floor_mw, total_mw, out=self.sinr_db[0])
-        load = associate_one(
-            sinr_db,
-            params.sinr_threshold_db,
-            params.capacity,
-            self._single_option,
-            out=self.association[0],
-        )
-        n_assoc = int(load.sum())
-        global_reward = n_assoc / params.n_users
-        self.rewards[0] = agent_rewards(params, global_reward, load)
-        self.load[0] = load
-        self.n_assoc[0] = n_assoc
-        self.global_reward[0] = global_reward
-
-    def _evaluate(self, idx: Rows) -> None:
-        """SINR, association, loads and rewards of the envs ``idx`` at their current state."""
+    def _evaluate(self, idx: Rows, cells: np.ndarray | None = None) -> None:
+        """SINR, association, loads and rewards of the envs ``idx`` at their current state, in
+        plane layout (``planes.py``); ``cells`` are the UAVs' lattice cells where the step
+        knows them (discrete moves)."""
         params = self.params
         uav_xy = self.uav_xy[idx]
         if not params.continuous:
-            grid = np.rint(uav_xy / params.grid_cell_m).astype(np.int64)
-            self._cells[idx] = cells = grid @ self._cell_weights
-        if self._table_mode is not None:
-            # flat index of (env, user, cell) -> (M, N, K): the values rx_mw would compute
-            flat = self._user_offsets + cells[:, None, :]
-            if self._table_mode == "per_env":
-                table_size = self.params.n_users * self.params.n_cells
-                flat = flat + (self._envs[idx] * table_size)[:, None, None]
-            rx_mw = self._rx_table.take(flat)
+            if cells is None:
+                grid = np.rint(uav_xy / params.grid_cell_m).astype(np.int64)
+                cells = grid @ self._cell_weights
+            self._cells[idx] = cells
+        every = isinstance(idx, slice)
+        m = len(uav_xy)
+        rx_mw = self._rx if every else np.empty((params.n_uavs, m, params.n_users))
+        if self._tables is not None:
+            self._tables.gather(idx, cells, out=rx_mw, work=self._work)
         else:
-            rx_mw = self._rx_pairs(uav_xy, self.user_xy[idx], self.indoor_loss_db[idx])
+            users = self.user_xy[idx]
+            rx_mw[...] = self._rx_links(
+                np.ascontiguousarray(users[..., 0])[None],
+                np.ascontiguousarray(users[..., 1])[None],
+                np.ascontiguousarray(uav_xy[..., 0].T)[..., None],
+                np.ascontiguousarray(uav_xy[..., 1].T)[..., None],
+                self.indoor_loss_db[idx][None],
+                self._work,
+            )
+        if not every:
+            self._rx[:, idx] = rx_mw
         bs_rx_mw = self.bs_rx_mw[idx] if params.bs_interference else 0.0
-        sinr_db = self._sinr_db(rx_mw, bs_rx_mw)
-        association, load = greedy_association(
-            sinr_db, params.sinr_threshold_db, params.capacity, self._single_option
-        )
+        out = self.association if every else None
+        if self._by_strongest:
+            association, load = self._associate_strongest(rx_mw, bs_rx_mw, out)
+        else:
+            sinr_db = self._sinr_planes(rx_mw, bs_rx_mw, self._sinr if every else None)
+            association, load = associate_planes(
+                sinr_db, params.sinr_threshold_db, params.capacity, False
+            )
+            if not every:
+                self._sinr[:, idx] = sinr_db
         n_assoc = load.sum(axis=1)
         global_reward = n_assoc / params.n_users
         if params.reward == "difference":
-            without = self._assoc_without_each(rx_mw, self.bs_rx_mw[idx])
+            without = self._assoc_without_each(rx_mw.transpose(1, 2, 0), self.bs_rx_mw[idx])
             rewards = (n_assoc[:, None] - without) / params.n_users
         else:
             rewards = agent_rewards(params, global_reward[:, None], load)
-        self.sinr_db[idx] = sinr_db
-        self.association[idx] = association
+        if association is not self.association:
+            self.association[idx] = association
         self.load[idx] = load
         self.n_assoc[idx] = n_assoc
         self.global_reward[idx] = global_reward
         self.rewards[idx] = rewards
 
+    def _associate_strongest(
+        self, rx_mw: np.ndarray, bs_rx_mw: np.ndarray | float, out: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The association of received powers (K, M, N) when at most one UAV per user can reach
+        the threshold (``_by_strongest``): only the SINR of each user's strongest UAV is
+        computed, and the full SINRs wait until ``sinr_db`` is read.
+
+        The SINR grows with the received power for a fixed total, so each user's strongest UAV
+        (first argmax) has its highest SINR, up to ties after rounding; a tie can only fall
+        below the threshold (two UAVs at or above it cannot both exceed all the others), where
+        the user gets no UAV either way. Association and loads are those of ``associate_planes``
+        on the full SINRs, bit for bit."""
+        params = self.params
+        m = rx_mw.shape[1]
+        target, best_mw = strongest(rx_mw, self._best[:m])
+        total_mw = None
+        if params.interference == "co_channel":
+            total_mw = pairwise_sum(list(rx_mw), out=self._total[:m])
+        best_db = sinr_from_mw(best_mw, self.noise_mw + bs_rx_mw, total_mw, out=self._best_db[:m])
+        self._sinr_stale = True
+        return assign_best(
+            target, best_db, params.sinr_threshold_db, params.capacity, params.n_uavs, out
+        )
+
     def _build_tables(self, idx: np.ndarray) -> None:
-        mode = self._table_mode
-        if mode == "shared":
-            if self._rx_table is None:
-                users, _, loss, _ = self.fixed_layout()
-                self._rx_table = self._rx_pairs(self._lattice_xy, users[None], loss[None])
-        elif mode == "per_env":
-            if self._rx_table is None:
-                shape = (self.num_envs, self.params.n_users, self.params.n_cells)
-                self._rx_table = np.empty(shape)
-            self._rx_table[idx] = self._rx_pairs(
-                self._lattice_xy, self.user_xy[idx], self.indoor_loss_db[idx]
-            )
+        if self._tables is None:
+            return
+        if self._table_mode == "shared":
+            users, _, loss, _ = self.fixed_layout()
+            self._tables.build(idx, users[None], loss[None])
+        else:
+            self._tables.build(idx, self.user_xy[idx], self.indoor_loss_db[idx])
 
 
 __all__ = ["UavSim", "agent_rewards", "greedy_association", "move_table", "step_info"]

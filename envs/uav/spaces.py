@@ -50,6 +50,11 @@ def central_spaces(params: UavParams) -> tuple[spaces.Space, spaces.Space]:
     return action, observation
 
 
+FEW_ACTIONS = 64
+"""up to this many discrete actions are checked as a Python list (cheaper than two numpy
+reductions), above it with ``min`` / ``max``"""
+
+
 def check_joint_actions(params: UavParams, actions: Any, batch: tuple[int, ...]) -> np.ndarray:
     """Validate joint actions of the central space's shape, ``batch + (K,)`` (discrete) or
     ``batch + (2K,)`` (continuous), and return them as the sim takes them: ``batch + (K,)``
@@ -67,8 +72,12 @@ def check_joint_actions(params: UavParams, actions: Any, batch: tuple[int, ...])
         and actions.dtype.kind in "iu"
         and actions.shape == (*batch, k)
     ):
-        flat = actions.ravel().tolist()
-        if flat and (min(flat) < 0 or max(flat) >= params.n_actions):
+        if actions.size > FEW_ACTIONS:  # a batch: numpy's reductions beat a Python list
+            low, high = (int(actions.min()), int(actions.max()))
+        else:
+            flat = actions.ravel().tolist()
+            low, high = (min(flat), max(flat)) if flat else (0, 0)
+        if low < 0 or high >= params.n_actions:
             raise ValueError(
                 f"discrete actions must be in [0, {params.n_actions - 1}], got {actions!r}"
             )
@@ -157,6 +166,7 @@ __all__ = [
     "check_agent_action",
     "check_joint_actions",
     "check_velocities",
+    "FEW_ACTIONS",
     "FLOAT32_ONE",
     "state_space",
 ]

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .params import UavParams
-from .sim import ENV0, UavSim
+from .sim import UavSim
+from .single import ENV0
 
 TRAIL_LEN = 20
 """positions per UAV kept for the rendered trails"""

@@ -50,6 +50,24 @@ def scaled_ratio(
     return np.minimum(loads * inverse_capacity / unit, scale) / scale
 
 
+def gather_links(table: np.ndarray, envs: np.ndarray, links: np.ndarray) -> np.ndarray:
+    """``table[envs[:, None, None], links]`` for a per-env link table (N, n_links) and link ids
+    (n, P, H) of envs ``envs`` (n,): the same values through flat indices (``np.take`` beats
+    the broadcast fancy index several times over)."""
+    offsets = (envs * table.shape[1]).reshape((-1,) + (1,) * (links.ndim - 1))
+    return np.take(table, links + offsets)
+
+
+def hop_min(values: np.ndarray) -> np.ndarray:
+    """``values.min(axis=-1)`` over the few hops of a path, as elementwise minima of the hop
+    columns (the same values: a reduction over an axis of 2-4 entries costs numpy a call per
+    path, the minima one pass per hop)."""
+    out = values[..., 0].copy()
+    for hop in range(1, values.shape[-1]):
+        np.minimum(out, values[..., hop], out=out)
+    return out
+
+
 def flow_observation(sim: CollectiveSim) -> np.ndarray:
     """(N, size) observations of every env in flow mode."""
     fab = sim.model.fabric
@@ -59,26 +77,32 @@ def flow_observation(sim: CollectiveSim) -> np.ndarray:
     q, piece = np.divmod(d, k)
     a, b = sim.dec_a[ar, q], sim.dec_b[ar, q]
     links = fab.paths[a, b]  # (N, P, H)
-    at = (ar[:, None, None], links)
     scale = sim.params.obs_scale
-    hop = scaled_ratio(sim.loads[at], sim.inv_capacity[at], sim.lb_cur[:, None, None], scale)
-    fac = sim.factors[at]
-    alive = (fac > 0).all(axis=2) & (sim._path_ids < fab.n_paths[a, b][:, None])
-    n = sim.num_envs
+    # each env's bound repeated over its links: a division by an (N, 1, 1) array broadcasts
+    # in inner loops of H entries (the same quotients, several times slower)
+    unit = np.repeat(sim.lb_cur, links[0].size).reshape(links.shape)
+    loads = gather_links(sim.loads, ar, links)
+    hop = scaled_ratio(loads, gather_links(sim.inv_capacity, ar, links), unit, scale)
+    fac_min = hop_min(gather_links(sim.factors, ar, links))
+    # every hop's factor > 0 exactly when the smallest is (factors are never NaN)
+    alive = (fac_min > 0) & (sim._path_ids < fab.n_paths[a, b][:, None])
+    n, n_paths = fac_min.shape
+    # each part cast to float32 straight into its columns (the values of one concatenation
+    # cast at the end, without the float64 table)
+    out = np.empty((n, observation_size(sim.params, sim.model)), dtype=np.float32)
+    end = hop.shape[1] * hop.shape[2]
+    out[:, :end] = hop.reshape(n, -1)
+    out[:, end : end + n_paths] = fac_min
+    out[:, end + n_paths : end + 2 * n_paths] = alive
+    base = end + 2 * n_paths
     piece_size = sim.dec_unit[ar, q] / fab.nic_bps / sim.lb_cur
-    scalars = np.stack(
-        [
-            np.minimum(piece_size, scale) / scale,
-            piece / k,
-            np.minimum(sim.cursor / sim.n_decisions, 1.0),
-            sim.pattern / sim.n_patterns,
-        ],
-        axis=1,
-    )
-    onehot = np.zeros((n, len(COLLECTIVES)))
-    onehot[:, sim.model.kind_index] = 1.0
-    parts = [hop.reshape(n, -1), fac.min(axis=2), alive, scalars, onehot]
-    return np.concatenate(parts, axis=1).astype(np.float32)
+    out[:, base] = np.minimum(piece_size, scale) / scale
+    out[:, base + 1] = piece / k
+    out[:, base + 2] = np.minimum(sim.cursor / sim.n_decisions, 1.0)
+    out[:, base + 3] = sim.pattern / sim.n_patterns
+    out[:, base + FLOW_SCALARS :] = 0.0
+    out[:, base + FLOW_SCALARS + sim.model.kind_index] = 1.0
+    return out
 
 
 def flow_observation_one(sim: CollectiveSim, out: np.ndarray) -> np.ndarray:

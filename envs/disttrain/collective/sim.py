@@ -26,7 +26,7 @@ from ..cost import congestion, nic_loads
 from ..fluid import fluid_completion_time
 from ..topology import Fabric
 from .episode import Model, Plan, plan_episode
-from .observe import flow_observation, observation_size, step_observation
+from .observe import flow_observation, gather_links, hop_min, observation_size, step_observation
 from .params import CollectivePathParams
 
 PAIR_TABLE_LIMIT = 1 << 18
@@ -173,8 +173,8 @@ class CollectiveSim:
         """(n, P) alive paths of switch pairs (a, b) in envs m."""
         fab = self.model.fabric
         links = fab.paths[a, b]
-        fac = self.factors[m[:, None, None], links]
-        return (fac > 0).all(axis=2) & (self._path_ids < fab.n_paths[a, b][:, None])
+        fac_min = hop_min(gather_links(self.factors, m, links))  # > 0: every hop is alive
+        return (fac_min > 0) & (self._path_ids < fab.n_paths[a, b][:, None])
 
     def _reroute(self, alive: np.ndarray, path: np.ndarray) -> np.ndarray:
         """Each path index moved to the first alive path at or after it (cyclically)."""

@@ -137,18 +137,20 @@ class MoeRoutingEnv(SimEnv):
     ``params`` (a ``RoutingParams``, a dict, a preset name 'default', 'small', 'mixtral',
     'deepseekmoe16b', 'qwen15moe', or None) and/or any ``RoutingParams`` field as a keyword,
     e.g. ``gym.make("netgym/MoeRouting-v0", n_tokens=512, n_experts=64, top_k=2,
-    capacity_factor=1.25, n_devices=8, lp_bound=False)``. ``capacity_factor=None`` removes the
-    capacity; ``lp_bound=False`` skips the per-step LP (it dominates the step time at T = 512,
-    E = 64). The LP is solved up to ``LP_BOUND_MAX_SIZE`` = 65,536 variables (T E; 2 T in duo
-    mode): above it the bound is switched off with a warning (``params.lp_active``), as HiGHS
-    would take seconds to minutes per step. A configuration whose memory estimate
-    (``routing/limits.py``) exceeds the memory budget is refused at construction.
+    capacity_factor=1.25, n_devices=8, lp_bound=True)``. ``capacity_factor=None`` removes the
+    capacity; ``lp_bound=True`` solves the per-step LP upper bound (off by default: it costs
+    about 100 times the rest of a step). The LP is solved up to ``LP_BOUND_MAX_SIZE`` = 65,536
+    variables (T E; 2 T in duo mode): above it the bound is switched off with a warning
+    (``params.lp_active``), as HiGHS would take seconds to minutes per step. A configuration
+    whose memory estimate (``routing/limits.py``) exceeds the memory budget is refused at
+    construction.
 
     ``info``: ``step``, ``linear`` (the linear part ``mass / T - lambda_d drops / (T k)``),
     ``upper_bound`` (its exact LP optimum for the step's probabilities, ``lp.py``; only
-    with ``params.lp_active``), ``gate_mass`` (mass / T), ``drops``, ``drop_fraction``,
-    ``overflow_drops``, ``explicit_drops``, ``duplicate_drops``, ``imbalance``, ``layer_ms``,
-    ``loads`` (E,). Duo: ``step``, ``linear``, ``upper_bound``, ``gain``, ``compute_cost``,
+    with ``lp_bound=True`` within the size limit, ``params.lp_active``: otherwise the key is
+    absent), ``gate_mass`` (mass / T), ``drops``, ``drop_fraction``, ``overflow_drops``,
+    ``explicit_drops``, ``duplicate_drops``, ``imbalance``, ``layer_ms``, ``loads`` (E,).
+    Duo: ``step``, ``linear``, ``upper_bound`` (as above), ``gain``, ``compute_cost``,
     ``over_budget``, ``layer``. Loads + drops = T k always.
 
     ``render_mode``: "rgb_array" (a 400 x 640 frame of the last layer call: expert loads against
@@ -160,7 +162,8 @@ class MoeRoutingEnv(SimEnv):
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release; the per-step LP bound became opt-in (``lp_bound=True``) in issue
+      #21, with the same dynamics, rewards and other info.
     """
 
     metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}

@@ -56,6 +56,8 @@ class GateSource:
         self.token_ids = np.zeros((n, t), dtype=np.int64)
         self.domains = np.zeros((n, t), dtype=np.int64)
         self._keep = np.sqrt(1.0 - params.popularity_drift**2)
+        self._batch: _BatchScratch | None = _BatchScratch(params, n) if n > 1 else None
+        """buffers of the draw of every sub-env at once (``_logits_of_all``); None for one"""
 
     @property
     def probs(self) -> np.ndarray:
@@ -104,40 +106,113 @@ class GateSource:
         """Next layer call of sub-envs ``idx``: drift the popularity, draw a new token batch."""
         p = self.params
         if p.popularity_drift > 0:
-            for i in idx:
-                noise = rngs[i].standard_normal(p.n_experts)
-                self.popularity[i] = (
-                    self._keep * self.popularity[i] + p.popularity_drift * p.popularity_std * noise
-                )
+            every = self._every(idx)
+            noise = self._batch.noise if every else np.empty((len(idx), p.n_experts))
+            for j, i in enumerate(idx):
+                noise[j] = rngs[i].standard_normal(p.n_experts)
+            # the per-env formula on all rows at once (the same operations element by element)
+            popularity = self.popularity if every else self.popularity[idx]
+            drift = p.popularity_drift * p.popularity_std * noise
+            self.popularity[idx] = self._keep * popularity + drift
         self._tokens(idx, rngs)
+
+    def _every(self, idx: np.ndarray) -> bool:
+        """Whether ``idx`` (sorted, unique) names every sub-env of a batched source."""
+        return self._batch is not None and len(idx) == len(self.logits)
 
     def _tokens(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
         p = self.params
-        for i in idx:  # in place, one sub-env at a time: no (N, T, E) temporaries
+        for i in idx:  # each sub-env's draws from its own generator, in its order
             rng = rngs[i]
             self.domains[i] = rng.integers(p.n_domains, size=p.n_tokens)
             self.token_ids[i] = rng.integers(p.vocab_size, size=p.n_tokens)
-            # np.take: much faster than fancy indexing for row gathers
-            hidden = np.take(self.embeddings[i], self.token_ids[i], axis=0)
-            hidden += np.take(self.centres[i], self.domains[i], axis=0)
-            logits, weights = self.logits[i], self._scratch
-            np.matmul(hidden, self.router[i], out=logits)
-            logits += self.popularity[i]
-            # |h . w_e| <= |h| (unit columns): when every logit is known to lie within +-80 the
-            # float32 exponential neither overflows nor underflows to an all-zero row, and the
-            # softmax needs no shift; otherwise shift each token by its maximum
-            bound = self._hidden_bound[i] + float(np.abs(self.popularity[i]).max())
-            self._shifted[i] = bound >= 80.0
-            if bound < 80.0:
-                self.shift[i] = 0.0
-                np.exp(logits, out=weights)
-            else:
-                shift = logits.max(axis=-1)
-                self.shift[i] = shift
-                np.subtract(logits, shift[:, None], out=weights)
-                np.exp(weights, out=weights)
-            # BLAS row and column sums: ~20x faster than sum(axis=...)
-            totals = self.totals[i]
-            np.matmul(weights, self._ones, out=totals)
-            np.matmul(1.0 / totals, weights, out=self.column_mass[i])
+        if self._every(idx):
+            self._logits_of_all()
+        else:
+            for i in idx:
+                self._logits_of(i)
         self._stale[idx] = True
+
+    def _logits_of_all(self) -> None:
+        """``_logits_of(i)`` for every sub-env at once, in the scratch of ``_BatchScratch``:
+        the same gathers, the same sgemm per sub-env (numpy's stacked matmul calls BLAS once
+        per matrix of the stack, with the shapes of the one-env call), the same float32
+        exponentials and BLAS row and column sums, so the same bits; sub-envs whose logits
+        need the softmax shift are then redone one by one."""
+        p, scratch = self.params, self._batch
+        n, t, r = len(self.logits), p.n_tokens, p.router_rank
+        hidden, centre = scratch.hidden, scratch.centre
+        np.add(self.token_ids, scratch.vocab_offset, out=scratch.index)
+        # mode="clip" (the indices are in range by construction): numpy then gathers straight
+        # into ``out``; with mode="raise" it gathers into a temporary first and copies
+        flat = scratch.index.reshape(-1)
+        np.take(self.embeddings.reshape(-1, r), flat, axis=0, out=hidden, mode="clip")
+        np.add(self.domains, scratch.domain_offset, out=scratch.index)
+        np.take(self.centres.reshape(-1, r), flat, axis=0, out=centre, mode="clip")
+        hidden += centre
+        logits = self.logits
+        np.matmul(hidden.reshape(n, t, r), self.router, out=logits)
+        logits += self.popularity[:, None, :]
+        bound = self._hidden_bound + np.abs(self.popularity).max(axis=1)
+        shifted = bound >= 80.0
+        self._shifted[:] = shifted
+        self.shift[:] = 0.0
+        weights = scratch.weights
+        # a shifted sub-env's unshifted exponentials may overflow: its sums are redone below
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            np.exp(logits, out=weights)
+            np.matmul(weights, self._ones, out=self.totals)
+            inverse = np.divide(1.0, self.totals, out=scratch.inverse[:, 0])
+            np.matmul(inverse[:, None, :], weights, out=scratch.mass)
+        self.column_mass[:] = scratch.mass[:, 0]
+        for i in np.flatnonzero(shifted):
+            self._softmax_sums(i, shifted=True)
+
+    def _logits_of(self, i: int) -> None:
+        """Logits, softmax shift and sums of sub-env ``i``'s new tokens, in place (one sub-env
+        at a time: no (N, T, E) temporaries)."""
+        # np.take: much faster than fancy indexing for row gathers
+        hidden = np.take(self.embeddings[i], self.token_ids[i], axis=0)
+        hidden += np.take(self.centres[i], self.domains[i], axis=0)
+        logits = self.logits[i]
+        np.matmul(hidden, self.router[i], out=logits)
+        logits += self.popularity[i]
+        # |h . w_e| <= |h| (unit columns): when every logit is known to lie within +-80 the
+        # float32 exponential neither overflows nor underflows to an all-zero row, and the
+        # softmax needs no shift; otherwise shift each token by its maximum
+        bound = self._hidden_bound[i] + float(np.abs(self.popularity[i]).max())
+        self._shifted[i] = bound >= 80.0
+        self._softmax_sums(i, shifted=bound >= 80.0)
+
+    def _softmax_sums(self, i: int, shifted: bool) -> None:
+        """Shift, row sums ``totals`` and column sums ``column_mass`` of sub-env ``i``'s
+        softmax from its logits (``shifted``: each token shifted by its largest logit)."""
+        logits, weights = self.logits[i], self._scratch
+        if not shifted:
+            self.shift[i] = 0.0
+            np.exp(logits, out=weights)
+        else:
+            shift = logits.max(axis=-1)
+            self.shift[i] = shift
+            np.subtract(logits, shift[:, None], out=weights)
+            np.exp(weights, out=weights)
+        # BLAS row and column sums: ~20x faster than sum(axis=...)
+        totals = self.totals[i]
+        np.matmul(weights, self._ones, out=totals)
+        np.matmul(1.0 / totals, weights, out=self.column_mass[i])
+
+
+class _BatchScratch:
+    """Buffers of ``GateSource._logits_of_all`` for N sub-envs (allocated once)."""
+
+    def __init__(self, params: RoutingParams, num_envs: int) -> None:
+        n, t, e, r = num_envs, params.n_tokens, params.n_experts, params.router_rank
+        self.noise = np.empty((n, e))
+        self.index = np.empty((n, t), dtype=np.int64)
+        self.vocab_offset = (np.arange(n) * params.vocab_size)[:, None]
+        self.domain_offset = (np.arange(n) * params.n_domains)[:, None]
+        self.hidden = np.empty((n * t, r), dtype=np.float32)
+        self.centre = np.empty((n * t, r), dtype=np.float32)
+        self.weights = np.empty((n, t, e), dtype=np.float32)
+        self.inverse = np.empty((n, 1, t), dtype=np.float32)
+        self.mass = np.empty((n, 1, e), dtype=np.float32)

@@ -1,7 +1,8 @@
 """Memory estimate of ``netgym/MoeRouting-v0``, checked before the sim allocates anything.
 
 A sub-env holds its router tables (T x E float32 logits, probabilities, biased scores and the
-top-k scratch), its vocabulary embeddings (V x r float32), per-token state and, with
+top-k scratch, and in a vector env the exponentials, hidden states and indices of the batched
+draw), its vocabulary embeddings (V x r float32), per-token state and, with
 ``gates='trace'`` and no file, a generated trace of T x max_steps tokens; the duo mode holds
 per-token gains for every layer. Drawing the embeddings needs a float64 copy for a moment.
 Per-item sizes were measured with ``tracemalloc`` and rounded up. ``check_memory_of`` checks one
@@ -14,10 +15,14 @@ from __future__ import annotations
 from ...core.budget import check_memory
 from .params import RoutingParams
 
-BYTES_PER_SCORE = 40
-"""per (token, expert) and sub-env: logits, probabilities, scores, top-k scratch, observation"""
-BYTES_PER_TOKEN = 64
-"""per token and sub-env besides its slots: ids, domains, shift, totals"""
+BYTES_PER_SCORE = 44
+"""per (token, expert) and sub-env: logits, probabilities, scores, top-k scratch, observation,
+the batched draw's float32 exponentials"""
+BYTES_PER_TOKEN = 80
+"""per token and sub-env besides its slots: ids, domains, shift, totals, the batched draw's
+flat index and inverse total"""
+BYTES_PER_HIDDEN = 8
+"""per token, router dimension and sub-env: the batched draw's two float32 hidden states"""
 BYTES_PER_EXPERT = 96
 """per expert and sub-env: popularity, loads, drops, captured mass, features"""
 BYTES_PER_TRACE_TOKEN = 48
@@ -31,6 +36,7 @@ def bytes_per_env(params: RoutingParams) -> float:
     t, e, k, r = params.n_tokens, params.n_experts, params.top_k, params.router_rank
     total = BYTES_PER_SCORE * t * e + t * (BYTES_PER_TOKEN + 8 * k) + BYTES_PER_EXPERT * e
     total += 4 * (params.vocab_size + params.n_domains + e) * r + ENV_OVERHEAD
+    total += BYTES_PER_HIDDEN * t * r
     if params.action_mode == "duo":
         total += 8 * t * (params.duo_layers + 6)
     if params.gates == "trace" and params.trace_path is None:
@@ -65,6 +71,7 @@ def check_memory_of(owner: str, params: RoutingParams) -> None:
 
 __all__ = [
     "BYTES_PER_EXPERT",
+    "BYTES_PER_HIDDEN",
     "BYTES_PER_SCORE",
     "BYTES_PER_TOKEN",
     "BYTES_PER_TRACE_TOKEN",
