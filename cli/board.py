@@ -170,7 +170,8 @@ def run_tables(payload: dict[str, Any]) -> str:
             format_table(["entry", "iqm", "ci95", "tasks", "runs"], suite),
             "",
             "score = mean reward per step per episode, averaged over episodes (std over "
-            "episodes, 95% bootstrap CI); normalised: random = 0, reference baseline = 1; iqm: "
+            "episodes, 95% bootstrap CI); normalised: the protocol's 0 anchor (random, or a floor "
+            "where random is catastrophic) = 0, its reference baseline = 1; iqm: "
             "interquartile mean of the normalised scores of all runs x tasks, 95% stratified "
             "bootstrap CI",
             f"{len(payload['rows'])} rows in {payload['wall_s']:.1f} s",
