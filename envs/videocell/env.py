@@ -126,6 +126,17 @@ class WirelessVideoCellEnv(SimEnv):
         """Users in the cell."""
         return self.params.n_users
 
+    @property
+    def ladder_kbps(self) -> np.ndarray:
+        """Bitrate of each video level in kbps."""
+        return np.asarray(self.params.abr.ladder_kbps)
+
+    def set_client(self, name: str) -> None:
+        """Run every user's ABR client as ``name`` (``params.CLIENT_NAMES``) from now on, in
+        this episode (fresh clients, reset now) and the next ones; for baselines that pair a
+        base-station policy with a client, such as "proportional fair + robustMPC clients"."""
+        self.sim.set_client(name)
+
     def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         self.sim.reset(self._rows, [self.np_random], options)
         return self.sim.observation()[0], self._info()

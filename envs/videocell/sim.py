@@ -42,7 +42,8 @@ from .engine import (
     advance_waits,
     sleep_quanta,
 )
-from .params import VideoCellParams
+from ..core.validation import check_choice
+from .params import CLIENT_NAMES, VideoCellParams
 from .personas import PERSONAS, satisfaction, utility_of_kbps
 
 FEATURES = 10
@@ -112,6 +113,7 @@ class CellSim:
         self.omega = np.zeros(shape + (p.n_subbands, p.n_sinusoids))
         self.clients: list[list[Any]] = [[None] * n for _ in range(b)]
         self.views: list[list[ClientView]] = [[None] * n for _ in range(b)]  # type: ignore[list-item]
+        self.client_name = p.client
         self.chunk_log: list[list[dict[str, Any]]] | None = None
         """set to a list per env to record every completed chunk (tests, render)"""
 
@@ -232,6 +234,9 @@ class CellSim:
             "upper_bound": self.upper_bound.copy(),
             "count_bound": self.count_bound.copy(),
             "rate_mbps": self.rate_mbps.copy(),
+            "avg_mbps": self.avg_mbps.copy(),
+            "downloading": self.phase == DOWNLOADING,
+            "level": self.level.copy(),
             "buffer_s": self.buffer_ms / 1000.0,
             "chunks": self.chunk.copy(),
             "mean_qoe": self.total_qoe / np.maximum(self.chunk, 1),
@@ -240,6 +245,18 @@ class CellSim:
             "desired_kbps": self.desired_kbps.copy(),
             "persona": self.persona.copy(),
         }
+
+    def set_client(self, name: str) -> None:
+        """Use the ABR client ``name`` for every user, now (fresh, reset) and at every reset."""
+        check_choice("WirelessVideoCell", "client", name, CLIENT_NAMES)
+        self.client_name = name
+        for i in range(self.num_envs):
+            for u, view in enumerate(self.views[i]):
+                if view is None:
+                    continue
+                client = make_client(name)
+                client.reset(view)
+                self.clients[i][u] = client
 
     # ------------------------------------------------------------------ internals
     def _draw_users(self, i: int, personas: list[str], spread: np.ndarray) -> None:
@@ -262,7 +279,7 @@ class CellSim:
             self.seg_w[i, u, : w.size] = w
             self.seg_s[i, u, : s.size] = s
             view = ClientView(self.views_params[k], self.models[k])
-            client = make_client(self.params.client)
+            client = make_client(self.client_name)
             client.reset(view)
             self.views[i][u] = view
             self.clients[i][u] = client
