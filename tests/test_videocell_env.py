@@ -66,7 +66,7 @@ def test_same_seed_and_actions_give_identical_trajectories(mode):
 def test_episodes_end_when_every_user_has_played_its_video():
     env = make(**{**SHORT, "max_epochs": 100000})
     env.reset(seed=0)
-    for step in range(100000):
+    for step in range(100000):  # noqa: B007 (read after the loop)
         _, _, term, trunc, info = env.step(np.ones(3))
         if term or trunc:
             break

@@ -108,7 +108,9 @@ class PersonalisedGreedy(_Base):
             return out
         rate = np.maximum(np.asarray(info["rate_mbps"], dtype=np.float64) * 1000.0, 1e-9)
         desired = np.asarray(info["desired_kbps"], dtype=np.float64) * self.headroom
-        middle = 0.5 * (np.asarray(info["adequate_kbps"], dtype=np.float64) * self.headroom + desired)
+        middle = 0.5 * (
+            np.asarray(info["adequate_kbps"], dtype=np.float64) * self.headroom + desired
+        )
         low = np.asarray(info["buffer_s"]) < self.low_buffer_s
         first = np.where(low, desired, middle) / rate
         order = [u for u in np.argsort(first, kind="stable") if active[u]]

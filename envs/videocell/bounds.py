@@ -7,10 +7,13 @@ sustain?
   adequate bitrate ``A_u``; taking the smallest needs first maximises how many fit (exact for
   one capacity constraint). Reported as a share of the users.
 - **Concave relaxation.** ``max sum_u S^_u(x_u r_u) / N - lambda sum_u x_u`` where ``S^_u`` is
-  the concave envelope of the satisfaction of a steady stream at bitrate ``R`` (``S(0) = 0``;
-  the persona's utility interpolated on the ladder, capped at the top level). For
-  piecewise-linear concave terms, taking envelope segments by decreasing slope while the slope
-  per user beats ``lambda`` is optimal.
+  a concave majorant of the satisfaction ``S_u(R)`` of a steady stream at bitrate ``R`` (the
+  persona's utility interpolated on the ladder, capped at the top level; ``S(0) = 0``).
+  ``S_u`` rises with ``R``, so on a rate grid ``S_u(R) <= S_u(next grid point)``: the upper
+  concave hull of those step values (``envelope_segments``: an intercept and segments) lies
+  above ``S_u`` everywhere, within one grid step of its concave envelope. For
+  piecewise-linear concave terms, taking segments by decreasing slope while the slope per user
+  beats ``lambda`` is optimal, so the result is an upper bound of the fluid problem.
 
 Neither bounds the episode return (buffers, start-up and switching are left out): they say how
 much a step's allocation leaves on the table under the fluid model.
@@ -22,7 +25,7 @@ import numpy as np
 
 from .personas import satisfaction, utility_of_kbps
 
-GRID_PER_LEVEL = 8
+GRID_PER_LEVEL = 16
 """points of the rate grid between consecutive ladder levels"""
 
 
@@ -37,12 +40,12 @@ def rate_grid(ladder_kbps: np.ndarray) -> np.ndarray:
 
 def envelope_segments(
     ladder_kbps: np.ndarray, utilities: np.ndarray, adequate: float, desired: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The concave envelope of steady-stream satisfaction over the rate grid, as segments:
-    (widths in kbps, slopes in satisfaction per kbps), slopes decreasing."""
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """A concave majorant of steady-stream satisfaction (see the module docstring): its value
+    at R = 0 and its segments (widths in kbps, slopes in satisfaction per kbps, decreasing)."""
     grid = rate_grid(ladder_kbps)
-    values = satisfaction(utility_of_kbps(grid, ladder_kbps, utilities), adequate, desired)
-    values[0] = 0.0
+    exact = satisfaction(utility_of_kbps(grid, ladder_kbps, utilities), adequate, desired)
+    values = np.append(exact[1:], exact[-1])  # S on (g_i, g_i+1] is at most S(g_i+1)
     hull = [0]
     for i in range(1, len(grid)):  # upper hull, left to right
         while len(hull) >= 2:
@@ -59,7 +62,7 @@ def envelope_segments(
     widths = np.diff(x)
     slopes = np.diff(y) / widths
     keep = slopes > 0
-    return widths[keep], slopes[keep]
+    return float(y[0]), widths[keep], slopes[keep]
 
 
 def count_bound(need_share: np.ndarray) -> np.ndarray:
@@ -70,11 +73,16 @@ def count_bound(need_share: np.ndarray) -> np.ndarray:
 
 
 def concave_bound(
-    widths_kbps: np.ndarray, slopes: np.ndarray, rate_kbps: np.ndarray, price: float
+    intercept: np.ndarray,
+    widths_kbps: np.ndarray,
+    slopes: np.ndarray,
+    rate_kbps: np.ndarray,
+    price: float,
 ) -> np.ndarray:
     """Optimum of the concave relaxation per env.
 
     Args:
+        intercept: (B, N) the majorants' values at R = 0.
         widths_kbps: (B, N, H) envelope segment widths (0 for padding).
         slopes: (B, N, H) satisfaction per kbps of each segment.
         rate_kbps: (B, N) full-cell rate of each user.
@@ -91,7 +99,7 @@ def concave_bound(
     width = np.where(gain > price, np.take_along_axis(width, order, axis=1), 0.0)
     before = np.cumsum(width, axis=1) - width
     taken = np.clip(1.0 - before, 0.0, width)
-    return ((gain - price) * taken).sum(axis=1)
+    return intercept.mean(axis=1) + ((gain - price) * taken).sum(axis=1)
 
 
 __all__ = ["concave_bound", "count_bound", "envelope_segments", "rate_grid"]

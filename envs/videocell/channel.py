@@ -121,9 +121,9 @@ def phasor_table(omega: np.ndarray, tti_s: float, n_ttis: int) -> np.ndarray:
     return np.exp(1j * omega[..., None] * tau).astype(np.complex64)
 
 
-def epoch_gains(amp: np.ndarray, omega: np.ndarray, table: np.ndarray, t0_s: np.ndarray) -> (
-    np.ndarray
-):
+def epoch_gains(
+    amp: np.ndarray, omega: np.ndarray, table: np.ndarray, t0_s: np.ndarray
+) -> np.ndarray:
     """Power gains of every TTI of an epoch starting at ``t0_s`` (one per leading row):
     ``shape + (n_ttis,)``, from the phasor table of ``phasor_table``."""
     t0 = np.asarray(t0_s, dtype=np.float64).reshape(t0_s.shape + (1,) * (amp.ndim - 1))

@@ -82,9 +82,9 @@ class TraceCurve:
         return wraps * t.period_s[trace] + end
 
 
-def advance_waits(state: dict[str, np.ndarray], live: np.ndarray, epoch_ms: float) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def advance_waits(
+    state: dict[str, np.ndarray], live: np.ndarray, epoch_ms: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Advance the waiting users in ``live`` to the end of their wait or of the epoch.
 
     Returns:

@@ -9,8 +9,7 @@ FAMILY = Family(
     envs=(
         EnvSpec(
             id="netgym/WirelessVideoCell-v0",
-            summary="PRB shares of a wireless cell's video users with personal zones of "
-            "tolerance",
+            summary="PRB shares of a wireless cell's video users with personal zones of tolerance",
             entry_point="netgym.envs.videocell.env:WirelessVideoCellEnv",
             vector_entry_point="netgym.envs.videocell.env:WirelessVideoCellVectorEnv",
         ),

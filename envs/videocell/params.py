@@ -133,9 +133,7 @@ class VideoCellParams(EnvParams):
         check_int(self, owner, "n_sinusoids", low=1, high=64)
         check_range(owner, "carrier_ghz", self.carrier_ghz, low=0.5, high=100.0)
         check_range(owner, "min_distance_m", self.min_distance_m, low=1.0, high=1e5)
-        check_range(
-            owner, "max_distance_m", self.max_distance_m, low=self.min_distance_m, high=1e5
-        )
+        check_range(owner, "max_distance_m", self.max_distance_m, low=self.min_distance_m, high=1e5)
         check_range(owner, "shadowing_db", self.shadowing_db, low=0.0, high=20.0)
         check_range(owner, "tx_power_dbm", self.tx_power_dbm, low=-30.0, high=80.0)
         check_range(owner, "noise_figure_db", self.noise_figure_db, low=0.0, high=30.0)

@@ -48,9 +48,7 @@ LOGIT_95 = math.log(19.0)
 """logit(0.95): the satisfaction curve reaches 0.05 / 0.95 at the zone's ends"""
 
 
-def utility_of_kbps(kbps: np.ndarray, ladder_kbps: np.ndarray, utilities: np.ndarray) -> (
-    np.ndarray
-):
+def utility_of_kbps(kbps: np.ndarray, ladder_kbps: np.ndarray, utilities: np.ndarray) -> np.ndarray:
     """Per-chunk utility of bitrates ``kbps`` under a persona whose ladder has ``utilities``:
     linear interpolation between ladder levels, flat outside the ladder."""
     return np.interp(np.asarray(kbps, dtype=np.float64), ladder_kbps, utilities)

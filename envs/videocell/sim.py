@@ -18,7 +18,8 @@ import numpy as np
 
 from ..abr.model import build_model
 from ..abr.sim import MIN_DELAY_MS, as_trace_indices, chunk_qoe, draw_episode
-from .bounds import concave_bound, count_bound, envelope_segments
+from ..core.validation import check_choice
+from .bounds import GRID_PER_LEVEL, concave_bound, count_bound, envelope_segments
 from .channel import (
     CQI_SE,
     LZG_RATE,
@@ -42,7 +43,6 @@ from .engine import (
     advance_waits,
     sleep_quanta,
 )
-from ..core.validation import check_choice
 from .params import CLIENT_NAMES, VideoCellParams
 from .personas import PERSONAS, satisfaction, utility_of_kbps
 
@@ -106,7 +106,8 @@ class CellSim:
         self.reward_vec = np.zeros((b, 3))
         self.upper_bound = np.zeros(b)
         self.count_bound = np.zeros(b)
-        n_seg = 1 + (self.n_levels - 1) * 8
+        n_seg = 1 + (self.n_levels - 1) * GRID_PER_LEVEL
+        self.seg0 = np.zeros(shape)
         self.seg_w = np.zeros(shape + (n_seg,))
         self.seg_s = np.zeros(shape + (n_seg,))
         self.amp = np.zeros(shape + (p.n_subbands, p.n_sinusoids), dtype=complex)
@@ -118,9 +119,7 @@ class CellSim:
         """set to a list per env to record every completed chunk (tests, render)"""
 
     # ------------------------------------------------------------------ BatchSim protocol
-    def reset(self, idx: Any, rngs: Sequence[np.random.Generator], options: dict[str, Any]) -> (
-        None
-    ):
+    def reset(self, idx: Any, rngs: Sequence[np.random.Generator], options: dict[str, Any]) -> None:
         """Draw new cells in envs ``idx``: personas, zones, positions, fading (or traces)."""
         p = self.params
         n = p.n_users
@@ -162,8 +161,10 @@ class CellSim:
         if p.channel == "trace":
             curve: Any = self._curve_trace
         else:
-            curve = FadingCurve(self._epoch_rates(rows).reshape(rows.size * p.n_users, -1),
-                                epoch_ms / (p.epoch_ttis if p.mode == "exact" else 1))
+            curve = FadingCurve(
+                self._epoch_rates(rows).reshape(rows.size * p.n_users, -1),
+                epoch_ms / (p.epoch_ttis if p.mode == "exact" else 1),
+            )
         full = rows.size == self.num_envs  # every env, in order: work on views, no copies
         if full:
             state = {name: getattr(self, name).reshape(-1) for name in _STATE}
@@ -188,7 +189,7 @@ class CellSim:
                 getattr(self, name)[rows] = state[name].reshape(rows.size, p.n_users)
         self.clock_ms[rows] += epoch_ms
         self.steps[rows] += 1
-        self.used[rows] = self.busy[rows].sum(axis=1) / epoch_ms
+        self.used[rows] = np.minimum(self.busy[rows].sum(axis=1) / epoch_ms, 1.0)  # rounding
         got_mbps = self.delivered[rows] * 8.0 / epoch_ms / 1000.0
         self.avg_mbps[rows] += (got_mbps - self.avg_mbps[rows]) / 10.0  # EWMA, 1 s at 100 ms
         self._refresh_rates(rows)
@@ -273,7 +274,7 @@ class CellSim:
                 d = a + 1e-3 * max(abs(a), 1.0)
             self.adequate_kbps[i, u], self.desired_kbps[i, u] = a_kbps, d_kbps
             self.adequate[i, u], self.desired[i, u] = a, d
-            w, s = envelope_segments(self.ladder, util, a, d)
+            self.seg0[i, u], w, s = envelope_segments(self.ladder, util, a, d)
             self.seg_w[i, u] = 0.0
             self.seg_s[i, u] = 0.0
             self.seg_w[i, u, : w.size] = w
@@ -353,7 +354,7 @@ class CellSim:
             need = self.adequate_kbps[rows] / np.maximum(rate_kbps, 1e-12)
             self.count_bound[rows] = count_bound(need)
             self.upper_bound[rows] = concave_bound(
-                self.seg_w[rows], self.seg_s[rows], rate_kbps, p.resource_weight
+                self.seg0[rows], self.seg_w[rows], self.seg_s[rows], rate_kbps, p.resource_weight
             )
 
     def _observe(self, rows: np.ndarray) -> None:
@@ -369,9 +370,7 @@ class CellSim:
         value = share if p.objective == "satisfaction" else count
         self.reward[rows] = value - p.resource_weight * self.used[rows]
 
-    def _complete(self, rows: np.ndarray, state: dict[str, np.ndarray], users: np.ndarray) -> (
-        None
-    ):
+    def _complete(self, rows: np.ndarray, state: dict[str, np.ndarray], users: np.ndarray) -> None:
         """Account the chunks of ``users`` (flat indices) that just completed; ask their
         clients for the next level."""
         p = self.params
