@@ -94,11 +94,12 @@ def concave_bound(
     width = widths_kbps / rate  # share of the cell each segment takes
     b = gain.shape[0]
     gain, width = gain.reshape(b, -1), width.reshape(b, -1)
-    order = np.argsort(-gain, axis=1, kind="stable")
-    gain = np.take_along_axis(gain, order, axis=1)
-    width = np.where(gain > price, np.take_along_axis(width, order, axis=1), 0.0)
+    width = np.where(gain > price, width, 0.0)  # segments not worth their PRBs: never taken
+    order = np.argsort(-gain, axis=1)  # equal gains: any order gives the same value
+    env = np.arange(b)[:, None]
+    gain, width = gain[env, order], width[env, order]
     before = np.cumsum(width, axis=1) - width
-    taken = np.clip(1.0 - before, 0.0, width)
+    taken = np.minimum(np.maximum(1.0 - before, 0.0), width)
     return intercept.mean(axis=1) + ((gain - price) * taken).sum(axis=1)
 
 

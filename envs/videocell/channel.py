@@ -127,14 +127,31 @@ def epoch_gains(
     """Power gains of every TTI of an epoch starting at ``t0_s`` (one per leading row):
     ``shape + (n_ttis,)``, from the phasor table of ``phasor_table``."""
     t0 = np.asarray(t0_s, dtype=np.float64).reshape(t0_s.shape + (1,) * (amp.ndim - 1))
-    z0 = (amp * np.exp(1j * omega * t0)).astype(np.complex64)
-    h = np.matmul(z0[..., None, :], table)[..., 0, :]
-    return (h.real.astype(np.float64) ** 2) + h.imag.astype(np.float64) ** 2
+    return phasor_gains(amp * np.exp(1j * omega * t0), table)
+
+
+def phasor_gains(z0: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Power gains of every TTI of an epoch whose first-TTI phasors ``c_m exp(j w_m t0)`` are
+    ``z0`` (``shape + (M,)``): ``|z0 . table|^2``, ``shape + (n_ttis,)``."""
+    h = np.matmul(z0.astype(np.complex64)[..., None, :], table)[..., 0, :]
+    return h.real**2 + h.imag**2  # float32, the precision of the table
+
+
+def count_reached(thresholds: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """How many of the increasing ``thresholds`` each value reaches (``>=``): the same as
+    ``searchsorted(thresholds, values, side='right')``, about 3x faster for short tables."""
+    values = np.asarray(values)
+    if values.size < 4096:  # below this, one searchsorted call costs less than the loop
+        return np.searchsorted(thresholds, values, side="right")
+    out = np.zeros(values.shape, dtype=np.int8)
+    for threshold in thresholds.astype(values.dtype):
+        out += values >= threshold
+    return out
 
 
 def cqi_index(sinr_linear: np.ndarray) -> np.ndarray:
     """CQI (0 .. 15) of linear SINRs: the highest CQI whose 10 %-BLER threshold they reach."""
-    return np.searchsorted(_CQI_SINR_LINEAR, sinr_linear, side="right")
+    return count_reached(_CQI_SINR_LINEAR, sinr_linear)
 
 
 def cqi_se(sinr_linear: np.ndarray) -> np.ndarray:
@@ -151,8 +168,7 @@ def lzg_thresholds_db(target_per: float) -> np.ndarray:
 
 def lzg_mode(sinr_linear: np.ndarray, target_per: float) -> np.ndarray:
     """LZG mode index (0 = no transmission, 1 .. 6) chosen at each linear SINR."""
-    thresholds = db_to_linear(lzg_thresholds_db(target_per))
-    return np.searchsorted(thresholds, sinr_linear, side="right")
+    return count_reached(db_to_linear(lzg_thresholds_db(target_per)), sinr_linear)
 
 
 def lzg_per(mode: np.ndarray, sinr_linear: np.ndarray) -> np.ndarray:
@@ -191,6 +207,7 @@ __all__ = [
     "SosFading",
     "bessel_j0",
     "complex_gains_at",
+    "count_reached",
     "cqi_index",
     "cqi_se",
     "db_to_linear",
@@ -203,6 +220,7 @@ __all__ = [
     "lzg_rate",
     "lzg_thresholds_db",
     "max_ci_pick",
+    "phasor_gains",
     "phasor_table",
     "uma_path_loss_db",
 ]

@@ -26,9 +26,8 @@ from .channel import (
     SosFading,
     cqi_se,
     db_to_linear,
-    epoch_gains,
-    gains_at,
     lzg_goodput,
+    phasor_gains,
     phasor_table,
     uma_path_loss_db,
 )
@@ -112,6 +111,11 @@ class CellSim:
         self.seg_s = np.zeros(shape + (n_seg,))
         self.amp = np.zeros(shape + (p.n_subbands, p.n_sinusoids), dtype=complex)
         self.omega = np.zeros(shape + (p.n_subbands, p.n_sinusoids))
+        self.z = np.zeros_like(self.amp)
+        """each sinusoid's phasor at the clock, ``amp exp(j omega t)``, advanced by ``rot``"""
+        self.rot = np.zeros_like(self.amp)
+        self._ones_m = np.ones(p.n_sinusoids, dtype=complex)
+        """one epoch's rotation of each phasor, ``exp(j omega epoch)``"""
         self.clients: list[list[Any]] = [[None] * n for _ in range(b)]
         self.views: list[list[ClientView]] = [[None] * n for _ in range(b)]  # type: ignore[list-item]
         self.client_name = p.client
@@ -158,14 +162,15 @@ class CellSim:
         share = np.clip(np.asarray(actions, dtype=np.float64), 0.0, 1.0)
         share = share / np.maximum(share.sum(axis=1, keepdims=True), 1.0)
         epoch_ms = p.epoch_ms
+        full = rows.size == self.num_envs  # every env, in order: work on views, no copies
+        sel = slice(None) if full else rows
         if p.channel == "trace":
             curve: Any = self._curve_trace
         else:
             curve = FadingCurve(
-                self._epoch_rates(rows).reshape(rows.size * p.n_users, -1),
+                self._epoch_rates(sel).reshape(rows.size * p.n_users, -1),
                 epoch_ms / (p.epoch_ttis if p.mode == "exact" else 1),
             )
-        full = rows.size == self.num_envs  # every env, in order: work on views, no copies
         if full:
             state = {name: getattr(self, name).reshape(-1) for name in _STATE}
         else:
@@ -187,13 +192,15 @@ class CellSim:
         if not full:
             for name in _STATE:
                 getattr(self, name)[rows] = state[name].reshape(rows.size, p.n_users)
-        self.clock_ms[rows] += epoch_ms
-        self.steps[rows] += 1
-        self.used[rows] = np.minimum(self.busy[rows].sum(axis=1) / epoch_ms, 1.0)  # rounding
-        got_mbps = self.delivered[rows] * 8.0 / epoch_ms / 1000.0
-        self.avg_mbps[rows] += (got_mbps - self.avg_mbps[rows]) / 10.0  # EWMA, 1 s at 100 ms
-        self._refresh_rates(rows)
-        self._observe(rows)
+        self.clock_ms[sel] += epoch_ms
+        if p.channel == "fading":
+            self.z[sel] *= self.rot[sel]
+        self.steps[sel] += 1
+        self.used[sel] = np.minimum(self.busy[sel].sum(axis=1) / epoch_ms, 1.0)  # rounding
+        got_mbps = self.delivered[sel] * 8.0 / epoch_ms / 1000.0
+        self.avg_mbps[sel] += (got_mbps - self.avg_mbps[sel]) / 10.0  # EWMA, 1 s at 100 ms
+        self._refresh_rates(sel)
+        self._observe(sel)
 
     @property
     def terminated(self) -> np.ndarray:
@@ -210,7 +217,8 @@ class CellSim:
         p = self.params
         top = self.ladder[-1]
         b = self.num_envs
-        f = np.zeros((b, p.n_users, FEATURES))
+        out = np.zeros((b, p.n_users * FEATURES + 2), dtype=np.float32)
+        f = out[:, :-2].reshape(b, p.n_users, FEATURES)
         f[..., 0] = np.minimum(self.rate_mbps / self.max_rate_mbps, 1.0)
         f[..., 1] = np.minimum(self.buffer_ms / (p.abr.buffer_cap_s * 1000.0), 1.0)
         f[..., 2] = np.minimum(self.rem / self.sizes.max(), 1.0)
@@ -222,8 +230,9 @@ class CellSim:
             f[..., 7] = np.minimum(self.desired_kbps / top, 2.0)
         f[..., 8] = self.sat
         f[..., 9] = np.minimum(self.avg_mbps / (top / 1000.0), 100.0)
-        tail = np.stack([self.used, np.minimum(self.steps / p.max_epochs, 1.0)], axis=1)
-        return np.concatenate([f.reshape(b, -1), tail], axis=1).astype(np.float32)
+        out[:, -2] = self.used
+        out[:, -1] = np.minimum(self.steps / p.max_epochs, 1.0)
+        return out
 
     def info(self) -> dict[str, np.ndarray]:
         """Per-env arrays: the reward vector, satisfaction, bounds and the users' state."""
@@ -291,6 +300,8 @@ class CellSim:
         r2 = rng.uniform(p.min_distance_m**2, p.max_distance_m**2, n)
         shadow = rng.normal(0.0, p.shadowing_db, n)
         self.amp[i], self.omega[i] = self._fading.draw(rng, (n, p.n_subbands))
+        self.z[i] = self.amp[i]
+        self.rot[i] = np.exp(1j * self.omega[i] * (p.epoch_ms / 1000.0))
         if self._table is not None:
             self._table[i] = phasor_table(self.omega[i], p.tti_s, p.epoch_ttis)
         if p.fixed_snr_db is not None:
@@ -326,16 +337,16 @@ class CellSim:
             return self._coef * cqi_se(sinr)
         return self._coef * lzg_goodput(sinr, self.params.lzg_target_per)
 
-    def _epoch_rates(self, rows: np.ndarray) -> np.ndarray:
+    def _epoch_rates(self, rows: np.ndarray | slice) -> np.ndarray:
         """(rows, users, T) full-cell bytes per ms in each TTI (T = 1 in the fluid mode)."""
         p = self.params
-        t0 = self.clock_ms[rows] / 1000.0
         if p.mode == "fluid":  # the rate the observation showed, held for the epoch
             return self.rate_mbps[rows][..., None] * (1000.0 / 8.0)
-        g = epoch_gains(self.amp[rows], self.omega[rows], self._table[rows], t0)
-        return self._se_rate(self.mean_snr[rows][..., None, None] * g).sum(axis=2)
+        g = phasor_gains(self.z[rows], self._table[rows])  # float32
+        snr = self.mean_snr[rows].astype(np.float32)[..., None, None]
+        return self._se_rate(snr * g).sum(axis=2)
 
-    def _refresh_rates(self, rows: np.ndarray) -> None:
+    def _refresh_rates(self, rows: np.ndarray | slice) -> None:
         """Each user's full-cell rate now (Mbps), the channel state the observation shows."""
         p = self.params
         if p.channel == "trace":
@@ -345,8 +356,8 @@ class CellSim:
             got = curve.at(tr, link + dt) - curve.at(tr, link)
             self.rate_mbps[rows] = got * 8.0 / dt / 1e6
         else:
-            t0 = self.clock_ms[rows] / 1000.0
-            g = gains_at(self.amp[rows], self.omega[rows], t0[:, None, None])
+            h = self.z[rows] @ self._ones_m  # the sum over sinusoids, 3x faster than sum()
+            g = h.real**2 + h.imag**2
             rate = self._se_rate(self.mean_snr[rows][..., None] * g).sum(axis=2)
             self.rate_mbps[rows] = rate * 8.0 / 1000.0
         if p.bounds:
@@ -354,19 +365,25 @@ class CellSim:
             need = self.adequate_kbps[rows] / np.maximum(rate_kbps, 1e-12)
             self.count_bound[rows] = count_bound(need)
             self.upper_bound[rows] = concave_bound(
-                self.seg0[rows], self.seg_w[rows], self.seg_s[rows], rate_kbps, p.resource_weight
+                self.seg0[rows],
+                self.seg_w[rows],
+                self.seg_s[rows],
+                rate_kbps,
+                p.resource_weight,
             )
 
-    def _observe(self, rows: np.ndarray) -> None:
+    def _observe(self, rows: np.ndarray | slice) -> None:
         """Satisfaction, the reward vector and the scalar reward of envs ``rows``."""
         p = self.params
         filled = np.minimum(self.chunk[rows], p.sat_window)
         mean = self.history[rows].sum(axis=2) / np.maximum(filled, 1)
         sat = satisfaction(mean, self.adequate[rows], self.desired[rows])
         self.sat[rows] = np.where(filled > 0, sat, 0.0)
-        share = self.sat[rows].mean(axis=1)
-        count = (self.sat[rows] >= 0.5).mean(axis=1)
-        self.reward_vec[rows] = np.stack([share, -self.used[rows], count], axis=1)
+        n = p.n_users
+        share = self.sat[rows].sum(axis=1) / n
+        count = (self.sat[rows] >= 0.5).sum(axis=1) / n
+        vec = self.reward_vec
+        vec[rows, 0], vec[rows, 1], vec[rows, 2] = share, -self.used[rows], count
         value = share if p.objective == "satisfaction" else count
         self.reward[rows] = value - p.resource_weight * self.used[rows]
 
