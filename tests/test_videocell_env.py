@@ -167,6 +167,7 @@ def test_ansi_render_shows_one_line_per_user():
         ({"overhead": 0.95}, "VideoCellParams.overhead must be <= 0.9"),
         ({"doppler_hz": -1}, "VideoCellParams.doppler_hz must be >= 0"),
         ({"max_distance_m": 10}, "VideoCellParams.max_distance_m must be >= 50"),
+        ({"min_snr_db": 50.0}, "VideoCellParams.min_snr_db must be <= 40"),
         ({"personas": ("casual", "gamer")}, "VideoCellParams.personas[1] must be one of"),
         ({"personas": ()}, "VideoCellParams.personas must have at least 1 entries"),
         ({"zot_spread": 0.5}, "VideoCellParams.zot_spread must be <= 0.4"),

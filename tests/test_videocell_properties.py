@@ -135,6 +135,8 @@ LIMITS = [
     {"doppler_hz": 2000.0, "mode": "exact"},
     {"fixed_snr_db": -20.0},
     {"fixed_snr_db": 60.0, "max_snr_db": 60.0},
+    {"min_snr_db": -20.0, "max_snr_db": -20.0},
+    {"min_snr_db": 60.0, "max_snr_db": 60.0},
     {"overhead": 0.9, "bler": 0.9},
     {"lzg_target_per": 1e-6, "link": "lzg"},
     {"lzg_target_per": 0.5, "link": "lzg"},

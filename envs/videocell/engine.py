@@ -18,7 +18,9 @@ import numpy as np
 
 from ..abr.model import TraceTable
 
-DOWNLOADING, RTT, SLEEPING, FINISHED = 0, 1, 2, 3
+DOWNLOADING, RTT, SLEEPING, FINISHED, AWAITING = 0, 1, 2, 3, 4
+"""the phases; AWAITING (PettingZoo variant only): the chunk is done and the client agent has
+not chosen the next level yet (the player sleeps out its drain time meanwhile, then idles)"""
 
 
 class FadingCurve:
@@ -91,7 +93,7 @@ def advance_waits(
         the users whose RTT ended (their chunk is complete) and those whose sleep ended.
     """
     phase = state["phase"]
-    w = live[phase[live] >= RTT]
+    w = live[(phase[live] == RTT) | (phase[live] == SLEEPING)]
     if not w.size:
         return w, w
     left = epoch_ms - state["pos"][w]
@@ -107,6 +109,21 @@ def advance_waits(
     sleep_done = ended[phase[ended] == SLEEPING]
     phase[sleep_done] = DOWNLOADING
     return rtt_done, sleep_done
+
+
+def advance_awaiting(state: dict[str, np.ndarray], live: np.ndarray, epoch_ms: float) -> None:
+    """Advance the users in ``live`` that await their client's decision to the epoch's end:
+    their drain sleep runs out first (the trace clock runs), the time after it counts into the
+    next chunk's delay (the buffer drains while nothing is requested)."""
+    a = live[state["phase"][live] == AWAITING]
+    if not a.size:
+        return
+    left = epoch_ms - state["pos"][a]
+    sleep = np.minimum(state["wait"][a], left)
+    state["wait"][a] -= sleep
+    state["link"][a] += sleep / 1000.0
+    state["dl_ms"][a] += left - sleep
+    state["pos"][a] = epoch_ms
 
 
 def advance_downloads(
@@ -170,12 +187,14 @@ def sleep_quanta(buffer_ms: np.ndarray, cap_ms: float, drain_ms: float) -> np.nd
 
 
 __all__ = [
+    "AWAITING",
     "DOWNLOADING",
     "FINISHED",
     "RTT",
     "SLEEPING",
     "FadingCurve",
     "TraceCurve",
+    "advance_awaiting",
     "advance_downloads",
     "advance_waits",
     "sleep_quanta",

@@ -12,6 +12,7 @@ FAMILY = Family(
             summary="PRB shares of a wireless cell's video users with personal zones of tolerance",
             entry_point="netgym.envs.videocell.env:WirelessVideoCellEnv",
             vector_entry_point="netgym.envs.videocell.env:WirelessVideoCellVectorEnv",
+            parallel="netgym.envs.videocell.wireless_video_cell_v0",
         ),
     ),
     baselines="netgym.baselines.videocell",

@@ -92,6 +92,8 @@ class VideoCellParams(EnvParams):
     """if set, every user's mean SINR (dB) instead of the geometry (for tests and studies)"""
     max_snr_db: float = 40.0
     """mean SINRs from the geometry are capped here"""
+    min_snr_db: float = -5.0
+    """and floored here (a user further in outage would be served by a neighbouring cell)"""
     personas: tuple[str, ...] = ("casual", "standard", "hd")
     """personas users are drawn from, uniformly (``personas.PERSONAS``)"""
     zot_spread: float = 0.2
@@ -139,6 +141,7 @@ class VideoCellParams(EnvParams):
         check_range(owner, "noise_figure_db", self.noise_figure_db, low=0.0, high=30.0)
         check_range(owner, "interference_db", self.interference_db, low=0.0, high=60.0)
         check_range(owner, "max_snr_db", self.max_snr_db, low=-20.0, high=60.0)
+        check_range(owner, "min_snr_db", self.min_snr_db, low=-20.0, high=self.max_snr_db)
         if self.fixed_snr_db is not None:
             check_range(owner, "fixed_snr_db", self.fixed_snr_db, low=-20.0, high=60.0)
         personas = check_sequence(owner, "personas", self.personas)

@@ -33,11 +33,13 @@ from .channel import (
 )
 from .clients import ClientView, make_client
 from .engine import (
+    AWAITING,
     DOWNLOADING,
     FINISHED,
     SLEEPING,
     FadingCurve,
     TraceCurve,
+    advance_awaiting,
     advance_downloads,
     advance_waits,
     sleep_quanta,
@@ -119,6 +121,12 @@ class CellSim:
         self.clients: list[list[Any]] = [[None] * n for _ in range(b)]
         self.views: list[list[ClientView]] = [[None] * n for _ in range(b)]  # type: ignore[list-item]
         self.client_name = p.client
+        self.external_clients = False
+        """True (the PettingZoo variant): completed chunks wait for ``levels`` from outside"""
+        self.last_delay_s = np.zeros(shape)
+        self.last_tput_mbps = np.zeros(shape)
+        self.epoch_qoe = np.zeros(shape)
+        """QoE of the chunks each user completed in the last step"""
         self.chunk_log: list[list[dict[str, Any]]] | None = None
         """set to a list per env to record every completed chunk (tests, render)"""
 
@@ -155,10 +163,17 @@ class CellSim:
         self._refresh_rates(rows)
         self._observe(rows)
 
-    def step(self, idx: Any, actions: np.ndarray, rngs: Any = None) -> None:
-        """Play one epoch of envs ``idx`` with PRB shares ``actions`` (rows of ``n_users``)."""
+    def step(
+        self, idx: Any, actions: np.ndarray, rngs: Any = None, levels: np.ndarray | None = None
+    ) -> None:
+        """Play one epoch of envs ``idx`` with PRB shares ``actions`` (rows of ``n_users``);
+        with external clients, ``levels`` (rows of ``n_users``, -1 = none) are the next levels
+        of the users that await a decision."""
         p = self.params
         rows = np.arange(self.num_envs)[idx] if isinstance(idx, slice) else np.asarray(idx)
+        self.epoch_qoe[rows] = 0.0
+        if levels is not None:
+            self._decide(rows, np.asarray(levels))
         share = np.clip(np.asarray(actions, dtype=np.float64), 0.0, 1.0)
         share = share / np.maximum(share.sum(axis=1, keepdims=True), 1.0)
         epoch_ms = p.epoch_ms
@@ -184,6 +199,7 @@ class CellSim:
             live = np.flatnonzero((state["pos"] < epoch_ms) & (state["phase"] != FINISHED))
             if not live.size:
                 break
+            advance_awaiting(state, live, epoch_ms)
             rtt_done, _ = advance_waits(state, live, epoch_ms)
             if rtt_done.size:
                 self._complete(rows, state, rtt_done)
@@ -250,11 +266,24 @@ class CellSim:
             "buffer_s": self.buffer_ms / 1000.0,
             "chunks": self.chunk.copy(),
             "mean_qoe": self.total_qoe / np.maximum(self.chunk, 1),
-            "rebuffer_s": self.total_rebuf_s.copy(),
+            "total_rebuffer_s": self.total_rebuf_s.copy(),
             "adequate_kbps": self.adequate_kbps.copy(),
             "desired_kbps": self.desired_kbps.copy(),
             "persona": self.persona.copy(),
         }
+
+    def _decide(self, rows: np.ndarray, levels: np.ndarray) -> None:
+        """Start the next chunk of every awaiting user of ``rows`` that got a level."""
+        for r, e in enumerate(rows):
+            for u in np.flatnonzero((self.phase[e] == AWAITING) & (levels[r] >= 0)):
+                level = int(levels[r, u])
+                if level >= self.n_levels:
+                    raise ValueError(
+                        f"client_{u} chose level {level}, outside [0, {self.n_levels - 1}]"
+                    )
+                self.level[e, u] = level
+                self.rem[e, u] = self.sizes[level, self.chunk[e, u]]
+                self.phase[e, u] = SLEEPING if self.wait[e, u] > 0 else DOWNLOADING
 
     def set_client(self, name: str) -> None:
         """Use the ABR client ``name`` for every user, now (fresh, reset) and at every reset."""
@@ -310,7 +339,7 @@ class CellSim:
             power = p.tx_power_dbm - 10.0 * math.log10(p.n_prbs)
             noise = -174.0 + 10.0 * math.log10(p.prb_hz) + p.noise_figure_db + p.interference_db
             pl = uma_path_loss_db(np.sqrt(r2), p.carrier_ghz)
-            snr_db = np.minimum(power - pl - shadow - noise, p.max_snr_db)
+            snr_db = np.clip(power - pl - shadow - noise, p.min_snr_db, p.max_snr_db)
         self.mean_snr[i] = db_to_linear(snr_db)
 
     def _start(self, i: int) -> None:
@@ -410,6 +439,9 @@ class CellSim:
         chunk = self.chunk[env, user]
         size = self.sizes[level, chunk]
         self.history[env, user, chunk % p.sat_window] = qoe
+        self.epoch_qoe[env, user] += qoe
+        self.last_delay_s[env, user] = delay / 1000.0
+        self.last_tput_mbps[env, user] = size * 8.0 / delay / 1000.0
         self.total_qoe[env, user] += qoe
         self.total_rebuf_s[env, user] += rebuf / 1000.0
         self.buffer_ms[env, user] = buffer
@@ -436,6 +468,11 @@ class CellSim:
                 state["phase"][flat] = FINISHED
                 continue
             self.views[e][u].chunk_index = c
+            if self.external_clients:
+                state["dl_ms"][flat] = 0.0
+                state["wait"][flat] = float(sleep[j])
+                state["phase"][flat] = AWAITING
+                continue
             nxt = self.clients[e][u].act(None, info)
             if not 0 <= int(nxt) < self.n_levels:
                 raise ValueError(
