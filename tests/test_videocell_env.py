@@ -152,7 +152,7 @@ def test_ansi_render_shows_one_line_per_user():
     env.reset(seed=0)
     env.step(np.ones(3) / 3)
     text = env.render()
-    assert text.count("\n") == 3 and "user 2" in text
+    assert text.count("\n") == 4 and "user 2" in text and text.endswith("\n")
 
 
 # ----------------------------------------------------------------------------- bad input

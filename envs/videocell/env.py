@@ -10,8 +10,9 @@ from gymnasium import spaces
 from ..core.budget import check_memory
 from ..core.scalar import SimEnv
 from ..core.vector import NumpyVectorEnv
+from .observe import FEATURES
 from .params import VideoCellParams
-from .sim import FEATURES, CellSim
+from .sim import CellSim
 
 
 def _spaces(p: VideoCellParams) -> tuple[spaces.Box, spaces.Box]:
@@ -102,15 +103,16 @@ class WirelessVideoCellEnv(SimEnv):
     ## Arguments
 
     ``params`` (a ``VideoCellParams``, a dict, a preset 'default', 'exact', 'vehicular',
-    'count', or None) and/or any field as a keyword. ``render_mode``: 'ansi' (one line per
-    user).
+    'count', or None) and/or any field as a keyword. ``render_mode``: 'rgb_array' (a 400 x
+    640 frame: one row per user with its persona, zone, satisfaction, buffer, rate, level and
+    progress) or 'ansi' (one line per user).
 
     ## Version History
 
     * v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 10}
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 10}
     params_class = VideoCellParams
     reset_options = frozenset({"trace_index"})
 
@@ -155,19 +157,27 @@ class WirelessVideoCellEnv(SimEnv):
             self._info(),
         )
 
-    def render(self) -> str | None:
-        """'ansi': one line per user (persona, level, buffer, satisfaction, rate)."""
+    def render(self) -> np.ndarray | str | None:
+        """'rgb_array': a 400 x 640 frame (one row per user: persona and zone, satisfaction,
+        buffer, rate, level, progress; see ``render.py``); 'ansi': one line per user."""
         if self.render_mode is None:
             return None
         sim = self.sim
-        lines = [f"t = {sim.clock_ms[0] / 1000.0:.1f} s, PRBs used {sim.used[0]:.0%}"]
+        if self.render_mode == "rgb_array":
+            from .render import draw_frame
+
+            return draw_frame(sim)
+        lines = [
+            f"WirelessVideoCell t = {sim.clock_ms[0] / 1000.0:.1f} s, PRBs used "
+            f"{sim.used[0]:.0%}, reward {sim.reward[0]:+.3f}"
+        ]
         for u in range(self.params.n_users):
             lines.append(
                 f"user {u} {sim.persona_names[sim.persona[0, u]]:>8}: chunk {sim.chunk[0, u]:3d}"
                 f" level {sim.level[0, u]} buffer {sim.buffer_ms[0, u] / 1000:5.1f} s"
                 f" s={sim.sat[0, u]:.2f} rate {sim.rate_mbps[0, u]:5.1f} Mbps"
             )
-        return "\n".join(lines)
+        return "\n".join(lines) + "\n"
 
     def _info(self) -> dict[str, Any]:
         return {key: value[0] for key, value in self.sim.info().items()}

@@ -44,11 +44,10 @@ from .engine import (
     advance_waits,
     sleep_quanta,
 )
+from .observe import cell_info, cell_observation
 from .params import CLIENT_NAMES, VideoCellParams
 from .personas import PERSONAS, satisfaction, utility_of_kbps
 
-FEATURES = 10
-"""observation columns per user (see the env's docstring)"""
 _STATE = ("phase", "rem", "wait", "dl_ms", "pos", "link", "delivered", "busy", "trace")
 
 
@@ -230,47 +229,11 @@ class CellSim:
 
     def observation(self) -> np.ndarray:
         """(N, n_users * 10 + 2) float32 observations (see the env's docstring)."""
-        p = self.params
-        top = self.ladder[-1]
-        b = self.num_envs
-        out = np.zeros((b, p.n_users * FEATURES + 2), dtype=np.float32)
-        f = out[:, :-2].reshape(b, p.n_users, FEATURES)
-        f[..., 0] = np.minimum(self.rate_mbps / self.max_rate_mbps, 1.0)
-        f[..., 1] = np.minimum(self.buffer_ms / (p.abr.buffer_cap_s * 1000.0), 1.0)
-        f[..., 2] = np.minimum(self.rem / self.sizes.max(), 1.0)
-        f[..., 3] = self.level / max(self.n_levels - 1, 1)
-        f[..., 4] = self.phase == DOWNLOADING
-        f[..., 5] = self.chunk / self.n_chunks
-        if p.personalization == "known":
-            f[..., 6] = np.minimum(self.adequate_kbps / top, 2.0)
-            f[..., 7] = np.minimum(self.desired_kbps / top, 2.0)
-        f[..., 8] = self.sat
-        f[..., 9] = np.minimum(self.avg_mbps / (top / 1000.0), 100.0)
-        out[:, -2] = self.used
-        out[:, -1] = np.minimum(self.steps / p.max_epochs, 1.0)
-        return out
+        return cell_observation(self)
 
     def info(self) -> dict[str, np.ndarray]:
         """Per-env arrays: the reward vector, satisfaction, bounds and the users' state."""
-        return {
-            "reward_vec": self.reward_vec.copy(),
-            "satisfaction": self.sat.copy(),
-            "n_satisfied": (self.sat >= 0.5).sum(axis=1),
-            "prb_used": self.used.copy(),
-            "upper_bound": self.upper_bound.copy(),
-            "count_bound": self.count_bound.copy(),
-            "rate_mbps": self.rate_mbps.copy(),
-            "avg_mbps": self.avg_mbps.copy(),
-            "downloading": self.phase == DOWNLOADING,
-            "level": self.level.copy(),
-            "buffer_s": self.buffer_ms / 1000.0,
-            "chunks": self.chunk.copy(),
-            "mean_qoe": self.total_qoe / np.maximum(self.chunk, 1),
-            "total_rebuffer_s": self.total_rebuf_s.copy(),
-            "adequate_kbps": self.adequate_kbps.copy(),
-            "desired_kbps": self.desired_kbps.copy(),
-            "persona": self.persona.copy(),
-        }
+        return cell_info(self)
 
     def _decide(self, rows: np.ndarray, levels: np.ndarray) -> None:
         """Start the next chunk of every awaiting user of ``rows`` that got a level."""
@@ -486,4 +449,4 @@ class CellSim:
             state["phase"][flat] = SLEEPING if sleep[j] > 0 else DOWNLOADING
 
 
-__all__ = ["FEATURES", "CellSim"]
+__all__ = ["CellSim"]
