@@ -175,3 +175,13 @@ def test_every_parameter_at_its_limits_keeps_the_env_finite(changes):
         assert np.isfinite(reward) and np.all(np.isfinite(info["reward_vec"]))
         if term or trunc:
             obs, info = env.reset()
+
+
+def test_finished_users_keep_their_satisfaction_in_the_bounds_and_need_no_prbs():
+    env = make(n_users=3, max_epochs=100000, abr={"n_chunks": 4})
+    env.reset(seed=0)
+    term = False
+    while not term:
+        _, _, term, _, info = env.step(np.ones(3))
+    assert info["upper_bound"] == pytest.approx(info["satisfaction"].mean())
+    assert info["count_bound"] == pytest.approx(info["n_satisfied"] / 3)

@@ -15,8 +15,12 @@ sustain?
   piecewise-linear concave terms, taking segments by decreasing slope while the slope per user
   beats ``lambda`` is optimal, so the result is an upper bound of the fluid problem.
 
-Neither bounds the episode return (buffers, start-up and switching are left out): they say how
-much a step's allocation leaves on the table under the fluid model.
+Users who have played their whole video keep their satisfaction and need no PRBs. Neither
+number bounds the episode return or even a step's reward: the fluid problem is the long-run
+one of users streaming continuously, while a buffered user keeps its satisfaction for a while
+without PRBs (the window of ``sat_window`` chunks), and start-up and switching are left out.
+They say what the cell can sustain at its current channel state, a yardstick for a step's
+allocation.
 """
 
 from __future__ import annotations

@@ -159,8 +159,8 @@ class CellSim:
         if self.chunk_log is not None:
             for i in rows:
                 self.chunk_log[i] = []
-        self._refresh_rates(rows)
         self._observe(rows)
+        self._refresh_rates(rows)
 
     def step(
         self, idx: Any, actions: np.ndarray, rngs: Any = None, levels: np.ndarray | None = None
@@ -214,8 +214,8 @@ class CellSim:
         self.used[sel] = np.minimum(self.busy[sel].sum(axis=1) / epoch_ms, 1.0)  # rounding
         got_mbps = self.delivered[sel] * 8.0 / epoch_ms / 1000.0
         self.avg_mbps[sel] += (got_mbps - self.avg_mbps[sel]) / 10.0  # EWMA, 1 s at 100 ms
-        self._refresh_rates(sel)
         self._observe(sel)
+        self._refresh_rates(sel)
 
     @property
     def terminated(self) -> np.ndarray:
@@ -352,13 +352,16 @@ class CellSim:
             g = h.real**2 + h.imag**2
             rate = self._se_rate(self.mean_snr[rows][..., None] * g).sum(axis=2)
             self.rate_mbps[rows] = rate * 8.0 / 1000.0
-        if p.bounds:
+        if p.bounds:  # finished users keep their satisfaction and need no PRBs
             rate_kbps = self.rate_mbps[rows] * 1000.0
+            done = self.phase[rows] == FINISHED
+            sat = self.sat[rows]
             need = self.adequate_kbps[rows] / np.maximum(rate_kbps, 1e-12)
+            need[done] = np.where(sat[done] >= 0.5, 0.0, np.inf)
             self.count_bound[rows] = count_bound(need)
             self.upper_bound[rows] = concave_bound(
-                self.seg0[rows],
-                self.seg_w[rows],
+                np.where(done, sat, self.seg0[rows]),
+                np.where(done[..., None], 0.0, self.seg_w[rows]),
                 self.seg_s[rows],
                 rate_kbps,
                 p.resource_weight,
