@@ -1,7 +1,7 @@
 """Speed benchmark of ``netgym/WirelessVideoCell-v0``.
 
 Usage: ``python benchmarks/videocell.py [--quick] [--seconds S]``. Prints one JSON object to
-stdout (progress goes to stderr); ``benchmarks/README.md`` explains every field.
+stdout (progress goes to stderr); ``docs/videocell.md`` ("Speed") explains every field.
 
 Measured on one pinned core (``_harness.py``), with pre-drawn random PRB shares (no policy
 cost) and auto-resets inside the timed loop, default parameters (8 users, 10 subbands, 100 ms
