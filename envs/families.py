@@ -15,8 +15,9 @@ from .disttrain.family import FAMILY as DISTTRAIN
 from .moe.family import FAMILY as MOE
 from .quantum.family import FAMILY as QUANTUM
 from .uav.family import FAMILY as UAV
+from .videocell.family import FAMILY as VIDEOCELL
 
-FAMILIES: tuple[Family, ...] = (ABR, UAV, QUANTUM, MOE, CJS, DISTTRAIN)
+FAMILIES: tuple[Family, ...] = (ABR, UAV, QUANTUM, MOE, CJS, DISTTRAIN, VIDEOCELL)
 """netgym's own families, in the order tables list them"""
 
 _REGISTERED: list[Family] = []
