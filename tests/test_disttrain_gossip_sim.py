@@ -237,7 +237,8 @@ def test_same_seeds_give_identical_runs_and_different_seeds_differ() -> None:
 def test_the_budget_drops_gossips_past_it_and_charges_edge_costs() -> None:
     edges = build_graph("cycle", 8)
     loss = draw_loss("quadratic", 8, 2, 10.0, np.random.default_rng(0))
-    costs = np.arange(1.0, 9.0)
+    costs = np.zeros((1, 8, 8))
+    costs[0, edges[:, 0], edges[:, 1]] = np.arange(1.0, 9.0)
     sim = _sim(loss, edges)
     stats = sim.advance(2.0, 20.0, 1.0, costs=costs, budget=25.0)
     assert stats.cost <= 25.0 and stats.dropped > 0 and stats.gossips > 0

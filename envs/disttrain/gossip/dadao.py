@@ -214,21 +214,25 @@ class DadaoSim:
             return 0
         return int(t // self.period) % len(self.graphs)
 
-    def _gossip_edges(self, times: np.ndarray, probs: np.ndarray | None) -> np.ndarray:
-        """(k, 2) node pairs of gossip events at ``times``."""
+    def _gossip_edges(
+        self, times: np.ndarray, probs: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(k, 2) node pairs of gossip events at ``times`` and the index of their graph."""
+        fixed = np.zeros(len(times), dtype=np.int64)
         if probs is not None:
             edges = self.graphs[0]
             pick = self.mix_rng.choice(len(edges), size=len(times), p=probs)
-            return edges[pick]
+            return edges[pick], fixed
         u = self.mix_rng.random(len(times))
         if len(self.graphs) == 1 or not math.isfinite(self.period):
             edges = self.graphs[0]
-            return edges[np.minimum((u * len(edges)).astype(np.int64), len(edges) - 1)]
+            return edges[np.minimum((u * len(edges)).astype(np.int64), len(edges) - 1)], fixed
         out = np.empty((len(times), 2), dtype=np.int64)
-        for k, t in enumerate(times.tolist()):
-            edges = self.graphs[self.graph_at(t)]
+        which = np.array([self.graph_at(t) for t in times.tolist()], dtype=np.int64)
+        for k, g in enumerate(which.tolist()):
+            edges = self.graphs[g]
             out[k] = edges[min(int(u[k] * len(edges)), len(edges) - 1)]
-        return out
+        return out, which
 
     def advance(
         self,
@@ -246,7 +250,8 @@ class DadaoSim:
             rate: lambda_mix, the gossip clock's total rate in the interval.
             beta_tilde: the gossip step on z~ (``DadaoConstants.beta_tilde``).
             probs: edge probabilities over ``graphs[0]`` (None: uniform over the graph in force).
-            costs: per-edge costs over ``graphs[0]`` (None: every edge costs 1).
+            costs: (K, n, n) cost of an edge (i, j) of graph k at ``costs[k, i, j]`` (None:
+                every edge costs 1).
             budget: cost the gossips of this interval may spend; gossips past it are dropped.
         """
         events = self.draw(t_end, rate, probs, costs, budget)
@@ -269,10 +274,10 @@ class DadaoSim:
         node = g_rng.integers(0, n, kg)
         km = int(m_rng.poisson(rate * span))
         tm = np.sort(self.t + span * m_rng.random(km))
-        pairs = self._gossip_edges(tm, probs)
+        pairs, which = self._gossip_edges(tm, probs)
         stats = Interval(gradients=kg)
         if km:
-            cost = np.ones(km) if costs is None else _pair_costs(self.graphs[0], costs, pairs)
+            cost = np.ones(km) if costs is None else costs[which, pairs[:, 0], pairs[:, 1]]
             spent = np.cumsum(cost)
             allowed = int(np.searchsorted(spent, budget + 1e-12, side="right"))
             stats.dropped = km - allowed
@@ -410,15 +415,6 @@ class DadaoSim:
         """mean_i |x_i - x_bar|^2."""
         x = self.x
         return float(np.mean(np.sum((x - x.mean(axis=0)) ** 2, axis=1)))
-
-
-def _pair_costs(edges: np.ndarray, costs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """Cost of each gossip's edge (pairs are rows of ``edges``)."""
-    n = int(edges.max()) + 1
-    key = edges[:, 0] * n + edges[:, 1]
-    order = np.argsort(key)
-    pos = np.searchsorted(key[order], pairs[:, 0] * n + pairs[:, 1])
-    return np.asarray(costs, dtype=float)[order[pos]]
 
 
 __all__ = [
