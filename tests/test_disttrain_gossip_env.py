@@ -236,3 +236,53 @@ def test_every_gossip_event_preserves_the_sums_of_z_z_tilde_and_y_plus_z(
         yz_a, yz_b = before[:, 2] + before[:, 4], after[:, 2] + after[:, 4]
         assert np.allclose(yz_a.sum(0), yz_b.sum(0), atol=1e-9 * (1 + np.abs(yz_a).max()))
         assert np.allclose(yz_b[i], yz_b[j], atol=1e-9 * (1 + np.abs(yz_a).max()))
+
+
+# ---------------------------------------------------------------- PettingZoo: one agent per node
+def test_parallel_env_passes_the_pettingzoo_api_test() -> None:
+    from netgym.envs.disttrain.async_gossip_v0 import parallel_env
+    from pettingzoo.test import parallel_api_test
+
+    parallel_api_test(parallel_env(params="small"), num_cycles=10)
+
+
+def test_equal_node_choices_replay_the_central_intensity_env_exactly() -> None:
+    from netgym.envs.disttrain.async_gossip_v0 import parallel_env
+
+    penv = parallel_env(params="small")
+    observations, _ = penv.reset(seed=3)
+    env = AsyncGossipEnv(SMALL)
+    obs, _ = env.reset(seed=3)
+    assert np.array_equal(penv.state(), obs)
+    for index in (2, 3, 2, 4):
+        observations, rewards, _, _, infos = penv.step(dict.fromkeys(penv.agents, index))
+        obs, reward, *_ = env.step(index)
+        assert np.array_equal(penv.state(), obs)
+        assert set(rewards.values()) == {reward}
+        assert infos["node_0"]["rho"] == [0.25, 0.5, 1.0, 2.0, 4.0][index]
+
+
+def test_per_node_rates_weight_the_edges_of_busier_nodes() -> None:
+    from netgym.envs.disttrain.async_gossip_v0 import parallel_env
+
+    penv = parallel_env(params="small")
+    penv.reset(seed=0)
+    rhos = np.array([4.0] + [1.0] * 7)
+    rate, _, probs = penv.sim.node_clock(0, rhos)
+    edges = penv.sim.episodes[0].graph.graphs[0]
+    touches = (edges == 0).any(axis=1)
+    assert np.all(probs[touches] > probs[~touches].max())
+    assert rate == pytest.approx(penv.sim.episodes[0].graph.rate * (1 + 2 * 1.5 / 8))
+
+
+def test_parallel_env_errors_name_the_agent_and_the_fixed_graph_rule() -> None:
+    from netgym.envs.disttrain.async_gossip_v0 import parallel_env
+
+    penv = parallel_env(params="small")
+    penv.reset(seed=0)
+    actions = dict.fromkeys(penv.agents, 2)
+    actions["node_3"] = 7
+    with pytest.raises(ValueError, match="node_3.*outside the menu"):
+        penv.step(actions)
+    with pytest.raises(ValueError, match="fixed graph"):
+        parallel_env(params="time_varying")

@@ -8,7 +8,8 @@ min-congestion LP). ``collective/``: ``netgym/CollectivePath-v0`` (``CollectiveP
 its vector env and the PettingZoo env ``collective_path_v0``). ``gradcoding/``:
 ``netgym/SeqGradCoding-v0`` (``SeqGradCodingEnv`` and its vector env). ``moetraining/``:
 ``netgym/MoeTrainingOverlap-v0`` (``MoeTrainingOverlapEnv`` and its vector env). ``gossip/``:
-``netgym/AsyncGossip-v0`` (``AsyncGossipEnv`` and its vector env).
+``netgym/AsyncGossip-v0`` (``AsyncGossipEnv``, its vector env and the PettingZoo env
+``async_gossip_v0``, one agent per node).
 """
 
 from ..core.lazy import lazy_exports
@@ -28,6 +29,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ".moetraining.params": "MoeTrainingOverlapParams",
         ".gossip.env": "AsyncGossipEnv AsyncGossipVectorEnv",
         ".gossip.params": "AsyncGossipParams",
+        ".gossip.parallel": "AsyncGossipParallelEnv",
         ".": "cost fluid oracle",
     },
 )

@@ -34,6 +34,7 @@ FAMILY = Family(
             summary="gossip rate or edge sampling of DADAO's asynchronous decentralized optimiser",
             entry_point="netgym.envs.disttrain.gossip.env:AsyncGossipEnv",
             vector_entry_point="netgym.envs.disttrain.gossip.env:AsyncGossipVectorEnv",
+            parallel="netgym.envs.disttrain.async_gossip_v0",
         ),
     ),
     baselines="netgym.baselines.disttrain",

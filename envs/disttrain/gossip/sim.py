@@ -163,38 +163,57 @@ class GossipBatch:
         s = spectrum(ep.graph.n, ep.graph.graphs[0], probs)
         return s.rate, ep.run.const.beta_tilde(s.chi1 / s.rate), probs
 
+    def node_clock(self, m: int, rhos: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """(rate, beta~, edge probabilities) when node i gossips at ``rhos[i]`` x DADAO's rate:
+        edge (i, j) fires at sqrt(2 chi1 chi2) / |E| x (rho_i + rho_j) / 2, so equal rhos are
+        the intensity mode's clock (fixed graphs only)."""
+        ep = self.episodes[m]
+        assert ep is not None
+        edges = ep.graph.graphs[0]
+        share = 0.5 * (rhos[edges[:, 0]] + rhos[edges[:, 1]])
+        rate = ep.graph.rate * float(share.mean())
+        probs = share / share.sum()
+        s = spectrum(ep.graph.n, edges, probs)
+        return rate, ep.run.const.beta_tilde(s.chi1 / rate), probs
+
     def step(self, idx: Rows, actions: Any, rngs: Sequence[np.random.Generator]) -> None:
         """One time unit in each env of ``idx`` (``actions``: one row per env)."""
-        p = self.params
         for row, m in enumerate(rows(idx, self.num_envs).tolist()):
-            ep = self.episodes[m]
-            assert ep is not None
-            rate, beta_tilde, probs = self.clock(m, actions[row])
-            left = math.inf
-            if p.budget is not None:
-                left = max(p.budget * ep.unit - self.cost[m] * ep.unit, 0.0)
-            t_end = float(self.t[m] + 1)
-            stats = ep.run.advance(t_end, rate, beta_tilde, probs, ep.costs, left)
-            error = ep.run.error()
-            cap = DIVERGED * ep.err0
-            diverged = not error <= cap  # also NaN
-            error = min(max(error, 1e-300), cap) if not diverged else cap
-            spent = stats.cost / ep.unit
-            self.reward[m] = -(math.log(error) - math.log(self.error[m])) - p.cost_weight * spent
-            self.error[m] = error
-            self.consensus[m] = min(ep.run.consensus(), error) if not diverged else error
-            self.grad[m] = ep.grad_norm()
-            self.cost[m] += spent
-            self.gradients[m] += stats.gradients
-            self.gossips[m] += stats.gossips
-            self.dropped[m] += stats.dropped
-            self.unit_gossips[m] = stats.gossips
-            self.unit_gradients[m] = stats.gradients
-            self.rate[m] = rate / ep.graph.rate
-            self.t[m] += 1
-            self.diverged[m] = diverged
-            self.done[m] = diverged or error <= p.target * ep.err0
-            self.cut[m] = not self.done[m] and self.t[m] >= p.horizon
+            self.advance(m, *self.clock(m, actions[row]))
+
+    def advance(
+        self, m: int, rate: float, beta_tilde: float, probs: np.ndarray | None = None
+    ) -> None:
+        """One time unit of env ``m`` under the given gossip clock: the events, the reward,
+        the counters and the episode's end."""
+        p = self.params
+        ep = self.episodes[m]
+        assert ep is not None
+        left = math.inf
+        if p.budget is not None:
+            left = max(p.budget * ep.unit - self.cost[m] * ep.unit, 0.0)
+        t_end = float(self.t[m] + 1)
+        stats = ep.run.advance(t_end, rate, beta_tilde, probs, ep.costs, left)
+        error = ep.run.error()
+        cap = DIVERGED * ep.err0
+        diverged = not error <= cap  # also NaN
+        error = min(max(error, 1e-300), cap) if not diverged else cap
+        spent = stats.cost / ep.unit
+        self.reward[m] = -(math.log(error) - math.log(self.error[m])) - p.cost_weight * spent
+        self.error[m] = error
+        self.consensus[m] = min(ep.run.consensus(), error) if not diverged else error
+        self.grad[m] = ep.grad_norm()
+        self.cost[m] += spent
+        self.gradients[m] += stats.gradients
+        self.gossips[m] += stats.gossips
+        self.dropped[m] += stats.dropped
+        self.unit_gossips[m] = stats.gossips
+        self.unit_gradients[m] = stats.gradients
+        self.rate[m] = rate / ep.graph.rate
+        self.t[m] += 1
+        self.diverged[m] = diverged
+        self.done[m] = diverged or error <= p.target * ep.err0
+        self.cut[m] = not self.done[m] and self.t[m] >= p.horizon
 
     def observation(self) -> np.ndarray:
         """(N, OBS_SIZE) float32 observations (the env's docstring lists them)."""
