@@ -29,6 +29,12 @@ stdout (progress goes to stderr). Single core (pinned, BLAS on one thread). Fiel
   vector env at N = 16. Reference target 5,000/s.
 - ``moe_baseline_ms``: one episode's plan of ``fsmoe`` (rounded optimum + DE) and ``oracle``
   (the DP over the layers), ms.
+- ``gossip_events_per_s``: DADAO events (gradients and gossips) of ``netgym/AsyncGossip-v0``'s
+  exact event simulation, cycle of 16 nodes at the default rate (about 56 events per time
+  unit): ``quadratic`` (d = 5, kappa 10), ``logistic`` (d = 5, kappa 100) and ``through_env``
+  (the scalar env unwrapped, reward and observation included). Target 40,000/s.
+- ``gossip_env_steps_per_s``: ``netgym/AsyncGossip-v0`` (default) at DADAO's rate, resets
+  inside the timing: ``wrapped``, ``unwrapped`` (one step = one time unit).
 - ``per_cpu_second``: the env rates per second of this process's CPU time.
 - ``astra_sim``: why ASTRA-sim's analytical backend is not timed beside (no registry package
   of the simulator on the development machine).
@@ -64,6 +70,7 @@ from netgym.envs.disttrain.topology import leaf_spine
 COLLECTIVE_ID = "netgym/CollectivePath-v0"
 GRADCODING_ID = "netgym/SeqGradCoding-v0"
 MOE_ID = "netgym/MoeTrainingOverlap-v0"
+GOSSIP_ID = "netgym/AsyncGossip-v0"
 MOE_KWARGS = {"token_jitter": 0.3}
 TARGETS = {
     "analytic_step_evals_per_s": 5e4,
@@ -74,6 +81,7 @@ TARGETS = {
     "arm_sweep_s": 0.5,
     "moe_layer_evals_per_s": 1e4,
     "moe_env_steps_per_s": 5e3,
+    "gossip_events_per_s": 4e4,
 }
 ASTRA_SIM = (
     "not timed: ASTRA-sim's analytical backend (astra-sim/astra-sim with "
@@ -305,6 +313,50 @@ def bench_moe_baselines() -> dict[str, float]:
     return out
 
 
+def bench_gossip_events(seconds: float, loss: str) -> float:
+    """DADAO events/s of the event simulation alone (cycle of 16, default rate)."""
+    from netgym.envs.disttrain.gossip.env import AsyncGossipEnv
+
+    env = AsyncGossipEnv(loss=loss, kappa=10.0 if loss == "quadratic" else 100.0)
+    env.reset(seed=0)
+    ep = env.episode
+    run, graph = ep.run, ep.graph
+    beta_tilde = run.const.beta_tilde(graph.chi1 / graph.rate)
+
+    def block() -> int:
+        events = 0
+        for _ in range(20):
+            stats = run.advance(run.t + 1.0, graph.rate, beta_tilde)
+            events += stats.gradients + stats.gossips
+        return events
+
+    return _rate(block, seconds, f"gossip_events_{loss}")
+
+
+def bench_gossip_env(seconds: float, wrapped: bool, unit: str = "steps") -> float:
+    """Env steps/s (``unit='steps'``) or DADAO events/s (``'events'``) of the scalar
+    AsyncGossip env at DADAO's rate."""
+    env = gym.make(GOSSIP_ID)
+    env = env if wrapped else env.unwrapped
+    env.reset(seed=0)
+    seen = [0]
+
+    def block() -> int:
+        events = 0
+        for _ in range(20):
+            _, _, terminated, truncated, info = env.step(2)
+            now = info["gradients"] + info["gossips"]
+            events += now - seen[0]
+            seen[0] = now
+            if terminated or truncated:
+                env.reset()
+                seen[0] = 0
+        return events if unit == "events" else 20
+
+    label = f"gossip_{'wrapped' if wrapped else 'unwrapped'}"
+    return _rate(block, seconds, label if unit == "steps" else "gossip_events_through_env")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short measurements (smoke test)")
@@ -338,6 +390,16 @@ def main() -> None:
         "vector_16": bench_moe_vector(seconds, 16),
     }
     moe_baselines = bench_moe_baselines()
+    log("AsyncGossip ...")
+    gossip_events = {
+        "quadratic": bench_gossip_events(seconds, "quadratic"),
+        "logistic": bench_gossip_events(seconds, "logistic"),
+    }
+    gossip_events["through_env"] = bench_gossip_env(seconds, wrapped=False, unit="events")
+    gossip_env = {
+        "wrapped": bench_gossip_env(seconds, wrapped=True),
+        "unwrapped": bench_gossip_env(seconds, wrapped=False),
+    }
     cpu = CPU_RATES
     raw = max(v for k, v in cpu.items() if k.startswith("collective_") and "wrapped" not in k)
     sgc = max(v for k, v in cpu.items() if k.startswith("gradcoding_"))
@@ -352,6 +414,7 @@ def main() -> None:
         "moe_layer_evals_per_s": min(cpu["moe_layer_forward"], cpu["moe_layer_backward"])
         >= TARGETS["moe_layer_evals_per_s"],
         "moe_env_steps_per_s": cpu["moe_wrapped"] >= TARGETS["moe_env_steps_per_s"],
+        "gossip_events_per_s": cpu["gossip_events_quadratic"] >= TARGETS["gossip_events_per_s"],
     }
     print(
         json.dumps(
@@ -365,6 +428,8 @@ def main() -> None:
                 "moe_layer_evals_per_s": moe_layers,
                 "moe_env_steps_per_s": moe_env,
                 "moe_baseline_ms": moe_baselines,
+                "gossip_events_per_s": gossip_events,
+                "gossip_env_steps_per_s": gossip_env,
                 "per_cpu_second": CPU_RATES,
                 "astra_sim": ASTRA_SIM,
                 "targets": TARGETS,

@@ -44,8 +44,11 @@ def test_disttrain_benchmark_quick_prints_every_rate():
     assert set(result["moe_layer_evals_per_s"]) == {"forward", "backward"}
     assert set(result["moe_env_steps_per_s"]) == {"wrapped", "unwrapped", "vector_16"}
     assert set(result["moe_baseline_ms"]) == {"fsmoe", "oracle"}
+    assert set(result["gossip_events_per_s"]) == {"quadratic", "logistic", "through_env"}
+    assert set(result["gossip_env_steps_per_s"]) == {"wrapped", "unwrapped"}
     groups = ("oracle_ms", "collective_env_steps_per_s", "gradcoding_rounds_per_s")
     groups += ("moe_layer_evals_per_s", "moe_env_steps_per_s", "moe_baseline_ms")
+    groups += ("gossip_events_per_s", "gossip_env_steps_per_s")
     for group in groups:
         assert all(_positive(v) for v in result[group].values()), group
     assert _positive(result["arm_sweep_s"])

@@ -5,7 +5,7 @@ from typing import Any
 
 from netgym.baselines.policy import RandomPolicy
 
-from . import collective, gradcoding, moetraining
+from . import collective, gossip, gradcoding, moetraining
 
 BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
     "netgym/CollectivePath-v0": {
@@ -114,7 +114,34 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         ),
         "random": (lambda seed: RandomPolicy(seed), "a random degree and share per layer"),
     },
+    "netgym/AsyncGossip-v0": {
+        "dadao": (
+            lambda seed: gossip.ConstantRate(gossip.DEFAULT, "dadao"),
+            "DADAO's default rate sqrt(2 chi1 chi2) with uniform edges",
+        ),
+        "half-rate": (
+            lambda seed: gossip.ConstantRate(1, "half-rate"),
+            "half DADAO's rate throughout",
+        ),
+        "double-rate": (
+            lambda seed: gossip.ConstantRate(3, "double-rate"),
+            "twice DADAO's rate throughout",
+        ),
+        "consensus-feedback": (
+            lambda seed: gossip.ConsensusFeedback(),
+            "DADAO's rate, doubled while consensus error > half the error",
+        ),
+        "resistance-edges": (
+            lambda seed: gossip.ResistanceEdges(),
+            "edge weights ~ effective resistance / cost ('edges' mode; else DADAO's rate)",
+        ),
+        "best-constant": (
+            lambda seed: gossip.BestConstant(),
+            "the best constant intensity in hindsight on a copy of the episode (oracle)",
+        ),
+        "random": (lambda seed: RandomPolicy(seed), "a random intensity (or weights) per unit"),
+    },
 }
 """env id -> baseline name -> (factory(seed) -> policy, one-line summary)"""
 
-__all__ = ["BASELINES", "collective", "gradcoding", "moetraining"]
+__all__ = ["BASELINES", "collective", "gossip", "gradcoding", "moetraining"]

@@ -7,7 +7,9 @@ placement, link failures), ``cost.py`` (link loads, congestion, alpha-beta, lowe
 min-congestion LP). ``collective/``: ``netgym/CollectivePath-v0`` (``CollectivePathEnv``,
 its vector env and the PettingZoo env ``collective_path_v0``). ``gradcoding/``:
 ``netgym/SeqGradCoding-v0`` (``SeqGradCodingEnv`` and its vector env). ``moetraining/``:
-``netgym/MoeTrainingOverlap-v0`` (``MoeTrainingOverlapEnv`` and its vector env).
+``netgym/MoeTrainingOverlap-v0`` (``MoeTrainingOverlapEnv`` and its vector env). ``gossip/``:
+``netgym/AsyncGossip-v0`` (``AsyncGossipEnv``, its vector env and the PettingZoo env
+``async_gossip_v0``, one agent per node).
 """
 
 from ..core.lazy import lazy_exports
@@ -25,6 +27,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ".gradcoding.params": "SeqGradCodingParams",
         ".moetraining.env": "MoeTrainingOverlapEnv MoeTrainingOverlapVectorEnv",
         ".moetraining.params": "MoeTrainingOverlapParams",
+        ".gossip.env": "AsyncGossipEnv AsyncGossipVectorEnv",
+        ".gossip.params": "AsyncGossipParams",
+        ".gossip.parallel": "AsyncGossipParallelEnv",
         ".": "cost fluid oracle",
     },
 )

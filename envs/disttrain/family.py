@@ -1,6 +1,6 @@
-"""The distributed-training networking family: collective-traffic load balancing and
-sequential gradient coding
-and MoE training overlap schedules (``docs/disttrain.md``)."""
+"""The distributed-training networking family: collective-traffic load balancing,
+sequential gradient coding, MoE training overlap schedules and asynchronous gossip
+(``docs/disttrain.md``)."""
 
 from ..core.family import EnvSpec, Family
 
@@ -28,6 +28,13 @@ FAMILY = Family(
             vector_entry_point=(
                 "netgym.envs.disttrain.moetraining.env:MoeTrainingOverlapVectorEnv"
             ),
+        ),
+        EnvSpec(
+            id="netgym/AsyncGossip-v0",
+            summary="gossip rate or edge sampling of DADAO's asynchronous decentralized optimiser",
+            entry_point="netgym.envs.disttrain.gossip.env:AsyncGossipEnv",
+            vector_entry_point="netgym.envs.disttrain.gossip.env:AsyncGossipVectorEnv",
+            parallel="netgym.envs.disttrain.async_gossip_v0",
         ),
     ),
     baselines="netgym.baselines.disttrain",
