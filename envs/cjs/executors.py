@@ -26,6 +26,9 @@ class ExecutorMoves:
     now: float
     moving_delay_s: float
     key_table: list[tuple[int, int, float]]
+    job_key: list[list[float]]
+    stage_key: list[list[float]]
+    _durations: memoryview
     stage_kinds: list[list[dict[int, tuple[int, int, float]]]]
     stage_job: list[int]
     first_stage: list[int]
@@ -49,7 +52,7 @@ class ExecutorMoves:
         if self.remaining[stage] == 0:
             self.saturated[job] += 1
         u = self._uniform()
-        low, high, p_low = self.key_table[len(self.local[job])]
+        low, high, p_low = self.stage_key[stage]
         if u < p_low:  # the level, then u rescaled to a fresh uniform number
             level, u = low, u / p_low
         else:
@@ -57,7 +60,7 @@ class ExecutorMoves:
         last = self.task_stage[executor]
         kind = KIND_IDLE if last < 0 else KIND_CONTINUE if last == stage else KIND_NEW_STAGE
         offset, length, added = self.stage_kinds[stage][kind][level]
-        duration = self._flat_item(offset + int(u * length)) + added
+        duration = self._durations[offset + int(u * length)] + added
         self.task_stage[executor] = stage
         self.executing[executor] = True
         self.recent_s[stage] = duration
@@ -82,7 +85,9 @@ class ExecutorMoves:
         self.pools.send(executor, stage)
         old_job = self.executor_job[executor]
         if old_job >= 0:
-            self.local[old_job].remove(executor)
+            local = self.local[old_job]
+            local.remove(executor)
+            self.job_key[old_job][:] = self.key_table[len(local)]
             self.executor_job[executor] = -1
             self.task_stage[executor] = -1
         arrival = (self.now + self.moving_delay_s, -1 - stage, executor)
@@ -126,6 +131,8 @@ class ExecutorMoves:
                 self.local[job].remove(executor)
                 self.executor_job[executor] = -1
                 self.task_stage[executor] = -1
+        if job_saturated and executors:
+            self.job_key[job][:] = self.key_table[len(self.local[job])]
 
 
 __all__ = ["ExecutorMoves"]

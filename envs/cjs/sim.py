@@ -74,7 +74,8 @@ class SparkSim(ExecutorMoves):
         self.moving_delay_s = moving_delay_s
         self.tables = DurationTables(library.templates(), warmup_delay_s)
         self.key_table = executor_key_table(n_executors)
-        self._flat_item = self.tables.flat.item
+        self._durations = memoryview(self.tables.flat)
+        """the durations as Python floats by index (faster than ``ndarray.item``)"""
         self.done = True
 
     # ------------------------------------------------------------------ episode set-up
@@ -137,7 +138,7 @@ class SparkSim(ExecutorMoves):
         self.remaining = list(self.n_tasks)
         """tasks not started, per stage"""
         self.running = [0] * n_stages
-        self.finished = [0] * n_stages
+        """tasks running, per stage"""
         self.stage_done = [False] * n_stages
         self.frontier = [not ps for ps in self.parents]
         """the stage is incomplete and all its parents are complete"""
@@ -149,6 +150,10 @@ class SparkSim(ExecutorMoves):
         """stages of each job with no task left to start"""
         self.local: list[set[int]] = [set() for _ in templates]
         """executors at each job"""
+        self.job_key = [list(self.key_table[0]) for _ in templates]
+        """per job, ``key_table[len(local[job])]`` as a list, updated with ``local``"""
+        self.stage_key = [self.job_key[job] for job in stage_job]
+        """per stage, its job's ``job_key`` (the same list)"""
         n = self.n_executors
         self.executor_job = [-1] * n
         self.task_stage = [-1] * n
@@ -170,6 +175,11 @@ class SparkSim(ExecutorMoves):
         self.done = False
         self.stalls = 0
         """rounds opened because the events ran out (see the module docstring)"""
+
+    @property
+    def finished(self) -> list[int]:
+        """Tasks completed, per stage (neither still to start nor running)."""
+        return [n - left - run for n, left, run in zip(self.n_tasks, self.remaining, self.running)]
 
     @property
     def job_time_s(self) -> float:
@@ -249,19 +259,9 @@ class SparkSim(ExecutorMoves):
         """
         heap, pools = self.heap, self.pools
         pop, replace = heapq.heappop, heapq.heapreplace
-        remaining, finished, stage_job, local = (
-            self.remaining,
-            self.finished,
-            self.stage_job,
-            self.local,
-        )
-        saturated, key_table, recent, flat_item = (
-            self.saturated,
-            self.key_table,
-            self.recent_s,
-            self._flat_item,
-        )
-        rest_wave = self._rest_wave
+        remaining, stage_job, saturated = self.remaining, self.stage_job, self.saturated
+        stage_key, recent, rest_wave = self.stage_key, self.recent_s, self._rest_wave
+        durations = self._durations
         arrivals, n_jobs = self.arrival_s, self.n_jobs
         next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
         uniforms, next_uniform = self._uniforms, self._next_uniform
@@ -270,28 +270,27 @@ class SparkSim(ExecutorMoves):
                 time, code, executor = heap[0]
                 if time >= next_arrival:  # a job arrives first (at equal times too)
                     code = None
-                elif code >= 0 and remaining[code] > 0:
-                    stage = code
-                    finished[stage] += 1
-                    left = remaining[stage] - 1
-                    remaining[stage] = left
-                    job = stage_job[stage]
-                    if left == 0:
-                        saturated[job] += 1
+                elif code >= 0 and remaining[code]:
+                    left = remaining[code] - 1
+                    remaining[code] = left
+                    if not left:
+                        saturated[stage_job[code]] += 1
                     if next_uniform >= RANDOM_BLOCK:
                         uniforms = self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
                         next_uniform = 0
                     u = uniforms[next_uniform]
                     next_uniform += 1
-                    low, high, p_low = key_table[len(local[job])]
+                    low, high, p_low = stage_key[code]
                     if u < p_low:  # the level, then u rescaled to a fresh uniform number
-                        level, u = low, u / p_low
+                        offset, length, added = rest_wave[code][low]
+                        duration = durations[offset + int(u / p_low * length)] + added
                     else:
-                        level, u = high, (u - p_low) / (1.0 - p_low)
-                    offset, length, added = rest_wave[stage][level]
-                    duration = flat_item(offset + int(u * length)) + added
-                    recent[stage] = duration
-                    replace(heap, (time + duration, stage, executor))  # pop and push at once
+                        offset, length, added = rest_wave[code][high]
+                        duration = (
+                            durations[offset + int((u - p_low) / (1.0 - p_low) * length)] + added
+                        )
+                    recent[code] = duration
+                    replace(heap, (time + duration, code, executor))  # pop and push at once
                     continue
                 else:
                     pop(heap)
@@ -318,7 +317,6 @@ class SparkSim(ExecutorMoves):
                 self.now = time
                 if code >= 0:
                     self.running[code] -= 1
-                    finished[code] += 1
                     self.executing[executor] = False
                     self._release(executor, code)
                 else:
@@ -377,7 +375,9 @@ class SparkSim(ExecutorMoves):
 
     def _executor_arrival(self, executor: int, stage: int) -> None:
         job = self.stage_job[stage]
-        self.local[job].add(executor)
+        local = self.local[job]
+        local.add(executor)
+        self.job_key[job][:] = self.key_table[len(local)]
         self.executor_job[executor] = job
         self.pools.arrive(executor, stage)
         self._move_to_stage(executor, stage)
@@ -386,7 +386,7 @@ class SparkSim(ExecutorMoves):
         """``executor`` finished a task of ``stage`` and the stage has none left to start."""
         job = self.stage_job[stage]
         frontier_changed = False
-        if self.finished[stage] == self.n_tasks[stage]:
+        if not self.running[stage]:  # no task left to start (a release) nor running
             frontier_changed = self._complete_stage(stage)
         if not self.active[job]:
             self._complete_job(job)
