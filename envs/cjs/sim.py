@@ -179,7 +179,8 @@ class SparkSim(ExecutorMoves):
     @property
     def finished(self) -> list[int]:
         """Tasks completed, per stage (neither still to start nor running)."""
-        return [n - left - run for n, left, run in zip(self.n_tasks, self.remaining, self.running)]
+        counts = zip(self.n_tasks, self.remaining, self.running, strict=True)
+        return [n - left - run for n, left, run in counts]
 
     @property
     def job_time_s(self) -> float:
