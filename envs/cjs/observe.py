@@ -112,7 +112,8 @@ class Observer:
 
     The rows, edges and other structure change only when a job arrives or completes, a stage
     completes or another set of jobs is shown, so they are kept between decisions (keyed by
-    ``SparkSim.structure`` and the shown jobs); the per-stage numbers are gathered each time.
+    the sim's episode, ``SparkSim.structure`` and the shown jobs); the per-stage numbers are
+    gathered each time.
     """
 
     def __init__(self, params: SparkParams) -> None:
@@ -121,7 +122,7 @@ class Observer:
         """the stage (sim numbering) of each row of the last observation"""
         self.hidden_edges = 0
         """dependencies the last observation could not list (edge rows full)"""
-        self._key: tuple[int, tuple[int, ...]] | None = None
+        self._key: tuple[int, int, tuple[int, ...]] | None = None
 
     def _structure(self, sim: SparkSim, jobs: list[int]) -> None:
         params = self.params
@@ -167,7 +168,7 @@ class Observer:
         params = self.params
         n_exec = params.n_executors
         jobs = [] if sim.done else sim.round_jobs
-        key = (sim.structure, tuple(jobs))
+        key = (sim.episode, sim.structure, tuple(jobs))
         if key != self._key:
             self._structure(sim, jobs)
             self._key = key

@@ -77,6 +77,8 @@ class SparkSim(ExecutorMoves):
         self._durations = memoryview(self.tables.flat)
         """the durations as Python floats by index (faster than ``ndarray.item``)"""
         self.done = True
+        self.episode = 0
+        """counts the episodes (``reset``) of this sim"""
 
     # ------------------------------------------------------------------ episode set-up
     def reset(self, rng: np.random.Generator, jobs: Sequence[JobTemplate] | None = None) -> None:
@@ -96,6 +98,7 @@ class SparkSim(ExecutorMoves):
                 raise ValueError(f"jobs must hold {self.n_jobs} templates, got {len(jobs)}")
             templates = list(jobs)
         self.rng = rng
+        self.episode += 1
         self._setup_jobs(templates, arrivals)
         self._uniforms: list[float] = []
         self._next_uniform = RANDOM_BLOCK

@@ -1,0 +1,80 @@
+"""The speed work on netgym/SparkScheduling-v0 keeps its trajectories exact: digests of whole
+episodes recorded before it (netgym 11f03a9) must not change; and a reset after a truncated
+episode observes the new episode, not the old one's cached rows."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pytest
+from cjs_common import ENV_ID, make
+from netgym.baselines import make_policy
+
+# (kwargs, baseline, seed) -> sha256 prefix of every step's obs, reward, flags and info,
+# recorded with the simulator before the speed work (one event per task, rows rebuilt).
+DIGESTS = {
+    ("small", "fair", 0): "b5e8db5021a919875fd04ad4",
+    ("small", "fifo", 1): "8baa32c17aeb5584162dea77",
+    ("small", "random", 2): "a6f038993278b9ee1d0bdb7e",
+    ("small", "critical-path", 3): "92b4b1913ac83913bff94521",
+    ("fewer", "srpt", 4): "36bd1704124e95557087705b",
+    ("slow-moves", "fair", 5): "019d2f8b0cabb56e1f1316ca",
+}
+SETTINGS: dict[str, dict[str, Any]] = {
+    "small": {"params": "small"},
+    "fewer": {"n_jobs": 40, "n_executors": 6},
+    "slow-moves": {"n_jobs": 40, "moving_delay_s": 30.0},
+}
+
+
+def _update(digest: Any, value: Any) -> None:
+    if isinstance(value, dict):
+        for key in sorted(value):
+            digest.update(key.encode())
+            _update(digest, value[key])
+    elif isinstance(value, np.ndarray):
+        digest.update(f"{value.dtype}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, float):
+        digest.update(value.hex().encode())
+    else:
+        digest.update(repr(value).encode())
+
+
+def episode_digest(setting: str, baseline: str, seed: int) -> str:
+    """sha256 prefix of one whole episode of ``baseline`` (every step's obs, reward, flags,
+    info and action mask)."""
+    env = make(**SETTINGS[setting])
+    policy = make_policy(ENV_ID, baseline, seed=seed)
+    digest = hashlib.sha256()
+    obs, info = env.reset(seed=seed)
+    policy.reset(env)
+    _update(digest, (obs, info))
+    while True:
+        obs, reward, terminated, truncated, info = env.step(policy.act(obs, info))
+        for value in (obs, reward, terminated, truncated, info, env.action_masks()):
+            _update(digest, value)
+        if terminated or truncated:
+            return digest.hexdigest()[:24]
+
+
+@pytest.mark.parametrize("case", list(DIGESTS), ids=lambda case: "-".join(map(str, case)))
+def test_episodes_are_bit_identical_to_the_simulator_before_the_speed_work(case):
+    assert episode_digest(*case) == DIGESTS[case]
+
+
+def test_reset_after_a_truncated_episode_observes_the_new_episode():
+    # one decision, then a reset with another seed: the structure counter and the shown jobs
+    # are those of the truncated episode's first decision, the job templates are not
+    env = make(n_jobs=5, max_decisions=1)
+    for seed in range(8):
+        env.reset(seed=seed)
+        row = int(np.flatnonzero(env.action_masks()[: env.params.max_stages])[0])
+        _, _, _, truncated, _ = env.step({"stage": row, "n_exec": 1})
+        assert truncated
+        obs, _ = env.reset(seed=seed + 100)
+        fresh, _ = make(n_jobs=5, max_decisions=1).reset(seed=seed + 100)
+        for key in obs:
+            np.testing.assert_array_equal(obs[key], fresh[key], err_msg=f"seed {seed}: {key}")
