@@ -25,6 +25,7 @@ spaces have finite highs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -107,6 +108,13 @@ def action_space(params: SparkParams) -> spaces.Space:
     )
 
 
+def _getter(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A function that picks ``indices`` of a sequence, as a tuple (also for one index)."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda seq: tuple(seq[index] for index in indices)
+
+
 class Observer:
     """Builds the observation of a decision and remembers which stage each row shows.
 
@@ -129,12 +137,14 @@ class Observer:
         active, arrival_s, frontier = sim.active, sim.arrival_s, sim.frontier
         rows: list[int] = []
         slots: list[int] = []
+        row_jobs: list[int] = []
         arrivals: list[float] = []
         starts = [0]
         for slot, job in enumerate(jobs):
             stages = active[job]
             rows += stages
             slots += [slot] * len(stages)
+            row_jobs += [job] * len(stages)
             arrivals += [arrival_s[job]] * len(stages)
             starts.append(len(rows))
         self.rows = rows
@@ -142,10 +152,9 @@ class Observer:
         self.counts = [len(active[job]) for job in jobs]
         self.slot_start = starts
         self.slots = np.array(slots, dtype=np.int64)
-        if len(rows) > 1:
-            self.gather = itemgetter(*rows)
-        else:  # itemgetter of one index returns the item, not a tuple
-            self.gather = lambda seq: tuple(seq[stage] for stage in rows)
+        self.gather = _getter(rows)
+        self.gather_jobs = _getter(row_jobs)
+        """the job of each row, for per-job numbers"""
         self.frontier = np.array([frontier[s] for s in rows], dtype=np.float32)
         self.arrival = np.array(arrivals)
         parents = sim.parents
@@ -181,8 +190,9 @@ class Observer:
         if n:
             gather = self.gather
             values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
-            values += gather(pools.moving_to) + gather(pools.n_to)
-            left, recent, running, moving, promised = np.array(values).reshape(5, n)
+            values += gather(pools.moving_to) + gather(pools.n_to) + self.gather_jobs(pools.supply)
+            gathered = np.array(values, dtype=np.float64).reshape(6, n)
+            left, recent, running, moving, promised, job_supply = gathered
             columns[0] = left / TASK_SCALE
             columns[1] = recent
             columns[2] = left * recent / WORK_SCALE
@@ -190,7 +200,7 @@ class Observer:
             columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
             columns[4] = self.frontier
             columns[5] = (running + moving + promised) / n_exec
-            columns[6] = np.array(supply, dtype=np.float64)[self.slots] / n_exec
+            columns[6] = job_supply / n_exec
             source_job = pools.source_job()
             if source_job in jobs:
                 source_slot = jobs.index(source_job)

@@ -212,9 +212,12 @@ class SparkSim(ExecutorMoves):
             if job != source_job and supply[job] >= cap:
                 continue
             for stage in self.active[job]:
-                if stage in selected or remaining[stage] - moving[stage] - promised[stage] <= 0:
+                if remaining[stage] - moving[stage] - promised[stage] <= 0 or stage in selected:
                     continue
-                if all(remaining[p] - moving[p] - promised[p] <= 0 for p in parents[stage]):
+                for parent in parents[stage]:
+                    if remaining[parent] - moving[parent] - promised[parent] > 0:
+                        break
+                else:
                     found.append(stage)
         return found
 
