@@ -78,3 +78,26 @@ def test_reset_after_a_truncated_episode_observes_the_new_episode():
         fresh, _ = make(n_jobs=5, max_decisions=1).reset(seed=seed + 100)
         for key in obs:
             np.testing.assert_array_equal(obs[key], fresh[key], err_msg=f"seed {seed}: {key}")
+
+
+@pytest.mark.parametrize("baseline", ["fair", "random"])
+def test_incremental_counts_match_their_definitions_at_every_step(baseline):
+    # kept up to date by the events instead of recomputed: the incomplete stages (info's
+    # hidden_stages), each job's duration-table key (from its executor count), finished tasks
+    env = make(n_jobs=30, n_executors=8)
+    policy = make_policy(ENV_ID, baseline, seed=1)
+    obs, info = env.reset(seed=1)
+    policy.reset(env)
+    done = False
+    while not done:
+        obs, _, terminated, truncated, info = env.step(policy.act(obs, info))
+        done = terminated or truncated
+        sim = env.sim
+        assert sim.incomplete_stages == sum(len(sim.active[job]) for job in sim.active_jobs)
+        assert info["hidden_stages"] == sim.incomplete_stages - len(env.rows)
+        for job, local in enumerate(sim.local):
+            assert sim.job_key[job] == list(sim.key_table[len(local)])
+        assert all(key is sim.job_key[sim.stage_job[s]] for s, key in enumerate(sim.stage_key))
+        for stage, finished in enumerate(sim.finished):
+            assert 0 <= finished <= sim.n_tasks[stage]
+    assert sim.finished == sim.n_tasks

@@ -17,6 +17,9 @@ import numpy as np
 from .pools import ExecutorPools
 from .templates import KIND_CONTINUE, KIND_IDLE, KIND_NEW_STAGE
 
+RANDOM_BLOCK = 4096
+"""uniform numbers drawn from the episode's generator at a time"""
+
 
 class ExecutorMoves:
     """Executor moves of ``SparkSim`` (see the module docstring)."""
@@ -29,6 +32,8 @@ class ExecutorMoves:
     job_key: list[list[float]]
     stage_key: list[list[float]]
     _durations: memoryview
+    _uniforms: list[float]
+    _next_uniform: int
     stage_kinds: list[list[dict[int, tuple[int, int, float]]]]
     stage_job: list[int]
     first_stage: list[int]
@@ -51,7 +56,12 @@ class ExecutorMoves:
         job = self.stage_job[stage]
         if self.remaining[stage] == 0:
             self.saturated[job] += 1
-        u = self._uniform()
+        i = self._next_uniform  # self._uniform(), inline
+        if i >= RANDOM_BLOCK:
+            self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
+            i = 0
+        self._next_uniform = i + 1
+        u = self._uniforms[i]
         low, high, p_low = self.stage_key[stage]
         if u < p_low:  # the level, then u rescaled to a fresh uniform number
             level, u = low, u / p_low

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .executors import ExecutorMoves
+from .executors import RANDOM_BLOCK, ExecutorMoves
 from .pools import ExecutorPools
 from .templates import (
     KIND_CONTINUE,
@@ -46,8 +46,6 @@ from .templates import (
 
 # The heap holds (time, code, executor): code = stage for a task completion, -1 - stage for an
 # executor arrival; job arrivals are kept in their own sorted list.
-RANDOM_BLOCK = 4096
-"""uniform numbers drawn from the episode's generator at a time"""
 
 
 class SparkSim(ExecutorMoves):
@@ -164,6 +162,8 @@ class SparkSim(ExecutorMoves):
         self.executing = [False] * n
         self.pools = ExecutorPools(n, stage_job, len(templates))
         self.active_jobs: list[int] = []
+        self.incomplete_stages = 0
+        """incomplete stages of the jobs in the system"""
         self.selected: set[int] = set()
         self.heap: list[tuple[float, int, int]] = []
         self._next_job = 0
@@ -282,10 +282,12 @@ class SparkSim(ExecutorMoves):
                     remaining[code] = left
                     if not left:
                         saturated[stage_job[code]] += 1
-                    if next_uniform >= RANDOM_BLOCK:
+                    try:
+                        u = uniforms[next_uniform]
+                    except IndexError:  # the block is used up (next_uniform == RANDOM_BLOCK)
                         uniforms = self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
                         next_uniform = 0
-                    u = uniforms[next_uniform]
+                        u = uniforms[0]
                     next_uniform += 1
                     low, high, p_low = stage_key[code]
                     if u < p_low:  # the level, then u rescaled to a fresh uniform number
@@ -328,8 +330,9 @@ class SparkSim(ExecutorMoves):
                     self._release(executor, code)
                 else:
                     self._executor_arrival(executor, -1 - code)
-            if pools.committable() == 0 or not self._open_round():
-                if pools.committable():
+            committable = pools.committable()
+            if committable == 0 or not self._open_round():
+                if committable:
                     self._move_idle(pools.source)
                     pools.source = pools.placeholder
                 uniforms, next_uniform = self._uniforms, self._next_uniform
@@ -375,6 +378,7 @@ class SparkSim(ExecutorMoves):
     # ------------------------------------------------------------------ event handlers
     def _job_arrival(self, job: int) -> None:
         self.active_jobs.append(job)
+        self.incomplete_stages += len(self.active[job])
         self._active_arrivals_s += self.arrival_s[job]
         self.structure += 1
         if self.pools.members[self.pools.common]:
@@ -398,7 +402,8 @@ class SparkSim(ExecutorMoves):
         if not self.active[job]:
             self._complete_job(job)
         pools = self.pools
-        destination = pools.next_commitment(stage)
+        promised = pools.commitments[stage]  # pools.next_commitment(stage), inline
+        destination = next(iter(promised)) if promised else None
         if destination is not None:
             self._fulfil(executor, destination)
         else:
@@ -416,6 +421,7 @@ class SparkSim(ExecutorMoves):
         self.frontier[stage] = False
         self.structure += 1
         self.active[self.stage_job[stage]].remove(stage)
+        self.incomplete_stages -= 1
         opened = False
         for child in self.children[stage]:
             if not self.stage_done[child] and all(self.stage_done[p] for p in self.parents[child]):
