@@ -131,46 +131,78 @@ class Observer:
         self.hidden_edges = 0
         """dependencies the last observation could not list (edge rows full)"""
         self._key: tuple[int, int, tuple[int, ...]] | None = None
+        self._episode = -1
+        self._jobs: dict[int, tuple[int, list[float], list[tuple[int, int]]]] = {}
+        """job -> (its incomplete stages, ``_job_part``) of the episode ``_episode``"""
+
+    def _job_part(self, sim: SparkSim, job: int) -> tuple[list[float], list[tuple[int, int]]]:
+        """``job``'s frontier flags and edges (parent, child) as positions in its incomplete
+        stages, kept while those stay the same (they only ever shrink)."""
+        stages = sim.active[job]
+        cached = self._jobs.get(job)
+        if cached is not None and cached[0] == len(stages):
+            return cached[1], cached[2]
+        frontier, parents = sim.frontier, sim.parents
+        position = {stage: i for i, stage in enumerate(stages)}
+        edges = [
+            (position[parent], i)
+            for i, stage in enumerate(stages)
+            for parent in parents[stage]
+            if parent in position
+        ]
+        flags = [1.0 if frontier[stage] else 0.0 for stage in stages]
+        self._jobs[job] = (len(stages), flags, edges)
+        return flags, edges
 
     def _structure(self, sim: SparkSim, jobs: list[int]) -> None:
         params = self.params
-        active, arrival_s, frontier = sim.active, sim.arrival_s, sim.frontier
+        if sim.episode != self._episode:
+            self._jobs.clear()
+            self._episode = sim.episode
+        active, arrival_s = sim.active, sim.arrival_s
         rows: list[int] = []
         slots: list[int] = []
         row_jobs: list[int] = []
         arrivals: list[float] = []
+        frontier: list[float] = []
+        edges: list[tuple[int, int]] = []
         starts = [0]
         for slot, job in enumerate(jobs):
             stages = active[job]
+            count = len(stages)
+            flags, job_edges = self._job_part(sim, job)
+            if job_edges:
+                base = len(rows)
+                edges += [(parent + base, child + base) for parent, child in job_edges]
             rows += stages
-            slots += [slot] * len(stages)
-            row_jobs += [job] * len(stages)
-            arrivals += [arrival_s[job]] * len(stages)
+            slots += [slot] * count
+            row_jobs += [job] * count
+            arrivals += [arrival_s[job]] * count
+            frontier += flags
             starts.append(len(rows))
+        n = len(rows)
         self.rows = rows
-        self.row_of = row_of = {stage: row for row, stage in enumerate(rows)}
-        self.counts = [len(active[job]) for job in jobs]
+        self.row_of = dict(zip(rows, range(n), strict=True))
         self.slot_start = starts
-        self.slots = np.array(slots, dtype=np.int64)
+        self.slots = slots
         self.gather = _getter(rows)
         self.gather_jobs = _getter(row_jobs)
         """the job of each row, for per-job numbers"""
-        self.frontier = np.array([frontier[s] for s in rows], dtype=np.float32)
+        self.frontier = np.array(frontier, dtype=np.float32)
         self.arrival = np.array(arrivals)
-        parents = sim.parents
-        edges = [
-            (row_of[parent], row)
-            for row, stage in enumerate(rows)
-            for parent in parents[stage]
-            if parent in row_of
-        ]
+        self.edges = edges
         self.hidden_edges = max(0, len(edges) - params.edge_rows)
-        self.edges = np.array(edges, dtype=np.int64).reshape(-1, 2)
-        self.edge_rows = np.full((params.edge_rows, 2), -1, dtype=np.int64)
-        shown = min(len(edges), params.edge_rows)
-        self.edge_rows[:shown] = self.edges[:shown]
-        self.stage_job = np.full(params.max_stages, -1, dtype=np.int64)
-        self.stage_job[: len(rows)] = self.slots
+        # stage_job and the edge rows in one buffer (copied apart into each observation)
+        ints = np.full(params.max_stages + 2 * params.edge_rows, -1, dtype=np.int64)
+        if n:
+            ints[:n] = slots
+        if edges:
+            shown = edges[: params.edge_rows]
+            ints[params.max_stages : params.max_stages + 2 * len(shown)] = [
+                row for edge in shown for row in edge
+            ]
+        self.stage_job = ints[: params.max_stages]
+        self.edge_rows = ints[params.max_stages :].reshape(params.edge_rows, 2)
 
     def observe(self, sim: SparkSim) -> dict[str, Any]:
         """The observation of ``sim``'s current decision (empty rows when it is done)."""
@@ -213,8 +245,9 @@ class Observer:
             "active_jobs": np.array([len(sim.active_jobs)], dtype=np.int64),
         }
         if params.observation == "graph":
-            nodes = np.concatenate([stages[:n], self.slots[:, None].astype(np.float32)], axis=1)
-            links = self.edges.copy()
+            slots = np.array(self.slots, dtype=np.float32).reshape(n, 1)
+            nodes = np.concatenate([stages[:n], slots], axis=1)
+            links = np.array(self.edges, dtype=np.int64).reshape(-1, 2)
             graph = spaces.GraphInstance(nodes, np.zeros(len(links), dtype=np.int64), links)
             return {"graph": graph, **common}
         job_executors = np.zeros(params.max_stages, dtype=np.int64)
