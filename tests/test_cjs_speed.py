@@ -101,3 +101,37 @@ def test_incremental_counts_match_their_definitions_at_every_step(baseline):
         for stage, finished in enumerate(sim.finished):
             assert 0 <= finished <= sim.n_tasks[stage]
     assert sim.finished == sim.n_tasks
+
+
+@pytest.mark.parametrize("observation", ["padded", "graph"])
+def test_python_and_numpy_feature_rows_are_bit_identical(observation):
+    # the observer computes few rows in Python floats and many with numpy: both ways must
+    # give the same float32 bits, so a whole episode with each way must match step by step
+    # (a backlog of jobs makes the rows go from a few up to max_stages)
+    kwargs = {"interarrival_s": 5.0, "n_jobs": 60, "observation": observation}
+    envs = [make(**kwargs), make(**kwargs)]
+    envs[0].observer.python_rows = 0  # numpy only
+    envs[1].observer.python_rows = envs[1].params.max_stages  # Python only
+    rng = np.random.default_rng(0)
+    first, second = (env.reset(seed=4)[0] for env in envs)
+    for key in first:
+        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+    sizes = set()
+    for _ in range(400):
+        masks = envs[0].action_masks()
+        assert np.array_equal(masks, envs[1].action_masks())
+        rows = np.flatnonzero(masks[: envs[0].params.max_stages])
+        row = int(rng.choice(rows)) if len(rows) else envs[0].params.max_stages
+        action = {"stage": row, "n_exec": int(rng.integers(1, 4))}
+        steps = [env.step(action) for env in envs]
+        sizes.add(len(envs[0].rows))
+        first, second = steps[0][0], steps[1][0]
+        if observation == "graph":
+            first, second = first["graph"].nodes, second["graph"].nodes
+            np.testing.assert_array_equal(first, second)
+        else:
+            for key in first:
+                np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+        if steps[0][2] or steps[0][3]:
+            break
+    assert min(sizes) < 32 and max(sizes) > 64  # both small and large observations were seen

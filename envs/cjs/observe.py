@@ -52,6 +52,9 @@ WORK_SCALE = 100.0
 AGE_SCALE = 100.0
 AGE_CAP = 1e4
 """the job-age feature's highest value (10^6 s in units of 100 s)"""
+PYTHON_ROWS = 64
+"""up to this many shown rows, the features are computed in Python floats rather than with
+numpy (the same bits; fewer calls into numpy pay off for few rows)"""
 
 
 def _scalar(low: int, high: int) -> spaces.Box:
@@ -132,6 +135,8 @@ class Observer:
         """dependencies the last observation could not list (edge rows full)"""
         self._key: tuple[int, int, tuple[int, ...]] | None = None
         self._episode = -1
+        self.python_rows = PYTHON_ROWS
+        """observations of at most this many rows are computed in Python floats"""
         self._jobs: dict[int, tuple[int, list[float], list[tuple[int, int]]]] = {}
         """job -> (its incomplete stages, ``_job_part``) of the episode ``_episode``"""
 
@@ -189,7 +194,9 @@ class Observer:
         self.gather_jobs = _getter(row_jobs)
         """the job of each row, for per-job numbers"""
         self.frontier = np.array(frontier, dtype=np.float32)
+        self.frontier_list = frontier
         self.arrival = np.array(arrivals)
+        self.arrival_list = arrivals
         self.edges = edges
         self.hidden_edges = max(0, len(edges) - params.edge_rows)
         # stage_job and the edge rows in one buffer (copied apart into each observation)
@@ -204,10 +211,75 @@ class Observer:
         self.stage_job = ints[: params.max_stages]
         self.edge_rows = ints[params.max_stages :].reshape(params.edge_rows, 2)
 
+    def _rows_numpy(self, sim: SparkSim, stages: np.ndarray, source_slot: int) -> None:
+        """Write the features of the shown rows into ``stages``, column by column."""
+        n_exec, n, pools = self.params.n_executors, len(self.rows), sim.pools
+        columns = stages[:n].T  # a view: column c of the shown rows is columns[c]
+        gather = self.gather
+        values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
+        values += gather(pools.moving_to) + gather(pools.n_to) + self.gather_jobs(pools.supply)
+        gathered = np.array(values, dtype=np.float64).reshape(6, n)
+        left, recent, running, moving, promised, job_supply = gathered
+        columns[0] = left / TASK_SCALE
+        columns[1] = recent
+        columns[2] = left * recent / WORK_SCALE
+        row_of = self.row_of
+        columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
+        columns[4] = self.frontier
+        columns[5] = (running + moving + promised) / n_exec
+        columns[6] = job_supply / n_exec
+        if source_slot >= 0:
+            columns[7, self.slot_start[source_slot] : self.slot_start[source_slot + 1]] = 1.0
+        columns[8] = np.minimum((sim.now - self.arrival) / AGE_SCALE, AGE_CAP)
+
+    def _rows_python(self, sim: SparkSim, stages: np.ndarray, source_slot: int) -> None:
+        """``_rows_numpy`` row by row in Python floats (faster for few rows): the same
+        float64 operations, rounded once to float32 the same way, so the same bits."""
+        n_exec, n, pools = self.params.n_executors, len(self.rows), sim.pools
+        row_of = self.row_of
+        schedulable = [0.0] * n
+        for stage in sim.round_schedulable:
+            row = row_of.get(stage)
+            if row is not None:
+                schedulable[row] = 1.0
+        source = [0.0] * n
+        if source_slot >= 0:
+            start, end = self.slot_start[source_slot], self.slot_start[source_slot + 1]
+            source[start:end] = [1.0] * (end - start)
+        gather, now = self.gather, sim.now
+        features = []
+        for left, recent, running, moving, promised, supply, flag, ready, mine, arrival in zip(
+            gather(sim.remaining),
+            gather(sim.recent_s),
+            gather(sim.running),
+            gather(pools.moving_to),
+            gather(pools.n_to),
+            self.gather_jobs(pools.supply),
+            schedulable,
+            self.frontier_list,
+            source,
+            self.arrival_list,
+            strict=True,
+        ):
+            age = (now - arrival) / AGE_SCALE
+            features.append(
+                (
+                    left / TASK_SCALE,
+                    recent,
+                    left * recent / WORK_SCALE,
+                    flag,
+                    ready,
+                    (running + moving + promised) / n_exec,
+                    supply / n_exec,
+                    mine,
+                    age if age < AGE_CAP else AGE_CAP,
+                )
+            )
+        stages[:n] = features
+
     def observe(self, sim: SparkSim) -> dict[str, Any]:
         """The observation of ``sim``'s current decision (empty rows when it is done)."""
         params = self.params
-        n_exec = params.n_executors
         jobs = [] if sim.done else sim.round_jobs
         key = (sim.episode, sim.structure, tuple(jobs))
         if key != self._key:
@@ -216,29 +288,13 @@ class Observer:
         rows, pools = self.rows, sim.pools
         n = len(rows)
         stages = np.zeros((params.max_stages, len(STAGE_FEATURES)), dtype=np.float32)
-        columns = stages[:n].T  # a view: column c of the shown rows is columns[c]
-        source_slot = -1
+        source_job = pools.source_job()
+        source_slot = jobs.index(source_job) if source_job in jobs else -1
+        if 0 < n <= self.python_rows:
+            self._rows_python(sim, stages, source_slot)
+        elif n:
+            self._rows_numpy(sim, stages, source_slot)
         supply = [pools.supply[job] for job in jobs]
-        if n:
-            gather = self.gather
-            values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
-            values += gather(pools.moving_to) + gather(pools.n_to) + self.gather_jobs(pools.supply)
-            gathered = np.array(values, dtype=np.float64).reshape(6, n)
-            left, recent, running, moving, promised, job_supply = gathered
-            columns[0] = left / TASK_SCALE
-            columns[1] = recent
-            columns[2] = left * recent / WORK_SCALE
-            row_of = self.row_of
-            columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
-            columns[4] = self.frontier
-            columns[5] = (running + moving + promised) / n_exec
-            columns[6] = job_supply / n_exec
-            source_job = pools.source_job()
-            if source_job in jobs:
-                source_slot = jobs.index(source_job)
-                start, end = self.slot_start[source_slot], self.slot_start[source_slot + 1]
-                columns[7, start:end] = 1.0
-            columns[8] = np.minimum((sim.now - self.arrival) / AGE_SCALE, AGE_CAP)
         common = {
             "committable": np.array([0 if sim.done else pools.committable()], dtype=np.int64),
             "source_job": np.array([source_slot], dtype=np.int64),
