@@ -103,6 +103,19 @@ def test_incremental_counts_match_their_definitions_at_every_step(baseline):
     assert sim.finished == sim.n_tasks
 
 
+def assert_same_observation(first: dict[str, Any], second: dict[str, Any]) -> None:
+    """The two observations hold the same arrays (a graph's nodes, edges and links)."""
+    assert set(first) == set(second)
+    for key, value in first.items():
+        if key == "graph":
+            for part in ("nodes", "edges", "edge_links"):
+                np.testing.assert_array_equal(
+                    getattr(value, part), getattr(second[key], part), err_msg=part
+                )
+        else:
+            np.testing.assert_array_equal(value, second[key], err_msg=key)
+
+
 @pytest.mark.parametrize("observation", ["padded", "graph"])
 def test_python_and_numpy_feature_rows_are_bit_identical(observation):
     # the observer computes few rows in Python floats and many with numpy: both ways must
@@ -113,9 +126,7 @@ def test_python_and_numpy_feature_rows_are_bit_identical(observation):
     envs[0].observer.python_rows = 0  # numpy only
     envs[1].observer.python_rows = envs[1].params.max_stages  # Python only
     rng = np.random.default_rng(0)
-    first, second = (env.reset(seed=4)[0] for env in envs)
-    for key in first:
-        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+    assert_same_observation(*(env.reset(seed=4)[0] for env in envs))
     sizes = set()
     for _ in range(400):
         masks = envs[0].action_masks()
@@ -125,13 +136,7 @@ def test_python_and_numpy_feature_rows_are_bit_identical(observation):
         action = {"stage": row, "n_exec": int(rng.integers(1, 4))}
         steps = [env.step(action) for env in envs]
         sizes.add(len(envs[0].rows))
-        first, second = steps[0][0], steps[1][0]
-        if observation == "graph":
-            first, second = first["graph"].nodes, second["graph"].nodes
-            np.testing.assert_array_equal(first, second)
-        else:
-            for key in first:
-                np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+        assert_same_observation(steps[0][0], steps[1][0])
         if steps[0][2] or steps[0][3]:
             break
     assert min(sizes) < 32 and max(sizes) > 64  # both small and large observations were seen
