@@ -193,10 +193,11 @@ class Observer:
         self.gather = _getter(rows)
         self.gather_jobs = _getter(row_jobs)
         """the job of each row, for per-job numbers"""
-        self.frontier = np.array(frontier, dtype=np.float32)
         self.frontier_list = frontier
-        self.arrival = np.array(arrivals)
         self.arrival_list = arrivals
+        if n > self.python_rows:  # the arrays _rows_numpy reads
+            self.frontier = np.array(frontier, dtype=np.float32)
+            self.arrival = np.array(arrivals)
         self.edges = edges
         self.hidden_edges = max(0, len(edges) - params.edge_rows)
         # stage_job and the edge rows in one buffer (copied apart into each observation)
