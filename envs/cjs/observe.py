@@ -137,12 +137,13 @@ class Observer:
         self._episode = -1
         self.python_rows = PYTHON_ROWS
         """observations of at most this many rows are computed in Python floats"""
-        self._jobs: dict[int, tuple[int, list[float], list[tuple[int, int]]]] = {}
+        self._jobs: dict[int, tuple[int, list[float], list[int]]] = {}
         """job -> (its incomplete stages, ``_job_part``) of the episode ``_episode``"""
 
-    def _job_part(self, sim: SparkSim, job: int) -> tuple[list[float], list[tuple[int, int]]]:
-        """``job``'s frontier flags and edges (parent, child) as positions in its incomplete
-        stages, kept while those stay the same (they only ever shrink)."""
+    def _job_part(self, sim: SparkSim, job: int) -> tuple[list[float], list[int]]:
+        """``job``'s frontier flags and edges (parent, child, parent, child, ... flat) as
+        positions in its incomplete stages, kept while those stay the same (they only ever
+        shrink)."""
         stages = sim.active[job]
         cached = self._jobs.get(job)
         if cached is not None and cached[0] == len(stages):
@@ -150,10 +151,11 @@ class Observer:
         frontier, parents = sim.frontier, sim.parents
         position = {stage: i for i, stage in enumerate(stages)}
         edges = [
-            (position[parent], i)
+            end
             for i, stage in enumerate(stages)
             for parent in parents[stage]
             if parent in position
+            for end in (position[parent], i)
         ]
         flags = [1.0 if frontier[stage] else 0.0 for stage in stages]
         self._jobs[job] = (len(stages), flags, edges)
@@ -170,7 +172,8 @@ class Observer:
         row_jobs: list[int] = []
         arrivals: list[float] = []
         frontier: list[float] = []
-        edges: list[tuple[int, int]] = []
+        edges: list[int] = []
+        """parent row, child row, parent row, ... (flat)"""
         starts = [0]
         for slot, job in enumerate(jobs):
             stages = active[job]
@@ -178,7 +181,7 @@ class Observer:
             flags, job_edges = self._job_part(sim, job)
             if job_edges:
                 base = len(rows)
-                edges += [(parent + base, child + base) for parent, child in job_edges]
+                edges += [row + base for row in job_edges]
             rows += stages
             slots += [slot] * count
             row_jobs += [job] * count
@@ -199,16 +202,14 @@ class Observer:
             self.frontier = np.array(frontier, dtype=np.float32)
             self.arrival = np.array(arrivals)
         self.edges = edges
-        self.hidden_edges = max(0, len(edges) - params.edge_rows)
+        self.hidden_edges = max(0, len(edges) // 2 - params.edge_rows)
         # stage_job and the edge rows in one buffer (copied apart into each observation)
         ints = np.full(params.max_stages + 2 * params.edge_rows, -1, dtype=np.int64)
         if n:
             ints[:n] = slots
         if edges:
-            shown = edges[: params.edge_rows]
-            ints[params.max_stages : params.max_stages + 2 * len(shown)] = [
-                row for edge in shown for row in edge
-            ]
+            shown = edges[: 2 * params.edge_rows]
+            ints[params.max_stages : params.max_stages + len(shown)] = shown
         self.stage_job = ints[: params.max_stages]
         self.edge_rows = ints[params.max_stages :].reshape(params.edge_rows, 2)
 
