@@ -4,8 +4,9 @@ released idle (spark-sched-sim's ``_execute_next_task``, ``_move_executor_to_sta
 ``_move_idle_executors``).
 
 ``ExecutorMoves`` is the part of ``sim.SparkSim`` that these make; it works on the sim's state
-(the attributes annotated below, set by ``SparkSim``) and uses two of its methods,
-``_uniform`` (the episode's next uniform number) and ``schedulable``.
+(the attributes annotated below, set by ``SparkSim``, among them the block of the episode's
+uniform numbers, ``_uniforms`` and ``_next_uniform``) and uses one of its methods,
+``schedulable``.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class ExecutorMoves:
         job = self.stage_job[stage]
         if self.remaining[stage] == 0:
             self.saturated[job] += 1
-        i = self._next_uniform  # self._uniform(), inline
+        i = self._next_uniform  # the episode's next uniform number (a new block when used up)
         if i >= RANDOM_BLOCK:
             self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
             i = 0

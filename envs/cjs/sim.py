@@ -102,15 +102,6 @@ class SparkSim(ExecutorMoves):
         self._next_uniform = RANDOM_BLOCK
         self._run_until_decision()
 
-    def _uniform(self) -> float:
-        """The next uniform number of the episode (drawn from its generator in blocks)."""
-        i = self._next_uniform
-        if i >= RANDOM_BLOCK:
-            self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
-            i = 0
-        self._next_uniform = i + 1
-        return self._uniforms[i]
-
     def _setup_jobs(self, templates: list[JobTemplate], arrivals: list[float]) -> None:
         self.job_templates = templates
         self.arrival_s = arrivals
@@ -316,7 +307,7 @@ class SparkSim(ExecutorMoves):
                     "SparkSim: no event is pending, jobs are unfinished and no idle executor "
                     "has a schedulable stage (please report this with the seed and actions)"
                 )
-            self._next_uniform = next_uniform  # the handlers below draw through _uniform()
+            self._next_uniform = next_uniform  # the handlers below draw from the block too
             if code is None:
                 self.now = next_arrival
                 self._job_arrival(self._next_job)
