@@ -249,7 +249,7 @@ class Observer:
             start, end = self.slot_start[source_slot], self.slot_start[source_slot + 1]
             source[start:end] = [1.0] * (end - start)
         gather, now = self.gather, sim.now
-        features = []
+        features: list[float] = []  # row after row, flat
         for left, recent, running, moving, promised, supply, flag, ready, mine, arrival in zip(
             gather(sim.remaining),
             gather(sim.recent_s),
@@ -264,20 +264,18 @@ class Observer:
             strict=True,
         ):
             age = (now - arrival) / AGE_SCALE
-            features.append(
-                (
-                    left / TASK_SCALE,
-                    recent,
-                    left * recent / WORK_SCALE,
-                    flag,
-                    ready,
-                    (running + moving + promised) / n_exec,
-                    supply / n_exec,
-                    mine,
-                    age if age < AGE_CAP else AGE_CAP,
-                )
+            features += (
+                left / TASK_SCALE,
+                recent,
+                left * recent / WORK_SCALE,
+                flag,
+                ready,
+                (running + moving + promised) / n_exec,
+                supply / n_exec,
+                mine,
+                age if age < AGE_CAP else AGE_CAP,
             )
-        stages[:n] = features
+        stages.reshape(-1)[: len(features)] = features  # a view: stages is C-contiguous
 
     def observe(self, sim: SparkSim) -> dict[str, Any]:
         """The observation of ``sim``'s current decision (empty rows when it is done)."""
