@@ -151,6 +151,7 @@ def bench_episodes(
         "seconds_per_episode": float(np.mean(walls)),
         "cpu_seconds_per_episode": float(np.mean(cpus)),
         "decisions_per_s": float(np.sum(decisions) / np.sum(walls)),
+        "decisions_per_cpu_s": float(np.sum(decisions) / np.sum(cpus)),
         "decisions_per_episode": float(np.mean(decisions)),
         "mean_jct_s": [float(j) for j in jcts],
         "build_s": build_s,
@@ -254,6 +255,9 @@ def bench_upstream(seeds: list[int], upstream_dir: Path | None, data: Path) -> d
                 "cpu_seconds_per_episode": float(np.mean([e["cpu_s"] for e in episodes])),
                 "reset_seconds_per_episode": float(np.mean([e["reset_s"] for e in episodes])),
                 "decisions_per_s": float(sum(e["decisions"] for e in episodes) / sum(walls)),
+                "decisions_per_cpu_s": float(
+                    sum(e["decisions"] for e in episodes) / sum(e["cpu_s"] for e in episodes)
+                ),
                 "decisions_per_episode": float(np.mean([e["decisions"] for e in episodes])),
                 "mean_jct_s": [e["mean_jct_s"] for e in episodes],
                 "import_s": lines[0]["import_s"],

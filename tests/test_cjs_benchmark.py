@@ -32,7 +32,12 @@ def test_cjs_benchmark_quick_prints_every_measurement(tpch_folder):  # noqa: F81
     result = json.loads(done.stdout)  # stdout is exactly one JSON object
     for key in ("fair_tpch", "fifo_tpch", "fair_synthetic", "fair_450_jobs_100_executors"):
         run = result[key]
-        for field in ("seconds_per_episode", "decisions_per_s", "decisions_per_episode"):
+        for field in (
+            "seconds_per_episode",
+            "decisions_per_s",
+            "decisions_per_cpu_s",
+            "decisions_per_episode",
+        ):
             assert _positive(run[field]), (key, field)
         assert all(_positive(jct) for jct in run["mean_jct_s"])
     assert result["fair_tpch"]["mean_jct_s"][0] < result["fifo_tpch"]["mean_jct_s"][0]

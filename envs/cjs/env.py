@@ -246,7 +246,7 @@ class SparkSchedulingEnv(SimEnv):
         sim = self.sim
         completed = sim.completed_jobs
         shown = len(self.observer.rows)
-        incomplete = sum(len(sim.active[job]) for job in sim.active_jobs)
+        incomplete = sim.incomplete_stages
         info = {
             "time_s": sim.now,
             "completed_jobs": completed,

@@ -4,8 +4,9 @@ released idle (spark-sched-sim's ``_execute_next_task``, ``_move_executor_to_sta
 ``_move_idle_executors``).
 
 ``ExecutorMoves`` is the part of ``sim.SparkSim`` that these make; it works on the sim's state
-(the attributes annotated below, set by ``SparkSim``) and uses two of its methods,
-``_uniform`` (the episode's next uniform number) and ``schedulable``.
+(the attributes annotated below, set by ``SparkSim``, among them the block of the episode's
+uniform numbers, ``_uniforms`` and ``_next_uniform``) and uses one of its methods,
+``schedulable``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import numpy as np
 from .pools import ExecutorPools
 from .templates import KIND_CONTINUE, KIND_IDLE, KIND_NEW_STAGE
 
+RANDOM_BLOCK = 4096
+"""uniform numbers drawn from the episode's generator at a time"""
+
 
 class ExecutorMoves:
     """Executor moves of ``SparkSim`` (see the module docstring)."""
@@ -26,6 +30,11 @@ class ExecutorMoves:
     now: float
     moving_delay_s: float
     key_table: list[tuple[int, int, float]]
+    job_key: list[list[float]]
+    stage_key: list[list[float]]
+    _durations: memoryview
+    _uniforms: list[float]
+    _next_uniform: int
     stage_kinds: list[list[dict[int, tuple[int, int, float]]]]
     stage_job: list[int]
     first_stage: list[int]
@@ -48,8 +57,13 @@ class ExecutorMoves:
         job = self.stage_job[stage]
         if self.remaining[stage] == 0:
             self.saturated[job] += 1
-        u = self._uniform()
-        low, high, p_low = self.key_table[len(self.local[job])]
+        i = self._next_uniform  # the episode's next uniform number (a new block when used up)
+        if i >= RANDOM_BLOCK:
+            self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
+            i = 0
+        self._next_uniform = i + 1
+        u = self._uniforms[i]
+        low, high, p_low = self.stage_key[stage]
         if u < p_low:  # the level, then u rescaled to a fresh uniform number
             level, u = low, u / p_low
         else:
@@ -57,7 +71,7 @@ class ExecutorMoves:
         last = self.task_stage[executor]
         kind = KIND_IDLE if last < 0 else KIND_CONTINUE if last == stage else KIND_NEW_STAGE
         offset, length, added = self.stage_kinds[stage][kind][level]
-        duration = self._flat_item(offset + int(u * length)) + added
+        duration = self._durations[offset + int(u * length)] + added
         self.task_stage[executor] = stage
         self.executing[executor] = True
         self.recent_s[stage] = duration
@@ -82,7 +96,9 @@ class ExecutorMoves:
         self.pools.send(executor, stage)
         old_job = self.executor_job[executor]
         if old_job >= 0:
-            self.local[old_job].remove(executor)
+            local = self.local[old_job]
+            local.remove(executor)
+            self.job_key[old_job][:] = self.key_table[len(local)]
             self.executor_job[executor] = -1
             self.task_stage[executor] = -1
         arrival = (self.now + self.moving_delay_s, -1 - stage, executor)
@@ -126,6 +142,8 @@ class ExecutorMoves:
                 self.local[job].remove(executor)
                 self.executor_job[executor] = -1
                 self.task_stage[executor] = -1
+        if job_saturated and executors:
+            self.job_key[job][:] = self.key_table[len(self.local[job])]
 
 
 __all__ = ["ExecutorMoves"]

@@ -25,6 +25,7 @@ spaces have finite highs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -51,6 +52,9 @@ WORK_SCALE = 100.0
 AGE_SCALE = 100.0
 AGE_CAP = 1e4
 """the job-age feature's highest value (10^6 s in units of 100 s)"""
+PYTHON_ROWS = 64
+"""up to this many shown rows, the features are computed in Python floats rather than with
+numpy (the same bits; fewer calls into numpy pay off for few rows)"""
 
 
 def _scalar(low: int, high: int) -> spaces.Box:
@@ -107,12 +111,20 @@ def action_space(params: SparkParams) -> spaces.Space:
     )
 
 
+def _getter(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A function that picks ``indices`` of a sequence, as a tuple (also for one index)."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda seq: tuple(seq[index] for index in indices)
+
+
 class Observer:
     """Builds the observation of a decision and remembers which stage each row shows.
 
     The rows, edges and other structure change only when a job arrives or completes, a stage
     completes or another set of jobs is shown, so they are kept between decisions (keyed by
-    ``SparkSim.structure`` and the shown jobs); the per-stage numbers are gathered each time.
+    the sim's episode, ``SparkSim.structure`` and the shown jobs); the per-stage numbers are
+    gathered each time.
     """
 
     def __init__(self, params: SparkParams) -> None:
@@ -121,89 +133,177 @@ class Observer:
         """the stage (sim numbering) of each row of the last observation"""
         self.hidden_edges = 0
         """dependencies the last observation could not list (edge rows full)"""
-        self._key: tuple[int, tuple[int, ...]] | None = None
+        self._key: tuple[int, int, tuple[int, ...]] | None = None
+        self._episode = -1
+        self.python_rows = PYTHON_ROWS
+        """observations of at most this many rows are computed in Python floats"""
+        self._jobs: dict[int, tuple[int, list[float], list[int]]] = {}
+        """job -> (its incomplete stages, ``_job_part``) of the episode ``_episode``"""
+
+    def _job_part(self, sim: SparkSim, job: int) -> tuple[list[float], list[int]]:
+        """``job``'s frontier flags and edges (parent, child, parent, child, ... flat) as
+        positions in its incomplete stages, kept while those stay the same (they only ever
+        shrink)."""
+        stages = sim.active[job]
+        cached = self._jobs.get(job)
+        if cached is not None and cached[0] == len(stages):
+            return cached[1], cached[2]
+        frontier, parents = sim.frontier, sim.parents
+        position = {stage: i for i, stage in enumerate(stages)}
+        edges = [
+            end
+            for i, stage in enumerate(stages)
+            for parent in parents[stage]
+            if parent in position
+            for end in (position[parent], i)
+        ]
+        flags = [1.0 if frontier[stage] else 0.0 for stage in stages]
+        self._jobs[job] = (len(stages), flags, edges)
+        return flags, edges
 
     def _structure(self, sim: SparkSim, jobs: list[int]) -> None:
         params = self.params
-        active, arrival_s, frontier = sim.active, sim.arrival_s, sim.frontier
+        if sim.episode != self._episode:
+            self._jobs.clear()
+            self._episode = sim.episode
+        active, arrival_s = sim.active, sim.arrival_s
         rows: list[int] = []
         slots: list[int] = []
+        row_jobs: list[int] = []
         arrivals: list[float] = []
+        frontier: list[float] = []
+        edges: list[int] = []
+        """parent row, child row, parent row, ... (flat)"""
         starts = [0]
         for slot, job in enumerate(jobs):
             stages = active[job]
+            count = len(stages)
+            flags, job_edges = self._job_part(sim, job)
+            if job_edges:
+                base = len(rows)
+                edges += [row + base for row in job_edges]
             rows += stages
-            slots += [slot] * len(stages)
-            arrivals += [arrival_s[job]] * len(stages)
+            slots += [slot] * count
+            row_jobs += [job] * count
+            arrivals += [arrival_s[job]] * count
+            frontier += flags
             starts.append(len(rows))
+        n = len(rows)
         self.rows = rows
-        self.row_of = row_of = {stage: row for row, stage in enumerate(rows)}
-        self.counts = [len(active[job]) for job in jobs]
+        self.row_of = dict(zip(rows, range(n), strict=True))
         self.slot_start = starts
-        self.slots = np.array(slots, dtype=np.int64)
-        if len(rows) > 1:
-            self.gather = itemgetter(*rows)
-        else:  # itemgetter of one index returns the item, not a tuple
-            self.gather = lambda seq: tuple(seq[stage] for stage in rows)
-        self.frontier = np.array([frontier[s] for s in rows], dtype=np.float32)
-        self.arrival = np.array(arrivals)
-        parents = sim.parents
-        edges = [
-            (row_of[parent], row)
-            for row, stage in enumerate(rows)
-            for parent in parents[stage]
-            if parent in row_of
-        ]
-        self.hidden_edges = max(0, len(edges) - params.edge_rows)
-        self.edges = np.array(edges, dtype=np.int64).reshape(-1, 2)
-        self.edge_rows = np.full((params.edge_rows, 2), -1, dtype=np.int64)
-        shown = min(len(edges), params.edge_rows)
-        self.edge_rows[:shown] = self.edges[:shown]
-        self.stage_job = np.full(params.max_stages, -1, dtype=np.int64)
-        self.stage_job[: len(rows)] = self.slots
+        self.slots = slots
+        self.gather = _getter(rows)
+        self.gather_jobs = _getter(row_jobs)
+        """the job of each row, for per-job numbers"""
+        self.frontier_list = frontier
+        self.arrival_list = arrivals
+        if n > self.python_rows:  # the arrays _rows_numpy reads
+            self.frontier = np.array(frontier, dtype=np.float32)
+            self.arrival = np.array(arrivals)
+        self.edges = edges
+        self.hidden_edges = max(0, len(edges) // 2 - params.edge_rows)
+        # stage_job and the edge rows in one buffer (copied apart into each observation)
+        ints = np.full(params.max_stages + 2 * params.edge_rows, -1, dtype=np.int64)
+        if n:
+            ints[:n] = slots
+        if edges:
+            shown = edges[: 2 * params.edge_rows]
+            ints[params.max_stages : params.max_stages + len(shown)] = shown
+        self.stage_job = ints[: params.max_stages]
+        self.edge_rows = ints[params.max_stages :].reshape(params.edge_rows, 2)
+
+    def _rows_numpy(self, sim: SparkSim, stages: np.ndarray, source_slot: int) -> None:
+        """Write the features of the shown rows into ``stages``, column by column."""
+        n_exec, n, pools = self.params.n_executors, len(self.rows), sim.pools
+        columns = stages[:n].T  # a view: column c of the shown rows is columns[c]
+        gather = self.gather
+        values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
+        values += gather(pools.moving_to) + gather(pools.n_to) + self.gather_jobs(pools.supply)
+        gathered = np.array(values, dtype=np.float64).reshape(6, n)
+        left, recent, running, moving, promised, job_supply = gathered
+        columns[0] = left / TASK_SCALE
+        columns[1] = recent
+        columns[2] = left * recent / WORK_SCALE
+        row_of = self.row_of
+        columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
+        columns[4] = self.frontier
+        columns[5] = (running + moving + promised) / n_exec
+        columns[6] = job_supply / n_exec
+        if source_slot >= 0:
+            columns[7, self.slot_start[source_slot] : self.slot_start[source_slot + 1]] = 1.0
+        columns[8] = np.minimum((sim.now - self.arrival) / AGE_SCALE, AGE_CAP)
+
+    def _rows_python(self, sim: SparkSim, stages: np.ndarray, source_slot: int) -> None:
+        """``_rows_numpy`` row by row in Python floats (faster for few rows): the same
+        float64 operations, rounded once to float32 the same way, so the same bits."""
+        n_exec, n, pools = self.params.n_executors, len(self.rows), sim.pools
+        row_of = self.row_of
+        schedulable = [0.0] * n
+        for stage in sim.round_schedulable:
+            row = row_of.get(stage)
+            if row is not None:
+                schedulable[row] = 1.0
+        source = [0.0] * n
+        if source_slot >= 0:
+            start, end = self.slot_start[source_slot], self.slot_start[source_slot + 1]
+            source[start:end] = [1.0] * (end - start)
+        gather, now = self.gather, sim.now
+        features: list[float] = []  # row after row, flat
+        for left, recent, running, moving, promised, supply, flag, ready, mine, arrival in zip(
+            gather(sim.remaining),
+            gather(sim.recent_s),
+            gather(sim.running),
+            gather(pools.moving_to),
+            gather(pools.n_to),
+            self.gather_jobs(pools.supply),
+            schedulable,
+            self.frontier_list,
+            source,
+            self.arrival_list,
+            strict=True,
+        ):
+            age = (now - arrival) / AGE_SCALE
+            features += (
+                left / TASK_SCALE,
+                recent,
+                left * recent / WORK_SCALE,
+                flag,
+                ready,
+                (running + moving + promised) / n_exec,
+                supply / n_exec,
+                mine,
+                age if age < AGE_CAP else AGE_CAP,
+            )
+        stages.reshape(-1)[: len(features)] = features  # a view: stages is C-contiguous
 
     def observe(self, sim: SparkSim) -> dict[str, Any]:
         """The observation of ``sim``'s current decision (empty rows when it is done)."""
         params = self.params
-        n_exec = params.n_executors
         jobs = [] if sim.done else sim.round_jobs
-        key = (sim.structure, tuple(jobs))
+        key = (sim.episode, sim.structure, tuple(jobs))
         if key != self._key:
             self._structure(sim, jobs)
             self._key = key
         rows, pools = self.rows, sim.pools
         n = len(rows)
         stages = np.zeros((params.max_stages, len(STAGE_FEATURES)), dtype=np.float32)
-        columns = stages[:n].T  # a view: column c of the shown rows is columns[c]
-        source_slot = -1
+        source_job = pools.source_job()
+        source_slot = jobs.index(source_job) if source_job in jobs else -1
+        if 0 < n <= self.python_rows:
+            self._rows_python(sim, stages, source_slot)
+        elif n:
+            self._rows_numpy(sim, stages, source_slot)
         supply = [pools.supply[job] for job in jobs]
-        if n:
-            gather = self.gather
-            values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
-            values += gather(pools.moving_to) + gather(pools.n_to)
-            left, recent, running, moving, promised = np.array(values).reshape(5, n)
-            columns[0] = left / TASK_SCALE
-            columns[1] = recent
-            columns[2] = left * recent / WORK_SCALE
-            row_of = self.row_of
-            columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
-            columns[4] = self.frontier
-            columns[5] = (running + moving + promised) / n_exec
-            columns[6] = np.array(supply, dtype=np.float64)[self.slots] / n_exec
-            source_job = pools.source_job()
-            if source_job in jobs:
-                source_slot = jobs.index(source_job)
-                start, end = self.slot_start[source_slot], self.slot_start[source_slot + 1]
-                columns[7, start:end] = 1.0
-            columns[8] = np.minimum((sim.now - self.arrival) / AGE_SCALE, AGE_CAP)
         common = {
             "committable": np.array([0 if sim.done else pools.committable()], dtype=np.int64),
             "source_job": np.array([source_slot], dtype=np.int64),
             "active_jobs": np.array([len(sim.active_jobs)], dtype=np.int64),
         }
         if params.observation == "graph":
-            nodes = np.concatenate([stages[:n], self.slots[:, None].astype(np.float32)], axis=1)
-            links = self.edges.copy()
+            slots = np.array(self.slots, dtype=np.float32).reshape(n, 1)
+            nodes = np.concatenate([stages[:n], slots], axis=1)
+            links = np.array(self.edges, dtype=np.int64).reshape(-1, 2)
             graph = spaces.GraphInstance(nodes, np.zeros(len(links), dtype=np.int64), links)
             return {"graph": graph, **common}
         job_executors = np.zeros(params.max_stages, dtype=np.int64)

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .executors import ExecutorMoves
+from .executors import RANDOM_BLOCK, ExecutorMoves
 from .pools import ExecutorPools
 from .templates import (
     KIND_CONTINUE,
@@ -46,8 +46,6 @@ from .templates import (
 
 # The heap holds (time, code, executor): code = stage for a task completion, -1 - stage for an
 # executor arrival; job arrivals are kept in their own sorted list.
-RANDOM_BLOCK = 4096
-"""uniform numbers drawn from the episode's generator at a time"""
 
 
 class SparkSim(ExecutorMoves):
@@ -74,8 +72,11 @@ class SparkSim(ExecutorMoves):
         self.moving_delay_s = moving_delay_s
         self.tables = DurationTables(library.templates(), warmup_delay_s)
         self.key_table = executor_key_table(n_executors)
-        self._flat_item = self.tables.flat.item
+        self._durations = memoryview(self.tables.flat)
+        """the durations as Python floats by index (faster than ``ndarray.item``)"""
         self.done = True
+        self.episode = 0
+        """counts the episodes (``reset``) of this sim"""
 
     # ------------------------------------------------------------------ episode set-up
     def reset(self, rng: np.random.Generator, jobs: Sequence[JobTemplate] | None = None) -> None:
@@ -95,19 +96,11 @@ class SparkSim(ExecutorMoves):
                 raise ValueError(f"jobs must hold {self.n_jobs} templates, got {len(jobs)}")
             templates = list(jobs)
         self.rng = rng
+        self.episode += 1
         self._setup_jobs(templates, arrivals)
         self._uniforms: list[float] = []
         self._next_uniform = RANDOM_BLOCK
         self._run_until_decision()
-
-    def _uniform(self) -> float:
-        """The next uniform number of the episode (drawn from its generator in blocks)."""
-        i = self._next_uniform
-        if i >= RANDOM_BLOCK:
-            self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
-            i = 0
-        self._next_uniform = i + 1
-        return self._uniforms[i]
 
     def _setup_jobs(self, templates: list[JobTemplate], arrivals: list[float]) -> None:
         self.job_templates = templates
@@ -137,7 +130,7 @@ class SparkSim(ExecutorMoves):
         self.remaining = list(self.n_tasks)
         """tasks not started, per stage"""
         self.running = [0] * n_stages
-        self.finished = [0] * n_stages
+        """tasks running, per stage"""
         self.stage_done = [False] * n_stages
         self.frontier = [not ps for ps in self.parents]
         """the stage is incomplete and all its parents are complete"""
@@ -149,6 +142,10 @@ class SparkSim(ExecutorMoves):
         """stages of each job with no task left to start"""
         self.local: list[set[int]] = [set() for _ in templates]
         """executors at each job"""
+        self.job_key = [list(self.key_table[0]) for _ in templates]
+        """per job, ``key_table[len(local[job])]`` as a list, updated with ``local``"""
+        self.stage_key = [self.job_key[job] for job in stage_job]
+        """per stage, its job's ``job_key`` (the same list)"""
         n = self.n_executors
         self.executor_job = [-1] * n
         self.task_stage = [-1] * n
@@ -156,6 +153,8 @@ class SparkSim(ExecutorMoves):
         self.executing = [False] * n
         self.pools = ExecutorPools(n, stage_job, len(templates))
         self.active_jobs: list[int] = []
+        self.incomplete_stages = 0
+        """incomplete stages of the jobs in the system"""
         self.selected: set[int] = set()
         self.heap: list[tuple[float, int, int]] = []
         self._next_job = 0
@@ -170,6 +169,12 @@ class SparkSim(ExecutorMoves):
         self.done = False
         self.stalls = 0
         """rounds opened because the events ran out (see the module docstring)"""
+
+    @property
+    def finished(self) -> list[int]:
+        """Tasks completed, per stage (neither still to start nor running)."""
+        counts = zip(self.n_tasks, self.remaining, self.running, strict=True)
+        return [n - left - run for n, left, run in counts]
 
     @property
     def job_time_s(self) -> float:
@@ -198,9 +203,12 @@ class SparkSim(ExecutorMoves):
             if job != source_job and supply[job] >= cap:
                 continue
             for stage in self.active[job]:
-                if stage in selected or remaining[stage] - moving[stage] - promised[stage] <= 0:
+                if remaining[stage] - moving[stage] - promised[stage] <= 0 or stage in selected:
                     continue
-                if all(remaining[p] - moving[p] - promised[p] <= 0 for p in parents[stage]):
+                for parent in parents[stage]:
+                    if remaining[parent] - moving[parent] - promised[parent] > 0:
+                        break
+                else:
                     found.append(stage)
         return found
 
@@ -249,19 +257,9 @@ class SparkSim(ExecutorMoves):
         """
         heap, pools = self.heap, self.pools
         pop, replace = heapq.heappop, heapq.heapreplace
-        remaining, finished, stage_job, local = (
-            self.remaining,
-            self.finished,
-            self.stage_job,
-            self.local,
-        )
-        saturated, key_table, recent, flat_item = (
-            self.saturated,
-            self.key_table,
-            self.recent_s,
-            self._flat_item,
-        )
-        rest_wave = self._rest_wave
+        remaining, stage_job, saturated = self.remaining, self.stage_job, self.saturated
+        stage_key, recent, rest_wave = self.stage_key, self.recent_s, self._rest_wave
+        durations = self._durations
         arrivals, n_jobs = self.arrival_s, self.n_jobs
         next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
         uniforms, next_uniform = self._uniforms, self._next_uniform
@@ -270,28 +268,29 @@ class SparkSim(ExecutorMoves):
                 time, code, executor = heap[0]
                 if time >= next_arrival:  # a job arrives first (at equal times too)
                     code = None
-                elif code >= 0 and remaining[code] > 0:
-                    stage = code
-                    finished[stage] += 1
-                    left = remaining[stage] - 1
-                    remaining[stage] = left
-                    job = stage_job[stage]
-                    if left == 0:
-                        saturated[job] += 1
-                    if next_uniform >= RANDOM_BLOCK:
+                elif code >= 0 and remaining[code]:
+                    left = remaining[code] - 1
+                    remaining[code] = left
+                    if not left:
+                        saturated[stage_job[code]] += 1
+                    try:
+                        u = uniforms[next_uniform]
+                    except IndexError:  # the block is used up (next_uniform == RANDOM_BLOCK)
                         uniforms = self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
                         next_uniform = 0
-                    u = uniforms[next_uniform]
+                        u = uniforms[0]
                     next_uniform += 1
-                    low, high, p_low = key_table[len(local[job])]
+                    low, high, p_low = stage_key[code]
                     if u < p_low:  # the level, then u rescaled to a fresh uniform number
-                        level, u = low, u / p_low
+                        offset, length, added = rest_wave[code][low]
+                        duration = durations[offset + int(u / p_low * length)] + added
                     else:
-                        level, u = high, (u - p_low) / (1.0 - p_low)
-                    offset, length, added = rest_wave[stage][level]
-                    duration = flat_item(offset + int(u * length)) + added
-                    recent[stage] = duration
-                    replace(heap, (time + duration, stage, executor))  # pop and push at once
+                        offset, length, added = rest_wave[code][high]
+                        duration = (
+                            durations[offset + int((u - p_low) / (1.0 - p_low) * length)] + added
+                        )
+                    recent[code] = duration
+                    replace(heap, (time + duration, code, executor))  # pop and push at once
                     continue
                 else:
                     pop(heap)
@@ -308,7 +307,7 @@ class SparkSim(ExecutorMoves):
                     "SparkSim: no event is pending, jobs are unfinished and no idle executor "
                     "has a schedulable stage (please report this with the seed and actions)"
                 )
-            self._next_uniform = next_uniform  # the handlers below draw through _uniform()
+            self._next_uniform = next_uniform  # the handlers below draw from the block too
             if code is None:
                 self.now = next_arrival
                 self._job_arrival(self._next_job)
@@ -318,13 +317,13 @@ class SparkSim(ExecutorMoves):
                 self.now = time
                 if code >= 0:
                     self.running[code] -= 1
-                    finished[code] += 1
                     self.executing[executor] = False
                     self._release(executor, code)
                 else:
                     self._executor_arrival(executor, -1 - code)
-            if pools.committable() == 0 or not self._open_round():
-                if pools.committable():
+            committable = pools.committable()
+            if committable == 0 or not self._open_round():
+                if committable:
                     self._move_idle(pools.source)
                     pools.source = pools.placeholder
                 uniforms, next_uniform = self._uniforms, self._next_uniform
@@ -370,6 +369,7 @@ class SparkSim(ExecutorMoves):
     # ------------------------------------------------------------------ event handlers
     def _job_arrival(self, job: int) -> None:
         self.active_jobs.append(job)
+        self.incomplete_stages += len(self.active[job])
         self._active_arrivals_s += self.arrival_s[job]
         self.structure += 1
         if self.pools.members[self.pools.common]:
@@ -377,7 +377,9 @@ class SparkSim(ExecutorMoves):
 
     def _executor_arrival(self, executor: int, stage: int) -> None:
         job = self.stage_job[stage]
-        self.local[job].add(executor)
+        local = self.local[job]
+        local.add(executor)
+        self.job_key[job][:] = self.key_table[len(local)]
         self.executor_job[executor] = job
         self.pools.arrive(executor, stage)
         self._move_to_stage(executor, stage)
@@ -386,12 +388,13 @@ class SparkSim(ExecutorMoves):
         """``executor`` finished a task of ``stage`` and the stage has none left to start."""
         job = self.stage_job[stage]
         frontier_changed = False
-        if self.finished[stage] == self.n_tasks[stage]:
+        if not self.running[stage]:  # no task left to start (a release) nor running
             frontier_changed = self._complete_stage(stage)
         if not self.active[job]:
             self._complete_job(job)
         pools = self.pools
-        destination = pools.next_commitment(stage)
+        promised = pools.commitments[stage]  # pools.next_commitment(stage), inline
+        destination = next(iter(promised)) if promised else None
         if destination is not None:
             self._fulfil(executor, destination)
         else:
@@ -409,6 +412,7 @@ class SparkSim(ExecutorMoves):
         self.frontier[stage] = False
         self.structure += 1
         self.active[self.stage_job[stage]].remove(stage)
+        self.incomplete_stages -= 1
         opened = False
         for child in self.children[stage]:
             if not self.stage_done[child] and all(self.stage_done[p] for p in self.parents[child]):

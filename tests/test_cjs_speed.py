@@ -1,0 +1,142 @@
+"""The speed work on netgym/SparkScheduling-v0 keeps its trajectories exact: digests of whole
+episodes recorded before it (netgym 11f03a9) must not change; and a reset after a truncated
+episode observes the new episode, not the old one's cached rows."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pytest
+from cjs_common import ENV_ID, make
+from netgym.baselines import make_policy
+
+# (kwargs, baseline, seed) -> sha256 prefix of every step's obs, reward, flags and info,
+# recorded with the simulator before the speed work (one event per task, rows rebuilt).
+DIGESTS = {
+    ("small", "fair", 0): "b5e8db5021a919875fd04ad4",
+    ("small", "fifo", 1): "8baa32c17aeb5584162dea77",
+    ("small", "random", 2): "a6f038993278b9ee1d0bdb7e",
+    ("small", "critical-path", 3): "92b4b1913ac83913bff94521",
+    ("fewer", "srpt", 4): "36bd1704124e95557087705b",
+    ("slow-moves", "fair", 5): "019d2f8b0cabb56e1f1316ca",
+}
+SETTINGS: dict[str, dict[str, Any]] = {
+    "small": {"params": "small"},
+    "fewer": {"n_jobs": 40, "n_executors": 6},
+    "slow-moves": {"n_jobs": 40, "moving_delay_s": 30.0},
+}
+
+
+def _update(digest: Any, value: Any) -> None:
+    if isinstance(value, dict):
+        for key in sorted(value):
+            digest.update(key.encode())
+            _update(digest, value[key])
+    elif isinstance(value, np.ndarray):
+        digest.update(f"{value.dtype}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, float):
+        digest.update(value.hex().encode())
+    else:
+        digest.update(repr(value).encode())
+
+
+def episode_digest(setting: str, baseline: str, seed: int) -> str:
+    """sha256 prefix of one whole episode of ``baseline`` (every step's obs, reward, flags,
+    info and action mask)."""
+    env = make(**SETTINGS[setting])
+    policy = make_policy(ENV_ID, baseline, seed=seed)
+    digest = hashlib.sha256()
+    obs, info = env.reset(seed=seed)
+    policy.reset(env)
+    _update(digest, (obs, info))
+    while True:
+        obs, reward, terminated, truncated, info = env.step(policy.act(obs, info))
+        for value in (obs, reward, terminated, truncated, info, env.action_masks()):
+            _update(digest, value)
+        if terminated or truncated:
+            return digest.hexdigest()[:24]
+
+
+@pytest.mark.parametrize("case", list(DIGESTS), ids=lambda case: "-".join(map(str, case)))
+def test_episodes_are_bit_identical_to_the_simulator_before_the_speed_work(case):
+    assert episode_digest(*case) == DIGESTS[case]
+
+
+def test_reset_after_a_truncated_episode_observes_the_new_episode():
+    # one decision, then a reset with another seed: the structure counter and the shown jobs
+    # are those of the truncated episode's first decision, the job templates are not
+    env = make(n_jobs=5, max_decisions=1)
+    for seed in range(8):
+        env.reset(seed=seed)
+        row = int(np.flatnonzero(env.action_masks()[: env.params.max_stages])[0])
+        _, _, _, truncated, _ = env.step({"stage": row, "n_exec": 1})
+        assert truncated
+        obs, _ = env.reset(seed=seed + 100)
+        fresh, _ = make(n_jobs=5, max_decisions=1).reset(seed=seed + 100)
+        for key in obs:
+            np.testing.assert_array_equal(obs[key], fresh[key], err_msg=f"seed {seed}: {key}")
+
+
+@pytest.mark.parametrize("baseline", ["fair", "random"])
+def test_incremental_counts_match_their_definitions_at_every_step(baseline):
+    # kept up to date by the events instead of recomputed: the incomplete stages (info's
+    # hidden_stages), each job's duration-table key (from its executor count), finished tasks
+    env = make(n_jobs=30, n_executors=8)
+    policy = make_policy(ENV_ID, baseline, seed=1)
+    obs, info = env.reset(seed=1)
+    policy.reset(env)
+    done = False
+    while not done:
+        obs, _, terminated, truncated, info = env.step(policy.act(obs, info))
+        done = terminated or truncated
+        sim = env.sim
+        assert sim.incomplete_stages == sum(len(sim.active[job]) for job in sim.active_jobs)
+        assert info["hidden_stages"] == sim.incomplete_stages - len(env.rows)
+        for job, local in enumerate(sim.local):
+            assert sim.job_key[job] == list(sim.key_table[len(local)])
+        assert all(key is sim.job_key[sim.stage_job[s]] for s, key in enumerate(sim.stage_key))
+        for stage, finished in enumerate(sim.finished):
+            assert 0 <= finished <= sim.n_tasks[stage]
+    assert sim.finished == sim.n_tasks
+
+
+def assert_same_observation(first: dict[str, Any], second: dict[str, Any]) -> None:
+    """The two observations hold the same arrays (a graph's nodes, edges and links)."""
+    assert set(first) == set(second)
+    for key, value in first.items():
+        if key == "graph":
+            for part in ("nodes", "edges", "edge_links"):
+                np.testing.assert_array_equal(
+                    getattr(value, part), getattr(second[key], part), err_msg=part
+                )
+        else:
+            np.testing.assert_array_equal(value, second[key], err_msg=key)
+
+
+@pytest.mark.parametrize("observation", ["padded", "graph"])
+def test_python_and_numpy_feature_rows_are_bit_identical(observation):
+    # the observer computes few rows in Python floats and many with numpy: both ways must
+    # give the same float32 bits, so a whole episode with each way must match step by step
+    # (a backlog of jobs makes the rows go from a few up to max_stages)
+    kwargs = {"interarrival_s": 5.0, "n_jobs": 60, "observation": observation}
+    envs = [make(**kwargs), make(**kwargs)]
+    envs[0].observer.python_rows = 0  # numpy only
+    envs[1].observer.python_rows = envs[1].params.max_stages  # Python only
+    rng = np.random.default_rng(0)
+    assert_same_observation(*(env.reset(seed=4)[0] for env in envs))
+    sizes = set()
+    for _ in range(400):
+        masks = envs[0].action_masks()
+        assert np.array_equal(masks, envs[1].action_masks())
+        rows = np.flatnonzero(masks[: envs[0].params.max_stages])
+        row = int(rng.choice(rows)) if len(rows) else envs[0].params.max_stages
+        action = {"stage": row, "n_exec": int(rng.integers(1, 4))}
+        steps = [env.step(action) for env in envs]
+        sizes.add(len(envs[0].rows))
+        assert_same_observation(steps[0][0], steps[1][0])
+        if steps[0][2] or steps[0][3]:
+            break
+    assert min(sizes) < 32 and max(sizes) > 64  # both small and large observations were seen
