@@ -16,6 +16,7 @@ CASES = {
     "netgym/MoeExpertCache-v0": ({"n_requests": 8, "lookahead_iterations": 2}, (272, 640, 3)),
     "netgym/MoeBatching-v0": ({"params": "small"}, (400, 640, 3)),
     "netgym/MoeRouting-v0": ({"params": "small"}, (400, 640, 3)),
+    "netgym/MoeGliderRouting-v0": ({"params": "small"}, (320, 640, 3)),
 }
 """env id -> (small kwargs, the frame shape its docstring declares)"""
 ANSI = [env_id for env_id in CASES if env_id != "netgym/UavOffload-v0"]
