@@ -88,3 +88,14 @@ def test_fixed_scale_missing_from_the_env_scales_is_refused():
     policy.reset(env)
     with pytest.raises(ValueError, match="needs the mix scale 100 in GliderParams.scales"):
         policy.act(None, {})
+
+
+def test_supports_tells_train_py_which_baselines_fit_the_action_mode():
+    glider_env = MoeGliderRoutingEnv("small")
+    assign_env = MoeGliderRoutingEnv(GliderParams.small(action_mode="assign"))
+    for name in GLIDER:
+        policy = BASELINES[ENV_ID][name][0](0)
+        assert policy.supports(glider_env) and not policy.supports(assign_env)
+    for name in ASSIGN:
+        policy = BASELINES[ENV_ID][name][0](0)
+        assert policy.supports(assign_env) and not policy.supports(glider_env)

@@ -37,6 +37,11 @@ class _GliderPolicy:
     name = "glider-policy"
     mode = "glider"
 
+    def supports(self, env: Any) -> bool:
+        """Whether the policy can act on ``env`` (a glider env in its action mode)."""
+        core = getattr(env, "unwrapped", env)
+        return isinstance(core, MoeGliderRoutingEnv) and core.params.action_mode == self.mode
+
     def reset(self, env: Any) -> None:
         core = getattr(env, "unwrapped", env)
         if not isinstance(core, MoeGliderRoutingEnv):

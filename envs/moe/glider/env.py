@@ -122,10 +122,12 @@ class MoeGliderRoutingEnv(SimEnv):
     def _draw_batch(self) -> None:
         params, pool, rng = self.params, self.pool, self.np_random
         batch = params.batch_size
-        self.held_in = rng.random(batch) < params.held_in_fraction
-        in_task = rng.integers(0, pool.n_held_in, batch)
-        out_task = rng.integers(pool.n_held_in, pool.n_tasks, batch)
-        self.tasks = np.where(self.held_in, in_task, out_task)
+        split, which = rng.random((2, batch))  # one call: the split, then the task within it
+        self.held_in = split < params.held_in_fraction
+        n_in, n_out = pool.n_held_in, pool.n_held_out
+        self.tasks = np.where(
+            self.held_in, (which * n_in).astype(np.int64), n_in + (which * n_out).astype(np.int64)
+        )
         self.logits = local_logits(
             pool, self.tasks, rng, params.n_blocks, params.token_noise, params.local_sharpness
         )
