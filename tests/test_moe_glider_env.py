@@ -205,3 +205,33 @@ def test_rgb_frame_draws_held_in_and_held_out_bars():
     assert held_in.any() and not held_in.all()
     for colour in ((44, 160, 44), (31, 119, 180)):
         assert (frame == colour).all(axis=-1).any()
+
+
+def test_reset_with_a_seed_mid_episode_replays_a_fresh_envs_trajectory():
+    """The queries are drawn in chunks of batches: a reset must drop the rest of a chunk."""
+    params = GliderParams(batch_size=3, max_steps=40)
+    used, fresh = MoeGliderRoutingEnv(params), MoeGliderRoutingEnv(params)
+    used.reset(seed=1)
+    for _ in range(5):
+        used.step(used.action_space.sample())
+    actions = [fresh.action_space.sample() for _ in range(45)]
+    runs = []
+    for env in (used, fresh):
+        obs, _ = env.reset(seed=9)
+        trace = [obs]
+        for action in actions:
+            obs, reward, _, truncated, info = env.step(action)
+            trace += [obs, reward, info["query_task"]]
+            if truncated:
+                trace.append(env.reset()[0])
+        runs.append(trace)
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_observation_is_a_copy_the_caller_may_change():
+    env = MoeGliderRoutingEnv("small")
+    obs, _ = env.reset(seed=0)
+    obs[:] = 0.0
+    first, _ = MoeGliderRoutingEnv("small").reset(seed=0)
+    np.testing.assert_array_equal(env._obs, first)

@@ -16,6 +16,28 @@ from .sim import local_logits, pair_bound, route, success_probability
 TOP_FEATURES = 4
 """sorted top local probabilities in a query's observation"""
 NAN = float("nan")
+CHUNK_BATCHES = 32
+"""batches whose queries, local logits and observations are drawn in one go"""
+CHUNK_VALUES = 2**20
+"""the most hidden-state values (batch x blocks x max(experts, dimension)) of one chunk"""
+
+
+def observations(logits: np.ndarray) -> np.ndarray:
+    """(Q, K + 5) float32 observations of queries with (Q, L, K) local logits: the block-mean
+    softmax, its ``TOP_FEATURES`` largest entries sorted, and its entropy / log K."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    shifted /= shifted.sum(axis=-1, keepdims=True)
+    probs = shifted.sum(axis=1) / shifted.shape[1]
+    n = probs.shape[1]
+    if n > TOP_FEATURES:
+        top = -np.partition(-probs, TOP_FEATURES - 1, axis=1)[:, :TOP_FEATURES]
+        top = -np.sort(-top, axis=1)
+    else:
+        top = np.pad(-np.sort(-probs, axis=1), ((0, 0), (0, TOP_FEATURES - n)))
+    entropy = -(probs * np.log(np.where(probs > 0, probs, 1.0))).sum(axis=1)
+    entropy = entropy / np.log(n) if n > 1 else np.zeros_like(entropy)
+    obs = np.concatenate([probs, top, entropy[:, None]], axis=1)
+    return np.clip(obs, 0.0, 1.0).astype(np.float32)
 
 
 class MoeGliderRoutingEnv(SimEnv):
@@ -115,37 +137,46 @@ class MoeGliderRoutingEnv(SimEnv):
         cost = np.where(self._first == self._second, 1, 2) * params.expert_cost
         self._bound_accuracy = self._bound + cost
         self._steps = 0
+        self._drawn = 0
+        self._cursor = 0
+        self._chunk_obs = np.zeros((0, 0), dtype=np.float32)
         self.last_batch: dict[str, Any] | None = None
         """the last routed batch, kept for ``render`` (None without a render mode)"""
 
     # ------------------------------------------------------------------ state
     def _draw_batch(self) -> None:
+        """Make the next batch current: its queries, local logits and observation (drawn in
+        chunks of up to ``CHUNK_BATCHES`` batches, which amortises numpy's per-call cost; a
+        chunk never reaches past the episode, so the draws depend on the seed only)."""
+        if self._cursor == len(self._chunk_obs):
+            self._refill()
+        index, batch = self._cursor, self.params.batch_size
+        rows = slice(index * batch, (index + 1) * batch)
+        self.held_in = self._chunk_held_in[rows]
+        self.tasks = self._chunk_tasks[rows]
+        self.logits = self._chunk_logits[rows]
+        self._obs = self._chunk_obs[index]
+        self._cursor += 1
+
+    def _refill(self) -> None:
         params, pool, rng = self.params, self.pool, self.np_random
         batch = params.batch_size
-        split, which = rng.random((2, batch))  # one call: the split, then the task within it
-        self.held_in = split < params.held_in_fraction
+        values = batch * params.n_blocks * max(pool.n_experts, params.embed_dim)
+        count = min(CHUNK_BATCHES, params.max_steps + 1 - self._drawn, CHUNK_VALUES // values)
+        count = max(1, count)
+        self._drawn += count
+        split, which = rng.random((2, count * batch))  # the split, then the task within it
+        held_in = split < params.held_in_fraction
         n_in, n_out = pool.n_held_in, pool.n_held_out
-        self.tasks = np.where(
-            self.held_in, (which * n_in).astype(np.int64), n_in + (which * n_out).astype(np.int64)
+        tasks = np.where(
+            held_in, (which * n_in).astype(np.int64), n_in + (which * n_out).astype(np.int64)
         )
-        self.logits = local_logits(
-            pool, self.tasks, rng, params.n_blocks, params.token_noise, params.local_sharpness
+        logits = local_logits(
+            pool, tasks, rng, params.n_blocks, params.token_noise, params.local_sharpness
         )
-
-    def _observation(self) -> np.ndarray:
-        shifted = np.exp(self.logits - self.logits.max(axis=-1, keepdims=True))
-        shifted /= shifted.sum(axis=-1, keepdims=True)
-        probs = shifted.sum(axis=1) / shifted.shape[1]
-        n = probs.shape[1]
-        if n > TOP_FEATURES:
-            top = -np.partition(-probs, TOP_FEATURES - 1, axis=1)[:, :TOP_FEATURES]
-            top = -np.sort(-top, axis=1)
-        else:
-            top = np.pad(-np.sort(-probs, axis=1), ((0, 0), (0, TOP_FEATURES - n)))
-        entropy = -(probs * np.log(np.where(probs > 0, probs, 1.0))).sum(axis=1)
-        entropy = entropy / np.log(n) if n > 1 else np.zeros_like(entropy)
-        obs = np.concatenate([probs, top, entropy[:, None]], axis=1)
-        return np.clip(obs, 0.0, 1.0).astype(np.float32).ravel()
+        self._chunk_held_in, self._chunk_tasks, self._chunk_logits = held_in, tasks, logits
+        self._chunk_obs = observations(logits).reshape(count, -1)
+        self._cursor = 0
 
     def best_experts(self) -> tuple[np.ndarray, np.ndarray]:
         """(B,) first and second experts of the current batch's bound (equal weights; the
@@ -156,8 +187,10 @@ class MoeGliderRoutingEnv(SimEnv):
     def reset_sim(self, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         self._steps = 0
         self.last_batch = None
+        self._drawn = 0
+        self._refill()
         self._draw_batch()
-        return self._observation(), {}
+        return self._obs.copy(), {}
 
     def check_action(self, action: Any) -> np.ndarray:
         """The action as an int array of shape (B, 2 or 3); ``ValueError`` naming the query,
@@ -233,7 +266,7 @@ class MoeGliderRoutingEnv(SimEnv):
         self._steps += 1
         self._draw_batch()
         truncated = self._steps >= params.max_steps
-        return self._observation(), reward, False, truncated, info
+        return self._obs.copy(), reward, False, truncated, info
 
     def _info(
         self,
