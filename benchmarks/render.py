@@ -34,6 +34,7 @@ ENVS = (
     "netgym/MoeExpertCache-v0",
     "netgym/MoeBatching-v0",
     "netgym/MoeRouting-v0",
+    "netgym/MoeGliderRouting-v0",
 )
 WARM_UP = 3
 """frames drawn before the timed ones"""
