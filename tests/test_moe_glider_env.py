@@ -235,3 +235,16 @@ def test_observation_is_a_copy_the_caller_may_change():
     obs[:] = 0.0
     first, _ = MoeGliderRoutingEnv("small").reset(seed=0)
     np.testing.assert_array_equal(env._obs, first)
+
+
+def test_own_expert_share_counts_held_in_queries_routed_to_their_own_expert():
+    shares = {}
+    for name, action in {"global": [1, 4, 0], "local": [0, 0, 0]}.items():
+        env = MoeGliderRoutingEnv(GliderParams(batch_size=64, held_in_fraction=1.0))
+        env.reset(seed=0)
+        _, _, _, _, info = env.step(np.tile(action, 64))
+        shares[name] = info["own_expert_share"]
+    assert shares["global"] > 0.9 > shares["local"] + 0.2
+    env = MoeGliderRoutingEnv(GliderParams(batch_size=8, held_in_fraction=0.0))
+    env.reset(seed=0)
+    assert math.isnan(env.step(np.zeros(24, dtype=np.int64))[4]["own_expert_share"])

@@ -112,7 +112,7 @@ def pair_bound(pool: Pool, tasks: np.ndarray, expert_cost: float) -> tuple[np.nd
 def pair_bound_exhaustive(pool: Pool, task: int, expert_cost: float) -> float:
     """The same bound for one query of ``task`` by trying every expert and every pair of
     experts at the weights where the optimum lies (m = 1 and m = 1/2): K + K (K - 1) / 2
-    evaluations of the success model (595 at K = 35). For tests and for checking the closed
+    evaluations of the success model (630 at K = 35). For tests and for checking the closed
     form; the env reports ``pair_bound``."""
     n = pool.n_experts
     tasks = np.full(n, task)
