@@ -244,7 +244,7 @@ def test_own_expert_share_counts_held_in_queries_routed_to_their_own_expert():
         env.reset(seed=0)
         _, _, _, _, info = env.step(np.tile(action, 64))
         shares[name] = info["own_expert_share"]
-    assert shares["global"] > 0.9 > shares["local"] + 0.2
+    assert shares["global"] > 0.9 and shares["global"] > shares["local"] + 0.1
     env = MoeGliderRoutingEnv(GliderParams(batch_size=8, held_in_fraction=0.0))
     env.reset(seed=0)
     assert math.isnan(env.step(np.zeros(24, dtype=np.int64))[4]["own_expert_share"])
