@@ -35,6 +35,7 @@ ENVS = (
     "netgym/MoeBatching-v0",
     "netgym/MoeRouting-v0",
     "netgym/WirelessVideoCell-v0",
+    "netgym/MoeGliderRouting-v0",
 )
 WARM_UP = 3
 """frames drawn before the timed ones"""

@@ -64,7 +64,7 @@ def test_family_entry_points_name_the_new_modules():
         for entry in (spec.entry_point, spec.vector_entry_point):
             if entry is not None:
                 module, _, name = entry.partition(":")
-                assert module.split(".")[3] in ("routing", "batching", "cache"), entry
+                assert module.split(".")[3] in ("routing", "batching", "cache", "glider"), entry
                 assert hasattr(importlib.import_module(module), name)
     assert FAMILY.envs[0].parallel == "netgym.envs.moe.moe_routing_v0"
 

@@ -17,6 +17,7 @@ CASES = {
     "netgym/MoeBatching-v0": ({"params": "small"}, (400, 640, 3)),
     "netgym/MoeRouting-v0": ({"params": "small"}, (400, 640, 3)),
     "netgym/WirelessVideoCell-v0": ({"n_users": 3}, (400, 640, 3)),
+    "netgym/MoeGliderRouting-v0": ({"params": "small"}, (320, 640, 3)),
 }
 """env id -> (small kwargs, the frame shape its docstring declares)"""
 ANSI = [env_id for env_id in CASES if env_id != "netgym/UavOffload-v0"]

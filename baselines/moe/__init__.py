@@ -3,7 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
-from . import batching, eviction, routing
+from ..policy import RandomPolicy
+from . import batching, eviction, glider, routing
 
 BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
     "netgym/MoeRouting-v0": {
@@ -53,7 +54,30 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
         name: (lambda seed, cls=cls: cls(seed=seed), description)
         for name, (cls, description) in eviction.EVICTION_POLICIES.items()
     },
+    "netgym/MoeGliderRouting-v0": {
+        # glider mode (the default) runs the first four and random; the oracles need
+        # action_mode="assign" and say so at reset
+        "phatgoose": (lambda seed: glider.LocalOnly(), "PHATGOOSE: local gates only, top-2"),
+        "global-only": (
+            lambda seed: glider.GlobalOnly(),
+            "global instruction signal at the largest scale, top-1 (retrieval)",
+        ),
+        "glider": (lambda seed: glider.GliderFixed(), "Glider, scale 100 for every query, top-2"),
+        "glider-oracle-scale": (
+            lambda seed: glider.GliderOracleScale(),
+            "Glider, scale 100 on held-in / 3 on held-out queries (knows the split)",
+        ),
+        "own-expert": (
+            lambda seed: glider.OwnExpert(),
+            "a held-in query's own expert (held-out: PHATGOOSE's two); assign mode",
+        ),
+        "pair-oracle": (
+            lambda seed: glider.PairOracle(),
+            "the exhaustive pair bound's experts (the upper bound); assign mode",
+        ),
+        "random": (lambda seed: RandomPolicy(seed), "uniformly random actions"),
+    },
 }
 """env id -> baseline name -> (factory(seed) -> policy, one-line summary)"""
 
-__all__ = ["BASELINES", "batching", "eviction", "routing"]
+__all__ = ["BASELINES", "batching", "eviction", "glider", "routing"]

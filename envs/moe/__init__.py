@@ -24,6 +24,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ".cache.params": "CacheParams",
         ".cache.replay": "ReplayResult",
         ".cache.stream": "AccessStream decode_stream",
+        ".glider.env": "MoeGliderRoutingEnv",
+        ".glider.params": "GliderParams",
         ".cost": "CopyQueue MoeCostModel layer_stall_ms",
         ".hardware": "HARDWARE_PRESETS MODEL_PRESETS MoeHardware MoeModel",
         ".moe_routing_v0": "routing_parallel_env=parallel_env",

@@ -26,6 +26,11 @@ FAMILY = Family(
             # no vector env: decisions come at irregular misses
             entry_point="netgym.envs.moe.cache.env:MoeExpertCacheEnv",
         ),
+        EnvSpec(
+            id="netgym/MoeGliderRouting-v0",
+            summary="Glider LoRA-expert routing per query: global signal, mix scale, k",
+            entry_point="netgym.envs.moe.glider.env:MoeGliderRoutingEnv",
+        ),
     ),
     baselines="netgym.baselines.moe",
     protocols="netgym.leaderboard.protocols_moe",
