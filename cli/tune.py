@@ -27,7 +27,8 @@ TRAINING_ONLY = {
 
 def run_tune(args: argparse.Namespace, settings_from_args: Callable[..., Any], prog: str) -> int:
     """Tune with the parsed ``args``; returns the exit status (0 or 2)."""
-    given = [flag for name, flag in TRAINING_ONLY.items() if getattr(args, name, None)]
+    values = {flag: getattr(args, name, None) for name, flag in TRAINING_ONLY.items()}
+    given = [flag for flag, value in values.items() if value is not None and value is not False]
     if given:
         print(
             f"{prog}: error: --tune trains no final model, so {', '.join(given)} cannot be "

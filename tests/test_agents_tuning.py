@@ -293,6 +293,8 @@ def test_train_py_tune_prints_the_best_block_and_the_training_command(
     assert "trial 0:" in captured.err and (out / "tune" / "best.yaml").is_file()
     assert main([*argv, "--resume", str(out)]) == 2
     assert "--resume cannot be given with it" in capsys.readouterr().err
+    assert main([*argv, "--eval-episodes", "0"]) == 2
+    assert "--eval-episodes cannot be given with it" in capsys.readouterr().err
 
 
 def test_without_optuna_tuning_says_to_install_the_tune_extra(
