@@ -52,6 +52,7 @@ examples:
       --hyperparams learning_rate:lin_3e-4 clip_range:lin_0.2 n_steps:256
   python train.py --resume runs/netgym_AbrStreaming-v0/ppo/seed-0
   python train.py --env netgym/AbrStreaming-v0 --agent ppo --capture-video
+  python train.py --env netgym/AbrStreaming-v0 --agent ppo -n 50000 --tune 50 --tune-jobs 2
 """
 
 
@@ -159,6 +160,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="transformer of the llm agent: minilm (default), scratch, or a save_pretrained "
         "folder; the same as --hyperparams backbone=PATH",
     )
+    add_tune_arguments(parser)
+
+
+def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--tune`` options (hyperparameter tuning with Optuna, ``netgym.agents.tuning``)."""
+    from netgym.agents.tuning_spaces import PRUNERS, SAMPLERS
+
+    group = parser.add_argument_group(
+        'tuning (needs pip install "netgym[tune]"; see docs/training.md, Tuning)'
+    )
+    group.add_argument(
+        "--tune",
+        type=int_option(1, 10**6),
+        metavar="N_TRIALS",
+        help="tune the hyperparameters instead of training: add N_TRIALS trials (each trains "
+        "--timesteps steps) to the study in <run folder>/tune/study.db and write the best as "
+        "<run folder>/tune/best.yaml",
+    )
+    group.add_argument(
+        "--tune-jobs",
+        type=int_option(1, 64),
+        default=1,
+        metavar="K",
+        help="trials at once, in K local processes sharing the study (default 1)",
+    )
+    group.add_argument(
+        "--tune-evals",
+        type=int_option(1, 1000),
+        default=4,
+        metavar="E",
+        help="validation evaluations per trial, the pruner's steps (default 4)",
+    )
+    group.add_argument(
+        "--tune-episodes",
+        type=int_option(1, MAX_EPISODES),
+        default=5,
+        metavar="M",
+        help="validation episodes per evaluation (default 5)",
+    )
+    group.add_argument("--tune-sampler", choices=SAMPLERS, default="auto", help="default auto: TPE")
+    group.add_argument(
+        "--tune-pruner",
+        choices=PRUNERS,
+        default="auto",
+        help="default auto: median for SB3 agents, successive halving for tabular agents",
+    )
 
 
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
@@ -219,6 +266,10 @@ def _offline_overrides(args: argparse.Namespace, hyperparams: dict[str, Any]) ->
 
 def run_command(args: argparse.Namespace, prog: str = "train.py") -> int:
     """Train, evaluate and print the summary; returns the exit status (0, 2 or 130)."""
+    if getattr(args, "tune", None) is not None:
+        from .tune import run_tune
+
+        return run_tune(args, settings_from_args, prog)
     capture = getattr(args, "capture_video", False)
     try:
         if capture:  # before training: a missing encoder must not cost a whole run
