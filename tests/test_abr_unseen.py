@@ -68,14 +68,16 @@ def test_genet_levels_switch_every_hold_min_to_hold_max_samples(spec, mean_hold)
 
 
 def test_genet_traces_are_seeded_and_deterministic():
-    first, again = genet_traces(WIDE), genet_traces(GenetTraces(**GENET_WIDE))
+    generate = genet_traces.__wrapped__  # not the cached set: generated anew each call
+    first, again = generate(WIDE), generate(GenetTraces(**GENET_WIDE))
+    assert first is not again
     assert first.names == again.names
     for a, b in zip(first.mbps + first.time_s, again.mbps + again.time_s, strict=True):
         np.testing.assert_array_equal(a, b)
-    other = genet_traces(GenetTraces(**{**GENET_WIDE, "seed": 2001}))
+    other = generate(GenetTraces(**{**GENET_WIDE, "seed": 2001}))
     assert not np.array_equal(other.mbps[0], first.mbps[0])
     # a smaller set is the first traces of the larger one
-    three = genet_traces(GenetTraces(**{**GENET_WIDE, "n_traces": 3}))
+    three = generate(GenetTraces(**{**GENET_WIDE, "n_traces": 3}))
     np.testing.assert_array_equal(three.mbps[2], first.mbps[2])
 
 

@@ -8,9 +8,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ".env": "AbrStreamingEnv AbrStreamingVectorEnv",
         ".params": "AbrParams SyntheticTraces SyntheticVideo",
         ".traces": (
-            "GenetTraces TraceSet genet_traces load_start_pointers load_trace_file load_traces "
-            "read_pointer_pickle synthetic_traces"
+            "TraceSet load_start_pointers load_trace_file load_traces read_pointer_pickle "
+            "synthetic_traces"
         ),
+        ".genet": "GenetTraces genet_traces",
         ".video": "load_video synthetic_video",
     },
 )

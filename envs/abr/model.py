@@ -18,14 +18,13 @@ from functools import lru_cache
 import numpy as np
 
 from ..core.budget import check_memory, format_count
+from .genet import GenetTraces, trace_set
 from .params import AbrParams
 from .traces import (
-    GenetTraces,
     SyntheticTraces,
     TraceSet,
     file_stamps,
     load_traces,
-    synthetic_traces,
     trace_files,
 )
 from .video import load_video, synthetic_video, video_stamps
@@ -154,7 +153,7 @@ class AbrModel:
         before the table is built)."""
         check_before_loading(params, trace_file_sizes, video_file_sizes)
         if params.traces == "synthetic":
-            traces = synthetic_traces(params.synthetic_traces)
+            traces = trace_set(params.synthetic_traces)
         else:
             traces = load_traces(params.traces)
         if params.video == "synthetic":

@@ -24,7 +24,8 @@ from ..core.validation import (
     check_sequence,
     set_field,
 )
-from .traces import GenetTraces, SyntheticTraces, load_start_pointers
+from .genet import GenetTraces
+from .traces import SyntheticTraces, load_start_pointers
 from .video import SyntheticVideo
 
 PathLike = Union[str, os.PathLike]  # noqa: UP007 (a runtime alias)
