@@ -64,6 +64,59 @@ def fcc100(data_dir: Path | None) -> dict[str, Any]:
     return {"params": AbrParams.fcc100(data_dir, traces=traces)}
 
 
+UNSEEN_PROTOCOLS = ("abr-unseen-wide", "abr-unseen-volatile", "fcc100-video2")
+"""the protocols of the settings where NetLLM says pre-training pays (issue #20)"""
+UNSEEN_BASELINES = ("bba", "mpc-jump1", "mpc", "oracle", "lowest", "random")
+"""the baselines of the unseen-setting protocols (issue #20): BBA, robustMPC max_jump=1
+(NetLLM's MPC), full robustMPC, the offline oracle, and the floor and random beside them"""
+UNSEEN_SETTINGS = dict(trace_order="sequential", start="beginning", noise=None, default_quality=0)
+"""NetLLM's test settings (as fcc100): traces in order from their start, no noise, first chunk
+at level 0, linear QoE"""
+GENET_WIDE = dict(seed=2000, low_mbps=0.2, high_mbps=8.0, hold_min=1, hold_max=5)
+"""abr-unseen-wide's traces: Genet-style levels uniform in 0.2-8 Mbps held 1-5 samples, gaps
+0.1-3.5 s, 320 s (data-set seed 2000: apart from abr-synthetic's 1000 and training's 0)"""
+GENET_VOLATILE = dict(
+    seed=3000,
+    low_mbps=0.2,
+    high_mbps=8.0,
+    hold_min=1,
+    hold_max=2,
+    fade_prob=0.25,
+    fade_low_mbps=0.02,
+    fade_high_mbps=0.2,
+)
+"""abr-unseen-volatile's traces: as wide, but levels held 1-2 samples and a quarter of them
+deep fades uniform in 0.02-0.2 Mbps (below the lowest rung, 0.3 Mbps)"""
+
+
+def genet(data_dir: Path | None, settings: dict[str, Any], video: bool = True) -> dict[str, Any]:
+    """100 Genet-style traces (``GenetTraces`` with ``settings``) played under NetLLM's test
+    settings with the video ``video1`` of the data folder; ``video=False``: the embedded
+    synthetic video instead (the data-free fingerprint)."""
+    from netgym.envs.abr import AbrParams, GenetTraces
+
+    traces = GenetTraces(n_traces=100, **settings)
+    if video:
+        (folder,) = {path.parent for path in dataset_files("abr/video1", data_dir)}
+        changes = {"video": folder}
+    else:
+        changes = {}
+    params = AbrParams(
+        traces="synthetic", synthetic_traces=traces, qoe="linear", **UNSEEN_SETTINGS, **changes
+    )
+    return {"params": params}
+
+
+def fcc100_video2(data_dir: Path | None) -> dict[str, Any]:
+    """FCC-test-100 as ``fcc100`` (NetLLM's start pointers, level 0 first, no noise), with the
+    larger encode ``video2`` instead of ``video1``."""
+    from netgym.envs.abr import AbrParams
+
+    traces = published_traces("abr/fcc-test", data_dir)
+    (folder,) = {path.parent for path in dataset_files("abr/video2", data_dir)}
+    return {"params": AbrParams.fcc100(data_dir, traces=traces, video=folder)}
+
+
 define_protocol(
     "abr-synthetic",
     ENV_ID,
@@ -100,5 +153,46 @@ define_protocol(
     description="ABR, NetLLM test protocol: 100 FCC traces from their start pointers, "
     "video1, first chunk at level 0, linear QoE",
 )
-for _name in ("abr-synthetic", "hsdpa142", "fcc100"):
+define_protocol(
+    "abr-unseen-wide",
+    ENV_ID,
+    lambda data_dir: genet(data_dir, GENET_WIDE),
+    ANCHORS,
+    seeds=1,
+    episodes=100,
+    baselines=UNSEEN_BASELINES,
+    datasets=("abr/video1",),
+    fingerprint_kwargs=lambda data_dir: genet(data_dir, GENET_WIDE, video=False),
+    description="ABR, unseen traces (issue #20): 100 Genet-style piecewise-constant traces "
+    "(data-set seed 2000), levels uniform in 0.2-8 Mbps held 1-5 samples, gaps 0.1-3.5 s; "
+    "video1, first chunk at level 0, no noise, linear QoE",
+)
+define_protocol(
+    "abr-unseen-volatile",
+    ENV_ID,
+    lambda data_dir: genet(data_dir, GENET_VOLATILE),
+    ANCHORS,
+    seeds=1,
+    episodes=100,
+    baselines=UNSEEN_BASELINES,
+    datasets=("abr/video1",),
+    fingerprint_kwargs=lambda data_dir: genet(data_dir, GENET_VOLATILE, video=False),
+    description="ABR, volatile unseen traces (issue #20): as abr-unseen-wide (seed 3000) but "
+    "levels held 1-2 samples and a quarter of them fades uniform in 0.02-0.2 Mbps; video1, "
+    "first chunk at level 0, no noise, linear QoE",
+)
+define_protocol(
+    "fcc100-video2",
+    ENV_ID,
+    fcc100_video2,
+    ANCHORS,
+    seeds=1,
+    episodes=100,
+    baselines=UNSEEN_BASELINES,
+    datasets=("abr/fcc-test", "abr/video2"),
+    fingerprint_kwargs=lambda data_dir: synthetic(data_dir, 8, default_quality=0, qoe="linear"),
+    description="ABR, unseen video (issue #20): fcc100's 100 FCC traces from NetLLM's start "
+    "pointers with the larger encode video2, first chunk at level 0, linear QoE",
+)
+for _name in ("abr-synthetic", "hsdpa142", "fcc100", *UNSEEN_PROTOCOLS):
     register_timeline(_name, abr_timelines)  # the report's per-trace timelines of robustMPC

@@ -13,7 +13,7 @@ import pytest
 from netgym.agents.training import EVAL_SEED_OFFSET
 from netgym.baselines import BASELINES
 from netgym.leaderboard import PROTOCOLS, Anchors, Protocol, get_protocol
-from netgym.leaderboard.protocols_abr import synthetic
+from netgym.leaderboard.protocols_abr import UNSEEN_PROTOCOLS, synthetic
 
 
 def _other_builder(data_dir: Path | None) -> dict[str, Any]:
@@ -111,7 +111,8 @@ def test_anchors_are_baselines_of_the_protocol_env():
 
 def test_the_floors_are_the_documented_ones_where_random_is_catastrophic():
     floors = {p.name: p.anchors.random for p in PROTOCOLS.values() if p.anchors.floor}
-    abr = {name: "lowest" for name in ("abr-synthetic", "hsdpa142", "fcc100")}
+    abr_names = ("abr-synthetic", "hsdpa142", "fcc100", *UNSEEN_PROTOCOLS)
+    abr = {name: "lowest" for name in abr_names}
     moe = {"moe-routing": "topk", "moe-routing-bias": "topk", "moe-batching": "fcfs"}
     assert floors == {**abr, "repeater-chain": "nested", **moe}
 

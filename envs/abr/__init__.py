@@ -11,6 +11,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "TraceSet load_start_pointers load_trace_file load_traces read_pointer_pickle "
             "synthetic_traces"
         ),
+        ".genet": "GenetTraces genet_traces",
         ".video": "load_video synthetic_video",
     },
 )

@@ -18,13 +18,13 @@ from functools import lru_cache
 import numpy as np
 
 from ..core.budget import check_memory, format_count
+from .genet import GenetTraces, trace_set
 from .params import AbrParams
 from .traces import (
     SyntheticTraces,
     TraceSet,
     file_stamps,
     load_traces,
-    synthetic_traces,
     trace_files,
 )
 from .video import load_video, synthetic_video, video_stamps
@@ -153,7 +153,7 @@ class AbrModel:
         before the table is built)."""
         check_before_loading(params, trace_file_sizes, video_file_sizes)
         if params.traces == "synthetic":
-            traces = synthetic_traces(params.synthetic_traces)
+            traces = trace_set(params.synthetic_traces)
         else:
             traces = load_traces(params.traces)
         if params.video == "synthetic":
@@ -235,9 +235,12 @@ def _build_model(params: AbrParams, trace_key: tuple, video_key: tuple) -> AbrMo
 
 
 # ---------------------------------------------------------------------------- memory estimates
-def synthetic_samples(spec: SyntheticTraces) -> float:
+def synthetic_samples(spec: SyntheticTraces | GenetTraces) -> float:
     """Samples per synthetic trace, ``floor(duration / interval) + 1``, as a float (an
-    interval of 1e-300 s gives inf, which the budget refuses, instead of an overflow)."""
+    interval of 1e-300 s gives inf, which the budget refuses, instead of an overflow); for
+    ``GenetTraces`` the most a trace can have (``GenetTraces.max_samples``)."""
+    if isinstance(spec, GenetTraces):
+        return float(spec.max_samples)
     ratio = spec.duration_s / spec.interval_s
     return math.floor(ratio) + 1.0 if math.isfinite(ratio) else math.inf
 
@@ -269,15 +272,18 @@ def check_before_loading(
     if params.traces == "synthetic":
         spec = params.synthetic_traces
         per_trace = synthetic_samples(spec)
+        if isinstance(spec, GenetTraces):  # the shortest gap bounds the samples
+            interval = f"interval_low_s={spec.interval_low_s:g}"
+        else:
+            interval = f"interval_s={spec.interval_s:g}"
         name = (
             f"synthetic_traces: n_traces={format_count(spec.n_traces)} x "
-            f"{format_count(per_trace)} samples "
-            f"(duration_s={spec.duration_s:g} / interval_s={spec.interval_s:g})"
+            f"{format_count(per_trace)} samples (duration_s={spec.duration_s:g} / {interval})"
         )
         parts[name] = (
             spec.n_traces * per_trace * TABLE_BYTES_PER_SAMPLE
             + per_trace * GENERATOR_BYTES_PER_SAMPLE
-            + 16 * spec.n_states
+            + 16 * getattr(spec, "n_states", 1)
         )
     elif trace_file_sizes:
         largest = max(trace_file_sizes)

@@ -24,6 +24,7 @@ from ..core.validation import (
     check_sequence,
     set_field,
 )
+from .genet import GenetTraces
 from .traces import SyntheticTraces, load_start_pointers
 from .video import SyntheticVideo
 
@@ -89,8 +90,10 @@ class AbrParams(EnvParams):
     traces: Any = "synthetic"
     """'synthetic', a folder of Pensieve-format trace files, a data set name ('fcc-test': its
     folder under the data root, see ``netgym data``), or a list of trace files"""
-    synthetic_traces: SyntheticTraces = field(default_factory=SyntheticTraces)
-    """generator settings used when traces='synthetic'"""
+    synthetic_traces: SyntheticTraces | GenetTraces = field(default_factory=SyntheticTraces)
+    """generator settings used when traces='synthetic': a ``SyntheticTraces`` (Markov
+    modulated) or a ``GenetTraces`` (Genet's piecewise-constant traces; as a dict: with
+    ``generator='genet'``)"""
     trace_order: str = "random"
     """'sequential' (trace i at episode i, as the test envs) or 'random' (as training)"""
     start: Any = "random"
@@ -158,11 +161,12 @@ class AbrParams(EnvParams):
                 f"({len(self.ladder_kbps)}): row 4 of the observation holds one size per level"
             )
         set_field(self, "traces", _as_source(owner, "traces", self.traces))
-        for name, spec_class in (
-            ("synthetic_traces", SyntheticTraces),
-            ("synthetic_video", SyntheticVideo),
-        ):
-            set_field(self, name, _as_spec(owner, name, getattr(self, name), spec_class))
+        set_field(self, "synthetic_traces", _trace_spec(owner, self.synthetic_traces))
+        set_field(
+            self,
+            "synthetic_video",
+            _as_spec(owner, "synthetic_video", self.synthetic_video, SyntheticVideo),
+        )
         check_choice(owner, "trace_order", self.trace_order, TRACE_ORDERS)
         if isinstance(self.start, str):
             check_choice(owner, "start", self.start, START_MODES)
@@ -256,8 +260,19 @@ class AbrParams(EnvParams):
         return cls(**{**base, **changes})
 
 
-def _as_spec(owner: str, name: str, value: Any, spec_class: type) -> Any:
-    """Accept a spec instance or a dict of its fields."""
+def _trace_spec(owner: str, value: Any) -> SyntheticTraces | GenetTraces:
+    """Accept a ``SyntheticTraces`` or a ``GenetTraces``, or a dict of the fields of one (a
+    dict with ``generator='genet'`` is a ``GenetTraces``)."""
+    if isinstance(value, GenetTraces):
+        return value
+    if isinstance(value, dict) and value.get("generator") == "genet":
+        return _as_spec(owner, "synthetic_traces", value, GenetTraces)
+    return _as_spec(owner, "synthetic_traces", value, SyntheticTraces, "or a GenetTraces, ")
+
+
+def _as_spec(owner: str, name: str, value: Any, spec_class: type, other: str = "") -> Any:
+    """Accept a spec instance or a dict of its fields (``other``: further accepted types, for
+    the message)."""
     if isinstance(value, spec_class):
         return value
     if isinstance(value, dict):
@@ -269,7 +284,8 @@ def _as_spec(owner: str, name: str, value: Any, spec_class: type) -> Any:
             )
         return spec_class(**as_scalars(value))
     raise ValueError(
-        f"{owner}.{name} must be a {spec_class.__name__} or a dict of its fields, got {value!r}"
+        f"{owner}.{name} must be a {spec_class.__name__} {other}or a dict of its fields, "
+        f"got {value!r}"
     )
 
 
