@@ -7,7 +7,8 @@ Measured on one pinned core (``_harness.py``), with pre-drawn random PRB shares 
 cost) and auto-resets inside the timed loop, default parameters (8 users, 10 subbands, 100 ms
 epochs of 100 TTIs, BBA clients) unless said:
 
-- the scalar env (``gym.make``): steps/s, with the per-step bounds (default) and without;
+- the scalar env (``gym.make``): steps/s, with the per-step bounds (``bounds=True``) and
+  without (the default);
 - the vector env, fluid mode (the default): env-steps/s at N = 64 and 1024, bounds on / off
   (the issue's goal: 100k env-steps/s);
 - the vector env, exact per-TTI fading: env-TTIs/s at N = 64, bounds off (the issue's goal:
@@ -95,14 +96,14 @@ def main() -> None:
     out: dict = {"env": ENV_ID, "targets": TARGETS, "seconds_per_measurement": seconds}
     log("scalar env ...")
     out["scalar_env_steps_per_s"] = {
-        "bounds": scalar(seconds),
+        "bounds": scalar(seconds, bounds=True),
         "no_bounds": scalar(seconds, bounds=False),
     }
     out["fluid_vector_env_steps_per_s"] = {}
     for n in (64,) if args.quick else (64, 1024):
         log(f"vector env, fluid, N = {n} ...")
         out["fluid_vector_env_steps_per_s"][str(n)] = {
-            "bounds": vector(seconds, n),
+            "bounds": vector(seconds, n, bounds=True),
             "no_bounds": vector(seconds, n, bounds=False),
         }
     log("vector env, exact, N = 64 ...")

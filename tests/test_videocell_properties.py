@@ -16,7 +16,8 @@ ENV_ID = "netgym/WirelessVideoCell-v0"
 
 
 def make(**kwargs):
-    return gym.make(ENV_ID, **kwargs).unwrapped
+    """The unwrapped env, with its per-step bounds unless ``bounds=False`` is given."""
+    return gym.make(ENV_ID, **{"bounds": True, **kwargs}).unwrapped
 
 
 @pytest.mark.parametrize(
@@ -180,8 +181,22 @@ def test_every_parameter_at_its_limits_keeps_the_env_finite(changes):
 def test_finished_users_keep_their_satisfaction_in_the_bounds_and_need_no_prbs():
     env = make(n_users=3, max_epochs=100000, abr={"n_chunks": 4})
     env.reset(seed=0)
+    assert env.params.bounds
     term = False
     while not term:
         _, _, term, _, info = env.step(np.ones(3))
     assert info["upper_bound"] == pytest.approx(info["satisfaction"].mean())
     assert info["count_bound"] == pytest.approx(info["n_satisfied"] / 3)
+
+
+def test_bounds_are_opt_in_and_absent_from_info_without_them():
+    default = gym.make(ENV_ID, n_users=3).unwrapped
+    assert default.params.bounds is False
+    _, info = default.reset(seed=0)
+    _, _, _, _, info = default.step(np.ones(3))
+    assert "upper_bound" not in info and "count_bound" not in info
+    with_bounds = gym.make(ENV_ID, n_users=3, bounds=True).unwrapped
+    with_bounds.reset(seed=0)
+    _, _, _, _, info_b = with_bounds.step(np.ones(3))
+    assert 0 <= info_b["count_bound"] <= 1 and 0 <= info_b["upper_bound"] <= 1
+    assert info_b["reward_vec"] == pytest.approx(info["reward_vec"])  # same dynamics

@@ -93,7 +93,7 @@ FRAMES = {
     ),
     "moe_batching.png": lambda: frame_of("netgym/MoeBatching-v0", "readme", 0, 150),
     "moe_routing.png": lambda: frame_of("netgym/MoeRouting-v0", "aux-free", 0, 24),
-    "videocell.png": lambda: frame_of("netgym/WirelessVideoCell-v0", "greedy", 0, 300),
+    "videocell.png": lambda: frame_of("netgym/WirelessVideoCell-v0", "greedy", 0, 300, bounds=True),
 }
 
 

@@ -39,8 +39,9 @@ def cell_observation(sim: CellSim) -> np.ndarray:
 
 
 def cell_info(sim: CellSim) -> dict[str, np.ndarray]:
-    """Per-env arrays: the reward vector, satisfaction, bounds and the users' state."""
-    return {
+    """Per-env arrays: the reward vector, satisfaction, the users' state, and the bounds when
+    ``params.bounds`` asks for them (without it the keys are absent, never stale)."""
+    info = {
         "reward_vec": sim.reward_vec.copy(),
         "satisfaction": sim.sat.copy(),
         "n_satisfied": (sim.sat >= 0.5).sum(axis=1),
@@ -59,6 +60,9 @@ def cell_info(sim: CellSim) -> dict[str, np.ndarray]:
         "desired_kbps": sim.desired_kbps.copy(),
         "persona": sim.persona.copy(),
     }
+    if not sim.params.bounds:
+        del info["upper_bound"], info["count_bound"]
+    return info
 
 
 __all__ = ["FEATURES", "cell_info", "cell_observation"]

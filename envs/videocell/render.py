@@ -36,7 +36,11 @@ def draw_frame(sim: CellSim, env: int = 0) -> np.ndarray:
         8,
         18,
         f"satisfaction {vec[0]:.2f}  satisfied {vec[2]:.0%}  reward {sim.reward[env]:+.3f}"
-        f"  bound {sim.upper_bound[env]:.2f}  count bound {sim.count_bound[env]:.0%}",
+        + (
+            f"  bound {sim.upper_bound[env]:.2f}  count bound {sim.count_bound[env]:.0%}"
+            if sim.params.bounds
+            else ""
+        ),
         GREY,
     )
     columns = (("user / persona / zone kbps", 8), ("satisfaction", 214), ("buffer", 330))
