@@ -62,7 +62,8 @@ class GradCodingSim:
         per_env = self.bytes_per_env(params)
         check_memory("SeqGradCoding", per_env * num_envs, f"{num_envs} x {format_bytes(per_env)}")
         m, r = num_envs, self.max_rounds
-        self.d0 = np.zeros((m, n, r))
+        self.d0 = np.zeros((m, r, n)).transpose(0, 2, 1)
+        """(N, n, rounds) base delays, stored round-major (each round's delays contiguous)"""
         self.late_log = np.zeros((m, r, n), dtype=bool)
         self.round_log = np.zeros((m, r, 3))
         """per round: duration, fastest delay, arm"""
@@ -175,21 +176,23 @@ class GradCodingSim:
         t0 = int(self.t[m])
         d0 = self.d0[m, :, t0 : t0 + count]
         seg = play_segment(d0, arm, self.table, self.rule, self.erased[m])
-        late = seg.late
-        self.late_log[m, t0 : t0 + count] = late.T
-        self.round_log[m, t0 : t0 + count, 0] = seg.duration
-        self.round_log[m, t0 : t0 + count, 1] = seg.fastest
-        self.round_log[m, t0 : t0 + count, 2] = arm
+        late = seg.late.T  # (count, n)
+        self.late_log[m, t0 : t0 + count] = late
+        log = self.round_log[m, t0 : t0 + count]
+        log[:, 0] = seg.duration
+        log[:, 1] = seg.fastest
+        log[:, 2] = arm
         # burst lengths: the trailing run of late rounds, continued if late all along
-        reverse = late[:, ::-1]
-        always = reverse.all(axis=1)
-        run = np.where(always, count + self.burst[m].astype(np.int64), np.argmax(~reverse, axis=1))
+        reverse = late[::-1]
+        always = reverse.all(axis=0)
+        run = np.where(always, count + self.burst[m].astype(np.int64), np.argmin(reverse, axis=0))
         self.burst[m] = np.minimum(run, BURST_CAP)
         tail = min(count, WINDOW)
-        bits = (reverse[:, :tail] << np.arange(tail)).sum(axis=1)
+        recent = reverse[:tail]
+        bits = (recent << np.arange(tail)[:, None]).sum(axis=0)
         self.seen[m] = ((self.seen[m].astype(np.int64) << tail) | bits) & 0xFF
         self.recent_late[m] = np.concatenate(
-            [reverse[:, :tail].sum(axis=0), self.recent_late[m, : WINDOW - tail]]
+            [recent.sum(axis=1), self.recent_late[m, : WINDOW - tail]]
         )
         self.recent_duration[m] = np.concatenate(
             [seg.duration[::-1][:tail], self.recent_duration[m, : WINDOW - tail]]
