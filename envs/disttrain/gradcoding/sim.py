@@ -114,7 +114,7 @@ class GradCodingSim:
             rng = rngs[m]
             if self.trace is None:
                 draw = draw_delays(p.straggler_model, p.n_workers, self.max_rounds, rng)
-                self.d0[m] = draw.d0
+                d0 = draw.d0
                 self.regime[m] = draw.regime
             else:
                 last = self.trace.shape[1] - self.max_rounds
@@ -122,9 +122,10 @@ class GradCodingSim:
                     p.trace_offset if p.trace_offset is not None else int(rng.integers(last + 1))
                 )
                 start = min(start, last)
-                self.d0[m] = self.trace[: p.n_workers, start : start + self.max_rounds]
+                d0 = self.trace[: p.n_workers, start : start + self.max_rounds]
                 self.regime[m] = 0
-            self.floor[m] = clairvoyant_floor(self.d0[m], self.rule, p.n_workers, p.jobs)
+            self.d0[m] = d0
+            self.floor[m] = clairvoyant_floor(d0, self.rule, p.n_workers, p.jobs)
             self.norm[m] = self.reward_scale
         every = rows(idx, self.num_envs)
         self.late_log[every] = False
