@@ -36,6 +36,10 @@ def round_rule(params: SeqGradCodingParams) -> RoundRule:
     )
 
 
+BIT_WEIGHTS = 1 << np.arange(WINDOW)
+"""bit r marks round r back in the ``seen`` window"""
+
+
 class GradCodingSim:
     """N SeqGradCoding episodes (see the module docstring)."""
 
@@ -185,19 +189,28 @@ class GradCodingSim:
         log[:, 2] = arm
         # burst lengths: the trailing run of late rounds, continued if late all along
         reverse = late[::-1]
+        run = np.argmin(reverse, axis=0)
         always = reverse.all(axis=0)
-        run = np.where(always, count + self.burst[m].astype(np.int64), np.argmin(reverse, axis=0))
+        if always.any():
+            run = np.where(always, count + self.burst[m].astype(np.int64), run)
         self.burst[m] = np.minimum(run, BURST_CAP)
         tail = min(count, WINDOW)
         recent = reverse[:tail]
-        bits = (recent << np.arange(tail)[:, None]).sum(axis=0)
-        self.seen[m] = ((self.seen[m].astype(np.int64) << tail) | bits) & 0xFF
-        self.recent_late[m] = np.concatenate(
-            [recent.sum(axis=1), self.recent_late[m, : WINDOW - tail]]
-        )
-        self.recent_duration[m] = np.concatenate(
-            [seg.duration[::-1][:tail], self.recent_duration[m, : WINDOW - tail]]
-        )
+        bits = BIT_WEIGHTS[:tail] @ recent
+        late_counts = recent.sum(axis=1)
+        newest = seg.duration[::-1][:tail]
+        if tail == WINDOW:  # the window holds this segment's rounds only
+            self.seen[m] = bits
+            self.recent_late[m] = late_counts
+            self.recent_duration[m] = newest
+        else:
+            self.seen[m] = ((self.seen[m].astype(np.int64) << tail) | bits) & 0xFF
+            self.recent_late[m] = np.concatenate(
+                [late_counts, self.recent_late[m, : WINDOW - tail]]
+            )
+            self.recent_duration[m] = np.concatenate(
+                [newest, self.recent_duration[m, : WINDOW - tail]]
+            )
         total = float(seg.duration.sum())
         self.runtime[m] += total
         self.epoch_time[m] += total
