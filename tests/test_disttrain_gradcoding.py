@@ -165,6 +165,21 @@ def test_segments_and_batched_rounds_agree_on_random_delays():
         assert seg.duration.sum() == pytest.approx(batched[arm], rel=1e-12)
 
 
+def test_segments_on_round_major_delays_equal_those_on_worker_major_delays():
+    rng = np.random.default_rng(5)
+    table = _table(16)
+    rule = RoundRule()
+    d0 = draw_delays(StragglerModel(p_enter=0.1, q_leave=0.5), 16, 30, rng).d0
+    round_major = np.ascontiguousarray(d0.T).T  # the sim's layout: each round contiguous
+    for arm in range(len(table)):
+        erased_a, erased_b = [], []
+        a = play_segment(d0[:, :12], arm, table, rule, erased_a)
+        b = play_segment(round_major[:, :12], arm, table, rule, erased_b)
+        assert np.array_equal(a.duration, b.duration) and np.array_equal(a.conform, b.conform)
+        assert np.array_equal(a.late, b.late) and np.array_equal(a.fastest, b.fastest)
+        assert erased_a == erased_b
+
+
 # ------------------------------------------------------------------ the env
 def test_env_passes_gymnasium_checker():
     check_env(gym.make(ENV_ID, params=SMALL).unwrapped, skip_render_check=True)

@@ -117,29 +117,35 @@ def play_segment(
     """Rounds ``d0`` (n, R) of one env under the fixed arm ``arm``: the same rule as
     ``play_round``, vectorised over the rounds; only the (B, W, lambda) check runs round by
     round, on Python integers used as bit sets of workers. ``erased`` holds the sets of
-    erased stragglers of the past rounds, newest first, and is updated in place."""
-    delay = d0 + (table.load[arm] - rule.profile_load) * rule.c_comp
-    fastest = delay.min(axis=0)
-    slowest = delay.max(axis=0)
+    erased stragglers of the past rounds, newest first, and is updated in place.
+
+    The work runs on ``d0.T`` (R, n): fastest when that is C-contiguous (the sim stores its
+    delays round-major); ``Segment.late`` is then a transposed view."""
+    delay = d0.T + (table.load[arm] - rule.profile_load) * rule.c_comp
+    fastest = delay.min(axis=1)
+    slowest = delay.max(axis=1)
     wait = (1.0 + rule.mu) * fastest
-    late = delay > wait
+    late = delay > wait[:, None]
     tolerance = int(table.tolerance[arm])
     if table.kind[arm] < SGC_KIND:
-        count = late.sum(axis=0)
+        count = late.sum(axis=1)
         conform = count < tolerance if rule.gc_strict else count <= tolerance
     else:
         conform = _bursty_conform(late, table.arms[arm].b, table.arms[arm].w, tolerance, erased)
     fast = wait if rule.charge_full_wait else np.minimum(wait, slowest)
-    return Segment(np.where(conform, fast, slowest), conform, late, fastest)
+    return Segment(np.where(conform, fast, slowest), conform, late.T, fastest)
 
 
 def _bursty_conform(late: np.ndarray, b: int, w: int, lam: int, erased: list[int]) -> np.ndarray:
-    """(R,) whether each round's late set follows the (B, W, lambda) model, given the erased
-    sets of the previous rounds (``erased``, newest first, updated in place)."""
-    packed = np.packbits(late.T, axis=1)
-    conform = np.zeros(late.shape[1], dtype=bool)
-    for r, row in enumerate(packed):
-        now = int.from_bytes(row.tobytes(), "big")
+    """(R,) whether each round's late set (``late`` (R, n)) follows the (B, W, lambda) model,
+    given the erased sets of the previous rounds (``erased``, newest first, updated in
+    place)."""
+    packed = np.packbits(late, axis=1)
+    width = packed.shape[1]
+    buffer = packed.tobytes()
+    conform = []
+    for start in range(0, len(buffer), width):
+        now = int.from_bytes(buffer[start : start + width], "big")
         window = 0
         for past in erased[: w - 1]:
             window |= past
@@ -147,10 +153,10 @@ def _bursty_conform(late: np.ndarray, b: int, w: int, lam: int, erased: list[int
         for past in erased[b - 1 : w - 1]:
             repeat |= past
         ok = (window | now).bit_count() <= lam and not repeat & now
-        conform[r] = ok
+        conform.append(ok)
         erased.insert(0, now if ok else 0)
         del erased[MAX_WINDOW - 1 :]
-    return conform
+    return np.array(conform, dtype=bool)
 
 
 def evaluate_arms(

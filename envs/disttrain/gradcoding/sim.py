@@ -36,6 +36,10 @@ def round_rule(params: SeqGradCodingParams) -> RoundRule:
     )
 
 
+BIT_WEIGHTS = 1 << np.arange(WINDOW)
+"""bit r marks round r back in the ``seen`` window"""
+
+
 class GradCodingSim:
     """N SeqGradCoding episodes (see the module docstring)."""
 
@@ -62,7 +66,8 @@ class GradCodingSim:
         per_env = self.bytes_per_env(params)
         check_memory("SeqGradCoding", per_env * num_envs, f"{num_envs} x {format_bytes(per_env)}")
         m, r = num_envs, self.max_rounds
-        self.d0 = np.zeros((m, n, r))
+        self.d0 = np.zeros((m, r, n)).transpose(0, 2, 1)
+        """(N, n, rounds) base delays, stored round-major (each round's delays contiguous)"""
         self.late_log = np.zeros((m, r, n), dtype=bool)
         self.round_log = np.zeros((m, r, 3))
         """per round: duration, fastest delay, arm"""
@@ -113,7 +118,7 @@ class GradCodingSim:
             rng = rngs[m]
             if self.trace is None:
                 draw = draw_delays(p.straggler_model, p.n_workers, self.max_rounds, rng)
-                self.d0[m] = draw.d0
+                d0 = draw.d0
                 self.regime[m] = draw.regime
             else:
                 last = self.trace.shape[1] - self.max_rounds
@@ -121,9 +126,10 @@ class GradCodingSim:
                     p.trace_offset if p.trace_offset is not None else int(rng.integers(last + 1))
                 )
                 start = min(start, last)
-                self.d0[m] = self.trace[: p.n_workers, start : start + self.max_rounds]
+                d0 = self.trace[: p.n_workers, start : start + self.max_rounds]
                 self.regime[m] = 0
-            self.floor[m] = clairvoyant_floor(self.d0[m], self.rule, p.n_workers, p.jobs)
+            self.d0[m] = d0
+            self.floor[m] = clairvoyant_floor(d0, self.rule, p.n_workers, p.jobs)
             self.norm[m] = self.reward_scale
         every = rows(idx, self.num_envs)
         self.late_log[every] = False
@@ -175,25 +181,36 @@ class GradCodingSim:
         t0 = int(self.t[m])
         d0 = self.d0[m, :, t0 : t0 + count]
         seg = play_segment(d0, arm, self.table, self.rule, self.erased[m])
-        late = seg.late
-        self.late_log[m, t0 : t0 + count] = late.T
-        self.round_log[m, t0 : t0 + count, 0] = seg.duration
-        self.round_log[m, t0 : t0 + count, 1] = seg.fastest
-        self.round_log[m, t0 : t0 + count, 2] = arm
+        late = seg.late.T  # (count, n)
+        self.late_log[m, t0 : t0 + count] = late
+        log = self.round_log[m, t0 : t0 + count]
+        log[:, 0] = seg.duration
+        log[:, 1] = seg.fastest
+        log[:, 2] = arm
         # burst lengths: the trailing run of late rounds, continued if late all along
-        reverse = late[:, ::-1]
-        always = reverse.all(axis=1)
-        run = np.where(always, count + self.burst[m].astype(np.int64), np.argmax(~reverse, axis=1))
+        reverse = late[::-1]
+        run = np.argmin(reverse, axis=0)
+        always = reverse.all(axis=0)
+        if always.any():
+            run = np.where(always, count + self.burst[m].astype(np.int64), run)
         self.burst[m] = np.minimum(run, BURST_CAP)
         tail = min(count, WINDOW)
-        bits = (reverse[:, :tail] << np.arange(tail)).sum(axis=1)
-        self.seen[m] = ((self.seen[m].astype(np.int64) << tail) | bits) & 0xFF
-        self.recent_late[m] = np.concatenate(
-            [reverse[:, :tail].sum(axis=0), self.recent_late[m, : WINDOW - tail]]
-        )
-        self.recent_duration[m] = np.concatenate(
-            [seg.duration[::-1][:tail], self.recent_duration[m, : WINDOW - tail]]
-        )
+        recent = reverse[:tail]
+        bits = BIT_WEIGHTS[:tail] @ recent
+        late_counts = recent.sum(axis=1)
+        newest = seg.duration[::-1][:tail]
+        if tail == WINDOW:  # the window holds this segment's rounds only
+            self.seen[m] = bits
+            self.recent_late[m] = late_counts
+            self.recent_duration[m] = newest
+        else:
+            self.seen[m] = ((self.seen[m].astype(np.int64) << tail) | bits) & 0xFF
+            self.recent_late[m] = np.concatenate(
+                [late_counts, self.recent_late[m, : WINDOW - tail]]
+            )
+            self.recent_duration[m] = np.concatenate(
+                [newest, self.recent_duration[m, : WINDOW - tail]]
+            )
         total = float(seg.duration.sum())
         self.runtime[m] += total
         self.epoch_time[m] += total
