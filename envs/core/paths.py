@@ -88,4 +88,31 @@ def check_folder(what: str, path: Any) -> Path:
     return path
 
 
-__all__ = ["as_path", "check_file", "check_folder", "kind_of"]
+def check_regular_file(path: str | os.PathLike, what: str, expected: str = "a file") -> Path:
+    """``path`` as a ``Path`` if it names a regular file: the check of the file readers that
+    inspect a file before parsing it (GML topologies, ``.npz`` traces); ``expected`` ends the
+    message ("give the path of ...").
+
+    Raises:
+        FileNotFoundError: nothing exists at ``path``.
+        ValueError: an empty path, or one that exists but is a directory, a FIFO, a device or
+            a socket (never opened: reading a FIFO would block).
+    """
+    if not str(path).strip():  # Path("") is ".", the current folder
+        raise ValueError(f"{what} path is empty; give the path of a file")
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} {path} does not exist") from None
+    except OSError as err:
+        raise ValueError(f"{what} {path} cannot be read ({err.strerror})") from None
+    if stat.S_ISREG(mode):
+        return path
+    kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+    if stat.S_ISFIFO(mode):
+        kind = "a FIFO (named pipe), not a regular file"
+    raise ValueError(f"{what} {path} is {kind}; give the path of {expected}")
+
+
+__all__ = ["as_path", "check_file", "check_folder", "check_regular_file", "kind_of"]

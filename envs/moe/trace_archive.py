@@ -11,12 +11,12 @@ one too large for the memory budget, with the file and member named.
 from __future__ import annotations
 
 import os
-import stat
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+
+from ..core.paths import check_regular_file
 
 NPY_MAGIC = b"\x93NUMPY"
 """the first bytes of a ``.npy`` file"""
@@ -35,31 +35,6 @@ class NpyHeader:
         return int(np.prod(self.shape, dtype=np.float64)) * self.dtype.itemsize
 
 
-def check_regular_file(path: str | os.PathLike, what: str) -> Path:
-    """``path`` as a ``Path`` if it names a regular file.
-
-    Raises:
-        FileNotFoundError: nothing exists at ``path``.
-        ValueError: an empty path, or one that exists but is a directory, a FIFO, a device or
-            a socket (never opened: reading a FIFO would block).
-    """
-    if not str(path).strip():  # Path("") is ".", the current folder
-        raise ValueError(f"{what} path is empty; give the path of a file")
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{what} {path} does not exist") from None
-    except OSError as err:
-        raise ValueError(f"{what} {path} cannot be read ({err.strerror})") from None
-    if stat.S_ISREG(mode):
-        return path
-    kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-    if stat.S_ISFIFO(mode):
-        kind = "a FIFO (named pipe), not a regular file"
-    raise ValueError(f"{what} {path} is {kind}; give the path of an .npz file")
-
-
 def inspect_npz(path: str | os.PathLike, what: str = "routing trace") -> dict[str, NpyHeader]:
     """The headers of every ``.npy`` member of the archive at ``path``, by key (``experts`` for
     ``experts.npy``), read without reading the arrays.
@@ -70,7 +45,7 @@ def inspect_npz(path: str | os.PathLike, what: str = "routing trace") -> dict[st
             that is not a ``.npy`` array, or an array of Python objects; the message starts
             with ``what`` and the path.
     """
-    path = check_regular_file(path, what)
+    path = check_regular_file(path, what, "an .npz file")
     where = f"{what} {path}"
     with path.open("rb") as handle:
         start = handle.read(len(NPY_MAGIC))

@@ -15,13 +15,13 @@ Parallel links and both directions of a directed pair are kept as separate links
 from __future__ import annotations
 
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 
 from ..core.budget import check_memory
+from ..core.paths import check_regular_file
 
 MAX_GML_DEPTH = 16
 """deepest nesting of GML lists accepted (a topology needs 3: graph, node, graphics)"""
@@ -31,31 +31,6 @@ GML_PARSE_BYTES_PER_BYTE = 32
 _TOKENS = re.compile(rb'"[^"]*"?|#.*|\[|\]|\b(?:node|edge)\b')
 """what the scan needs: strings (possibly unterminated: they go on on the next lines, as
 ``networkx`` reads them), comments, list brackets and the node and edge keys"""
-
-
-def check_regular_file(path: str | Path, what: str) -> Path:
-    """``path`` as a ``Path`` if it names a regular file.
-
-    Raises:
-        FileNotFoundError: nothing exists at ``path``.
-        ValueError: an empty path, or one that exists but is a directory, a FIFO, a device or
-            a socket (never opened: reading a FIFO would block).
-    """
-    if not str(path).strip():  # Path("") is ".", the current folder
-        raise ValueError(f"{what} path is empty; give the path of a file")
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{what} {path} does not exist") from None
-    except OSError as err:
-        raise ValueError(f"{what} {path} cannot be read ({err.strerror})") from None
-    if stat.S_ISREG(mode):
-        return path
-    kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-    if stat.S_ISFIFO(mode):
-        kind = "a FIFO (named pipe), not a regular file"
-    raise ValueError(f"{what} {path} is {kind}; give the path of a file")
 
 
 @dataclass(frozen=True)

@@ -25,19 +25,8 @@ BACKGROUND = np.array([245, 245, 240], dtype=np.uint8)
 COVER_TINT = np.array([222, 234, 247], dtype=np.uint8)
 CONTOUR = np.array([90, 120, 170], dtype=np.uint8)
 BS_ONLY = np.array([150, 150, 150], dtype=np.uint8)
-PALETTE = np.array(
-    [
-        [31, 119, 180],
-        [255, 127, 14],
-        [44, 160, 44],
-        [214, 39, 40],
-        [148, 103, 189],
-        [140, 86, 75],
-        [227, 119, 194],
-        [23, 190, 207],
-    ],
-    dtype=np.uint8,
-)
+PALETTE = pen.PALETTE[:8]
+"""the first eight of the shared palette, one colour per UAV (cycled beyond eight)"""
 
 
 def _to_pixels(xy: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
