@@ -21,6 +21,7 @@ intensity in hindsight (the oracle) reported beside.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,34 +60,6 @@ CUT_BOUND = Anchors(
     bound_note="the collective's cut lower bound (return 0)",
 )
 
-define_protocol(
-    "collective-path",
-    COLLECTIVE_ID,
-    collective_ring,
-    CUT_BOUND,
-    seeds=5,
-    episodes=2,
-    quick=(2, 1),
-    quick_kwargs=lambda data_dir: collective_ring(data_dir, quick=True),
-    metric="mean",
-    description="collective path selection: ring all-reduce of 256 MiB on a healthy "
-    "16x16x16 leaf-spine, random placement, 1 piece per flow (quick: 8x8x8); score = "
-    "-(T / T_lb - 1)",
-)
-define_protocol(
-    "collective-path-degraded",
-    COLLECTIVE_ID,
-    collective_degraded,
-    CUT_BOUND,
-    seeds=3,
-    episodes=1,
-    quick=(2, 1),
-    quick_kwargs=lambda data_dir: collective_degraded(data_dir, quick=True),
-    metric="mean",
-    description="collective path selection under one leaf uplink at half capacity: ring "
-    "all-reduce, 16x16x16, 8 pieces per flow (quick: 8x8x8, 4 pieces); score = -(T / T_lb - 1)",
-)
-
 
 def grad_coding(data_dir: Path | None, quick: bool = False) -> dict[str, Any]:
     """256 workers, 80 jobs (quick: 40), stragglers switching between i.i.d. and bursty
@@ -94,22 +67,6 @@ def grad_coding(data_dir: Path | None, quick: bool = False) -> dict[str, Any]:
     from netgym.envs.disttrain import SeqGradCodingParams
 
     return {"params": SeqGradCodingParams(jobs=40 if quick else 80)}
-
-
-define_protocol(
-    "seq-grad-coding",
-    GRADCODING_ID,
-    grad_coding,
-    Anchors(reference="adaptive", oracle="best-fixed"),
-    seeds=5,
-    episodes=2,
-    quick=(2, 1),
-    quick_kwargs=lambda data_dir: grad_coding(data_dir, quick=True),
-    metric="mean",
-    description="gradient-coding scheme per epoch: 256 workers, 80 jobs (quick: 40), "
-    "stragglers switching between i.i.d. and bursty regimes; score = -runtime / "
-    "(c_comp + median base delay)",
-)
 
 
 def moe_training(data_dir: Path | None, quick: bool = False) -> dict[str, Any]:
@@ -146,35 +103,6 @@ BUSY_BOUND = Anchors(
     bound_note="the per-resource busy-time bound of the iteration (return -1)",
 )
 
-define_protocol(
-    "moe-training-overlap",
-    MOETRAINING_ID,
-    moe_training,
-    BUSY_BOUND,
-    seeds=5,
-    episodes=2,
-    quick=(2, 1),
-    quick_kwargs=lambda data_dir: moe_training(data_dir, quick=True),
-    metric="mean",
-    description="MoE training pipeline degrees and gradient all-reduce overlap: GPT-2-like, "
-    "12 layers (quick: 4), token jitter 0.3, GEMM slowdown 1.1 under overlap; score = "
-    "-T_iter / T_lb",
-)
-define_protocol(
-    "moe-training-overlap-coupled",
-    MOETRAINING_ID,
-    moe_training_coupled,
-    BUSY_BOUND,
-    seeds=3,
-    episodes=1,
-    quick=(2, 1),
-    quick_kwargs=lambda data_dir: moe_training_coupled(data_dir, quick=True),
-    metric="mean",
-    description="MoE training overlap, Mixtral-like (32 layers; quick: 8), all-to-all under "
-    "ECMP on a degraded leaf-spine (CollectivePath's congestion), token jitter 0.3; score = "
-    "-T_iter / T_lb",
-)
-
 
 def async_gossip(data_dir: Path | None, quick: bool = False) -> dict[str, Any]:
     """A cycle of 16 nodes, 5-dimensional quadratics with kappa 10, 200 time units (quick:
@@ -197,30 +125,110 @@ def async_gossip_wireless(data_dir: Path | None, quick: bool = False) -> dict[st
 
 HINDSIGHT = Anchors(reference="dadao", oracle="best-constant")
 
-define_protocol(
-    "async-gossip",
-    GOSSIP_ID,
-    async_gossip,
-    HINDSIGHT,
-    seeds=5,
-    episodes=2,
-    quick=(2, 1),
-    quick_kwargs=lambda data_dir: async_gossip(data_dir, quick=True),
-    metric="mean",
-    description="DADAO gossip intensity: cycle of 16, quadratic losses (kappa 10), 200 time "
-    "units (quick: 8 nodes, 40 units); score = log-error drop - 0.01 x communication cost",
+
+PROTOCOLS: tuple[tuple[str, str, Callable[..., dict[str, Any]], Anchors, int, int, str], ...] = (
+    (
+        "collective-path",
+        COLLECTIVE_ID,
+        collective_ring,
+        CUT_BOUND,
+        5,
+        2,
+        "collective path selection: ring all-reduce of 256 MiB on a healthy 16x16x16 "
+        "leaf-spine, random placement, 1 piece per flow (quick: 8x8x8); score = -(T / T_lb - 1)",
+    ),
+    (
+        "collective-path-degraded",
+        COLLECTIVE_ID,
+        collective_degraded,
+        CUT_BOUND,
+        3,
+        1,
+        "collective path selection under one leaf uplink at half capacity: ring "
+        "all-reduce, 16x16x16, 8 pieces per flow (quick: 8x8x8, 4 pieces); score = -(T / T_lb - 1)",
+    ),
+    (
+        "seq-grad-coding",
+        GRADCODING_ID,
+        grad_coding,
+        Anchors(reference="adaptive", oracle="best-fixed"),
+        5,
+        2,
+        "gradient-coding scheme per epoch: 256 workers, 80 jobs (quick: 40), "
+        "stragglers switching between i.i.d. and bursty regimes; score = -runtime / "
+        "(c_comp + median base delay)",
+    ),
+    (
+        "moe-training-overlap",
+        MOETRAINING_ID,
+        moe_training,
+        BUSY_BOUND,
+        5,
+        2,
+        "MoE training pipeline degrees and gradient all-reduce overlap: GPT-2-like, "
+        "12 layers (quick: 4), token jitter 0.3, GEMM slowdown 1.1 under overlap; score = "
+        "-T_iter / T_lb",
+    ),
+    (
+        "moe-training-overlap-coupled",
+        MOETRAINING_ID,
+        moe_training_coupled,
+        BUSY_BOUND,
+        3,
+        1,
+        "MoE training overlap, Mixtral-like (32 layers; quick: 8), all-to-all under "
+        "ECMP on a degraded leaf-spine (CollectivePath's congestion), token jitter 0.3; score = "
+        "-T_iter / T_lb",
+    ),
+    (
+        "async-gossip",
+        GOSSIP_ID,
+        async_gossip,
+        HINDSIGHT,
+        5,
+        2,
+        "DADAO gossip intensity: cycle of 16, quadratic losses (kappa 10), 200 time "
+        "units (quick: 8 nodes, 40 units); score = log-error drop - 0.01 x communication cost",
+    ),
+    (
+        "async-gossip-wireless",
+        GOSSIP_ID,
+        async_gossip_wireless,
+        HINDSIGHT,
+        3,
+        1,
+        "DADAO gossip intensity on time-varying random geometric graphs of 16 with "
+        "distance costs, logistic losses (kappa 100) and a budget of half DADAO's spend (quick: "
+        "9 nodes, 40 units); score = log-error drop - 0.01 x communication cost",
+    ),
 )
-define_protocol(
-    "async-gossip-wireless",
-    GOSSIP_ID,
-    async_gossip_wireless,
-    HINDSIGHT,
-    seeds=3,
-    episodes=1,
-    quick=(2, 1),
-    quick_kwargs=lambda data_dir: async_gossip_wireless(data_dir, quick=True),
-    metric="mean",
-    description="DADAO gossip intensity on time-varying random geometric graphs of 16 with "
-    "distance costs, logistic losses (kappa 100) and a budget of half DADAO's spend (quick: "
-    "9 nodes, 40 units); score = log-error drop - 0.01 x communication cost",
-)
+"""name, env id, kwargs builder (``quick=True`` gives the ``--quick`` variant's), anchors, seeds,
+episodes per seed and description of every protocol of the family; each scores the mean and runs
+2 seeds x 1 episode in its quick variant"""
+
+
+def _define(
+    name: str,
+    env_id: str,
+    builder: Callable[..., dict[str, Any]],
+    anchors: Anchors,
+    seeds: int,
+    episodes: int,
+    description: str,
+) -> None:
+    define_protocol(
+        name,
+        env_id,
+        builder,
+        anchors,
+        seeds=seeds,
+        episodes=episodes,
+        quick=(2, 1),
+        quick_kwargs=lambda data_dir: builder(data_dir, quick=True),
+        metric="mean",
+        description=description,
+    )
+
+
+for _row in PROTOCOLS:
+    _define(*_row)
