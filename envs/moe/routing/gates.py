@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .draws import draw_tokens
 from .params import RoutingParams
 
 
@@ -26,11 +27,11 @@ class GateSource:
 
     The normalised table is only built when ``probs`` is read (assign mode, the LP bound,
     ``router_probs``): each draw keeps the per-token shift of the softmax ``shift`` (N, T; 0
-    unless the logits could overflow), the row sums ``totals`` (N, T) of ``exp(logit - shift)``
-    and the column sums ``column_mass`` (N, E) of the probabilities, ``sum_t P_te``, computed
-    while the exponentials are in a cache-sized scratch table. ``slot_probs`` recomputes the
-    probability of a few (token, expert) pairs; it returns the same float32 bits as ``probs``
-    (the same ``exp`` of the same float32 value, divided by the same total).
+    unless the logits could overflow), the exponentials ``weights`` (N, T, E) of
+    ``logit - shift``, their row sums ``totals`` (N, T) and the column sums ``column_mass``
+    (N, E) of the probabilities, ``sum_t P_te``. A router probability is the float32 quotient
+    ``weights / totals``: ``probs``, ``slot_probs`` and the routing kernel
+    (``kernels.route_top_k``) all divide the same two float32 values.
     """
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
@@ -48,8 +49,8 @@ class GateSource:
         self.shift = np.zeros((n, t), dtype=np.float32)
         self._shifted = np.zeros(n, dtype=bool)
         self.totals = np.full((n, t), float(e), dtype=np.float32)
+        self.weights = np.ones((n, t, e), dtype=np.float32)
         self.column_mass = np.full((n, e), t / e, dtype=np.float32)
-        self._scratch = np.empty((t, e), dtype=np.float32)
         self._probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
         self._stale = np.zeros(n, dtype=bool)
         """sub-envs whose ``_probs`` lag behind the current batch"""
@@ -63,10 +64,7 @@ class GateSource:
     def probs(self) -> np.ndarray:
         """(N, T, E) float32 router probabilities of the current batch (normalised on read)."""
         for i in np.flatnonzero(self._stale):
-            out = self._probs[i]
-            np.subtract(self.logits[i], self.shift[i][:, None], out=out)
-            np.exp(out, out=out)
-            np.divide(out, self.totals[i][:, None], out=out)
+            np.divide(self.weights[i], self.totals[i][:, None], out=self._probs[i])
         self._stale[:] = False
         return self._probs
 
@@ -75,10 +73,7 @@ class GateSource:
     ) -> np.ndarray:
         """float32 ``probs[idx]`` at flat token indices ``token`` (env-in-``idx`` T + t) and
         ``expert``, without the full table."""
-        values = self.logits[idx].reshape(-1)[token * self.params.n_experts + expert]
-        if self._shifted[idx].any():  # x - 0 = x: the subtraction only matters when shifted
-            values -= self.shift[idx].reshape(-1)[token]
-        np.exp(values, out=values)
+        values = self.weights[idx].reshape(-1)[token * self.params.n_experts + expert]
         values /= self.totals[idx].reshape(-1)[token]
         return values
 
@@ -122,10 +117,8 @@ class GateSource:
 
     def _tokens(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
         p = self.params
-        for i in idx:  # each sub-env's draws from its own generator, in its order
-            rng = rngs[i]
-            self.domains[i] = rng.integers(p.n_domains, size=p.n_tokens)
-            self.token_ids[i] = rng.integers(p.vocab_size, size=p.n_tokens)
+        # each sub-env's draws from its own generator, in its order
+        draw_tokens(rngs, idx, p.n_domains, p.vocab_size, self.domains, self.token_ids)
         if self._every(idx):
             self._logits_of_all()
         else:
@@ -157,7 +150,7 @@ class GateSource:
         shifted = bound >= 80.0
         self._shifted[:] = shifted
         self.shift[:] = 0.0
-        weights = scratch.weights
+        weights = self.weights
         # a shifted sub-env's unshifted exponentials may overflow: its sums are redone below
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             np.exp(logits, out=weights)
@@ -187,7 +180,7 @@ class GateSource:
     def _softmax_sums(self, i: int, shifted: bool) -> None:
         """Shift, row sums ``totals`` and column sums ``column_mass`` of sub-env ``i``'s
         softmax from its logits (``shifted``: each token shifted by its largest logit)."""
-        logits, weights = self.logits[i], self._scratch
+        logits, weights = self.logits[i], self.weights[i]
         if not shifted:
             self.shift[i] = 0.0
             np.exp(logits, out=weights)
@@ -213,6 +206,5 @@ class _BatchScratch:
         self.domain_offset = (np.arange(n) * params.n_domains)[:, None]
         self.hidden = np.empty((n * t, r), dtype=np.float32)
         self.centre = np.empty((n * t, r), dtype=np.float32)
-        self.weights = np.empty((n, t, e), dtype=np.float32)
         self.inverse = np.empty((n, 1, t), dtype=np.float32)
         self.mass = np.empty((n, 1, e), dtype=np.float32)
