@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .draws import draw_tokens
+from .kernels import hidden_states
 from .params import RoutingParams
 
 
@@ -58,6 +59,9 @@ class GateSource:
         self.domains = np.zeros((n, t), dtype=np.int64)
         self._keep = np.sqrt(1.0 - params.popularity_drift**2)
         self._batch: _BatchScratch | None = _BatchScratch(params, n) if n > 1 else None
+        self._hidden = np.empty((1, t, r), dtype=np.float32)
+        self._row = np.zeros(1, dtype=np.int64)
+        """the router input and row of ``_logits_of`` (one sub-env)"""
         """buffers of the draw of every sub-env at once (``_logits_of_all``); None for one"""
 
     @property
@@ -104,7 +108,7 @@ class GateSource:
             every = self._every(idx)
             noise = self._batch.noise if every else np.empty((len(idx), p.n_experts))
             for j, i in enumerate(idx):
-                noise[j] = rngs[i].standard_normal(p.n_experts)
+                rngs[i].standard_normal(out=noise[j])
             # the per-env formula on all rows at once (the same operations element by element)
             popularity = self.popularity if every else self.popularity[idx]
             drift = p.popularity_drift * p.popularity_std * noise
@@ -132,19 +136,13 @@ class GateSource:
         per matrix of the stack, with the shapes of the one-env call), the same float32
         exponentials and BLAS row and column sums, so the same bits; sub-envs whose logits
         need the softmax shift are then redone one by one."""
-        p, scratch = self.params, self._batch
-        n, t, r = len(self.logits), p.n_tokens, p.router_rank
-        hidden, centre = scratch.hidden, scratch.centre
-        np.add(self.token_ids, scratch.vocab_offset, out=scratch.index)
-        # mode="clip" (the indices are in range by construction): numpy then gathers straight
-        # into ``out``; with mode="raise" it gathers into a temporary first and copies
-        flat = scratch.index.reshape(-1)
-        np.take(self.embeddings.reshape(-1, r), flat, axis=0, out=hidden, mode="clip")
-        np.add(self.domains, scratch.domain_offset, out=scratch.index)
-        np.take(self.centres.reshape(-1, r), flat, axis=0, out=centre, mode="clip")
-        hidden += centre
+        scratch = self._batch
+        hidden = scratch.hidden
+        hidden_states(
+            self.embeddings, self.centres, self.token_ids, self.domains, scratch.rows, hidden
+        )
         logits = self.logits
-        np.matmul(hidden.reshape(n, t, r), self.router, out=logits)
+        np.matmul(hidden, self.router, out=logits)
         logits += self.popularity[:, None, :]
         bound = self._hidden_bound + np.abs(self.popularity).max(axis=1)
         shifted = bound >= 80.0
@@ -164,11 +162,11 @@ class GateSource:
     def _logits_of(self, i: int) -> None:
         """Logits, softmax shift and sums of sub-env ``i``'s new tokens, in place (one sub-env
         at a time: no (N, T, E) temporaries)."""
-        # np.take: much faster than fancy indexing for row gathers
-        hidden = np.take(self.embeddings[i], self.token_ids[i], axis=0)
-        hidden += np.take(self.centres[i], self.domains[i], axis=0)
+        hidden, row = self._hidden, self._row
+        row[0] = i
+        hidden_states(self.embeddings, self.centres, self.token_ids, self.domains, row, hidden)
         logits = self.logits[i]
-        np.matmul(hidden, self.router[i], out=logits)
+        np.matmul(hidden[0], self.router[i], out=logits)
         logits += self.popularity[i]
         # |h . w_e| <= |h| (unit columns): when every logit is known to lie within +-80 the
         # float32 exponential neither overflows nor underflows to an all-zero row, and the
@@ -201,10 +199,7 @@ class _BatchScratch:
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
         n, t, e, r = num_envs, params.n_tokens, params.n_experts, params.router_rank
         self.noise = np.empty((n, e))
-        self.index = np.empty((n, t), dtype=np.int64)
-        self.vocab_offset = (np.arange(n) * params.vocab_size)[:, None]
-        self.domain_offset = (np.arange(n) * params.n_domains)[:, None]
-        self.hidden = np.empty((n * t, r), dtype=np.float32)
-        self.centre = np.empty((n * t, r), dtype=np.float32)
+        self.rows = np.arange(n)
+        self.hidden = np.empty((n, t, r), dtype=np.float32)
         self.inverse = np.empty((n, 1, t), dtype=np.float32)
         self.mass = np.empty((n, 1, e), dtype=np.float32)

@@ -9,6 +9,7 @@ all call them, so no two paths can drift apart.
   explicit drops (-1) and duplicates removed first.
 * ``top_k_columns``: the top-k of score columns (``route_top_k``, and ``top_k_with_scores``
   through ``top_k_rows``).
+* ``hidden_states``: the router input of every token (two row gathers and a sum).
 * ``draw_token_rows``: uniform token domains and ids from raw 64-bit generator words, the
   numbers ``Generator.integers`` gives (see ``draws.py``).
 
@@ -275,6 +276,19 @@ def route_slots(
 
 
 @kernel
+def hidden_states(embeddings, centres, token_ids, domains, rows, hidden):  # pragma: no cover
+    """``hidden[j, t] = embeddings[r, token_ids[r, t]] + centres[r, domains[r, t]]`` (float32
+    sums, as numpy's) for ``r = rows[j]``: the router input of each token."""
+    n_tokens, rank = token_ids.shape[1], embeddings.shape[2]
+    for j in range(len(rows)):
+        r = rows[j]
+        for t in range(n_tokens):
+            token, domain = token_ids[r, t], domains[r, t]
+            for d in range(rank):
+                hidden[j, t, d] = embeddings[r, token, d] + centres[r, domain, d]
+
+
+@kernel
 def draw_token_rows(
     words, rows, n_domains, vocab_size, domains, token_ids, failed
 ):  # pragma: no cover (compiled)
@@ -309,6 +323,7 @@ def draw_token_rows(
 __all__ = [
     "draw_token_rows",
     "fill_capacity",
+    "hidden_states",
     "select",
     "route_slots",
     "route_top_k",
