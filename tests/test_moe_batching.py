@@ -220,3 +220,49 @@ def test_train_py_trains_on_the_small_preset(tmp_path, one_torch_thread, agent):
     args += ["--hyperparams", "n_envs=2", "n_steps=64", "batch_size=64", "n_epochs=1"]
     assert main([*args, "--no-progress", "--eval-episodes", "1"]) == 0
     assert (out / "model").exists() and (out / "eval.json").is_file()
+
+
+# ---------------------------------------------------------------------------------- fast paths
+def test_iteration_time_from_the_tabulated_expert_times_equals_the_cost_model_bit_for_bit():
+    env = make(model="mixtral", hardware="h100_pcie5")
+    env.reset(seed=4)
+    sim, cost = env.sim, MoeCostModel.preset("mixtral", "h100_pcie5")
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        view = sim.slots()
+        batch = np.sort(rng.choice(view.requests, size=min(len(view.requests), 5), replace=False))
+        loads = sim.loads(batch)
+        prefill = sim.generated[batch] == 0
+        prompt = sim.prompt[batch]
+        context = float(np.where(prefill, prompt, prompt + sim.generated[batch]).sum())
+        tokens = float(np.where(prefill, prompt, 1).sum())
+        per_layer = cost.attention_ms(context) + cost.shared_ms(tokens)
+        expected = float(sim.n_layers * per_layer + np.sum(cost.expert_ms(loads)))
+        assert sim.iteration_ms(batch, loads) == expected  # the same IEEE operations
+        sim.step(batch)
+    fractional = np.full((sim.n_layers, sim.n_experts), 0.5)  # not a count: not tabulated
+    assert sim.iteration_ms(batch, fractional) == pytest.approx(
+        sim.n_layers * per_layer + np.sum(cost.expert_ms(fractional)), rel=1
+    )
+
+
+def test_cached_latency_statistics_equal_the_recomputed_ones_at_every_step():
+    env = make()
+    policy = make_policy(ENV_ID, "fcfs")
+    obs, info = env.reset(seed=1)
+    policy.reset(env)
+    history = []
+    for _ in range(400):
+        obs, _, terminated, truncated, info = env.step(policy.act(obs, info))
+        sim = env.sim
+        latency = sim.normalised_latency_ms()
+        history.append(sim.last_unique)
+        assert info["completed"] == len(latency)
+        if len(latency):
+            assert info["mean_norm_latency_ms"] == float(latency.mean())
+            p95, p99 = np.percentile(latency, [95, 99]).tolist()
+            assert (info["p95_norm_latency_ms"], info["p99_norm_latency_ms"]) == (p95, p99)
+        assert info["mean_unique_experts"] == float(np.mean(history))
+        if terminated or truncated:
+            break
+    assert info["completed"] > 0

@@ -54,6 +54,7 @@ class BatchingSim:
         self.process = params.arrival_process()
         self.n_experts = self.routing.n_experts
         self.n_layers = self.routing.n_layers
+        self._layer_offset = (np.arange(self.n_layers) * self.n_experts)[None, :, None]
 
     # ------------------------------------------------------------------ episode
     def reset(self, rng: np.random.Generator) -> None:
@@ -78,6 +79,10 @@ class BatchingSim:
             np.add.at(hist[:, layer], (rows, ids), 1.0)
         self.prompt_hist = hist
         self.prompt_primary = np.argmax(hist[:, 0], axis=1)
+        # an expert processes at most every token of a batch, and a batch at most every
+        # prompt plus one decode token per request: t_exp of every possible load, once
+        most = int(self.prompt.sum()) + n
+        self._expert_table_ms = self.cost.expert_ms(np.arange(most + 1.0), check=False)
         self._view: SlotView | None = None
         self.generated = np.zeros(n, dtype=np.int64)
         self.finish_s = np.full(n, np.inf)
@@ -87,11 +92,17 @@ class BatchingSim:
         self.last_batch = np.zeros(0, dtype=np.int64)
         self.last_unique = 0.0
         self.unique_history: list[float] = []
+        self._unique = np.empty(self.params.max_iterations + 1)
+        """``unique_history`` as an array (its mean without a list conversion per step)"""
+        self._finishes = 0
+        """iterations that finished a request (a version of ``finish_s``)"""
+        self._stats: tuple[int, int, tuple[float, float, float]] | None = None
+        """(``_finishes``, finished requests, their latency statistics): ``latency_stats``"""
 
     @property
     def done(self) -> bool:
         """All requests served."""
-        return bool(np.all(self.generated >= self.output))
+        return bool((self.generated >= self.output).all())
 
     def queued(self) -> np.ndarray:
         """Indices of arrived, unfinished requests, oldest first."""
@@ -120,17 +131,19 @@ class BatchingSim:
         """
         view = self.slots()
         valid = scores[: len(view.requests)]
-        order = np.lexsort((np.arange(len(valid)), -valid))
+        # descending score, ties to the older slot (a stable sort of the negated scores)
+        order = np.argsort(-valid, kind="stable").tolist()
+        values, tokens = valid.tolist(), view.tokens.tolist()  # Python numbers: a fast loop
         budget = self.params.max_batch_tokens
         chosen: list[int] = []
         for j in order:
-            if valid[j] <= 0:
+            if values[j] <= 0:
                 break
-            if not chosen or view.tokens[j] <= budget:
+            if not chosen or tokens[j] <= budget:
                 chosen.append(j)
-                budget -= int(view.tokens[j])
+                budget -= int(tokens[j])
         if not chosen:
-            chosen = [int(order[0])]
+            chosen = [order[0]]
         return view.requests[np.sort(np.asarray(chosen))]
 
     def loads(self, batch: np.ndarray) -> np.ndarray:
@@ -143,8 +156,9 @@ class BatchingSim:
         if len(decode):
             tokens = self.start[decode] + self.prompt[decode] + self.generated[decode] - 1
             ids = self.experts[tokens]  # (decode, layers, k)
-            layer = np.broadcast_to(np.arange(self.n_layers)[None, :, None], ids.shape)
-            np.add.at(loads, (layer.ravel(), ids.ravel()), 1.0)
+            # integer counts per (layer, expert): exact, as np.add.at's float sums
+            flat = self._layer_offset + ids
+            loads.ravel()[:] += np.bincount(flat.ravel(), minlength=loads.size)
         return loads
 
     def iteration_ms(self, batch: np.ndarray, loads: np.ndarray) -> float:
@@ -152,8 +166,17 @@ class BatchingSim:
         prefill = self.generated[batch] == 0
         context = np.where(prefill, self.prompt[batch], self.prompt[batch] + self.generated[batch])
         n_tokens = float(np.where(prefill, self.prompt[batch], 1).sum())
-        per_layer = self.cost.attention_ms(float(context.sum())) + self.cost.shared_ms(n_tokens)
-        return float(self.n_layers * per_layer + np.sum(self.cost.expert_ms(loads)))
+        cost = self.cost
+        # the sim's own counts: known valid, no checks
+        per_layer = cost.attention_ms(float(context.sum()), check=False) + cost.shared_ms(
+            n_tokens, check=False
+        )
+        counts = loads.astype(np.int64)
+        if (counts == loads).all() and counts.max() < len(self._expert_table_ms):
+            expert_ms = self._expert_table_ms[counts]  # the same t_exp values, tabulated
+        else:
+            expert_ms = cost.expert_ms(loads)
+        return float(self.n_layers * per_layer + np.sum(expert_ms))
 
     def step(self, batch: np.ndarray) -> float:
         """Run one iteration of ``batch``; returns minus the request-seconds spent in the system
@@ -166,10 +189,14 @@ class BatchingSim:
         self._view = None
         finished = batch[self.generated[batch] >= self.output[batch]]
         self.finish_s[finished] = self.clock_s
+        self._finishes += len(finished) > 0
         self.iterations += 1
         self.last_iteration_ms = duration_ms
         self.last_batch = batch
         self.last_unique = float((loads > 0).sum(axis=1).mean())
+        if len(self.unique_history) == len(self._unique):  # a caller stepping past the limit
+            self._unique = np.concatenate([self._unique, np.empty(len(self._unique))])
+        self._unique[len(self.unique_history)] = self.last_unique
         self.unique_history.append(self.last_unique)
         cost_s = self.system_seconds(start_s, self.clock_s)
         if not self.done and len(self.queued()) == 0:  # idle until the next arrival
@@ -183,6 +210,24 @@ class BatchingSim:
         return float(np.clip(overlap, 0.0, None).sum())
 
     # ------------------------------------------------------------------ metrics
+    def mean_unique_experts(self) -> float:
+        """Mean of ``unique_history`` (0 before the first iteration)."""
+        n = len(self.unique_history)
+        return float(self._unique[:n].mean()) if n else 0.0
+
+    def latency_stats(self) -> tuple[int, tuple[float, float, float]]:
+        """Finished requests and the mean, p95 and p99 of their normalised latency (zeros
+        when none finished), recomputed only after an iteration that finished a request."""
+        if self._stats is None or self._stats[0] != self._finishes:
+            latency = self.normalised_latency_ms()
+            stats = (
+                (float(latency.mean()), *np.percentile(latency, [95, 99]).tolist())
+                if len(latency)
+                else (0.0, 0.0, 0.0)
+            )
+            self._stats = (self._finishes, len(latency), stats)
+        return self._stats[1], self._stats[2]
+
     def normalised_latency_ms(self) -> np.ndarray:
         """E2E latency / output tokens of every finished request, ms per token."""
         done = np.isfinite(self.finish_s)
@@ -195,7 +240,9 @@ class BatchingSim:
         it is, the visible queue length / n_slots and the share of requests finished."""
         p, e = self.params, self.n_experts
         view = self.slots()
-        rows = np.zeros((p.n_slots, N_SLOT_FEATURES + e))
+        width = N_SLOT_FEATURES + e
+        out = np.empty(self.observation_size(), dtype=np.float32)
+        rows = np.zeros((p.n_slots, width))
         count = len(view.requests)
         if count:
             req = view.requests
@@ -212,12 +259,17 @@ class BatchingSim:
             if decode.any():
                 tokens = self.start[req[decode]] + self.prompt[req[decode]] + generated[decode] - 1
                 ids = self.experts[tokens, 0]  # (decode, k)
-                np.add.at(hist, (np.repeat(np.flatnonzero(decode), ids.shape[1]), ids.ravel()), 1)
+                # counts of the decode rows' experts (exact small integers, as np.add.at's)
+                flat = (np.flatnonzero(decode) * e)[:, None] + ids
+                hist.ravel()[:] += np.bincount(flat.ravel(), minlength=count * e)
             rows[:count, N_SLOT_FEATURES:] = hist / hist.sum(axis=1, keepdims=True)
-        share = np.bincount(view.primary_expert, minlength=e) / max(count, 1)
-        finished = float(np.mean(self.generated >= self.output))
-        tail = np.concatenate([share, [min(count / p.n_slots, 1.0), finished]])
-        return np.concatenate([rows.ravel(), tail]).astype(np.float32)
+        end = p.n_slots * width
+        out[:end] = rows.ravel()  # float64 -> float32 as astype
+        out[end : end + e] = np.bincount(view.primary_expert, minlength=e) / max(count, 1)
+        out[end + e] = min(count / p.n_slots, 1.0)
+        # the share of requests finished: np.mean of the bools is count / n in float64
+        out[end + e + 1] = np.count_nonzero(self.generated >= self.output) / len(self.output)
+        return out
 
     def observation_size(self) -> int:
         """Length of the observation."""
