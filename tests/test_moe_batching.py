@@ -266,3 +266,63 @@ def test_cached_latency_statistics_equal_the_recomputed_ones_at_every_step():
         if terminated or truncated:
             break
     assert info["completed"] > 0
+
+
+def reference_observation(sim) -> np.ndarray:
+    """The observation as the numpy code before the compiled kernel computed it."""
+    p, e = sim.params, sim.n_experts
+    view = sim.slots()
+    rows = np.zeros((p.n_slots, 5 + e))
+    count = len(view.requests)
+    if count:
+        req = view.requests
+        wait = sim.clock_s - view.arrival_s
+        generated = sim.generated[req]
+        rows[:count, 0] = 1.0
+        rows[:count, 1] = view.is_prefill
+        rows[:count, 2] = np.minimum(view.tokens / p.max_batch_tokens, 1.0)
+        rows[:count, 3] = wait / (wait + 1.0)
+        rows[:count, 4] = generated / (generated + 128.0)
+        hist = np.zeros((count, e))
+        decode = ~view.is_prefill
+        hist[view.is_prefill] = sim.prompt_hist[req[view.is_prefill], 0]
+        if decode.any():
+            tokens = sim.start[req[decode]] + sim.prompt[req[decode]] + generated[decode] - 1
+            ids = sim.experts[tokens, 0]
+            np.add.at(hist, (np.repeat(np.flatnonzero(decode), ids.shape[1]), ids.ravel()), 1)
+        rows[:count, 5:] = hist / hist.sum(axis=1, keepdims=True)
+    share = np.bincount(view.primary_expert, minlength=e) / max(count, 1)
+    finished = float(np.mean(sim.generated >= sim.output))
+    tail = np.concatenate([share, [min(count / p.n_slots, 1.0), finished]])
+    return np.concatenate([rows.ravel(), tail]).astype(np.float32)
+
+
+def reference_loads(sim, batch: np.ndarray) -> np.ndarray:
+    """The (layer, expert) loads as the numpy code before the compiled kernel."""
+    loads = np.zeros((sim.n_layers, sim.n_experts))
+    prefill = batch[sim.generated[batch] == 0]
+    if len(prefill):
+        loads += sim.prompt_hist[prefill].sum(axis=0)
+    decode = batch[sim.generated[batch] > 0]
+    if len(decode):
+        tokens = sim.start[decode] + sim.prompt[decode] + sim.generated[decode] - 1
+        ids = sim.experts[tokens]
+        layer = np.broadcast_to(np.arange(sim.n_layers)[None, :, None], ids.shape)
+        np.add.at(loads, (layer.ravel(), ids.ravel()), 1.0)
+    return loads
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"params": "default"}, {"model": "mixtral"}])
+def test_compiled_observation_and_loads_equal_the_numpy_reference_bit_for_bit(kwargs):
+    env = make(**kwargs)
+    obs, _ = env.reset(seed=5)
+    sim = env.sim
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        np.testing.assert_array_equal(obs, reference_observation(sim))
+        scores = rng.uniform(-1.0, 1.0, env.params.n_slots)
+        batch = sim.batch_from_scores(env.check_action(scores))
+        np.testing.assert_array_equal(sim.loads(batch), reference_loads(sim, batch))
+        obs, _, terminated, truncated, _ = env.step(scores)
+        if terminated or truncated:
+            obs, _ = env.reset()

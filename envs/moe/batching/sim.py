@@ -20,9 +20,12 @@ import numpy as np
 
 from ..cost import MoeCostModel
 from ..traces import SyntheticRouting
+from .kernels import batch_loads, queue_observation
 from .params import BatchingParams
 
 N_SLOT_FEATURES = 5
+CONTEXT_TABLE = 1 << 17
+"""attention times are tabulated per episode for contexts up to this many tokens"""
 """per-slot features before the expert histogram: valid, is_prefill, tokens / budget, wait,
 generated"""
 
@@ -54,7 +57,6 @@ class BatchingSim:
         self.process = params.arrival_process()
         self.n_experts = self.routing.n_experts
         self.n_layers = self.routing.n_layers
-        self._layer_offset = (np.arange(self.n_layers) * self.n_experts)[None, :, None]
 
     # ------------------------------------------------------------------ episode
     def reset(self, rng: np.random.Generator) -> None:
@@ -81,8 +83,14 @@ class BatchingSim:
         self.prompt_primary = np.argmax(hist[:, 0], axis=1)
         # an expert processes at most every token of a batch, and a batch at most every
         # prompt plus one decode token per request: t_exp of every possible load, once
+        # (so are the shared experts' tokens); the attention's context is at most every
+        # request's prompt and output (tabulated up to CONTEXT_TABLE tokens)
         most = int(self.prompt.sum()) + n
-        self._expert_table_ms = self.cost.expert_ms(np.arange(most + 1.0), check=False)
+        tokens = np.arange(most + 1.0)
+        self._expert_table_ms = self.cost.expert_ms(tokens, check=False)
+        self._shared_table_ms = self.cost.shared_ms(tokens, check=False)
+        context = min(int((self.prompt + self.output).sum()), CONTEXT_TABLE)
+        self._attention_table_ms = self.cost.attention_ms(np.arange(context + 1.0), check=False)
         self._view: SlotView | None = None
         self.generated = np.zeros(n, dtype=np.int64)
         self.finish_s = np.full(n, np.inf)
@@ -92,8 +100,9 @@ class BatchingSim:
         self.last_batch = np.zeros(0, dtype=np.int64)
         self.last_unique = 0.0
         self.unique_history: list[float] = []
-        self._unique = np.empty(self.params.max_iterations + 1)
-        """``unique_history`` as an array (its mean without a list conversion per step)"""
+        self._unique = np.empty(min(self.params.max_iterations, 4095) + 1)
+        """``unique_history`` as an array (its mean without a list conversion per step),
+        doubled when full"""
         self._finishes = 0
         """iterations that finished a request (a version of ``finish_s``)"""
         self._stats: tuple[int, int, tuple[float, float, float]] | None = None
@@ -148,29 +157,31 @@ class BatchingSim:
 
     def loads(self, batch: np.ndarray) -> np.ndarray:
         """(layers, experts) tokens each expert processes in an iteration of ``batch``."""
-        loads = np.zeros((self.n_layers, self.n_experts))
-        prefill = batch[self.generated[batch] == 0]
-        if len(prefill):
-            loads += self.prompt_hist[prefill].sum(axis=0)
-        decode = batch[self.generated[batch] > 0]
-        if len(decode):
-            tokens = self.start[decode] + self.prompt[decode] + self.generated[decode] - 1
-            ids = self.experts[tokens]  # (decode, layers, k)
-            # integer counts per (layer, expert): exact, as np.add.at's float sums
-            flat = self._layer_offset + ids
-            loads.ravel()[:] += np.bincount(flat.ravel(), minlength=loads.size)
+        loads = np.empty((self.n_layers, self.n_experts))
+        batch_loads(
+            np.asarray(batch, dtype=np.int64),
+            self.generated,
+            self.start,
+            self.prompt,
+            self.prompt_hist,
+            self.experts,
+            loads,
+        )
         return loads
 
     def iteration_ms(self, batch: np.ndarray, loads: np.ndarray) -> float:
         """Time of one iteration of ``batch`` with per-layer ``loads``."""
-        prefill = self.generated[batch] == 0
-        context = np.where(prefill, self.prompt[batch], self.prompt[batch] + self.generated[batch])
-        n_tokens = float(np.where(prefill, self.prompt[batch], 1).sum())
+        generated, prompt = self.generated[batch], self.prompt[batch]
+        prefill = generated == 0
+        context = int(np.where(prefill, prompt, prompt + generated).sum())
+        n_tokens = int(np.where(prefill, prompt, 1).sum())
         cost = self.cost
-        # the sim's own counts: known valid, no checks
-        per_layer = cost.attention_ms(float(context.sum()), check=False) + cost.shared_ms(
-            n_tokens, check=False
-        )
+        # the cost model's values, tabulated at reset for every count the sim can produce
+        if context < len(self._attention_table_ms):
+            attention = self._attention_table_ms[context]
+        else:
+            attention = cost.attention_ms(float(context), check=False)
+        per_layer = attention + self._shared_table_ms[n_tokens]
         counts = loads.astype(np.int64)
         if (counts == loads).all() and counts.max() < len(self._expert_table_ms):
             expert_ms = self._expert_table_ms[counts]  # the same t_exp values, tabulated
@@ -194,7 +205,7 @@ class BatchingSim:
         self.last_iteration_ms = duration_ms
         self.last_batch = batch
         self.last_unique = float((loads > 0).sum(axis=1).mean())
-        if len(self.unique_history) == len(self._unique):  # a caller stepping past the limit
+        if len(self.unique_history) == len(self._unique):
             self._unique = np.concatenate([self._unique, np.empty(len(self._unique))])
         self._unique[len(self.unique_history)] = self.last_unique
         self.unique_history.append(self.last_unique)
@@ -207,7 +218,7 @@ class BatchingSim:
     def system_seconds(self, begin_s: float, end_s: float) -> float:
         """Request-seconds spent in the system during ``(begin_s, end_s]``."""
         overlap = np.minimum(end_s, self.finish_s) - np.maximum(begin_s, self.arrival_s)
-        return float(np.clip(overlap, 0.0, None).sum())
+        return float(np.maximum(overlap, 0.0, out=overlap).sum())  # np.clip(overlap, 0, None)
 
     # ------------------------------------------------------------------ metrics
     def mean_unique_experts(self) -> float:
@@ -238,37 +249,24 @@ class BatchingSim:
         wait ``w / (w + 1 s)``, generated ``g / (g + 128)``, then the slot's expert histogram at
         layer 0 (sums to 1); then per expert the share of visible requests whose primary expert
         it is, the visible queue length / n_slots and the share of requests finished."""
-        p, e = self.params, self.n_experts
+        p = self.params
         view = self.slots()
-        width = N_SLOT_FEATURES + e
         out = np.empty(self.observation_size(), dtype=np.float32)
-        rows = np.zeros((p.n_slots, width))
-        count = len(view.requests)
-        if count:
-            req = view.requests
-            wait = self.clock_s - view.arrival_s
-            generated = self.generated[req]
-            rows[:count, 0] = 1.0
-            rows[:count, 1] = view.is_prefill
-            rows[:count, 2] = np.minimum(view.tokens / p.max_batch_tokens, 1.0)
-            rows[:count, 3] = wait / (wait + 1.0)
-            rows[:count, 4] = generated / (generated + 128.0)
-            hist = np.zeros((count, e))
-            decode = ~view.is_prefill
-            hist[view.is_prefill] = self.prompt_hist[req[view.is_prefill], 0]
-            if decode.any():
-                tokens = self.start[req[decode]] + self.prompt[req[decode]] + generated[decode] - 1
-                ids = self.experts[tokens, 0]  # (decode, k)
-                # counts of the decode rows' experts (exact small integers, as np.add.at's)
-                flat = (np.flatnonzero(decode) * e)[:, None] + ids
-                hist.ravel()[:] += np.bincount(flat.ravel(), minlength=count * e)
-            rows[:count, N_SLOT_FEATURES:] = hist / hist.sum(axis=1, keepdims=True)
-        end = p.n_slots * width
-        out[:end] = rows.ravel()  # float64 -> float32 as astype
-        out[end : end + e] = np.bincount(view.primary_expert, minlength=e) / max(count, 1)
-        out[end + e] = min(count / p.n_slots, 1.0)
-        # the share of requests finished: np.mean of the bools is count / n in float64
-        out[end + e + 1] = np.count_nonzero(self.generated >= self.output) / len(self.output)
+        queue_observation(
+            view.requests,
+            self.clock_s,
+            self.arrival_s,
+            self.generated,
+            self.output,
+            self.start,
+            self.prompt,
+            self.prompt_hist,
+            self.experts,
+            view.primary_expert,
+            p.max_batch_tokens,
+            p.n_slots,
+            out,
+        )
         return out
 
     def observation_size(self) -> int:
