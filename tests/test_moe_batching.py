@@ -220,3 +220,109 @@ def test_train_py_trains_on_the_small_preset(tmp_path, one_torch_thread, agent):
     args += ["--hyperparams", "n_envs=2", "n_steps=64", "batch_size=64", "n_epochs=1"]
     assert main([*args, "--no-progress", "--eval-episodes", "1"]) == 0
     assert (out / "model").exists() and (out / "eval.json").is_file()
+
+
+# ---------------------------------------------------------------------------------- fast paths
+def test_iteration_time_from_the_tabulated_expert_times_equals_the_cost_model_bit_for_bit():
+    env = make(model="mixtral", hardware="h100_pcie5")
+    env.reset(seed=4)
+    sim, cost = env.sim, MoeCostModel.preset("mixtral", "h100_pcie5")
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        view = sim.slots()
+        batch = np.sort(rng.choice(view.requests, size=min(len(view.requests), 5), replace=False))
+        loads = sim.loads(batch)
+        prefill = sim.generated[batch] == 0
+        prompt = sim.prompt[batch]
+        context = float(np.where(prefill, prompt, prompt + sim.generated[batch]).sum())
+        tokens = float(np.where(prefill, prompt, 1).sum())
+        per_layer = cost.attention_ms(context) + cost.shared_ms(tokens)
+        expected = float(sim.n_layers * per_layer + np.sum(cost.expert_ms(loads)))
+        assert sim.iteration_ms(batch, loads) == expected  # the same IEEE operations
+        sim.step(batch)
+    fractional = np.full((sim.n_layers, sim.n_experts), 0.5)  # not a count: not tabulated
+    assert sim.iteration_ms(batch, fractional) == pytest.approx(
+        sim.n_layers * per_layer + np.sum(cost.expert_ms(fractional)), rel=1
+    )
+
+
+def test_cached_latency_statistics_equal_the_recomputed_ones_at_every_step():
+    env = make()
+    policy = make_policy(ENV_ID, "fcfs")
+    obs, info = env.reset(seed=1)
+    policy.reset(env)
+    history = []
+    for _ in range(400):
+        obs, _, terminated, truncated, info = env.step(policy.act(obs, info))
+        sim = env.sim
+        latency = sim.normalised_latency_ms()
+        history.append(sim.last_unique)
+        assert info["completed"] == len(latency)
+        if len(latency):
+            assert info["mean_norm_latency_ms"] == float(latency.mean())
+            p95, p99 = np.percentile(latency, [95, 99]).tolist()
+            assert (info["p95_norm_latency_ms"], info["p99_norm_latency_ms"]) == (p95, p99)
+        assert info["mean_unique_experts"] == float(np.mean(history))
+        if terminated or truncated:
+            break
+    assert info["completed"] > 0
+
+
+def reference_observation(sim) -> np.ndarray:
+    """The observation as the numpy code before the compiled kernel computed it."""
+    p, e = sim.params, sim.n_experts
+    view = sim.slots()
+    rows = np.zeros((p.n_slots, 5 + e))
+    count = len(view.requests)
+    if count:
+        req = view.requests
+        wait = sim.clock_s - view.arrival_s
+        generated = sim.generated[req]
+        rows[:count, 0] = 1.0
+        rows[:count, 1] = view.is_prefill
+        rows[:count, 2] = np.minimum(view.tokens / p.max_batch_tokens, 1.0)
+        rows[:count, 3] = wait / (wait + 1.0)
+        rows[:count, 4] = generated / (generated + 128.0)
+        hist = np.zeros((count, e))
+        decode = ~view.is_prefill
+        hist[view.is_prefill] = sim.prompt_hist[req[view.is_prefill], 0]
+        if decode.any():
+            tokens = sim.start[req[decode]] + sim.prompt[req[decode]] + generated[decode] - 1
+            ids = sim.experts[tokens, 0]
+            np.add.at(hist, (np.repeat(np.flatnonzero(decode), ids.shape[1]), ids.ravel()), 1)
+        rows[:count, 5:] = hist / hist.sum(axis=1, keepdims=True)
+    share = np.bincount(view.primary_expert, minlength=e) / max(count, 1)
+    finished = float(np.mean(sim.generated >= sim.output))
+    tail = np.concatenate([share, [min(count / p.n_slots, 1.0), finished]])
+    return np.concatenate([rows.ravel(), tail]).astype(np.float32)
+
+
+def reference_loads(sim, batch: np.ndarray) -> np.ndarray:
+    """The (layer, expert) loads as the numpy code before the compiled kernel."""
+    loads = np.zeros((sim.n_layers, sim.n_experts))
+    prefill = batch[sim.generated[batch] == 0]
+    if len(prefill):
+        loads += sim.prompt_hist[prefill].sum(axis=0)
+    decode = batch[sim.generated[batch] > 0]
+    if len(decode):
+        tokens = sim.start[decode] + sim.prompt[decode] + sim.generated[decode] - 1
+        ids = sim.experts[tokens]
+        layer = np.broadcast_to(np.arange(sim.n_layers)[None, :, None], ids.shape)
+        np.add.at(loads, (layer.ravel(), ids.ravel()), 1.0)
+    return loads
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"params": "default"}, {"model": "mixtral"}])
+def test_compiled_observation_and_loads_equal_the_numpy_reference_bit_for_bit(kwargs):
+    env = make(**kwargs)
+    obs, _ = env.reset(seed=5)
+    sim = env.sim
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        np.testing.assert_array_equal(obs, reference_observation(sim))
+        scores = rng.uniform(-1.0, 1.0, env.params.n_slots)
+        batch = sim.batch_from_scores(env.check_action(scores))
+        np.testing.assert_array_equal(sim.loads(batch), reference_loads(sim, batch))
+        obs, _, terminated, truncated, _ = env.step(scores)
+        if terminated or truncated:
+            obs, _ = env.reset()

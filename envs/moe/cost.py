@@ -110,22 +110,25 @@ class MoeCostModel:
         flops_per_byte = 2.0 / self.model.bytes_per_param
         return hw.tflops * 1e12 / (hw.hbm_gbps * GB) / flops_per_byte
 
-    def expert_ms(self, n_tokens: Any) -> Any:
+    def expert_ms(self, n_tokens: Any, check: bool = True) -> Any:
         """Compute time of one routed expert on ``n_tokens`` tokens (0 for no token).
 
-        Accepts a number or an array of token counts; returns the same shape.
+        Accepts a number or an array of token counts; returns the same shape. ``check=False``
+        skips the validation of counts the caller knows to be finite and >= 0 (a simulator's
+        own loads): the same numbers, without two passes over them.
         """
-        return self._matmul_ms(self.model.expert_params, n_tokens)
+        return self._matmul_ms(self.model.expert_params, n_tokens, check)
 
-    def shared_ms(self, n_tokens: Any) -> Any:
-        """Compute time of the shared / permanent experts of one layer (0 when there are none)."""
+    def shared_ms(self, n_tokens: Any, check: bool = True) -> Any:
+        """Compute time of the shared / permanent experts of one layer (0 when there are none);
+        ``check`` as in ``expert_ms``."""
         if self.model.shared_params == 0:
             return np.zeros_like(np.asarray(n_tokens, dtype=float))[()]
-        return self._matmul_ms(self.model.shared_params, n_tokens)
+        return self._matmul_ms(self.model.shared_params, n_tokens, check)
 
-    def _matmul_ms(self, params: float, n_tokens: Any) -> Any:
+    def _matmul_ms(self, params: float, n_tokens: Any, check: bool = True) -> Any:
         tokens = np.asarray(n_tokens, dtype=float)
-        if np.any(tokens < 0) or not np.all(np.isfinite(tokens)):
+        if check and (np.any(tokens < 0) or not np.all(np.isfinite(tokens))):
             raise ValueError(f"token counts must be finite and >= 0, got {n_tokens!r}")
         hw = self.hardware
         memory_s = params * self.model.bytes_per_param / (hw.hbm_gbps * GB)
@@ -133,10 +136,11 @@ class MoeCostModel:
         busy_ms = np.maximum(memory_s, compute_s) * 1e3 + hw.launch_us * 1e-3
         return np.where(tokens > 0, busy_ms, 0.0)[()]
 
-    def attention_ms(self, context_tokens: Any) -> Any:
-        """Attention time of one layer: read its weights and ``context_tokens`` of KV cache."""
+    def attention_ms(self, context_tokens: Any, check: bool = True) -> Any:
+        """Attention time of one layer: read its weights and ``context_tokens`` of KV cache;
+        ``check`` as in ``expert_ms``."""
         context = np.asarray(context_tokens, dtype=float)
-        if np.any(context < 0) or not np.all(np.isfinite(context)):
+        if check and (np.any(context < 0) or not np.all(np.isfinite(context))):
             raise ValueError(f"context_tokens must be finite and >= 0, got {context_tokens!r}")
         model = self.model
         weight_bytes = model.attention_params * model.bytes_per_param

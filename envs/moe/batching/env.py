@@ -174,27 +174,21 @@ class MoeBatchingEnv(SimEnv):
 
     def _info(self) -> dict[str, Any]:
         sim = self.sim
-        latency = sim.normalised_latency_ms()
         batch = sim.last_batch
         tokens = (
             int(np.where(sim.generated[batch] == 1, sim.prompt[batch], 1).sum())
             if len(batch)
             else 0
         )
-        stats = (
-            (float(latency.mean()), *np.percentile(latency, [95, 99]).tolist())
-            if len(latency)
-            else (0.0, 0.0, 0.0)
-        )
-        history = sim.unique_history
+        completed, stats = sim.latency_stats()
         return {
             "clock_s": sim.clock_s,
             "iteration_ms": sim.last_iteration_ms,
             "batch_size": len(batch),
             "batch_tokens": tokens,
             "unique_experts": sim.last_unique,
-            "mean_unique_experts": float(np.mean(history)) if history else 0.0,
-            "completed": len(latency),
+            "mean_unique_experts": sim.mean_unique_experts(),
+            "completed": completed,
             "mean_norm_latency_ms": stats[0],
             "p95_norm_latency_ms": stats[1],
             "p99_norm_latency_ms": stats[2],

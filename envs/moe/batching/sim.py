@@ -20,9 +20,12 @@ import numpy as np
 
 from ..cost import MoeCostModel
 from ..traces import SyntheticRouting
+from .kernels import batch_loads, queue_observation
 from .params import BatchingParams
 
 N_SLOT_FEATURES = 5
+CONTEXT_TABLE = 1 << 17
+"""attention times are tabulated per episode for contexts up to this many tokens"""
 """per-slot features before the expert histogram: valid, is_prefill, tokens / budget, wait,
 generated"""
 
@@ -78,6 +81,16 @@ class BatchingSim:
             np.add.at(hist[:, layer], (rows, ids), 1.0)
         self.prompt_hist = hist
         self.prompt_primary = np.argmax(hist[:, 0], axis=1)
+        # an expert processes at most every token of a batch, and a batch at most every
+        # prompt plus one decode token per request: t_exp of every possible load, once
+        # (so are the shared experts' tokens); the attention's context is at most every
+        # request's prompt and output (tabulated up to CONTEXT_TABLE tokens)
+        most = int(self.prompt.sum()) + n
+        tokens = np.arange(most + 1.0)
+        self._expert_table_ms = self.cost.expert_ms(tokens, check=False)
+        self._shared_table_ms = self.cost.shared_ms(tokens, check=False)
+        context = min(int((self.prompt + self.output).sum()), CONTEXT_TABLE)
+        self._attention_table_ms = self.cost.attention_ms(np.arange(context + 1.0), check=False)
         self._view: SlotView | None = None
         self.generated = np.zeros(n, dtype=np.int64)
         self.finish_s = np.full(n, np.inf)
@@ -87,11 +100,18 @@ class BatchingSim:
         self.last_batch = np.zeros(0, dtype=np.int64)
         self.last_unique = 0.0
         self.unique_history: list[float] = []
+        self._unique = np.empty(min(self.params.max_iterations, 4095) + 1)
+        """``unique_history`` as an array (its mean without a list conversion per step),
+        doubled when full"""
+        self._finishes = 0
+        """iterations that finished a request (a version of ``finish_s``)"""
+        self._stats: tuple[int, int, tuple[float, float, float]] | None = None
+        """(``_finishes``, finished requests, their latency statistics): ``latency_stats``"""
 
     @property
     def done(self) -> bool:
         """All requests served."""
-        return bool(np.all(self.generated >= self.output))
+        return bool((self.generated >= self.output).all())
 
     def queued(self) -> np.ndarray:
         """Indices of arrived, unfinished requests, oldest first."""
@@ -120,40 +140,54 @@ class BatchingSim:
         """
         view = self.slots()
         valid = scores[: len(view.requests)]
-        order = np.lexsort((np.arange(len(valid)), -valid))
+        # descending score, ties to the older slot (a stable sort of the negated scores)
+        order = np.argsort(-valid, kind="stable").tolist()
+        values, tokens = valid.tolist(), view.tokens.tolist()  # Python numbers: a fast loop
         budget = self.params.max_batch_tokens
         chosen: list[int] = []
         for j in order:
-            if valid[j] <= 0:
+            if values[j] <= 0:
                 break
-            if not chosen or view.tokens[j] <= budget:
+            if not chosen or tokens[j] <= budget:
                 chosen.append(j)
-                budget -= int(view.tokens[j])
+                budget -= int(tokens[j])
         if not chosen:
-            chosen = [int(order[0])]
+            chosen = [order[0]]
         return view.requests[np.sort(np.asarray(chosen))]
 
     def loads(self, batch: np.ndarray) -> np.ndarray:
         """(layers, experts) tokens each expert processes in an iteration of ``batch``."""
-        loads = np.zeros((self.n_layers, self.n_experts))
-        prefill = batch[self.generated[batch] == 0]
-        if len(prefill):
-            loads += self.prompt_hist[prefill].sum(axis=0)
-        decode = batch[self.generated[batch] > 0]
-        if len(decode):
-            tokens = self.start[decode] + self.prompt[decode] + self.generated[decode] - 1
-            ids = self.experts[tokens]  # (decode, layers, k)
-            layer = np.broadcast_to(np.arange(self.n_layers)[None, :, None], ids.shape)
-            np.add.at(loads, (layer.ravel(), ids.ravel()), 1.0)
+        loads = np.empty((self.n_layers, self.n_experts))
+        batch_loads(
+            np.asarray(batch, dtype=np.int64),
+            self.generated,
+            self.start,
+            self.prompt,
+            self.prompt_hist,
+            self.experts,
+            loads,
+        )
         return loads
 
     def iteration_ms(self, batch: np.ndarray, loads: np.ndarray) -> float:
         """Time of one iteration of ``batch`` with per-layer ``loads``."""
-        prefill = self.generated[batch] == 0
-        context = np.where(prefill, self.prompt[batch], self.prompt[batch] + self.generated[batch])
-        n_tokens = float(np.where(prefill, self.prompt[batch], 1).sum())
-        per_layer = self.cost.attention_ms(float(context.sum())) + self.cost.shared_ms(n_tokens)
-        return float(self.n_layers * per_layer + np.sum(self.cost.expert_ms(loads)))
+        generated, prompt = self.generated[batch], self.prompt[batch]
+        prefill = generated == 0
+        context = int(np.where(prefill, prompt, prompt + generated).sum())
+        n_tokens = int(np.where(prefill, prompt, 1).sum())
+        cost = self.cost
+        # the cost model's values, tabulated at reset for every count the sim can produce
+        if context < len(self._attention_table_ms):
+            attention = self._attention_table_ms[context]
+        else:
+            attention = cost.attention_ms(float(context), check=False)
+        per_layer = attention + self._shared_table_ms[n_tokens]
+        counts = loads.astype(np.int64)
+        if (counts == loads).all() and counts.max() < len(self._expert_table_ms):
+            expert_ms = self._expert_table_ms[counts]  # the same t_exp values, tabulated
+        else:
+            expert_ms = cost.expert_ms(loads)
+        return float(self.n_layers * per_layer + np.sum(expert_ms))
 
     def step(self, batch: np.ndarray) -> float:
         """Run one iteration of ``batch``; returns minus the request-seconds spent in the system
@@ -166,10 +200,14 @@ class BatchingSim:
         self._view = None
         finished = batch[self.generated[batch] >= self.output[batch]]
         self.finish_s[finished] = self.clock_s
+        self._finishes += len(finished) > 0
         self.iterations += 1
         self.last_iteration_ms = duration_ms
         self.last_batch = batch
         self.last_unique = float((loads > 0).sum(axis=1).mean())
+        if len(self.unique_history) == len(self._unique):
+            self._unique = np.concatenate([self._unique, np.empty(len(self._unique))])
+        self._unique[len(self.unique_history)] = self.last_unique
         self.unique_history.append(self.last_unique)
         cost_s = self.system_seconds(start_s, self.clock_s)
         if not self.done and len(self.queued()) == 0:  # idle until the next arrival
@@ -180,9 +218,27 @@ class BatchingSim:
     def system_seconds(self, begin_s: float, end_s: float) -> float:
         """Request-seconds spent in the system during ``(begin_s, end_s]``."""
         overlap = np.minimum(end_s, self.finish_s) - np.maximum(begin_s, self.arrival_s)
-        return float(np.clip(overlap, 0.0, None).sum())
+        return float(np.maximum(overlap, 0.0, out=overlap).sum())  # np.clip(overlap, 0, None)
 
     # ------------------------------------------------------------------ metrics
+    def mean_unique_experts(self) -> float:
+        """Mean of ``unique_history`` (0 before the first iteration)."""
+        n = len(self.unique_history)
+        return float(self._unique[:n].mean()) if n else 0.0
+
+    def latency_stats(self) -> tuple[int, tuple[float, float, float]]:
+        """Finished requests and the mean, p95 and p99 of their normalised latency (zeros
+        when none finished), recomputed only after an iteration that finished a request."""
+        if self._stats is None or self._stats[0] != self._finishes:
+            latency = self.normalised_latency_ms()
+            stats = (
+                (float(latency.mean()), *np.percentile(latency, [95, 99]).tolist())
+                if len(latency)
+                else (0.0, 0.0, 0.0)
+            )
+            self._stats = (self._finishes, len(latency), stats)
+        return self._stats[1], self._stats[2]
+
     def normalised_latency_ms(self) -> np.ndarray:
         """E2E latency / output tokens of every finished request, ms per token."""
         done = np.isfinite(self.finish_s)
@@ -193,31 +249,25 @@ class BatchingSim:
         wait ``w / (w + 1 s)``, generated ``g / (g + 128)``, then the slot's expert histogram at
         layer 0 (sums to 1); then per expert the share of visible requests whose primary expert
         it is, the visible queue length / n_slots and the share of requests finished."""
-        p, e = self.params, self.n_experts
+        p = self.params
         view = self.slots()
-        rows = np.zeros((p.n_slots, N_SLOT_FEATURES + e))
-        count = len(view.requests)
-        if count:
-            req = view.requests
-            wait = self.clock_s - view.arrival_s
-            generated = self.generated[req]
-            rows[:count, 0] = 1.0
-            rows[:count, 1] = view.is_prefill
-            rows[:count, 2] = np.minimum(view.tokens / p.max_batch_tokens, 1.0)
-            rows[:count, 3] = wait / (wait + 1.0)
-            rows[:count, 4] = generated / (generated + 128.0)
-            hist = np.zeros((count, e))
-            decode = ~view.is_prefill
-            hist[view.is_prefill] = self.prompt_hist[req[view.is_prefill], 0]
-            if decode.any():
-                tokens = self.start[req[decode]] + self.prompt[req[decode]] + generated[decode] - 1
-                ids = self.experts[tokens, 0]  # (decode, k)
-                np.add.at(hist, (np.repeat(np.flatnonzero(decode), ids.shape[1]), ids.ravel()), 1)
-            rows[:count, N_SLOT_FEATURES:] = hist / hist.sum(axis=1, keepdims=True)
-        share = np.bincount(view.primary_expert, minlength=e) / max(count, 1)
-        finished = float(np.mean(self.generated >= self.output))
-        tail = np.concatenate([share, [min(count / p.n_slots, 1.0), finished]])
-        return np.concatenate([rows.ravel(), tail]).astype(np.float32)
+        out = np.empty(self.observation_size(), dtype=np.float32)
+        queue_observation(
+            view.requests,
+            self.clock_s,
+            self.arrival_s,
+            self.generated,
+            self.output,
+            self.start,
+            self.prompt,
+            self.prompt_hist,
+            self.experts,
+            view.primary_expert,
+            p.max_batch_tokens,
+            p.n_slots,
+            out,
+        )
+        return out
 
     def observation_size(self) -> int:
         """Length of the observation."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .draws import draw_tokens
+from .kernels import hidden_states
 from .params import RoutingParams
 
 
@@ -26,11 +28,11 @@ class GateSource:
 
     The normalised table is only built when ``probs`` is read (assign mode, the LP bound,
     ``router_probs``): each draw keeps the per-token shift of the softmax ``shift`` (N, T; 0
-    unless the logits could overflow), the row sums ``totals`` (N, T) of ``exp(logit - shift)``
-    and the column sums ``column_mass`` (N, E) of the probabilities, ``sum_t P_te``, computed
-    while the exponentials are in a cache-sized scratch table. ``slot_probs`` recomputes the
-    probability of a few (token, expert) pairs; it returns the same float32 bits as ``probs``
-    (the same ``exp`` of the same float32 value, divided by the same total).
+    unless the logits could overflow), the exponentials ``weights`` (N, T, E) of
+    ``logit - shift``, their row sums ``totals`` (N, T) and the column sums ``column_mass``
+    (N, E) of the probabilities, ``sum_t P_te``. A router probability is the float32 quotient
+    ``weights / totals``: ``probs``, ``slot_probs`` and the routing kernel
+    (``kernels.route_top_k``) all divide the same two float32 values.
     """
 
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
@@ -48,8 +50,8 @@ class GateSource:
         self.shift = np.zeros((n, t), dtype=np.float32)
         self._shifted = np.zeros(n, dtype=bool)
         self.totals = np.full((n, t), float(e), dtype=np.float32)
+        self.weights = np.ones((n, t, e), dtype=np.float32)
         self.column_mass = np.full((n, e), t / e, dtype=np.float32)
-        self._scratch = np.empty((t, e), dtype=np.float32)
         self._probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
         self._stale = np.zeros(n, dtype=bool)
         """sub-envs whose ``_probs`` lag behind the current batch"""
@@ -57,16 +59,16 @@ class GateSource:
         self.domains = np.zeros((n, t), dtype=np.int64)
         self._keep = np.sqrt(1.0 - params.popularity_drift**2)
         self._batch: _BatchScratch | None = _BatchScratch(params, n) if n > 1 else None
+        self._hidden = np.empty((1, t, r), dtype=np.float32)
+        self._row = np.zeros(1, dtype=np.int64)
+        """the router input and row of ``_logits_of`` (one sub-env)"""
         """buffers of the draw of every sub-env at once (``_logits_of_all``); None for one"""
 
     @property
     def probs(self) -> np.ndarray:
         """(N, T, E) float32 router probabilities of the current batch (normalised on read)."""
         for i in np.flatnonzero(self._stale):
-            out = self._probs[i]
-            np.subtract(self.logits[i], self.shift[i][:, None], out=out)
-            np.exp(out, out=out)
-            np.divide(out, self.totals[i][:, None], out=out)
+            np.divide(self.weights[i], self.totals[i][:, None], out=self._probs[i])
         self._stale[:] = False
         return self._probs
 
@@ -75,10 +77,7 @@ class GateSource:
     ) -> np.ndarray:
         """float32 ``probs[idx]`` at flat token indices ``token`` (env-in-``idx`` T + t) and
         ``expert``, without the full table."""
-        values = self.logits[idx].reshape(-1)[token * self.params.n_experts + expert]
-        if self._shifted[idx].any():  # x - 0 = x: the subtraction only matters when shifted
-            values -= self.shift[idx].reshape(-1)[token]
-        np.exp(values, out=values)
+        values = self.weights[idx].reshape(-1)[token * self.params.n_experts + expert]
         values /= self.totals[idx].reshape(-1)[token]
         return values
 
@@ -109,7 +108,7 @@ class GateSource:
             every = self._every(idx)
             noise = self._batch.noise if every else np.empty((len(idx), p.n_experts))
             for j, i in enumerate(idx):
-                noise[j] = rngs[i].standard_normal(p.n_experts)
+                rngs[i].standard_normal(out=noise[j])
             # the per-env formula on all rows at once (the same operations element by element)
             popularity = self.popularity if every else self.popularity[idx]
             drift = p.popularity_drift * p.popularity_std * noise
@@ -122,10 +121,8 @@ class GateSource:
 
     def _tokens(self, idx: np.ndarray, rngs: list[np.random.Generator]) -> None:
         p = self.params
-        for i in idx:  # each sub-env's draws from its own generator, in its order
-            rng = rngs[i]
-            self.domains[i] = rng.integers(p.n_domains, size=p.n_tokens)
-            self.token_ids[i] = rng.integers(p.vocab_size, size=p.n_tokens)
+        # each sub-env's draws from its own generator, in its order
+        draw_tokens(rngs, idx, p.n_domains, p.vocab_size, self.domains, self.token_ids)
         if self._every(idx):
             self._logits_of_all()
         else:
@@ -139,25 +136,19 @@ class GateSource:
         per matrix of the stack, with the shapes of the one-env call), the same float32
         exponentials and BLAS row and column sums, so the same bits; sub-envs whose logits
         need the softmax shift are then redone one by one."""
-        p, scratch = self.params, self._batch
-        n, t, r = len(self.logits), p.n_tokens, p.router_rank
-        hidden, centre = scratch.hidden, scratch.centre
-        np.add(self.token_ids, scratch.vocab_offset, out=scratch.index)
-        # mode="clip" (the indices are in range by construction): numpy then gathers straight
-        # into ``out``; with mode="raise" it gathers into a temporary first and copies
-        flat = scratch.index.reshape(-1)
-        np.take(self.embeddings.reshape(-1, r), flat, axis=0, out=hidden, mode="clip")
-        np.add(self.domains, scratch.domain_offset, out=scratch.index)
-        np.take(self.centres.reshape(-1, r), flat, axis=0, out=centre, mode="clip")
-        hidden += centre
+        scratch = self._batch
+        hidden = scratch.hidden
+        hidden_states(
+            self.embeddings, self.centres, self.token_ids, self.domains, scratch.rows, hidden
+        )
         logits = self.logits
-        np.matmul(hidden.reshape(n, t, r), self.router, out=logits)
+        np.matmul(hidden, self.router, out=logits)
         logits += self.popularity[:, None, :]
         bound = self._hidden_bound + np.abs(self.popularity).max(axis=1)
         shifted = bound >= 80.0
         self._shifted[:] = shifted
         self.shift[:] = 0.0
-        weights = scratch.weights
+        weights = self.weights
         # a shifted sub-env's unshifted exponentials may overflow: its sums are redone below
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             np.exp(logits, out=weights)
@@ -171,11 +162,11 @@ class GateSource:
     def _logits_of(self, i: int) -> None:
         """Logits, softmax shift and sums of sub-env ``i``'s new tokens, in place (one sub-env
         at a time: no (N, T, E) temporaries)."""
-        # np.take: much faster than fancy indexing for row gathers
-        hidden = np.take(self.embeddings[i], self.token_ids[i], axis=0)
-        hidden += np.take(self.centres[i], self.domains[i], axis=0)
+        hidden, row = self._hidden, self._row
+        row[0] = i
+        hidden_states(self.embeddings, self.centres, self.token_ids, self.domains, row, hidden)
         logits = self.logits[i]
-        np.matmul(hidden, self.router[i], out=logits)
+        np.matmul(hidden[0], self.router[i], out=logits)
         logits += self.popularity[i]
         # |h . w_e| <= |h| (unit columns): when every logit is known to lie within +-80 the
         # float32 exponential neither overflows nor underflows to an all-zero row, and the
@@ -187,7 +178,7 @@ class GateSource:
     def _softmax_sums(self, i: int, shifted: bool) -> None:
         """Shift, row sums ``totals`` and column sums ``column_mass`` of sub-env ``i``'s
         softmax from its logits (``shifted``: each token shifted by its largest logit)."""
-        logits, weights = self.logits[i], self._scratch
+        logits, weights = self.logits[i], self.weights[i]
         if not shifted:
             self.shift[i] = 0.0
             np.exp(logits, out=weights)
@@ -208,11 +199,7 @@ class _BatchScratch:
     def __init__(self, params: RoutingParams, num_envs: int) -> None:
         n, t, e, r = num_envs, params.n_tokens, params.n_experts, params.router_rank
         self.noise = np.empty((n, e))
-        self.index = np.empty((n, t), dtype=np.int64)
-        self.vocab_offset = (np.arange(n) * params.vocab_size)[:, None]
-        self.domain_offset = (np.arange(n) * params.n_domains)[:, None]
-        self.hidden = np.empty((n * t, r), dtype=np.float32)
-        self.centre = np.empty((n * t, r), dtype=np.float32)
-        self.weights = np.empty((n, t, e), dtype=np.float32)
+        self.rows = np.arange(n)
+        self.hidden = np.empty((n, t, r), dtype=np.float32)
         self.inverse = np.empty((n, 1, t), dtype=np.float32)
         self.mass = np.empty((n, 1, e), dtype=np.float32)

@@ -3,9 +3,10 @@
 Everything has a leading env axis N. Nothing here imports gymnasium.
 
 * ``RoutingSim``: one layer call per step for N sub-envs, with gates from ``GateSource``
-  (``gates.py``) or a trace (``trace_gates.py``), the top-k choice and expert capacity of
-  ``capacity.py``, the reward of reference 6(B) and the observation features. Its scalar fast
-  path (``step_one``, ``observation_one``) calls the same formula functions as the batched step.
+  (``gates.py``) or a trace (``trace_gates.py``), the top-k choice and expert capacity of the
+  compiled kernels (``kernels.py``: bias mode; ``capacity.route``: assign mode), the reward of
+  reference 6(B) and the observation features. Its scalar fast path (``step_one``,
+  ``observation_one``) calls the same kernel and formula functions as the batched step.
 * ``LayerLatency`` (``latency.py``): the layer time of reference 6(B).
 * The formulas (``load_imbalance``, ``linear_objective``, ``routing_reward``,
   ``progress_share``, ``squash``) work on Python numbers and numpy arrays alike, so the batched
@@ -22,8 +23,9 @@ import numpy as np
 
 from ...core.sim import Rows, TimeLimit, rows
 from ...core.vector import EVERY_ENV
-from .capacity import over_capacity, route, slot_layout, top_k_with_scores
+from .capacity import route
 from .gates import GateSource
+from .kernels import route_top_k
 from .latency import LayerLatency
 from .limits import check_memory_of
 from .params import LP_BOUND_MAX_SIZE, RoutingParams
@@ -171,8 +173,6 @@ class RoutingSim(LayerCallSim):
         n, e, t, k = num_envs, params.n_experts, params.n_tokens, params.top_k
         self.capacity = params.capacity
         self.gates = TraceGates(params, n) if params.gates == "trace" else GateSource(params, n)
-        self._scores = np.empty((n, t, e), dtype=np.float32)
-        """scratch for the biased logits (bias mode)"""
         self.latency = LayerLatency(params)
         # loads, overflow drops and requested slots side by side: three observation rows in
         # one division (``_write_rows``)
@@ -184,6 +184,7 @@ class RoutingSim(LayerCallSim):
         """rows 1-3 of the observation: load / C, then overflow and requested as v / (v + C)"""
         self.captured = np.zeros((n, e))
         self.experts = np.full((n, t, k), -1, dtype=np.int64)
+        self._slots_of = self.experts.reshape(n, t * k)  # a view: the kernel's layout
         self.gate_mass = np.zeros(n)
         self.drops = np.zeros(n, dtype=np.int64)
         self.explicit_drops = np.zeros(n, dtype=np.int64)
@@ -218,42 +219,32 @@ class RoutingSim(LayerCallSim):
         # to n - 1 are all sub-envs in order
         return EVERY_ENV if idx[0] == 0 and idx[-1] == self.num_envs - 1 else idx
 
-    def choose(self, idx: Rows, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-        """The slots (n, T, k), their capacity priority and whether they are distinct top-k
-        choices, for checked actions of sub-envs ``idx``."""
+    def _route_biased(self, stepped: np.ndarray, biases: np.ndarray) -> None:
+        """Top-k routing with the biases (len(stepped), E) of sub-envs ``stepped`` (bias mode):
+        the kernel writes their experts, loads, overflow, requested slots and captured mass."""
+        gates = self.gates
+        route_top_k(
+            gates.logits,
+            np.ascontiguousarray(biases, dtype=np.float32),  # float32, as the logits
+            gates.weights,
+            gates.totals,
+            stepped,
+            self.params.top_k,
+            self.capacity,
+            self._slots_of,
+            self._counts,
+            self.captured,
+        )
+
+    def _route_assigned(self, sel: Rows, actions: np.ndarray) -> None:
+        """The slots of checked assign-mode actions of rows ``sel``: value E is an explicit
+        drop, the priority of a slot is the router probability of its expert."""
         p = self.params
-        if p.action_mode == "bias":
-            # biased logits in a scratch buffer (float32, as the logits)
-            scores = self._scores[: len(actions)]
-            np.add(self.gates.logits[idx], actions[:, None, :].astype(np.float32), out=scores)
-            chosen, priority = top_k_with_scores(scores, p.top_k, overwrite=True)
-            return chosen, priority, True
         chosen = actions.reshape(len(actions), p.n_tokens, p.top_k).astype(np.int64)
         chosen = np.where(chosen >= p.n_experts, -1, chosen)
-        safe = np.maximum(chosen, 0)
-        priority = np.take_along_axis(self.gates.probs[idx], safe, axis=-1)
-        return chosen, priority, False
-
-    def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
-        """Route the current batch of sub-envs ``idx`` with checked ``actions``; draw the next."""
-        p = self.params
-        # a slice when every sub-env steps (the scalar env, most vector steps)
-        sel = self._view(idx)
-        chosen, priority, distinct = self.choose(sel, actions)
-        gates = self.gates
-        if distinct:  # top-k: the probabilities of the T k chosen pairs, not the full table
-            token, _ = slot_layout(len(actions), p.n_tokens, p.top_k, p.n_experts)
-            slot_probs = gates.slot_probs(sel, token, chosen.reshape(-1))
-        else:  # assign mode: the priority is the router probability of each slot's expert
-            slot_probs = priority
+        priority = np.take_along_axis(self.gates.probs[sel], np.maximum(chosen, 0), axis=-1)
         result = route(
-            chosen,
-            priority,
-            None,
-            self.capacity,
-            distinct=distinct,
-            slot_probs=slot_probs,
-            n_experts=p.n_experts,
+            chosen, priority, None, self.capacity, slot_probs=priority, n_experts=p.n_experts
         )
         self.experts[sel] = result.experts
         self.loads[sel] = result.loads
@@ -262,10 +253,25 @@ class RoutingSim(LayerCallSim):
         self.requested[sel] = result.requested
         self.explicit_drops[sel] = result.explicit_drops
         self.duplicate_drops[sel] = result.duplicate_drops
-        layer_ms = self.latency.layer_ms(result.loads)
-        mass = result.captured.sum(axis=1)
-        self._score(sel, mass, result.drops, imbalance(result.loads), layer_ms)
+
+    def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        """Route the current batch of sub-envs ``idx`` with checked ``actions``; draw the next."""
+        p = self.params
+        # a slice when every sub-env steps (the scalar env, most vector steps)
+        sel = self._view(idx)
         stepped = rows(idx, self.num_envs)
+        if p.action_mode == "bias":
+            self._route_biased(stepped, actions)
+            self.explicit_drops[sel] = 0
+            self.duplicate_drops[sel] = 0
+        else:
+            self._route_assigned(sel, actions)
+        loads = self.loads[sel]
+        layer_ms = self.latency.layer_ms(loads)
+        mass = self.captured[sel].sum(axis=1)
+        drops = p.n_tokens * p.top_k - loads.sum(axis=1)
+        self._score(sel, mass, drops, imbalance(loads), layer_ms)
+        gates = self.gates
         if p.lp_active:
             from .lp import routing_lp  # scipy: imported only when the bound is asked
 
@@ -278,46 +284,22 @@ class RoutingSim(LayerCallSim):
 
     def step_one(self, biases: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         """``step(slice(None), biases[None], rngs)`` of a one-env sim in bias mode without the
-        LP bound (the scalar env's step), bit-identical to it: the same numpy operations on
-        (T, E) and (1, E) arrays, without the batched (N, T, E) indexing, ``route``'s generic
-        checks and its result object, and the reward terms in Python floats through the same
-        formula functions (int -> float is exact)."""
+        LP bound (the scalar env's step), bit-identical to it: the same kernel, then the reward
+        terms in Python floats through the same formula functions (int -> float is exact)."""
         p = self.params
         t, k, e = p.n_tokens, p.top_k, p.n_experts
         if p.action_mode != "bias" or p.lp_active or self.num_envs != 1:
             raise ValueError("step_one needs one env in bias mode without the LP bound")
-        gates = self.gates
-        scores = self._scores[0]
-        np.add(gates.logits[0], biases.astype(np.float32), out=scores)
-        chosen, priority = top_k_with_scores(scores, k, overwrite=True)  # (T, k)
-        group = chosen.reshape(-1)  # the flat slots' experts (distinct top-k choices)
-        token, _ = slot_layout(1, t, k, e)
-        mass = gates.slot_probs(slice(0, 1), token, group)  # a new array: zeroed below
-        counts = self._counts[0]
-        demand = np.bincount(group, minlength=e)
-        experts = self.experts[0].reshape(-1)
-        experts[:] = group
-        if demand.max() > self.capacity:
-            overflow = over_capacity(group, priority.reshape(-1), demand, self.capacity)
-            dropped = np.bincount(group[overflow], minlength=e)
-            np.subtract(demand, dropped, out=counts[0])  # loads
-            counts[1] = dropped  # overflow drops
-            experts[overflow] = -1
-            mass[overflow] = 0.0
-        else:
-            counts[0] = demand
-            counts[1] = 0
-        counts[2] = demand
-        captured = np.bincount(group, weights=mass, minlength=e)
-        self.captured[0] = captured
+        self._route_biased(self._only, biases.reshape(1, e))
         self.explicit_drops[0] = 0
         self.duplicate_drops[0] = 0
-        load_sum = int(counts[0].sum())
-        spread = load_imbalance(float(counts[0].max()), load_sum, e)
+        loads = self._counts[0, 0]
+        load_sum = int(loads.sum())
+        spread = load_imbalance(float(loads.max()), load_sum, e)
         layer_ms = float(self.latency.layer_ms(self.loads[:1])[0])
-        self._score(0, float(captured.sum()), t * k - load_sum, spread, layer_ms)
+        self._score(0, float(self.captured[0].sum()), t * k - load_sum, spread, layer_ms)
         self.steps[0] += 1
-        gates.draw(self._only, rngs)
+        self.gates.draw(self._only, rngs)
 
     def _score(
         self,

@@ -33,6 +33,10 @@ class TraceGates:
         n, t, e = num_envs, params.n_tokens, params.n_experts
         self.logits = np.zeros((n, t, e), dtype=np.float32)
         self.probs = np.full((n, t, e), 1.0 / e, dtype=np.float32)
+        self.weights = self.probs
+        self.totals = np.ones((n, t), dtype=np.float32)
+        """the probabilities as ``weights / totals`` (``GateSource``'s form, which the routing
+        kernel reads): the table itself over ones (x / 1 = x)"""
         self.column_mass = np.full((n, e), t / e, dtype=np.float32)
         """(N, E) ``sum_t probs[:, t, e]`` (as ``GateSource.column_mass``)"""
         self._token_ones = np.ones((1, t), dtype=np.float32)
