@@ -39,6 +39,40 @@ class RuleArrays(NamedTuple):
 
 
 @kernel
+def expand_chains(bad, good, start, out, first, length):  # noqa: ANN001, ANN201  (a numba kernel)
+    """Write the states of two-state chains into ``out[:, first : first + length]`` (bool):
+    row r starts in ``start[r]`` (the state before round 0) and alternates sojourns, the
+    current state's from ``bad[r]`` when bad and ``good[r]`` when good, pair by pair (a
+    sojourn of s rounds switches the state s rounds after the previous switch, the first
+    counted from round -1); rounds from the switch on have the new state."""
+    for r in range(out.shape[0]):
+        state = start[r]
+        time = -1
+        filled = 0
+        for pair in range(bad.shape[1]):
+            for _ in range(2):
+                time += bad[r, pair] if state else good[r, pair]
+                end = min(time, length)
+                for t in range(filled, end):
+                    out[r, first + t] = state
+                filled = max(filled, end)
+                state = not state
+            if time >= length:
+                break
+
+
+@kernel
+def scale_delays(jitter, straggling, base, slowdown, out):  # noqa: ANN001, ANN201  (a numba kernel)
+    """``out[t, i] = jitter[i, t] x base``, times ``slowdown`` where ``straggling[i, t]``:
+    the base delays, written round-major (``jitter`` (n, rounds) the lognormal factors,
+    ``straggling`` (n, >= rounds) bool)."""
+    for t in range(jitter.shape[1]):
+        for i in range(jitter.shape[0]):
+            value = jitter[i, t] * base
+            out[t, i] = value * slowdown if straggling[i, t] else value
+
+
+@kernel
 def pairwise_sum(values, n):  # noqa: ANN001, ANN201  (a numba kernel)
     """``values[:n].sum()`` in numpy's order for a contiguous float64 array: blocks of up to
     128 values in 8 interleaved partial sums, longer runs halved at a multiple of 8."""
@@ -161,7 +195,9 @@ def play_segment_rounds(delays, t0, count, arm, rule, history, late, out, confor
 
 
 @kernel
-def _segment(m, arm, count, rule, d0, late_log, round_log, per_worker, recent, counters, times, scratch):  # noqa: ANN001, ANN202, E501
+def _segment(
+    m, arm, count, rule, d0, late_log, round_log, per_worker, recent, counters, times, scratch
+):  # noqa: ANN001, ANN202, E501
     """``count`` rounds of env ``m`` under ``arm`` (see ``play_epochs``); returns how many of
     them conformed."""
     if count == 0:
@@ -201,7 +237,21 @@ def _segment(m, arm, count, rule, d0, late_log, round_log, per_worker, recent, c
 
 
 @kernel
-def play_epochs(envs, actions, episode, rule, d0, late_log, round_log, per_worker, recent, counters, times, done, scratch):  # noqa: ANN001, ANN201, E501
+def play_epochs(
+    envs,
+    actions,
+    episode,
+    rule,
+    d0,
+    late_log,
+    round_log,
+    per_worker,
+    recent,
+    counters,
+    times,
+    done,
+    scratch,
+):  # noqa: ANN001, ANN201, E501
     """One epoch (env step) in each env ``envs[j]`` under the arm ``actions[j]``.
 
     The arm changing, the old scheme first drains its decoding delay T_old, and the new one
@@ -229,15 +279,39 @@ def play_epochs(envs, actions, episode, rule, d0, late_log, round_log, per_worke
         conforming = 0
         if old >= 0 and old != new:
             drain = rule.delay[old]
-            conforming += _segment(m, old, drain, rule, d0, late_log, round_log, per_worker,
-                                   recent, counters, times, scratch)  # fmt: skip
+            conforming += _segment(
+                m,
+                old,
+                drain,
+                rule,
+                d0,
+                late_log,
+                round_log,
+                per_worker,
+                recent,
+                counters,
+                times,
+                scratch,
+            )
             rounds += drain
             counters[m, 3] += 1
         if old != new:
             per_worker[m, 0, :] = 0  # the new scheme starts without a history
         count = k + (rule.delay[new] if last else 0)
-        conforming += _segment(m, new, count, rule, d0, late_log, round_log, per_worker, recent,
-                               counters, times, scratch)  # fmt: skip
+        conforming += _segment(
+            m,
+            new,
+            count,
+            rule,
+            d0,
+            late_log,
+            round_log,
+            per_worker,
+            recent,
+            counters,
+            times,
+            scratch,
+        )
         rounds += count
         counters[m, 2] = new
         counters[m, 1] = started + k
@@ -247,9 +321,63 @@ def play_epochs(envs, actions, episode, rule, d0, late_log, round_log, per_worke
         times[m, 3] = -times[m, 1] / times[m, 4]
 
 
+@kernel
+def observe_envs(per_worker, recent, counters, times, rule, kinds, episode, out):  # noqa: ANN001, ANN201
+    """The observation of every env into ``out`` (N, 27) float32 (``observe.py`` lists the
+    values); ``kinds`` (A,) the arms' scheme kinds, the other arrays ``play_epochs``'."""
+    n = per_worker.shape[2]
+    window = recent.shape[2]
+    bins = 8
+    top_load = rule.load.max()
+    top_delay = max(rule.delay.max(), 1)
+    counts = np.zeros(bins + 1, dtype=np.int64)
+    for m in range(out.shape[0]):
+        burst, seen = per_worker[m, 1], per_worker[m, 2]
+        distinct = 0
+        again = 0
+        before = 0
+        late = 0
+        counts[:] = 0
+        for i in range(n):
+            bits = seen[i]
+            if bits != 0:
+                distinct += 1
+            if bits & 2:
+                before += 1
+                if bits & 1:
+                    again += 1
+            length = min(burst[i], bins)
+            counts[length] += 1
+            if length > 0:
+                late += 1
+        row = out[m]
+        row[:] = 0.0
+        row[0] = distinct / n
+        late_sum = pairwise_sum(recent[m, 0], window)
+        row[1] = late_sum / max(min(counters[m, 0], window), 1) / n
+        row[2] = again / max(before, 1)
+        for b in range(bins):
+            row[3 + b] = counts[1 + b] / max(late, 1)
+        base = 3 + bins
+        row[base] = times[m, 2]
+        for w in range(window):
+            scaled = recent[m, 1, w] / times[m, 4]
+            row[base + 1 + w] = scaled / (1.0 + scaled)
+        base += 1 + window
+        arm = counters[m, 2]
+        if arm >= 0:
+            row[base + kinds[arm]] = 1.0
+            row[base + 4] = rule.load[arm] / top_load
+            row[base + 5] = rule.delay[arm] / top_delay
+        row[base + 6] = counters[m, 1] / episode[0]
+
+
 __all__ = [
     "BURST_CAP",
     "RuleArrays",
+    "expand_chains",
+    "scale_delays",
+    "observe_envs",
     "evaluate_fixed",
     "pairwise_sum",
     "play_epochs",

@@ -151,7 +151,9 @@ def play_segment(
     late = np.empty((count, n), dtype=bool)
     out = np.empty((count, 2))
     conform = np.empty(count, dtype=bool)
-    play_segment_rounds(delays, 0, count, arm, rule_arrays(table, rule), history, late, out, conform)
+    play_segment_rounds(
+        delays, 0, count, arm, rule_arrays(table, rule), history, late, out, conform
+    )
     if table.kind[arm] >= SGC_KIND:
         packed = np.packbits(late & conform[:, None], axis=1).tobytes()
         for start in range(0, len(packed), width):

@@ -19,9 +19,9 @@ import numpy as np
 
 from ...core.budget import check_memory, format_bytes
 from ...core.sim import Rows, rows
+from .kernels import play_epochs
 from .observe import OBS_SIZE, WINDOW, observe
 from .params import SeqGradCodingParams
-from .kernels import play_epochs
 from .rounds import RoundRule, clairvoyant_floor, rule_arrays
 from .schemes import ArmTable, build_menu
 from .stragglers import draw_delays
@@ -66,6 +66,7 @@ class GradCodingSim:
         check_memory("SeqGradCoding", per_env * num_envs, f"{num_envs} x {format_bytes(per_env)}")
         m, r = num_envs, self.max_rounds
         self.rules = rule_arrays(self.table, self.rule)
+        self.kinds = np.ascontiguousarray(self.table.kind, dtype=np.int64)
         self.episode = np.array([params.jobs, params.epoch_jobs], dtype=np.int64)
         self.delays = np.zeros((m, r, n))
         """(N, rounds, n) base delays, round-major (what the kernel reads)"""
@@ -116,10 +117,11 @@ class GradCodingSim:
     ) -> None:
         """New delays and an empty history in envs ``idx``."""
         p = self.params
+        model = p.straggler_model
         for m in rows(idx, self.num_envs):
             rng = rngs[m]
             if self.trace is None:
-                draw = draw_delays(p.straggler_model, p.n_workers, self.max_rounds, rng)
+                draw = draw_delays(model, p.n_workers, self.max_rounds, rng, self.delays[m])
                 d0 = draw.d0
                 self.regime[m] = draw.regime
             else:
@@ -130,7 +132,7 @@ class GradCodingSim:
                 start = min(start, last)
                 d0 = self.trace[: p.n_workers, start : start + self.max_rounds]
                 self.regime[m] = 0
-            self.d0[m] = d0
+                self.d0[m] = d0
             self.floor[m] = clairvoyant_floor(d0, self.rule, p.n_workers, p.jobs)
         every = rows(idx, self.num_envs)
         self.norm[every] = self.reward_scale
@@ -183,6 +185,22 @@ class GradCodingSim:
             "switches": self.switches.copy(),
             "jobs_started": self.jobs_started.copy(),
             "stragglers": late_now.astype(np.int64),
+        }
+
+    def info_of(self, m: int) -> dict[str, Any]:
+        """Env ``m``'s ``info`` as Python scalars (the scalar env's; the values of ``info()``)."""
+        arm, t = int(self.arm[m]), int(self.t[m])
+        return {
+            "iteration_time": float(self.runtime[m]),
+            "lower_bound": float(self.floor[m]),
+            "epoch_time": float(self.epoch_time[m]),
+            "rounds": t,
+            "conforming": float(self.epoch_conform[m]),
+            "arm": arm,
+            "load": float(self.table.load[arm]) if arm >= 0 else 0.0,
+            "switches": int(self.switches[m]),
+            "jobs_started": int(self.jobs_started[m]),
+            "stragglers": int(np.count_nonzero(self.late_log[m, max(t - 1, 0)])),
         }
 
 
