@@ -20,9 +20,9 @@ import numpy as np
 
 from ...core.budget import check_memory
 from ..collectives import COLLECTIVES, Collective, Patterns, build_collective, step_patterns
-from ..cost import congestion, link_loads, nic_loads, spraying_share, step_lower_bound
 from ..placement import draw_failures, place_ranks
 from ..topology import Fabric, fat_tree, leaf_spine, rail_optimised
+from .kernels import pattern_costs
 from .params import CollectivePathParams
 
 PLACEMENT_TRIES = 100
@@ -58,6 +58,9 @@ class Model:
     """the most flows one rank sends in one pattern"""
     kind_index: int
     """index of the collective in ``COLLECTIVES`` (the observation's one-hot)"""
+    cut_links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    """every edge switch's up links and down links, padded, with their counts (the
+    ``pattern_costs`` kernel's tables)"""
 
     @classmethod
     def build(cls, params: CollectivePathParams) -> Model:
@@ -73,9 +76,11 @@ class Model:
             f"path tables of {params.n_switches} edge switches x {params.max_paths} paths",
         )
         fabric = build_fabric(params)
+        cuts = (*_padded(fabric.up_links), *_padded(fabric.down_links))
         n = params.n_ranks
         if params.collective == "permutation":
-            return cls(params, fabric, None, None, n, n, 1, COLLECTIVES.index("permutation"))
+            kind = COLLECTIVES.index("permutation")
+            return cls(params, fabric, None, None, n, n, 1, kind, cuts)
         coll = build_collective(
             params.collective, n, params.message_bytes, None, params.tree_chunks
         )
@@ -105,6 +110,7 @@ class Model:
             int(decisions),
             int(per_rank.max()),
             COLLECTIVES.index(params.collective),
+            cuts,
         )
 
     def state_bytes(self) -> float:
@@ -169,6 +175,15 @@ class Plan:
         return slice(int(self.patterns.flow_start[j]), int(self.patterns.flow_start[j + 1]))
 
 
+def _padded(links: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-switch link lists as one (E, most) int64 table (padded with 0) and the counts."""
+    count = np.array([len(row) for row in links], dtype=np.int64)
+    table = np.zeros((len(links), max(int(count.max(initial=0)), 1)), dtype=np.int64)
+    for e, row in enumerate(links):
+        table[e, : len(row)] = row
+    return table, count
+
+
 def _failures(model: Model, rng: np.random.Generator) -> Fabric:
     p = model.params
     if p.failed_links == 0:
@@ -228,14 +243,23 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
     n_steps = np.bincount(pats.of_step, minlength=pats.count)
     lb_unit = np.empty(pats.count)
     spray_unit = np.empty(pats.count)
-    for j in range(pats.count):
-        s = slice(pats.flow_start[j], pats.flow_start[j + 1])
-        lb_unit[j] = step_lower_bound(fabric, src[s], dst[s], pats.unit[s])
-        share = spraying_share(fabric, src[s], dst[s])
-        links = fabric.paths[a[s], b[s]]
-        loads = link_loads(fabric, links, (pats.unit[s][:, None] * share)[:, :, None])
-        loads += nic_loads(fabric, src[s], dst[s], pats.unit[s])
-        spray_unit[j] = congestion(loads, fabric.capacity)
+    tables = (fabric.capacity, fabric.factors, fabric.paths, fabric.n_paths, *model.cut_links)
+    bad = pattern_costs(
+        pats.flow_start.astype(np.int64, copy=False),
+        src,
+        dst,
+        pats.unit,
+        a,
+        b,
+        (*tables, fabric.n_nics, fabric.n_switches),
+        lb_unit,
+        spray_unit,
+    )
+    if bad >= 0:
+        raise ValueError(
+            f"flow {int(src[bad])} -> {int(dst[bad])} has no alive path between switches "
+            f"{int(a[bad])} and {int(b[bad])}: every equal-cost path has a failed link"
+        )
     alpha = p.alpha_us * 1e-6
     total_alpha = alpha * len(pats.of_step)
     return Plan(
