@@ -1,7 +1,12 @@
-"""The compiled per-episode costs of ``netgym/CollectivePath-v0`` (numba,
-``envs/core/compiled.py``): every step pattern's cut lower bound and oblivious-spraying
-congestion, which ``episode.plan_episode`` needs at every reset (about 0.3 ms of small numpy
-calls per episode before; the vector env pays it for every sub-env).
+"""The compiled kernels of ``netgym/CollectivePath-v0`` (numba, ``envs/core/compiled.py``):
+
+- ``pattern_costs``: every step pattern's cut lower bound and oblivious-spraying congestion,
+  which ``episode.plan_episode`` needs at every reset (about 0.3 ms of small numpy calls per
+  episode before; the vector env pays it for every sub-env);
+- ``place_pieces`` and ``flow_observe``: a flow-mode step (one piece per env: its alive paths,
+  the reroute of a dead choice, the link loads, the dense reward) and the flow-mode
+  observation, for the scalar env (one env) and the vector env alike (they replace a batched
+  numpy step and a scalar fast path).
 
 The same values as ``cost.step_lower_bound`` and ``cost.spraying_congestion`` (the general
 numpy functions the baselines and the oracle use; ``tests/test_disttrain_collective.py``
@@ -91,6 +96,7 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
     leaving = np.zeros(n_switches)
     entering = np.zeros(n_switches)
     hops = paths.shape[3]
+    alive = np.empty(paths.shape[2], dtype=np.bool_)
     for j in range(flow_start.shape[0] - 1):
         first, last = flow_start[j], flow_start[j + 1]
         nic[:] = 0.0
@@ -123,11 +129,11 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
         for f in range(first, last):
             alive_count = 0
             for p in range(n_paths[a[f], b[f]]):
-                alive = True
+                alive[p] = True
                 for h in range(hops):
                     if factors[paths[a[f], b[f], p, h]] <= 0.0:
-                        alive = False
-                if alive:
+                        alive[p] = False
+                if alive[p]:
                     alive_count += 1
             if alive_count == 0:
                 return f
@@ -135,11 +141,7 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
             # bincount, which changes no sum, so it is skipped
             weight = unit[f] * (1.0 / float(alive_count))
             for p in range(n_paths[a[f], b[f]]):
-                alive = True
-                for h in range(hops):
-                    if factors[paths[a[f], b[f], p, h]] <= 0.0:
-                        alive = False
-                if alive:
+                if alive[p]:
                     for h in range(hops):
                         spray[paths[a[f], b[f], p, h]] += weight
         congestion = 0.0
@@ -149,4 +151,104 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
     return -1
 
 
-__all__ = ["pattern_costs"]
+@kernel
+def place_pieces(envs, path, plan, state, loads, conn_path, dense):  # noqa: ANN001, ANN201
+    """Flow mode: place the next piece of each env ``envs[i]`` on path ``path[i]`` (rerouted,
+    cyclically, to the first alive path at or after it when that path is dead).
+
+    ``plan`` = (pieces, dec_a, dec_b, dec_conn, dec_unit, paths, n_paths, factors,
+    inv_capacity, weight_cur, t_lb); ``state`` = (cursor, rerouted, reward, partial,
+    credited). Loads grow by the piece's unit once per distinct link of its path (numpy's
+    fancy-index ``+=``); with ``dense`` the reward is charged the growth of the pattern's
+    congestion."""
+    pieces, dec_a, dec_b, dec_conn, dec_unit = plan[0], plan[1], plan[2], plan[3], plan[4]
+    paths, n_paths, factors, inv_capacity = plan[5], plan[6], plan[7], plan[8]
+    weight_cur, t_lb = plan[9], plan[10]
+    cursor, rerouted, reward, partial, credited = state[0], state[1], state[2], state[3], state[4]
+    hops = paths.shape[3]
+    for i in range(envs.shape[0]):
+        m = envs[i]
+        q = cursor[m] // pieces
+        piece = cursor[m] - q * pieces
+        a, b = dec_a[m, q], dec_b[m, q]
+        count = paths.shape[2]
+        chosen = path[i]
+        if not _alive(paths, n_paths, factors[m], a, b, chosen):
+            for shift in range(count):
+                candidate = (shift + path[i]) % count
+                if _alive(paths, n_paths, factors[m], a, b, candidate):
+                    chosen = candidate
+                    break
+            else:
+                chosen = path[i] % count  # no alive path: numpy's argmax of all False
+            rerouted[m] += 1
+        unit = dec_unit[m, q]
+        for h in range(hops):
+            link = paths[a, b, chosen, h]
+            repeated = False
+            for before in range(h):
+                if paths[a, b, chosen, before] == link:
+                    repeated = True
+            if not repeated:
+                loads[m, link] += unit
+        conn_path[m, dec_conn[m, q], piece] = chosen
+        cursor[m] += 1
+        if dense:
+            top = loads[m, paths[a, b, chosen, 0]] * inv_capacity[m, paths[a, b, chosen, 0]]
+            for h in range(1, hops):
+                link = paths[a, b, chosen, h]
+                top = max(top, loads[m, link] * inv_capacity[m, link])
+            partial[m] = max(partial[m], top)
+            reward[m] -= weight_cur[m] * (partial[m] - credited[m]) / t_lb[m]
+            credited[m] = partial[m]
+
+
+@kernel
+def _alive(paths, n_paths, factors, a, b, p):  # noqa: ANN001, ANN202  (a numba kernel)
+    """Whether path ``p`` of switch pair (a, b) exists and none of its links has failed."""
+    if p >= n_paths[a, b]:
+        return False
+    for h in range(paths.shape[3]):
+        if factors[paths[a, b, p, h]] <= 0.0:
+            return False
+    return True
+
+
+@kernel
+def flow_observe(plan, state, loads, pattern, n_patterns, constants, kind_index, out):  # noqa: ANN001, ANN201
+    """Flow mode: every env's observation into ``out`` (N, size) float32 (``observe.py``
+    lists the values). ``plan`` as in ``place_pieces``, ``state`` = (cursor, n_decisions,
+    lb_cur); ``constants`` = [nic_bps, obs_scale]."""
+    pieces, dec_a, dec_b, dec_unit = plan[0], plan[1], plan[2], plan[4]
+    paths, n_paths, factors, inv_capacity = plan[5], plan[6], plan[7], plan[8]
+    cursor, n_decisions, lb_cur = state[0], state[1], state[2]
+    nic_bps, scale = constants[0], constants[1]
+    count, hops = paths.shape[2], paths.shape[3]
+    for m in range(out.shape[0]):
+        d = min(cursor[m], n_decisions[m] - 1)
+        q = d // pieces
+        piece = d - q * pieces
+        a, b = dec_a[m, q], dec_b[m, q]
+        lb = lb_cur[m]
+        row = out[m]
+        for p in range(count):
+            smallest = factors[m, paths[a, b, p, 0]]
+            for h in range(hops):
+                link = paths[a, b, p, h]
+                ratio = loads[m, link] * inv_capacity[m, link] / lb
+                row[p * hops + h] = min(ratio, scale) / scale
+                smallest = min(smallest, factors[m, link])
+            row[count * hops + p] = smallest
+            alive = smallest > 0 and p < n_paths[a, b]
+            row[count * hops + count + p] = 1.0 if alive else 0.0
+        base = count * hops + 2 * count
+        piece_size = dec_unit[m, q] / nic_bps / lb
+        row[base] = min(piece_size, scale) / scale
+        row[base + 1] = piece / pieces
+        row[base + 2] = min(cursor[m] / n_decisions[m], 1.0)
+        row[base + 3] = pattern[m] / n_patterns[m]
+        row[base + 4 :] = 0.0
+        row[base + 4 + kind_index] = 1.0
+
+
+__all__ = ["flow_observe", "pattern_costs", "place_pieces"]
