@@ -97,6 +97,10 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
     entering = np.zeros(n_switches)
     hops = paths.shape[3]
     alive = np.empty(paths.shape[2], dtype=np.bool_)
+    failed = False  # a failed link (factor 0) kills paths; degraded ones do not
+    for e in range(factors.shape[0]):
+        if factors[e] <= 0.0:
+            failed = True
     for j in range(flow_start.shape[0] - 1):
         first, last = flow_start[j], flow_start[j + 1]
         nic[:] = 0.0
@@ -127,23 +131,27 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
             bound = max(bound, cut)
         lb_out[j] = bound
         for f in range(first, last):
-            alive_count = 0
-            for p in range(n_paths[a[f], b[f]]):
-                alive[p] = True
-                for h in range(hops):
-                    if factors[paths[a[f], b[f], p, h]] <= 0.0:
-                        alive[p] = False
-                if alive[p]:
-                    alive_count += 1
+            route = paths[a[f], b[f]]  # (P, H)
+            count = n_paths[a[f], b[f]]
+            alive_count = count
+            if failed:
+                alive_count = 0
+                for p in range(count):
+                    alive[p] = True
+                    for h in range(hops):
+                        if factors[route[p, h]] <= 0.0:
+                            alive[p] = False
+                    if alive[p]:
+                        alive_count += 1
             if alive_count == 0:
                 return f
             # the share of every alive path; a dead or missing path adds 0.0 in numpy's
             # bincount, which changes no sum, so it is skipped
             weight = unit[f] * (1.0 / float(alive_count))
-            for p in range(n_paths[a[f], b[f]]):
-                if alive[p]:
+            for p in range(count):
+                if not failed or alive[p]:
                     for h in range(hops):
-                        spray[paths[a[f], b[f], p, h]] += weight
+                        spray[route[p, h]] += weight
         congestion = 0.0
         for e in range(n_links1 - 1):
             congestion = max(congestion, _ratio(spray[e] + nic[e], capacity[e]))
