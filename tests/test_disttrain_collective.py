@@ -301,3 +301,25 @@ def test_a_flow_cut_off_by_failures_is_a_clear_error():
     broken = Model(**{**model.__dict__, "fabric": cut})
     with pytest.raises(ValueError, match=r"flow \d+ -> \d+ has no alive path between switches"):
         plan_episode(broken, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_compiled_connections_equal_numpy_unique(persistent):
+    """Connection ids are ``numpy.unique``'s inverse, and a connection's first flow across
+    switches is the one that needs decisions (the plan's layout before the kernel)."""
+    from netgym.envs.disttrain.collective.kernels import connections
+
+    rng = np.random.default_rng(5)
+    for size in (1, 7, 64, 300):
+        keys = rng.integers(0, 40, size)
+        a, b = rng.integers(0, 3, size), rng.integers(0, 3, size)
+        conn = np.empty(size, dtype=np.int64)
+        needs = np.empty(size, dtype=bool)
+        count = connections(keys, a, b, persistent, conn, needs)
+        if persistent:
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            expected = (a != b) & (first[inverse] == np.arange(size))
+        else:
+            inverse, expected = np.arange(size), a != b
+        assert np.array_equal(conn, inverse) and np.array_equal(needs, expected)
+        assert count == inverse.max() + 1

@@ -22,7 +22,7 @@ from ...core.budget import check_memory
 from ..collectives import COLLECTIVES, Collective, Patterns, build_collective, step_patterns
 from ..placement import draw_failures, place_ranks
 from ..topology import Fabric, fat_tree, leaf_spine, rail_optimised
-from .kernels import pattern_costs
+from .kernels import connections, pattern_costs
 from .params import CollectivePathParams
 
 PLACEMENT_TRIES = 100
@@ -61,6 +61,8 @@ class Model:
     cut_links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     """every edge switch's up links and down links, padded, with their counts (the
     ``pattern_costs`` kernel's tables)"""
+    layout: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    """``pattern_layout`` of the patterns (None for permutation traffic)"""
 
     @classmethod
     def build(cls, params: CollectivePathParams) -> Model:
@@ -80,7 +82,7 @@ class Model:
         n = params.n_ranks
         if params.collective == "permutation":
             kind = COLLECTIVES.index("permutation")
-            return cls(params, fabric, None, None, n, n, 1, kind, cuts)
+            return cls(params, fabric, None, None, n, n, 1, kind, cuts, None)
         coll = build_collective(
             params.collective, n, params.message_bytes, None, params.tree_chunks
         )
@@ -111,6 +113,7 @@ class Model:
             int(per_rank.max()),
             COLLECTIVES.index(params.collective),
             cuts,
+            pattern_layout(pats),
         )
 
     def state_bytes(self) -> float:
@@ -164,6 +167,10 @@ class Plan:
     spraying_time: float
     """communication time of oblivious spraying on this episode, seconds"""
     n_conn: int
+    nic_unit: np.ndarray
+    """(n_patterns,) congestion of the NIC links alone, seconds per unit"""
+    first_loads: np.ndarray
+    """(n_links + 1,) unit loads of pattern 0 before any decision (its NIC links')"""
 
     @property
     def n_decisions(self) -> int:
@@ -173,6 +180,18 @@ class Plan:
     def pattern_slice(self, j: int) -> slice:
         """The flows of pattern ``j``."""
         return slice(int(self.patterns.flow_start[j]), int(self.patterns.flow_start[j + 1]))
+
+
+def pattern_layout(
+    patterns: Patterns,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pattern of every flow, the pattern indices, every pattern's total scale (bytes per
+    unit) and its number of steps."""
+    count = patterns.count
+    pattern_of_flow = np.repeat(np.arange(count), np.diff(patterns.flow_start))
+    weight = np.bincount(patterns.of_step, weights=patterns.scale, minlength=count)
+    n_steps = np.bincount(patterns.of_step, minlength=count)
+    return pattern_of_flow, np.arange(count), weight, n_steps
 
 
 def _padded(links: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -227,22 +246,15 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
         unit=rank_patterns.unit,
     )
     n_flows = len(src)
-    if p.persistent:
-        _, first, conn = np.unique(
-            src * fabric.n_nics + dst, return_index=True, return_inverse=True
-        )
-        needs = (a != b) & (first[conn] == np.arange(n_flows))
-    else:
-        conn = np.arange(n_flows)
-        needs = a != b
-    conn = conn.reshape(-1)
+    conn = np.empty(n_flows, dtype=np.int64)
+    needs = np.empty(n_flows, dtype=bool)
+    n_conn = connections(src * fabric.n_nics + dst, a, b, p.persistent, conn, needs)
     dec_flow = np.flatnonzero(needs)
-    pattern_of_flow = np.repeat(np.arange(pats.count), np.diff(pats.flow_start))
-    dec_end = np.searchsorted(pattern_of_flow[dec_flow], np.arange(pats.count), side="right")
-    weight = np.bincount(pats.of_step, weights=pats.scale, minlength=pats.count)
-    n_steps = np.bincount(pats.of_step, minlength=pats.count)
-    lb_unit = np.empty(pats.count)
-    spray_unit = np.empty(pats.count)
+    layout = model.layout if model.patterns is not None else pattern_layout(rank_patterns)
+    pattern_of_flow, pattern_ids, weight, n_steps = layout
+    dec_end = np.searchsorted(pattern_of_flow[dec_flow], pattern_ids, side="right")
+    costs = np.empty((3, pats.count))
+    first_loads = np.empty(fabric.n_links + 1)
     tables = (fabric.capacity, fabric.factors, fabric.paths, fabric.n_paths, *model.cut_links)
     bad = pattern_costs(
         pats.flow_start.astype(np.int64, copy=False),
@@ -252,9 +264,10 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
         a,
         b,
         (*tables, fabric.n_nics, fabric.n_switches),
-        lb_unit,
-        spray_unit,
+        costs,
+        first_loads,
     )
+    lb_unit, spray_unit, nic_unit = costs
     if bad >= 0:
         raise ValueError(
             f"flow {int(src[bad])} -> {int(dst[bad])} has no alive path between switches "
@@ -277,8 +290,10 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
         spray_unit=spray_unit,
         lower_bound=float(total_alpha + weight @ lb_unit),
         spraying_time=float(total_alpha + weight @ spray_unit),
-        n_conn=int(conn.max()) + 1,
+        n_conn=int(n_conn),
+        nic_unit=nic_unit,
+        first_loads=first_loads,
     )
 
 
-__all__ = ["Model", "Plan", "build_fabric", "plan_episode"]
+__all__ = ["Model", "Plan", "build_fabric", "pattern_layout", "plan_episode"]

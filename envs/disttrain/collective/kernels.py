@@ -1,7 +1,8 @@
 """The compiled kernels of ``netgym/CollectivePath-v0`` (numba, ``envs/core/compiled.py``):
 
-- ``pattern_costs``: every step pattern's cut lower bound and oblivious-spraying congestion,
-  which ``episode.plan_episode`` needs at every reset (about 0.3 ms of small numpy calls per
+- ``pattern_costs`` and ``connections``: every step pattern's cut lower bound and
+  oblivious-spraying congestion, and the connections of the flows, which
+  ``episode.plan_episode`` needs at every reset (about 0.3 ms of small numpy calls per
   episode before; the vector env pays it for every sub-env);
 - ``place_pieces`` and ``flow_observe``: a flow-mode step (one piece per env: its alive paths,
   the reroute of a dead choice, the link loads, the dense reward) and the flow-mode
@@ -77,12 +78,14 @@ def _cut_capacity(capacity, links, count, scratch):  # noqa: ANN001, ANN202  (a 
 
 
 @kernel
-def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out):  # noqa: ANN001, ANN201
+def pattern_costs(flow_start, src, dst, unit, a, b, fabric, out, first_loads):  # noqa: ANN001, ANN201
     """For every pattern j (flows ``flow_start[j] .. flow_start[j + 1] - 1``): its cut lower
-    bound into ``lb_out[j]`` and its oblivious-spraying congestion into ``spray_out[j]``
-    (seconds per unit). ``fabric`` = (capacity, factors, paths, n_paths, up links, their
-    counts, down links, their counts, n_nics, n_switches). Returns -1, or the first flow that
-    has no alive path (then the costs are incomplete)."""
+    bound into ``out[0, j]``, its oblivious-spraying congestion into ``out[1, j]`` and the
+    congestion of its NIC links alone into ``out[2, j]`` (seconds per unit); pattern 0's NIC
+    loads (its loads before any decision) into ``first_loads``. ``fabric`` = (capacity,
+    factors, paths, n_paths, up links, their counts, down links, their counts, n_nics,
+    n_switches). Returns -1, or the first flow that has no alive path (then the costs are
+    incomplete)."""
     capacity, factors, paths, n_paths = fabric[0], fabric[1], fabric[2], fabric[3]
     up_links, up_count, down_links, down_count = fabric[4], fabric[5], fabric[6], fabric[7]
     n_nics, n_switches = fabric[8], fabric[9]
@@ -114,6 +117,9 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
         bound = 0.0
         for e in range(2 * n_nics):
             bound = max(bound, _ratio(nic[e], capacity[e]))
+        out[2, j] = bound
+        if j == 0:
+            first_loads[:] = nic
         crossing = False
         for f in range(first, last):
             if a[f] != b[f]:
@@ -129,7 +135,7 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
             for e in range(n_switches):
                 cut = max(cut, _ratio(entering[e], down[e]))
             bound = max(bound, cut)
-        lb_out[j] = bound
+        out[0, j] = bound
         for f in range(first, last):
             route = paths[a[f], b[f]]  # (P, H)
             count = n_paths[a[f], b[f]]
@@ -155,8 +161,34 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, lb_out, spray_out): 
         congestion = 0.0
         for e in range(n_links1 - 1):
             congestion = max(congestion, _ratio(spray[e] + nic[e], capacity[e]))
-        spray_out[j] = congestion
+        out[1, j] = congestion
     return -1
+
+
+@kernel
+def connections(keys, a, b, persistent, conn, needs):  # noqa: ANN001, ANN201  (a numba kernel)
+    """The connection of every flow and whether it needs decisions: ``persistent``, flows
+    with equal ``keys`` share a connection, numbered in the keys' sorted order
+    (``numpy.unique``'s inverse), and only a connection's first flow across switches
+    (``a != b``) needs decisions; otherwise every flow is its own connection. Writes ``conn``
+    and ``needs``; returns the number of connections."""
+    n = keys.shape[0]
+    if not persistent:
+        for f in range(n):
+            conn[f] = f
+            needs[f] = a[f] != b[f]
+        return n
+    order = np.argsort(keys, kind="mergesort")  # stable: a group starts at its first flow
+    rank = -1
+    for i in range(n):
+        f = order[i]
+        if i == 0 or keys[f] != keys[order[i - 1]]:
+            rank += 1
+            needs[f] = a[f] != b[f]
+        else:
+            needs[f] = False
+        conn[f] = rank
+    return rank + 1
 
 
 @kernel
@@ -259,4 +291,4 @@ def flow_observe(plan, state, loads, pattern, n_patterns, constants, kind_index,
         row[base + 4 + kind_index] = 1.0
 
 
-__all__ = ["flow_observe", "pattern_costs", "place_pieces"]
+__all__ = ["connections", "flow_observe", "pattern_costs", "place_pieces"]

@@ -276,10 +276,14 @@ class CollectiveSim:
         reward = 0.0
         while True:
             self.pattern[m] = j
-            self.loads[m] = self._pattern_loads(m, j, placed_only=True)
+            if j == 0 and self.cursor[m] == 0:  # nothing placed: the plan's NIC loads
+                self.loads[m] = plan.first_loads
+                base = plan.nic_unit[0]
+            else:
+                self.loads[m] = self._pattern_loads(m, j, placed_only=True)
+                base = congestion(self.loads[m], self.capacity[m])
             self.lb_cur[m] = plan.lb_unit[j]
             self.weight_cur[m] = plan.weight[j]
-            base = congestion(self.loads[m], self.capacity[m])
             self.partial[m] = max(base, plan.lb_unit[j])
             self.credited[m] = plan.lb_unit[j]
             self.pattern_end[m] = int(plan.dec_end[j]) * self.pieces
