@@ -447,7 +447,7 @@ def test_chain_expansion_equals_counting_the_switches(p, q, rounds):
 def test_compiled_pairwise_sum_equals_numpys_sum_bit_for_bit():
     """The kernel's segment sums follow numpy's pairwise order (blocks of 8 partial sums up to
     128 values, halving beyond), so a segment's time is numpy's ``sum`` exactly."""
-    from netgym.envs.disttrain.gradcoding.kernels import pairwise_sum
+    from netgym.envs.disttrain.kernels import pairwise_sum
 
     rng = np.random.default_rng(0)
     for n in [*range(1, 300), 511, 1000, 4097]:

@@ -21,43 +21,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.compiled import kernel
+from ..kernels import pairwise_sum
 
 
 @kernel
-def _pairwise_sum(values, n):  # noqa: ANN001, ANN202  (a numba kernel)
-    """``values[:n].sum()`` in numpy's order for a contiguous float64 array (pairwise:
-    blocks of up to 128 values in 8 interleaved partial sums, longer runs halved)."""
-    if n < 8:
-        total = 0.0
-        for i in range(n):
-            total += values[i]
-        return total
-    if n <= 128:
-        r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
-        r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
-        i = 8
-        while i < n - n % 8:
-            r0 += values[i]
-            r1 += values[i + 1]
-            r2 += values[i + 2]
-            r3 += values[i + 3]
-            r4 += values[i + 4]
-            r5 += values[i + 5]
-            r6 += values[i + 6]
-            r7 += values[i + 7]
-            i += 8
-        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            total += values[i]
-            i += 1
-        return total
-    half = n // 2
-    half -= half % 8
-    return _pairwise_sum(values, half) + _pairwise_sum(values[half:], n - half)
-
-
-@kernel
-def _ratio(load, capacity):  # noqa: ANN001, ANN202  (a numba kernel)
+def _ratio(load: float, capacity: float) -> float:
     """``load / capacity`` for a loaded link (infinite on a failed one), 0 for an idle one."""
     if load <= 0.0:
         return 0.0
@@ -67,18 +35,30 @@ def _ratio(load, capacity):  # noqa: ANN001, ANN202  (a numba kernel)
 
 
 @kernel
-def _cut_capacity(capacity, links, count, scratch):  # noqa: ANN001, ANN202  (a numba kernel)
+def _cut_capacity(
+    capacity: np.ndarray, links: np.ndarray, count: np.ndarray, scratch: np.ndarray
+) -> np.ndarray:
     """Per switch, the summed capacity of its ``count[e]`` links ``links[e]``."""
     out = np.empty(links.shape[0])
     for e in range(links.shape[0]):
         for i in range(count[e]):
             scratch[i] = capacity[links[e, i]]
-        out[e] = _pairwise_sum(scratch, count[e])
+        out[e] = pairwise_sum(scratch, count[e])
     return out
 
 
 @kernel
-def pattern_costs(flow_start, src, dst, unit, a, b, fabric, out, first_loads):  # noqa: ANN001, ANN201
+def pattern_costs(
+    flow_start: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+    unit: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    fabric: tuple,
+    out: np.ndarray,
+    first_loads: np.ndarray,
+) -> int:
     """For every pattern j (flows ``flow_start[j] .. flow_start[j + 1] - 1``): its cut lower
     bound into ``out[0, j]``, its oblivious-spraying congestion into ``out[1, j]`` and the
     congestion of its NIC links alone into ``out[2, j]`` (seconds per unit); pattern 0's NIC
@@ -166,7 +146,14 @@ def pattern_costs(flow_start, src, dst, unit, a, b, fabric, out, first_loads):  
 
 
 @kernel
-def connections(keys, a, b, persistent, conn, needs):  # noqa: ANN001, ANN201  (a numba kernel)
+def connections(
+    keys: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    persistent: bool,
+    conn: np.ndarray,
+    needs: np.ndarray,
+) -> int:
     """The connection of every flow and whether it needs decisions: ``persistent``, flows
     with equal ``keys`` share a connection, numbered in the keys' sorted order
     (``numpy.unique``'s inverse), and only a connection's first flow across switches
@@ -192,7 +179,15 @@ def connections(keys, a, b, persistent, conn, needs):  # noqa: ANN001, ANN201  (
 
 
 @kernel
-def place_pieces(envs, path, plan, state, loads, conn_path, dense):  # noqa: ANN001, ANN201
+def place_pieces(
+    envs: np.ndarray,
+    path: np.ndarray,
+    plan: tuple,
+    state: tuple,
+    loads: np.ndarray,
+    conn_path: np.ndarray,
+    dense: bool,
+) -> None:
     """Flow mode: place the next piece of each env ``envs[i]`` on path ``path[i]`` (rerouted,
     cyclically, to the first alive path at or after it when that path is dead).
 
@@ -244,7 +239,9 @@ def place_pieces(envs, path, plan, state, loads, conn_path, dense):  # noqa: ANN
 
 
 @kernel
-def _alive(paths, n_paths, factors, a, b, p):  # noqa: ANN001, ANN202  (a numba kernel)
+def _alive(
+    paths: np.ndarray, n_paths: np.ndarray, factors: np.ndarray, a: int, b: int, p: int
+) -> bool:
     """Whether path ``p`` of switch pair (a, b) exists and none of its links has failed."""
     if p >= n_paths[a, b]:
         return False
@@ -255,7 +252,16 @@ def _alive(paths, n_paths, factors, a, b, p):  # noqa: ANN001, ANN202  (a numba 
 
 
 @kernel
-def flow_observe(plan, state, loads, pattern, n_patterns, constants, kind_index, out):  # noqa: ANN001, ANN201
+def flow_observe(
+    plan: tuple,
+    state: tuple,
+    loads: np.ndarray,
+    pattern: np.ndarray,
+    n_patterns: np.ndarray,
+    constants: np.ndarray,
+    kind_index: int,
+    out: np.ndarray,
+) -> None:
     """Flow mode: every env's observation into ``out`` (N, size) float32 (``observe.py``
     lists the values). ``plan`` as in ``place_pieces``, ``state`` = (cursor, n_decisions,
     lb_cur); ``constants`` = [nic_bps, obs_scale]."""

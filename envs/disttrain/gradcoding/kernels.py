@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ...core.compiled import kernel
+from ..kernels import pairwise_sum
 
 BURST_CAP = 255
 """burst lengths are counted up to this many rounds (uint8)"""
@@ -39,7 +40,9 @@ class RuleArrays(NamedTuple):
 
 
 @kernel
-def expand_chains(bad, good, start, out, first, length):  # noqa: ANN001, ANN201  (a numba kernel)
+def expand_chains(
+    bad: np.ndarray, good: np.ndarray, start: np.ndarray, out: np.ndarray, first: int, length: int
+) -> None:
     """Write the states of two-state chains into ``out[:, first : first + length]`` (bool):
     row r starts in ``start[r]`` (the state before round 0) and alternates sojourns, the
     current state's from ``bad[r]`` when bad and ``good[r]`` when good, pair by pair (a
@@ -62,7 +65,9 @@ def expand_chains(bad, good, start, out, first, length):  # noqa: ANN001, ANN201
 
 
 @kernel
-def scale_delays(jitter, straggling, base, slowdown, out):  # noqa: ANN001, ANN201  (a numba kernel)
+def scale_delays(
+    jitter: np.ndarray, straggling: np.ndarray, base: float, slowdown: float, out: np.ndarray
+) -> None:
     """``out[t, i] = jitter[i, t] x base``, times ``slowdown`` where ``straggling[i, t]``:
     the base delays, written round-major (``jitter`` (n, rounds) the lognormal factors,
     ``straggling`` (n, >= rounds) bool)."""
@@ -73,40 +78,9 @@ def scale_delays(jitter, straggling, base, slowdown, out):  # noqa: ANN001, ANN2
 
 
 @kernel
-def pairwise_sum(values, n):  # noqa: ANN001, ANN201  (a numba kernel)
-    """``values[:n].sum()`` in numpy's order for a contiguous float64 array: blocks of up to
-    128 values in 8 interleaved partial sums, longer runs halved at a multiple of 8."""
-    if n < 8:
-        total = 0.0
-        for i in range(n):
-            total += values[i]
-        return total
-    if n <= 128:
-        r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
-        r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
-        i = 8
-        while i < n - n % 8:
-            r0 += values[i]
-            r1 += values[i + 1]
-            r2 += values[i + 2]
-            r3 += values[i + 3]
-            r4 += values[i + 4]
-            r5 += values[i + 5]
-            r6 += values[i + 6]
-            r7 += values[i + 7]
-            i += 8
-        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            total += values[i]
-            i += 1
-        return total
-    half = n // 2
-    half -= half % 8
-    return pairwise_sum(values, half) + pairwise_sum(values[half:], n - half)
-
-
-@kernel
-def play_one_round(delays, arm, rule, history, late):  # noqa: ANN001, ANN201  (a numba kernel)
+def play_one_round(
+    delays: np.ndarray, arm: int, rule: RuleArrays, history: np.ndarray, late: np.ndarray
+) -> tuple[float, bool, float, int]:
     """The round rule for one row of ``delays`` (n,) base delays under ``arm`` (an index into
     the ``RuleArrays`` ``rule``): writes who was later than the wait into ``late`` (n,) and
     shifts this round's erased stragglers (late in a conforming round) into ``history`` (n,)
@@ -158,7 +132,16 @@ def play_one_round(delays, arm, rule, history, late):  # noqa: ANN001, ANN201  (
 
 
 @kernel
-def play_rows(delays, arms, rule, history, burst, late, out, conform):  # noqa: ANN001, ANN201
+def play_rows(
+    delays: np.ndarray,
+    arms: np.ndarray,
+    rule: RuleArrays,
+    history: np.ndarray,
+    burst: np.ndarray,
+    late: np.ndarray,
+    out: np.ndarray,
+    conform: np.ndarray,
+) -> None:
     """One round for every row of ``delays`` (rows, n) under ``arms`` (rows,), each row with
     its own ``history`` and ``burst`` (rows, n) uint8; writes ``late`` (rows, n), ``out``
     (rows, 2): duration and fastest delay, and ``conform`` (rows,)."""
@@ -170,7 +153,9 @@ def play_rows(delays, arms, rule, history, burst, late, out, conform):  # noqa: 
 
 
 @kernel
-def evaluate_fixed(delays, arms, ends, rule, totals):  # noqa: ANN001, ANN201  (a numba kernel)
+def evaluate_fixed(
+    delays: np.ndarray, arms: np.ndarray, ends: np.ndarray, rule: RuleArrays, totals: np.ndarray
+) -> None:
     """``totals[k]``: the runtime of the fixed arm ``arms[k]`` over rounds ``0 .. ends[k] - 1``
     of ``delays`` (rounds, n), from an empty history, summed round by round."""
     n = delays.shape[1]
@@ -185,7 +170,17 @@ def evaluate_fixed(delays, arms, ends, rule, totals):  # noqa: ANN001, ANN201  (
 
 
 @kernel
-def play_segment_rounds(delays, t0, count, arm, rule, history, late, out, conform):  # noqa: ANN001, ANN201
+def play_segment_rounds(
+    delays: np.ndarray,
+    t0: int,
+    count: int,
+    arm: int,
+    rule: RuleArrays,
+    history: np.ndarray,
+    late: np.ndarray,
+    out: np.ndarray,
+    conform: np.ndarray,
+) -> None:
     """Rounds ``t0 .. t0 + count - 1`` of ``delays`` (rounds, n) under ``arm`` with one
     ``history`` (n,) carried from round to round: ``late`` (rounds, n), ``out`` (rounds, 2)
     duration and fastest delay, and ``conform`` (rounds,) written for those rounds."""
@@ -196,8 +191,19 @@ def play_segment_rounds(delays, t0, count, arm, rule, history, late, out, confor
 
 @kernel
 def _segment(
-    m, arm, count, rule, d0, late_log, round_log, per_worker, recent, counters, times, scratch
-):  # noqa: ANN001, ANN202, E501
+    m: int,
+    arm: int,
+    count: int,
+    rule: RuleArrays,
+    d0: np.ndarray,
+    late_log: np.ndarray,
+    round_log: np.ndarray,
+    per_worker: np.ndarray,
+    recent: np.ndarray,
+    counters: np.ndarray,
+    times: np.ndarray,
+    scratch: np.ndarray,
+) -> int:
     """``count`` rounds of env ``m`` under ``arm`` (see ``play_epochs``); returns how many of
     them conformed."""
     if count == 0:
@@ -238,20 +244,20 @@ def _segment(
 
 @kernel
 def play_epochs(
-    envs,
-    actions,
-    episode,
-    rule,
-    d0,
-    late_log,
-    round_log,
-    per_worker,
-    recent,
-    counters,
-    times,
-    done,
-    scratch,
-):  # noqa: ANN001, ANN201, E501
+    envs: np.ndarray,
+    actions: np.ndarray,
+    episode: np.ndarray,
+    rule: RuleArrays,
+    d0: np.ndarray,
+    late_log: np.ndarray,
+    round_log: np.ndarray,
+    per_worker: np.ndarray,
+    recent: np.ndarray,
+    counters: np.ndarray,
+    times: np.ndarray,
+    done: np.ndarray,
+    scratch: np.ndarray,
+) -> None:
     """One epoch (env step) in each env ``envs[j]`` under the arm ``actions[j]``.
 
     The arm changing, the old scheme first drains its decoding delay T_old, and the new one
@@ -322,7 +328,16 @@ def play_epochs(
 
 
 @kernel
-def observe_envs(per_worker, recent, counters, times, rule, kinds, episode, out):  # noqa: ANN001, ANN201
+def observe_envs(
+    per_worker: np.ndarray,
+    recent: np.ndarray,
+    counters: np.ndarray,
+    times: np.ndarray,
+    rule: RuleArrays,
+    kinds: np.ndarray,
+    episode: np.ndarray,
+    out: np.ndarray,
+) -> None:
     """The observation of every env into ``out`` (N, 27) float32 (``observe.py`` lists the
     values); ``kinds`` (A,) the arms' scheme kinds, the other arrays ``play_epochs``'."""
     n = per_worker.shape[2]
@@ -379,7 +394,6 @@ __all__ = [
     "scale_delays",
     "observe_envs",
     "evaluate_fixed",
-    "pairwise_sum",
     "play_epochs",
     "play_one_round",
     "play_rows",
