@@ -261,3 +261,65 @@ def test_capacity_aware_greedy_beats_ecmp_on_the_default_ring():
     greedy = _play(env, policy=make_policy(ENV_ID, "greedy-cap"), seed=0)[0]
     ecmp = _play(env, policy=make_policy(ENV_ID, "ecmp"), seed=0)[0]
     assert sum(greedy) > sum(ecmp)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"failed_links": 3, "failure_factor": 0.0, "collective": "alltoall_pairwise"},
+        {"failed_links": 5, "failure_scope": "switch", "collective": "double_binary_tree"},
+        {"topology": "fat_tree", "collective": "halving_doubling", "failed_links": 4},
+        {"collective": "permutation", "persistent": False, "failed_links": 2},
+    ],
+)
+def test_compiled_pattern_costs_equal_the_numpy_cut_bound_and_spraying_cost(changes):
+    """The plan's per-pattern costs (the ``pattern_costs`` kernel) are exactly the values of
+    ``cost.step_lower_bound`` and ``cost.spraying_congestion`` of every pattern."""
+    from netgym.envs.disttrain.collective.episode import Model, plan_episode
+    from netgym.envs.disttrain.cost import spraying_congestion, step_lower_bound
+
+    params = CollectivePathParams.small(**changes)
+    model = Model.build(params)
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        plan = plan_episode(model, rng)
+        pats = plan.patterns
+        for j in range(pats.count):
+            s = plan.pattern_slice(j)
+            src, dst, unit = pats.src[s], pats.dst[s], pats.unit[s]
+            assert plan.lb_unit[j] == step_lower_bound(plan.fabric, src, dst, unit)
+            assert plan.spray_unit[j] == spraying_congestion(plan.fabric, src, dst, unit)
+
+
+def test_a_flow_cut_off_by_failures_is_a_clear_error():
+    from netgym.envs.disttrain.collective.episode import Model, plan_episode
+
+    model = Model.build(CollectivePathParams.small())
+    kind = model.fabric.link_kind
+    cut = model.fabric.with_factors(np.where(kind == 2, 0.0, 1.0))  # every leaf uplink failed
+    broken = Model(**{**model.__dict__, "fabric": cut})
+    with pytest.raises(ValueError, match=r"flow \d+ -> \d+ has no alive path between switches"):
+        plan_episode(broken, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_compiled_connections_equal_numpy_unique(persistent):
+    """Connection ids are ``numpy.unique``'s inverse, and a connection's first flow across
+    switches is the one that needs decisions (the plan's layout before the kernel)."""
+    from netgym.envs.disttrain.collective.kernels import connections
+
+    rng = np.random.default_rng(5)
+    for size in (1, 7, 64, 300):
+        keys = rng.integers(0, 40, size)
+        a, b = rng.integers(0, 3, size), rng.integers(0, 3, size)
+        conn = np.empty(size, dtype=np.int64)
+        needs = np.empty(size, dtype=bool)
+        count = connections(keys, a, b, persistent, conn, needs)
+        if persistent:
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            expected = (a != b) & (first[inverse] == np.arange(size))
+        else:
+            inverse, expected = np.arange(size), a != b
+        assert np.array_equal(conn, inverse) and np.array_equal(needs, expected)
+        assert count == inverse.max() + 1

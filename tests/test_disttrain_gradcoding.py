@@ -441,3 +441,36 @@ def test_chain_expansion_equals_counting_the_switches(p, q, rounds):
     fast = _chain(p, q, start, rounds, np.random.default_rng(4))
     slow = _chain_by_counting(p, q, start, rounds, np.random.default_rng(4))
     assert fast.dtype == bool and np.array_equal(fast, slow)
+
+
+# ------------------------------------------------------------------ the compiled kernels
+def test_compiled_pairwise_sum_equals_numpys_sum_bit_for_bit():
+    """The kernel's segment sums follow numpy's pairwise order (blocks of 8 partial sums up to
+    128 values, halving beyond), so a segment's time is numpy's ``sum`` exactly."""
+    from netgym.envs.disttrain.kernels import pairwise_sum
+
+    rng = np.random.default_rng(0)
+    for n in [*range(1, 300), 511, 1000, 4097]:
+        values = rng.lognormal(0.0, 2.0, n)
+        assert pairwise_sum(values, n) == values.sum()
+
+
+def test_delays_drawn_into_a_round_major_buffer_equal_a_fresh_draw():
+    model = SeqGradCodingParams().straggler_model
+    fresh = draw_delays(model, 64, 90, np.random.default_rng(3))
+    buffer = np.zeros((90, 64))
+    into = draw_delays(model, 64, 90, np.random.default_rng(3), buffer)
+    assert np.array_equal(fresh.d0, into.d0) and np.shares_memory(into.d0, buffer)
+    assert np.array_equal(fresh.straggling, into.straggling)
+
+
+def test_scalar_info_equals_the_vector_envs_info_row():
+    env = SeqGradCodingEnv(params=SMALL)
+    _, scalar = env.reset(seed=4)
+    rows = env.sim.info()
+    assert scalar == {key: value[0].item() for key, value in rows.items()}
+    for arm in (3, 3, 40, 0):
+        _, _, _, _, scalar = env.step(arm)
+        rows = env.sim.info()
+        assert scalar == {key: value[0].item() for key, value in rows.items()}
+        assert all(type(scalar[key]) is type(value[0].item()) for key, value in rows.items())

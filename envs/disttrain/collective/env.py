@@ -13,10 +13,9 @@ from gymnasium import spaces
 
 from ...core.scalar import SimEnv
 from ...core.vector import EVERY_ENV, NumpyVectorEnv
-from ..collectives import COLLECTIVES
 from ..topology import Fabric
 from .episode import Model, Plan
-from .observe import flow_observation_one, observation_size
+from .observe import observation_size
 from .params import CollectivePathParams
 from .sim import CollectiveSim
 
@@ -176,9 +175,6 @@ class CollectivePathEnv(SimEnv):
         self.action_space, self.observation_space = collective_spaces(self.params, self.model)
         self._rngs: list[np.random.Generator] = []
         self._flow = self.params.mode == "flow"
-        self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        if self._flow:
-            self._obs[-len(COLLECTIVES) + self.model.kind_index] = 1.0
 
     # ----------------------------------------------------------------- public attributes
     @property
@@ -271,8 +267,6 @@ class CollectivePathEnv(SimEnv):
         return self._observe(), float(sim.reward[0]), bool(sim.done[0]), False, self._info()
 
     def _observe(self) -> np.ndarray:
-        if self._flow:
-            return flow_observation_one(self.sim, self._obs).copy()
         return self.sim.observation()[0]
 
     def _info(self) -> dict[str, Any]:

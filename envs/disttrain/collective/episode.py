@@ -20,9 +20,9 @@ import numpy as np
 
 from ...core.budget import check_memory
 from ..collectives import COLLECTIVES, Collective, Patterns, build_collective, step_patterns
-from ..cost import congestion, link_loads, nic_loads, spraying_share, step_lower_bound
 from ..placement import draw_failures, place_ranks
 from ..topology import Fabric, fat_tree, leaf_spine, rail_optimised
+from .kernels import connections, pattern_costs
 from .params import CollectivePathParams
 
 PLACEMENT_TRIES = 100
@@ -58,6 +58,11 @@ class Model:
     """the most flows one rank sends in one pattern"""
     kind_index: int
     """index of the collective in ``COLLECTIVES`` (the observation's one-hot)"""
+    cut_links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    """every edge switch's up links and down links, padded, with their counts (the
+    ``pattern_costs`` kernel's tables)"""
+    layout: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    """``pattern_layout`` of the patterns (None for permutation traffic)"""
 
     @classmethod
     def build(cls, params: CollectivePathParams) -> Model:
@@ -73,9 +78,11 @@ class Model:
             f"path tables of {params.n_switches} edge switches x {params.max_paths} paths",
         )
         fabric = build_fabric(params)
+        cuts = (*_padded(fabric.up_links), *_padded(fabric.down_links))
         n = params.n_ranks
         if params.collective == "permutation":
-            return cls(params, fabric, None, None, n, n, 1, COLLECTIVES.index("permutation"))
+            kind = COLLECTIVES.index("permutation")
+            return cls(params, fabric, None, None, n, n, 1, kind, cuts, None)
         coll = build_collective(
             params.collective, n, params.message_bytes, None, params.tree_chunks
         )
@@ -105,6 +112,8 @@ class Model:
             int(decisions),
             int(per_rank.max()),
             COLLECTIVES.index(params.collective),
+            cuts,
+            pattern_layout(pats),
         )
 
     def state_bytes(self) -> float:
@@ -158,6 +167,10 @@ class Plan:
     spraying_time: float
     """communication time of oblivious spraying on this episode, seconds"""
     n_conn: int
+    nic_unit: np.ndarray
+    """(n_patterns,) congestion of the NIC links alone, seconds per unit"""
+    first_loads: np.ndarray
+    """(n_links + 1,) unit loads of pattern 0 before any decision (its NIC links')"""
 
     @property
     def n_decisions(self) -> int:
@@ -167,6 +180,27 @@ class Plan:
     def pattern_slice(self, j: int) -> slice:
         """The flows of pattern ``j``."""
         return slice(int(self.patterns.flow_start[j]), int(self.patterns.flow_start[j + 1]))
+
+
+def pattern_layout(
+    patterns: Patterns,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pattern of every flow, the pattern indices, every pattern's total scale (bytes per
+    unit) and its number of steps."""
+    count = patterns.count
+    pattern_of_flow = np.repeat(np.arange(count), np.diff(patterns.flow_start))
+    weight = np.bincount(patterns.of_step, weights=patterns.scale, minlength=count)
+    n_steps = np.bincount(patterns.of_step, minlength=count)
+    return pattern_of_flow, np.arange(count), weight, n_steps
+
+
+def _padded(links: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-switch link lists as one (E, most) int64 table (padded with 0) and the counts."""
+    count = np.array([len(row) for row in links], dtype=np.int64)
+    table = np.zeros((len(links), max(int(count.max(initial=0)), 1)), dtype=np.int64)
+    for e, row in enumerate(links):
+        table[e, : len(row)] = row
+    return table, count
 
 
 def _failures(model: Model, rng: np.random.Generator) -> Fabric:
@@ -212,30 +246,33 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
         unit=rank_patterns.unit,
     )
     n_flows = len(src)
-    if p.persistent:
-        _, first, conn = np.unique(
-            src * fabric.n_nics + dst, return_index=True, return_inverse=True
-        )
-        needs = (a != b) & (first[conn] == np.arange(n_flows))
-    else:
-        conn = np.arange(n_flows)
-        needs = a != b
-    conn = conn.reshape(-1)
+    conn = np.empty(n_flows, dtype=np.int64)
+    needs = np.empty(n_flows, dtype=bool)
+    n_conn = connections(src * fabric.n_nics + dst, a, b, p.persistent, conn, needs)
     dec_flow = np.flatnonzero(needs)
-    pattern_of_flow = np.repeat(np.arange(pats.count), np.diff(pats.flow_start))
-    dec_end = np.searchsorted(pattern_of_flow[dec_flow], np.arange(pats.count), side="right")
-    weight = np.bincount(pats.of_step, weights=pats.scale, minlength=pats.count)
-    n_steps = np.bincount(pats.of_step, minlength=pats.count)
-    lb_unit = np.empty(pats.count)
-    spray_unit = np.empty(pats.count)
-    for j in range(pats.count):
-        s = slice(pats.flow_start[j], pats.flow_start[j + 1])
-        lb_unit[j] = step_lower_bound(fabric, src[s], dst[s], pats.unit[s])
-        share = spraying_share(fabric, src[s], dst[s])
-        links = fabric.paths[a[s], b[s]]
-        loads = link_loads(fabric, links, (pats.unit[s][:, None] * share)[:, :, None])
-        loads += nic_loads(fabric, src[s], dst[s], pats.unit[s])
-        spray_unit[j] = congestion(loads, fabric.capacity)
+    layout = model.layout if model.patterns is not None else pattern_layout(rank_patterns)
+    pattern_of_flow, pattern_ids, weight, n_steps = layout
+    dec_end = np.searchsorted(pattern_of_flow[dec_flow], pattern_ids, side="right")
+    costs = np.empty((3, pats.count))
+    first_loads = np.empty(fabric.n_links + 1)
+    tables = (fabric.capacity, fabric.factors, fabric.paths, fabric.n_paths, *model.cut_links)
+    bad = pattern_costs(
+        pats.flow_start.astype(np.int64, copy=False),
+        src,
+        dst,
+        pats.unit,
+        a,
+        b,
+        (*tables, fabric.n_nics, fabric.n_switches),
+        costs,
+        first_loads,
+    )
+    lb_unit, spray_unit, nic_unit = costs
+    if bad >= 0:
+        raise ValueError(
+            f"flow {int(src[bad])} -> {int(dst[bad])} has no alive path between switches "
+            f"{int(a[bad])} and {int(b[bad])}: every equal-cost path has a failed link"
+        )
     alpha = p.alpha_us * 1e-6
     total_alpha = alpha * len(pats.of_step)
     return Plan(
@@ -253,8 +290,10 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
         spray_unit=spray_unit,
         lower_bound=float(total_alpha + weight @ lb_unit),
         spraying_time=float(total_alpha + weight @ spray_unit),
-        n_conn=int(conn.max()) + 1,
+        n_conn=int(n_conn),
+        nic_unit=nic_unit,
+        first_loads=first_loads,
     )
 
 
-__all__ = ["Model", "Plan", "build_fabric", "plan_episode"]
+__all__ = ["Model", "Plan", "build_fabric", "pattern_layout", "plan_episode"]

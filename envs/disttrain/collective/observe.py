@@ -24,6 +24,7 @@ import numpy as np
 
 from ..collectives import COLLECTIVES
 from .episode import Model
+from .kernels import flow_observe
 from .params import CollectivePathParams
 
 if TYPE_CHECKING:
@@ -69,64 +70,20 @@ def hop_min(values: np.ndarray) -> np.ndarray:
 
 
 def flow_observation(sim: CollectiveSim) -> np.ndarray:
-    """(N, size) observations of every env in flow mode."""
-    fab = sim.model.fabric
-    k = sim.pieces
-    ar = sim._ar
-    d = np.minimum(sim.cursor, sim.n_decisions - 1)
-    q, piece = np.divmod(d, k)
-    a, b = sim.dec_a[ar, q], sim.dec_b[ar, q]
-    links = fab.paths[a, b]  # (N, P, H)
-    scale = sim.params.obs_scale
-    # each env's bound repeated over its links: a division by an (N, 1, 1) array broadcasts
-    # in inner loops of H entries (the same quotients, several times slower)
-    unit = np.repeat(sim.lb_cur, links[0].size).reshape(links.shape)
-    loads = gather_links(sim.loads, ar, links)
-    hop = scaled_ratio(loads, gather_links(sim.inv_capacity, ar, links), unit, scale)
-    fac_min = hop_min(gather_links(sim.factors, ar, links))
-    # every hop's factor > 0 exactly when the smallest is (factors are never NaN)
-    alive = (fac_min > 0) & (sim._path_ids < fab.n_paths[a, b][:, None])
-    n, n_paths = fac_min.shape
-    # each part cast to float32 straight into its columns (the values of one concatenation
-    # cast at the end, without the float64 table)
-    out = np.empty((n, observation_size(sim.params, sim.model)), dtype=np.float32)
-    end = hop.shape[1] * hop.shape[2]
-    out[:, :end] = hop.reshape(n, -1)
-    out[:, end : end + n_paths] = fac_min
-    out[:, end + n_paths : end + 2 * n_paths] = alive
-    base = end + 2 * n_paths
-    piece_size = sim.dec_unit[ar, q] / fab.nic_bps / sim.lb_cur
-    out[:, base] = np.minimum(piece_size, scale) / scale
-    out[:, base + 1] = piece / k
-    out[:, base + 2] = np.minimum(sim.cursor / sim.n_decisions, 1.0)
-    out[:, base + 3] = sim.pattern / sim.n_patterns
-    out[:, base + FLOW_SCALARS :] = 0.0
-    out[:, base + FLOW_SCALARS + sim.model.kind_index] = 1.0
-    return out
-
-
-def flow_observation_one(sim: CollectiveSim, out: np.ndarray) -> np.ndarray:
-    """Env 0's flow-mode observation written into ``out`` (float32), the arithmetic of
-    ``flow_observation`` without the batch axis."""
-    fab = sim.model.fabric
-    k = sim.pieces
-    d = min(int(sim.cursor[0]), int(sim.n_decisions[0]) - 1)
-    q, piece = divmod(d, k)
-    a, b = int(sim.dec_a[0, q]), int(sim.dec_b[0, q])
-    links = fab.paths[a, b]
-    lb = sim.lb_cur[0]
-    scale = sim.params.obs_scale
-    n_paths, hops = links.shape
-    hop_end = n_paths * hops
-    out[:hop_end] = scaled_ratio(sim.loads[0, links], sim.inv_capacity[0, links], lb, scale).ravel()
-    out[hop_end : hop_end + n_paths] = sim.factor_min_one(a, b)
-    out[hop_end + n_paths : hop_end + 2 * n_paths] = sim.alive_one(a, b)
-    base = hop_end + 2 * n_paths
-    piece_size = sim.dec_unit[0, q] / fab.nic_bps / lb
-    out[base] = min(piece_size, scale) / scale
-    out[base + 1] = piece / k
-    out[base + 2] = min(sim.cursor[0] / sim.n_decisions[0], 1.0)
-    out[base + 3] = sim.pattern[0] / sim.n_patterns[0]
+    """(N, size) observations of every env in flow mode (the ``flow_observe`` kernel)."""
+    out = np.empty((sim.num_envs, observation_size(sim.params, sim.model)), dtype=np.float32)
+    state = (sim.cursor, sim.n_decisions, sim.lb_cur)
+    constants = np.array([sim.model.fabric.nic_bps, sim.params.obs_scale])
+    flow_observe(
+        sim.kernel_plan,
+        state,
+        sim.loads,
+        sim.pattern,
+        sim.n_patterns,
+        constants,
+        sim.model.kind_index,
+        out,
+    )
     return out
 
 
@@ -162,7 +119,6 @@ def step_observation(sim: CollectiveSim, m: int) -> np.ndarray:
 
 __all__ = [
     "flow_observation",
-    "flow_observation_one",
     "observation_size",
     "scaled_ratio",
     "step_observation",

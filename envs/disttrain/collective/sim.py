@@ -26,12 +26,10 @@ from ..cost import congestion, nic_loads
 from ..fluid import fluid_completion_time
 from ..topology import Fabric
 from .episode import Model, Plan, plan_episode
+from .kernels import place_pieces
 from .observe import flow_observation, gather_links, hop_min, observation_size, step_observation
 from .params import CollectivePathParams
 
-PAIR_TABLE_LIMIT = 1 << 18
-"""the scalar fast path keeps per-switch-pair tables when the path table has at most this many
-entries (E^2 P H: 8,192 on 16 x 16 x 16, 2^16 on a k = 8 fat-tree)"""
 FAILED_INVERSE = 1e30
 """the inverse capacity of a failed link (any load on it reads as saturated)"""
 
@@ -49,6 +47,8 @@ class CollectiveSim:
         self.pieces = params.pieces
         self.links1 = fab.n_links + 1
         self.plans: list[Plan | None] = [None] * n
+        self._row_fabric: list[Fabric] = [fab] * n
+        """the fabric whose capacities and factors each env's rows hold"""
         self.dec_a = np.zeros((n, dmax), dtype=np.int64)
         self.dec_b = np.zeros((n, dmax), dtype=np.int64)
         self.dec_conn = np.zeros((n, dmax), dtype=np.int64)
@@ -71,10 +71,6 @@ class CollectiveSim:
         self.spraying_time = np.zeros(n)
         self.n_patterns = np.ones(n, dtype=np.int64)
         self._path_ids = np.arange(fab.max_paths)
-        self._exists = self._path_ids < fab.n_paths[:, :, None]  # (E, E, P)
-        self._pair_tables = fab.paths.size <= PAIR_TABLE_LIMIT
-        self._alive0 = self._exists
-        self._facmin0 = np.ones(self._exists.shape)
         self.comm_time = np.zeros(n)
         self.last_ratio = np.zeros(n)
         self.rerouted = np.zeros(n, dtype=np.int64)
@@ -83,6 +79,24 @@ class CollectiveSim:
         self.reward = np.zeros(n)
         self._ar = np.arange(n)
         self._path_ids = np.arange(fab.max_paths)
+        self._env0 = np.zeros(1, dtype=np.int64)
+        self._path0 = np.zeros(1, dtype=np.int64)
+        self.kernel_plan = (
+            self.pieces,
+            self.dec_a,
+            self.dec_b,
+            self.dec_conn,
+            self.dec_unit,
+            fab.paths,
+            fab.n_paths,
+            self.factors,
+            self.inv_capacity,
+            self.weight_cur,
+            self.t_lb,
+        )
+        """the arrays the kernels read (``kernels.place_pieces``, ``kernels.flow_observe``)"""
+        self._kernel_state = (self.cursor, self.rerouted, self.reward, self.partial, self.credited)
+        self._dense = params.reward == "dense"
 
     # ------------------------------------------------------------------ BatchSim
     @property
@@ -110,13 +124,13 @@ class CollectiveSim:
             self.dec_conn[m, :nq] = plan.flow_conn[q]
             self.dec_unit[m, :nq] = plan.patterns.unit[q] / k
             self.conn_path[m] = -1
-            self.capacity[m] = plan.fabric.capacity
-            self.inv_capacity[m] = inverse_capacity(plan.fabric.capacity)
+            if plan.fabric is not self._row_fabric[m]:  # healthy episodes keep their rows
+                self.capacity[m] = plan.fabric.capacity
+                self.inv_capacity[m] = inverse_capacity(plan.fabric.capacity)
+                self.factors[m] = plan.fabric.factors
+                self._row_fabric[m] = plan.fabric
             self.spraying_time[m] = plan.spraying_time
             self.n_patterns[m] = plan.patterns.count
-            if m == 0 and self._pair_tables:
-                self._pair_tables_of_env0(plan.fabric)
-            self.factors[m] = plan.fabric.factors
             self.cursor[m] = 0
             self.n_decisions[m] = nq * k
             self.t_lb[m] = plan.lower_bound
@@ -187,70 +201,24 @@ class CollectiveSim:
         return np.where(ok, path, shifted[np.arange(len(path)), first])
 
     def _place_pieces(self, envs: np.ndarray, path: np.ndarray) -> None:
-        k = self.pieces
-        d = self.cursor[envs]
-        q, piece = np.divmod(d, k)
-        a, b = self.dec_a[envs, q], self.dec_b[envs, q]
-        alive = self.alive_paths(envs, a, b)
-        chosen = self._reroute(alive, path)
-        self.rerouted[envs] += chosen != path
-        links = self.model.fabric.paths[a, b, chosen]  # (n, H)
-        unit = self.dec_unit[envs, q]
-        self.loads[envs[:, None], links] += unit[:, None]
-        self.conn_path[envs, self.dec_conn[envs, q], piece] = chosen
-        self.cursor[envs] += 1
-        if self.params.reward == "dense":
-            ratio = self.loads[envs[:, None], links] * self.inv_capacity[envs[:, None], links]
-            self.partial[envs] = np.maximum(self.partial[envs], ratio.max(axis=1))
-            gain = self.partial[envs] - self.credited[envs]
-            self.reward[envs] -= self.weight_cur[envs] * gain / self.t_lb[envs]
-            self.credited[envs] = self.partial[envs]
-
-    def _pair_tables_of_env0(self, fabric: Fabric) -> None:
-        """Env 0's alive paths and smallest path factors for every switch pair (the scalar
-        fast path reads them instead of gathering link factors at every step)."""
-        if fabric.healthy:
-            self._alive0, self._facmin0 = self._exists, np.ones(self._exists.shape)
-            return
-        factors = fabric.factors[fabric.paths]  # (E, E, P, H)
-        self._alive0 = (factors > 0).all(axis=3) & self._exists
-        self._facmin0 = factors.min(axis=3)
-
-    def alive_one(self, a: int, b: int) -> np.ndarray:
-        """(P,) alive paths of switch pair (a, b) in env 0."""
-        if self._pair_tables:
-            return self._alive0[a, b]
-        return self.alive_paths(np.zeros(1, np.int64), np.array([a]), np.array([b]))[0]
-
-    def factor_min_one(self, a: int, b: int) -> np.ndarray:
-        """(P,) the smallest capacity factor on each path of switch pair (a, b) in env 0."""
-        if self._pair_tables:
-            return self._facmin0[a, b]
-        return self.factors[0, self.model.fabric.paths[a, b]].min(axis=1)
+        place_pieces(
+            np.ascontiguousarray(envs, dtype=np.int64),
+            np.ascontiguousarray(path, dtype=np.int64),
+            self.kernel_plan,
+            self._kernel_state,
+            self.loads,
+            self.conn_path,
+            self._dense,
+        )
 
     def step_one(self, path: int) -> None:
         """Flow mode, env 0 alone: ``step(EVERY_ENV, [path])`` without the batch overhead
-        (the same arithmetic, so the trajectories are identical)."""
+        (the same kernel)."""
         self.reward[0] = self.pending[0]
         self.pending[0] = 0.0
         self.steps[0] += 1
-        q, piece = divmod(int(self.cursor[0]), self.pieces)
-        a, b = int(self.dec_a[0, q]), int(self.dec_b[0, q])
-        alive = self.alive_one(a, b)
-        chosen = path
-        if not alive[path]:
-            chosen = int(self._reroute(alive[None], np.array([path]))[0])
-            self.rerouted[0] += 1
-        links = self.model.fabric.paths[a, b, chosen]
-        loads = self.loads[0]
-        loads[links] += self.dec_unit[0, q]
-        self.conn_path[0, self.dec_conn[0, q], piece] = chosen
-        self.cursor[0] += 1
-        if self.params.reward == "dense":
-            ratio = loads[links] * self.inv_capacity[0, links]
-            partial = max(self.partial[0], ratio.max())
-            self.reward[0] -= self.weight_cur[0] * (partial - self.credited[0]) / self.t_lb[0]
-            self.partial[0] = self.credited[0] = partial
+        self._path0[0] = path
+        self._place_pieces(self._env0, self._path0)
         if self.cursor[0] == self.pattern_end[0]:
             self.reward[0] += self._finish(0)
 
@@ -308,10 +276,14 @@ class CollectiveSim:
         reward = 0.0
         while True:
             self.pattern[m] = j
-            self.loads[m] = self._pattern_loads(m, j, placed_only=True)
+            if j == 0 and self.cursor[m] == 0:  # nothing placed: the plan's NIC loads
+                self.loads[m] = plan.first_loads
+                base = plan.nic_unit[0]
+            else:
+                self.loads[m] = self._pattern_loads(m, j, placed_only=True)
+                base = congestion(self.loads[m], self.capacity[m])
             self.lb_cur[m] = plan.lb_unit[j]
             self.weight_cur[m] = plan.weight[j]
-            base = congestion(self.loads[m], self.capacity[m])
             self.partial[m] = max(base, plan.lb_unit[j])
             self.credited[m] = plan.lb_unit[j]
             self.pattern_end[m] = int(plan.dec_end[j]) * self.pieces

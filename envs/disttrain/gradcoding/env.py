@@ -166,7 +166,7 @@ class SeqGradCodingEnv(SimEnv):
         return sim.observation()[0], float(sim.reward[0]), bool(sim.done[0]), False, self._info()
 
     def _info(self) -> dict[str, Any]:
-        return {key: value[0].item() for key, value in self.sim.info().items()}
+        return self.sim.info_of(0)
 
 
 class SeqGradCodingVectorEnv(NumpyVectorEnv):

@@ -9,6 +9,10 @@ master waits for everyone (``max_i d_it``). Only erased stragglers enter the his
 (B, W, lambda) checks read: a round where the master waited for all has no stragglers for
 decoding. ``charge_full_wait`` charges ``w_t`` for a conforming round even when everyone
 arrived earlier, as the authors' scripts do.
+
+The rule runs in one compiled kernel (``kernels.play_one_round``, numba), its only
+implementation; the functions here wrap it for rows of a batch (``play_round``), one env's
+segment (``play_segment``) and fixed arms over a whole trace (``evaluate_arms``).
 """
 
 from __future__ import annotations
@@ -17,12 +21,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kernels import (
+    BURST_CAP,
+    RuleArrays,
+    evaluate_fixed,
+    play_rows,
+    play_segment_rounds,
+)
 from .schemes import KINDS, MAX_WINDOW, ArmTable
 
 SGC_KIND = KINDS.index("srsgc")
 """kind indices at or above this use the (B, W, lambda) model"""
-BURST_CAP = 255
-"""burst lengths are counted up to this many rounds (uint8)"""
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,28 @@ class RoundRule:
     gc_strict: bool = False
     """GC conforms with fewer than s stragglers (the authors' check) instead of at most s"""
     charge_full_wait: bool = False
+
+
+def rule_arrays(table: ArmTable, rule: RoundRule) -> RuleArrays:
+    """The menu ``table`` and the constants of ``rule`` as the kernels read them."""
+    return RuleArrays(
+        load=np.ascontiguousarray(table.load, dtype=np.float64),
+        tolerance=np.ascontiguousarray(table.tolerance, dtype=np.int64),
+        bursty=np.ascontiguousarray(table.kind >= SGC_KIND),
+        spatial_mask=np.ascontiguousarray(table.spatial_mask, dtype=np.uint8),
+        temporal_mask=np.ascontiguousarray(table.temporal_mask, dtype=np.uint8),
+        delay=np.ascontiguousarray(table.delay, dtype=np.int64),
+        constants=np.array(
+            [
+                rule.mu,
+                rule.c_comp,
+                rule.profile_load,
+                float(rule.gc_strict),
+                float(rule.charge_full_wait),
+            ],
+            dtype=np.float64,
+        ),
+    )
 
 
 @dataclass
@@ -74,27 +105,19 @@ def play_round(
 ) -> RoundResult:
     """One round for every row: ``d0`` (rows, n) base delays, ``arm`` (rows,) arm indices.
     Updates ``state`` in place."""
-    delay = d0 + ((table.load[arm] - rule.profile_load) * rule.c_comp)[:, None]
-    fastest = delay.min(axis=1)
-    slowest = delay.max(axis=1)
-    wait = (1.0 + rule.mu) * fastest
-    late = delay > wait[:, None]
-    count = late.sum(axis=1)
-    tolerance = table.tolerance[arm]
-    conform = count < tolerance if rule.gc_strict else count <= tolerance
-    sgc = table.kind[arm] >= SGC_KIND
-    if sgc.any():
-        hist = state.history
-        recent = (hist & table.spatial_mask[arm][:, None]) != 0
-        spatial = (recent | late).sum(axis=1) <= tolerance
-        repeat = ((hist & table.temporal_mask[arm][:, None]) != 0) & late
-        conform = np.where(sgc, spatial & ~repeat.any(axis=1), conform)
-    fast = wait if rule.charge_full_wait else np.minimum(wait, slowest)
-    duration = np.where(conform, fast, slowest)
-    np.left_shift(state.history, 1, out=state.history)
-    state.history |= late & conform[:, None]
-    state.burst = np.where(late, np.minimum(state.burst, BURST_CAP - 1) + 1, 0).astype(np.uint8)
-    return RoundResult(duration, conform, late, fastest)
+    delays = np.ascontiguousarray(d0, dtype=np.float64)
+    rows = delays.shape[0]
+    for name in ("history", "burst"):
+        value = getattr(state, name)
+        if not (value.dtype == np.uint8 and value.flags.c_contiguous):
+            setattr(state, name, np.ascontiguousarray(value, dtype=np.uint8))
+    late = np.empty(delays.shape, dtype=bool)
+    out = np.empty((rows, 2))
+    conform = np.empty(rows, dtype=bool)
+    arms = np.ascontiguousarray(arm, dtype=np.int64)
+    rules = rule_arrays(table, rule)
+    play_rows(delays, arms, rules, state.history, state.burst, late, out, conform)
+    return RoundResult(out[:, 0], conform, late, out[:, 1])
 
 
 @dataclass
@@ -114,49 +137,29 @@ class Segment:
 def play_segment(
     d0: np.ndarray, arm: int, table: ArmTable, rule: RoundRule, erased: list[int]
 ) -> Segment:
-    """Rounds ``d0`` (n, R) of one env under the fixed arm ``arm``: the same rule as
-    ``play_round``, vectorised over the rounds; only the (B, W, lambda) check runs round by
-    round, on Python integers used as bit sets of workers. ``erased`` holds the sets of
-    erased stragglers of the past rounds, newest first, and is updated in place.
-
-    The work runs on ``d0.T`` (R, n): fastest when that is C-contiguous (the sim stores its
-    delays round-major); ``Segment.late`` is then a transposed view."""
-    delay = d0.T + (table.load[arm] - rule.profile_load) * rule.c_comp
-    fastest = delay.min(axis=1)
-    slowest = delay.max(axis=1)
-    wait = (1.0 + rule.mu) * fastest
-    late = delay > wait[:, None]
-    tolerance = int(table.tolerance[arm])
-    if table.kind[arm] < SGC_KIND:
-        count = late.sum(axis=1)
-        conform = count < tolerance if rule.gc_strict else count <= tolerance
-    else:
-        conform = _bursty_conform(late, table.arms[arm].b, table.arms[arm].w, tolerance, erased)
-    fast = wait if rule.charge_full_wait else np.minimum(wait, slowest)
-    return Segment(np.where(conform, fast, slowest), conform, late.T, fastest)
-
-
-def _bursty_conform(late: np.ndarray, b: int, w: int, lam: int, erased: list[int]) -> np.ndarray:
-    """(R,) whether each round's late set (``late`` (R, n)) follows the (B, W, lambda) model,
-    given the erased sets of the previous rounds (``erased``, newest first, updated in
-    place)."""
-    packed = np.packbits(late, axis=1)
-    width = packed.shape[1]
-    buffer = packed.tobytes()
-    conform = []
-    for start in range(0, len(buffer), width):
-        now = int.from_bytes(buffer[start : start + width], "big")
-        window = 0
-        for past in erased[: w - 1]:
-            window |= past
-        repeat = 0
-        for past in erased[b - 1 : w - 1]:
-            repeat |= past
-        ok = (window | now).bit_count() <= lam and not repeat & now
-        conform.append(ok)
-        erased.insert(0, now if ok else 0)
+    """Rounds ``d0`` (n, R) of one env under the fixed arm ``arm``. ``erased`` holds the sets
+    of erased stragglers of the past rounds, newest first, as Python integers (worker i is bit
+    ``8 ceil(n / 8) - 1 - i``, ``numpy.packbits``' order); a (B, W, lambda) arm updates it in
+    place. (The sim keeps the same history as bits per worker.)"""
+    n, count = d0.shape
+    width = -(-n // 8)
+    history = np.zeros(n, dtype=np.uint8)
+    for back, past in enumerate(erased[: MAX_WINDOW - 1]):
+        bits = np.unpackbits(np.frombuffer(past.to_bytes(width, "big"), dtype=np.uint8))[:n]
+        history |= bits << back
+    delays = np.ascontiguousarray(d0.T, dtype=np.float64)
+    late = np.empty((count, n), dtype=bool)
+    out = np.empty((count, 2))
+    conform = np.empty(count, dtype=bool)
+    play_segment_rounds(
+        delays, 0, count, arm, rule_arrays(table, rule), history, late, out, conform
+    )
+    if table.kind[arm] >= SGC_KIND:
+        packed = np.packbits(late & conform[:, None], axis=1).tobytes()
+        for start in range(0, len(packed), width):
+            erased.insert(0, int.from_bytes(packed[start : start + width], "big"))
         del erased[MAX_WINDOW - 1 :]
-    return np.array(conform, dtype=bool)
+    return Segment(out[:, 0], conform, late.T, out[:, 1])
 
 
 def evaluate_arms(
@@ -169,18 +172,16 @@ def evaluate_arms(
     Raises:
         ValueError: ``d0`` has fewer rounds than the slowest arm needs.
     """
-    arms = np.asarray(arms, dtype=np.int64)
+    arms = np.ascontiguousarray(arms, dtype=np.int64)
     delay = table.delay[arms]
     needed = jobs + int(delay.max())
     if d0.shape[1] < needed:
         raise ValueError(f"the delays cover {d0.shape[1]} rounds; these arms need {needed}")
-    state = RoundState.empty(len(arms), d0.shape[0])
-    total = np.zeros(len(arms))
-    for t in range(needed):
-        rows = np.broadcast_to(d0[:, t], (len(arms), d0.shape[0]))
-        result = play_round(rows, arms, table, rule, state)
-        total += np.where(t < jobs + delay, result.duration, 0.0)
-    return total
+    delays = np.ascontiguousarray(d0[:, :needed].T, dtype=np.float64)
+    ends = np.ascontiguousarray(jobs + delay, dtype=np.int64)
+    totals = np.zeros(len(arms))
+    evaluate_fixed(delays, arms, ends, rule_arrays(table, rule), totals)
+    return totals
 
 
 def clairvoyant_floor(d0: np.ndarray, rule: RoundRule, n: int, jobs: int) -> float:
@@ -192,6 +193,7 @@ def clairvoyant_floor(d0: np.ndarray, rule: RoundRule, n: int, jobs: int) -> flo
 
 
 __all__ = [
+    "BURST_CAP",
     "RoundResult",
     "RoundRule",
     "RoundState",
@@ -200,4 +202,5 @@ __all__ = [
     "evaluate_arms",
     "play_round",
     "play_segment",
+    "rule_arrays",
 ]

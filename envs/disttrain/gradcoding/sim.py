@@ -4,8 +4,10 @@ An env step is one epoch: ``epoch_jobs`` new jobs under the chosen arm, one roun
 the arm changes, the old scheme first drains: it runs ``T_old`` more rounds at its load so that
 its in-flight jobs decode, and the new scheme starts with an empty straggler history. After
 the last epoch the final scheme drains ``T`` rounds. A fixed arm thus runs ``J + T`` rounds, as
-in the paper's evaluation. Round durations follow ``rounds.play_round``; the reward is minus
-the epoch's time over ``c_comp + median base delay``.
+in the paper's evaluation. Round durations follow the round rule (``rounds.py``); the reward is
+minus the epoch's time over ``c_comp + median base delay``. A step plays every env's epoch in
+one compiled kernel (``kernels.play_epochs``); a reset draws each env's delays in numpy from
+its own generator.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import numpy as np
 
 from ...core.budget import check_memory, format_bytes
 from ...core.sim import Rows, rows
+from .kernels import play_epochs
 from .observe import OBS_SIZE, WINDOW, observe
 from .params import SeqGradCodingParams
-from .rounds import BURST_CAP, RoundRule, clairvoyant_floor, play_segment
+from .rounds import RoundRule, clairvoyant_floor, rule_arrays
 from .schemes import ArmTable, build_menu
 from .stragglers import draw_delays
 from .traces import load_trace
@@ -34,10 +37,6 @@ def round_rule(params: SeqGradCodingParams) -> RoundRule:
         gc_strict=params.gc_strict,
         charge_full_wait=params.charge_full_wait,
     )
-
-
-BIT_WEIGHTS = 1 << np.arange(WINDOW)
-"""bit r marks round r back in the ``seen`` window"""
 
 
 class GradCodingSim:
@@ -66,31 +65,35 @@ class GradCodingSim:
         per_env = self.bytes_per_env(params)
         check_memory("SeqGradCoding", per_env * num_envs, f"{num_envs} x {format_bytes(per_env)}")
         m, r = num_envs, self.max_rounds
-        self.d0 = np.zeros((m, r, n)).transpose(0, 2, 1)
-        """(N, n, rounds) base delays, stored round-major (each round's delays contiguous)"""
+        self.rules = rule_arrays(self.table, self.rule)
+        self.kinds = np.ascontiguousarray(self.table.kind, dtype=np.int64)
+        self.episode = np.array([params.jobs, params.epoch_jobs], dtype=np.int64)
+        self.delays = np.zeros((m, r, n))
+        """(N, rounds, n) base delays, round-major (what the kernel reads)"""
+        self.d0 = self.delays.transpose(0, 2, 1)
+        """(N, n, rounds) the same base delays, as ``delay_profile`` returns them"""
         self.late_log = np.zeros((m, r, n), dtype=bool)
         self.round_log = np.zeros((m, r, 3))
         """per round: duration, fastest delay, arm"""
-        self.erased: list[list[int]] = [[] for _ in range(m)]
-        """per env, the erased straggler sets of the past rounds (bit sets), newest first"""
-        self.burst = np.zeros((m, n), dtype=np.uint8)
-        self._last_conform = 0
-        self.seen = np.zeros((m, n), dtype=np.uint8)
-        self.recent_late = np.zeros((m, WINDOW))
-        self.recent_duration = np.zeros((m, WINDOW))
-        self.t = np.zeros(m, dtype=np.int64)
-        self.jobs_started = np.zeros(m, dtype=np.int64)
-        self.arm = np.full(m, -1, dtype=np.int64)
-        self.runtime = np.zeros(m)
+        self.per_worker = np.zeros((m, 3, n), dtype=np.uint8)
+        """per env and worker: erased-straggler history (bit i: round r-1-i), burst length,
+        late bits of the last 8 rounds"""
+        self.burst = self.per_worker[:, 1]
+        self.seen = self.per_worker[:, 2]
+        self.recent = np.zeros((m, 2, WINDOW))
+        """late counts and durations of the last 8 rounds, newest first"""
+        self.recent_late = self.recent[:, 0]
+        self.recent_duration = self.recent[:, 1]
+        self.counters = np.zeros((m, 5), dtype=np.int64)
+        """rounds played, jobs started, arm (-1: none), switches, the last epoch's rounds"""
+        self.t, self.jobs_started, self.arm, self.switches, self.epoch_rounds = self.counters.T
+        self.times = np.zeros((m, 5))
+        """runtime, the last epoch's time, its conforming share, reward, reward scale"""
+        self.runtime, self.epoch_time, self.epoch_conform, self.reward, self.norm = self.times.T
         self.floor = np.ones(m)
-        self.norm = np.ones(m)
-        self.epoch_time = np.zeros(m)
-        self.epoch_rounds = np.zeros(m, dtype=np.int64)
-        self.epoch_conform = np.zeros(m)
-        self.switches = np.zeros(m, dtype=np.int64)
         self.regime = np.zeros((m, r), dtype=np.int64)
         self.done = np.zeros(m, dtype=bool)
-        self.reward = np.zeros(m)
+        self._scratch = np.zeros(r)
 
     @staticmethod
     def bytes_per_env(params: SeqGradCodingParams) -> float:
@@ -114,10 +117,11 @@ class GradCodingSim:
     ) -> None:
         """New delays and an empty history in envs ``idx``."""
         p = self.params
+        model = p.straggler_model
         for m in rows(idx, self.num_envs):
             rng = rngs[m]
             if self.trace is None:
-                draw = draw_delays(p.straggler_model, p.n_workers, self.max_rounds, rng)
+                draw = draw_delays(model, p.n_workers, self.max_rounds, rng, self.delays[m])
                 d0 = draw.d0
                 self.regime[m] = draw.regime
             else:
@@ -128,95 +132,35 @@ class GradCodingSim:
                 start = min(start, last)
                 d0 = self.trace[: p.n_workers, start : start + self.max_rounds]
                 self.regime[m] = 0
-            self.d0[m] = d0
+                self.d0[m] = d0
             self.floor[m] = clairvoyant_floor(d0, self.rule, p.n_workers, p.jobs)
-            self.norm[m] = self.reward_scale
         every = rows(idx, self.num_envs)
+        self.norm[every] = self.reward_scale
         self.late_log[every] = False
         self.round_log[every] = 0.0
-        for m in every:
-            self.erased[m] = []
-        self.burst[every] = 0
-        self.seen[every] = 0
-        self.recent_late[every] = 0.0
-        self.recent_duration[every] = 0.0
-        for array in (self.t, self.jobs_started, self.switches, self.epoch_rounds):
-            array[every] = 0
-        for array in (self.runtime, self.epoch_time, self.epoch_conform, self.reward):
-            array[every] = 0.0
-        self.arm[every] = -1
+        self.per_worker[every] = 0
+        self.recent[every] = 0.0
+        self.counters[every] = (0, 0, -1, 0, 0)
+        self.times[every, :4] = 0.0
         self.done[every] = False
 
     def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
-        """One epoch in each env of ``idx`` under arms ``actions``."""
-        p = self.params
-        delay = self.table.delay
-        arms = np.asarray(actions, dtype=np.int64).reshape(-1)
-        for m, new in zip(rows(idx, self.num_envs), arms.tolist(), strict=True):
-            old = int(self.arm[m])
-            k = min(p.epoch_jobs, p.jobs - int(self.jobs_started[m]))
-            last = int(self.jobs_started[m]) + k >= p.jobs
-            self.epoch_time[m] = 0.0
-            rounds = conform = 0
-            if old >= 0 and old != new:
-                rounds += self._segment(m, old, int(delay[old]))
-                conform += self._last_conform
-                self.switches[m] += 1
-            if old != new:
-                self.erased[m] = []  # the new scheme starts without a history
-            rounds += self._segment(m, new, k + (int(delay[new]) if last else 0))
-            conform += self._last_conform
-            self.arm[m] = new
-            self.jobs_started[m] += k
-            self.done[m] = last
-            self.epoch_rounds[m] = rounds
-            self.epoch_conform[m] = conform / rounds
-            self.reward[m] = -self.epoch_time[m] / self.norm[m]
-
-    def _segment(self, m: int, arm: int, count: int) -> int:
-        """``count`` rounds of env m under ``arm``; returns ``count``."""
-        self._last_conform = 0
-        if count == 0:
-            return 0
-        t0 = int(self.t[m])
-        d0 = self.d0[m, :, t0 : t0 + count]
-        seg = play_segment(d0, arm, self.table, self.rule, self.erased[m])
-        late = seg.late.T  # (count, n)
-        self.late_log[m, t0 : t0 + count] = late
-        log = self.round_log[m, t0 : t0 + count]
-        log[:, 0] = seg.duration
-        log[:, 1] = seg.fastest
-        log[:, 2] = arm
-        # burst lengths: the trailing run of late rounds, continued if late all along
-        reverse = late[::-1]
-        run = np.argmin(reverse, axis=0)
-        always = reverse.all(axis=0)
-        if always.any():
-            run = np.where(always, count + self.burst[m].astype(np.int64), run)
-        self.burst[m] = np.minimum(run, BURST_CAP)
-        tail = min(count, WINDOW)
-        recent = reverse[:tail]
-        bits = BIT_WEIGHTS[:tail] @ recent
-        late_counts = recent.sum(axis=1)
-        newest = seg.duration[::-1][:tail]
-        if tail == WINDOW:  # the window holds this segment's rounds only
-            self.seen[m] = bits
-            self.recent_late[m] = late_counts
-            self.recent_duration[m] = newest
-        else:
-            self.seen[m] = ((self.seen[m].astype(np.int64) << tail) | bits) & 0xFF
-            self.recent_late[m] = np.concatenate(
-                [late_counts, self.recent_late[m, : WINDOW - tail]]
-            )
-            self.recent_duration[m] = np.concatenate(
-                [newest, self.recent_duration[m, : WINDOW - tail]]
-            )
-        total = float(seg.duration.sum())
-        self.runtime[m] += total
-        self.epoch_time[m] += total
-        self._last_conform = int(seg.conform.sum())
-        self.t[m] = t0 + count
-        return count
+        """One epoch in each env of ``idx`` under arms ``actions`` (one ``play_epochs`` call)."""
+        play_epochs(
+            np.ascontiguousarray(rows(idx, self.num_envs), dtype=np.int64),
+            np.ascontiguousarray(actions, dtype=np.int64).reshape(-1),
+            self.episode,
+            self.rules,
+            self.delays,
+            self.late_log,
+            self.round_log,
+            self.per_worker,
+            self.recent,
+            self.counters,
+            self.times,
+            self.done,
+            self._scratch,
+        )
 
     def observation(self) -> np.ndarray:
         """(N, OBS_SIZE) float32 observations."""
@@ -241,6 +185,22 @@ class GradCodingSim:
             "switches": self.switches.copy(),
             "jobs_started": self.jobs_started.copy(),
             "stragglers": late_now.astype(np.int64),
+        }
+
+    def info_of(self, m: int) -> dict[str, Any]:
+        """Env ``m``'s ``info`` as Python scalars (the scalar env's; the values of ``info()``)."""
+        arm, t = int(self.arm[m]), int(self.t[m])
+        return {
+            "iteration_time": float(self.runtime[m]),
+            "lower_bound": float(self.floor[m]),
+            "epoch_time": float(self.epoch_time[m]),
+            "rounds": t,
+            "conforming": float(self.epoch_conform[m]),
+            "arm": arm,
+            "load": float(self.table.load[arm]) if arm >= 0 else 0.0,
+            "switches": int(self.switches[m]),
+            "jobs_started": int(self.jobs_started[m]),
+            "stragglers": int(np.count_nonzero(self.late_log[m, max(t - 1, 0)])),
         }
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kernels import expand_chains, scale_delays
+
 NEVER = 1 << 40
 """the sojourn of a chain that never leaves its state (longer than any episode)"""
 
@@ -58,36 +60,50 @@ def _sojourns(rate: float, shape: tuple[int, int], rng: np.random.Generator) -> 
 
 
 def _chain(
-    p: float, q: float, start: np.ndarray, rounds: int, rng: np.random.Generator
+    p: float,
+    q: float,
+    start: np.ndarray,
+    rounds: int,
+    rng: np.random.Generator,
+    out: np.ndarray | None = None,
+    first: int = 0,
 ) -> np.ndarray:
     """(rows, rounds) states of two-state chains that enter the bad state with probability p
     and leave it with probability q per round, from ``start`` (the state before round 0):
-    drawn as alternating geometric sojourns (few draws per chain), then expanded (a mark at
-    every switch, XOR-accumulated along the rounds)."""
+    drawn as alternating geometric sojourns (few draws per chain), then expanded by the
+    ``expand_chains`` kernel, into ``out[:, first : first + rounds]`` when given (a
+    C-contiguous bool array)."""
     rows = len(start)
-    switches: list[np.ndarray] = []
-    first_bad = start[:, None]
+    bad, good = [], []
     clock = np.full(rows, -1, dtype=np.int64)
     pairs = max(4, int(rounds / (1.0 / max(p, 1e-9) + 1.0 / max(q, 1e-9)) * 2) + 4)
     while (clock < rounds).any():
-        bad_runs = _sojourns(q, (rows, pairs), rng)
-        good_runs = _sojourns(p, (rows, pairs), rng)
-        times = np.empty((rows, 2 * pairs), dtype=np.int64)
-        times[:, 0::2] = np.where(first_bad, bad_runs, good_runs)
-        times[:, 1::2] = np.where(first_bad, good_runs, bad_runs)
-        np.cumsum(times, axis=1, out=times)
-        times += clock[:, None]
-        switches.append(times)
-        clock = times[:, -1]  # an even number of switches: the state is back to ``start``
-    times = switches[0] if len(switches) == 1 else np.concatenate(switches, axis=1)
-    marks = np.zeros((rows, rounds + 1), dtype=bool)
-    marks[np.arange(rows)[:, None], np.minimum(times, rounds)] = True  # times are distinct
-    flips = np.logical_xor.accumulate(marks[:, :rounds], axis=1)
-    return flips ^ first_bad
+        bad.append(_sojourns(q, (rows, pairs), rng))
+        good.append(_sojourns(p, (rows, pairs), rng))
+        clock = clock + bad[-1].sum(axis=1) + good[-1].sum(axis=1)
+    if out is None:
+        out, first = np.empty((rows, rounds), dtype=bool), 0
+    expand_chains(
+        bad[0] if len(bad) == 1 else np.concatenate(bad, axis=1),
+        good[0] if len(good) == 1 else np.concatenate(good, axis=1),
+        np.ascontiguousarray(start, dtype=bool),
+        out,
+        first,
+        rounds,
+    )
+    return out[:, first : first + rounds]
 
 
-def draw_delays(model: StragglerModel, n: int, rounds: int, rng: np.random.Generator) -> DelayDraw:
-    """The base delays of ``n`` workers over ``rounds`` rounds, drawn from ``rng``."""
+def draw_delays(
+    model: StragglerModel,
+    n: int,
+    rounds: int,
+    rng: np.random.Generator,
+    out: np.ndarray | None = None,
+) -> DelayDraw:
+    """The base delays of ``n`` workers over ``rounds`` rounds, drawn from ``rng``, written
+    round-major into ``out`` ((rounds, n) float64, C-contiguous) when given: ``DelayDraw.d0``
+    is then ``out.T``."""
     if model.regimes:
         length = model.regime_rounds
         picks = rng.integers(len(model.regimes), size=-(-rounds // length))
@@ -98,24 +114,25 @@ def draw_delays(model: StragglerModel, n: int, rounds: int, rng: np.random.Gener
         regime = np.zeros(rounds, dtype=np.int64)
     (p, q), _ = blocks[0]
     state = rng.random(n) < (p / (p + q) if p + q > 0 else 0.0)
-    parts = []
+    chains = np.empty((n, sum(length for _, length in blocks)), dtype=bool)
+    first = 0
     for (p, q), length in blocks:  # the chain carries its state across regime changes
-        part = _chain(p, q, state, length, rng)
-        state = part[:, -1]
-        parts.append(part)
-    straggling = np.concatenate(parts, axis=1)[:, :rounds]
+        state = _chain(p, q, state, length, rng, chains, first)[:, -1]
+        first += length
+    straggling = chains[:, :rounds]
     if model.group_size:
         groups = -(-n // model.group_size)
         total = model.group_p + model.group_q
         start = rng.random(groups) < (model.group_p / total if total > 0 else 0.0)
         group_state = _chain(model.group_p, model.group_q, start, rounds, rng)
         straggling |= np.repeat(group_state, model.group_size, axis=0)[:n]
-    d0 = rng.standard_normal((n, rounds), dtype=np.float32).astype(float)
-    d0 *= model.jitter_sigma
-    np.exp(d0, out=d0)  # lognormal jitter
-    d0 *= model.base_s
-    np.multiply(d0, model.slowdown, out=d0, where=straggling)
-    return DelayDraw(d0=d0, straggling=straggling, regime=regime)
+    normals = rng.standard_normal((n, rounds), dtype=np.float32)
+    jitter = np.multiply(normals, model.jitter_sigma, dtype=np.float64)
+    np.exp(jitter, out=jitter)  # lognormal jitter
+    if out is None:
+        out = np.empty((rounds, n))
+    scale_delays(jitter, chains, model.base_s, model.slowdown, out)
+    return DelayDraw(d0=out.T, straggling=straggling, regime=regime)
 
 
 __all__ = ["DelayDraw", "StragglerModel", "draw_delays"]
