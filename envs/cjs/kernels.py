@@ -1,0 +1,213 @@
+"""The compiled part of the Spark cluster's clock: task completions on stages that still have
+tasks to start (``run_tasks``), and the flat arrays it works on.
+
+About five in six events of an episode are such completions: the executor starts the stage's
+next task at once, with a rest-wave duration, and nothing else changes, so no decision can
+come of it. ``run_tasks`` handles them in a loop compiled by numba (``core.compiled.kernel``)
+and returns at the first other event (a job arrival, an executor arrival, a task completion
+that releases its executor), which ``sim.SparkSim`` handles in Python.
+
+Pending events are kept per executor (an executor has at most one: its task's completion or
+its arrival at a job), and the next one is the least ``(time, code, executor)``, the order of
+the heap they replace (``code``: the stage of a task completion, ``-1 - stage`` of an executor
+arrival), so the events run in the same order. The durations are drawn as in Python: the next
+uniform number of the episode's block (drawn in numpy from the episode's generator; the kernel
+returns ``REFILL`` when the block is used up, and the caller draws the next block), the same
+float64 operations in the same order, no fastmath.
+
+Layout of the episode's arrays (``EpisodeArrays``), so that a call unboxes few arguments:
+
+- ``ints`` (int64): ``HEADER`` entries (executors, stages, jobs, index of the next uniform
+  number), then the event code of each executor, tasks not started per stage, saturated stages
+  per job, job of each stage, executors at each job, template stage of each stage;
+- ``floats`` (float64): event time of each executor (``inf``: none), the duration of each
+  stage's last started task, the block of uniform numbers.
+
+And of the library's (``StaticArrays``, built once per env): ``static_ints`` holds, per executor
+count n = 0..N, the index in ``EXECUTOR_LEVELS`` of the left and right level of
+``templates.executor_key_table``, then, per template stage and level, the offset and length of
+the rest-wave durations (with their fallbacks); ``static_floats`` holds P(left) per n, the
+seconds added per template stage and level, then every recorded duration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..core.compiled import kernel
+from .templates import EXECUTOR_LEVELS, KIND_CONTINUE, DurationTables, JobTemplate
+
+RANDOM_BLOCK = 4096
+"""uniform numbers drawn from the episode's generator at a time"""
+HEADER = 4
+"""entries before the per-executor codes in ``ints``: executors, stages, jobs, next uniform"""
+CURSOR = 3
+"""position of the next uniform number's index in ``ints``"""
+N_LEVELS = len(EXECUTOR_LEVELS)
+ARRIVAL, NO_EVENT, REFILL = -1, -2, -3
+"""what ``run_tasks`` returns instead of an executor"""
+
+
+class StaticArrays:
+    """The library's duration tables as flat arrays for ``run_tasks`` (see the module
+    docstring), and the template-stage number of each template's first stage."""
+
+    def __init__(
+        self,
+        templates: Sequence[JobTemplate],
+        tables: DurationTables,
+        key_table: Sequence[tuple[int, int, float]],
+    ) -> None:
+        level_index = {level: i for i, level in enumerate(EXECUTOR_LEVELS)}
+        self.first_stage: dict[int, int] = {}
+        """id(template) -> template-stage number of its stage 0"""
+        offsets: list[int] = []
+        lengths: list[int] = []
+        added: list[float] = []
+        for template in templates:
+            if id(template) in self.first_stage:
+                continue
+            self.first_stage[id(template)] = len(offsets) // N_LEVELS
+            for kinds in tables.stage_kinds(template):
+                rest = kinds[KIND_CONTINUE]
+                for level in EXECUTOR_LEVELS:
+                    offset, length, seconds = rest[level]
+                    offsets.append(offset)
+                    lengths.append(length)
+                    added.append(seconds)
+        lows = [level_index[low] for low, _, _ in key_table]
+        highs = [level_index[high] for _, high, _ in key_table]
+        p_low = [p for _, _, p in key_table]
+        self.ints = np.array(lows + highs + offsets + lengths, dtype=np.int64)
+        self.floats = np.concatenate(
+            [np.array(p_low + added, dtype=np.float64), np.asarray(tables.flat, dtype=np.float64)]
+        )
+
+
+class EpisodeArrays:
+    """One episode's flat state for ``run_tasks`` (see the module docstring), with memoryviews
+    of its parts for the Python side (indexing one gives a Python int or float)."""
+
+    def __init__(
+        self,
+        n_executors: int,
+        n_tasks: list[int],
+        stage_job: list[int],
+        n_jobs: int,
+        template_stage: list[int],
+        recent_s: list[float],
+    ) -> None:
+        n, s = n_executors, len(n_tasks)
+        zeros_j = [0] * n_jobs
+        self.ints = np.array(
+            [n, s, n_jobs, RANDOM_BLOCK]
+            + [0] * n
+            + n_tasks
+            + zeros_j
+            + stage_job
+            + zeros_j
+            + template_stage,
+            dtype=np.int64,
+        )
+        self.floats = np.full(n + s + RANDOM_BLOCK, np.inf)
+        self.floats[n : n + s] = recent_s
+        ints, floats = memoryview(self.ints), memoryview(self.floats)
+        self.cursor = ints[CURSOR : CURSOR + 1]
+        """``cursor[0]``: index of the next uniform number in the block"""
+        start = HEADER
+        self.event_code = ints[start : start + n]
+        start += n
+        self.remaining = ints[start : start + s]
+        start += s
+        self.saturated = ints[start : start + n_jobs]
+        start += n_jobs + s  # past stage_job (read by the kernel only)
+        self.job_count = ints[start : start + n_jobs]
+        self.event_time = floats[:n]
+        self.recent_s = floats[n : n + s]
+        self.block = self.floats[n + s :]
+        """the uniform numbers (an ndarray view: refilled in place)"""
+        self.uniforms = floats[n + s :]
+
+
+@kernel
+def run_tasks(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    static_ints: np.ndarray,
+    static_floats: np.ndarray,
+    next_arrival: float,
+) -> tuple[int, float, int]:
+    """Run the episode's clock through task completions on stages with tasks left to start;
+    stop at the next other event, remove it and return ``(executor, time, code)``, or
+    ``(ARRIVAL, next_arrival, 0)`` when the next job arrives first (at equal times too),
+    ``(NO_EVENT, 0, 0)`` when nothing is pending, ``(REFILL, 0, 0)`` when a task needs a
+    uniform number and the block is used up (nothing changed by that last step)."""
+    n, s, n_jobs = ints[0], ints[1], ints[2]
+    codes = ints[HEADER : HEADER + n]
+    remaining = ints[HEADER + n : HEADER + n + s]
+    saturated = ints[HEADER + n + s : HEADER + n + s + n_jobs]
+    stage_job = ints[HEADER + n + s + n_jobs : HEADER + n + 2 * s + n_jobs]
+    job_count = ints[HEADER + n + 2 * s + n_jobs : HEADER + n + 2 * s + 2 * n_jobs]
+    template_stage = ints[HEADER + n + 2 * s + 2 * n_jobs : HEADER + n + 3 * s + 2 * n_jobs]
+    times = floats[:n]
+    recent = floats[n : n + s]
+    block = floats[n + s :]
+    n_keys = n + 1  # executor counts 0..n
+    lows = static_ints[:n_keys]
+    highs = static_ints[n_keys : 2 * n_keys]
+    cells = (static_ints.shape[0] - 2 * n_keys) // 2
+    offsets = static_ints[2 * n_keys : 2 * n_keys + cells]
+    lengths = static_ints[2 * n_keys + cells :]
+    p_lows = static_floats[:n_keys]
+    added = static_floats[n_keys : n_keys + cells]
+    durations = static_floats[n_keys + cells :]
+    cursor = ints[CURSOR]
+    inf = np.inf
+    while True:
+        best, best_time, best_code = -1, inf, 0
+        for executor in range(n):
+            time = times[executor]  # ties: the lower code, then the lower executor (the scan)
+            if time < best_time or (
+                best >= 0 and time == best_time and codes[executor] < best_code
+            ):
+                best, best_time, best_code = executor, time, codes[executor]
+        if best < 0:
+            ints[CURSOR] = cursor
+            if next_arrival < inf:
+                return ARRIVAL, next_arrival, 0
+            return NO_EVENT, 0.0, 0
+        if best_time >= next_arrival:
+            ints[CURSOR] = cursor
+            return ARRIVAL, next_arrival, 0
+        if best_code >= 0 and remaining[best_code] > 0:
+            if cursor >= RANDOM_BLOCK:
+                ints[CURSOR] = cursor
+                return REFILL, 0.0, 0
+            stage = best_code
+            left = remaining[stage] - 1
+            remaining[stage] = left
+            job = stage_job[stage]
+            if left == 0:
+                saturated[job] += 1
+            u = block[cursor]
+            cursor += 1
+            count = job_count[job]
+            p_low = p_lows[count]
+            if u < p_low:  # the level, then u rescaled to a fresh uniform number
+                cell = template_stage[stage] * N_LEVELS + lows[count]
+                index = offsets[cell] + int(u / p_low * lengths[cell])
+            else:
+                cell = template_stage[stage] * N_LEVELS + highs[count]
+                index = offsets[cell] + int((u - p_low) / (1.0 - p_low) * lengths[cell])
+            duration = durations[index] + added[cell]
+            recent[stage] = duration
+            times[best] = best_time + duration
+            continue
+        times[best] = inf
+        ints[CURSOR] = cursor
+        return best, best_time, best_code
+
+
+__all__ = ["RANDOM_BLOCK", "EpisodeArrays", "StaticArrays", "run_tasks"]
