@@ -37,7 +37,7 @@ class ExecutorMoves:
     stage_job: list[int]
     first_stage: list[int]
     remaining: memoryview
-    running: list[int]
+    running: memoryview
     saturated: memoryview
     job_count: memoryview
     recent_s: memoryview

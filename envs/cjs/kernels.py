@@ -19,7 +19,8 @@ Layout of the episode's arrays (``EpisodeArrays``), so that a call unboxes few a
 
 - ``ints`` (int64): ``HEADER`` entries (executors, stages, jobs, index of the next uniform
   number), then the event code of each executor, tasks not started per stage, saturated stages
-  per job, job of each stage, executors at each job, template stage of each stage;
+  per job, job of each stage, executors at each job, template stage of each stage, tasks
+  running per stage;
 - ``floats`` (float64): event time of each executor (``inf``: none), the duration of each
   stage's last started task, the block of uniform numbers.
 
@@ -48,6 +49,11 @@ CURSOR = 3
 N_LEVELS = len(EXECUTOR_LEVELS)
 ARRIVAL, NO_EVENT, REFILL = -1, -2, -3
 """what ``run_tasks`` returns instead of an executor"""
+TASK_SCALE = 100.0
+WORK_SCALE = 100.0
+AGE_SCALE = 100.0
+AGE_CAP = 1e4
+"""the job-age feature's highest value (10^6 s in units of 100 s)"""
 
 
 class StaticArrays:
@@ -108,7 +114,8 @@ class EpisodeArrays:
             + zeros_j
             + stage_job
             + zeros_j
-            + template_stage,
+            + template_stage
+            + [0] * s,
             dtype=np.int64,
         )
         self.floats = np.full(n + s + RANDOM_BLOCK, np.inf)
@@ -124,6 +131,8 @@ class EpisodeArrays:
         self.saturated = ints[start : start + n_jobs]
         start += n_jobs + s  # past stage_job (read by the kernel only)
         self.job_count = ints[start : start + n_jobs]
+        start += n_jobs + s  # past template_stage
+        self.running = ints[start : start + s]
         self.event_time = floats[:n]
         self.recent_s = floats[n : n + s]
         self.block = self.floats[n + s :]
@@ -210,4 +219,58 @@ def run_tasks(
         return best, best_time, best_code
 
 
-__all__ = ["RANDOM_BLOCK", "EpisodeArrays", "StaticArrays", "run_tasks"]
+@kernel
+def stage_features(
+    out: np.ndarray,
+    ints_out: np.ndarray,
+    row_ints: np.ndarray,
+    row_floats: np.ndarray,
+    ints: np.ndarray,
+    floats: np.ndarray,
+    counts: np.ndarray,
+    first: int,
+    end: int,
+    now: float,
+) -> None:
+    """Write the per-stage features (``observe.STAGE_FEATURES``) of the shown rows into
+    ``out`` (float32, zeros), all but column 3 (schedulable, set by the caller), and each
+    shown job's executor supply into ``ints_out`` (``observe.Observer``'s buffer: its
+    ``job_executors`` part).
+
+    ``row_ints``: the shown rows and jobs, then per row the stage and its job, per job slot
+    its job; ``row_floats``: per row its job's arrival time and the all-parents-complete flag;
+    ``counts``: ``pools.ExecutorPools.counts``; rows ``first`` to ``end`` (excluded) are the
+    source's job. The same float64 operations as the definitions, rounded once to float32.
+    """
+    n, s, n_jobs = ints[0], ints[1], ints[2]
+    remaining = ints[HEADER + n : HEADER + n + s]
+    running = ints[HEADER + n + 3 * s + 2 * n_jobs : HEADER + n + 4 * s + 2 * n_jobs]
+    recent = floats[n : n + s]
+    n_pools = s + n_jobs + 2
+    promised = counts[:n_pools]
+    moving = counts[n_pools : n_pools + s]
+    supply = counts[n_pools + s :]
+    n_rows, n_slots = row_ints[0], row_ints[1]
+    stages = row_ints[2 : 2 + n_rows]
+    jobs = row_ints[2 + n_rows : 2 + 2 * n_rows]
+    slot_jobs = row_ints[2 + 2 * n_rows : 2 + 2 * n_rows + n_slots]
+    for row in range(n_rows):
+        stage, job = stages[row], jobs[row]
+        left = remaining[stage]
+        duration = recent[stage]
+        out[row, 0] = left / TASK_SCALE
+        out[row, 1] = duration
+        out[row, 2] = left * duration / WORK_SCALE
+        out[row, 4] = row_floats[1, row]
+        out[row, 5] = (running[stage] + moving[stage] + promised[stage]) / n
+        out[row, 6] = supply[job] / n
+        if first <= row < end:
+            out[row, 7] = 1.0
+        age = (now - row_floats[0, row]) / AGE_SCALE
+        out[row, 8] = age if age < AGE_CAP else AGE_CAP
+    start = out.shape[0] + (ints_out.shape[0] - 2 * out.shape[0] - 3)  # past stage_job, edges
+    for slot in range(n_slots):
+        ints_out[start + slot] = supply[slot_jobs[slot]]
+
+
+__all__ = ["RANDOM_BLOCK", "EpisodeArrays", "StaticArrays", "run_tasks", "stage_features"]

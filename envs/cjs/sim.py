@@ -139,7 +139,7 @@ class SparkSim(ExecutorMoves):
         """tasks not started, per stage"""
         self.recent_s = arrays.recent_s
         """duration of each stage's last started task (before any: its rough duration)"""
-        self.running = [0] * n_stages
+        self.running = arrays.running
         """tasks running, per stage"""
         self.stage_done = [False] * n_stages
         self.frontier = [not ps for ps in self.parents]
