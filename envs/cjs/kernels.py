@@ -42,8 +42,6 @@ from .templates import EXECUTOR_LEVELS, KIND_CONTINUE, DurationTables, JobTempla
 
 RANDOM_BLOCK = 4096
 """uniform numbers drawn from the episode's generator at a time"""
-HEADER = 4
-"""entries before the per-executor codes in ``ints``: executors, stages, jobs, next uniform"""
 CURSOR = 3
 """position of the next uniform number's index in ``ints``"""
 N_LEVELS = len(EXECUTOR_LEVELS)
@@ -92,8 +90,44 @@ class StaticArrays:
         )
 
 
+SEGMENTS = (
+    "codes",
+    "remaining",
+    "saturated",
+    "stage_job",
+    "job_count",
+    "template_stage",
+    "running",
+    "done",
+    "selected",
+    "first_stage",
+    "parent_start",
+    "parents",
+    "found",
+)
+"""the parts of ``EpisodeArrays.ints`` after its header, in order"""
+(
+    CODES,
+    REMAINING,
+    SATURATED,
+    STAGE_JOB,
+    JOB_COUNT,
+    TEMPLATE_STAGE,
+    RUNNING,
+    DONE,
+    SELECTED,
+    FIRST_STAGE,
+    PARENT_START,
+    PARENTS,
+    FOUND,
+) = range(len(SEGMENTS))
+STARTS = 4
+"""``ints[STARTS + k]`` is where segment ``k`` starts (``ints[STARTS + k + 1]``: its end)"""
+HEADER = STARTS + len(SEGMENTS) + 1
+
+
 class EpisodeArrays:
-    """One episode's flat state for ``run_tasks`` (see the module docstring), with memoryviews
+    """One episode's flat state for the kernels (see the module docstring), with memoryviews
     of its parts for the Python side (indexing one gives a Python int or float)."""
 
     def __init__(
@@ -104,35 +138,50 @@ class EpisodeArrays:
         n_jobs: int,
         template_stage: list[int],
         recent_s: list[float],
+        parents: list[list[int]],
+        first_stage: list[int],
     ) -> None:
         n, s = n_executors, len(n_tasks)
-        zeros_j = [0] * n_jobs
+        parent_start = [0]
+        for stage_parents in parents:
+            parent_start.append(parent_start[-1] + len(stage_parents))
+        parts = {
+            "codes": [0] * n,
+            "remaining": n_tasks,
+            "saturated": [0] * n_jobs,
+            "stage_job": stage_job,
+            "job_count": [0] * n_jobs,
+            "template_stage": template_stage,
+            "running": [0] * s,
+            "done": [0] * s,
+            "selected": [0] * s,
+            "first_stage": first_stage,
+            "parent_start": parent_start,
+            "parents": [parent for stage_parents in parents for parent in stage_parents],
+            "found": [0] * s,
+        }
+        starts = [HEADER]
+        for name in SEGMENTS:
+            starts.append(starts[-1] + len(parts[name]))
+        header = [n, s, n_jobs, RANDOM_BLOCK, *starts]
         self.ints = np.array(
-            [n, s, n_jobs, RANDOM_BLOCK]
-            + [0] * n
-            + n_tasks
-            + zeros_j
-            + stage_job
-            + zeros_j
-            + template_stage
-            + [0] * s,
-            dtype=np.int64,
+            header + [value for name in SEGMENTS for value in parts[name]], dtype=np.int64
         )
         self.floats = np.full(n + s + RANDOM_BLOCK, np.inf)
         self.floats[n : n + s] = recent_s
         ints, floats = memoryview(self.ints), memoryview(self.floats)
+        views = {name: ints[starts[k] : starts[k + 1]] for k, name in enumerate(SEGMENTS)}
         self.cursor = ints[CURSOR : CURSOR + 1]
         """``cursor[0]``: index of the next uniform number in the block"""
-        start = HEADER
-        self.event_code = ints[start : start + n]
-        start += n
-        self.remaining = ints[start : start + s]
-        start += s
-        self.saturated = ints[start : start + n_jobs]
-        start += n_jobs + s  # past stage_job (read by the kernel only)
-        self.job_count = ints[start : start + n_jobs]
-        start += n_jobs + s  # past template_stage
-        self.running = ints[start : start + s]
+        self.event_code = views["codes"]
+        self.remaining = views["remaining"]
+        self.saturated = views["saturated"]
+        self.job_count = views["job_count"]
+        self.running = views["running"]
+        self.done = views["done"]
+        self.selected = views["selected"]
+        self.found = self.ints[starts[FOUND] : starts[FOUND + 1]]
+        """where ``schedulable_stages`` writes (an ndarray view)"""
         self.event_time = floats[:n]
         self.recent_s = floats[n : n + s]
         self.block = self.floats[n + s :]
@@ -153,13 +202,13 @@ def run_tasks(
     ``(ARRIVAL, next_arrival, 0)`` when the next job arrives first (at equal times too),
     ``(NO_EVENT, 0, 0)`` when nothing is pending, ``(REFILL, 0, 0)`` when a task needs a
     uniform number and the block is used up (nothing changed by that last step)."""
-    n, s, n_jobs = ints[0], ints[1], ints[2]
-    codes = ints[HEADER : HEADER + n]
-    remaining = ints[HEADER + n : HEADER + n + s]
-    saturated = ints[HEADER + n + s : HEADER + n + s + n_jobs]
-    stage_job = ints[HEADER + n + s + n_jobs : HEADER + n + 2 * s + n_jobs]
-    job_count = ints[HEADER + n + 2 * s + n_jobs : HEADER + n + 2 * s + 2 * n_jobs]
-    template_stage = ints[HEADER + n + 2 * s + 2 * n_jobs : HEADER + n + 3 * s + 2 * n_jobs]
+    n, s = ints[0], ints[1]
+    codes = ints[ints[STARTS + CODES] : ints[STARTS + CODES + 1]]
+    remaining = ints[ints[STARTS + REMAINING] : ints[STARTS + REMAINING + 1]]
+    saturated = ints[ints[STARTS + SATURATED] : ints[STARTS + SATURATED + 1]]
+    stage_job = ints[ints[STARTS + STAGE_JOB] : ints[STARTS + STAGE_JOB + 1]]
+    job_count = ints[ints[STARTS + JOB_COUNT] : ints[STARTS + JOB_COUNT + 1]]
+    template_stage = ints[ints[STARTS + TEMPLATE_STAGE] : ints[STARTS + TEMPLATE_STAGE + 1]]
     times = floats[:n]
     recent = floats[n : n + s]
     block = floats[n + s :]
@@ -243,8 +292,8 @@ def stage_features(
     source's job. The same float64 operations as the definitions, rounded once to float32.
     """
     n, s, n_jobs = ints[0], ints[1], ints[2]
-    remaining = ints[HEADER + n : HEADER + n + s]
-    running = ints[HEADER + n + 3 * s + 2 * n_jobs : HEADER + n + 4 * s + 2 * n_jobs]
+    remaining = ints[ints[STARTS + REMAINING] : ints[STARTS + REMAINING + 1]]
+    running = ints[ints[STARTS + RUNNING] : ints[STARTS + RUNNING + 1]]
     recent = floats[n : n + s]
     n_pools = s + n_jobs + 2
     promised = counts[:n_pools]
@@ -273,4 +322,56 @@ def stage_features(
         ints_out[start + slot] = supply[slot_jobs[slot]]
 
 
-__all__ = ["RANDOM_BLOCK", "EpisodeArrays", "StaticArrays", "run_tasks", "stage_features"]
+@kernel
+def schedulable_stages(
+    jobs: np.ndarray, ints: np.ndarray, counts: np.ndarray, source_job: int, cap: int
+) -> int:
+    """Write the schedulable stages of ``jobs`` (``sim.SparkSim.schedulable``: job by job,
+    stage by stage) into the ``found`` part of ``ints``; return how many there are.
+
+    A stage is schedulable when it is incomplete, its demand (tasks not started minus
+    executors moving or promised to it) is positive, every parent's demand is not, it was not
+    picked in this round and its job holds fewer than ``cap`` executors (``source_job`` is
+    exempt).
+    """
+    s, n_jobs = ints[1], ints[2]
+    remaining = ints[ints[STARTS + REMAINING] : ints[STARTS + REMAINING + 1]]
+    done = ints[ints[STARTS + DONE] : ints[STARTS + DONE + 1]]
+    selected = ints[ints[STARTS + SELECTED] : ints[STARTS + SELECTED + 1]]
+    first = ints[ints[STARTS + FIRST_STAGE] : ints[STARTS + FIRST_STAGE + 1]]
+    parent_start = ints[ints[STARTS + PARENT_START] : ints[STARTS + PARENT_START + 1]]
+    parents = ints[ints[STARTS + PARENTS] : ints[STARTS + PARENTS + 1]]
+    found = ints[ints[STARTS + FOUND] : ints[STARTS + FOUND + 1]]
+    n_pools = s + n_jobs + 2
+    promised = counts[:n_pools]
+    moving = counts[n_pools : n_pools + s]
+    supply = counts[n_pools + s :]
+    k = 0
+    for job in jobs:
+        if job != source_job and supply[job] >= cap:
+            continue
+        for stage in range(first[job], first[job + 1]):
+            if done[stage] or selected[stage]:
+                continue
+            if remaining[stage] - moving[stage] - promised[stage] <= 0:
+                continue
+            ready = True
+            for i in range(parent_start[stage], parent_start[stage + 1]):
+                parent = parents[i]
+                if remaining[parent] - moving[parent] - promised[parent] > 0:
+                    ready = False
+                    break
+            if ready:
+                found[k] = stage
+                k += 1
+    return k
+
+
+__all__ = [
+    "RANDOM_BLOCK",
+    "EpisodeArrays",
+    "StaticArrays",
+    "run_tasks",
+    "schedulable_stages",
+    "stage_features",
+]

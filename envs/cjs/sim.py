@@ -34,7 +34,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from .executors import ExecutorMoves
-from .kernels import ARRIVAL, NO_EVENT, REFILL, EpisodeArrays, StaticArrays, run_tasks
+from .kernels import (
+    ARRIVAL,
+    NO_EVENT,
+    REFILL,
+    EpisodeArrays,
+    StaticArrays,
+    run_tasks,
+    schedulable_stages,
+)
 from .pools import ExecutorPools
 from .templates import (
     DurationTables,
@@ -129,9 +137,15 @@ class SparkSim(ExecutorMoves):
             recent_s.extend(s.rough_duration_s for s in template.stages)
         self.first_stage.append(len(stage_job))
         self.stage_job = stage_job
-        n_stages = len(stage_job)
         arrays = EpisodeArrays(
-            self.n_executors, self.n_tasks, stage_job, len(templates), template_stage, recent_s
+            self.n_executors,
+            self.n_tasks,
+            stage_job,
+            len(templates),
+            template_stage,
+            recent_s,
+            self.parents,
+            self.first_stage,
         )
         self.arrays = arrays
         """the flat state that ``kernels.run_tasks`` shares (its parts below are views of it)"""
@@ -141,7 +155,10 @@ class SparkSim(ExecutorMoves):
         """duration of each stage's last started task (before any: its rough duration)"""
         self.running = arrays.running
         """tasks running, per stage"""
-        self.stage_done = [False] * n_stages
+        self.stage_done = arrays.done
+        """1 once the stage is complete"""
+        self._selected = arrays.selected
+        """1 for the stages in ``selected``"""
         self.frontier = [not ps for ps in self.parents]
         """the stage is incomplete and all its parents are complete"""
         self.active: list[list[int]] = [
@@ -213,27 +230,17 @@ class SparkSim(ExecutorMoves):
         return self.remaining[stage] - pools.moving_to[stage] - pools.n_to[stage]
 
     def schedulable(self, jobs: Sequence[int], source_job: int) -> list[int]:
-        """The schedulable stages of ``jobs`` (see the module docstring), job by job."""
-        remaining, moving, promised = self.remaining, self.pools.moving_to, self.pools.n_to
-        supply, cap, selected, parents = (
-            self.pools.supply,
+        """The schedulable stages of ``jobs`` (see the module docstring), job by job
+        (``kernels.schedulable_stages``)."""
+        arrays = self.arrays
+        found = schedulable_stages(
+            np.array(jobs, dtype=np.int64),
+            arrays.ints,
+            self.pools.counts,
+            source_job,
             self.n_executors,
-            self.selected,
-            self.parents,
         )
-        found = []
-        for job in jobs:
-            if job != source_job and supply[job] >= cap:
-                continue
-            for stage in self.active[job]:
-                if remaining[stage] - moving[stage] - promised[stage] <= 0 or stage in selected:
-                    continue
-                for parent in parents[stage]:
-                    if remaining[parent] - moving[parent] - promised[parent] > 0:
-                        break
-                else:
-                    found.append(stage)
-        return found
+        return arrays.found[:found].tolist()
 
     def commit(self, stage: int, n_executors: int) -> int:
         """Promise ``min(n_executors, demand)`` source executors to the schedulable ``stage``
@@ -241,6 +248,7 @@ class SparkSim(ExecutorMoves):
         n = min(n_executors, self.demand(stage))
         self.pools.commit(n, stage)
         self.selected.add(stage)
+        self._selected[stage] = 1
         return n
 
     def act(self, stage: int | None, n_executors: int) -> None:
@@ -266,6 +274,8 @@ class SparkSim(ExecutorMoves):
                 self._fulfil(idle.pop(), destination)
                 n -= 1
         pools.source = pools.placeholder
+        for stage in self.selected:
+            self._selected[stage] = 0
         self.selected.clear()
         self._run_until_decision()
 
