@@ -37,7 +37,7 @@ class ExecutorMoves:
     stage_job: list[int]
     first_stage: list[int]
     remaining: memoryview
-    running: memoryview
+    running: list[int]
     saturated: memoryview
     job_count: memoryview
     recent_s: memoryview
@@ -51,11 +51,11 @@ class ExecutorMoves:
 
     def _start_task(self, executor: int, stage: int) -> None:
         """``executor`` starts the next task of ``stage`` now."""
-        self.remaining[stage] -= 1
+        left = self.remaining[stage] - 1
+        self.remaining[stage] = left
         self.running[stage] += 1
-        job = self.stage_job[stage]
-        if self.remaining[stage] == 0:
-            self.saturated[job] += 1
+        if not left:
+            self.saturated[self.stage_job[stage]] += 1
         i = self._cursor[0]  # the episode's next uniform number (a new block when used up)
         if i >= RANDOM_BLOCK:
             self._refill()
@@ -90,12 +90,20 @@ class ExecutorMoves:
         if self.executor_job[executor] != job:
             self._send(executor, stage)
             return
+        pools = self.pools
         if not self.frontier[stage]:  # its parents are still running: wait at the job
             self.task_stage[executor] = -1
-            self.pools.move(executor, self.pools.job_pool(job))
-            return
-        self.pools.move(executor, stage)
-        self._start_task(executor, stage)
+            pool = pools.n_stages + job  # pools.move(executor, pools.job_pool(job)), inline
+        else:
+            pool = stage
+        location, members = pools.location, pools.members
+        old = location[executor]
+        if old >= 0:
+            members[old].remove(executor)
+        location[executor] = pool
+        members[pool].add(executor)
+        if pool == stage:
+            self._start_task(executor, stage)
 
     def _send(self, executor: int, stage: int) -> None:
         self.pools.send(executor, stage)

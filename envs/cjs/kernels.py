@@ -97,7 +97,6 @@ SEGMENTS = (
     "stage_job",
     "job_count",
     "template_stage",
-    "running",
     "done",
     "selected",
     "first_stage",
@@ -113,7 +112,6 @@ SEGMENTS = (
     STAGE_JOB,
     JOB_COUNT,
     TEMPLATE_STAGE,
-    RUNNING,
     DONE,
     SELECTED,
     FIRST_STAGE,
@@ -152,7 +150,6 @@ class EpisodeArrays:
             "stage_job": stage_job,
             "job_count": [0] * n_jobs,
             "template_stage": template_stage,
-            "running": [0] * s,
             "done": [0] * s,
             "selected": [0] * s,
             "first_stage": first_stage,
@@ -177,7 +174,6 @@ class EpisodeArrays:
         self.remaining = views["remaining"]
         self.saturated = views["saturated"]
         self.job_count = views["job_count"]
-        self.running = views["running"]
         self.done = views["done"]
         self.selected = views["selected"]
         self.found = self.ints[starts[FOUND] : starts[FOUND + 1]]
@@ -293,7 +289,8 @@ def stage_features(
     """
     n, s, n_jobs = ints[0], ints[1], ints[2]
     remaining = ints[ints[STARTS + REMAINING] : ints[STARTS + REMAINING + 1]]
-    running = ints[ints[STARTS + RUNNING] : ints[STARTS + RUNNING + 1]]
+    codes = ints[ints[STARTS + CODES] : ints[STARTS + CODES + 1]]
+    times = floats[:n]
     recent = floats[n : n + s]
     n_pools = s + n_jobs + 2
     promised = counts[:n_pools]
@@ -311,7 +308,11 @@ def stage_features(
         out[row, 1] = duration
         out[row, 2] = left * duration / WORK_SCALE
         out[row, 4] = row_floats[1, row]
-        out[row, 5] = (running[stage] + moving[stage] + promised[stage]) / n
+        running = 0  # tasks running on the stage: executors whose pending event ends one there
+        for executor in range(n):
+            if codes[executor] == stage and times[executor] < np.inf:
+                running += 1
+        out[row, 5] = (running + moving[stage] + promised[stage]) / n
         out[row, 6] = supply[job] / n
         if first <= row < end:
             out[row, 7] = 1.0

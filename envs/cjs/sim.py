@@ -153,7 +153,7 @@ class SparkSim(ExecutorMoves):
         """tasks not started, per stage"""
         self.recent_s = arrays.recent_s
         """duration of each stage's last started task (before any: its rough duration)"""
-        self.running = arrays.running
+        self.running = [0] * len(stage_job)
         """tasks running, per stage"""
         self.stage_done = arrays.done
         """1 once the stage is complete"""
@@ -327,7 +327,8 @@ class SparkSim(ExecutorMoves):
                     "SparkSim: no event is pending, jobs are unfinished and no idle executor "
                     "has a schedulable stage (please report this with the seed and actions)"
                 )
-            committable = pools.committable()
+            source = pools.source  # pools.committable(), inline
+            committable = len(pools.members[source]) - pools.n_from[source]
             if committable == 0 or not self._open_round():
                 if committable:
                     self._move_idle(pools.source)
