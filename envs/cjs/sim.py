@@ -297,14 +297,20 @@ class SparkSim(ExecutorMoves):
             static.floats,
         )
         arrivals, n_jobs = self.arrival_s, self.n_jobs
+        running, executing, members, n_from = (
+            self.running,
+            self.executing,
+            pools.members,
+            pools.n_from,
+        )
         next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
         while True:
             executor, time, code = run_tasks(ints, floats, static_ints, static_floats, next_arrival)
             if executor >= 0:
                 self.now = time
                 if code >= 0:
-                    self.running[code] -= 1
-                    self.executing[executor] = False
+                    running[code] -= 1
+                    executing[executor] = False
                     self._release(executor, code)
                 else:
                     self._executor_arrival(executor, -1 - code)
@@ -328,7 +334,7 @@ class SparkSim(ExecutorMoves):
                     "has a schedulable stage (please report this with the seed and actions)"
                 )
             source = pools.source  # pools.committable(), inline
-            committable = len(pools.members[source]) - pools.n_from[source]
+            committable = len(members[source]) - n_from[source]
             if committable == 0 or not self._open_round():
                 if committable:
                     self._move_idle(pools.source)
