@@ -131,8 +131,9 @@ class ExecutorMoves:
             self._move_idle(self.pools.location[executor], [executor])
 
     def _fulfil(self, executor: int, destination: int) -> None:
-        source = self.pools.fulfil(executor, destination)
-        if destination == self.pools.common:
+        pools = self.pools
+        source = pools.fulfil(executor, destination)
+        if destination == pools.common:
             self._move_idle(source, [executor])
         else:
             self._move_to_stage(executor, destination)

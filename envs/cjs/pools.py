@@ -87,13 +87,16 @@ class ExecutorPools:
         """Remove one promise from ``executor``'s pool to ``destination``; return that pool."""
         source = self.location[executor]
         promised = self.commitments[source]
-        promised[destination] -= 1
-        if promised[destination] == 0:
+        left = promised[destination] - 1
+        if left:
+            promised[destination] = left  # (an existing key keeps its place: oldest first)
+        else:
             del promised[destination]
         self.n_from[source] -= 1
         self.n_to[destination] -= 1
-        job = self.pool_job[destination]
-        if job != self.pool_job[source]:
+        pool_job = self.pool_job
+        job = pool_job[destination]
+        if job != pool_job[source]:
             self.supply[job] -= 1
         return source
 
