@@ -88,6 +88,8 @@ class StaticArrays:
         self.floats = np.concatenate(
             [np.array(p_low + added, dtype=np.float64), np.asarray(tables.flat, dtype=np.float64)]
         )
+        self.durations = self.floats[len(p_low) + len(added) :]
+        """every recorded duration (a view of ``floats``)"""
 
 
 SEGMENTS = (

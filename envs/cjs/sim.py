@@ -80,10 +80,11 @@ class SparkSim(ExecutorMoves):
         self.moving_delay_s = moving_delay_s
         self.tables = DurationTables(library.templates(), warmup_delay_s)
         self.key_table = executor_key_table(n_executors)
-        self._durations = memoryview(self.tables.flat)
-        """the durations as Python floats by index (faster than ``ndarray.item``)"""
         self.static = StaticArrays(library.templates(), self.tables, self.key_table)
         """the duration tables as ``kernels.run_tasks`` reads them"""
+        self.tables.flat = self.static.durations  # the same values, kept once
+        self._durations = memoryview(self.tables.flat)
+        """the durations as Python floats by index (faster than ``ndarray.item``)"""
         self.done = True
         self.episode = 0
         """counts the episodes (``reset``) of this sim"""
