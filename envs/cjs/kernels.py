@@ -1,11 +1,14 @@
-"""The compiled part of the Spark cluster's clock: task completions on stages that still have
-tasks to start (``run_tasks``), and the flat arrays it works on.
+"""The compiled parts of the Spark cluster (numba, ``core.compiled.kernel``; each is the only
+implementation of what it does) and the flat arrays they share with ``sim.SparkSim``:
 
-About five in six events of an episode are such completions: the executor starts the stage's
-next task at once, with a rest-wave duration, and nothing else changes, so no decision can
-come of it. ``run_tasks`` handles them in a loop compiled by numba (``core.compiled.kernel``)
-and returns at the first other event (a job arrival, an executor arrival, a task completion
-that releases its executor), which ``sim.SparkSim`` handles in Python.
+- ``run_tasks``, the clock between the events that need Python. About five in six events of an
+  episode are task completions on a stage that still has tasks to start: the executor starts
+  the stage's next task at once, with a rest-wave duration, and nothing else changes, so no
+  decision can come of it. ``run_tasks`` handles them in a compiled loop and returns at the
+  first other event (a job arrival, an executor arrival, a task completion that releases its
+  executor), which ``sim.SparkSim`` handles in Python.
+- ``schedulable_stages``, the schedulable stages of a list of jobs (``SparkSim.schedulable``).
+- ``stage_features``, the per-stage rows of an observation (``observe.Observer``).
 
 Pending events are kept per executor (an executor has at most one: its task's completion or
 its arrival at a job), and the next one is the least ``(time, code, executor)``, the order of
@@ -17,10 +20,11 @@ float64 operations in the same order, no fastmath.
 
 Layout of the episode's arrays (``EpisodeArrays``), so that a call unboxes few arguments:
 
-- ``ints`` (int64): ``HEADER`` entries (executors, stages, jobs, index of the next uniform
-  number), then the event code of each executor, tasks not started per stage, saturated stages
-  per job, job of each stage, executors at each job, template stage of each stage, tasks
-  running per stage;
+- ``ints`` (int64): a header (executors, stages, jobs, index of the next uniform number, then
+  where each part starts), then the parts named in ``SEGMENTS``: the event code of each
+  executor, tasks not started per stage, saturated stages per job, job of each stage,
+  executors at each job, template stage of each stage, stage-complete and picked-this-round
+  flags, each job's first stage, the parents of each stage (CSR), room for found stages;
 - ``floats`` (float64): event time of each executor (``inf``: none), the duration of each
   stage's last started task, the block of uniform numbers.
 

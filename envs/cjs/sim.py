@@ -2,7 +2,9 @@
 of executors, stopped at every scheduling decision.
 
 The semantics are spark-sched-sim's (Decima's simulator as NetLLM vendors it; reference/netllm.md
-3.1), re-implemented with plain lists, a heap and numbers for pools:
+3.1), re-implemented with plain lists, numbers for pools, and flat arrays that three compiled
+kernels share (``kernels.py``: the task loop between events, the schedulable stages, the
+observation rows):
 
 - **Events**: job arrivals (job 0 at t = 0, then exponential gaps), executor arrivals
   (``moving_delay_s`` after an executor is sent to another job) and task completions, handled
