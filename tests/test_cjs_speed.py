@@ -97,46 +97,59 @@ def test_incremental_counts_match_their_definitions_at_every_step(baseline):
         assert info["hidden_stages"] == sim.incomplete_stages - len(env.rows)
         for job, local in enumerate(sim.local):
             assert sim.job_key[job] == list(sim.key_table[len(local)])
+            assert sim.job_count[job] == len(local)  # the compiled task loop's copy
         assert all(key is sim.job_key[sim.stage_job[s]] for s, key in enumerate(sim.stage_key))
         for stage, finished in enumerate(sim.finished):
             assert 0 <= finished <= sim.n_tasks[stage]
     assert sim.finished == sim.n_tasks
 
 
-def assert_same_observation(first: dict[str, Any], second: dict[str, Any]) -> None:
-    """The two observations hold the same arrays (a graph's nodes, edges and links)."""
-    assert set(first) == set(second)
-    for key, value in first.items():
-        if key == "graph":
-            for part in ("nodes", "edges", "edge_links"):
-                np.testing.assert_array_equal(
-                    getattr(value, part), getattr(second[key], part), err_msg=part
-                )
-        else:
-            np.testing.assert_array_equal(value, second[key], err_msg=key)
+def reference_features(env: Any) -> np.ndarray:
+    """The shown rows' features by their definitions (observe.STAGE_FEATURES), in numpy
+    float64 rounded once to float32: the observer's numpy path before the compiled kernel."""
+    sim, n_exec = env.sim, env.params.n_executors
+    rows, pools = env.rows, sim.pools
+    jobs = [sim.stage_job[stage] for stage in rows]
+    left = np.array([sim.remaining[s] for s in rows], dtype=np.float64)
+    recent = np.array([sim.recent_s[s] for s in rows], dtype=np.float64)
+    busy = [sim.running[s] + pools.moving_to[s] + pools.n_to[s] for s in rows]
+    arrival = np.array([sim.arrival_s[job] for job in jobs])
+    source = pools.source_job()
+    features = np.zeros((len(rows), 9), dtype=np.float32)
+    features[:, 0] = left / 100.0
+    features[:, 1] = recent
+    features[:, 2] = left * recent / 100.0
+    features[:, 3] = [stage in sim.round_schedulable for stage in rows]
+    features[:, 4] = [sim.frontier[s] for s in rows]
+    features[:, 5] = np.array(busy, dtype=np.float64) / n_exec
+    features[:, 6] = np.array([pools.supply[job] for job in jobs], dtype=np.float64) / n_exec
+    features[:, 7] = [job == source for job in jobs]
+    features[:, 8] = np.minimum((sim.now - arrival) / 100.0, 1e4)
+    return features
 
 
 @pytest.mark.parametrize("observation", ["padded", "graph"])
-def test_python_and_numpy_feature_rows_are_bit_identical(observation):
-    # the observer computes few rows in Python floats and many with numpy: both ways must
-    # give the same float32 bits, so a whole episode with each way must match step by step
-    # (a backlog of jobs makes the rows go from a few up to max_stages)
+def test_compiled_feature_rows_are_bit_identical_to_their_numpy_definition(observation):
+    # the compiled kernel (kernels.stage_features) computes the rows the observer's Python and
+    # numpy paths computed before it: the same float32 bits as the numpy definition at every
+    # step of an episode whose rows go from a few up to max_stages (a backlog of jobs)
     kwargs = {"interarrival_s": 5.0, "n_jobs": 60, "observation": observation}
-    envs = [make(**kwargs), make(**kwargs)]
-    envs[0].observer.python_rows = 0  # numpy only
-    envs[1].observer.python_rows = envs[1].params.max_stages  # Python only
+    env = make(**kwargs)
     rng = np.random.default_rng(0)
-    assert_same_observation(*(env.reset(seed=4)[0] for env in envs))
+    obs, _ = env.reset(seed=4)
     sizes = set()
     for _ in range(400):
-        masks = envs[0].action_masks()
-        assert np.array_equal(masks, envs[1].action_masks())
-        rows = np.flatnonzero(masks[: envs[0].params.max_stages])
-        row = int(rng.choice(rows)) if len(rows) else envs[0].params.max_stages
-        action = {"stage": row, "n_exec": int(rng.integers(1, 4))}
-        steps = [env.step(action) for env in envs]
-        sizes.add(len(envs[0].rows))
-        assert_same_observation(steps[0][0], steps[1][0])
-        if steps[0][2] or steps[0][3]:
+        shown = obs["graph"].nodes[:, :9] if observation == "graph" else obs["stages"]
+        expected = reference_features(env)
+        np.testing.assert_array_equal(shown[: len(env.rows)], expected)
+        assert not shown[len(env.rows) :].any()
+        masks = env.action_masks()
+        rows = np.flatnonzero(masks[: env.params.max_stages])
+        row = int(rng.choice(rows)) if len(rows) else env.params.max_stages
+        obs, _, terminated, truncated, _ = env.step(
+            {"stage": row, "n_exec": int(rng.integers(1, 4))}
+        )
+        sizes.add(len(env.rows))
+        if terminated or truncated:
             break
     assert min(sizes) < 32 and max(sizes) > 64  # both small and large observations were seen

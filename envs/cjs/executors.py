@@ -5,43 +5,42 @@ released idle (spark-sched-sim's ``_execute_next_task``, ``_move_executor_to_sta
 
 ``ExecutorMoves`` is the part of ``sim.SparkSim`` that these make; it works on the sim's state
 (the attributes annotated below, set by ``SparkSim``, among them the block of the episode's
-uniform numbers, ``_uniforms`` and ``_next_uniform``) and uses one of its methods,
-``schedulable``.
+uniform numbers, ``_uniforms``, and the index of the next one, ``_cursor[0]``) and uses one of
+its methods, ``schedulable``.
 """
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 
+from .kernels import RANDOM_BLOCK, EpisodeArrays
 from .pools import ExecutorPools
 from .templates import KIND_CONTINUE, KIND_IDLE, KIND_NEW_STAGE
-
-RANDOM_BLOCK = 4096
-"""uniform numbers drawn from the episode's generator at a time"""
 
 
 class ExecutorMoves:
     """Executor moves of ``SparkSim`` (see the module docstring)."""
 
     pools: ExecutorPools
-    heap: list[tuple[float, int, int]]
+    arrays: EpisodeArrays
+    event_time: memoryview
+    event_code: memoryview
     now: float
     moving_delay_s: float
     key_table: list[tuple[int, int, float]]
     job_key: list[list[float]]
     stage_key: list[list[float]]
     _durations: memoryview
-    _uniforms: list[float]
-    _next_uniform: int
+    _uniforms: memoryview
+    _cursor: memoryview
     stage_kinds: list[list[dict[int, tuple[int, int, float]]]]
     stage_job: list[int]
     first_stage: list[int]
-    remaining: list[int]
+    remaining: memoryview
     running: list[int]
-    saturated: list[int]
-    recent_s: list[float]
+    saturated: memoryview
+    job_count: memoryview
+    recent_s: memoryview
     frontier: list[bool]
     local: list[set[int]]
     executor_job: list[int]
@@ -52,16 +51,16 @@ class ExecutorMoves:
 
     def _start_task(self, executor: int, stage: int) -> None:
         """``executor`` starts the next task of ``stage`` now."""
-        self.remaining[stage] -= 1
+        left = self.remaining[stage] - 1
+        self.remaining[stage] = left
         self.running[stage] += 1
-        job = self.stage_job[stage]
-        if self.remaining[stage] == 0:
-            self.saturated[job] += 1
-        i = self._next_uniform  # the episode's next uniform number (a new block when used up)
+        if not left:
+            self.saturated[self.stage_job[stage]] += 1
+        i = self._cursor[0]  # the episode's next uniform number (a new block when used up)
         if i >= RANDOM_BLOCK:
-            self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
+            self._refill()
             i = 0
-        self._next_uniform = i + 1
+        self._cursor[0] = i + 1
         u = self._uniforms[i]
         low, high, p_low = self.stage_key[stage]
         if u < p_low:  # the level, then u rescaled to a fresh uniform number
@@ -75,7 +74,13 @@ class ExecutorMoves:
         self.task_stage[executor] = stage
         self.executing[executor] = True
         self.recent_s[stage] = duration
-        heapq.heappush(self.heap, (self.now + duration, stage, executor))
+        self.event_time[executor] = self.now + duration
+        self.event_code[executor] = stage
+
+    def _refill(self) -> None:
+        """Draw the next block of the episode's uniform numbers (the first is next)."""
+        self.arrays.block[:] = self.rng.random(RANDOM_BLOCK)
+        self._cursor[0] = 0
 
     def _move_to_stage(self, executor: int, stage: int) -> None:
         if self.remaining[stage] == 0:
@@ -85,12 +90,20 @@ class ExecutorMoves:
         if self.executor_job[executor] != job:
             self._send(executor, stage)
             return
+        pools = self.pools
         if not self.frontier[stage]:  # its parents are still running: wait at the job
             self.task_stage[executor] = -1
-            self.pools.move(executor, self.pools.job_pool(job))
-            return
-        self.pools.move(executor, stage)
-        self._start_task(executor, stage)
+            pool = pools.n_stages + job  # pools.move(executor, pools.job_pool(job)), inline
+        else:
+            pool = stage
+        location, members = pools.location, pools.members
+        old = location[executor]
+        if old >= 0:
+            members[old].remove(executor)
+        location[executor] = pool
+        members[pool].add(executor)
+        if pool == stage:
+            self._start_task(executor, stage)
 
     def _send(self, executor: int, stage: int) -> None:
         self.pools.send(executor, stage)
@@ -99,10 +112,11 @@ class ExecutorMoves:
             local = self.local[old_job]
             local.remove(executor)
             self.job_key[old_job][:] = self.key_table[len(local)]
+            self.job_count[old_job] = len(local)
             self.executor_job[executor] = -1
             self.task_stage[executor] = -1
-        arrival = (self.now + self.moving_delay_s, -1 - stage, executor)
-        heapq.heappush(self.heap, arrival)
+        self.event_time[executor] = self.now + self.moving_delay_s
+        self.event_code[executor] = -1 - stage
 
     def _backup(self, executor: int) -> None:
         """``executor`` reached a stage that needs it no more: another stage of its job, else
@@ -117,8 +131,9 @@ class ExecutorMoves:
             self._move_idle(self.pools.location[executor], [executor])
 
     def _fulfil(self, executor: int, destination: int) -> None:
-        source = self.pools.fulfil(executor, destination)
-        if destination == self.pools.common:
+        pools = self.pools
+        source = pools.fulfil(executor, destination)
+        if destination == pools.common:
             self._move_idle(source, [executor])
         else:
             self._move_to_stage(executor, destination)
@@ -144,6 +159,7 @@ class ExecutorMoves:
                 self.task_stage[executor] = -1
         if job_saturated and executors:
             self.job_key[job][:] = self.key_table[len(self.local[job])]
+            self.job_count[job] = len(self.local[job])
 
 
 __all__ = ["ExecutorMoves"]

@@ -25,13 +25,12 @@ spaces have finite highs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
+from .kernels import AGE_CAP, TASK_SCALE, WORK_SCALE, stage_features
 from .params import SparkParams
 from .sim import SparkSim
 from .templates import JobLibrary
@@ -47,14 +46,6 @@ STAGE_FEATURES = (
     "source_job",
     "job_age",
 )
-TASK_SCALE = 100.0
-WORK_SCALE = 100.0
-AGE_SCALE = 100.0
-AGE_CAP = 1e4
-"""the job-age feature's highest value (10^6 s in units of 100 s)"""
-PYTHON_ROWS = 64
-"""up to this many shown rows, the features are computed in Python floats rather than with
-numpy (the same bits; fewer calls into numpy pay off for few rows)"""
 
 
 def _scalar(low: int, high: int) -> spaces.Box:
@@ -111,13 +102,6 @@ def action_space(params: SparkParams) -> spaces.Space:
     )
 
 
-def _getter(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """A function that picks ``indices`` of a sequence, as a tuple (also for one index)."""
-    if len(indices) > 1:
-        return itemgetter(*indices)
-    return lambda seq: tuple(seq[index] for index in indices)
-
-
 class Observer:
     """Builds the observation of a decision and remembers which stage each row shows.
 
@@ -135,8 +119,6 @@ class Observer:
         """dependencies the last observation could not list (edge rows full)"""
         self._key: tuple[int, int, tuple[int, ...]] | None = None
         self._episode = -1
-        self.python_rows = PYTHON_ROWS
-        """observations of at most this many rows are computed in Python floats"""
         self._jobs: dict[int, tuple[int, list[float], list[int]]] = {}
         """job -> (its incomplete stages, ``_job_part``) of the episode ``_episode``"""
 
@@ -170,7 +152,8 @@ class Observer:
         rows: list[int] = []
         slots: list[int] = []
         row_jobs: list[int] = []
-        arrivals: list[float] = []
+        row_floats: list[float] = []
+        """the arrival time of each row's job, then each row's frontier flag"""
         frontier: list[float] = []
         edges: list[int] = []
         """parent row, child row, parent row, ... (flat)"""
@@ -185,7 +168,7 @@ class Observer:
             rows += stages
             slots += [slot] * count
             row_jobs += [job] * count
-            arrivals += [arrival_s[job]] * count
+            row_floats += [arrival_s[job]] * count
             frontier += flags
             starts.append(len(rows))
         n = len(rows)
@@ -193,89 +176,24 @@ class Observer:
         self.row_of = dict(zip(rows, range(n), strict=True))
         self.slot_start = starts
         self.slots = slots
-        self.gather = _getter(rows)
-        self.gather_jobs = _getter(row_jobs)
-        """the job of each row, for per-job numbers"""
-        self.frontier_list = frontier
-        self.arrival_list = arrivals
-        if n > self.python_rows:  # the arrays _rows_numpy reads
-            self.frontier = np.array(frontier, dtype=np.float32)
-            self.arrival = np.array(arrivals)
+        self.row_ints = np.array([n, len(jobs), *rows, *row_jobs, *jobs], dtype=np.int64)
+        """rows, slots, then per row its stage and its job, per slot its job (for
+        ``kernels.stage_features``)"""
+        self.row_floats = np.array(row_floats + frontier, dtype=np.float64).reshape(2, n)
+        """per row: its job's arrival time, then the all-parents-complete flag"""
         self.edges = edges
         self.hidden_edges = max(0, len(edges) // 2 - params.edge_rows)
-        # stage_job and the edge rows in one buffer (copied apart into each observation)
-        ints = np.full(params.max_stages + 2 * params.edge_rows, -1, dtype=np.int64)
+        # the integer arrays of an observation in one buffer (``_split``): stage_job, the edge
+        # rows, job_executors (filled per decision), committable, source_job, active_jobs
+        rows_, edge_rows = params.max_stages, params.edge_rows
+        ints = np.full(2 * rows_ + 2 * edge_rows + 3, -1, dtype=np.int64)
         if n:
             ints[:n] = slots
         if edges:
-            shown = edges[: 2 * params.edge_rows]
-            ints[params.max_stages : params.max_stages + len(shown)] = shown
-        self.stage_job = ints[: params.max_stages]
-        self.edge_rows = ints[params.max_stages :].reshape(params.edge_rows, 2)
-
-    def _rows_numpy(self, sim: SparkSim, stages: np.ndarray, source_slot: int) -> None:
-        """Write the features of the shown rows into ``stages``, column by column."""
-        n_exec, n, pools = self.params.n_executors, len(self.rows), sim.pools
-        columns = stages[:n].T  # a view: column c of the shown rows is columns[c]
-        gather = self.gather
-        values = gather(sim.remaining) + gather(sim.recent_s) + gather(sim.running)
-        values += gather(pools.moving_to) + gather(pools.n_to) + self.gather_jobs(pools.supply)
-        gathered = np.array(values, dtype=np.float64).reshape(6, n)
-        left, recent, running, moving, promised, job_supply = gathered
-        columns[0] = left / TASK_SCALE
-        columns[1] = recent
-        columns[2] = left * recent / WORK_SCALE
-        row_of = self.row_of
-        columns[3, [row_of[s] for s in sim.round_schedulable if s in row_of]] = 1.0
-        columns[4] = self.frontier
-        columns[5] = (running + moving + promised) / n_exec
-        columns[6] = job_supply / n_exec
-        if source_slot >= 0:
-            columns[7, self.slot_start[source_slot] : self.slot_start[source_slot + 1]] = 1.0
-        columns[8] = np.minimum((sim.now - self.arrival) / AGE_SCALE, AGE_CAP)
-
-    def _rows_python(self, sim: SparkSim, stages: np.ndarray, source_slot: int) -> None:
-        """``_rows_numpy`` row by row in Python floats (faster for few rows): the same
-        float64 operations, rounded once to float32 the same way, so the same bits."""
-        n_exec, n, pools = self.params.n_executors, len(self.rows), sim.pools
-        row_of = self.row_of
-        schedulable = [0.0] * n
-        for stage in sim.round_schedulable:
-            row = row_of.get(stage)
-            if row is not None:
-                schedulable[row] = 1.0
-        source = [0.0] * n
-        if source_slot >= 0:
-            start, end = self.slot_start[source_slot], self.slot_start[source_slot + 1]
-            source[start:end] = [1.0] * (end - start)
-        gather, now = self.gather, sim.now
-        features: list[float] = []  # row after row, flat
-        for left, recent, running, moving, promised, supply, flag, ready, mine, arrival in zip(
-            gather(sim.remaining),
-            gather(sim.recent_s),
-            gather(sim.running),
-            gather(pools.moving_to),
-            gather(pools.n_to),
-            self.gather_jobs(pools.supply),
-            schedulable,
-            self.frontier_list,
-            source,
-            self.arrival_list,
-            strict=True,
-        ):
-            age = (now - arrival) / AGE_SCALE
-            features += (
-                left / TASK_SCALE,
-                recent,
-                left * recent / WORK_SCALE,
-                flag,
-                ready,
-                (running + moving + promised) / n_exec,
-                supply / n_exec,
-                mine,
-                age if age < AGE_CAP else AGE_CAP,
-            )
-        stages.reshape(-1)[: len(features)] = features  # a view: stages is C-contiguous
+            shown = edges[: 2 * edge_rows]
+            ints[rows_ : rows_ + len(shown)] = shown
+        ints[rows_ + 2 * edge_rows :] = 0
+        self._ints = ints
 
     def observe(self, sim: SparkSim) -> dict[str, Any]:
         """The observation of ``sim``'s current decision (empty rows when it is done)."""
@@ -285,20 +203,43 @@ class Observer:
         if key != self._key:
             self._structure(sim, jobs)
             self._key = key
-        rows, pools = self.rows, sim.pools
-        n = len(rows)
+        pools = sim.pools
+        n = len(self.rows)
         stages = np.zeros((params.max_stages, len(STAGE_FEATURES)), dtype=np.float32)
+        ints = self._ints.copy()
         source_job = pools.source_job()
         source_slot = jobs.index(source_job) if source_job in jobs else -1
-        if 0 < n <= self.python_rows:
-            self._rows_python(sim, stages, source_slot)
-        elif n:
-            self._rows_numpy(sim, stages, source_slot)
-        supply = [pools.supply[job] for job in jobs]
+        if n:
+            first, end = (
+                (self.slot_start[source_slot], self.slot_start[source_slot + 1])
+                if source_slot >= 0
+                else (0, 0)
+            )
+            arrays = sim.arrays
+            stage_features(
+                stages,
+                ints,
+                self.row_ints,
+                self.row_floats,
+                arrays.ints,
+                arrays.floats,
+                pools.counts,
+                first,
+                end,
+                sim.now,
+            )
+            row_of = self.row_of
+            schedulable = [row_of[s] for s in sim.round_schedulable if s in row_of]
+            for row in schedulable:  # (fewer than a fancy assignment costs)
+                stages[row, 3] = 1.0
+        scalars = ints[-3:]
+        scalars[0] = 0 if sim.done else pools.committable()
+        scalars[1] = source_slot
+        scalars[2] = len(sim.active_jobs)
         common = {
-            "committable": np.array([0 if sim.done else pools.committable()], dtype=np.int64),
-            "source_job": np.array([source_slot], dtype=np.int64),
-            "active_jobs": np.array([len(sim.active_jobs)], dtype=np.int64),
+            "committable": scalars[0:1],
+            "source_job": scalars[1:2],
+            "active_jobs": scalars[2:3],
         }
         if params.observation == "graph":
             slots = np.array(self.slots, dtype=np.float32).reshape(n, 1)
@@ -306,13 +247,12 @@ class Observer:
             links = np.array(self.edges, dtype=np.int64).reshape(-1, 2)
             graph = spaces.GraphInstance(nodes, np.zeros(len(links), dtype=np.int64), links)
             return {"graph": graph, **common}
-        job_executors = np.zeros(params.max_stages, dtype=np.int64)
-        job_executors[: len(supply)] = supply
+        rows, edge_rows = params.max_stages, params.edge_rows
         return {
             "stages": stages,
-            "stage_job": self.stage_job.copy(),
-            "edges": self.edge_rows.copy(),
-            "job_executors": job_executors,
+            "stage_job": ints[:rows],
+            "edges": ints[rows : rows + 2 * edge_rows].reshape(edge_rows, 2),
+            "job_executors": ints[rows + 2 * edge_rows : 2 * rows + 2 * edge_rows],
             **common,
         }
 

@@ -17,6 +17,8 @@ executors between commitment rounds).
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class ExecutorPools:
     """Pools, commitments and supplies of one episode (see the module docstring)."""
@@ -37,11 +39,15 @@ class ExecutorPools:
         """pool -> {destination pool: promised executors}, oldest first"""
         self.n_from = [0] * n_pools
         """promises made from each pool"""
-        self.n_to = [0] * n_pools
+        self.counts = np.zeros(n_pools + n_stages + n_jobs + 1, dtype=np.int64)
+        """``n_to``, ``moving_to`` and ``supply`` in one array (for ``kernels.stage_features``;
+        the three are memoryviews of it)"""
+        counts = memoryview(self.counts)
+        self.n_to = counts[:n_pools]
         """promises made to each pool"""
-        self.moving_to = [0] * n_stages
+        self.moving_to = counts[n_pools : n_pools + n_stages]
         """executors on their way to each stage"""
-        self.supply = [0] * (n_jobs + 1)
+        self.supply = counts[n_pools + n_stages :]
         """executors at, committed to or moving to each job (the last entry is a sink for
         promises to the common pool)"""
         self.location = [self.common] * n_executors
@@ -81,13 +87,16 @@ class ExecutorPools:
         """Remove one promise from ``executor``'s pool to ``destination``; return that pool."""
         source = self.location[executor]
         promised = self.commitments[source]
-        promised[destination] -= 1
-        if promised[destination] == 0:
+        left = promised[destination] - 1
+        if left:
+            promised[destination] = left  # (an existing key keeps its place: oldest first)
+        else:
             del promised[destination]
         self.n_from[source] -= 1
         self.n_to[destination] -= 1
-        job = self.pool_job[destination]
-        if job != self.pool_job[source]:
+        pool_job = self.pool_job
+        job = pool_job[destination]
+        if job != pool_job[source]:
             self.supply[job] -= 1
         return source
 

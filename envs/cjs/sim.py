@@ -2,7 +2,9 @@
 of executors, stopped at every scheduling decision.
 
 The semantics are spark-sched-sim's (Decima's simulator as NetLLM vendors it; reference/netllm.md
-3.1), re-implemented with plain lists, a heap and numbers for pools:
+3.1), re-implemented with plain lists, numbers for pools, and flat arrays that three compiled
+kernels share (``kernels.py``: the task loop between events, the schedulable stages, the
+observation rows):
 
 - **Events**: job arrivals (job 0 at t = 0, then exponential gaps), executor arrivals
   (``moving_delay_s`` after an executor is sent to another job) and task completions, handled
@@ -28,24 +30,32 @@ executors instead of failing, so an episode can always go on (or be truncated).
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from .executors import RANDOM_BLOCK, ExecutorMoves
+from .executors import ExecutorMoves
+from .kernels import (
+    ARRIVAL,
+    NO_EVENT,
+    REFILL,
+    EpisodeArrays,
+    StaticArrays,
+    run_tasks,
+    schedulable_stages,
+)
 from .pools import ExecutorPools
 from .templates import (
-    KIND_CONTINUE,
     DurationTables,
     JobLibrary,
     JobTemplate,
     executor_key_table,
 )
 
-# The heap holds (time, code, executor): code = stage for a task completion, -1 - stage for an
-# executor arrival; job arrivals are kept in their own sorted list.
+# Pending events are kept per executor in flat arrays (``kernels.EpisodeArrays``): time and
+# code = stage for a task completion, -1 - stage for an executor arrival; job arrivals are kept
+# in their own sorted list.
 
 
 class SparkSim(ExecutorMoves):
@@ -72,6 +82,9 @@ class SparkSim(ExecutorMoves):
         self.moving_delay_s = moving_delay_s
         self.tables = DurationTables(library.templates(), warmup_delay_s)
         self.key_table = executor_key_table(n_executors)
+        self.static = StaticArrays(library.templates(), self.tables, self.key_table)
+        """the duration tables as ``kernels.run_tasks`` reads them"""
+        self.tables.flat = self.static.durations  # the same values, kept once
         self._durations = memoryview(self.tables.flat)
         """the durations as Python floats by index (faster than ``ndarray.item``)"""
         self.done = True
@@ -98,8 +111,6 @@ class SparkSim(ExecutorMoves):
         self.rng = rng
         self.episode += 1
         self._setup_jobs(templates, arrivals)
-        self._uniforms: list[float] = []
-        self._next_uniform = RANDOM_BLOCK
         self._run_until_decision()
 
     def _setup_jobs(self, templates: list[JobTemplate], arrivals: list[float]) -> None:
@@ -113,33 +124,54 @@ class SparkSim(ExecutorMoves):
         self.parents: list[list[int]] = []
         self.children: list[list[int]] = []
         self.n_tasks: list[int] = []
-        self.recent_s: list[float] = []
+        recent_s: list[float] = []
+        template_stage: list[int] = []
+        static_first = self.static.first_stage
         for job, template in enumerate(templates):
             base = len(stage_job)
             self.first_stage.append(base)
             stage_job.extend([job] * template.n_stages)
+            first = static_first[id(template)]
+            template_stage.extend(range(first, first + template.n_stages))
             self.stage_kinds.extend(self.tables.stage_kinds(template))
             self.parents.extend([base + p for p in ps] for ps in template.parents)
             self.children.extend([base + c for c in cs] for cs in template.children)
             self.n_tasks.extend(s.n_tasks for s in template.stages)
-            self.recent_s.extend(s.rough_duration_s for s in template.stages)
+            recent_s.extend(s.rough_duration_s for s in template.stages)
         self.first_stage.append(len(stage_job))
-        self._rest_wave = [kinds[KIND_CONTINUE] for kinds in self.stage_kinds]
         self.stage_job = stage_job
-        n_stages = len(stage_job)
-        self.remaining = list(self.n_tasks)
+        arrays = EpisodeArrays(
+            self.n_executors,
+            self.n_tasks,
+            stage_job,
+            len(templates),
+            template_stage,
+            recent_s,
+            self.parents,
+            self.first_stage,
+        )
+        self.arrays = arrays
+        """the flat state that ``kernels.run_tasks`` shares (its parts below are views of it)"""
+        self.remaining = arrays.remaining
         """tasks not started, per stage"""
-        self.running = [0] * n_stages
+        self.recent_s = arrays.recent_s
+        """duration of each stage's last started task (before any: its rough duration)"""
+        self.running = [0] * len(stage_job)
         """tasks running, per stage"""
-        self.stage_done = [False] * n_stages
+        self.stage_done = arrays.done
+        """1 once the stage is complete"""
+        self._selected = arrays.selected
+        """1 for the stages in ``selected``"""
         self.frontier = [not ps for ps in self.parents]
         """the stage is incomplete and all its parents are complete"""
         self.active: list[list[int]] = [
             list(range(self.first_stage[j], self.first_stage[j + 1])) for j in range(len(templates))
         ]
         """incomplete stages of each job, in stage order"""
-        self.saturated = [0] * len(templates)
+        self.saturated = arrays.saturated
         """stages of each job with no task left to start"""
+        self.job_count = arrays.job_count
+        """executors at each job (``len(local[job])``, for ``run_tasks``)"""
         self.local: list[set[int]] = [set() for _ in templates]
         """executors at each job"""
         self.job_key = [list(self.key_table[0]) for _ in templates]
@@ -156,7 +188,12 @@ class SparkSim(ExecutorMoves):
         self.incomplete_stages = 0
         """incomplete stages of the jobs in the system"""
         self.selected: set[int] = set()
-        self.heap: list[tuple[float, int, int]] = []
+        self.event_time = arrays.event_time
+        """time of each executor's pending event (inf: none)"""
+        self.event_code = arrays.event_code
+        """its code: the stage of a task completion, -1 - stage of an arrival at the stage"""
+        self._cursor = arrays.cursor
+        self._uniforms = arrays.uniforms
         self._next_job = 0
         self.now = 0.0
         self._active_arrivals_s = 0.0
@@ -177,6 +214,12 @@ class SparkSim(ExecutorMoves):
         return [n - left - run for n, left, run in counts]
 
     @property
+    def heap(self) -> list[tuple[float, int, int]]:
+        """The pending events, (time, code, executor) in the order they will run."""
+        events = zip(self.event_time, self.event_code, range(self.n_executors), strict=True)
+        return sorted((t, c, e) for t, c, e in events if t != math.inf)
+
+    @property
     def job_time_s(self) -> float:
         """Sum over jobs of the time each has spent in the system so far (the negative of the
         return so far): completed jobs' JCTs plus the age of the jobs in the system."""
@@ -190,27 +233,17 @@ class SparkSim(ExecutorMoves):
         return self.remaining[stage] - pools.moving_to[stage] - pools.n_to[stage]
 
     def schedulable(self, jobs: Sequence[int], source_job: int) -> list[int]:
-        """The schedulable stages of ``jobs`` (see the module docstring), job by job."""
-        remaining, moving, promised = self.remaining, self.pools.moving_to, self.pools.n_to
-        supply, cap, selected, parents = (
-            self.pools.supply,
+        """The schedulable stages of ``jobs`` (see the module docstring), job by job
+        (``kernels.schedulable_stages``)."""
+        arrays = self.arrays
+        found = schedulable_stages(
+            np.array(jobs, dtype=np.int64),
+            arrays.ints,
+            self.pools.counts,
+            source_job,
             self.n_executors,
-            self.selected,
-            self.parents,
         )
-        found = []
-        for job in jobs:
-            if job != source_job and supply[job] >= cap:
-                continue
-            for stage in self.active[job]:
-                if remaining[stage] - moving[stage] - promised[stage] <= 0 or stage in selected:
-                    continue
-                for parent in parents[stage]:
-                    if remaining[parent] - moving[parent] - promised[parent] > 0:
-                        break
-                else:
-                    found.append(stage)
-        return found
+        return arrays.found[:found].tolist()
 
     def commit(self, stage: int, n_executors: int) -> int:
         """Promise ``min(n_executors, demand)`` source executors to the schedulable ``stage``
@@ -218,6 +251,7 @@ class SparkSim(ExecutorMoves):
         n = min(n_executors, self.demand(stage))
         self.pools.commit(n, stage)
         self.selected.add(stage)
+        self._selected[stage] = 1
         return n
 
     def act(self, stage: int | None, n_executors: int) -> None:
@@ -243,6 +277,8 @@ class SparkSim(ExecutorMoves):
                 self._fulfil(idle.pop(), destination)
                 n -= 1
         pools.source = pools.placeholder
+        for stage in self.selected:
+            self._selected[stage] = 0
         self.selected.clear()
         self._run_until_decision()
 
@@ -252,52 +288,45 @@ class SparkSim(ExecutorMoves):
         or every job is done.
 
         The common event, a task completion on a stage that still has tasks to start, is
-        handled inline: the executor starts the next task (a rest-wave duration; see
-        ``_start_task`` for the general case) and nothing else changes, so no round can open.
+        handled by the compiled ``kernels.run_tasks``: the executor starts the next task (a
+        rest-wave duration; see ``_start_task`` for the general case) and nothing else
+        changes, so no round can open. It returns the other events, handled here.
         """
-        heap, pools = self.heap, self.pools
-        pop, replace = heapq.heappop, heapq.heapreplace
-        remaining, stage_job, saturated = self.remaining, self.stage_job, self.saturated
-        stage_key, recent, rest_wave = self.stage_key, self.recent_s, self._rest_wave
-        durations = self._durations
+        pools, arrays, static = self.pools, self.arrays, self.static
+        ints, floats, static_ints, static_floats = (
+            arrays.ints,
+            arrays.floats,
+            static.ints,
+            static.floats,
+        )
         arrivals, n_jobs = self.arrival_s, self.n_jobs
+        running, executing, members, n_from = (
+            self.running,
+            self.executing,
+            pools.members,
+            pools.n_from,
+        )
         next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
-        uniforms, next_uniform = self._uniforms, self._next_uniform
         while True:
-            if heap:
-                time, code, executor = heap[0]
-                if time >= next_arrival:  # a job arrives first (at equal times too)
-                    code = None
-                elif code >= 0 and remaining[code]:
-                    left = remaining[code] - 1
-                    remaining[code] = left
-                    if not left:
-                        saturated[stage_job[code]] += 1
-                    try:
-                        u = uniforms[next_uniform]
-                    except IndexError:  # the block is used up (next_uniform == RANDOM_BLOCK)
-                        uniforms = self._uniforms = self.rng.random(RANDOM_BLOCK).tolist()
-                        next_uniform = 0
-                        u = uniforms[0]
-                    next_uniform += 1
-                    low, high, p_low = stage_key[code]
-                    if u < p_low:  # the level, then u rescaled to a fresh uniform number
-                        offset, length, added = rest_wave[code][low]
-                        duration = durations[offset + int(u / p_low * length)] + added
-                    else:
-                        offset, length, added = rest_wave[code][high]
-                        duration = (
-                            durations[offset + int((u - p_low) / (1.0 - p_low) * length)] + added
-                        )
-                    recent[code] = duration
-                    replace(heap, (time + duration, code, executor))  # pop and push at once
-                    continue
+            executor, time, code = run_tasks(ints, floats, static_ints, static_floats, next_arrival)
+            if executor >= 0:
+                self.now = time
+                if code >= 0:
+                    running[code] -= 1
+                    executing[executor] = False
+                    self._release(executor, code)
                 else:
-                    pop(heap)
-            elif next_arrival < math.inf:
-                code = None
+                    self._executor_arrival(executor, -1 - code)
+            elif executor == ARRIVAL:
+                self.now = next_arrival
+                self._job_arrival(self._next_job)
+                self._next_job += 1
+                next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
+            elif executor == REFILL:
+                self._refill()
+                continue
             else:
-                self._next_uniform = next_uniform
+                assert executor == NO_EVENT
                 if self.completed_jobs == n_jobs:
                     self.done = True
                     return
@@ -307,26 +336,12 @@ class SparkSim(ExecutorMoves):
                     "SparkSim: no event is pending, jobs are unfinished and no idle executor "
                     "has a schedulable stage (please report this with the seed and actions)"
                 )
-            self._next_uniform = next_uniform  # the handlers below draw from the block too
-            if code is None:
-                self.now = next_arrival
-                self._job_arrival(self._next_job)
-                self._next_job += 1
-                next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
-            else:
-                self.now = time
-                if code >= 0:
-                    self.running[code] -= 1
-                    self.executing[executor] = False
-                    self._release(executor, code)
-                else:
-                    self._executor_arrival(executor, -1 - code)
-            committable = pools.committable()
+            source = pools.source  # pools.committable(), inline
+            committable = len(members[source]) - n_from[source]
             if committable == 0 or not self._open_round():
                 if committable:
                     self._move_idle(pools.source)
                     pools.source = pools.placeholder
-                uniforms, next_uniform = self._uniforms, self._next_uniform
                 continue
             return
 
@@ -380,6 +395,7 @@ class SparkSim(ExecutorMoves):
         local = self.local[job]
         local.add(executor)
         self.job_key[job][:] = self.key_table[len(local)]
+        self.job_count[job] = len(local)
         self.executor_job[executor] = job
         self.pools.arrive(executor, stage)
         self._move_to_stage(executor, stage)
