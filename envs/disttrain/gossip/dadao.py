@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .levels import event_levels
+
 STATE = ("x", "x~", "y", "y~", "z", "z~")
 """the six vectors of a node, in the generator's order"""
 
@@ -287,69 +289,46 @@ class DadaoSim:
         return Events(tg, node, tm, pairs, stats)
 
     def run(self, events: Events, t_end: float, beta_tilde: float) -> None:
-        """Apply ``events`` (from ``draw``) and bring every node to ``t_end``."""
+        """Apply ``events`` (from ``draw``) and bring every node to ``t_end``.
+
+        The events get levels (``levels.event_levels``): an event's level is one more than the
+        last level at any of its nodes, so the events of one level touch disjoint nodes: they
+        commute and run as one vectorised batch, in the same order per node as the clocks give
+        (exact, not an approximation).
+        """
         tg, tm = events.grad_times, events.gossip_times
         kg = len(tg)
         # merge the two clocks (a gossip and a gradient never tie: continuous times)
         order = np.argsort(np.concatenate([tg, tm]), kind="stable")
-        levels, dts, last = self._schedule(
-            order.tolist(), kg, tg, events.grad_nodes, tm, events.gossip_pairs
+        last = self.last  # event_levels moves it to each node's last event time
+        grad_ptr, grad_rows, gossip_ptr, gossip_rows, dts = event_levels(
+            order,
+            kg,
+            np.ascontiguousarray(tg, dtype=np.float64),
+            np.ascontiguousarray(events.grad_nodes, dtype=np.int64),
+            np.ascontiguousarray(tm, dtype=np.float64),
+            np.ascontiguousarray(events.gossip_pairs, dtype=np.int64).reshape(-1, 2),
+            last,
         )
-        decay = np.exp(np.multiply.outer(np.array(dts, dtype=float), self.prop.eigenvalues))
-        self._run_levels(levels, decay, beta_tilde)
+        decay = np.exp(np.multiply.outer(dts, self.prop.eigenvalues))
+        self._run_levels(grad_ptr, grad_rows, gossip_ptr, gossip_rows, decay, beta_tilde)
         # bring every node to t_end
-        lag = t_end - np.array(last)
+        lag = t_end - last
         self.coords *= np.exp(np.multiply.outer(self.prop.eigenvalues, lag))[:, :, None]
         self.last[:] = t_end
         self.t = float(t_end)
 
-    def _schedule(
-        self,
-        order: list[int],
-        kg: int,
-        tg: np.ndarray,
-        node: np.ndarray,
-        tm: np.ndarray,
-        pairs: np.ndarray,
-    ) -> tuple[list[tuple[list, list]], list[float], list[float]]:
-        """Levels of the events and each event's elapsed time at its node(s).
-
-        An event's level is one more than the last level at any of its nodes, so the events of
-        one level touch disjoint nodes: they commute and run as one vectorised batch, in the
-        same order per node as the clocks give (exact, not an approximation).
-        """
-        last = self.last.tolist()
-        depth = [0] * self.n
-        gnode, gpair, tgl, tml = node.tolist(), pairs.tolist(), tg.tolist(), tm.tolist()
-        levels: list[tuple[list, list]] = []
-        dts: list[float] = []
-        for k in order:
-            if k < kg:
-                i, t = gnode[k], tgl[k]
-                lev = depth[i]
-                depth[i] = lev + 1
-                if lev == len(levels):
-                    levels.append(([], []))
-                levels[lev][0].append((i, len(dts)))
-                dts.append(t - last[i])
-                last[i] = t
-            else:
-                (i, j), t = gpair[k - kg], tml[k - kg]
-                lev = max(depth[i], depth[j])
-                depth[i] = depth[j] = lev + 1
-                if lev == len(levels):
-                    levels.append(([], []))
-                levels[lev][1].append((i, j, len(dts)))
-                dts.append(t - last[i])
-                dts.append(t - last[j])
-                last[i] = last[j] = t
-        return levels, dts, last
-
     def _run_levels(
-        self, levels: list[tuple[list, list]], decay: np.ndarray, beta_tilde: float
+        self,
+        grad_ptr: np.ndarray,
+        grad_rows: np.ndarray,
+        gossip_ptr: np.ndarray,
+        gossip_rows: np.ndarray,
+        decay: np.ndarray,
+        beta_tilde: float,
     ) -> None:
-        """Run the levels in eigen-coordinates: propagation is ``coords *= e^{lambda dt}``,
-        the jumps are rank-one updates mapped through the basis."""
+        """Run the levels (``event_levels``'s tables) in eigen-coordinates: propagation is
+        ``coords *= e^{lambda dt}``, the jumps are rank-one updates mapped through the basis."""
         c, p = self.const, self.prop
         nu, d = c.nu, self.d
         read_grad = p.basis[[0, 3]]
@@ -358,9 +337,11 @@ class DadaoSim:
         jump = (p.inverse @ u)[:, None, None]
         kick = (c.beta * p.inverse[:, 4] + beta_tilde * p.inverse[:, 5])[:, None, None]
         w, grad = self.coords, self.loss.grad_batch
-        for grads, gossips in levels:
-            if grads:
-                g = np.array(grads)
+        grad_ptr, gossip_ptr = grad_ptr.tolist(), gossip_ptr.tolist()
+        for lev in range(len(grad_ptr) - 1):
+            start, stop = grad_ptr[lev], grad_ptr[lev + 1]
+            if stop > start:
+                g = grad_rows[start:stop]
                 i = g[:, 0]
                 wi = w[:, i] * decay[g[:, 1]].T[:, :, None]
                 k = len(i)
@@ -369,8 +350,9 @@ class DadaoSim:
                 r = grad(i, x) - nu * x - xy[1]
                 wi += jump * r[None]
                 w[:, i] = wi
-            if gossips:
-                q = np.array(gossips)
+            start, stop = gossip_ptr[lev], gossip_ptr[lev + 1]
+            if stop > start:
+                q = gossip_rows[start:stop]
                 i, j = q[:, 0], q[:, 1]
                 wi = w[:, i] * decay[q[:, 2]].T[:, :, None]
                 wj = w[:, j] * decay[q[:, 2] + 1].T[:, :, None]
@@ -406,14 +388,15 @@ class DadaoSim:
         """(n, d) the nodes' x (all nodes are at time ``t`` between calls of ``advance``)."""
         return (self.prop.basis[0] @ self.coords.reshape(6, -1)).real.reshape(self.n, self.d)
 
-    def error(self) -> float:
-        """mean_i |x_i - x*|^2 = mean_i |x_i - x_bar|^2 + |x_bar - x*|^2."""
-        diff = self.x - self.loss.x_star
+    def error(self, x: np.ndarray | None = None) -> float:
+        """mean_i |x_i - x*|^2 = mean_i |x_i - x_bar|^2 + |x_bar - x*|^2 (``x``: ``self.x``
+        when the caller has it already)."""
+        diff = (self.x if x is None else x) - self.loss.x_star
         return float(np.mean(np.sum(diff * diff, axis=1)))
 
-    def consensus(self) -> float:
-        """mean_i |x_i - x_bar|^2."""
-        x = self.x
+    def consensus(self, x: np.ndarray | None = None) -> float:
+        """mean_i |x_i - x_bar|^2 (``x`` as in ``error``)."""
+        x = self.x if x is None else x
         return float(np.mean(np.sum((x - x.mean(axis=0)) ** 2, axis=1)))
 
 

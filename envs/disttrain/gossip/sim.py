@@ -87,9 +87,10 @@ class Episode:
             ]
         )
 
-    def grad_norm(self) -> float:
-        """|sum_i grad f_i(x_bar)|, the gradient-norm proxy (clipped to [1e-300, 1e300])."""
-        x = self.run.x.mean(axis=0)
+    def grad_norm(self, x: np.ndarray | None = None) -> float:
+        """|sum_i grad f_i(x_bar)|, the gradient-norm proxy (clipped to [1e-300, 1e300]);
+        ``x``: the nodes' x when the caller has it already."""
+        x = (self.run.x if x is None else x).mean(axis=0)
         n = self.run.n
         with np.errstate(all="ignore"):
             g = self.loss.grad_batch(np.arange(n), np.repeat(x[None], n, axis=0)).sum(axis=0)
@@ -194,15 +195,16 @@ class GossipBatch:
             left = max(p.budget * ep.unit - self.cost[m] * ep.unit, 0.0)
         t_end = float(self.t[m] + 1)
         stats = ep.run.advance(t_end, rate, beta_tilde, probs, ep.costs, left)
-        error = ep.run.error()
+        x = ep.run.x
+        error = ep.run.error(x)
         cap = DIVERGED * ep.err0
         diverged = not error <= cap  # also NaN
         error = min(max(error, 1e-300), cap) if not diverged else cap
         spent = stats.cost / ep.unit
         self.reward[m] = -(math.log(error) - math.log(self.error[m])) - p.cost_weight * spent
         self.error[m] = error
-        self.consensus[m] = min(ep.run.consensus(), error) if not diverged else error
-        self.grad[m] = ep.grad_norm()
+        self.consensus[m] = min(ep.run.consensus(x), error) if not diverged else error
+        self.grad[m] = ep.grad_norm(x)
         self.cost[m] += spent
         self.gradients[m] += stats.gradients
         self.gossips[m] += stats.gossips
