@@ -214,6 +214,28 @@ def test_compiled_event_levels_equal_the_level_rule_by_hand() -> None:
             assert mrows[mp[lev] : mp[lev + 1]].tolist() == [list(g) for g in gossips]
 
 
+@pytest.mark.parametrize("kind", ["quadratic", "logistic"])
+def test_runs_batched_together_equal_each_run_alone_bit_for_bit(kind: str) -> None:
+    from netgym.envs.disttrain.gossip.batchrun import run_batch
+
+    edges = build_graph("cycle", 6)
+    alone, batched = [], []
+    for seed in range(12):
+        loss = draw_loss(kind, 6, 3, 10.0, np.random.default_rng(seed))
+        alone.append(_sim(loss, edges, seed=seed))
+        batched.append(_sim(loss, edges, seed=seed))
+    for t_end in (1.0, 2.0, 3.0):
+        drawn = [sim.draw(t_end, 3.0 + seed % 4) for seed, sim in enumerate(batched)]
+        run_batch(batched, drawn, [t_end] * 12, [0.5 + 0.1 * e for e in range(12)])
+        for e, sim in enumerate(alone):
+            events = sim.draw(t_end, 3.0 + e % 4)
+            assert np.array_equal(events.gossip_pairs, drawn[e].gossip_pairs)
+            sim.run(events, t_end, 0.5 + 0.1 * e)
+    # 12 runs of ~6 gradient and ~3-6 gossip events per unit: most levels stack several runs
+    for one, many in zip(alone, batched, strict=True):
+        assert np.array_equal(one.coords, many.coords) and np.array_equal(one.last, many.last)
+
+
 def test_a_gossip_preserves_the_sums_and_averages_y_plus_z_on_its_edge() -> None:
     edges = build_graph("path", 5)
     loss = draw_loss("quadratic", 5, 2, 10.0, np.random.default_rng(0))

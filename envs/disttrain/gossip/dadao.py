@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .levels import event_levels
+from .batchrun import run_batch
 
 STATE = ("x", "x~", "y", "y~", "z", "z~")
 """the six vectors of a node, in the generator's order"""
@@ -208,6 +208,14 @@ class DadaoSim:
         self.coords[:] = self.prop.inverse[:, 0, None, None] * x0[None]
         self.last = np.zeros(n)
         self.t = 0.0
+        c, p = self.const, self.prop
+        self.read_grad = p.basis[[0, 3]]
+        """(2, 6) reads x and y~ off the eigen-coordinates"""
+        self.read_mix = p.basis[2] + p.basis[4]
+        """(6,) reads y + z off the eigen-coordinates"""
+        u = np.array([-c.gamma, -c.gamma_tilde, 0.0, c.delta_sum, 0.0, 0.0])
+        self.jump = p.inverse @ u
+        """(6,) a gradient jump of residual 1 in eigen-coordinates"""
         self.grad_rng, self.mix_rng = grad_rng, mix_rng
 
     def graph_at(self, t: float) -> int:
@@ -294,73 +302,11 @@ class DadaoSim:
         The events get levels (``levels.event_levels``): an event's level is one more than the
         last level at any of its nodes, so the events of one level touch disjoint nodes: they
         commute and run as one vectorised batch, in the same order per node as the clocks give
-        (exact, not an approximation).
+        (exact, not an approximation); ``batchrun.run_batch`` runs them, in eigen-coordinates:
+        propagation is ``coords *= e^{lambda dt}``, the jumps are rank-one updates mapped
+        through the basis.
         """
-        tg, tm = events.grad_times, events.gossip_times
-        kg = len(tg)
-        # merge the two clocks (a gossip and a gradient never tie: continuous times)
-        order = np.argsort(np.concatenate([tg, tm]), kind="stable")
-        last = self.last  # event_levels moves it to each node's last event time
-        grad_ptr, grad_rows, gossip_ptr, gossip_rows, dts = event_levels(
-            order,
-            kg,
-            np.ascontiguousarray(tg, dtype=np.float64),
-            np.ascontiguousarray(events.grad_nodes, dtype=np.int64),
-            np.ascontiguousarray(tm, dtype=np.float64),
-            np.ascontiguousarray(events.gossip_pairs, dtype=np.int64).reshape(-1, 2),
-            last,
-        )
-        decay = np.exp(np.multiply.outer(dts, self.prop.eigenvalues))
-        self._run_levels(grad_ptr, grad_rows, gossip_ptr, gossip_rows, decay, beta_tilde)
-        # bring every node to t_end
-        lag = t_end - last
-        self.coords *= np.exp(np.multiply.outer(self.prop.eigenvalues, lag))[:, :, None]
-        self.last[:] = t_end
-        self.t = float(t_end)
-
-    def _run_levels(
-        self,
-        grad_ptr: np.ndarray,
-        grad_rows: np.ndarray,
-        gossip_ptr: np.ndarray,
-        gossip_rows: np.ndarray,
-        decay: np.ndarray,
-        beta_tilde: float,
-    ) -> None:
-        """Run the levels (``event_levels``'s tables) in eigen-coordinates: propagation is
-        ``coords *= e^{lambda dt}``, the jumps are rank-one updates mapped through the basis."""
-        c, p = self.const, self.prop
-        nu, d = c.nu, self.d
-        read_grad = p.basis[[0, 3]]
-        read_mix = p.basis[2] + p.basis[4]
-        u = np.array([-c.gamma, -c.gamma_tilde, 0.0, c.delta_sum, 0.0, 0.0])
-        jump = (p.inverse @ u)[:, None, None]
-        kick = (c.beta * p.inverse[:, 4] + beta_tilde * p.inverse[:, 5])[:, None, None]
-        w, grad = self.coords, self.loss.grad_batch
-        grad_ptr, gossip_ptr = grad_ptr.tolist(), gossip_ptr.tolist()
-        for lev in range(len(grad_ptr) - 1):
-            start, stop = grad_ptr[lev], grad_ptr[lev + 1]
-            if stop > start:
-                g = grad_rows[start:stop]
-                i = g[:, 0]
-                wi = w[:, i] * decay[g[:, 1]].T[:, :, None]
-                k = len(i)
-                xy = (read_grad @ wi.reshape(6, k * d)).real.reshape(2, k, d)
-                x = xy[0]
-                r = grad(i, x) - nu * x - xy[1]
-                wi += jump * r[None]
-                w[:, i] = wi
-            start, stop = gossip_ptr[lev], gossip_ptr[lev + 1]
-            if stop > start:
-                q = gossip_rows[start:stop]
-                i, j = q[:, 0], q[:, 1]
-                wi = w[:, i] * decay[q[:, 2]].T[:, :, None]
-                wj = w[:, j] * decay[q[:, 2] + 1].T[:, :, None]
-                k = len(i)
-                m = (read_mix @ (wi - wj).reshape(6, k * d)).real.reshape(k, d)
-                step = kick * m[None]
-                w[:, i] = wi - step
-                w[:, j] = wj + step
+        run_batch([self], [events], [t_end], [beta_tilde])
 
     @property
     def state(self) -> np.ndarray:
