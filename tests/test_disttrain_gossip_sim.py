@@ -174,6 +174,68 @@ def test_batched_event_loop_equals_a_naive_sequential_simulation(kind: str) -> N
     assert np.allclose(sim.state, _naive(loss, x0, events, 6.0, 0.7), atol=1e-9)
 
 
+def _levels_by_hand(order, kg, tg, node, tm, pairs, last):
+    """The level rule written out in Python: an event's level is one more than the last level
+    at any of its nodes; per level the gradients and the gossips in time order."""
+    last, depth, levels, dts = list(last), [0] * len(last), [], []
+    for k in order:
+        nodes = (node[k],) if k < kg else tuple(pairs[k - kg])
+        t = tg[k] if k < kg else tm[k - kg]
+        lev = max(depth[i] for i in nodes)
+        if lev == len(levels):
+            levels.append(([], []))
+        levels[lev][0 if k < kg else 1].append((*nodes, len(dts)))
+        for i in nodes:
+            depth[i] = lev + 1
+            dts.append(t - last[i])
+            last[i] = t
+    return levels, dts, last
+
+
+def test_compiled_event_levels_equal_the_level_rule_by_hand() -> None:
+    from netgym.envs.disttrain.gossip.levels import event_levels
+
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        n, kg, km = int(rng.integers(2, 12)), int(rng.integers(0, 40)), int(rng.integers(0, 60))
+        tg, tm = np.sort(rng.random(kg)) + trial, np.sort(rng.random(km)) + trial
+        node = rng.integers(0, n, kg)
+        first = rng.integers(0, n, km)
+        pairs = np.stack([first, (first + rng.integers(1, n, km)) % n], axis=1)
+        last = rng.random(n) * 0.5 + trial - 0.5
+        order = np.argsort(np.concatenate([tg, tm]), kind="stable")
+        levels, dts, moved = _levels_by_hand(order.tolist(), kg, tg, node, tm, pairs, last)
+        compiled_last = last.copy()
+        gp, grows, mp, mrows, cdts = event_levels(order, kg, tg, node, tm, pairs, compiled_last)
+        assert cdts.tolist() == dts and compiled_last.tolist() == moved
+        assert len(gp) == len(mp) == len(levels) + 1
+        for lev, (grads, gossips) in enumerate(levels):
+            assert grows[gp[lev] : gp[lev + 1]].tolist() == [list(g) for g in grads]
+            assert mrows[mp[lev] : mp[lev + 1]].tolist() == [list(g) for g in gossips]
+
+
+@pytest.mark.parametrize("kind", ["quadratic", "logistic"])
+def test_runs_batched_together_equal_each_run_alone_bit_for_bit(kind: str) -> None:
+    from netgym.envs.disttrain.gossip.batchrun import run_batch
+
+    edges = build_graph("cycle", 6)
+    alone, batched = [], []
+    for seed in range(12):
+        loss = draw_loss(kind, 6, 3, 10.0, np.random.default_rng(seed))
+        alone.append(_sim(loss, edges, seed=seed))
+        batched.append(_sim(loss, edges, seed=seed))
+    for t_end in (1.0, 2.0, 3.0):
+        drawn = [sim.draw(t_end, 3.0 + seed % 4) for seed, sim in enumerate(batched)]
+        run_batch(batched, drawn, [t_end] * 12, [0.5 + 0.1 * e for e in range(12)])
+        for e, sim in enumerate(alone):
+            events = sim.draw(t_end, 3.0 + e % 4)
+            assert np.array_equal(events.gossip_pairs, drawn[e].gossip_pairs)
+            sim.run(events, t_end, 0.5 + 0.1 * e)
+    # 12 runs of ~6 gradient and ~3-6 gossip events per unit: most levels stack several runs
+    for one, many in zip(alone, batched, strict=True):
+        assert np.array_equal(one.coords, many.coords) and np.array_equal(one.last, many.last)
+
+
 def test_a_gossip_preserves_the_sums_and_averages_y_plus_z_on_its_edge() -> None:
     edges = build_graph("path", 5)
     loss = draw_loss("quadratic", 5, 2, 10.0, np.random.default_rng(0))

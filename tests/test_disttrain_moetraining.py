@@ -26,6 +26,7 @@ from netgym.envs.disttrain.moetraining.pipeline import (
     SHARES,
     layer_bound,
     schedule,
+    stage_costs,
 )
 
 ENV_ID = "netgym/MoeTrainingOverlap-v0"
@@ -111,6 +112,40 @@ def test_one_chunk_runs_the_five_stages_back_to_back():
 
 
 # ------------------------------------------------------------------ the env
+def test_compiled_iteration_bound_is_the_per_layer_bounds_summed_in_layer_order():
+    # the kernel's loop against the bound written out with the public per-layer functions
+    model = OverlapModel.of(MoeTrainingOverlapParams(token_jitter=0.4, overlap_slowdown=1.2))
+    works = model.work[None, :] * np.random.default_rng(0).uniform(0.2, 3.0, (12, 1))
+    forward = tail = nic = 0.0
+    for work in works:
+        for backward, alpha, beta in (
+            (0, model.alpha_f, model.beta_f),
+            (1, model.alpha_b, model.beta_b),
+        ):
+            costs = [stage_costs(alpha, beta, work, r, model.gamma) for r in DEGREES]
+            best = min(layer_bound(c, r) for c, r in zip(costs, DEGREES, strict=True))
+            least = min(r * (c[0] + c[4]) for c, r in zip(costs, DEGREES, strict=True))
+            if backward:
+                tail, nic = tail + best, nic + least
+            else:
+                forward += best
+    tail += model.allreduce(model.grad)
+    nic += model.allreduce(model.grad * len(works))
+    assert model.iteration_bound(works) == forward + max(tail, nic)
+
+
+def test_the_layer_schedules_are_registered_compiled_kernels():
+    from netgym.envs.core.compiled import KERNELS
+
+    prefix = "netgym.envs.disttrain.moetraining."
+    for name in ("pipeline.schedule_kernel", "pipeline.iteration_bound_kernel", "sim.step_kernel"):
+        assert prefix + name in KERNELS
+    # one argument type per kernel: the Python wrappers normalise what they pass
+    schedule((1, 2, 3, 4, 5), np.int64(2), 1, 1)
+    schedule((1.0, 2.0, 3.0, 4.0, 5.0), 2, np.int32(1), np.float32(1.0))
+    assert len(KERNELS[prefix + "pipeline.schedule_kernel"].signatures) <= 2
+
+
 def test_env_passes_gymnasium_checker():
     check_env(gym.make(ENV_ID, params=SMALL).unwrapped, skip_render_check=True)
     check_env(gym.make(ENV_ID, params="mixtral", token_jitter=0.2).unwrapped)

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .batchrun import run_batch
+
 STATE = ("x", "x~", "y", "y~", "z", "z~")
 """the six vectors of a node, in the generator's order"""
 
@@ -206,6 +208,14 @@ class DadaoSim:
         self.coords[:] = self.prop.inverse[:, 0, None, None] * x0[None]
         self.last = np.zeros(n)
         self.t = 0.0
+        c, p = self.const, self.prop
+        self.read_grad = p.basis[[0, 3]]
+        """(2, 6) reads x and y~ off the eigen-coordinates"""
+        self.read_mix = p.basis[2] + p.basis[4]
+        """(6,) reads y + z off the eigen-coordinates"""
+        u = np.array([-c.gamma, -c.gamma_tilde, 0.0, c.delta_sum, 0.0, 0.0])
+        self.jump = p.inverse @ u
+        """(6,) a gradient jump of residual 1 in eigen-coordinates"""
         self.grad_rng, self.mix_rng = grad_rng, mix_rng
 
     def graph_at(self, t: float) -> int:
@@ -287,98 +297,16 @@ class DadaoSim:
         return Events(tg, node, tm, pairs, stats)
 
     def run(self, events: Events, t_end: float, beta_tilde: float) -> None:
-        """Apply ``events`` (from ``draw``) and bring every node to ``t_end``."""
-        tg, tm = events.grad_times, events.gossip_times
-        kg = len(tg)
-        # merge the two clocks (a gossip and a gradient never tie: continuous times)
-        order = np.argsort(np.concatenate([tg, tm]), kind="stable")
-        levels, dts, last = self._schedule(
-            order.tolist(), kg, tg, events.grad_nodes, tm, events.gossip_pairs
-        )
-        decay = np.exp(np.multiply.outer(np.array(dts, dtype=float), self.prop.eigenvalues))
-        self._run_levels(levels, decay, beta_tilde)
-        # bring every node to t_end
-        lag = t_end - np.array(last)
-        self.coords *= np.exp(np.multiply.outer(self.prop.eigenvalues, lag))[:, :, None]
-        self.last[:] = t_end
-        self.t = float(t_end)
+        """Apply ``events`` (from ``draw``) and bring every node to ``t_end``.
 
-    def _schedule(
-        self,
-        order: list[int],
-        kg: int,
-        tg: np.ndarray,
-        node: np.ndarray,
-        tm: np.ndarray,
-        pairs: np.ndarray,
-    ) -> tuple[list[tuple[list, list]], list[float], list[float]]:
-        """Levels of the events and each event's elapsed time at its node(s).
-
-        An event's level is one more than the last level at any of its nodes, so the events of
-        one level touch disjoint nodes: they commute and run as one vectorised batch, in the
-        same order per node as the clocks give (exact, not an approximation).
+        The events get levels (``levels.event_levels``): an event's level is one more than the
+        last level at any of its nodes, so the events of one level touch disjoint nodes: they
+        commute and run as one vectorised batch, in the same order per node as the clocks give
+        (exact, not an approximation); ``batchrun.run_batch`` runs them, in eigen-coordinates:
+        propagation is ``coords *= e^{lambda dt}``, the jumps are rank-one updates mapped
+        through the basis.
         """
-        last = self.last.tolist()
-        depth = [0] * self.n
-        gnode, gpair, tgl, tml = node.tolist(), pairs.tolist(), tg.tolist(), tm.tolist()
-        levels: list[tuple[list, list]] = []
-        dts: list[float] = []
-        for k in order:
-            if k < kg:
-                i, t = gnode[k], tgl[k]
-                lev = depth[i]
-                depth[i] = lev + 1
-                if lev == len(levels):
-                    levels.append(([], []))
-                levels[lev][0].append((i, len(dts)))
-                dts.append(t - last[i])
-                last[i] = t
-            else:
-                (i, j), t = gpair[k - kg], tml[k - kg]
-                lev = max(depth[i], depth[j])
-                depth[i] = depth[j] = lev + 1
-                if lev == len(levels):
-                    levels.append(([], []))
-                levels[lev][1].append((i, j, len(dts)))
-                dts.append(t - last[i])
-                dts.append(t - last[j])
-                last[i] = last[j] = t
-        return levels, dts, last
-
-    def _run_levels(
-        self, levels: list[tuple[list, list]], decay: np.ndarray, beta_tilde: float
-    ) -> None:
-        """Run the levels in eigen-coordinates: propagation is ``coords *= e^{lambda dt}``,
-        the jumps are rank-one updates mapped through the basis."""
-        c, p = self.const, self.prop
-        nu, d = c.nu, self.d
-        read_grad = p.basis[[0, 3]]
-        read_mix = p.basis[2] + p.basis[4]
-        u = np.array([-c.gamma, -c.gamma_tilde, 0.0, c.delta_sum, 0.0, 0.0])
-        jump = (p.inverse @ u)[:, None, None]
-        kick = (c.beta * p.inverse[:, 4] + beta_tilde * p.inverse[:, 5])[:, None, None]
-        w, grad = self.coords, self.loss.grad_batch
-        for grads, gossips in levels:
-            if grads:
-                g = np.array(grads)
-                i = g[:, 0]
-                wi = w[:, i] * decay[g[:, 1]].T[:, :, None]
-                k = len(i)
-                xy = (read_grad @ wi.reshape(6, k * d)).real.reshape(2, k, d)
-                x = xy[0]
-                r = grad(i, x) - nu * x - xy[1]
-                wi += jump * r[None]
-                w[:, i] = wi
-            if gossips:
-                q = np.array(gossips)
-                i, j = q[:, 0], q[:, 1]
-                wi = w[:, i] * decay[q[:, 2]].T[:, :, None]
-                wj = w[:, j] * decay[q[:, 2] + 1].T[:, :, None]
-                k = len(i)
-                m = (read_mix @ (wi - wj).reshape(6, k * d)).real.reshape(k, d)
-                step = kick * m[None]
-                w[:, i] = wi - step
-                w[:, j] = wj + step
+        run_batch([self], [events], [t_end], [beta_tilde])
 
     @property
     def state(self) -> np.ndarray:
@@ -406,14 +334,15 @@ class DadaoSim:
         """(n, d) the nodes' x (all nodes are at time ``t`` between calls of ``advance``)."""
         return (self.prop.basis[0] @ self.coords.reshape(6, -1)).real.reshape(self.n, self.d)
 
-    def error(self) -> float:
-        """mean_i |x_i - x*|^2 = mean_i |x_i - x_bar|^2 + |x_bar - x*|^2."""
-        diff = self.x - self.loss.x_star
+    def error(self, x: np.ndarray | None = None) -> float:
+        """mean_i |x_i - x*|^2 = mean_i |x_i - x_bar|^2 + |x_bar - x*|^2 (``x``: ``self.x``
+        when the caller has it already)."""
+        diff = (self.x if x is None else x) - self.loss.x_star
         return float(np.mean(np.sum(diff * diff, axis=1)))
 
-    def consensus(self) -> float:
-        """mean_i |x_i - x_bar|^2."""
-        x = self.x
+    def consensus(self, x: np.ndarray | None = None) -> float:
+        """mean_i |x_i - x_bar|^2 (``x`` as in ``error``)."""
+        x = self.x if x is None else x
         return float(np.mean(np.sum((x - x.mean(axis=0)) ** 2, axis=1)))
 
 

@@ -10,12 +10,16 @@ Both return x* = argmin sum_i f_i (a linear solve; Newton's method for the logis
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 LOSSES = ("quadratic", "logistic")
 """local loss families"""
 LOGISTIC_SAMPLES = 20
 """samples per node of the logistic loss"""
+StackedGrad = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``grad(nodes, x)`` over the nodes of several envs' losses, numbered one env after the other"""
 
 
 class Quadratic:
@@ -67,11 +71,39 @@ class Quadratic:
 
     def grad_batch(self, nodes: np.ndarray, x: np.ndarray) -> np.ndarray:
         """(k, d) gradients of f_{nodes[k]} at x[k]."""
-        return (self.a[nodes] @ x[:, :, None])[:, :, 0] - self.b[nodes]
+        return quadratic_grad(self.a[nodes], self.b[nodes], x)
+
+    @staticmethod
+    def stacked(losses: Sequence[Quadratic]) -> StackedGrad:
+        """``grad(nodes, x)``: gradients at ``x`` (..., d) of the nodes ``nodes`` (...) of the
+        losses' nodes numbered one loss after the other (node i of ``losses[e]`` is e n + i)."""
+        a = _concat([loss.a for loss in losses])
+        b = _concat([loss.b for loss in losses])
+        return lambda nodes, x: quadratic_grad(a[nodes], b[nodes], x)
+
+
+def _concat(arrays: list[np.ndarray]) -> np.ndarray:
+    """The arrays concatenated along their first axis (the array itself when there is one)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def quadratic_grad(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(..., d) gradients A x - b of quadratics with Hessians ``a`` (..., d, d) and linear
+    terms ``b`` = A c (..., d) at ``x`` (..., d)."""
+    return (a @ x[..., None])[..., 0] - b
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def logistic_grad(
+    a: np.ndarray, y: np.ndarray, mu: float | np.ndarray, x: np.ndarray
+) -> np.ndarray:
+    """(..., d) gradients of the l2-regularised logistic losses with samples ``a`` (..., m, d),
+    labels ``y`` (..., m) and weights ``mu`` (a float, or broadcasting to x) at ``x`` (..., d)."""
+    s = _sigmoid(-y * (a @ x[..., None])[..., 0])
+    return -(np.swapaxes(a, -1, -2) @ (y * s)[..., None])[..., 0] / y.shape[-1] + mu * x
 
 
 class Logistic:
@@ -108,9 +140,15 @@ class Logistic:
 
     def grad_batch(self, nodes: np.ndarray, x: np.ndarray) -> np.ndarray:
         """(k, d) gradients of f_{nodes[k]} at x[k]."""
-        a, y = self.data[nodes], self.labels[nodes]
-        s = _sigmoid(-y * (a @ x[:, :, None])[:, :, 0])
-        return -(a.transpose(0, 2, 1) @ (y * s)[:, :, None])[:, :, 0] / y.shape[1] + self.mu * x
+        return logistic_grad(self.data[nodes], self.labels[nodes], self.mu, x)
+
+    @staticmethod
+    def stacked(losses: Sequence[Logistic]) -> StackedGrad:
+        """``grad(nodes, x)`` as ``Quadratic.stacked``."""
+        data = _concat([loss.data for loss in losses])
+        labels = _concat([loss.labels for loss in losses])
+        mu = np.repeat([loss.mu for loss in losses], len(losses[0].labels))
+        return lambda nodes, x: logistic_grad(data[nodes], labels[nodes], mu[nodes][..., None], x)
 
     def _solve(self) -> np.ndarray:
         n, m, d = self.data.shape
@@ -136,4 +174,13 @@ def draw_loss(kind: str, n: int, dim: int, kappa: float, rng: np.random.Generato
     raise ValueError(f"unknown loss {kind!r}; choose one of {list(LOSSES)}")
 
 
-__all__ = ["LOGISTIC_SAMPLES", "LOSSES", "Logistic", "Quadratic", "draw_loss"]
+__all__ = [
+    "LOGISTIC_SAMPLES",
+    "LOSSES",
+    "Logistic",
+    "Quadratic",
+    "StackedGrad",
+    "draw_loss",
+    "logistic_grad",
+    "quadratic_grad",
+]

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ...core.sim import Rows, rows
-from .dadao import DadaoSim
+from .batchrun import run_batch
+from .dadao import DadaoSim, Interval
 from .graphs import GossipGraph, gossip_graph, spectrum
 from .losses import draw_loss
 from .params import RHOS, AsyncGossipParams
@@ -87,9 +88,10 @@ class Episode:
             ]
         )
 
-    def grad_norm(self) -> float:
-        """|sum_i grad f_i(x_bar)|, the gradient-norm proxy (clipped to [1e-300, 1e300])."""
-        x = self.run.x.mean(axis=0)
+    def grad_norm(self, x: np.ndarray | None = None) -> float:
+        """|sum_i grad f_i(x_bar)|, the gradient-norm proxy (clipped to [1e-300, 1e300]);
+        ``x``: the nodes' x when the caller has it already."""
+        x = (self.run.x if x is None else x).mean(axis=0)
         n = self.run.n
         with np.errstate(all="ignore"):
             g = self.loss.grad_batch(np.arange(n), np.repeat(x[None], n, axis=0)).sum(axis=0)
@@ -178,31 +180,56 @@ class GossipBatch:
 
     def step(self, idx: Rows, actions: Any, rngs: Sequence[np.random.Generator]) -> None:
         """One time unit in each env of ``idx`` (``actions``: one row per env)."""
-        for row, m in enumerate(rows(idx, self.num_envs).tolist()):
-            self.advance(m, *self.clock(m, actions[row]))
+        envs = rows(idx, self.num_envs).tolist()
+        self.advance_many(envs, [self.clock(m, actions[row]) for row, m in enumerate(envs)])
 
     def advance(
         self, m: int, rate: float, beta_tilde: float, probs: np.ndarray | None = None
     ) -> None:
-        """One time unit of env ``m`` under the given gossip clock: the events, the reward,
-        the counters and the episode's end."""
+        """One time unit of env ``m`` under the given gossip clock (``advance_many``)."""
+        self.advance_many([m], [(rate, beta_tilde, probs)])
+
+    def advance_many(
+        self, envs: list[int], clocks: Sequence[tuple[float, float, np.ndarray | None]]
+    ) -> None:
+        """One time unit of each env of ``envs`` under its gossip clock (rate, beta~, edge
+        probabilities or None): each env draws its events from its own clocks, the events of
+        all envs run together (``batchrun.run_batch``, the arithmetic of each env exactly its
+        own), then each env's reward, counters and episode end."""
+        p = self.params
+        runs, drawn, ends = [], [], []
+        for m, (rate, _, probs) in zip(envs, clocks, strict=True):
+            ep = self.episodes[m]
+            assert ep is not None
+            left = math.inf
+            if p.budget is not None:
+                left = max(p.budget * ep.unit - self.cost[m] * ep.unit, 0.0)
+            t_end = float(self.t[m] + 1)
+            runs.append(ep.run)
+            drawn.append(ep.run.draw(t_end, rate, probs, ep.costs, left))
+            ends.append(t_end)
+        if runs:
+            run_batch(runs, drawn, ends, [beta_tilde for _, beta_tilde, _ in clocks])
+        for m, (rate, _, _), events in zip(envs, clocks, drawn, strict=True):
+            self._account(m, rate, events.stats)
+
+    def _account(self, m: int, rate: float, stats: Interval) -> None:
+        """Env ``m``'s reward, counters and episode end after its time unit (the error,
+        consensus and gradient-norm proxy per env: their numpy reductions over a stack of envs
+        would sum in another order)."""
         p = self.params
         ep = self.episodes[m]
         assert ep is not None
-        left = math.inf
-        if p.budget is not None:
-            left = max(p.budget * ep.unit - self.cost[m] * ep.unit, 0.0)
-        t_end = float(self.t[m] + 1)
-        stats = ep.run.advance(t_end, rate, beta_tilde, probs, ep.costs, left)
-        error = ep.run.error()
+        x = ep.run.x
+        error = ep.run.error(x)
         cap = DIVERGED * ep.err0
         diverged = not error <= cap  # also NaN
         error = min(max(error, 1e-300), cap) if not diverged else cap
         spent = stats.cost / ep.unit
         self.reward[m] = -(math.log(error) - math.log(self.error[m])) - p.cost_weight * spent
         self.error[m] = error
-        self.consensus[m] = min(ep.run.consensus(), error) if not diverged else error
-        self.grad[m] = ep.grad_norm()
+        self.consensus[m] = min(ep.run.consensus(x), error) if not diverged else error
+        self.grad[m] = ep.grad_norm(x)
         self.cost[m] += spent
         self.gradients[m] += stats.gradients
         self.gossips[m] += stats.gossips

@@ -10,7 +10,15 @@ import numpy as np
 
 from .coupling import a2a_congestion_factor
 from .params import MoeTrainingOverlapParams
-from .pipeline import DEGREES, allreduce_time, layer_bound, schedule, stage_costs
+from .pipeline import (
+    DEGREES,
+    allreduce_time,
+    iteration_bound_kernel,
+    layer_time_kernel,
+)
+
+DEGREE_ARRAY = np.array(DEGREES, dtype=np.int64)
+"""the degree menu as the kernels take it"""
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +62,8 @@ class OverlapModel:
 
     def forward(self, work: np.ndarray, r: int) -> float:
         """Forward time (ms) of a layer with workloads ``work`` at degree r."""
-        return schedule(stage_costs(self.alpha_f, self.beta_f, work, r, self.gamma), r)
+        work = np.ascontiguousarray(work, dtype=np.float64)
+        return float(layer_time_kernel(self.alpha_f, self.beta_f, work, int(r), self.gamma, 0.0)[0])
 
     def backward(self, work: np.ndarray, r: int, launched: float = 0.0) -> float:
         """Backward time (ms) at degree r launching ``launched`` gradient elements (in r
@@ -63,38 +72,34 @@ class OverlapModel:
 
     def backward_busy(self, work: np.ndarray, r: int, launched: float = 0.0) -> tuple[float, float]:
         """(backward time, NIC busy time) in ms, as ``backward``."""
-        c = stage_costs(self.alpha_b, self.beta_b, work, r, self.gamma)
-        busy = r * (c[0] + c[4])
-        if launched > 0:
-            chunk = float(self.alpha_b[4] + self.beta_b[4] * launched / r)
-            return schedule(c, r, r, chunk), busy + r * chunk
-        return schedule(c, r), busy
+        work = np.ascontiguousarray(work, dtype=np.float64)
+        time, busy = layer_time_kernel(
+            self.alpha_b, self.beta_b, work, int(r), self.gamma, float(launched)
+        )
+        return float(time), float(busy)
 
     def allreduce(self, elements: float) -> float:
         """One all-reduce of ``elements`` (ms), the exposed flush at the end."""
         return allreduce_time(self.alpha_b, self.beta_b, elements)
 
-    def bounds(self, work: np.ndarray, backward: bool) -> tuple[float, float]:
-        """(layer bound, least NIC busy time) over the degree menu, without all-reduce."""
-        alpha, beta = (self.alpha_b, self.beta_b) if backward else (self.alpha_f, self.beta_f)
-        best = nic = np.inf
-        for r in DEGREES:
-            c = stage_costs(alpha, beta, work, r, self.gamma)
-            best = min(best, layer_bound(c, r))
-            nic = min(nic, r * (c[0] + c[4]))
-        return float(best), float(nic)
-
     def iteration_bound(self, works: np.ndarray) -> float:
         """A lower bound (ms) on the iteration of layers ``works`` ((L, 4)): the forward
         layers' bounds, plus the larger of the backward layers' bounds with the last layer's
         gradient all-reduce (it can only start after the backward) and the backward's least
-        NIC busy time with every gradient's all-reduce."""
-        forward = sum(self.bounds(w, False)[0] for w in works)
-        back = [self.bounds(w, True) for w in works]
-        grads = self.grad * len(works)
-        tail = sum(b for b, _ in back) + self.allreduce(self.grad)
-        nic = sum(n for _, n in back) + self.allreduce(grads)
-        return forward + max(tail, nic)
+        NIC busy time with every gradient's all-reduce (``bounds`` per layer; computed by
+        ``pipeline.iteration_bound_kernel``)."""
+        return float(
+            iteration_bound_kernel(
+                self.alpha_f,
+                self.beta_f,
+                self.alpha_b,
+                self.beta_b,
+                self.gamma,
+                np.ascontiguousarray(works, dtype=np.float64),
+                self.grad,
+                DEGREE_ARRAY,
+            )
+        )
 
 
-__all__ = ["OverlapModel"]
+__all__ = ["DEGREE_ARRAY", "OverlapModel"]

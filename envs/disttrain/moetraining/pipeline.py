@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.compiled import kernel
+
 OPS = ("a2a", "ag", "gemm", "rs", "ar")
 """the five operations of the alpha/beta profile, in FSMoE's order"""
 FSMOE_ALPHA = (0.235, 0.0549, 0.592, 0.0688, 0.341)
@@ -48,10 +50,27 @@ def stage_costs(
 ) -> tuple[float, float, float, float, float]:
     """Per-chunk times (ms) of the five stages at degree r; the GEMM's times ``gamma`` when
     the layer is pipelined (r > 1: its chunks overlap communication)."""
-    c = [float(alpha[o] + beta[o] * work[o] / r) for o in STAGE_OP]
+    c = stage_costs_kernel(_vector(alpha), _vector(beta), _vector(work), int(r), float(gamma))
+    return float(c[0]), float(c[1]), float(c[2]), float(c[3]), float(c[4])
+
+
+def _vector(values: np.ndarray) -> np.ndarray:
+    """``values`` as a contiguous float64 array (the kernels' one argument type)."""
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+@kernel
+def stage_costs_kernel(
+    alpha: np.ndarray, beta: np.ndarray, work: np.ndarray, r: int, gamma: float
+) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled by numba
+    """``stage_costs`` compiled (the operations of ``STAGE_OP``: A2A, AG, GEMM, RS, A2A)."""
+    c0 = alpha[0] + beta[0] * work[0] / r
+    c1 = alpha[1] + beta[1] * work[1] / r
+    c2 = alpha[2] + beta[2] * work[2] / r
+    c3 = alpha[3] + beta[3] * work[3] / r
     if r > 1:
-        c[2] *= gamma
-    return c[0], c[1], c[2], c[3], c[4]
+        c2 *= gamma
+    return c0, c1, c2, c3, c0
 
 
 def schedule(
@@ -59,15 +78,28 @@ def schedule(
 ) -> float:
     """The makespan (ms) of the greedy list schedule of r chunks through the 5 stages, with
     ``ar_chunks`` gradient all-reduce chunks of ``ar_cost`` ms each on the NIC (those left
-    when the last combine is done run after it)."""
-    c0, c1, c2, c3, c4 = c
+    when the last combine is done run after it); ``schedule_kernel`` computes it."""
+    c0, c1, c2, c3, c4 = (float(x) for x in c)
+    return float(schedule_kernel(c0, c1, c2, c3, c4, int(r), int(ar_chunks), float(ar_cost)))
+
+
+@kernel
+def schedule_kernel(
+    c0: float, c1: float, c2: float, c3: float, c4: float, r: int, ar_chunks: int, ar_cost: float
+) -> float:  # pragma: no cover - compiled by numba (the tests call it through ``schedule``)
+    """``schedule`` compiled (numba): the list schedule is a sequential loop over the chunks
+    whose next task depends on the last one's end, which numpy cannot vectorise."""
     # NVLink: all-gathers (ready when their dispatch chunk is done) and reduce-scatters
     # (ready when their GEMM is done); the GPU runs each GEMM as soon as its all-gather ends
-    gemm_end = [0.0] * r
-    rs_end = [0.0] * r
-    t = gpu = 0.0
-    a = b = 0
+    gemm_end = np.zeros(r)
+    rs_end = np.zeros(r)
+    t = 0.0
+    gpu = 0.0
+    a = 0
+    b = 0
+    start_a = 0.0
     while b < r:
+        take_ag = False
         if a < r:
             start_a = (a + 1) * c0
             if start_a < t:
@@ -77,8 +109,6 @@ def schedule(
                 take_ag = start_a <= start_b
             else:
                 take_ag = True
-        else:
-            take_ag = False
         if take_ag:
             t = start_a + c1
             gpu = (t if t > gpu else gpu) + c2
@@ -112,8 +142,71 @@ def layer_bound(
     """The per-resource busy-time bound of one layer at degree r: no schedule of its tasks
     is shorter than the NIC's, the NVLink's or the GPU's busy time, nor than one chunk's
     path through the five stages."""
-    nic = r * (c[0] + c[4]) + ar_chunks * ar_cost
-    return max(nic, r * (c[1] + c[3]), r * c[2], c[0] + c[1] + c[2] + c[3] + c[4])
+    c0, c1, c2, c3, c4 = (float(x) for x in c)
+    return float(layer_bound_kernel(c0, c1, c2, c3, c4, int(r), int(ar_chunks), float(ar_cost)))
+
+
+@kernel
+def layer_bound_kernel(
+    c0: float, c1: float, c2: float, c3: float, c4: float, r: int, ar_chunks: int, ar_cost: float
+) -> float:  # pragma: no cover - compiled by numba
+    """``layer_bound`` compiled."""
+    nic = r * (c0 + c4) + ar_chunks * ar_cost
+    return max(nic, r * (c1 + c3), r * c2, c0 + c1 + c2 + c3 + c4)
+
+
+@kernel
+def layer_time_kernel(
+    alpha: np.ndarray, beta: np.ndarray, work: np.ndarray, r: int, gamma: float, launched: float
+) -> tuple[float, float]:  # pragma: no cover - compiled by numba
+    """(time, NIC busy time) in ms of one layer at degree r (``alpha``, ``beta``: the pass's
+    profile) launching ``launched`` gradient elements in r all-reduce chunks in its NIC gaps
+    (none when 0, as every forward layer)."""
+    c0, c1, c2, c3, c4 = stage_costs_kernel(alpha, beta, work, r, gamma)
+    busy = r * (c0 + c4)
+    if launched > 0:
+        chunk = alpha[4] + beta[4] * launched / r
+        return schedule_kernel(c0, c1, c2, c3, c4, r, r, chunk), busy + r * chunk
+    return schedule_kernel(c0, c1, c2, c3, c4, r, 0, 0.0), busy
+
+
+@kernel
+def iteration_bound_kernel(
+    alpha_f: np.ndarray,
+    beta_f: np.ndarray,
+    alpha_b: np.ndarray,
+    beta_b: np.ndarray,
+    gamma: float,
+    works: np.ndarray,
+    grad: float,
+    degrees: np.ndarray,
+) -> float:  # pragma: no cover - compiled by numba
+    """``OverlapModel.iteration_bound`` compiled: per layer and pass, the least layer bound
+    and NIC busy time over the degree menu ``degrees``, summed in layer order."""
+    forward = 0.0
+    tail = 0.0
+    nic = 0.0
+    for layer in range(works.shape[0]):
+        work = works[layer]
+        for backward in range(2):
+            alpha = alpha_b if backward else alpha_f
+            beta = beta_b if backward else beta_f
+            best = np.inf
+            least = np.inf
+            for q in range(degrees.shape[0]):
+                r = degrees[q]
+                c0, c1, c2, c3, c4 = stage_costs_kernel(alpha, beta, work, r, gamma)
+                best = min(best, layer_bound_kernel(c0, c1, c2, c3, c4, r, 0, 0.0))
+                least = min(least, r * (c0 + c4))
+            if backward:
+                tail += best
+                nic += least
+            else:
+                forward += best
+    grads = grad * works.shape[0]
+    tail += alpha_b[4] + beta_b[4] * grad if grad > 0 else 0.0
+    nic += alpha_b[4] + beta_b[4] * grads if grads > 0 else 0.0
+    return forward + max(tail, nic)
 
 
 def allreduce_time(alpha: np.ndarray, beta: np.ndarray, elements: float) -> float:
@@ -129,8 +222,13 @@ __all__ = [
     "SHARES",
     "STAGE_OP",
     "allreduce_time",
+    "iteration_bound_kernel",
     "layer_bound",
+    "layer_bound_kernel",
+    "layer_time_kernel",
     "schedule",
+    "schedule_kernel",
     "stage_costs",
+    "stage_costs_kernel",
     "workloads",
 ]

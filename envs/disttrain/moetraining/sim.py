@@ -16,14 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from ...core.compiled import kernel
 from ...core.sim import Rows, rows
-from .model import OverlapModel
+from .model import DEGREE_ARRAY, OverlapModel
 from .params import MoeTrainingOverlapParams
-from .pipeline import DEGREES, SHARES
+from .pipeline import DEGREES, SHARES, layer_time_kernel
 
 OBS_SIZE = 13
 JITTER_CLIP = (0.1, 10.0)
 """the per-layer token factor is clipped to this range"""
+SHARE_ARRAY = np.array(SHARES)
+"""the share menu as ``step_kernel`` reads it"""
 
 
 def _squash(x: np.ndarray) -> np.ndarray:
@@ -99,36 +102,32 @@ class MoeOverlapSim:
 
     def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         """One layer (forward or backward) in each env of ``idx``; ``actions`` (n, 2) holds
-        (degree index, share index) rows."""
-        n_layers, model = self.params.layers, self.model
-        acts = np.asarray(actions, dtype=np.int64).reshape(-1, 2).tolist()
-        for m, (d, s) in zip(rows(idx, self.num_envs).tolist(), acts, strict=True):
-            k = int(self.t[m])
-            r = DEGREES[d]
-            exposed = launched = 0.0
-            if k < n_layers:
-                time = model.forward(self.works[m, k], r)
-            else:
-                layer = 2 * n_layers - 1 - k
-                pool = float(self.pool[m])
-                launched = SHARES[s] * pool
-                time, busy = model.backward_busy(self.works[m, layer], r, launched)
-                pool += model.grad - launched
-                self.pool[m] = pool
-                self.nic_idle[m] += time - busy
-                self.back_time[m] += time
-                if layer == 0:
-                    exposed = model.allreduce(pool)
-                    self.pool[m] = 0.0
-            step_time = time + exposed
-            self.layer_time[m] = time
-            self.launched[m] = launched
-            self.exposed[m] = exposed
-            self.elapsed[m] += step_time
-            self.prev_degree[m], self.prev_share[m] = d, s
-            self.t[m] = k + 1
-            self.done[m] = k + 1 == 2 * n_layers
-            self.reward[m] = -step_time / self.lower[m]
+        (degree index, share index) rows (``step_kernel``)."""
+        model = self.model
+        step_kernel(
+            rows(idx, self.num_envs).astype(np.int64),
+            np.ascontiguousarray(actions, dtype=np.int64).reshape(-1, 2),
+            self.works,
+            model.alpha_f,
+            model.beta_f,
+            model.alpha_b,
+            model.beta_b,
+            model.gamma,
+            model.grad,
+            self.lower,
+            self.t,
+            self.pool,
+            self.nic_idle,
+            self.back_time,
+            self.layer_time,
+            self.launched,
+            self.exposed,
+            self.elapsed,
+            self.prev_degree,
+            self.prev_share,
+            self.done,
+            self.reward,
+        )
 
     def observation(self) -> np.ndarray:
         """(N, OBS_SIZE) float32 observations (the env's docstring lists them)."""
@@ -171,4 +170,67 @@ class MoeOverlapSim:
         }
 
 
-__all__ = ["OBS_SIZE", "MoeOverlapSim"]
+@kernel
+def step_kernel(
+    envs: np.ndarray,
+    actions: np.ndarray,
+    works: np.ndarray,
+    alpha_f: np.ndarray,
+    beta_f: np.ndarray,
+    alpha_b: np.ndarray,
+    beta_b: np.ndarray,
+    gamma: float,
+    grad: float,
+    lower: np.ndarray,
+    t: np.ndarray,
+    pool: np.ndarray,
+    nic_idle: np.ndarray,
+    back_time: np.ndarray,
+    layer_time: np.ndarray,
+    launched_out: np.ndarray,
+    exposed_out: np.ndarray,
+    elapsed: np.ndarray,
+    prev_degree: np.ndarray,
+    prev_share: np.ndarray,
+    done: np.ndarray,
+    reward: np.ndarray,
+) -> None:  # pragma: no cover - compiled by numba
+    """``MoeOverlapSim.step`` compiled: per env of ``envs`` one layer's list schedule (a
+    sequential loop per env, which numpy cannot vectorise), the gradient pool and the
+    counters, written in place."""
+    n_layers = works.shape[1]
+    for q in range(envs.shape[0]):
+        m = envs[q]
+        d = actions[q, 0]
+        s = actions[q, 1]
+        k = t[m]
+        r = DEGREE_ARRAY[d]
+        exposed = 0.0
+        launched = 0.0
+        if k < n_layers:
+            time = layer_time_kernel(alpha_f, beta_f, works[m, k], r, gamma, 0.0)[0]
+        else:
+            layer = 2 * n_layers - 1 - k
+            left = pool[m]
+            launched = SHARE_ARRAY[s] * left
+            time, busy = layer_time_kernel(alpha_b, beta_b, works[m, layer], r, gamma, launched)
+            left += grad - launched
+            pool[m] = left
+            nic_idle[m] += time - busy
+            back_time[m] += time
+            if layer == 0:
+                exposed = alpha_b[4] + beta_b[4] * left if left > 0 else 0.0
+                pool[m] = 0.0
+        step_time = time + exposed
+        layer_time[m] = time
+        launched_out[m] = launched
+        exposed_out[m] = exposed
+        elapsed[m] += step_time
+        prev_degree[m] = d
+        prev_share[m] = s
+        t[m] = k + 1
+        done[m] = k + 1 == 2 * n_layers
+        reward[m] = -step_time / lower[m]
+
+
+__all__ = ["OBS_SIZE", "MoeOverlapSim", "step_kernel"]
