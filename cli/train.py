@@ -199,6 +199,25 @@ def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="M",
         help="validation episodes per evaluation (default 5)",
     )
+    group.add_argument(
+        "--tune-backend",
+        choices=("local", "ray"),
+        default="local",
+        help="run the K trials at once in local processes (default) or as Ray tasks (needs pip "
+        'install "netgym[ray]")',
+    )
+    group.add_argument(
+        "--tune-address",
+        metavar="ADDRESS",
+        help="--tune-backend ray: a running Ray cluster (auto, ray://host:port); default: a "
+        "local Ray instance for the call",
+    )
+    group.add_argument(
+        "--tune-storage",
+        metavar="URL",
+        help="an Optuna storage URL (e.g. postgresql://user:pw@host/db) holding the study "
+        "instead of <run folder>/tune/study.db, for workers on several machines",
+    )
     group.add_argument("--tune-sampler", choices=SAMPLERS, default="auto", help="default auto: TPE")
     group.add_argument(
         "--tune-pruner",
