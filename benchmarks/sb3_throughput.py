@@ -43,6 +43,7 @@ from _harness import log, machine
 import argparse
 import functools
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -223,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
             torch=torch.__version__,
         ),
         "torch_threads": torch.get_num_threads(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "wall_s": time.perf_counter() - start,
     }
     print(json.dumps(output, indent=2))
