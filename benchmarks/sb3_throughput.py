@@ -16,12 +16,12 @@ The PPO hyperparameters are the shipped ABR block of ``agents/config/ppo.yaml`` 
 10 epochs, ``net_arch [128, 128]``, ...) except ``n_steps = --rollout // N``, so every run
 collects the same number of env steps per rollout and does the same gradient work per env step;
 the figures differ only by the cost of stepping the envs and of the policy's forward passes (one
-batch of N per vector step). Each run also reports where its time went: ``collect_s`` (SB3's
-``collect_rollouts``: env steps, the policy's forward passes, buffer writes; ``collect_per_s`` is
-its rate, where the env's speed shows), ``train_s`` (the PPO update), ``venv_step_s`` (inside
-the VecEnv's ``step_wait``, ``VecMonitor`` included) and, for the adapter,
-``vector_env_step_s`` (inside the vector env's own ``step``), whose difference is the adapter's
-conversion (``adapter_s``).
+batch of N per vector step). Each run also reports where its CPU time went: ``collect_cpu_s``
+(SB3's ``collect_rollouts``: env steps, the policy's forward passes, buffer writes;
+``collect_cpu_per_s`` is its rate, where the env's speed shows), ``train_cpu_s`` (the PPO
+update), ``venv_step_cpu_s`` (inside the VecEnv's ``step_wait``, ``VecMonitor`` included) and,
+for the adapter, ``vector_env_step_cpu_s`` (inside the vector env's own ``step``), whose
+difference is the adapter's conversion (``adapter_cpu_s``).
 
 Prints one JSON object on stdout (progress on stderr)::
 
@@ -75,7 +75,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 class _Clock:
-    """Wall seconds spent inside wrapped callables, by name."""
+    """CPU seconds of this process spent inside wrapped callables, by name (CPU time, not wall
+    time, so that other processes on a shared machine do not inflate the split)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -85,11 +86,11 @@ class _Clock:
 
         @functools.wraps(func)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 return func(*args, **kwargs)
             finally:
-                self.seconds[name] += time.perf_counter() - start
+                self.seconds[name] += time.process_time() - start
 
         return timed
 
@@ -164,19 +165,19 @@ def run_one(backend: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
         "n_steps": args.rollout // n,
         "wall_s": wall,
         "cpu_s": cpu,
-        "collect_per_s": steps / seconds["collect_s"],
-        "collect_s": seconds["collect_s"],
-        "train_s": seconds["train_s"],
-        "venv_step_s": seconds["venv_step_s"],
+        "collect_cpu_per_s": steps / max(seconds["collect_s"], 1e-9),
+        "collect_cpu_s": seconds["collect_s"],
+        "train_cpu_s": seconds["train_s"],
+        "venv_step_cpu_s": seconds["venv_step_s"],
     }
     if "vector_env_step_s" in seconds:
-        result["vector_env_step_s"] = seconds["vector_env_step_s"]
-        result["adapter_s"] = seconds["inner_step_wait_s"] - seconds["vector_env_step_s"]
-        result["adapter_share"] = result["adapter_s"] / wall
-    result["venv_step_share"] = seconds["venv_step_s"] / wall
+        result["vector_env_step_cpu_s"] = seconds["vector_env_step_s"]
+        result["adapter_cpu_s"] = seconds["inner_step_wait_s"] - seconds["vector_env_step_s"]
+        result["adapter_share"] = result["adapter_cpu_s"] / cpu
+    result["venv_step_share"] = seconds["venv_step_s"] / cpu
     log(
         f"{backend:>6} N={n:<4} {result['per_s']:9.0f} steps/s "
-        f"({result['cpu_per_s']:9.0f} per CPU s), env {result['venv_step_share']:.0%} of wall"
+        f"({result['cpu_per_s']:9.0f} per CPU s), env {result['venv_step_share']:.0%} of CPU"
     )
     return result
 
