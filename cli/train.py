@@ -183,7 +183,8 @@ def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
         type=int_option(1, 64),
         default=1,
         metavar="K",
-        help="trials at once, in K local processes sharing the study (default 1)",
+        help="trials at once, in K local processes (or K Ray tasks with --tune-backend ray) "
+        "sharing the study (default 1)",
     )
     group.add_argument(
         "--tune-evals",
