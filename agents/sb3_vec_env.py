@@ -57,14 +57,21 @@ def split_info(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
             continue
         mask = info.get(f"_{key}")
         if isinstance(value, dict):
-            parts = split_info(value, num_envs)
+            parts: Sequence[Any] = split_info(value, num_envs)
         elif isinstance(value, (np.ndarray, list, tuple)) and len(value) == num_envs:
-            parts = value
+            # iterating an array gives the items that indexing it gives, in one C loop
+            parts = list(value) if isinstance(value, np.ndarray) else value
         else:
             parts = [value] * num_envs
-        for index in range(num_envs):
-            if mask is None or mask[index]:
-                infos[index][key] = parts[index]
+        if mask is None:
+            for env_info, part in zip(infos, parts, strict=True):
+                env_info[key] = part
+        else:
+            for env_info, part, present in zip(
+                infos, parts, np.asarray(mask).tolist(), strict=True
+            ):
+                if present:
+                    env_info[key] = part
     return infos
 
 
@@ -157,8 +164,8 @@ class SB3VecEnvAdapter(VecEnv):
             obs, infos = self._same_step_infos(obs, info, dones)
         else:
             obs, infos = self._reset_finished(obs, info, dones)
-        for index, env_info in enumerate(infos):
-            env_info["TimeLimit.truncated"] = bool(truncated[index] and not terminated[index])
+        for env_info, flag in zip(infos, (truncated & ~terminated).tolist(), strict=True):
+            env_info["TimeLimit.truncated"] = flag
         return obs, np.asarray(rewards, dtype=np.float32), dones, infos
 
     def _same_step_infos(

@@ -10,7 +10,10 @@ reported to the study, whose pruner may stop the trial there; the last one is th
 
 The study lives in ``<run folder>/tune/study.db`` (SQLite). Calling ``tune`` again with the same
 settings continues the study, adding trials; ``options.jobs`` > 1 runs the trials in that many
-local processes, which share the study through the SQLite file. After the trials,
+local processes, which share the study through the SQLite file, or with ``options.backend``
+"ray" in that many Ray tasks (a local Ray instance, or a cluster at ``options.address``; the
+``ray`` extra); ``options.storage`` puts the study in another Optuna storage (an RDB URL such as
+PostgreSQL) that workers on several machines reach. After the trials,
 ``<run folder>/tune/best.yaml`` holds the best trial's configuration as a block keyed by the env
 id (rl-baselines3-zoo's layout, ready for ``agents/config/<agent>.yaml`` or ``--config``).
 
@@ -49,6 +52,9 @@ DEFAULT_EVALUATIONS = 4
 DEFAULT_VALIDATION_EPISODES = 5
 """validation episodes per evaluation"""
 MAX_JOBS = 64
+BACKENDS = ("local", "ray")
+"""where the trials of a study run: local processes or Ray tasks"""
+RAY_INSTALL = 'pip install "netgym[ray]"'
 SQLITE_TIMEOUT_S = 60
 """how long a process waits for the SQLite file's lock"""
 
@@ -85,6 +91,14 @@ class TuneOptions:
     pruner: str = "auto"
     """'auto' (median for SB3 agents, successive halving for tabular ones), 'median',
     'halving' or 'none'"""
+    backend: str = "local"
+    """'local' (``jobs`` processes on this machine) or 'ray' (``jobs`` Ray tasks)"""
+    address: str | None = None
+    """backend 'ray': a running cluster ('auto', 'ray://host:port'); None starts a local Ray
+    instance with ``jobs`` CPUs for the call"""
+    storage: str | None = None
+    """an Optuna storage URL (e.g. ``postgresql://user:pw@host/db``) holding the study instead
+    of ``<run folder>/tune/study.db``, for workers on several machines"""
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first option out of range."""
@@ -100,6 +114,10 @@ class TuneOptions:
             raise ValueError(f"unknown sampler {self.sampler!r}; known: {list(SAMPLERS)}")
         if self.pruner not in PRUNERS:
             raise ValueError(f"unknown pruner {self.pruner!r}; known: {list(PRUNERS)}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown tuning backend {self.backend!r}; known: {list(BACKENDS)}")
+        if self.address is not None and self.backend != "ray":
+            raise ValueError("a Ray address is given but the tuning backend is not 'ray'")
 
 
 @dataclass
@@ -122,6 +140,8 @@ class TuneResult:
     """trials added by this call"""
     validation: str
     """what the validation episodes play"""
+    storage: str = ""
+    """the study's Optuna storage URL (``sqlite:///<study_path>`` unless ``options.storage``)"""
 
 
 @dataclass
@@ -143,7 +163,12 @@ class _Plan:
 
     @property
     def storage_url(self) -> str:
-        return f"sqlite:///{(self.tune_dir / 'study.db').resolve()}"
+        return self.options.storage or f"sqlite:///{(self.tune_dir / 'study.db').resolve()}"
+
+    @property
+    def study_location(self) -> str:
+        """Where the study is, for messages: the storage URL, or the SQLite file's path."""
+        return self.options.storage or str(self.tune_dir / "study.db")
 
     def identity(self) -> dict[str, Any]:
         """What must stay the same for a study to be continued."""
@@ -223,34 +248,31 @@ def tune(
     """
     optuna = require_optuna()
     plan = plan_tuning(settings, options, runs_root)
+    if options.backend == "ray":
+        _require_ray()
     if settings.overwrite and plan.tune_dir.exists():
         shutil.rmtree(plan.tune_dir)
+    if settings.overwrite and options.storage:
+        if plan.study_name in optuna.get_all_study_names(_storage(plan)):
+            optuna.delete_study(study_name=plan.study_name, storage=_storage(plan))
     plan.tune_dir.mkdir(parents=True, exist_ok=True)
     study = _load_study(plan, worker=0, pruner=pruner)
     before = len(study.trials)
     jobs = min(options.jobs, options.n_trials)
     shares = [options.n_trials // jobs + (i < options.n_trials % jobs) for i in range(jobs)]
-    processes = []
-    context = multiprocessing.get_context("spawn")
-    for worker, share in enumerate(shares[1:], start=1):
-        process = context.Process(target=_worker, args=(plan, worker, share), daemon=False)
-        process.start()
-        processes.append(process)
-    callbacks = [] if on_trial is None else [lambda _study, trial: on_trial(trial)]
-    study.optimize(_Objective(plan), n_trials=shares[0], callbacks=callbacks, catch=(ValueError,))
-    for process in processes:
-        process.join()
-        if process.exitcode != 0:
-            raise RuntimeError(
-                f"a tuning worker process failed (exit status {process.exitcode}); its error is "
-                f"above; the study in {plan.tune_dir / 'study.db'} keeps the finished trials"
-            )
+    if options.backend == "ray":
+        _run_on_ray(plan, shares, pruner)
+    else:
+        _run_locally(plan, study, shares, on_trial)
     study = optuna.load_study(study_name=plan.study_name, storage=_storage(plan))
+    if options.backend == "ray" and on_trial is not None:
+        for trial in study.trials[before:]:
+            on_trial(trial)
     states = [trial.state.name for trial in study.trials]
     counts = {state: states.count(state) for state in dict.fromkeys(states)}
     if not counts.get("COMPLETE"):
         raise ValueError(
-            f"no trial of the study in {plan.tune_dir / 'study.db'} has completed ({counts}); "
+            f"no trial of the study in {plan.study_location} has completed ({counts}); "
             "run more trials (--tune N), or a larger --timesteps"
         )
     best = study.best_trial
@@ -267,14 +289,74 @@ def tune(
         counts=counts,
         added=len(study.trials) - before,
         validation=plan.validation,
+        storage=plan.storage_url,
     )
+
+
+def _run_locally(
+    plan: _Plan, study: Any, shares: list[int], on_trial: Callable[[Any], None] | None
+) -> None:
+    """This process runs the first share; spawned worker processes run the others."""
+    processes = []
+    context = multiprocessing.get_context("spawn")
+    for worker, share in enumerate(shares[1:], start=1):
+        process = context.Process(target=_worker, args=(plan, worker, share), daemon=False)
+        process.start()
+        processes.append(process)
+    callbacks = [] if on_trial is None else [lambda _study, trial: on_trial(trial)]
+    study.optimize(_Objective(plan), n_trials=shares[0], callbacks=callbacks, catch=(ValueError,))
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(
+                f"a tuning worker process failed (exit status {process.exitcode}); its error is "
+                f"above; the study in {plan.study_location} keeps the finished trials"
+            )
+
+
+def _require_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ImportError(
+            f'--tune-backend ray needs ray, which is not installed: {RAY_INSTALL} (the "ray" extra)'
+        ) from None
+    return ray
+
+
+def _run_on_ray(plan: _Plan, shares: list[int], pruner: Any) -> None:
+    """One Ray task (1 CPU) per share, on a local Ray instance or the cluster at the address.
+
+    A Ray instance started here is shut down at the end; one the caller started stays up.
+    """
+    ray = _require_ray()
+    started = not ray.is_initialized()
+    if started and plan.options.address is not None:
+        ray.init(address=plan.options.address, log_to_driver=False)
+    elif started:
+        ray.init(num_cpus=len(shares), include_dashboard=False, log_to_driver=False)
+    try:
+        task = ray.remote(num_cpus=1)(_worker)
+        refs = [task.remote(plan, worker, share, pruner) for worker, share in enumerate(shares)]
+        try:
+            ray.get(refs)
+        except ray.exceptions.RayError as err:
+            raise RuntimeError(
+                f"a tuning task failed on Ray ({type(err).__name__}: {err}); the study in "
+                f"{plan.study_location} keeps the finished trials"
+            ) from None
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _storage(plan: _Plan) -> Any:
     optuna = require_optuna()
+    url = plan.storage_url
+    if not url.startswith("sqlite"):
+        return optuna.storages.RDBStorage(url=url)
     return optuna.storages.RDBStorage(
-        url=plan.storage_url,
-        engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_S}},
+        url=url, engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
     )
 
 
@@ -306,18 +388,18 @@ def _load_study(plan: _Plan, worker: int, pruner: Any = None) -> Any:
     elif stored != identity:
         changed = sorted(key for key in identity if stored.get(key) != identity[key])
         raise ValueError(
-            f"the study in {plan.tune_dir / 'study.db'} was made with other settings "
+            f"the study in {plan.study_location} was made with other settings "
             f"({', '.join(changed)} differ: {[stored.get(k) for k in changed]} there); give "
             f"the same settings to continue it, or --overwrite to start a new study"
         )
     return study
 
 
-def _worker(plan: _Plan, worker: int, n_trials: int) -> None:
-    """A worker process: ``n_trials`` trials of the shared study."""
+def _worker(plan: _Plan, worker: int, n_trials: int, pruner: Any = None) -> None:
+    """A worker process (or Ray task): ``n_trials`` trials of the shared study."""
     optuna = require_optuna()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = _load_study(plan, worker)
+    study = _load_study(plan, worker, pruner)
     study.optimize(_Objective(plan), n_trials=n_trials, catch=(ValueError,))
 
 
@@ -383,7 +465,7 @@ def best_block(plan: _Plan, trial: Any, completed: int) -> str:
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         f"# Tuned by train.py --tune ({stamp}): trial {trial.number}, the best of {completed} "
-        f"completed trials\n# of the study {plan.study_name!r} in {plan.tune_dir / 'study.db'}.\n"
+        f"completed trials\n# of the study {plan.study_name!r} in {plan.study_location}.\n"
         f"# Validation score {trial.value:.6g}: mean return of {plan.options.episodes} episodes "
         f"from seed {plan.valid_seed} on\n# {plan.validation}, after {config.timesteps} env "
         f"steps from training seed {config.seed}.\n# Paste the block into "

@@ -183,7 +183,8 @@ def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
         type=int_option(1, 64),
         default=1,
         metavar="K",
-        help="trials at once, in K local processes sharing the study (default 1)",
+        help="trials at once, in K local processes (or K Ray tasks with --tune-backend ray) "
+        "sharing the study (default 1)",
     )
     group.add_argument(
         "--tune-evals",
@@ -198,6 +199,25 @@ def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
         default=5,
         metavar="M",
         help="validation episodes per evaluation (default 5)",
+    )
+    group.add_argument(
+        "--tune-backend",
+        choices=("local", "ray"),
+        default="local",
+        help="run the K trials at once in local processes (default) or as Ray tasks (needs pip "
+        'install "netgym[ray]")',
+    )
+    group.add_argument(
+        "--tune-address",
+        metavar="ADDRESS",
+        help="--tune-backend ray: a running Ray cluster (auto, ray://host:port); default: a "
+        "local Ray instance for the call",
+    )
+    group.add_argument(
+        "--tune-storage",
+        metavar="URL",
+        help="an Optuna storage URL (e.g. postgresql://user:pw@host/db) holding the study "
+        "instead of <run folder>/tune/study.db, for workers on several machines",
     )
     group.add_argument("--tune-sampler", choices=SAMPLERS, default="auto", help="default auto: TPE")
     group.add_argument(

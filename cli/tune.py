@@ -48,13 +48,17 @@ def run_tune(args: argparse.Namespace, settings_from_args: Callable[..., Any], p
             episodes=args.tune_episodes,
             sampler=args.tune_sampler,
             pruner=args.tune_pruner,
+            backend=args.tune_backend,
+            address=args.tune_address,
+            storage=args.tune_storage,
         )
         result = tune(settings_from_args(args), options, on_trial=_print_trial)
     except (ValueError, FileNotFoundError, ImportError, RuntimeError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     counts = ", ".join(f"{count} {state.lower()}" for state, count in result.counts.items())
-    print(f"study: {result.study_path} ({result.added} trial(s) added; in all: {counts})")
+    where = args.tune_storage or result.study_path
+    print(f"study: {where} ({result.added} trial(s) added; in all: {counts})")
     print(f"validation: {result.validation}")
     print(f"best trial {result.best_number}: validation score {result.best_value:.6g}")
     print(f"best hyperparameters ({result.best_path}):\n")

@@ -353,6 +353,29 @@ def test_split_info_follows_the_masks() -> None:
     assert split_info(info, 3) == [{"a": 1}, {"nested": {"b": 5}}, {"a": 3}]
 
 
+def test_split_info_items_are_what_indexing_the_vector_info_gives() -> None:
+    """The fast split (one C loop per key) hands out the very items of per-index indexing:
+    numpy scalars of the array's dtype, rows of 2-D arrays, list items, shared scalars."""
+    num_envs = 4
+    info = {
+        "f": np.array([0.5, 1.5, 2.5, 3.5]),
+        "_f": np.ones(num_envs, dtype=bool),
+        "i": np.arange(num_envs, dtype=np.int64),
+        "rows": np.arange(8, dtype=np.float32).reshape(num_envs, 2),
+        "names": ["a", "b", "c", "d"],
+        "shared": 7,
+    }
+    infos = split_info(info, num_envs)
+    for index, env_info in enumerate(infos):
+        assert list(env_info) == ["f", "i", "rows", "names", "shared"]
+        for key in ("f", "i"):
+            assert type(env_info[key]) is type(info[key][index])
+            assert env_info[key] == info[key][index]
+        assert env_info["rows"].dtype == np.float32
+        np.testing.assert_array_equal(env_info["rows"], info["rows"][index])
+        assert env_info["names"] == info["names"][index] and env_info["shared"] == 7
+
+
 def test_old_import_path_re_exports_the_adapter() -> None:
     """``netgym.envs.core.sb3`` (the adapter's home before 0.2) re-exports the same objects."""
     from netgym.agents import sb3_vec_env
