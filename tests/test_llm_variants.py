@@ -364,3 +364,43 @@ def test_smollm2_backbone_trains_a_few_windows(abr_pool: Path) -> None:
     agent.learn(4)
     assert agent.steps_done == 4
     assert any(not torch.equal(a, p) for a, p in zip(before, lora, strict=True))
+
+
+# ---------------------------------------------------------------------------------- validation
+def test_model_selection_plays_fcc_valid_never_the_test_traces(
+    abr_pool: Path, abr_data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The agent trained on fcc-train validates on fcc-valid beside it when present (NetLLM's
+    150 validation traces), else on the training env; the test traces never."""
+    import types
+
+    import netgym.evaluation
+    from netgym.data import get_dataset
+
+    root = tmp_path / "root"
+    monkeypatch.setenv("NETGYM_DATA", str(root))  # no fcc-valid under the data root
+    (tmp_path / "abr").mkdir()
+    train = tmp_path / "abr" / "fcc-train"
+    train.symlink_to(abr_data / "fcc-train")
+    played = []
+
+    def record(policy, env_id, episodes, seed, kwargs):
+        played.append(kwargs)
+        return types.SimpleNamespace(mean=1.0, mean_reward=0.1)
+
+    monkeypatch.setattr(netgym.evaluation, "evaluate", record)
+    context = TrainingContext(
+        env_id=ABR, seed=1, device="cpu", total_timesteps=16, env_kwargs={"traces": str(train)}
+    )
+    config = {**TINY, "pool": str(abr_pool), "backbone": "scratch", "eval_every": 16}
+    get_agent_class("llm").create(context, config).learn(16)
+    assert played[-1]["traces"] == str(train)  # no fcc-valid: the training env
+    valid = tmp_path / "abr" / "fcc-valid"
+    valid.mkdir()
+    for entry in get_dataset("fcc-valid").files:  # names and sizes as the manifest lists
+        (valid / entry.name).write_bytes(b"x" * entry.size)
+    agent = get_agent_class("llm").create(context, config)
+    agent.learn(16)
+    assert played[-1]["traces"] == str(valid)
+    assert agent.summary()["validation_traces"] == str(valid)
+    assert all("fcc-test" not in str(kwargs.get("traces")) for kwargs in played)
