@@ -404,3 +404,45 @@ def test_model_selection_plays_fcc_valid_never_the_test_traces(
     assert played[-1]["traces"] == str(valid)
     assert agent.summary()["validation_traces"] == str(valid)
     assert all("fcc-test" not in str(kwargs.get("traces")) for kwargs in played)
+
+
+# ---------------------------------------------------------------------------------- the study
+def _study_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "llm_study.py"
+    spec = importlib.util.spec_from_file_location("llm_study", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_named_variant_is_a_valid_config() -> None:
+    from netgym.agents.llm.agent import DEFAULTS
+
+    variants = _study_module().variants()
+    assert {"C0", "C1", "scratch", "bc", "V1-lora3e-4", "V2", "V3", "V4-pre", "V4-random"} <= set(
+        variants
+    )
+    assert {"V5a", "V5b", "V3-scale", "V1-lora1e-3"} <= set(variants)
+    for name, overrides in variants.items():
+        hyper = {k: v for k, v in overrides.items() if k != "agent"}
+        assert set(hyper) <= set(DEFAULTS), name
+        check_variant({**DEFAULTS, **hyper})
+    # twins differ only in what they are named for
+    assert {**variants["C1"], "backbone_init": "pretrained"} == {
+        **variants["C0"],
+        "backbone_init": "pretrained",
+    }
+    pre, rand = dict(variants["V4-pre"]), dict(variants["V4-random"])
+    assert rand.pop("backbone_init") == "random" and pre == rand
+
+
+def test_paired_difference_resamples_the_same_traces() -> None:
+    study = _study_module()
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    out = study.paired_difference(a, a - 0.5)
+    assert out["mean"] == pytest.approx(0.5) and out["ci95"] == [0.5, 0.5]  # paired: no spread
+    wide = study.paired_difference(a, a[::-1])
+    assert wide["mean"] == pytest.approx(0.0) and wide["ci95"][0] < 0 < wide["ci95"][1]
+    assert study.row_name("C0", 0.05) == "C0-p0.05" and study.row_name("C0", 1.0) == "C0"
