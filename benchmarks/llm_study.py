@@ -65,6 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     table.add_argument("folder", type=Path)
     table.add_argument("--pairs", nargs="*", default=[], help="A:B (A minus B, paired)")
     table.add_argument("--data-dir", type=Path)
+    table.add_argument("--markdown", action="store_true", help="Markdown tables, not JSON")
     args = parser.parse_args(argv)
     if args.data_dir is None:
         from netgym.data import data_root
@@ -230,6 +231,30 @@ def table(args: argparse.Namespace) -> dict[str, Any]:
     return {"benchmark": "llm_study", "protocol": PROTOCOL, "rows": out_rows, "pairs": pairs}
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The ``table`` result as two Markdown tables (rows by score; paired differences)."""
+    lines = [
+        "| row | FCC-test-100 score [95 % CI over traces] | seeds: scores | windows |",
+        "|---|---|---|---|",
+    ]
+    ranked = sorted(result["rows"].items(), key=lambda item: -item[1]["score"])
+    for name, row in ranked:
+        low, high = row["ci95"]
+        seeds = ", ".join(
+            f"{s}: {v:.3f}" for s, v in zip(row["seeds"], row["seed_scores"], strict=True)
+        )
+        windows = ", ".join(str(w) for w in row["windows"]) or "-"
+        lines.append(
+            f"| {name} | {row['score']:.3f} [{low:.3f}, {high:.3f}] | {seeds or '-'} | {windows} |"
+        )
+    if result["pairs"]:
+        lines += ["", "| paired difference | mean [95 % CI] |", "|---|---|"]
+        for name, pair in result["pairs"].items():
+            low, high = pair["ci95"]
+            lines.append(f"| {name} | {pair['mean']:+.3f} [{low:+.3f}, {high:+.3f}] |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     needed = ["fcc-train", "fcc-test", "video1"]
@@ -238,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"llm_study.py: error: {args.data_dir} lacks {missing}", file=sys.stderr)
         return 2
     result = run(args) if args.command == "run" else table(args)
-    print(json.dumps(result, indent=1))
+    print(markdown(result) if getattr(args, "markdown", False) else json.dumps(result, indent=1))
     return 0
 
 
