@@ -30,7 +30,7 @@ from .encoders import (
     state_token_count,
     unsupported_action_reason,
 )
-from .model import DecisionModel
+from .model import DecisionModel, ModelOptions
 from .pool import ExperiencePool, check_pool_fits, load_pool
 from .training import (
     RewardScale,
@@ -41,6 +41,13 @@ from .training import (
     window_loss,
 )
 from .validation import validation_env_kwargs
+from .variants import (
+    VARIANT_DEFAULTS,
+    check_variant,
+    parameter_groups,
+    subset_episodes,
+    warmup_updates,
+)
 
 FORMAT_VERSION = 1
 VAL_SEED_OFFSET = 500_000
@@ -74,8 +81,10 @@ DEFAULTS: dict[str, Any] = {
     "val_env_kwargs": None,
     "select_best": True,
     "sample_actions": False,
+    **VARIANT_DEFAULTS,
 }
-"""every hyperparameter and its default (the YAML configs override them)"""
+"""every hyperparameter and its default (the YAML configs override them; the study switches
+of issue #20 are ``variants.VARIANT_DEFAULTS``)"""
 
 
 def _device(name: str) -> torch.device:
@@ -146,10 +155,11 @@ class LlmAgent(Agent):
             int(stats["max_episode_steps"]),
             int(config["bc_hidden"]),
             int(config["feature_dim"]),
+            ModelOptions.from_config(config, backbone),
         )
         self.model.to(self.device)
         self.optimizer = torch.optim.AdamW(
-            self.model.trainable_parameters(),
+            parameter_groups(self.model, config),
             lr=float(config["learning_rate"]),
             weight_decay=float(config["weight_decay"]),
         )
@@ -173,6 +183,7 @@ class LlmAgent(Agent):
                 f"unknown {cls.name} hyperparameters {sorted(unknown)}; known: {sorted(DEFAULTS)}"
             )
         config = {**DEFAULTS, **{k: v for k, v in config.items() if k != "n_envs"}}
+        check_variant(config)
         if not config["pool"]:
             raise ValueError(
                 f"agent {cls.name!r} trains on an experience pool: give --pool "
@@ -186,6 +197,10 @@ class LlmAgent(Agent):
         env = make_env(context.env_id, **context.env_kwargs)
         check_pool_fits(pool, env.observation_space, env.action_space, f"pool {config['pool']}")
         env.close()
+        full_pool = pool
+        if float(config["pool_fraction"]) < 1.0:  # low data: statistics of the data it sees
+            train_eps, val_eps = cls._episodes(pool, config, context.seed)
+            pool = pool.select(sorted(train_eps + val_eps))
         lengths = [b - a for a, b in pool.episode_bounds()]
         normalised = RewardScale.from_pool(pool, float(config["return_scale"]))
         stats = {
@@ -199,17 +214,23 @@ class LlmAgent(Agent):
             "pool_episodes": pool.num_episodes,
         }
         agent = cls(context, config, stats, context.device)
-        agent._prepare(pool)
+        agent._prepare(full_pool)
         return agent
+
+    @staticmethod
+    def _episodes(
+        pool: ExperiencePool, config: dict[str, Any], seed: int
+    ) -> tuple[list[int], list[int]]:
+        """Training episodes (``pool_fraction`` of those not held out) and validation ones."""
+        train_eps, val_eps = split_episodes(pool, float(config["val_fraction"]), seed)
+        return subset_episodes(train_eps, float(config["pool_fraction"]), seed), val_eps
 
     def _prepare(self, pool: ExperiencePool | None = None) -> None:
         """Window data of the training episodes and the held-out validation windows."""
         if self._data is not None:
             return
         pool = pool or load_pool(self.config["pool"])
-        train_eps, val_eps = split_episodes(
-            pool, float(self.config["val_fraction"]), self.context.seed
-        )
+        train_eps, val_eps = self._episodes(pool, self.config, self.context.seed)
         train = pool.select(train_eps)
         data = WindowData(train, self.codec, self.scale, int(self.config["context_window"]))
         self.stats.setdefault("max_return", data.max_return)
@@ -230,7 +251,8 @@ class LlmAgent(Agent):
         total = self.context.total_timesteps
         progress = min(self._steps / total, 1.0) if total > 0 else 0.0
         base = make_schedule(self.context.lr_schedule, float(self.config["learning_rate"]))
-        return base(progress) * warmup_factor(self._updates, int(self.config["warmup_steps"]))
+        warmup = warmup_updates(self.config, total)
+        return base(progress) * warmup_factor(self._updates, warmup)
 
     def learn(self, timesteps: int, progress: ProgressCallback | None = None) -> None:
         self._prepare()
@@ -251,8 +273,10 @@ class LlmAgent(Agent):
             before = self._steps
             self._steps += batch_size
             if self._micro % accum == 0:
-                for group in self.optimizer.param_groups:
-                    group["lr"] = self._learning_rate()
+                rate, lr0 = self._learning_rate(), float(cfg["learning_rate"])
+                for group in self.optimizer.param_groups:  # the new modules' rate, or scaled
+                    base_lr = float(group.get("base_lr", lr0))
+                    group["lr"] = rate if base_lr == lr0 else rate * base_lr / lr0
                 torch.nn.utils.clip_grad_norm_(
                     self.model.trainable_parameters(), float(cfg["grad_clip"])
                 )
@@ -375,6 +399,8 @@ class LlmAgent(Agent):
     # ------------------------------------------------------------------------------ files
     def _weights(self) -> dict[str, torch.Tensor]:
         frozen = {n for n, p in self.model.named_parameters() if not p.requires_grad}
+        if self.config.get("backbone_init") == "random":  # random weights: no source to reload
+            frozen = set()
         return {k: v for k, v in self.model.state_dict().items() if k not in frozen}
 
     def save(self, path: Path) -> None:

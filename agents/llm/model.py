@@ -6,15 +6,59 @@ token, so one forward pass gives one decision. With ``backbone=None`` the model 
 cloning: the step's state tokens through a two-layer MLP. An encoder with ``make_head`` (the
 cluster-scheduling one) brings its own head, which also reads the encoder's per-stage context and
 masks, and predicts the cap given the stage: the pool's stage at training, its own most likely
-stage when acting. See ``docs/llm.md`` ("2. The model").
+stage when acting. ``ModelOptions`` holds the interface switches of the pre-training study
+(``variants.py``). See ``docs/llm.md`` ("2. The model").
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
 from .encoders import ActionCodec, ActionHead
+from .variants import ResidualMlp
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Interface switches (defaults: NetLLM's layout, the shipped agent).
+
+    Attributes:
+        embed_norm: ``layernorm`` on the stacked tokens, ``none``, or ``scale`` (the LayerNorm,
+            then scaled to ``embedding_norm``, the backbone's mean input-embedding norm).
+        embed_mlp: residual two-layer MLP embeddings of the return and the action (LaMo).
+        head_mlp: a two-layer MLP head (LaMo) instead of one Linear layer.
+        attention: ``causal`` or ``block_causal`` (a step's tokens see earlier steps and the
+            step's own non-action tokens).
+        embedding_norm: the target norm of ``embed_norm: scale``.
+    """
+
+    embed_norm: str = "layernorm"
+    embed_mlp: bool = False
+    head_mlp: bool = False
+    attention: str = "causal"
+    embedding_norm: float | None = None
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], backbone: nn.Module | None) -> ModelOptions:
+        """The options of an agent config for ``backbone`` (``scale`` needs a pre-trained one)."""
+        norm = str(config.get("embed_norm", "layernorm"))
+        target = getattr(backbone, "embedding_norm", None)
+        if norm == "scale" and target is None:
+            raise ValueError(
+                "embed_norm: scale needs a pre-trained backbone (its input-embedding norm); "
+                "use layernorm or none with the scratch backbone"
+            )
+        return cls(
+            norm,
+            bool(config.get("embed_mlp", False)),
+            bool(config.get("head_mlp", False)),
+            str(config.get("attention", "causal")),
+            target,
+        )
 
 
 class DecisionModel(nn.Module):
@@ -29,8 +73,10 @@ class DecisionModel(nn.Module):
         max_episode_steps: int,
         bc_hidden: int = 256,
         head_features: int = 128,
+        options: ModelOptions | None = None,
     ) -> None:
         super().__init__()
+        self.options = options = options or ModelOptions()
         self.state_encoder = state_encoder
         self.codec = codec
         self.backbone = backbone
@@ -43,7 +89,7 @@ class DecisionModel(nn.Module):
         if make_head is not None:
             self.head = make_head(embed_dim, head_features)
         else:
-            self.head = ActionHead(embed_dim, codec)
+            self.head = ActionHead(embed_dim, codec, embed_dim if options.head_mlp else 0)
         if backbone is None:
             self.bc_mlp = nn.Sequential(
                 nn.Linear(self.n_state_tokens * embed_dim, bc_hidden),
@@ -52,10 +98,18 @@ class DecisionModel(nn.Module):
                 nn.LeakyReLU(),
             )
         else:
-            self.embed_return = nn.Linear(1, embed_dim)
-            self.embed_action = nn.Linear(codec.dim, embed_dim)
+            if options.embed_mlp:
+                self.embed_return: nn.Module = ResidualMlp(1, embed_dim)
+                self.embed_action: nn.Module = ResidualMlp(codec.dim, embed_dim)
+            else:
+                self.embed_return = nn.Linear(1, embed_dim)
+                self.embed_action = nn.Linear(codec.dim, embed_dim)
             self.embed_timestep = nn.Embedding(max_episode_steps + 1, embed_dim)
-            self.embed_ln = nn.LayerNorm(embed_dim)
+            if options.embed_norm != "none":
+                self.embed_ln = nn.LayerNorm(embed_dim)
+            self.token_scale = 1.0
+            if options.embed_norm == "scale":  # LayerNorm output has norm ~ sqrt(d)
+                self.token_scale = float(options.embedding_norm) / embed_dim**0.5
 
     def forward(
         self,
@@ -99,9 +153,17 @@ class DecisionModel(nn.Module):
             )
             + time
         )  # (B, W, k + 2, d)
-        tokens = self.embed_ln(tokens.reshape(b, w * (k + 2), d))
+        tokens = tokens.reshape(b, w * (k + 2), d)
+        if self.options.embed_norm != "none":
+            tokens = self.embed_ln(tokens)
+        if self.options.embed_norm == "scale":
+            tokens = tokens * self.token_scale
         token_mask = mask[:, :, None].expand(b, w, k + 2).reshape(b, w * (k + 2))
-        hidden = self.backbone(tokens, token_mask).reshape(b, w, k + 2, -1)
+        if self.options.attention == "block_causal":
+            hidden = self.backbone(tokens, token_mask, k + 2)
+        else:
+            hidden = self.backbone(tokens, token_mask)
+        hidden = hidden.reshape(b, w, k + 2, -1)
         return self._head(hidden[:, :, k], context, actions)  # the last state token of each step
 
     def _head(
@@ -123,4 +185,4 @@ class DecisionModel(nn.Module):
         return [p for p in self.parameters() if p.requires_grad]
 
 
-__all__ = ["DecisionModel"]
+__all__ = ["DecisionModel", "ModelOptions"]
