@@ -144,14 +144,23 @@ def _first_steps(env_id: str, kwargs: dict[str, Any], num_envs: int) -> None:
 
 
 def compile_child(env_id: str, kwargs: dict[str, Any], num_envs: int) -> None:
-    """Time the env's first reset and steps twice in this process (``compiled.time_first_call``)
-    and print, as JSON, both times and every compiled kernel the env called: its signatures,
-    cache hits and misses (``compiled.kernel_report``) and ``compile_s``, the seconds numba
-    spent compiling its signatures in this process (0.0 for signatures loaded from the cache)."""
+    """Time the env's first reset and steps twice in this process (``compiled.time_first_call``;
+    wall and CPU seconds) and print, as JSON, both times and every compiled kernel the env
+    called: its signatures, cache hits and misses (``compiled.kernel_report``) and
+    ``compile_s``, the seconds numba spent compiling its signatures in this process (0.0 for
+    signatures loaded from the cache)."""
     import netgym.envs  # noqa: F401  (registers the ids)
     from netgym.envs.core import compiled
 
-    timing = compiled.time_first_call(lambda: _first_steps(env_id, kwargs, num_envs))
+    cpu: list[float] = []
+
+    def call() -> None:
+        start = time.process_time()
+        _first_steps(env_id, kwargs, num_envs)
+        cpu.append(time.process_time() - start)
+
+    timing = compiled.time_first_call(call)
+    timing["first_cpu_s"], timing["second_cpu_s"] = cpu
     kernels = {}
     for name, entry in compiled.kernel_report().items():
         if not entry["signatures"]:
@@ -238,7 +247,8 @@ def compile_times(
     compiles every kernel it calls), then, if it called any, in a second child on that now warm
     cache (what a user sees from the second run on). Returns ``cold_first_s``, ``warm_first_s``
     (null without kernels), ``compile_s`` (their difference: compiling minus loading from the
-    cache) and ``kernels`` (the cold child's report, with numba's own ``compile_s`` per kernel
+    cache), the same three in CPU seconds (``*_cpu_s``: steadier on a shared machine) and
+    ``kernels`` (the cold child's report, with numba's own ``compile_s`` per kernel
     and ``warm_cache_hits``)."""
     cache = Path(tempfile.mkdtemp(prefix="numba-cache-", dir=folder))
     cold = measure(env_id, "compile", kwargs, 0.0, num_envs, None, numba_cache=cache)
@@ -248,6 +258,9 @@ def compile_times(
         "cold_first_s": cold["first_s"],
         "warm_first_s": None,
         "compile_s": 0.0,
+        "cold_first_cpu_s": cold["first_cpu_s"],
+        "warm_first_cpu_s": None,
+        "compile_cpu_s": 0.0,
         "kernels": cold["kernels"],
     }
     if cold["kernels"]:
@@ -256,6 +269,8 @@ def compile_times(
             return warm
         out["warm_first_s"] = warm["first_s"]
         out["compile_s"] = cold["first_s"] - warm["first_s"]
+        out["warm_first_cpu_s"] = warm["first_cpu_s"]
+        out["compile_cpu_s"] = cold["first_cpu_s"] - warm["first_cpu_s"]
         for name, entry in out["kernels"].items():
             entry["warm_cache_hits"] = warm["kernels"].get(name, {}).get("cache_hits", 0)
     return out

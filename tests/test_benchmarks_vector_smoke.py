@@ -73,10 +73,12 @@ def _check_compiled_kernels(result: dict) -> None:
         for name, kernel in first["kernels"].items():
             assert label in kernels[name]["used_by"]
             assert kernel["cache_misses"] >= 1 and kernel["warm_cache_hits"] >= 1, name
+        assert _positive(first["cold_first_cpu_s"])
         if first["kernels"]:
-            assert _positive(first["warm_first_s"])
+            assert _positive(first["warm_first_s"]) and _positive(first["warm_first_cpu_s"])
         else:
             assert first["warm_first_s"] is None and first["compile_s"] == 0.0
+            assert first["warm_first_cpu_s"] is None and first["compile_cpu_s"] == 0.0
 
 
 PROBE = textwrap.dedent(
