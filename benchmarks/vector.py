@@ -74,7 +74,10 @@ PACKAGE_DIRS = {
 SCRIPT = Path(__file__).resolve()
 FIRST_STEPS = 64
 """steps of the compile-time child: ``reset`` and this many steps of the scalar env (a reset at
-each episode end), then of the vector env (``make_vec``, reset, this many batches)"""
+each episode end)"""
+FIRST_BATCHES = 8
+"""then of the vector env: ``make_vec``, reset and this many batches (few: a slow vector env
+takes seconds per batch, and the kernels compile on the first)"""
 
 
 # --------------------------------------------------------------------------- child: one timing
@@ -120,8 +123,9 @@ def _vector_block(env_id: str, kwargs: dict[str, Any], num_envs: int) -> tuple[A
 
 
 def _first_steps(env_id: str, kwargs: dict[str, Any], num_envs: int) -> None:
-    """Make the scalar env, reset it and take ``FIRST_STEPS`` steps; then the same with the vector
-    env of ``num_envs`` sub-envs (none with 0): what compiles the kernels the env uses."""
+    """Make the scalar env, reset it and take ``FIRST_STEPS`` steps; then the vector env of
+    ``num_envs`` sub-envs (none with 0) and ``FIRST_BATCHES`` steps: what compiles the kernels
+    the env uses."""
     import gymnasium as gym
 
     env = gym.make(env_id, **kwargs)
@@ -138,7 +142,7 @@ def _first_steps(env_id: str, kwargs: dict[str, Any], num_envs: int) -> None:
         )
         envs.reset(seed=0)
         envs.action_space.seed(ACTION_SEED)
-        for _ in range(FIRST_STEPS):
+        for _ in range(FIRST_BATCHES):
             envs.step(envs.action_space.sample())
         envs.close()
 
@@ -248,8 +252,9 @@ def compile_times(
     cache (what a user sees from the second run on). Returns ``cold_first_s``, ``warm_first_s``
     (null without kernels), ``compile_s`` (their difference: compiling minus loading from the
     cache), the same three in CPU seconds (``*_cpu_s``: steadier on a shared machine) and
-    ``kernels`` (the cold child's report, with numba's own ``compile_s`` per kernel
-    and ``warm_cache_hits``)."""
+    ``kernels`` (the cold child's report, with numba's own ``compile_s`` per kernel and the warm
+    child's ``warm_cache_hits`` and ``warm_cache_misses``; a kernel called only by another
+    kernel is loaded with its caller, so the warm child lists only the callers)."""
     cache = Path(tempfile.mkdtemp(prefix="numba-cache-", dir=folder))
     cold = measure(env_id, "compile", kwargs, 0.0, num_envs, None, numba_cache=cache)
     if "error" in cold:
@@ -272,7 +277,9 @@ def compile_times(
         out["warm_first_cpu_s"] = warm["first_cpu_s"]
         out["compile_cpu_s"] = cold["first_cpu_s"] - warm["first_cpu_s"]
         for name, entry in out["kernels"].items():
-            entry["warm_cache_hits"] = warm["kernels"].get(name, {}).get("cache_hits", 0)
+            warm_entry = warm["kernels"].get(name, {})
+            entry["warm_cache_hits"] = warm_entry.get("cache_hits", 0)
+            entry["warm_cache_misses"] = warm_entry.get("cache_misses", 0)
     return out
 
 

@@ -72,7 +72,10 @@ def _check_compiled_kernels(result: dict) -> None:
         assert set(first["kernels"]) <= set(kernels)
         for name, kernel in first["kernels"].items():
             assert label in kernels[name]["used_by"]
-            assert kernel["cache_misses"] >= 1 and kernel["warm_cache_hits"] >= 1, name
+            # compiled on the empty cache, loaded (never compiled again) on the warm one
+            assert kernel["cache_misses"] >= 1 and kernel["warm_cache_misses"] == 0, name
+        if first["kernels"]:  # the kernels the env calls itself were loaded from the cache
+            assert any(kernel["warm_cache_hits"] >= 1 for kernel in first["kernels"].values())
         assert _positive(first["cold_first_cpu_s"])
         if first["kernels"]:
             assert _positive(first["warm_first_s"]) and _positive(first["warm_first_cpu_s"])
