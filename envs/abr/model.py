@@ -37,8 +37,8 @@ byte offsets are float64, exact to the byte below 2**53 (9 PB)"""
 
 # Memory estimates (``docs/abr.md``, "Limits"), measured on synthetic sets and rounded up.
 TABLE_BYTES_PER_SAMPLE = 384
-"""trace table per sample: 10 float64 arrays, the 6-column ``walk``, 6 Python float lists
-(353 B measured)"""
+"""trace table per sample: 10 float64 arrays, 6 Python float lists (305 B measured) and the
+6-column float64 ``walk`` (48 B)"""
 GENERATOR_BYTES_PER_SAMPLE = 64
 """the synthetic generator's temporaries per sample of the trace it draws"""
 PARSE_BYTES_PER_FILE_BYTE = 40
