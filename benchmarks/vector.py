@@ -24,6 +24,10 @@ shim package on ``PYTHONPATH`` (nothing is installed). ``--repeats R`` repeats e
 R times (alternating again) and reports the median. ``--defaults`` adds every other registered
 netgym id (scalar env only: it has no vector entry point) and checks every env's defaults
 against the issue-21 floor of ``DEFAULTS_FLOOR`` scalar steps/s (``defaults_markdown``).
+Unless ``--no-compile``, each configuration's first reset and steps also run in a child with an
+empty ``NUMBA_CACHE_DIR`` and again on the warm cache (``compile_times``): ``compiled_kernels``
+lists every compiled kernel (``envs/core/compiled.py``) the timed envs call, with its compile
+time. ``--ids module:Name-v0`` times other gymnasium ids instead of netgym's.
 """
 
 from __future__ import annotations
@@ -68,9 +72,12 @@ PACKAGE_DIRS = {
 }
 """the ``netgym.<name>`` subpackages and their folders at the root of a netgym tree"""
 SCRIPT = Path(__file__).resolve()
-COMPILED_KERNELS: dict[str, Any] = {}
-"""kernels compiled at run time (numba or the like) and their compile time: none, every
-kernel of netgym is numpy"""
+FIRST_STEPS = 64
+"""steps of the compile-time child: ``reset`` and this many steps of the scalar env (a reset at
+each episode end)"""
+FIRST_BATCHES = 8
+"""then of the vector env: ``make_vec``, reset and this many batches (few: a slow vector env
+takes seconds per batch, and the kernels compile on the first)"""
 
 
 # --------------------------------------------------------------------------- child: one timing
@@ -115,10 +122,70 @@ def _vector_block(env_id: str, kwargs: dict[str, Any], num_envs: int) -> tuple[A
     return block, num_envs
 
 
+def _first_steps(env_id: str, kwargs: dict[str, Any], num_envs: int) -> None:
+    """Make the scalar env, reset it and take ``FIRST_STEPS`` steps; then the vector env of
+    ``num_envs`` sub-envs (none with 0) and ``FIRST_BATCHES`` steps: what compiles the kernels
+    the env uses."""
+    import gymnasium as gym
+
+    env = gym.make(env_id, **kwargs)
+    env.reset(seed=0)
+    env.action_space.seed(ACTION_SEED)
+    for _ in range(FIRST_STEPS):
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        if terminated or truncated:
+            env.reset()
+    env.close()
+    if num_envs:
+        envs = gym.make_vec(
+            env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs
+        )
+        envs.reset(seed=0)
+        envs.action_space.seed(ACTION_SEED)
+        for _ in range(FIRST_BATCHES):
+            envs.step(envs.action_space.sample())
+        envs.close()
+
+
+def compile_child(env_id: str, kwargs: dict[str, Any], num_envs: int) -> None:
+    """Time the env's first reset and steps twice in this process (``compiled.time_first_call``;
+    wall and CPU seconds) and print, as JSON, both times and every compiled kernel the env
+    called: its signatures, cache hits and misses (``compiled.kernel_report``) and
+    ``compile_s``, the seconds numba spent compiling its signatures in this process (0.0 for
+    signatures loaded from the cache)."""
+    import netgym.envs  # noqa: F401  (registers the ids)
+    from netgym.envs.core import compiled
+
+    cpu: list[float] = []
+
+    def call() -> None:
+        start = time.process_time()
+        _first_steps(env_id, kwargs, num_envs)
+        cpu.append(time.process_time() - start)
+
+    timing = compiled.time_first_call(call)
+    timing["first_cpu_s"], timing["second_cpu_s"] = cpu
+    kernels = {}
+    for name, entry in compiled.kernel_report().items():
+        if not entry["signatures"]:
+            continue  # declared by an imported module, not called by this env
+        dispatcher = compiled.KERNELS[name]
+        seconds = 0.0
+        for signature in dispatcher.signatures:
+            metadata = dispatcher.overloads[signature].metadata or {}
+            seconds += metadata.get("timers", {}).get("compiler_lock", 0.0)
+        kernels[name] = {**entry, "compile_s": seconds}
+    print(json.dumps({**timing, "kernels": kernels}))
+
+
 def child(env_id: str, side: str, kwargs: dict[str, Any], seconds: float, num_envs: int) -> None:
-    """Time one side of one env in this process and print ``rate``'s dict as JSON."""
+    """Time one side of one env in this process and print ``rate``'s dict as JSON (side
+    ``compile``: ``compile_child`` instead)."""
     import netgym.envs  # noqa: F401  (registers the ids)
 
+    if side == "compile":
+        compile_child(env_id, kwargs, num_envs)
+        return
     start = time.perf_counter()
     if side == "scalar":
         block, _ = _scalar_block(env_id, kwargs)
@@ -151,9 +218,13 @@ def measure(
     seconds: float,
     num_envs: int,
     shim: Path | None,
+    numba_cache: Path | None = None,
 ) -> dict[str, Any]:
-    """Run one child and return its rate (or ``{"error": ...}``)."""
+    """Run one child and return its rate (or ``{"error": ...}``); with ``numba_cache``, numba
+    caches its compiled kernels there (``NUMBA_CACHE_DIR``)."""
     env = dict(os.environ)
+    if numba_cache is not None:
+        env["NUMBA_CACHE_DIR"] = str(numba_cache)
     if shim is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), env.get("PYTHONPATH")]))
     command = [
@@ -172,6 +243,84 @@ def measure(
     return json.loads(done.stdout)
 
 
+def compile_times(
+    env_id: str, kwargs: dict[str, Any], num_envs: int, folder: Path
+) -> dict[str, Any]:
+    """The compile time of the kernels an env uses: its first reset and steps (``_first_steps``)
+    in a fresh child whose ``NUMBA_CACHE_DIR`` is a new empty folder under ``folder`` (cold: numba
+    compiles every kernel it calls), then, if it called any, in a second child on that now warm
+    cache (what a user sees from the second run on). Returns ``cold_first_s``, ``warm_first_s``
+    (null without kernels), ``compile_s`` (their difference: compiling minus loading from the
+    cache), the same three in CPU seconds (``*_cpu_s``: steadier on a shared machine) and
+    ``kernels`` (the cold child's report, with numba's own ``compile_s`` per kernel and the warm
+    child's ``warm_cache_hits`` and ``warm_cache_misses``; a kernel called only by another
+    kernel is loaded with its caller, so the warm child lists only the callers)."""
+    cache = Path(tempfile.mkdtemp(prefix="numba-cache-", dir=folder))
+    cold = measure(env_id, "compile", kwargs, 0.0, num_envs, None, numba_cache=cache)
+    if "error" in cold:
+        return cold
+    out: dict[str, Any] = {
+        "cold_first_s": cold["first_s"],
+        "warm_first_s": None,
+        "compile_s": 0.0,
+        "cold_first_cpu_s": cold["first_cpu_s"],
+        "warm_first_cpu_s": None,
+        "compile_cpu_s": 0.0,
+        "kernels": cold["kernels"],
+    }
+    if cold["kernels"]:
+        warm = measure(env_id, "compile", kwargs, 0.0, num_envs, None, numba_cache=cache)
+        if "error" in warm:
+            return warm
+        out["warm_first_s"] = warm["first_s"]
+        out["compile_s"] = cold["first_s"] - warm["first_s"]
+        out["warm_first_cpu_s"] = warm["first_cpu_s"]
+        out["compile_cpu_s"] = cold["first_cpu_s"] - warm["first_cpu_s"]
+        for name, entry in out["kernels"].items():
+            warm_entry = warm["kernels"].get(name, {})
+            entry["warm_cache_hits"] = warm_entry.get("cache_hits", 0)
+            entry["warm_cache_misses"] = warm_entry.get("cache_misses", 0)
+    return out
+
+
+def kernels_table(results: dict[str, Any]) -> dict[str, Any]:
+    """``compiled_kernels``: every kernel the timed envs called, by name, with its signatures,
+    ``compile_s`` (numba's compile seconds in a cold child, the median over the configurations
+    that call it) and ``used_by`` (their labels)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for label, entry in results.items():
+        first = entry["after"].get("first_call") or {}
+        for name, kernel in first.get("kernels", {}).items():
+            item = seen.setdefault(name, {"signatures": [], "compile_runs": [], "used_by": []})
+            item["signatures"] = sorted(set(item["signatures"]) | set(kernel["signatures"]))
+            item["compile_runs"].append(kernel["compile_s"])
+            item["used_by"].append(label)
+    return {
+        name: {
+            "signatures": item["signatures"],
+            "compile_s": statistics.median(item.pop("compile_runs")),
+            "used_by": item["used_by"],
+        }
+        for name, item in sorted(seen.items())
+    }
+
+
+def explicit_ids(ids: list[str]) -> list[tuple[str, bool]]:
+    """Gymnasium ids given on the command line (``module:Name-v0`` imports ``module`` first, as
+    ``gym.make`` does), each with whether its spec has a vector entry point."""
+    import importlib
+
+    import gymnasium as gym
+
+    out = []
+    for env_id in ids:
+        if ":" in env_id:
+            importlib.import_module(env_id.split(":", 1)[0])
+        spec = gym.spec(env_id.split(":", 1)[-1])
+        out.append((env_id, spec.vector_entry_point is not None))
+    return out
+
+
 def env_ids(every: bool = False) -> list[tuple[str, bool]]:
     """The registered netgym ids with a vector entry point (with ``every``: all of them), in
     family order, each with whether it has one."""
@@ -183,7 +332,7 @@ def env_ids(every: bool = False) -> list[tuple[str, bool]]:
 
 
 def label_of(env_id: str, kwargs: dict[str, Any]) -> str:
-    name = env_id.split("/", 1)[-1]
+    name = env_id.split(":", 1)[-1].split("/", 1)[-1]
     if not kwargs:
         return f"{name} (defaults)"
     return f"{name} ({', '.join(f'{key}={value!r}' for key, value in kwargs.items())})"
@@ -306,6 +455,13 @@ def main(argv: list[str] | None = None) -> None:
         "--defaults", action="store_true", help="every registered env's defaults (floor check)"
     )
     parser.add_argument("--before", type=Path, default=None, help="another netgym tree")
+    parser.add_argument(
+        "--ids",
+        nargs="*",
+        default=None,
+        help="these gymnasium ids (module:Name-v0 imports module) instead of netgym's",
+    )
+    parser.add_argument("--no-compile", action="store_true", help="skip the kernels' compile times")
     parser.add_argument("--child", nargs=5, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -314,7 +470,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     seconds = args.seconds or (0.2 if args.quick else 2.0)
     wall = time.perf_counter()
-    ids = env_ids(every=args.defaults)
+    ids = explicit_ids(args.ids) if args.ids else env_ids(every=args.defaults)
     if args.envs:
         ids = [(i, vector) for i, vector in ids if any(s in i for s in args.envs)]
     configs = [(i, {}, vector) for i, vector in ids]
@@ -342,6 +498,12 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 for tree in trees
             }
+            if not args.no_compile:
+                log(f"{label}: compile time (cold and warm numba cache) ...")
+                num = args.num_envs if time_vector else 0
+                results[label]["after"]["first_call"] = compile_times(
+                    env_id, kwargs, num, Path(tmp)
+                )
             for tree in trees:
                 entry = results[label][tree]
                 if entry["ratio"] is not None:
@@ -362,7 +524,7 @@ def main(argv: list[str] | None = None) -> None:
         "seconds_per_measurement": seconds,
         "repeats": args.repeats,
         "before_tree": str(args.before) if args.before else None,
-        "compiled_kernels": COMPILED_KERNELS,
+        "compiled_kernels": None if args.no_compile else kernels_table(results),
         "defaults": defaults_rows(results) if args.defaults else None,
         "defaults_markdown": (defaults_markdown(defaults_rows(results)) if args.defaults else None),
         "machine": machine(gymnasium=gym.__version__),

@@ -36,8 +36,9 @@ MAX_TABLE_BYTES = 2**53
 byte offsets are float64, exact to the byte below 2**53 (9 PB)"""
 
 # Memory estimates (``docs/abr.md``, "Limits"), measured on synthetic sets and rounded up.
-TABLE_BYTES_PER_SAMPLE = 336
-"""trace table per sample: 10 float64 arrays, 6 Python float lists (305 B measured)"""
+TABLE_BYTES_PER_SAMPLE = 384
+"""trace table per sample: 10 float64 arrays, 6 Python float lists (305 B measured) and the
+6-column float64 ``walk`` (48 B)"""
 GENERATOR_BYTES_PER_SAMPLE = 64
 """the synthetic generator's temporaries per sample of the trace it draws"""
 PARSE_BYTES_PER_FILE_BYTE = 40
@@ -91,6 +92,11 @@ class TraceTable:
         self.cum_base = np.concatenate([[0.0], np.cumsum(self.period_bytes + 1.0)[:-1]])
         self.time_key = self.time + np.repeat(self.time_base, self.lengths)
         self.cum_key = self.cum + np.repeat(self.cum_base, self.lengths)
+        columns = [self.time, self.cum, self.rate_bps, self.inv_rate, self.time_key, self.cum_key]
+        self.walk = np.vstack([np.stack(columns, 1), np.full((1, len(columns)), np.inf)])
+        """(samples + 1, 6): the columns the compiled download reads (``kernel.TIME`` ...
+        ``kernel.CUM_KEY``), one row per sample, then a row of +inf (it ends the last trace's
+        search)"""
         for array in vars(self).values():
             if isinstance(array, np.ndarray):
                 array.setflags(write=False)

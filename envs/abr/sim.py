@@ -1,18 +1,18 @@
-"""Pensieve chunk-download dynamics, batched over N environments (pure numpy, no gymnasium).
+"""Pensieve chunk-download dynamics, batched over N environments (no gymnasium).
 
 The dynamics are those of ``get_video_chunk`` in hongzimao/pensieve ``sim/env.py``
 (reference/abr.md 1.2): a chunk of ``size`` bytes is downloaded over the trace at
 ``payload_share`` of the link rate, the trace wraps to t = 0 at its end, the RTT is added once,
 the delay is optionally multiplied by U(low, high) noise (and kept above ``MIN_DELAY_MS``), the
 buffer drains by the delay and gains one chunk, and when it exceeds the cap the player sleeps in
-``drain_s`` quanta while the trace clock keeps running. The trace walk is a ``searchsorted``
-over the tables of ``model.py``.
+``drain_s`` quanta while the trace clock keeps running. The trace walk is a search over the
+tables of ``model.py``.
 
-Two kernels share those tables and the QoE formula ``chunk_qoe``: ``BatchSim`` (numpy over N
-envs, the ``BatchSim`` protocol of ``core/sim.py``, used by the vector env) and ``ScalarSim``
-(Python floats for one env, used by the scalar env, where numpy's per-call overhead would
-dominate). They perform the same IEEE operations in the same order and produce identical
-trajectories; ``tests/test_abr_env.py`` checks it.
+Two kernels share those tables and the QoE formula ``chunk_qoe``: ``BatchSim`` (N envs, the
+``BatchSim`` protocol of ``core/sim.py``, used by the vector env and the oracle), whose download
+is the compiled loop of ``kernel.py``, and ``ScalarSim`` (Python floats for one env, used by the
+scalar env, where any per-call overhead would dominate). They perform the same IEEE operations
+in the same order and produce identical trajectories; ``tests/test_abr_env.py`` checks it.
 """
 
 from __future__ import annotations
@@ -24,12 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from .kernel import CONSTANTS, MIN_DELAY_MS, download_chunks
 from .model import BUFFER_NORM_S, OBS_ROWS, AbrModel
 from .params import AbrParams
-
-MIN_DELAY_MS = 1e-6
-"""shortest download time, 1 ns: with ``rtt_s=0`` a tiny chunk on a fast link could otherwise
-round to a zero (or, late in a long trace, a negative) delay and an infinite throughput"""
 
 
 def as_trace_indices(value: Any, count: int | None) -> Any:
@@ -99,46 +96,6 @@ def draw_episodes(
     return trace_out, pointer_out, noise_out
 
 
-FULL_ROUNDS = 3
-"""forward-scan rounds of ``search_right`` on every env (three entries cover about 3 in 4
-downloads of the default traces)"""
-SCAN_FROM = 128
-"""fewer values than this take numpy's binary search directly (measured in the env's step
-loop, where the search keys are not all in the cache: the scan wins from about 128 values)"""
-SUBSET_ROUNDS = 5
-"""further rounds on the envs still scanning, before numpy's binary search takes the rest"""
-
-
-def search_right(
-    keys: np.ndarray, padded: np.ndarray, values: np.ndarray, hint: np.ndarray
-) -> np.ndarray:
-    """``np.searchsorted(keys, values, side="right")``, entry for entry, for values whose
-    answer usually lies a few entries at or after ``hint`` (>= 1), as a download's or a sleep's
-    end does after the segment it starts in.
-
-    A forward scan from the hint (``FULL_ROUNDS`` on every value, ``SUBSET_ROUNDS`` more on
-    those still short), then numpy's binary search for the values whose answer lies before
-    the hint (a wrap to the trace's start) or further on; ``padded`` is ``keys`` with +inf
-    appended, which stops a scan at the end. A few gathers over N values replace a binary
-    search whose every step misses the cache."""
-    if len(values) < SCAN_FROM:  # few values: the binary search stays in the cache
-        return np.searchsorted(keys, values, side="right")
-    index = hint.copy()
-    for _ in range(FULL_ROUNDS):
-        index += padded[index] <= values
-    scanning = np.flatnonzero(padded[index] <= values)
-    redo = np.flatnonzero(padded[hint - 1] > values)  # the answer lies before the hint
-    if scanning.size:
-        part, part_values = index[scanning], values[scanning]
-        for _ in range(SUBSET_ROUNDS):
-            part += padded[part] <= part_values
-        index[scanning] = part
-        redo = np.concatenate([redo, scanning[padded[part] <= part_values]])
-    if redo.size:
-        index[redo] = np.searchsorted(keys, values[redo], side="right")
-    return index
-
-
 def chunk_qoe(utility: Any, prev_utility: Any, rebuf_ms: Any, mu: float, smooth: float) -> Any:
     """QoE of a chunk (reference/abr.md 1.3): ``q(R_t) - mu rebuffer_s - smooth |q(R_t) -
     q(R_{t-1})|``, for Python floats (scalar kernel) and numpy arrays (batched kernel) alike."""
@@ -190,18 +147,12 @@ class BatchSim(_Kernel):
         self.reward = np.zeros(n_envs)
         self._all = np.arange(n_envs)
         self._sizes_f = model.video_sizes.astype(np.float64)
-        table = model.table
-        self._cum_key = np.append(table.cum_key, np.inf)
-        self._time_key = np.append(table.time_key, np.inf)
-        """the tables' search keys with +inf appended (``search_right``)"""
-        # row 4 of the observation (the next chunk's sizes) as one opaque item per env: one
-        # gather of history_len-float32 items instead of an (N, history_len) fancy index and
-        # a strided copy of N short rows (the same bytes)
-        self._row_item = np.dtype((np.void, self.obs.itemsize * p.history_len))
-        self._next_rows = np.ascontiguousarray(model.next_rows).view(self._row_item)[:, 0]
         self._ladder_kbps = np.asarray(p.ladder_kbps)
         self._ladder_norm = self._ladder_kbps / max(p.ladder_kbps)
+        self._no_noise = np.zeros(0)
         self._set_constants(p)
+        self._constants = np.array([getattr(self, f"_{name}") for name in CONSTANTS])
+        """the kernel's float constants, in the order of ``kernel.CONSTANTS``"""
 
     def _rows(self, idx: slice | np.ndarray) -> np.ndarray:
         return self._all[idx] if isinstance(idx, slice) else idx
@@ -294,108 +245,50 @@ class BatchSim(_Kernel):
         self.download(slice(None) if len(idx) == self.n_envs else idx, quality)
 
     def download(self, idx: slice | np.ndarray, quality: np.ndarray) -> None:
-        """Download the next chunk of envs ``idx`` at levels ``quality``; update everything.
-
-        For every env (``idx`` a slice) the results are written into the state arrays in
-        place; for some, computed apart and scattered at the end (the same values)."""
+        """Download the next chunk of envs ``idx`` (a slice: every env) at levels ``quality``
+        and update their state arrays in place: the compiled loop of ``kernel.py``, with the
+        noise factors of the chunks (when the params have noise) gathered here."""
         m = self.model
         t = m.table
-        every = isinstance(idx, slice)
-        trace = self.trace[idx]
-        ptr = self.ptr[idx]
-        pos = self.pos_s[idx]
-        chunk = np.minimum(self.chunk[idx], m.n_chunks - 1)
-        size = self._sizes_f[quality, chunk]
-        # Walk the trace: bytes already delivered in this period + size -> end position.
-        period_b = t.period_bytes[trace]
-        period_s = t.period_s[trace]
-        before = ptr - 1
-        target = t.cum[before] + (pos - t.time[before]) * t.rate_bps[ptr] + size
-        wraps = np.floor(target / period_b)
-        rem = np.maximum(target - wraps * period_b, 0.0)
-        k = np.minimum(
-            search_right(t.cum_key, self._cum_key, t.cum_base[trace] + rem, ptr),
-            t.last[trace],
-        )
-        before = k - 1
-        end = t.time[before] + (rem - t.cum[before]) * t.inv_rate[k]
-        delay_ms = np.add(
-            (wraps * period_s + end - pos) * 1000.0,
-            self._rtt_ms,
-            out=self.delay_ms if every else None,
-        )
+        rows = self._rows(idx)
+        quality = np.asarray(quality, dtype=np.int64)
+        noise = self._no_noise
         if self.noise is not None:
-            delay_ms *= self.noise[self._rows(idx), chunk]
-        np.maximum(delay_ms, MIN_DELAY_MS, out=delay_ms)
-        # Buffer, rebuffering and the drain sleep (ms, as Pensieve).
-        buffer_ms = self.buffer_ms[idx]
-        rebuf_ms = np.maximum(delay_ms - buffer_ms, 0.0)
-        buffer_ms = np.maximum(buffer_ms - delay_ms, 0.0) + self._chunk_ms
-        sleep_ms = np.multiply(
-            np.maximum(np.ceil((buffer_ms - self._cap_ms) / self._drain_ms), 0.0),
-            self._drain_ms,
-            out=self.sleep_ms if every else None,
+            noise = self.noise[rows, np.minimum(self.chunk[rows], m.n_chunks - 1)]
+        download_chunks(
+            rows,
+            quality,
+            noise,
+            self.trace,
+            self.ptr,
+            self.pos_s,
+            self.buffer_ms,
+            self.chunk,
+            self.last_q,
+            self.delay_ms,
+            self.sleep_ms,
+            self.rebuf_s,
+            self.size_b,
+            self.reward,
+            self.obs.reshape(len(self.obs), -1),
+            self._sizes_f,
+            t.walk,
+            t.time_base,
+            t.cum_base,
+            t.last,
+            t.period_s,
+            t.period_bytes,
+            m.utility,
+            self._ladder_norm,
+            m.next_rows,
+            self._constants,
+            m.n_chunks,
         )
-        buffer_ms = np.subtract(buffer_ms, sleep_ms, out=self.buffer_ms if every else None)
-        # The trace clock runs on during the sleep (only sleeping envs need a time search;
-        # the others stay in segment k, where their download ended).
-        pos = end
-        ptr = k
-        sleeping = np.flatnonzero(sleep_ms > 0.0)
-        if sleeping.size:
-            trace_s = trace[sleeping]
-            period_sleep = period_s[sleeping]
-            moved = end[sleeping] + sleep_ms[sleeping] / 1000.0
-            moved = np.maximum(moved - np.floor(moved / period_sleep) * period_sleep, 0.0)
-            pos[sleeping] = moved
-            ptr[sleeping] = np.minimum(
-                search_right(t.time_key, self._time_key, t.time_base[trace_s] + moved, k[sleeping]),
-                t.last[trace_s],
-            )
-        # QoE of this chunk.
-        reward = chunk_qoe(
-            m.utility[quality], m.utility[self.last_q[idx]], rebuf_ms, self._mu, self._smooth
-        )
-        # Write the state back.
-        self.ptr[idx] = ptr
-        self.pos_s[idx] = pos
-        self.last_q[idx] = quality
-        np.divide(rebuf_ms, 1000.0, out=self.rebuf_s if every else rebuf_ms)
-        self.size_b[idx] = size
-        self.reward[idx] = reward
-        if every:
-            chunk_done = np.add(self.chunk, 1, out=self.chunk)
-        else:
-            chunk_done = self.chunk[idx] + 1
-            self.chunk[idx] = chunk_done
-            self.buffer_ms[idx] = buffer_ms
-            self.delay_ms[idx] = delay_ms
-            self.sleep_ms[idx] = sleep_ms
-            self.rebuf_s[idx] = rebuf_ms
-        # Observation (reference/abr.md 1.4): shift the history, write the newest column
-        # (each value computed in float64 and rounded once into the float32 observation).
-        if every:
-            obs = self.obs
-            # one shift of the whole buffer by one entry: within a row it is the history's
-            # shift; an entry that crosses into a row's last column (or row 4) is overwritten
-            # just below, so this equals obs[:, :, :-1] = obs[:, :, 1:] (7x faster)
-            flat = obs.reshape(-1)
-            flat[:-1] = flat[1:]
-        else:
-            obs = self.obs[idx]
-            obs[:, :, :-1] = obs[:, :, 1:].copy()
-        obs[:, 0, -1] = self._ladder_norm[quality]
-        np.divide(buffer_ms / 1000.0, BUFFER_NORM_S, out=obs[:, 1, -1])
-        np.divide(size / delay_ms, 1000.0, out=obs[:, 2, -1])
-        np.divide(delay_ms / 1000.0, BUFFER_NORM_S, out=obs[:, 3, -1])
-        obs.view(self._row_item)[:, 4, 0] = np.take(self._next_rows, chunk_done)
-        np.divide(m.n_chunks - chunk_done, m.n_chunks, out=obs[:, 5, -1])
-        if not every:
-            self.obs[idx] = obs
 
 
 class ScalarSim(_Kernel):
-    """One environment with Python-float state: the same formulas as ``BatchSim.download``."""
+    """One environment with Python-float state: the same formulas as ``BatchSim.download``
+    (``kernel.download_chunks``)."""
 
     def __init__(self, model: AbrModel) -> None:
         self.model = model
