@@ -123,7 +123,13 @@ def _abr_split(env_kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
 
 
 def _is_test(path: Path) -> bool:
-    return any("test" in part.lower() for part in (path.parent.name, path.name))
+    """A trace file of a test set: its folder's name says ``test``; or its own name does and its
+    folder's name does not say ``train`` (Pensieve's and NetLLM's training files in
+    ``fcc-train/`` are named ``test_fcc_trace_*``, after the FCC data they were cut from)."""
+    folder = path.parent.name.lower()
+    if "test" in folder:
+        return True
+    return "train" not in folder and "test" in path.name.lower()
 
 
 __all__ = [
