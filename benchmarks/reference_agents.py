@@ -53,6 +53,8 @@ from reference_rows import ROWS, Row  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 DOCS_OUT = REPO / "docs" / "benchmark"
 RUNS = REPO / "runs" / "reference"
+PART = "reference-seed.json"
+"""a seed's record and protocol scores in its run folder (``--only-seed``; read by ``--reuse``)"""
 log = logging.getLogger("reference_agents")
 
 
@@ -69,6 +71,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--protocol-episodes", type=int, help="score on N episodes per protocol seed only"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="seeds trained at once, one process each (1)"
+    )
+    parser.add_argument(
+        "--only-seed",
+        type=int,
+        help="train and score this one seed, keep its record in its run folder (for seeds run "
+        "as separate commands; then --reuse assembles the row)",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the seeds' records of --only-seed runs"
+    )
     parser.add_argument("--out", type=Path, default=DOCS_OUT, help="JSON and plots folder")
     parser.add_argument("--runs", type=Path, default=RUNS, help="run folders of the models")
     parser.add_argument("--data-dir", type=Path, help="data root (default: netgym's)")
@@ -79,6 +93,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
     return args
+
+
+def canonical_command(row: Row, args: argparse.Namespace) -> str:
+    """The one command that reproduces the row (sequential seeds; ``--jobs``, ``--only-seed``
+    and ``--reuse`` change where the seeds run, not what they compute)."""
+    words = ["python", "benchmarks/reference_agents.py", row.name]
+    base = ROWS.get(row.name)
+    for name in ("timesteps", "cpu_seconds", "eval_every", "validation_episodes"):
+        value = getattr(row, name)
+        if base is None or getattr(base, name) != value:
+            words += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float)
+                      else str(value)]  # fmt: skip
+    if args.seeds != 5:
+        words += ["--seeds", str(args.seeds)]
+    if args.protocol_episodes is not None:
+        words += ["--protocol-episodes", str(args.protocol_episodes)]
+    return shlex.join(words)
 
 
 def budgeted_row(row: Row, args: argparse.Namespace) -> Row:
@@ -186,6 +217,27 @@ def train_seed(
     return agent, record
 
 
+def seed_job(job: tuple) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Train one seed and score its final model under the row's protocols (in a worker
+    process with ``--jobs``: its CPU clock is its own)."""
+    import torch
+    from netgym.leaderboard import run_protocol
+    from netgym.leaderboard.protocols import load_family_protocols
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    torch.set_num_threads(1)
+    load_family_protocols()
+    row, seed, data, split, metric, runs, protocol_episodes = job
+    agent, record = train_seed(row, seed, data, split, metric, runs / row.name / f"seed-{seed}")
+    results = {}
+    for name in row.protocols:
+        result = run_protocol(name, [agent], data, protocol_episodes)[0]
+        record.setdefault("protocol_scores", {})[name] = result.score
+        results[name] = result.to_dict(per_episode=True)
+    agent.close()
+    return record, results
+
+
 def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any]:
     """Train, validate and score every seed of ``row``; the row's JSON record."""
     import torch
@@ -201,22 +253,36 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any]:
         else None  # fmt: skip
     metric = get_protocol(row.protocols[0]).metric
     split = validation_setup(row, data)
+    if args.only_seed is not None:
+        seed = args.only_seed
+        done = seed_job((row, seed, data, split, metric, args.runs, args.protocol_episodes))
+        part = args.runs / row.name / f"seed-{seed}" / PART
+        part.write_text(json.dumps(done, indent=1), encoding="utf-8")
+        return {"row": row.name, "seed_part": str(part)}
     baselines = [*row.heuristics, *row.references]
     valid_baselines = {
         name: validation_score(name, row, metric, split[1], split[2]) for name in baselines
     }
     scored: dict[str, list[dict[str, Any]]] = {p: [] for p in row.protocols}
+    jobs = [(row, seed, data, split, metric, args.runs, args.protocol_episodes)
+            for seed in range(args.seeds)]  # fmt: skip
+    parts = [args.runs / row.name / f"seed-{seed}" / PART for seed in range(args.seeds)]
+    if args.reuse and all(part.is_file() for part in parts):
+        done = [json.loads(part.read_text(encoding="utf-8")) for part in parts]
+    elif args.jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(args.jobs, len(jobs)), mp_context=context) as pool:
+            done = list(pool.map(seed_job, jobs))
+    else:
+        done = [seed_job(job) for job in jobs]
     seeds = []
-    for seed in range(args.seeds):
-        agent, record = train_seed(
-            row, seed, data, split, metric, args.runs / row.name / f"seed-{seed}"
-        )
-        for name in row.protocols:
-            result = run_protocol(name, [agent], data, args.protocol_episodes)[0]
-            record.setdefault("protocol_scores", {})[name] = result.score
-            scored[name].append(result.to_dict(per_episode=True))
-        agent.close()
+    for record, results in done:
         seeds.append(record)
+        for name in row.protocols:
+            scored[name].append(results[name])
     protocols = {}
     for name in row.protocols:
         policies = baselines + ([row.bound] if row.bound else [])
@@ -253,7 +319,8 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any]:
         "pinned_hyperparams": row.hyperparams,
         "seeds": seeds,
         "protocols": protocols,
-        "command": shlex.join(["python", "benchmarks/reference_agents.py", *sys.argv[1:]]),
+        "command": canonical_command(row, args),
+        "run_as": shlex.join(["python", "benchmarks/reference_agents.py", *sys.argv[1:]]),
         "wall_s": time.perf_counter() - started,
         "machine": {
             "python": platform.python_version(),
@@ -283,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     row = budgeted_row(ROWS[args.row], args)
     result = run_row(row, args)
+    if "seed_part" in result:
+        print(json.dumps(result))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{row.name}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     write_plots(result, args.out)

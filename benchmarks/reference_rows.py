@@ -84,6 +84,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+ABR_STUDY_BEST: dict[str, Any] = {
+    "n_steps": 256,
+    "batch_size": 256,
+    "n_epochs": 5,
+    "gamma": 0.995,
+    "gae_lambda": 0.95,
+    "clip_range": 0.4,
+    "ent_coef": 0.07085,
+    "vf_coef": 0.8393,
+    "max_grad_norm": 0.5,
+    "learning_rate": 0.002188,
+    "policy_kwargs": {"net_arch": [64], "activation_fn": "tanh"},
+}
+"""the best trial of the ABR PPO study (``train.py --tune`` on fcc-train, 100,000 steps per
+trial, 20 held-out validation traces; n_steps and batch_size pinned; 4 trials, see
+docs/benchmark.md)"""
+
 ROWS: dict[str, Row] = {
     row.name: row
     for row in (
@@ -101,6 +118,22 @@ ROWS: dict[str, Row] = {
             validation_episodes=47,
             goal="beat full robustMPC on FCC-test-100 (0.954) and HSDPA-142 (0.842) within 2 "
             "CPU-minutes of training, 5 seeds, CI above the baseline",
+            hyperparams=ABR_STUDY_BEST,
+            needs_data=("abr/fcc-train", "abr/video1"),
+        ),
+        Row(
+            name="abr-ppo-default",
+            env_id="netgym/AbrStreaming-v0",
+            agent="ppo",
+            protocols=("fcc100", "hsdpa142"),
+            heuristics=("mpc",),
+            references=("mpc-jump1", "bba"),
+            bound="oracle",
+            timesteps=2_000_000,
+            cpu_seconds=120.0,
+            eval_every=40_960,
+            validation_episodes=47,
+            goal="as abr-ppo, with ppo.yaml's ABR block (untuned)",
             needs_data=("abr/fcc-train", "abr/video1"),
         ),
         Row(
@@ -111,9 +144,9 @@ ROWS: dict[str, Row] = {
             heuristics=("aux-free",),
             references=("topk",),
             bound=None,
-            timesteps=200_000,
-            cpu_seconds=300.0,
-            eval_every=10_240,
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
             validation_episodes=3,
             goal="beat aux-free",
         ),
@@ -124,9 +157,9 @@ ROWS: dict[str, Row] = {
             protocols=("quantum-scheduling",),
             heuristics=("edf", "pts"),
             bound=None,
-            timesteps=200_000,
-            cpu_seconds=300.0,
-            eval_every=16_384,
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
             validation_episodes=3,
             goal="beat EDF and PTS",
         ),
@@ -139,7 +172,7 @@ ROWS: dict[str, Row] = {
             references=("nested",),
             bound="optimal",
             timesteps=100_000,
-            cpu_seconds=240.0,
+            cpu_seconds=60.0,
             eval_every=8_192,
             validation_episodes=100,
             goal="reach the exact optimum within 1 %",
@@ -153,7 +186,7 @@ ROWS: dict[str, Row] = {
             references=("belady-window",),
             bound="belady",
             timesteps=100_000,
-            cpu_seconds=300.0,
+            cpu_seconds=60.0,
             eval_every=8_192,
             validation_episodes=5,
             goal="beat LRU, LFU and random, and close half the gap between LRU and windowed Belady",
