@@ -37,6 +37,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
+import math  # noqa: E402
 import platform  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
@@ -69,6 +70,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--eval-every", type=int, help="env steps between validations")
     parser.add_argument("--validation-episodes", type=int, help="(the row's)")
     parser.add_argument(
+        "--select",
+        choices=("last", "best"),
+        help="final model: the last, or the best validation score's (the row's)",
+    )
+    parser.add_argument(
         "--protocol-episodes", type=int, help="score on N episodes per protocol seed only"
     )
     parser.add_argument(
@@ -100,7 +106,7 @@ def canonical_command(row: Row, args: argparse.Namespace) -> str:
     and ``--reuse`` change where the seeds run, not what they compute)."""
     words = ["python", "benchmarks/reference_agents.py", row.name]
     base = ROWS.get(row.name)
-    for name in ("timesteps", "cpu_seconds", "eval_every", "validation_episodes"):
+    for name in ("timesteps", "cpu_seconds", "eval_every", "validation_episodes", "select"):
         value = getattr(row, name)
         if base is None or getattr(base, name) != value:
             words += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float)
@@ -115,7 +121,7 @@ def canonical_command(row: Row, args: argparse.Namespace) -> str:
 def budgeted_row(row: Row, args: argparse.Namespace) -> Row:
     """The row with the budget options of the command line applied."""
     changes: dict[str, Any] = {}
-    for name in ("timesteps", "cpu_seconds", "eval_every", "validation_episodes"):
+    for name in ("timesteps", "cpu_seconds", "eval_every", "validation_episodes", "select"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
@@ -182,6 +188,8 @@ def train_seed(
     curve[0]["score"] = validation_score(agent, row, metric, valid_kwargs, valid_seed)
     cpu = wall = 0.0
     stop = "steps"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    best = {"score": -math.inf, "steps": 0}  # the best trained checkpoint's validation
     while agent.steps_done < config.timesteps:
         target = min(config.timesteps, agent.steps_done + row.eval_every)
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -193,12 +201,20 @@ def train_seed(
         curve.append({"steps": agent.steps_done, "cpu_s": cpu, "wall_s": wall, "score": score})
         log.info("%s seed %d: %d steps, %.1f CPU s, validation %.4f", row.name, seed,
                  agent.steps_done, cpu, score)  # fmt: skip
+        if row.select == "best" and score > best["score"]:
+            best = dict(curve[-1])
+            agent.save(run_dir / "model")  # the best validation so far (not counted as training)
         if row.cpu_seconds is not None and cpu + chunk > row.cpu_seconds:
             stop = "cpu"
             break
     config = replace(config, env_kwargs=dict(train_kwargs), timesteps=config.timesteps)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    agent.save(run_dir / "model")
+    if row.select == "best":
+        agent.save(run_dir / "last")
+        agent.close()
+        agent = get_agent_class(row.agent).load(run_dir / "model", device="cpu")
+    else:
+        best = dict(curve[-1])
+        agent.save(run_dir / "model")
     (run_dir / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
     record = {
         "seed": seed,
@@ -206,6 +222,7 @@ def train_seed(
         "train_cpu_s": cpu,
         "train_wall_s": wall,
         "stopped_by": stop,
+        "selected": best,
         "curve": curve,
         "run_folder": str(run_dir),
         "n_envs": config.n_envs,
@@ -303,6 +320,7 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any]:
         "heuristics": list(row.heuristics),
         "references": list(row.references),
         "bound": row.bound,
+        "select": row.select,
         "budget": {
             "timesteps": row.timesteps,
             "cpu_seconds": row.cpu_seconds,

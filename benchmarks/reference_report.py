@@ -173,7 +173,9 @@ def table_rows(results: list[dict[str, Any]]) -> str:
         for stats in summary["protocols"].values():
             bound = stats.get("bound_score")
             cells = [
-                f"{result['agent']} on {result['env_id'].removeprefix('netgym/')}",
+                f"`{result['row']}`: {result['agent']} on "
+                f"{result['env_id'].removeprefix('netgym/')}"
+                + (", best-validation model" if result.get("select") == "best" else ""),
                 f"`{stats['label']}`",
                 f"{budget['timesteps']:,} steps / "
                 f"{'-' if cpu is None else f'{cpu:g} CPU s'} "

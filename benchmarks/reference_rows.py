@@ -42,6 +42,9 @@ class Row:
     references: tuple[str, ...] = ()
     """other baselines drawn and scored beside them (e.g. a look-ahead policy that is not a
     heuristic the agent could match, such as windowed Belady)"""
+    select: str = "last"
+    """the final model: 'last' (at the end of the budget) or 'best' (the best validation
+    score's; validation episodes only, so still no test data)"""
     hyperparams: dict[str, Any] = field(default_factory=dict)
     """keys pinned over the config file (stated in the table)"""
     needs_data: tuple[str, ...] = ()
@@ -118,6 +121,23 @@ ROWS: dict[str, Row] = {
             validation_episodes=47,
             goal="beat full robustMPC on FCC-test-100 (0.954) and HSDPA-142 (0.842) within 2 "
             "CPU-minutes of training, 5 seeds, CI above the baseline",
+            hyperparams=ABR_STUDY_BEST,
+            select="best",
+            needs_data=("abr/fcc-train", "abr/video1"),
+        ),
+        Row(
+            name="abr-ppo-last",
+            env_id="netgym/AbrStreaming-v0",
+            agent="ppo",
+            protocols=("fcc100", "hsdpa142"),
+            heuristics=("mpc",),
+            references=("mpc-jump1", "bba"),
+            bound="oracle",
+            timesteps=2_000_000,
+            cpu_seconds=120.0,
+            eval_every=40_960,
+            validation_episodes=47,
+            goal="as abr-ppo, the model at the end of the budget instead of the best validation",
             hyperparams=ABR_STUDY_BEST,
             needs_data=("abr/fcc-train", "abr/video1"),
         ),

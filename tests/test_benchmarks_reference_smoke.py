@@ -126,6 +126,8 @@ def test_a_tiny_row_trains_validates_scores_and_writes_json_and_curves(tmp_path:
             "1024",
             "--validation-episodes",
             "2",
+            "--select",
+            "best",
             "--protocol-episodes",
             "1",
             "--out",
@@ -147,6 +149,10 @@ def test_a_tiny_row_trains_validates_scores_and_writes_json_and_curves(tmp_path:
         assert seed["steps_done"] >= 2048 and seed["train_cpu_s"] > 0
         assert (Path(seed["run_folder"]) / "model").is_dir()
         assert (Path(seed["run_folder"]) / "config.yaml").is_file()
+        # the kept model is the trained checkpoint with the best validation score
+        assert seed["selected"]["score"] == max(p["score"] for p in seed["curve"][1:])
+        assert (Path(seed["run_folder"]) / "last").is_dir()
+    assert "--select best" in result["command"] and result["select"] == "best"
     # validation never plays the protocol's evaluation seeds (from 2,000,000)
     assert result["validation"]["seed"] == 500_000
     assert set(result["validation"]["baselines"]) == {"swap-asap", "nested"}
