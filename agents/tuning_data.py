@@ -14,8 +14,9 @@ Data: an env whose episodes replay a data set must not be validated on test data
   set, data-set seed ``ABR_VALIDATION_TRACE_SEED`` (500; the test set ``abr-synthetic`` is seed
   1000), traces in order from their start without noise, as the test protocols play theirs;
 - a folder or list of trace files: every ``VALIDATION_EVERY``-th file (sorted by name) is held
-  out for validation and the trials train on the others; a folder or file whose name says
-  ``test`` (``fcc-test``, ``hsdpa-test``: the leaderboard's test sets) is refused.
+  out for validation and the trials train on the others; a folder whose name says ``test``
+  (``fcc-test``, ``hsdpa-test``: the leaderboard's test sets), or a file whose name says
+  ``test`` outside a folder whose name says ``train``, is refused.
 
 Other envs are validated on the env as configured, with the validation seed.
 """
