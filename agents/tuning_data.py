@@ -14,8 +14,9 @@ Data: an env whose episodes replay a data set must not be validated on test data
   set, data-set seed ``ABR_VALIDATION_TRACE_SEED`` (500; the test set ``abr-synthetic`` is seed
   1000), traces in order from their start without noise, as the test protocols play theirs;
 - a folder or list of trace files: every ``VALIDATION_EVERY``-th file (sorted by name) is held
-  out for validation and the trials train on the others; a folder or file whose name says
-  ``test`` (``fcc-test``, ``hsdpa-test``: the leaderboard's test sets) is refused.
+  out for validation and the trials train on the others; a folder whose name says ``test``
+  (``fcc-test``, ``hsdpa-test``: the leaderboard's test sets), or a file whose name says
+  ``test`` outside a folder whose name says ``train``, is refused.
 
 Other envs are validated on the env as configured, with the validation seed.
 """
@@ -123,7 +124,13 @@ def _abr_split(env_kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
 
 
 def _is_test(path: Path) -> bool:
-    return any("test" in part.lower() for part in (path.parent.name, path.name))
+    """A trace file of a test set: its folder's name says ``test``; or its own name does and its
+    folder's name does not say ``train`` (Pensieve's and NetLLM's training files in
+    ``fcc-train/`` are named ``test_fcc_trace_*``, after the FCC data they were cut from)."""
+    folder = path.parent.name.lower()
+    if "test" in folder:
+        return True
+    return "train" not in folder and "test" in path.name.lower()
 
 
 __all__ = [

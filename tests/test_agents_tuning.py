@@ -171,6 +171,26 @@ def test_abr_trace_files_hold_out_every_fifth_for_validation_and_test_sets_are_r
         validation_env_kwargs(ABR, {"traces": str(test_folder)})
 
 
+def test_abr_training_files_named_test_in_a_train_folder_are_training_traces(
+    tmp_path: Path,
+) -> None:
+    from netgym.envs.abr import AbrParams
+
+    folder = tmp_path / "fcc-train"
+    folder.mkdir()
+    for index in range(5):  # Pensieve's fcc-train/ files are named test_fcc_trace_*
+        lines = [f"{t}.0 {1.0 + 0.1 * index}" for t in range(40)]
+        (folder / f"test_fcc_trace_{index}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, valid, _ = validation_env_kwargs(ABR, {"traces": str(folder)})
+    assert [Path(p).name for p in AbrParams.coerce(valid["params"]).traces] == ["test_fcc_trace_4"]
+    loose = tmp_path / "mine"
+    loose.mkdir()
+    for name in ("trace_a", "test_trace_b"):
+        (loose / name).write_text("0.0 1.0\n1.0 1.0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="never validates on test traces"):
+        validation_env_kwargs(ABR, {"traces": str(loose)})
+
+
 def test_other_envs_are_validated_on_the_env_as_configured() -> None:
     kwargs = {"n_nodes": 4}
     train, valid, _ = validation_env_kwargs("netgym/RepeaterChain-v0", kwargs)

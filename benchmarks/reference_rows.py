@@ -1,0 +1,219 @@
+"""The rows of the reference-agent table (``benchmarks/reference_agents.py``): what each trains.
+
+A row is one agent on one env: the leaderboard protocols it is scored under, the family's
+heuristics it must beat (the best of them on the validation episodes decides the time to
+heuristic), the oracle or bound it is measured against, the training env (the protocol's
+setting, on training seeds or training traces; never the protocol's evaluation seeds or test
+traces) and the budget (env steps and CPU seconds of training per seed). Hyperparameters are
+those of ``agents/config/<agent>.yaml`` for the env id (a tuned block where the file has one),
+resolved by ``train.py``'s own code; ``hyperparams`` here pins a few keys, stated in the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the reference table."""
+
+    name: str
+    """the row's id, e.g. 'abr-ppo' (the JSON and plots are named after it)"""
+    env_id: str
+    agent: str
+    protocols: tuple[str, ...]
+    """leaderboard protocols the final models are scored under (the first is the main one)"""
+    heuristics: tuple[str, ...]
+    """the family's heuristics (baseline names) the agent is compared with"""
+    bound: str | None
+    """the oracle or bound baseline (None: the protocol has none)"""
+    timesteps: int
+    """env steps of training per seed at most (the schedules' total)"""
+    cpu_seconds: float | None
+    """CPU seconds of training per seed at most (None: only the steps bound)"""
+    eval_every: int
+    """env steps between two validations (the learning curve's points)"""
+    validation_episodes: int
+    goal: str
+    """the issue's goal for this env, in words"""
+    references: tuple[str, ...] = ()
+    """other baselines drawn and scored beside them (e.g. a look-ahead policy that is not a
+    heuristic the agent could match, such as windowed Belady)"""
+    select: str = "last"
+    """the final model: 'last' (at the end of the budget) or 'best' (the best validation
+    score's; validation episodes only, so still no test data)"""
+    hyperparams: dict[str, Any] = field(default_factory=dict)
+    """keys pinned over the config file (stated in the table)"""
+    needs_data: tuple[str, ...] = ()
+    """data folders under the data root the row trains on"""
+
+    def train_env_kwargs(self, data_dir: Path | None) -> dict[str, Any]:
+        """The training env's keyword arguments (flat, so they override a config block's)."""
+        if self.env_id == "netgym/AbrStreaming-v0":
+            if data_dir is None:
+                raise ValueError(f"row {self.name} trains on abr/fcc-train and needs a data dir")
+            return {
+                "traces": str(data_dir / "abr" / "fcc-train"),
+                "video": str(data_dir / "abr" / "video1"),
+                "noise": [0.9, 1.1],
+                "trace_order": "random",
+                "start": "random",
+                "default_quality": 0,
+            }
+        from netgym.leaderboard.protocols import get_protocol, load_family_protocols
+
+        load_family_protocols()
+        kwargs = get_protocol(self.protocols[0]).env_kwargs(None)
+        params = kwargs.get("params")
+        flat = dict(params.to_dict()) if hasattr(params, "to_dict") else dict(kwargs)
+        flat.update(TRAINING_OVERRIDES.get(self.env_id, {}))
+        return _plain(flat)
+
+
+TRAINING_OVERRIDES: dict[str, dict[str, Any]] = {
+    "netgym/MoeRouting-v0": {"lp_bound": False},  # the per-step LP costs more than the step
+}
+"""settings that only change what info reports, off while training"""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+ABR_STUDY_BEST: dict[str, Any] = {
+    "n_steps": 256,
+    "batch_size": 256,
+    "n_epochs": 5,
+    "gamma": 0.995,
+    "gae_lambda": 0.95,
+    "clip_range": 0.4,
+    "ent_coef": 0.07085,
+    "vf_coef": 0.8393,
+    "max_grad_norm": 0.5,
+    "learning_rate": 0.002188,
+    "policy_kwargs": {"net_arch": [64], "activation_fn": "tanh"},
+}
+"""the best trial of the ABR PPO study (``train.py --tune`` on fcc-train, 100,000 steps per
+trial, 20 held-out validation traces; n_steps and batch_size pinned; 4 trials, see
+docs/benchmark.md)"""
+
+ROWS: dict[str, Row] = {
+    row.name: row
+    for row in (
+        Row(
+            name="abr-ppo",
+            env_id="netgym/AbrStreaming-v0",
+            agent="ppo",
+            protocols=("fcc100", "hsdpa142"),
+            heuristics=("mpc",),
+            references=("mpc-jump1", "bba"),
+            bound="oracle",
+            timesteps=2_000_000,
+            cpu_seconds=120.0,
+            eval_every=40_960,
+            validation_episodes=47,
+            goal="beat full robustMPC on FCC-test-100 (0.954) and HSDPA-142 (0.842) within 2 "
+            "CPU-minutes of training, 5 seeds, CI above the baseline",
+            hyperparams=ABR_STUDY_BEST,
+            select="best",
+            needs_data=("abr/fcc-train", "abr/video1"),
+        ),
+        Row(
+            name="abr-ppo-last",
+            env_id="netgym/AbrStreaming-v0",
+            agent="ppo",
+            protocols=("fcc100", "hsdpa142"),
+            heuristics=("mpc",),
+            references=("mpc-jump1", "bba"),
+            bound="oracle",
+            timesteps=2_000_000,
+            cpu_seconds=120.0,
+            eval_every=40_960,
+            validation_episodes=47,
+            goal="as abr-ppo, the model at the end of the budget instead of the best validation",
+            hyperparams=ABR_STUDY_BEST,
+            needs_data=("abr/fcc-train", "abr/video1"),
+        ),
+        Row(
+            name="abr-ppo-default",
+            env_id="netgym/AbrStreaming-v0",
+            agent="ppo",
+            protocols=("fcc100", "hsdpa142"),
+            heuristics=("mpc",),
+            references=("mpc-jump1", "bba"),
+            bound="oracle",
+            timesteps=2_000_000,
+            cpu_seconds=120.0,
+            eval_every=40_960,
+            validation_episodes=47,
+            goal="as abr-ppo, with ppo.yaml's ABR block (untuned)",
+            needs_data=("abr/fcc-train", "abr/video1"),
+        ),
+        Row(
+            name="moe-routing-ppo",
+            env_id="netgym/MoeRouting-v0",
+            agent="ppo",
+            protocols=("moe-routing-bias",),
+            heuristics=("aux-free",),
+            references=("topk",),
+            bound=None,
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=3,
+            goal="beat aux-free",
+        ),
+        Row(
+            name="quantum-scheduling-maskable-ppo",
+            env_id="netgym/QuantumNetworkScheduling-v0",
+            agent="maskable-ppo",
+            protocols=("quantum-scheduling",),
+            heuristics=("edf", "pts"),
+            bound=None,
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=3,
+            goal="beat EDF and PTS",
+        ),
+        Row(
+            name="repeater-chain-maskable-ppo",
+            env_id="netgym/RepeaterChain-v0",
+            agent="maskable-ppo",
+            protocols=("repeater-chain",),
+            heuristics=("swap-asap",),
+            references=("nested",),
+            bound="optimal",
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=100,
+            goal="reach the exact optimum within 1 %",
+        ),
+        Row(
+            name="moe-cache-maskable-ppo",
+            env_id="netgym/MoeExpertCache-v0",
+            agent="maskable-ppo",
+            protocols=("moe-expert-cache",),
+            heuristics=("lfu", "lru", "random"),
+            references=("belady-window",),
+            bound="belady",
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=5,
+            goal="beat LRU, LFU and random, and close half the gap between LRU and windowed Belady",
+        ),
+    )
+}
+"""every row, most important first"""
+
+
+__all__ = ["ROWS", "TRAINING_OVERRIDES", "Row"]

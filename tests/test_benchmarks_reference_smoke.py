@@ -1,0 +1,165 @@
+"""``benchmarks/reference_agents.py``: a tiny end-to-end run, the statistics of a row record, and
+the generated table of ``docs/benchmark.md`` matching the committed JSON. No timing asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BENCHMARKS = REPO / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+from reference_report import (  # noqa: E402
+    BEGIN,
+    END,
+    protocol_stats,
+    replace_table,
+    table_rows,
+    time_to_heuristic,
+)
+
+
+def _record() -> dict:
+    """A hand-made row record: 3 seeds, heuristic 'h' scores 1.0 on validation."""
+    curves = [
+        [(0, 0.0, 0.5), (10, 5.0, 0.9), (20, 10.0, 1.2)],  # beats h at 10 CPU s
+        [(0, 0.0, 0.5), (10, 4.0, 1.1), (20, 8.0, 1.3)],  # at 4 CPU s
+        [(0, 0.0, 0.5), (10, 6.0, 0.8), (20, 12.0, 0.9)],  # never
+    ]
+    return {
+        "row": "toy",
+        "env_id": "netgym/Toy-v0",
+        "agent": "ppo",
+        "heuristics": ["h", "g"],
+        "references": ["r"],
+        "bound": "opt",
+        "budget": {"timesteps": 20, "cpu_seconds": 12.0, "eval_every": 10, "seeds": 3},
+        "validation": {"baselines": {"h": 1.0, "g": 0.7, "r": 1.5}, "metric": "mean_reward"},
+        "seeds": [
+            {
+                "seed": i,
+                "steps_done": 20,
+                "train_cpu_s": points[-1][1],
+                "curve": [{"steps": s, "cpu_s": c, "wall_s": c, "score": v} for s, c, v in points],
+            }
+            for i, points in enumerate(curves)
+        ],
+        "protocols": {
+            "toy": {
+                "label": "toy@000000000000",
+                "agent_per_seed": [1.2, 1.3, 1.25],
+                "baselines": {"h": 1.0, "g": 0.7, "r": 1.5, "opt": 2.0},
+            }
+        },
+        "command": "python benchmarks/reference_agents.py toy",
+    }
+
+
+def test_time_to_heuristic_is_the_first_validation_above_the_best_heuristic() -> None:
+    tth = time_to_heuristic(_record())
+    assert tth["heuristic"] == "h" and tth["validation_score"] == 1.0
+    assert tth["per_seed"] == [{"cpu_s": 10.0, "steps": 20}, {"cpu_s": 4.0, "steps": 10}, None]
+    assert tth["reached"] == 2 and tth["median_cpu_s"] == 10.0
+    record = _record()
+    record["seeds"] = record["seeds"][2:]
+    assert time_to_heuristic(record)["median_cpu_s"] is None  # none reached: not within budget
+
+
+def test_protocol_stats_compare_the_seeds_iqm_with_the_heuristic_and_the_bound() -> None:
+    stats = protocol_stats(_record(), "toy")
+    assert stats["iqm"] == pytest.approx(1.25)
+    low, high = stats["ci"]
+    assert 1.2 <= low <= 1.25 <= high <= 1.3
+    assert stats["best_heuristic"] == "h" and stats["beats_best_heuristic"]
+    assert stats["gap_to_bound"] == pytest.approx((2.0 - 1.25) / 2.0)
+    assert stats["gap_closed"]["h->r"] == pytest.approx(0.25 / 0.5)
+
+
+def test_the_table_is_replaced_between_its_markers_only() -> None:
+    record = _record()
+    from reference_report import row_summary
+
+    record["summary"] = row_summary(record)
+    table = table_rows([record])
+    assert "toy@000000000000" in table and "10 CPU s (median; 2/3)" in table
+    text = f"intro\n{BEGIN}\nold\n{END}\noutro\n"
+    assert replace_table(text, table) == f"intro\n{BEGIN}\n{table}\n{END}\noutro\n"
+    with pytest.raises(ValueError, match="no generated table"):
+        replace_table("no markers", table)
+
+
+def test_docs_benchmark_table_is_generated_from_the_committed_json() -> None:
+    docs = (REPO / "docs" / "benchmark.md").read_text(encoding="utf-8")
+    from reference_rows import ROWS
+
+    folder = REPO / "docs" / "benchmark"
+    found = {path.stem: path for path in folder.glob("*.json")}
+    order = [name for name in ROWS if name in found]
+    results = [json.loads(found[name].read_text(encoding="utf-8")) for name in order]
+    block = table_rows(results) if results else "(no rows yet)"
+    assert f"{BEGIN}\n{block}\n{END}" in docs, (
+        "docs/benchmark.md's table is stale: run python benchmarks/reference_agents.py --table"
+    )
+    for result in results:
+        assert len(result["seeds"]) == 5, f"{result['row']}: a reference row has 5 seeds"
+        assert (folder / f"{result['row']}-cpu.svg").is_file()
+
+
+def test_a_tiny_row_trains_validates_scores_and_writes_json_and_curves(tmp_path: Path) -> None:
+    pytest.importorskip("sb3_contrib", reason="pip install 'netgym[train]'")
+    out, runs = tmp_path / "out", tmp_path / "runs"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "reference_agents.py"),
+            "repeater-chain-maskable-ppo",
+            "--seeds",
+            "2",
+            "--timesteps",
+            "2048",
+            "--eval-every",
+            "1024",
+            "--validation-episodes",
+            "2",
+            "--select",
+            "best",
+            "--protocol-episodes",
+            "1",
+            "--out",
+            str(out),
+            "--runs",
+            str(runs),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((out / "repeater-chain-maskable-ppo.json").read_text())
+    assert [s["seed"] for s in result["seeds"]] == [0, 1]
+    for seed in result["seeds"]:
+        steps = [p["steps"] for p in seed["curve"]]
+        assert steps[0] == 0 and steps == sorted(set(steps)) and steps[-1] == seed["steps_done"]
+        assert seed["steps_done"] >= 2048 and seed["train_cpu_s"] > 0
+        assert (Path(seed["run_folder"]) / "model").is_dir()
+        assert (Path(seed["run_folder"]) / "config.yaml").is_file()
+        # the kept model is the trained checkpoint with the best validation score
+        assert seed["selected"]["score"] == max(p["score"] for p in seed["curve"][1:])
+        assert (Path(seed["run_folder"]) / "last").is_dir()
+    assert "--select best" in result["command"] and result["select"] == "best"
+    # validation never plays the protocol's evaluation seeds (from 2,000,000)
+    assert result["validation"]["seed"] == 500_000
+    assert set(result["validation"]["baselines"]) == {"swap-asap", "nested"}
+    protocol = result["protocols"]["repeater-chain"]
+    assert len(protocol["agent_per_seed"]) == 2 and "optimal" in protocol["baselines"]
+    assert result["summary"]["protocols"]["repeater-chain"]["best_heuristic"] == "swap-asap"
+    for suffix in ("steps", "cpu"):
+        svg = (out / f"repeater-chain-maskable-ppo-{suffix}.svg").read_text()
+        assert svg.startswith("<svg") and "swap-asap" in svg
+    assert json.loads(done.stdout)["row"] == "repeater-chain-maskable-ppo"
