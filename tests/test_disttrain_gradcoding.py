@@ -453,6 +453,11 @@ def test_compiled_pairwise_sum_equals_numpys_sum_bit_for_bit():
     for n in [*range(1, 300), 511, 1000, 4097]:
         values = rng.lognormal(0.0, 2.0, n)
         assert pairwise_sum(values, n) == values.sum()
+        # signed zeros and infinities too, compared as bits: numpy's sum of -0.0s is +0.0
+        # from 8 values on (it adds to its identity 0.0)
+        special = rng.choice([-0.0, 0.0, 1.5, -np.inf], n, p=[0.7, 0.1, 0.1, 0.1])
+        for edge in (special, np.full(n, -0.0)):
+            assert np.float64(pairwise_sum(edge, n)).tobytes() == edge.sum().tobytes()
 
 
 def test_delays_drawn_into_a_round_major_buffer_equal_a_fresh_draw():

@@ -556,3 +556,22 @@ def test_train_py_trains_one_shared_policy_for_the_device_agents(tmp_path, one_t
     args += ["--hyperparams", "n_envs=1", "n_steps=64", "batch_size=64", "n_epochs=1"]
     assert main(args) == 0
     assert (out / "model").exists()
+
+
+def test_route_refuses_expert_ids_outside_the_experts_before_the_unchecked_kernel():
+    from netgym.envs.moe.routing.capacity import route
+
+    chosen = np.array([[[7], [1]]])
+    with pytest.raises(ValueError, match=r"-1 \(no expert\) or in \[0, 2\)"):
+        route(chosen, np.ones((1, 2, 1)), None, 1, slot_probs=np.ones((1, 2, 1)), n_experts=2)
+    with pytest.raises(ValueError, match="got values in"):
+        route(chosen - 9, np.ones((1, 2, 1)), None, 1, slot_probs=np.ones((1, 2, 1)), n_experts=2)
+
+
+def test_top_k_with_scores_refuses_nan_scores():
+    from netgym.envs.moe.routing.capacity import top_k_with_scores
+
+    with pytest.raises(ValueError, match="NaN"):
+        top_k_with_scores(np.array([[np.nan, np.nan, np.nan, 0.5]]), 2)
+    chosen, values = top_k_with_scores(np.array([[-np.inf, 0.5, np.inf, 0.5]]), 2)
+    assert chosen.tolist() == [[2, 1]] and values.tolist() == [[np.inf, 0.5]]

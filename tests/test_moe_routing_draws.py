@@ -70,3 +70,20 @@ def test_token_draws_of_a_subset_touch_only_its_rows_and_generators():
     assert (domains[[1, 3]] >= 0).all() and (token_ids[[1, 3]] >= 0).all()
     for i in (0, 2):
         assert rngs[i].bit_generator.state == untouched[i]
+
+
+def test_one_generator_serving_two_rows_draws_as_two_sequential_integer_calls():
+    # A rejection-heavy range: the word path would roll back one row's state after the other
+    # row consumed words from the same generator; such batches go through numpy row by row.
+    from netgym.envs.moe.routing.draws import draw_tokens
+
+    n = 3 * 2**30 + 7
+    for seed in range(3):
+        shared = np.random.default_rng(seed)
+        domains = np.empty((2, 4), dtype=np.int64)
+        tokens = np.empty((2, 4), dtype=np.int64)
+        draw_tokens([shared, shared], np.arange(2), 5, n, domains, tokens)
+        ref = np.random.default_rng(seed)
+        for row in range(2):
+            assert domains[row].tolist() == ref.integers(5, size=4).tolist()
+            assert tokens[row].tolist() == ref.integers(n, size=4).tolist()

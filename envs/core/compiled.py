@@ -16,18 +16,29 @@ Rules for a kernel, so that trajectories stay bit-identical to the numpy code it
 - random numbers are drawn by the caller from the env's own ``numpy.random.Generator`` and passed
   in as arrays (numba's generators do not share numpy's streams).
 
+numba keys its cache on the kernel's own source file: after editing a constant or a kernel in
+another module that a cached kernel reads or calls, a development checkout must drop the stale
+cache (``find . -name '*.nbi' -delete``, or ``NUMBA_CACHE_DIR`` on a new folder); fresh clones,
+CI and installs compile afresh. Where no cache folder is writable (a read-only package and home),
+kernels compile in every process instead, with one warning.
+
 numba is imported when the first kernel is declared, so ``import netgym`` stays cheap: a family
 module that declares kernels is imported only when its env is made.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+logger = logging.getLogger(__name__)
+
 KERNELS: dict[str, Any] = {}
 """every declared kernel (numba dispatcher) by ``module.qualname``"""
+_WARNED_NO_CACHE: list[bool] = []
+"""one warning per process when numba finds no writable cache folder"""
 
 
 def kernel(function: Callable[..., Any]) -> Any:
@@ -46,7 +57,19 @@ def kernel(function: Callable[..., Any]) -> Any:
             "a core dependency of netgym: reinstall netgym (`pip install -e .`) or "
             "`pip install numba`."
         ) from error
-    dispatcher = numba.njit(cache=True, nogil=True)(function)
+    try:
+        dispatcher = numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError as error:  # numba finds no writable cache folder ("no locator")
+        if "cannot cache" not in str(error):
+            raise
+        if not _WARNED_NO_CACHE:
+            _WARNED_NO_CACHE.append(True)
+            logger.warning(
+                "numba cannot cache netgym's compiled kernels (%s): they compile in every "
+                "process; set NUMBA_CACHE_DIR to a writable folder to keep them",
+                error,
+            )
+        dispatcher = numba.njit(cache=False, nogil=True)(function)
     KERNELS[f"{function.__module__}.{function.__qualname__}"] = dispatcher
     return dispatcher
 
@@ -55,7 +78,10 @@ def kernel_report() -> dict[str, dict[str, Any]]:
     """For every declared kernel: its compiled signatures and its on-disk cache hits and misses."""
     report: dict[str, dict[str, Any]] = {}
     for name, dispatcher in sorted(KERNELS.items()):
-        stats = dispatcher.stats
+        stats = getattr(dispatcher, "stats", None)
+        if stats is None:  # NUMBA_DISABLE_JIT=1: the plain Python function, nothing compiled
+            report[name] = {"signatures": [], "cache_hits": 0, "cache_misses": 0}
+            continue
         report[name] = {
             "signatures": [str(signature) for signature in dispatcher.signatures],
             "cache_hits": int(sum(stats.cache_hits.values())),

@@ -36,10 +36,10 @@ def pairwise_sum(values: np.ndarray, n: int) -> float:
         while i < n:
             total += values[i]
             i += 1
-        return total
+        return total + 0.0  # numpy adds the sum to its identity 0.0: -0.0 becomes +0.0
     half = n // 2
     half -= half % 8
-    return pairwise_sum(values, half) + pairwise_sum(values[half:], n - half)
+    return pairwise_sum(values, half) + pairwise_sum(values[half:], n - half) + 0.0
 
 
 __all__ = ["pairwise_sum"]

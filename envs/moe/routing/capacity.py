@@ -23,8 +23,11 @@ def top_k_with_scores(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarra
     """Indices (..., k) of the k largest scores along the last axis, and those scores.
 
     In descending order of score, ties to the lower index (repeated argmax); ``k`` equal to
-    the last axis gives every index in order.
+    the last axis gives every index in order. NaN scores are refused (the compiled kernel
+    would rank them below every number and could return no index for a row of NaNs).
     """
+    if np.isnan(scores).any():
+        raise ValueError("top_k_with_scores: scores contain NaN; give finite scores or +-inf")
     chosen, values = top_k_rows(np.ascontiguousarray(scores).reshape(-1, scores.shape[-1]), k)
     shape = scores.shape[:-1] + (k,)
     return chosen.reshape(shape), values.reshape(shape)
@@ -83,6 +86,13 @@ def route(
     if e is None:
         raise ValueError("route needs probs or n_experts")
     chosen = np.ascontiguousarray(chosen, dtype=np.int64)
+    if chosen.size and (chosen.min() < -1 or chosen.max() >= e):
+        # the compiled kernel does not check bounds: an expert id past E would write past
+        # its arrays
+        raise ValueError(
+            f"route: chosen experts must be -1 (no expert) or in [0, {e}), got values in "
+            f"[{chosen.min()}, {chosen.max()}]"
+        )
     if slot_probs is None:
         slot_probs = np.take_along_axis(probs, np.maximum(chosen, 0), axis=-1)
     # float64 is exact for float32 values: the same ranking, the same sums (as np.bincount)

@@ -46,6 +46,10 @@ def draw_tokens(
     halves = n_tokens * ((n_domains > 1) + (vocab_size > 1))
     n_words = halves // 2
     by_words = halves % 2 == 0 and max(n_domains, vocab_size) <= 2**32
+    if by_words and len({id(rngs[i].bit_generator) for i in idx}) < len(idx):
+        # one generator serving two rows: a rejected row's rollback would undo the other
+        # row's words, so such batches draw through numpy, row after row
+        by_words = False
     words = np.empty((len(idx), n_words), dtype=np.uint64)
     rows = np.empty(len(idx), dtype=np.int64)
     saved: list[tuple[int, dict]] = []
