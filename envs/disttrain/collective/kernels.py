@@ -35,6 +35,41 @@ def _ratio(load: float, capacity: float) -> float:
 
 
 @kernel
+def congestion_of(loads: np.ndarray, capacity: np.ndarray) -> float:
+    """``cost.congestion`` of one env's link rows: ``max_e loads_e / capacity_e`` over the
+    links but the null (last) one, infinite for a loaded failed link, 0 when nothing is
+    loaded (a maximum: the same value in any order)."""
+    top = 0.0
+    for e in range(loads.shape[0] - 1):
+        top = max(top, _ratio(loads[e], capacity[e]))
+    return top
+
+
+@kernel
+def load_decisions(
+    m: int,
+    dec_flow: np.ndarray,
+    flow_a: np.ndarray,
+    flow_b: np.ndarray,
+    flow_conn: np.ndarray,
+    unit: np.ndarray,
+    pieces: int,
+    rows: tuple,
+) -> None:
+    """Write the decision rows of env ``m`` for a new episode: ``rows`` = (dec_a, dec_b,
+    dec_conn, dec_unit, conn_path); the decision flows' switches, connections and piece
+    sizes (``unit / pieces``), every connection's paths unset (-1)."""
+    dec_a, dec_b, dec_conn, dec_unit, conn_path = rows[0], rows[1], rows[2], rows[3], rows[4]
+    for i in range(dec_flow.shape[0]):
+        f = dec_flow[i]
+        dec_a[m, i] = flow_a[f]
+        dec_b[m, i] = flow_b[f]
+        dec_conn[m, i] = flow_conn[f]
+        dec_unit[m, i] = unit[f] / pieces
+    conn_path[m] = -1
+
+
+@kernel
 def _cut_capacity(
     capacity: np.ndarray, links: np.ndarray, count: np.ndarray, scratch: np.ndarray
 ) -> np.ndarray:
@@ -297,4 +332,11 @@ def flow_observe(
         row[base + 4 + kind_index] = 1.0
 
 
-__all__ = ["connections", "flow_observe", "pattern_costs", "place_pieces"]
+__all__ = [
+    "congestion_of",
+    "connections",
+    "flow_observe",
+    "load_decisions",
+    "pattern_costs",
+    "place_pieces",
+]

@@ -22,11 +22,11 @@ import numpy as np
 
 from ...core.budget import check_memory, format_bytes
 from ...core.sim import Rows, rows
-from ..cost import congestion, nic_loads
+from ..cost import nic_loads
 from ..fluid import fluid_completion_time
 from ..topology import Fabric
 from .episode import Model, Plan, plan_episode
-from .kernels import place_pieces
+from .kernels import congestion_of, load_decisions, place_pieces
 from .observe import flow_observation, gather_links, hop_min, observation_size, step_observation
 from .params import CollectivePathParams
 
@@ -114,16 +114,21 @@ class CollectiveSim:
     ) -> None:
         """Draw new episodes in envs ``idx`` and advance each to its first decision."""
         k = self.pieces
-        for m in rows(idx, self.num_envs):
+        envs = rows(idx, self.num_envs)
+        decision_rows = (self.dec_a, self.dec_b, self.dec_conn, self.dec_unit, self.conn_path)
+        for m in envs:
             plan = plan_episode(self.model, rngs[m])
             self.plans[m] = plan
-            q = plan.dec_flow
-            nq = len(q)
-            self.dec_a[m, :nq] = plan.flow_a[q]
-            self.dec_b[m, :nq] = plan.flow_b[q]
-            self.dec_conn[m, :nq] = plan.flow_conn[q]
-            self.dec_unit[m, :nq] = plan.patterns.unit[q] / k
-            self.conn_path[m] = -1
+            load_decisions(
+                m,
+                plan.dec_flow,
+                plan.flow_a,
+                plan.flow_b,
+                plan.flow_conn,
+                plan.patterns.unit,
+                k,
+                decision_rows,
+            )
             if plan.fabric is not self._row_fabric[m]:  # healthy episodes keep their rows
                 self.capacity[m] = plan.fabric.capacity
                 self.inv_capacity[m] = inverse_capacity(plan.fabric.capacity)
@@ -131,15 +136,14 @@ class CollectiveSim:
                 self._row_fabric[m] = plan.fabric
             self.spraying_time[m] = plan.spraying_time
             self.n_patterns[m] = plan.patterns.count
-            self.cursor[m] = 0
-            self.n_decisions[m] = nq * k
+            self.n_decisions[m] = len(plan.dec_flow) * k
             self.t_lb[m] = plan.lower_bound
-            self.comm_time[m] = 0.0
-            self.rerouted[m] = 0
-            self.steps[m] = 0
-            self.last_ratio[m] = 0.0
-            self.done[m] = False
-            self.reward[m] = 0.0
+        for counter in (self.cursor, self.rerouted, self.steps):
+            counter[envs] = 0
+        for value in (self.comm_time, self.last_ratio, self.reward):
+            value[envs] = 0.0
+        self.done[envs] = False
+        for m in envs:
             self.pending[m] = self._enter(m, 0)
 
     def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
@@ -281,7 +285,7 @@ class CollectiveSim:
                 base = plan.nic_unit[0]
             else:
                 self.loads[m] = self._pattern_loads(m, j, placed_only=True)
-                base = congestion(self.loads[m], self.capacity[m])
+                base = congestion_of(self.loads[m], self.capacity[m])
             self.lb_cur[m] = plan.lb_unit[j]
             self.weight_cur[m] = plan.weight[j]
             self.partial[m] = max(base, plan.lb_unit[j])
@@ -311,7 +315,7 @@ class CollectiveSim:
         if self.params.timing == "fluid":
             kappa = self._fluid(m, j)
         else:
-            kappa = congestion(self.loads[m], self.capacity[m])
+            kappa = congestion_of(self.loads[m], self.capacity[m])
         self.comm_time[m] += plan.weight[j] * kappa + self.params.alpha_us * 1e-6 * plan.n_steps[j]
         self.last_ratio[m] = kappa / plan.lb_unit[j]
         credited = self.credited[m] if self.params.reward == "dense" else plan.lb_unit[j]
