@@ -214,6 +214,74 @@ def connections(
 
 
 @kernel
+def plan_flows(
+    nic: np.ndarray,
+    rank_src: np.ndarray,
+    rank_dst: np.ndarray,
+    unit: np.ndarray,
+    flow_start: np.ndarray,
+    pattern_of_flow: np.ndarray,
+    persistent: bool,
+    fabric: tuple,
+) -> tuple:
+    """An episode's flows under the placement ``nic`` (the NIC of each rank), in one call:
+    every flow's NICs, edge switches, connection (``connections``), the decision flows and
+    the decision flows up to each pattern (``numpy.flatnonzero`` and ``searchsorted``'s
+    values), and the patterns' costs (``pattern_costs``). ``fabric`` = (nic_switch,
+    capacity, factors, paths, n_paths, up links, their counts, down links, their counts,
+    n_nics, n_switches).
+
+    Returns (status, n_conn, src, dst, a, b, conn, dec_flow, dec_end, costs, first_loads):
+    status -2 when every flow stays inside one edge switch (nothing else is computed), -1
+    when the plan is complete, else the first flow without an alive path."""
+    nic_switch, n_nics = fabric[0], fabric[9]
+    n = rank_src.shape[0]
+    count = flow_start.shape[0] - 1
+    src = np.empty(n, dtype=np.int64)
+    dst = np.empty(n, dtype=np.int64)
+    a = np.empty(n, dtype=np.int64)
+    b = np.empty(n, dtype=np.int64)
+    crossing = False
+    for f in range(n):
+        src[f] = nic[rank_src[f]]
+        dst[f] = nic[rank_dst[f]]
+        a[f] = nic_switch[src[f]]
+        b[f] = nic_switch[dst[f]]
+        crossing = crossing or a[f] != b[f]
+    conn = np.empty(n, dtype=np.int64)
+    dec_end = np.zeros(count, dtype=np.int64)
+    costs = np.empty((3, count))
+    first_loads = np.empty(fabric[1].shape[0])
+    if not crossing:
+        return -2, 0, src, dst, a, b, conn, conn[:0], dec_end, costs, first_loads
+    needs = np.empty(n, dtype=np.bool_)
+    n_conn = connections(src * n_nics + dst, a, b, persistent, conn, needs)
+    dec_flow = np.empty(n, dtype=np.int64)
+    n_dec = 0
+    for f in range(n):
+        if needs[f]:
+            dec_flow[n_dec] = f
+            dec_end[pattern_of_flow[f]] += 1
+            n_dec += 1
+    for j in range(1, count):
+        dec_end[j] += dec_end[j - 1]
+    tables = (
+        fabric[1],
+        fabric[2],
+        fabric[3],
+        fabric[4],
+        fabric[5],
+        fabric[6],
+        fabric[7],
+        fabric[8],
+        n_nics,
+        fabric[10],
+    )
+    status = pattern_costs(flow_start, src, dst, unit, a, b, tables, costs, first_loads)
+    return status, n_conn, src, dst, a, b, conn, dec_flow[:n_dec], dec_end, costs, first_loads
+
+
+@kernel
 def place_pieces(
     envs: np.ndarray,
     path: np.ndarray,
@@ -339,4 +407,5 @@ __all__ = [
     "load_decisions",
     "pattern_costs",
     "place_pieces",
+    "plan_flows",
 ]
