@@ -290,22 +290,30 @@ def place_pieces(
     loads: np.ndarray,
     conn_path: np.ndarray,
     dense: bool,
-) -> None:
+    ended: np.ndarray,
+) -> int:
     """Flow mode: place the next piece of each env ``envs[i]`` on path ``path[i]`` (rerouted,
     cyclically, to the first alive path at or after it when that path is dead).
 
     ``plan`` = (pieces, dec_a, dec_b, dec_conn, dec_unit, paths, n_paths, factors,
     inv_capacity, weight_cur, t_lb); ``state`` = (cursor, rerouted, reward, partial,
-    credited). Loads grow by the piece's unit once per distinct link of its path (numpy's
-    fancy-index ``+=``); with ``dense`` the reward is charged the growth of the pattern's
-    congestion."""
+    credited, pending, steps, pattern_end). Each env's step starts with its reward at its
+    pending reward (then 0) and one more step. Loads grow by the piece's unit once per
+    distinct link of its path (numpy's fancy-index ``+=``); with ``dense`` the reward is
+    charged the growth of the pattern's congestion. The envs whose pattern got its last
+    piece go, in order, to the front of ``ended``; returns their number."""
     pieces, dec_a, dec_b, dec_conn, dec_unit = plan[0], plan[1], plan[2], plan[3], plan[4]
     paths, n_paths, factors, inv_capacity = plan[5], plan[6], plan[7], plan[8]
     weight_cur, t_lb = plan[9], plan[10]
     cursor, rerouted, reward, partial, credited = state[0], state[1], state[2], state[3], state[4]
+    pending, steps, pattern_end = state[5], state[6], state[7]
     hops = paths.shape[3]
+    n_ended = 0
     for i in range(envs.shape[0]):
         m = envs[i]
+        reward[m] = pending[m]
+        pending[m] = 0.0
+        steps[m] += 1
         q = cursor[m] // pieces
         piece = cursor[m] - q * pieces
         a, b = dec_a[m, q], dec_b[m, q]
@@ -339,6 +347,10 @@ def place_pieces(
             partial[m] = max(partial[m], top)
             reward[m] -= weight_cur[m] * (partial[m] - credited[m]) / t_lb[m]
             credited[m] = partial[m]
+        if cursor[m] == pattern_end[m]:
+            ended[n_ended] = m
+            n_ended += 1
+    return n_ended
 
 
 @kernel

@@ -95,7 +95,20 @@ class CollectiveSim:
             self.t_lb,
         )
         """the arrays the kernels read (``kernels.place_pieces``, ``kernels.flow_observe``)"""
-        self._kernel_state = (self.cursor, self.rerouted, self.reward, self.partial, self.credited)
+        self._kernel_state = (
+            self.cursor,
+            self.rerouted,
+            self.reward,
+            self.partial,
+            self.credited,
+            self.pending,
+            self.steps,
+            self.pattern_end,
+        )
+        self._ended = np.empty(n, dtype=np.int64)
+        self.obs_size = observation_size(params, self.model)
+        self.obs_constants = np.array([fab.nic_bps, params.obs_scale])
+        """the flow observation's length and the ``flow_observe`` kernel's constants"""
         self._dense = params.reward == "dense"
 
     # ------------------------------------------------------------------ BatchSim
@@ -150,16 +163,29 @@ class CollectiveSim:
         """Place one piece (flow mode: ``actions`` (n,) path indices) or one pattern (step
         mode: ``actions`` (n, max_flows * pieces)) in each env of ``idx``."""
         envs = rows(idx, self.num_envs)
-        self.reward[envs] = self.pending[envs]
-        self.pending[envs] = 0.0
-        self.steps[envs] += 1
         if self.params.mode == "step":
+            self.reward[envs] = self.pending[envs]
+            self.pending[envs] = 0.0
+            self.steps[envs] += 1
             for row, m in enumerate(envs):
                 self.reward[m] += self._place_pattern(m, actions[row])
             return
         self._place_pieces(envs, np.asarray(actions, dtype=np.int64))
-        ended = envs[self.cursor[envs] == self.pattern_end[envs]]
-        for m in ended:
+
+    def _place_pieces(self, envs: np.ndarray, path: np.ndarray) -> None:
+        """Flow mode: the ``place_pieces`` kernel, then the envs whose pattern it completed
+        finish that pattern."""
+        n_ended = place_pieces(
+            np.ascontiguousarray(envs, dtype=np.int64),
+            np.ascontiguousarray(path, dtype=np.int64),
+            self.kernel_plan,
+            self._kernel_state,
+            self.loads,
+            self.conn_path,
+            self._dense,
+            self._ended,
+        )
+        for m in self._ended[:n_ended].tolist():
             self.reward[m] += self._finish(m)
 
     def observation(self) -> np.ndarray:
@@ -204,27 +230,11 @@ class CollectiveSim:
         first = np.argmax(np.take_along_axis(alive, shifted, axis=1), axis=1)
         return np.where(ok, path, shifted[np.arange(len(path)), first])
 
-    def _place_pieces(self, envs: np.ndarray, path: np.ndarray) -> None:
-        place_pieces(
-            np.ascontiguousarray(envs, dtype=np.int64),
-            np.ascontiguousarray(path, dtype=np.int64),
-            self.kernel_plan,
-            self._kernel_state,
-            self.loads,
-            self.conn_path,
-            self._dense,
-        )
-
     def step_one(self, path: int) -> None:
         """Flow mode, env 0 alone: ``step(EVERY_ENV, [path])`` without the batch overhead
         (the same kernel)."""
-        self.reward[0] = self.pending[0]
-        self.pending[0] = 0.0
-        self.steps[0] += 1
         self._path0[0] = path
         self._place_pieces(self._env0, self._path0)
-        if self.cursor[0] == self.pattern_end[0]:
-            self.reward[0] += self._finish(0)
 
     def _place_pattern(self, m: int, action: np.ndarray) -> float:
         """Step mode: place every pending piece of the current pattern of env m."""
