@@ -167,3 +167,22 @@ def test_vector_env_replays_scalar_episodes_across_autoresets(changes):
                 assert info[key][i] == value, key
         ended = term | trunc
     assert episodes.min() >= 2
+
+
+def test_vector_action_check_fast_path_rejects_out_of_range_int64_paths():
+    """An int64 action array takes the one-kernel check (``paths_in_range``): a path index
+    out of [0, P) or negative is still the same clear error; valid arrays step exactly like
+    the same actions given as a list."""
+    vec = CollectivePathVectorEnv(num_envs=4, params="small")
+    other = CollectivePathVectorEnv(num_envs=4, params="small")
+    vec.reset(seed=2)
+    other.reset(seed=2)
+    paths = vec.single_action_space.n
+    for bad in ([0, 1, paths, 0], [0, -1, 0, 0]):
+        with pytest.raises(ValueError, match=r"path indices must be in \[0, "):
+            vec.step(np.array(bad, dtype=np.int64))
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        actions = rng.integers(0, paths, 4)
+        fast, slow = vec.step(actions), other.step(actions.tolist())
+        assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])

@@ -70,6 +70,16 @@ def load_decisions(
 
 
 @kernel
+def paths_in_range(actions: np.ndarray, count: int) -> bool:
+    """Whether every path index of ``actions`` is in [0, count) (the vector env's check of
+    an int64 action array, in one pass)."""
+    for i in range(actions.shape[0]):
+        if actions[i] < 0 or actions[i] >= count:
+            return False
+    return True
+
+
+@kernel
 def _cut_capacity(
     capacity: np.ndarray, links: np.ndarray, count: np.ndarray, scratch: np.ndarray
 ) -> np.ndarray:
@@ -417,6 +427,7 @@ __all__ = [
     "connections",
     "flow_observe",
     "load_decisions",
+    "paths_in_range",
     "pattern_costs",
     "place_pieces",
     "plan_flows",
