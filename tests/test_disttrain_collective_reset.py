@@ -109,7 +109,8 @@ def test_compiled_congestion_equals_cost_congestion():
 @pytest.mark.parametrize("changes", CHANGES)
 def test_reset_writes_every_decision_row_of_the_plan(changes):
     """After a reset (the ``load_decisions`` kernel) each env's decision rows are its plan's
-    decision flows' switches, connections and piece sizes, with no path chosen yet."""
+    decision flows' switches, connections and piece sizes, with no path chosen yet, and
+    ``healthy`` says whether every capacity factor of the env is 1."""
     params = CollectivePathParams.small(**changes)
     sim = CollectiveSim(params, 3)
     rngs = [np.random.default_rng(seed) for seed in range(3)]
@@ -125,6 +126,9 @@ def test_reset_writes_every_decision_row_of_the_plan(changes):
             assert (sim.conn_path[m] == -1).all()
             assert sim.n_decisions[m] == nq * params.pieces
             assert sim.cursor[m] == 0 and sim.steps[m] == 0 and sim.rerouted[m] == 0
+            # the observation kernel's shortcut flag follows the env's capacity factors
+            assert sim.healthy[m] == (sim.factors[m] == 1.0).all()
+            assert sim.healthy[m] == (params.failed_links == 0)
 
 
 @pytest.mark.parametrize(

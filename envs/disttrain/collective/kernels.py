@@ -389,7 +389,8 @@ def flow_observe(
 ) -> None:
     """Flow mode: every env's observation into ``out`` (N, size) float32 (``observe.py``
     lists the values). ``plan`` as in ``place_pieces``, ``state`` = (cursor, n_decisions,
-    lb_cur); ``constants`` = [nic_bps, obs_scale]."""
+    lb_cur, healthy: every capacity factor of the env is 1); ``constants`` = [nic_bps,
+    obs_scale]."""
     pieces, dec_a, dec_b, dec_unit = plan[0], plan[1], plan[2], plan[4]
     paths, n_paths, factors, inv_capacity = plan[5], plan[6], plan[7], plan[8]
     cursor, n_decisions, lb_cur = state[0], state[1], state[2]
@@ -402,15 +403,19 @@ def flow_observe(
         a, b = dec_a[m, q], dec_b[m, q]
         lb = lb_cur[m]
         row = out[m]
+        healthy = state[3][m]
+        usable = n_paths[a, b]
         for p in range(count):
-            smallest = factors[m, paths[a, b, p, 0]]
+            # the smallest capacity factor on the path: 1 on a healthy fabric
+            smallest = 1.0 if healthy else factors[m, paths[a, b, p, 0]]
             for h in range(hops):
                 link = paths[a, b, p, h]
                 ratio = loads[m, link] * inv_capacity[m, link] / lb
                 row[p * hops + h] = min(ratio, scale) / scale
-                smallest = min(smallest, factors[m, link])
+                if not healthy:
+                    smallest = min(smallest, factors[m, link])
             row[count * hops + p] = smallest
-            alive = smallest > 0 and p < n_paths[a, b]
+            alive = smallest > 0 and p < usable
             row[count * hops + count + p] = 1.0 if alive else 0.0
         base = count * hops + 2 * count
         piece_size = dec_unit[m, q] / nic_bps / lb

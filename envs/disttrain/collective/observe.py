@@ -72,7 +72,7 @@ def hop_min(values: np.ndarray) -> np.ndarray:
 def flow_observation(sim: CollectiveSim) -> np.ndarray:
     """(N, size) observations of every env in flow mode (the ``flow_observe`` kernel)."""
     out = np.empty((sim.num_envs, sim.obs_size), dtype=np.float32)
-    state = (sim.cursor, sim.n_decisions, sim.lb_cur)
+    state = (sim.cursor, sim.n_decisions, sim.lb_cur, sim.healthy)
     flow_observe(
         sim.kernel_plan,
         state,

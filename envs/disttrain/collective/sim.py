@@ -57,6 +57,9 @@ class CollectiveSim:
         self.capacity = np.tile(fab.capacity, (n, 1))
         self.inv_capacity = np.tile(inverse_capacity(fab.capacity), (n, 1))
         self.factors = np.ones((n, self.links1))
+        self.healthy = np.ones(n, dtype=bool)
+        """(N,) every capacity factor of the env's fabric is 1 (the observation kernel then
+        skips the per-path minimum of the factors: it is 1)"""
         self.loads = np.zeros((n, self.links1))
         self.cursor = np.zeros(n, dtype=np.int64)
         self.n_decisions = np.ones(n, dtype=np.int64)
@@ -146,6 +149,7 @@ class CollectiveSim:
                 self.capacity[m] = plan.fabric.capacity
                 self.inv_capacity[m] = inverse_capacity(plan.fabric.capacity)
                 self.factors[m] = plan.fabric.factors
+                self.healthy[m] = not (self.factors[m] != 1.0).any()
                 self._row_fabric[m] = plan.fabric
             self.spraying_time[m] = plan.spraying_time
             self.n_patterns[m] = plan.patterns.count
