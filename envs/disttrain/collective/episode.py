@@ -22,11 +22,13 @@ from ...core.budget import check_memory
 from ..collectives import COLLECTIVES, Collective, Patterns, build_collective, step_patterns
 from ..placement import draw_failures, place_ranks
 from ..topology import Fabric, fat_tree, leaf_spine, rail_optimised
-from .kernels import connections, pattern_costs
+from .kernels import plan_flows
 from .params import CollectivePathParams
 
 PLACEMENT_TRIES = 100
 """random placements drawn before giving up when every flow stays inside one switch"""
+NO_CROSSING = -2
+"""``plan_flows``' status when every flow stays inside one edge switch"""
 
 
 def build_fabric(params: CollectivePathParams) -> Fabric:
@@ -225,13 +227,35 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
         rank_patterns = step_patterns(coll, merge=True)
     else:
         rank_patterns = model.patterns
+    layout = model.layout if model.patterns is not None else pattern_layout(rank_patterns)
+    pattern_of_flow, _, weight, n_steps = layout
+    tables = (
+        fabric.nic_switch,
+        fabric.capacity,
+        fabric.factors,
+        fabric.paths,
+        fabric.n_paths,
+        *model.cut_links,
+        fabric.n_nics,
+        fabric.n_switches,
+    )
+    flow_start = rank_patterns.flow_start.astype(np.int64, copy=False)
     for _ in range(PLACEMENT_TRIES):
         nic = place_ranks(fabric, p.n_ranks, p.placement, rng)
-        src, dst = nic[rank_patterns.src], nic[rank_patterns.dst]
-        a, b = fabric.nic_switch[src], fabric.nic_switch[dst]
-        if (a != b).any() or p.placement != "random":
+        flows = plan_flows(
+            nic,
+            rank_patterns.src,
+            rank_patterns.dst,
+            rank_patterns.unit,
+            flow_start,
+            pattern_of_flow,
+            p.persistent,
+            tables,
+        )
+        if flows[0] != NO_CROSSING or p.placement != "random":
             break
-    if (a == b).all():
+    bad, n_conn, src, dst, a, b, conn, dec_flow, dec_end, costs, first_loads = flows
+    if bad == NO_CROSSING:
         raise ValueError(
             f"CollectivePath: every flow of the {p.collective} over {p.n_ranks} ranks stays "
             f"inside one edge switch ({p.placement} placement); there is no path to choose. "
@@ -244,28 +268,6 @@ def plan_episode(model: Model, rng: np.random.Generator) -> Plan:
         src=src,
         dst=dst,
         unit=rank_patterns.unit,
-    )
-    n_flows = len(src)
-    conn = np.empty(n_flows, dtype=np.int64)
-    needs = np.empty(n_flows, dtype=bool)
-    n_conn = connections(src * fabric.n_nics + dst, a, b, p.persistent, conn, needs)
-    dec_flow = np.flatnonzero(needs)
-    layout = model.layout if model.patterns is not None else pattern_layout(rank_patterns)
-    pattern_of_flow, pattern_ids, weight, n_steps = layout
-    dec_end = np.searchsorted(pattern_of_flow[dec_flow], pattern_ids, side="right")
-    costs = np.empty((3, pats.count))
-    first_loads = np.empty(fabric.n_links + 1)
-    tables = (fabric.capacity, fabric.factors, fabric.paths, fabric.n_paths, *model.cut_links)
-    bad = pattern_costs(
-        pats.flow_start.astype(np.int64, copy=False),
-        src,
-        dst,
-        pats.unit,
-        a,
-        b,
-        (*tables, fabric.n_nics, fabric.n_switches),
-        costs,
-        first_loads,
     )
     lb_unit, spray_unit, nic_unit = costs
     if bad >= 0:

@@ -35,6 +35,51 @@ def _ratio(load: float, capacity: float) -> float:
 
 
 @kernel
+def congestion_of(loads: np.ndarray, capacity: np.ndarray) -> float:
+    """``cost.congestion`` of one env's link rows: ``max_e loads_e / capacity_e`` over the
+    links but the null (last) one, infinite for a loaded failed link, 0 when nothing is
+    loaded (a maximum: the same value in any order)."""
+    top = 0.0
+    for e in range(loads.shape[0] - 1):
+        top = max(top, _ratio(loads[e], capacity[e]))
+    return top
+
+
+@kernel
+def load_decisions(
+    m: int,
+    dec_flow: np.ndarray,
+    flow_a: np.ndarray,
+    flow_b: np.ndarray,
+    flow_conn: np.ndarray,
+    unit: np.ndarray,
+    pieces: int,
+    rows: tuple,
+) -> None:
+    """Write the decision rows of env ``m`` for a new episode: ``rows`` = (dec_a, dec_b,
+    dec_conn, dec_unit, conn_path); the decision flows' switches, connections and piece
+    sizes (``unit / pieces``), every connection's paths unset (-1)."""
+    dec_a, dec_b, dec_conn, dec_unit, conn_path = rows[0], rows[1], rows[2], rows[3], rows[4]
+    for i in range(dec_flow.shape[0]):
+        f = dec_flow[i]
+        dec_a[m, i] = flow_a[f]
+        dec_b[m, i] = flow_b[f]
+        dec_conn[m, i] = flow_conn[f]
+        dec_unit[m, i] = unit[f] / pieces
+    conn_path[m] = -1
+
+
+@kernel
+def paths_in_range(actions: np.ndarray, count: int) -> bool:
+    """Whether every path index of ``actions`` is in [0, count) (the vector env's check of
+    an int64 action array, in one pass)."""
+    for i in range(actions.shape[0]):
+        if actions[i] < 0 or actions[i] >= count:
+            return False
+    return True
+
+
+@kernel
 def _cut_capacity(
     capacity: np.ndarray, links: np.ndarray, count: np.ndarray, scratch: np.ndarray
 ) -> np.ndarray:
@@ -179,6 +224,74 @@ def connections(
 
 
 @kernel
+def plan_flows(
+    nic: np.ndarray,
+    rank_src: np.ndarray,
+    rank_dst: np.ndarray,
+    unit: np.ndarray,
+    flow_start: np.ndarray,
+    pattern_of_flow: np.ndarray,
+    persistent: bool,
+    fabric: tuple,
+) -> tuple:
+    """An episode's flows under the placement ``nic`` (the NIC of each rank), in one call:
+    every flow's NICs, edge switches, connection (``connections``), the decision flows and
+    the decision flows up to each pattern (``numpy.flatnonzero`` and ``searchsorted``'s
+    values), and the patterns' costs (``pattern_costs``). ``fabric`` = (nic_switch,
+    capacity, factors, paths, n_paths, up links, their counts, down links, their counts,
+    n_nics, n_switches).
+
+    Returns (status, n_conn, src, dst, a, b, conn, dec_flow, dec_end, costs, first_loads):
+    status -2 when every flow stays inside one edge switch (nothing else is computed), -1
+    when the plan is complete, else the first flow without an alive path."""
+    nic_switch, n_nics = fabric[0], fabric[9]
+    n = rank_src.shape[0]
+    count = flow_start.shape[0] - 1
+    src = np.empty(n, dtype=np.int64)
+    dst = np.empty(n, dtype=np.int64)
+    a = np.empty(n, dtype=np.int64)
+    b = np.empty(n, dtype=np.int64)
+    crossing = False
+    for f in range(n):
+        src[f] = nic[rank_src[f]]
+        dst[f] = nic[rank_dst[f]]
+        a[f] = nic_switch[src[f]]
+        b[f] = nic_switch[dst[f]]
+        crossing = crossing or a[f] != b[f]
+    conn = np.empty(n, dtype=np.int64)
+    dec_end = np.zeros(count, dtype=np.int64)
+    costs = np.empty((3, count))
+    first_loads = np.empty(fabric[1].shape[0])
+    if not crossing:
+        return -2, 0, src, dst, a, b, conn, conn[:0], dec_end, costs, first_loads
+    needs = np.empty(n, dtype=np.bool_)
+    n_conn = connections(src * n_nics + dst, a, b, persistent, conn, needs)
+    dec_flow = np.empty(n, dtype=np.int64)
+    n_dec = 0
+    for f in range(n):
+        if needs[f]:
+            dec_flow[n_dec] = f
+            dec_end[pattern_of_flow[f]] += 1
+            n_dec += 1
+    for j in range(1, count):
+        dec_end[j] += dec_end[j - 1]
+    tables = (
+        fabric[1],
+        fabric[2],
+        fabric[3],
+        fabric[4],
+        fabric[5],
+        fabric[6],
+        fabric[7],
+        fabric[8],
+        n_nics,
+        fabric[10],
+    )
+    status = pattern_costs(flow_start, src, dst, unit, a, b, tables, costs, first_loads)
+    return status, n_conn, src, dst, a, b, conn, dec_flow[:n_dec], dec_end, costs, first_loads
+
+
+@kernel
 def place_pieces(
     envs: np.ndarray,
     path: np.ndarray,
@@ -187,22 +300,30 @@ def place_pieces(
     loads: np.ndarray,
     conn_path: np.ndarray,
     dense: bool,
-) -> None:
+    ended: np.ndarray,
+) -> int:
     """Flow mode: place the next piece of each env ``envs[i]`` on path ``path[i]`` (rerouted,
     cyclically, to the first alive path at or after it when that path is dead).
 
     ``plan`` = (pieces, dec_a, dec_b, dec_conn, dec_unit, paths, n_paths, factors,
     inv_capacity, weight_cur, t_lb); ``state`` = (cursor, rerouted, reward, partial,
-    credited). Loads grow by the piece's unit once per distinct link of its path (numpy's
-    fancy-index ``+=``); with ``dense`` the reward is charged the growth of the pattern's
-    congestion."""
+    credited, pending, steps, pattern_end). Each env's step starts with its reward at its
+    pending reward (then 0) and one more step. Loads grow by the piece's unit once per
+    distinct link of its path (numpy's fancy-index ``+=``); with ``dense`` the reward is
+    charged the growth of the pattern's congestion. The envs whose pattern got its last
+    piece go, in order, to the front of ``ended``; returns their number."""
     pieces, dec_a, dec_b, dec_conn, dec_unit = plan[0], plan[1], plan[2], plan[3], plan[4]
     paths, n_paths, factors, inv_capacity = plan[5], plan[6], plan[7], plan[8]
     weight_cur, t_lb = plan[9], plan[10]
     cursor, rerouted, reward, partial, credited = state[0], state[1], state[2], state[3], state[4]
+    pending, steps, pattern_end = state[5], state[6], state[7]
     hops = paths.shape[3]
+    n_ended = 0
     for i in range(envs.shape[0]):
         m = envs[i]
+        reward[m] = pending[m]
+        pending[m] = 0.0
+        steps[m] += 1
         q = cursor[m] // pieces
         piece = cursor[m] - q * pieces
         a, b = dec_a[m, q], dec_b[m, q]
@@ -236,6 +357,10 @@ def place_pieces(
             partial[m] = max(partial[m], top)
             reward[m] -= weight_cur[m] * (partial[m] - credited[m]) / t_lb[m]
             credited[m] = partial[m]
+        if cursor[m] == pattern_end[m]:
+            ended[n_ended] = m
+            n_ended += 1
+    return n_ended
 
 
 @kernel
@@ -264,7 +389,8 @@ def flow_observe(
 ) -> None:
     """Flow mode: every env's observation into ``out`` (N, size) float32 (``observe.py``
     lists the values). ``plan`` as in ``place_pieces``, ``state`` = (cursor, n_decisions,
-    lb_cur); ``constants`` = [nic_bps, obs_scale]."""
+    lb_cur, healthy: every capacity factor of the env is 1); ``constants`` = [nic_bps,
+    obs_scale]."""
     pieces, dec_a, dec_b, dec_unit = plan[0], plan[1], plan[2], plan[4]
     paths, n_paths, factors, inv_capacity = plan[5], plan[6], plan[7], plan[8]
     cursor, n_decisions, lb_cur = state[0], state[1], state[2]
@@ -277,15 +403,19 @@ def flow_observe(
         a, b = dec_a[m, q], dec_b[m, q]
         lb = lb_cur[m]
         row = out[m]
+        healthy = state[3][m]
+        usable = n_paths[a, b]
         for p in range(count):
-            smallest = factors[m, paths[a, b, p, 0]]
+            # the smallest capacity factor on the path: 1 on a healthy fabric
+            smallest = 1.0 if healthy else factors[m, paths[a, b, p, 0]]
             for h in range(hops):
                 link = paths[a, b, p, h]
                 ratio = loads[m, link] * inv_capacity[m, link] / lb
                 row[p * hops + h] = min(ratio, scale) / scale
-                smallest = min(smallest, factors[m, link])
+                if not healthy:
+                    smallest = min(smallest, factors[m, link])
             row[count * hops + p] = smallest
-            alive = smallest > 0 and p < n_paths[a, b]
+            alive = smallest > 0 and p < usable
             row[count * hops + count + p] = 1.0 if alive else 0.0
         base = count * hops + 2 * count
         piece_size = dec_unit[m, q] / nic_bps / lb
@@ -297,4 +427,13 @@ def flow_observe(
         row[base + 4 + kind_index] = 1.0
 
 
-__all__ = ["connections", "flow_observe", "pattern_costs", "place_pieces"]
+__all__ = [
+    "congestion_of",
+    "connections",
+    "flow_observe",
+    "load_decisions",
+    "paths_in_range",
+    "pattern_costs",
+    "place_pieces",
+    "plan_flows",
+]

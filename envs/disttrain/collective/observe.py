@@ -71,16 +71,15 @@ def hop_min(values: np.ndarray) -> np.ndarray:
 
 def flow_observation(sim: CollectiveSim) -> np.ndarray:
     """(N, size) observations of every env in flow mode (the ``flow_observe`` kernel)."""
-    out = np.empty((sim.num_envs, observation_size(sim.params, sim.model)), dtype=np.float32)
-    state = (sim.cursor, sim.n_decisions, sim.lb_cur)
-    constants = np.array([sim.model.fabric.nic_bps, sim.params.obs_scale])
+    out = np.empty((sim.num_envs, sim.obs_size), dtype=np.float32)
+    state = (sim.cursor, sim.n_decisions, sim.lb_cur, sim.healthy)
     flow_observe(
         sim.kernel_plan,
         state,
         sim.loads,
         sim.pattern,
         sim.n_patterns,
-        constants,
+        sim.obs_constants,
         sim.model.kind_index,
         out,
     )

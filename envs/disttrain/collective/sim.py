@@ -22,11 +22,11 @@ import numpy as np
 
 from ...core.budget import check_memory, format_bytes
 from ...core.sim import Rows, rows
-from ..cost import congestion, nic_loads
+from ..cost import nic_loads
 from ..fluid import fluid_completion_time
 from ..topology import Fabric
 from .episode import Model, Plan, plan_episode
-from .kernels import place_pieces
+from .kernels import congestion_of, load_decisions, place_pieces
 from .observe import flow_observation, gather_links, hop_min, observation_size, step_observation
 from .params import CollectivePathParams
 
@@ -57,6 +57,9 @@ class CollectiveSim:
         self.capacity = np.tile(fab.capacity, (n, 1))
         self.inv_capacity = np.tile(inverse_capacity(fab.capacity), (n, 1))
         self.factors = np.ones((n, self.links1))
+        self.healthy = np.ones(n, dtype=bool)
+        """(N,) every capacity factor of the env's fabric is 1 (the observation kernel then
+        skips the per-path minimum of the factors: it is 1)"""
         self.loads = np.zeros((n, self.links1))
         self.cursor = np.zeros(n, dtype=np.int64)
         self.n_decisions = np.ones(n, dtype=np.int64)
@@ -95,7 +98,20 @@ class CollectiveSim:
             self.t_lb,
         )
         """the arrays the kernels read (``kernels.place_pieces``, ``kernels.flow_observe``)"""
-        self._kernel_state = (self.cursor, self.rerouted, self.reward, self.partial, self.credited)
+        self._kernel_state = (
+            self.cursor,
+            self.rerouted,
+            self.reward,
+            self.partial,
+            self.credited,
+            self.pending,
+            self.steps,
+            self.pattern_end,
+        )
+        self._ended = np.empty(n, dtype=np.int64)
+        self.obs_size = observation_size(params, self.model)
+        self.obs_constants = np.array([fab.nic_bps, params.obs_scale])
+        """the flow observation's length and the ``flow_observe`` kernel's constants"""
         self._dense = params.reward == "dense"
 
     # ------------------------------------------------------------------ BatchSim
@@ -114,48 +130,66 @@ class CollectiveSim:
     ) -> None:
         """Draw new episodes in envs ``idx`` and advance each to its first decision."""
         k = self.pieces
-        for m in rows(idx, self.num_envs):
+        envs = rows(idx, self.num_envs)
+        decision_rows = (self.dec_a, self.dec_b, self.dec_conn, self.dec_unit, self.conn_path)
+        for m in envs:
             plan = plan_episode(self.model, rngs[m])
             self.plans[m] = plan
-            q = plan.dec_flow
-            nq = len(q)
-            self.dec_a[m, :nq] = plan.flow_a[q]
-            self.dec_b[m, :nq] = plan.flow_b[q]
-            self.dec_conn[m, :nq] = plan.flow_conn[q]
-            self.dec_unit[m, :nq] = plan.patterns.unit[q] / k
-            self.conn_path[m] = -1
+            load_decisions(
+                m,
+                plan.dec_flow,
+                plan.flow_a,
+                plan.flow_b,
+                plan.flow_conn,
+                plan.patterns.unit,
+                k,
+                decision_rows,
+            )
             if plan.fabric is not self._row_fabric[m]:  # healthy episodes keep their rows
                 self.capacity[m] = plan.fabric.capacity
                 self.inv_capacity[m] = inverse_capacity(plan.fabric.capacity)
                 self.factors[m] = plan.fabric.factors
+                self.healthy[m] = not (self.factors[m] != 1.0).any()
                 self._row_fabric[m] = plan.fabric
             self.spraying_time[m] = plan.spraying_time
             self.n_patterns[m] = plan.patterns.count
-            self.cursor[m] = 0
-            self.n_decisions[m] = nq * k
+            self.n_decisions[m] = len(plan.dec_flow) * k
             self.t_lb[m] = plan.lower_bound
-            self.comm_time[m] = 0.0
-            self.rerouted[m] = 0
-            self.steps[m] = 0
-            self.last_ratio[m] = 0.0
-            self.done[m] = False
-            self.reward[m] = 0.0
+        for counter in (self.cursor, self.rerouted, self.steps):
+            counter[envs] = 0
+        for value in (self.comm_time, self.last_ratio, self.reward):
+            value[envs] = 0.0
+        self.done[envs] = False
+        for m in envs:
             self.pending[m] = self._enter(m, 0)
 
     def step(self, idx: Rows, actions: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         """Place one piece (flow mode: ``actions`` (n,) path indices) or one pattern (step
         mode: ``actions`` (n, max_flows * pieces)) in each env of ``idx``."""
         envs = rows(idx, self.num_envs)
-        self.reward[envs] = self.pending[envs]
-        self.pending[envs] = 0.0
-        self.steps[envs] += 1
         if self.params.mode == "step":
+            self.reward[envs] = self.pending[envs]
+            self.pending[envs] = 0.0
+            self.steps[envs] += 1
             for row, m in enumerate(envs):
                 self.reward[m] += self._place_pattern(m, actions[row])
             return
         self._place_pieces(envs, np.asarray(actions, dtype=np.int64))
-        ended = envs[self.cursor[envs] == self.pattern_end[envs]]
-        for m in ended:
+
+    def _place_pieces(self, envs: np.ndarray, path: np.ndarray) -> None:
+        """Flow mode: the ``place_pieces`` kernel, then the envs whose pattern it completed
+        finish that pattern."""
+        n_ended = place_pieces(
+            np.ascontiguousarray(envs, dtype=np.int64),
+            np.ascontiguousarray(path, dtype=np.int64),
+            self.kernel_plan,
+            self._kernel_state,
+            self.loads,
+            self.conn_path,
+            self._dense,
+            self._ended,
+        )
+        for m in self._ended[:n_ended].tolist():
             self.reward[m] += self._finish(m)
 
     def observation(self) -> np.ndarray:
@@ -200,27 +234,11 @@ class CollectiveSim:
         first = np.argmax(np.take_along_axis(alive, shifted, axis=1), axis=1)
         return np.where(ok, path, shifted[np.arange(len(path)), first])
 
-    def _place_pieces(self, envs: np.ndarray, path: np.ndarray) -> None:
-        place_pieces(
-            np.ascontiguousarray(envs, dtype=np.int64),
-            np.ascontiguousarray(path, dtype=np.int64),
-            self.kernel_plan,
-            self._kernel_state,
-            self.loads,
-            self.conn_path,
-            self._dense,
-        )
-
     def step_one(self, path: int) -> None:
         """Flow mode, env 0 alone: ``step(EVERY_ENV, [path])`` without the batch overhead
         (the same kernel)."""
-        self.reward[0] = self.pending[0]
-        self.pending[0] = 0.0
-        self.steps[0] += 1
         self._path0[0] = path
         self._place_pieces(self._env0, self._path0)
-        if self.cursor[0] == self.pattern_end[0]:
-            self.reward[0] += self._finish(0)
 
     def _place_pattern(self, m: int, action: np.ndarray) -> float:
         """Step mode: place every pending piece of the current pattern of env m."""
@@ -281,7 +299,7 @@ class CollectiveSim:
                 base = plan.nic_unit[0]
             else:
                 self.loads[m] = self._pattern_loads(m, j, placed_only=True)
-                base = congestion(self.loads[m], self.capacity[m])
+                base = congestion_of(self.loads[m], self.capacity[m])
             self.lb_cur[m] = plan.lb_unit[j]
             self.weight_cur[m] = plan.weight[j]
             self.partial[m] = max(base, plan.lb_unit[j])
@@ -311,7 +329,7 @@ class CollectiveSim:
         if self.params.timing == "fluid":
             kappa = self._fluid(m, j)
         else:
-            kappa = congestion(self.loads[m], self.capacity[m])
+            kappa = congestion_of(self.loads[m], self.capacity[m])
         self.comm_time[m] += plan.weight[j] * kappa + self.params.alpha_us * 1e-6 * plan.n_steps[j]
         self.last_ratio[m] = kappa / plan.lb_unit[j]
         credited = self.credited[m] if self.params.reward == "dense" else plan.lb_unit[j]
