@@ -267,6 +267,21 @@ ROWS: dict[str, Row] = {
             validation_episodes=10,
             goal="beat the online model-based scheme selection (adaptive)",
         ),
+        Row(
+            name="seq-grad-coding-maskable-ppo-best",
+            env_id="netgym/SeqGradCoding-v0",
+            agent="maskable-ppo",
+            protocols=("seq-grad-coding",),
+            heuristics=("adaptive",),
+            references=("no-coding",),
+            bound="best-fixed",
+            timesteps=100_000,
+            cpu_seconds=45.0,
+            eval_every=2_048,
+            validation_episodes=10,
+            goal="as seq-grad-coding-maskable-ppo, the best validation score's model",
+            select="best",
+        ),
     )
 }
 """every row, most important first"""
