@@ -71,7 +71,12 @@ def protocol_stats(result: dict[str, Any], name: str) -> dict[str, Any]:
     bound = result.get("bound")
     if bound and bound in baselines:
         out["bound_score"] = baselines[bound]
-        out["gap_to_bound"] = (baselines[bound] - value) / abs(baselines[bound])
+        out["gap_to_bound_abs"] = baselines[bound] - value
+        # relative to the bound's size; undefined where the bound scores 0 (CollectivePath's
+        # optimum, return 0): then only the absolute gap is given
+        relative = baselines[bound] != 0
+        out["gap_to_bound"] = (baselines[bound] - value) / abs(baselines[bound]) if relative \
+            else None  # fmt: skip
     gaps = {}
     for low_name in result["heuristics"]:
         for high_name in [*result["references"], *([bound] if bound else [])]:

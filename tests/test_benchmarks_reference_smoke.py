@@ -80,6 +80,15 @@ def test_protocol_stats_compare_the_seeds_iqm_with_the_heuristic_and_the_bound()
     assert stats["gap_closed"]["h->r"] == pytest.approx(0.25 / 0.5)
 
 
+def test_a_bound_of_zero_gives_the_absolute_gap_and_no_relative_one() -> None:
+    record = _record()
+    record["protocols"]["toy"]["baselines"]["opt"] = 0.0  # CollectivePath's optimum: return 0
+    stats = protocol_stats(record, "toy")
+    assert stats["gap_to_bound"] is None
+    assert stats["gap_to_bound_abs"] == pytest.approx(0.0 - 1.25)
+    assert protocol_stats(_record(), "toy")["gap_to_bound_abs"] == pytest.approx(2.0 - 1.25)
+
+
 def test_the_table_is_replaced_between_its_markers_only() -> None:
     record = _record()
     from reference_report import row_summary
@@ -163,3 +172,34 @@ def test_a_tiny_row_trains_validates_scores_and_writes_json_and_curves(tmp_path:
         svg = (out / f"repeater-chain-maskable-ppo-{suffix}.svg").read_text()
         assert svg.startswith("<svg") and "swap-asap" in svg
     assert json.loads(done.stdout)["row"] == "repeater-chain-maskable-ppo"
+
+
+def test_every_row_is_scored_on_its_env_against_the_protocols_reference_and_oracle() -> None:
+    from netgym.leaderboard.protocols import get_protocol, load_family_protocols
+    from reference_rows import ROWS
+
+    load_family_protocols()
+    for row in ROWS.values():
+        for name in row.protocols:
+            protocol = get_protocol(name)
+            assert protocol.env_id == row.env_id, f"{row.name}: {name} plays {protocol.env_id}"
+            anchors = protocol.anchors
+            assert anchors.reference in (*row.heuristics, *row.references), row.name
+            assert row.bound == anchors.oracle, f"{row.name}: bound {row.bound}"
+        assert row.heuristics and row.validation_episodes > 0 and row.eval_every > 0
+
+
+def test_the_disttrain_rows_train_the_readmes_agents_on_their_protocols() -> None:
+    from reference_rows import ROWS
+
+    expected = {
+        "collective-path-maskable-ppo": ("netgym/CollectivePath-v0", "greedy-cap"),
+        "moe-training-overlap-ppo": ("netgym/MoeTrainingOverlap-v0", "fsmoe"),
+        "async-gossip-ppo": ("netgym/AsyncGossip-v0", "dadao"),
+        "seq-grad-coding-maskable-ppo": ("netgym/SeqGradCoding-v0", "adaptive"),
+    }
+    for name, (env_id, heuristic) in expected.items():
+        row = ROWS[name]
+        assert row.env_id == env_id and row.heuristics == (heuristic,)
+        assert row.cpu_seconds is not None and row.cpu_seconds <= 60.0
+        assert row.train_env_kwargs(None)  # the protocol's setting, no data needed
