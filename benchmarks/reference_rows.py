@@ -11,7 +11,7 @@ resolved by ``train.py``'s own code; ``hyperparams`` here pins a few keys, state
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,57 +104,60 @@ ABR_STUDY_BEST: dict[str, Any] = {
 trial, 20 held-out validation traces; n_steps and batch_size pinned; 4 trials, see
 docs/benchmark.md)"""
 
+
+ABR_PPO = Row(
+    name="abr-ppo",
+    env_id="netgym/AbrStreaming-v0",
+    agent="ppo",
+    protocols=("fcc100", "hsdpa142"),
+    heuristics=("mpc",),
+    references=("mpc-jump1", "bba"),
+    bound="oracle",
+    timesteps=2_000_000,
+    cpu_seconds=120.0,
+    eval_every=40_960,
+    validation_episodes=47,
+    goal="beat full robustMPC on FCC-test-100 (0.954) and HSDPA-142 (0.842) within 2 "
+    "CPU-minutes of training, 5 seeds, CI above the baseline",
+    hyperparams=ABR_STUDY_BEST,
+    select="best",
+    needs_data=("abr/fcc-train", "abr/video1"),
+)
+"""the ABR row: PPO with the study's configuration, the best validation model"""
+
+SEQ_GRAD_CODING = Row(
+    name="seq-grad-coding-maskable-ppo",
+    env_id="netgym/SeqGradCoding-v0",
+    agent="maskable-ppo",
+    protocols=("seq-grad-coding",),
+    heuristics=("adaptive",),
+    references=("no-coding",),
+    bound="best-fixed",
+    timesteps=100_000,
+    cpu_seconds=45.0,
+    eval_every=2_048,
+    validation_episodes=10,
+    goal="beat the online model-based scheme selection (adaptive)",
+)
+"""the SeqGradCoding row: MaskablePPO as shipped, the last model"""
+
+
 ROWS: dict[str, Row] = {
     row.name: row
     for row in (
-        Row(
-            name="abr-ppo",
-            env_id="netgym/AbrStreaming-v0",
-            agent="ppo",
-            protocols=("fcc100", "hsdpa142"),
-            heuristics=("mpc",),
-            references=("mpc-jump1", "bba"),
-            bound="oracle",
-            timesteps=2_000_000,
-            cpu_seconds=120.0,
-            eval_every=40_960,
-            validation_episodes=47,
-            goal="beat full robustMPC on FCC-test-100 (0.954) and HSDPA-142 (0.842) within 2 "
-            "CPU-minutes of training, 5 seeds, CI above the baseline",
-            hyperparams=ABR_STUDY_BEST,
-            select="best",
-            needs_data=("abr/fcc-train", "abr/video1"),
-        ),
-        Row(
+        ABR_PPO,
+        replace(
+            ABR_PPO,
             name="abr-ppo-last",
-            env_id="netgym/AbrStreaming-v0",
-            agent="ppo",
-            protocols=("fcc100", "hsdpa142"),
-            heuristics=("mpc",),
-            references=("mpc-jump1", "bba"),
-            bound="oracle",
-            timesteps=2_000_000,
-            cpu_seconds=120.0,
-            eval_every=40_960,
-            validation_episodes=47,
             goal="as abr-ppo, the model at the end of the budget instead of the best validation",
-            hyperparams=ABR_STUDY_BEST,
-            needs_data=("abr/fcc-train", "abr/video1"),
+            select="last",
         ),
-        Row(
+        replace(
+            ABR_PPO,
             name="abr-ppo-default",
-            env_id="netgym/AbrStreaming-v0",
-            agent="ppo",
-            protocols=("fcc100", "hsdpa142"),
-            heuristics=("mpc",),
-            references=("mpc-jump1", "bba"),
-            bound="oracle",
-            timesteps=2_000_000,
-            cpu_seconds=120.0,
-            eval_every=40_960,
-            validation_episodes=47,
             goal="as abr-ppo, with ppo.yaml's ABR block (untuned)",
-            needs_data=("abr/fcc-train", "abr/video1"),
+            select="last",
+            hyperparams={},
         ),
         Row(
             name="moe-routing-ppo",
@@ -253,32 +256,10 @@ ROWS: dict[str, Row] = {
             validation_episodes=2,
             goal="beat DADAO's rate (dadao)",
         ),
-        Row(
-            name="seq-grad-coding-maskable-ppo",
-            env_id="netgym/SeqGradCoding-v0",
-            agent="maskable-ppo",
-            protocols=("seq-grad-coding",),
-            heuristics=("adaptive",),
-            references=("no-coding",),
-            bound="best-fixed",
-            timesteps=100_000,
-            cpu_seconds=45.0,
-            eval_every=2_048,
-            validation_episodes=10,
-            goal="beat the online model-based scheme selection (adaptive)",
-        ),
-        Row(
+        SEQ_GRAD_CODING,
+        replace(
+            SEQ_GRAD_CODING,
             name="seq-grad-coding-maskable-ppo-best",
-            env_id="netgym/SeqGradCoding-v0",
-            agent="maskable-ppo",
-            protocols=("seq-grad-coding",),
-            heuristics=("adaptive",),
-            references=("no-coding",),
-            bound="best-fixed",
-            timesteps=100_000,
-            cpu_seconds=45.0,
-            eval_every=2_048,
-            validation_episodes=10,
             goal="as seq-grad-coding-maskable-ppo, the best validation score's model",
             select="best",
         ),
