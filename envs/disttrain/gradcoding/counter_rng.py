@@ -87,14 +87,14 @@ def unit_open(h: np.uint64) -> float:
 
 
 @kernel
-def geometric(h: np.uint64, rate: float) -> int:
-    """A geometric sojourn on 1, 2, ... (leaves with probability ``rate`` per round): 1 for
-    ``rate >= 1``, ``NEVER`` for ``rate <= 0``."""
+def geometric(h: np.uint64, rate: float, log_stay: float) -> int:
+    """A geometric sojourn on 1, 2, ... (leaves with probability ``rate`` per round; ``log_stay``
+    = ``log1p(-rate)``, precomputed): 1 for ``rate >= 1``, ``NEVER`` for ``rate <= 0``."""
     if rate >= 1.0:
         return 1
     if rate <= 0.0:
         return NEVER
-    steps = math.floor(math.log(unit_open(h)) / math.log1p(-rate))
+    steps = math.floor(math.log(unit_open(h)) / log_stay)
     return 1 + int(min(steps, float(NEVER)))
 
 
@@ -123,6 +123,67 @@ def normal(h: np.uint64, table: np.ndarray) -> float:
         h = mix(h + GAMMA)
 
 
+_ACKLAM_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_ACKLAM_B = (
+    -5.447609879822406e01,
+    1.615858368580409e02,
+    -1.556989798598866e02,
+    6.680131188771972e01,
+    -1.328068155288572e01,
+)
+_ACKLAM_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
+_ACKLAM_D = (
+    7.784695709041462e-03,
+    3.224671290700398e-01,
+    2.445134137142996e00,
+    3.754408661907416e00,
+)
+
+
+@kernel
+def inverse_survival(w: float) -> float:
+    """The z with P(Z > z) = ``w`` for a standard normal Z, 0 < w < 1: Acklam's rational
+    approximation of the normal quantile (relative error < 1.2e-9) refined by one Halley step
+    on ``erfc`` (cubic convergence: full double precision)."""
+    a, b, c, d = _ACKLAM_A, _ACKLAM_B, _ACKLAM_C, _ACKLAM_D
+    p = 1.0 - w  # the quantile's probability; tails computed from w itself
+    if w < 0.02425:
+        r = math.sqrt(-2.0 * math.log(w))
+        x = -(((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / (
+            (((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1.0
+        )
+    elif w > 1.0 - 0.02425:
+        r = math.sqrt(-2.0 * math.log(p))
+        x = (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / (
+            (((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1.0
+        )
+    else:
+        r = p - 0.5
+        s = r * r
+        x = (
+            (((((a[0] * s + a[1]) * s + a[2]) * s + a[3]) * s + a[4]) * s + a[5])
+            * r
+            / (((((b[0] * s + b[1]) * s + b[2]) * s + b[3]) * s + b[4]) * s + 1.0)
+        )
+    # x is the quantile of 1 - w; one Halley step on S(z) = w, S(z) = erfc(z / sqrt 2) / 2
+    e = (0.5 * math.erfc(x * 0.7071067811865476) - w) * 2.5066282746310002 * math.exp(0.5 * x * x)
+    return x + e / (1.0 - 0.5 * x * e)
+
+
 @kernel
 def normals_of(key: np.uint64, count: int, table: np.ndarray, out: np.ndarray) -> None:
     """``out[j]`` = the normal of counter (0, 0, j) under ``key`` (tests of the distribution)."""
@@ -136,6 +197,7 @@ __all__ = [
     "ZIG_X",
     "bits",
     "geometric",
+    "inverse_survival",
     "mix",
     "normal",
     "normals_of",

@@ -9,9 +9,10 @@ sim's round-major delay buffer, which the round kernels of v0 (``kernels.play_ep
 play unchanged.
 
 A chain is drawn as alternating geometric sojourns (stream 2, counter = the chain and its
-sojourn number): ``nxt`` holds the round where it next switches; a regime change redraws every
-worker's sojourn from its current state (the chain forgets nothing it needs: sojourns are
-memoryless), as v0 restarts its chains at each block. Streams: 1 the chains' first states, 2
+sojourn number): ``nxt`` holds the round where it next switches; a regime change redraws the
+sojourn of every worker whose leaving rate changed, from its current state, as v0 restarts
+its chains at each block (a sojourn under an unchanged rate goes on: geometric sojourns are
+memoryless, so the process is the same). Streams: 1 the chains' first states, 2
 their sojourns, 3 the regime of each block, 4 the round's jitter key (one hash per worker on
 top), 5 a trace's first round.
 
@@ -27,12 +28,13 @@ import math
 import numpy as np
 
 from ...core.compiled import kernel
-from .counter_rng import GAMMA, bits, geometric, mix, normal, unit
+from .counter_rng import GAMMA, bits, geometric, inverse_survival, mix, normal, unit
 
-MODEL_SIZE = 11
+MODEL_SIZE = 13
 """``model`` float64: jitter sigma, base delay, slowdown, group p, group q, group size,
 regime rounds (0: stationary), mu, the floor's load term ``(1/n - l0) c_comp``, the trace's
-last first round (-1: synthetic), the fixed trace offset (-1: drawn)"""
+last first round (-1: synthetic), the fixed trace offset (-1: drawn), ``log1p(-group p)``,
+``log1p(-group q)``; ``regimes`` (R, 4): p, q, ``log1p(-p)``, ``log1p(-q)`` per regime"""
 
 
 @kernel
@@ -58,15 +60,36 @@ def start_chains(
     """The chains' states before round 0 (stationary shares) and their first sojourns, counted
     from round -1: workers ``0 .. n-1`` under the first block's (p, q), groups after them."""
     pick = regime_of(key, 0, regimes, model)
-    p, q = regimes[pick, 0], regimes[pick, 1]
+    p, q, stay_good, stay_bad = (
+        regimes[pick, 0],
+        regimes[pick, 1],
+        regimes[pick, 2],
+        regimes[pick, 3],
+    )
     for c in range(state.shape[0]):
         if c >= n:
-            p, q = model[3], model[4]
+            p, q, stay_good, stay_bad = model[3], model[4], model[11], model[12]
         share = p / (p + q) if p + q > 0.0 else 0.0
         bad = unit(bits(key, 1, c, 0)) < share
         state[c] = 1 if bad else 0
-        nxt[c] = -1 + geometric(bits(key, 2, c, 0), q if bad else p)
+        if bad:
+            nxt[c] = -1 + geometric(bits(key, 2, c, 0), q, stay_bad)
+        else:
+            nxt[c] = -1 + geometric(bits(key, 2, c, 0), p, stay_good)
         count[c] = 1
+
+
+@kernel
+def pick_free(key: np.uint64, t: int, draw: int, row: np.ndarray) -> int:
+    """A uniformly random worker whose ``row`` entry is still free (< 0): the healthy workers
+    not yet given a delay (rejection, stream 7)."""
+    n = row.shape[0]
+    attempt = 0
+    while True:
+        i = min(int(unit(bits(key, 7, t, draw * 4096 + attempt)) * n), n - 1)
+        if row[i] < 0.0:
+            return i
+        attempt += 1
 
 
 @kernel
@@ -81,37 +104,100 @@ def draw_round(
     nxt: np.ndarray,
     count: np.ndarray,
     row: np.ndarray,
+    fill: bool,
 ) -> int:
     """Advance the chains to round ``t`` and write its base delays into ``row`` (n,):
     ``exp(sigma Z) x base``, times the slowdown where the worker's chain or its group's is
-    bad. Returns the round's regime."""
+    bad. Returns the round's regime.
+
+    Straggling workers draw their own Z (a ziggurat normal each). The h healthy workers are
+    drawn as order statistics, from the top: their minimum (``S(Z_min) = U^(1/h)``, S the
+    normal's survival function), then, the others being i.i.d. above it, their maximum, the
+    next, ... until one is below ``(1 + mu)`` x the round's fastest delay (with a margin of
+    1e-9): no arm can find such a worker late, and it is neither the fastest nor the slowest,
+    so the round rule does not read the delays below it. Each order statistic goes to a
+    uniformly random healthy worker without one. The rest get the round's fastest delay
+    (``fill=False``, the step: the rule's outcome is the same), or their own draws, i.i.d.
+    between the minimum and the last order statistic (``fill=True``, ``delay_profile``)."""
     pick = regime_of(key, t, regimes, model)
-    p, q = regimes[pick, 0], regimes[pick, 1]
+    p, q, stay_good, stay_bad = (
+        regimes[pick, 0],
+        regimes[pick, 1],
+        regimes[pick, 2],
+        regimes[pick, 3],
+    )
     length = int(model[6])
-    if length > 0 and t > 0 and t % length == 0:  # a new block: fresh sojourns from round t-1
+    if length > 0 and t > 0 and t % length == 0:
+        # a new block: the sojourns whose leaving rate changed are drawn afresh from round
+        # t - 1 (the others go on: geometric sojourns are memoryless)
+        before = regime_of(key, t - 1, regimes, model)
+        new_p, new_q = regimes[before, 0] != p, regimes[before, 1] != q
         for c in range(n):
-            nxt[c] = t - 1 + geometric(bits(key, 2, c, count[c]), q if state[c] else p)
-            count[c] += 1
+            if state[c] != 0 and new_q:
+                nxt[c] = t - 1 + geometric(bits(key, 2, c, count[c]), q, stay_bad)
+                count[c] += 1
+            elif state[c] == 0 and new_p:
+                nxt[c] = t - 1 + geometric(bits(key, 2, c, count[c]), p, stay_good)
+                count[c] += 1
     for c in range(state.shape[0]):
         if nxt[c] == t:
             bad = state[c] == 0
             state[c] = 1 if bad else 0
-            if c < n:
-                rate = q if bad else p
+            if c >= n:
+                rate, stay = (model[4], model[12]) if bad else (model[3], model[11])
             else:
-                rate = model[4] if bad else model[3]
-            nxt[c] = t + geometric(bits(key, 2, c, count[c]), rate)
+                rate, stay = (q, stay_bad) if bad else (p, stay_good)
+            nxt[c] = t + geometric(bits(key, 2, c, count[c]), rate, stay)
             count[c] += 1
-    sigma, base, slowdown = model[0], model[1], model[2]
+    sigma, base, slowdown, mu = model[0], model[1], model[2], model[7]
     size = int(model[5])
     grouped = state.shape[0] > n
     round_key = bits(key, 4, t, 0)
+    fastest = math.inf
+    healthy = 0
     for i in range(n):
-        z = normal(mix(round_key + np.uint64(i) * GAMMA), table)
-        value = math.exp(z * sigma) * base
         if state[i] != 0 or (grouped and state[n + i // size] != 0):
-            value = value * slowdown
-        row[i] = value
+            z = normal(mix(round_key + np.uint64(i) * GAMMA), table)
+            value = math.exp(z * sigma) * base * slowdown
+            row[i] = value
+            fastest = min(fastest, value)
+        else:
+            row[i] = -1.0
+            healthy += 1
+    if healthy == 0:
+        return pick
+    u = (float(bits(key, 6, t, 0) >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    top = -math.expm1(math.log(u) / healthy)  # P(Z < Z_min)
+    low_z = -inverse_survival(top)
+    lowest = math.exp(low_z * sigma) * base
+    row[pick_free(key, t, 0, row)] = lowest
+    fastest = min(fastest, lowest)
+    ceiling = (1.0 + mu) * fastest * (1.0 - 1e-9)
+    below = 1.0 - top  # the survival at Z_min: the others' survivals are uniform below it
+    above = 0.0  # the survival of the last order statistic drawn
+    last = lowest
+    left = healthy - 1
+    while left > 0:
+        v = (float(bits(key, 6, t, healthy - left) >> np.uint64(11)) + 0.5) * (
+            1.0 / 9007199254740992.0
+        )
+        above += (below - above) * -math.expm1(math.log(v) / left)
+        z = inverse_survival(above)
+        last = max(
+            min(math.exp(z * sigma) * base, last if left < healthy - 1 else math.inf), lowest
+        )
+        row[pick_free(key, t, healthy - left, row)] = last
+        left -= 1
+        if last < ceiling:
+            break
+    for i in range(n):
+        if row[i] < 0.0:
+            if fill:
+                w = above + (below - above) * unit(bits(key, 8, t, i))
+                value = math.exp(inverse_survival(w) * sigma) * base
+                row[i] = max(min(value, last), lowest)
+            else:
+                row[i] = fastest
     return pick
 
 
@@ -203,7 +289,7 @@ def draw_rounds(
                 regime[m, t] = 0
             else:
                 regime[m, t] = draw_round(
-                    keys[m], t, n, regimes, model, table, state[m], nxt[m], count[m], row
+                    keys[m], t, n, regimes, model, table, state[m], nxt[m], count[m], row, False
                 )
             if t < jobs:
                 floor[m] += floor_term(row, extra, mu)
@@ -231,7 +317,7 @@ def profile_rounds(
     start_chains(key, n, regimes, model, state, nxt, count)
     size = max(int(model[5]), 1)
     for t in range(out.shape[0]):
-        regime[t] = draw_round(key, t, n, regimes, model, table, state, nxt, count, out[t])
+        regime[t] = draw_round(key, t, n, regimes, model, table, state, nxt, count, out[t], True)
         for i in range(n):
             straggling[t, i] = state[i] != 0 or (chains > n and state[n + i // size] != 0)
 

@@ -39,9 +39,10 @@ class GradCodingSimV1(GradCodingSim):
         self.episodes = np.zeros(m, dtype=np.int64)
         self.keys = np.zeros(m, dtype=np.uint64)
         self.starts = np.zeros(m, dtype=np.int64)
-        self.regimes = np.array(
-            params.regimes or ((params.p_enter, params.q_leave),), dtype=np.float64
-        )
+        pairs = np.array(params.regimes or ((params.p_enter, params.q_leave),), dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            self.regimes = np.ascontiguousarray(np.hstack([pairs, np.log1p(-pairs)]))
+            group_stay = np.log1p(-np.array([params.group_p, params.group_q]))
         replay = self.trace is not None
         last = self.trace.shape[1] - self.max_rounds if replay else -1
         offset = params.trace_offset if params.trace_offset is not None else -1
@@ -58,6 +59,8 @@ class GradCodingSimV1(GradCodingSim):
                 (1.0 / n - self.rule.profile_load) * params.c_comp,
                 last,
                 offset,
+                group_stay[0],
+                group_stay[1],
             ],
             dtype=np.float64,
         )
