@@ -33,6 +33,9 @@ _STREAM = np.uint64(0xD1B54A32D192ED03)
 _A = np.uint64(0xAEF17502108EF2D9)
 _B = np.uint64(0xDB4F0B9175AE2165)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2 ** -53
+I64 = np.int64
+"""constants handed to a kernel go through ``I64`` (an int64 call, not a literal): numba would
+compile a callee once per literal value otherwise"""
 NEVER = 1 << 40
 """the sojourn of a chain that never leaves its state (longer than any episode)"""
 
@@ -188,11 +191,12 @@ def inverse_survival(w: float) -> float:
 def normals_of(key: np.uint64, count: int, table: np.ndarray, out: np.ndarray) -> None:
     """``out[j]`` = the normal of counter (0, 0, j) under ``key`` (tests of the distribution)."""
     for j in range(count):
-        out[j] = normal(bits(key, 0, 0, j), table)
+        out[j] = normal(bits(key, I64(0), I64(0), j), table)
 
 
 __all__ = [
     "GAMMA",
+    "I64",
     "NEVER",
     "ZIG_X",
     "bits",

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from ...core.compiled import kernel
-from .counter_rng import GAMMA, bits, geometric, inverse_survival, mix, normal, unit
+from .counter_rng import GAMMA, I64, bits, geometric, inverse_survival, mix, normal, unit
 
 MODEL_SIZE = 13
 """``model`` float64: jitter sigma, base delay, slowdown, group p, group q, group size,
@@ -44,7 +44,7 @@ def regime_of(key: np.uint64, t: int, regimes: np.ndarray, model: np.ndarray) ->
     count = regimes.shape[0]
     if length <= 0 or count == 1:
         return 0
-    return min(int(unit(bits(key, 3, t // length, 0)) * count), count - 1)
+    return min(int(unit(bits(key, I64(3), t // length, I64(0))) * count), count - 1)
 
 
 @kernel
@@ -59,7 +59,7 @@ def start_chains(
 ) -> None:
     """The chains' states before round 0 (stationary shares) and their first sojourns, counted
     from round -1: workers ``0 .. n-1`` under the first block's (p, q), groups after them."""
-    pick = regime_of(key, 0, regimes, model)
+    pick = regime_of(key, I64(0), regimes, model)
     p, q, stay_good, stay_bad = (
         regimes[pick, 0],
         regimes[pick, 1],
@@ -70,12 +70,12 @@ def start_chains(
         if c >= n:
             p, q, stay_good, stay_bad = model[3], model[4], model[11], model[12]
         share = p / (p + q) if p + q > 0.0 else 0.0
-        bad = unit(bits(key, 1, c, 0)) < share
+        bad = unit(bits(key, I64(1), c, I64(0))) < share
         state[c] = 1 if bad else 0
         if bad:
-            nxt[c] = -1 + geometric(bits(key, 2, c, 0), q, stay_bad)
+            nxt[c] = -1 + geometric(bits(key, I64(2), c, I64(0)), q, stay_bad)
         else:
-            nxt[c] = -1 + geometric(bits(key, 2, c, 0), p, stay_good)
+            nxt[c] = -1 + geometric(bits(key, I64(2), c, I64(0)), p, stay_good)
         count[c] = 1
 
 
@@ -86,7 +86,7 @@ def pick_free(key: np.uint64, t: int, draw: int, row: np.ndarray) -> int:
     n = row.shape[0]
     attempt = 0
     while True:
-        i = min(int(unit(bits(key, 7, t, draw * 4096 + attempt)) * n), n - 1)
+        i = min(int(unit(bits(key, I64(7), t, draw * 4096 + attempt)) * n), n - 1)
         if row[i] < 0.0:
             return i
         attempt += 1
@@ -134,10 +134,10 @@ def draw_round(
         new_p, new_q = regimes[before, 0] != p, regimes[before, 1] != q
         for c in range(n):
             if state[c] != 0 and new_q:
-                nxt[c] = t - 1 + geometric(bits(key, 2, c, count[c]), q, stay_bad)
+                nxt[c] = t - 1 + geometric(bits(key, I64(2), c, count[c]), q, stay_bad)
                 count[c] += 1
             elif state[c] == 0 and new_p:
-                nxt[c] = t - 1 + geometric(bits(key, 2, c, count[c]), p, stay_good)
+                nxt[c] = t - 1 + geometric(bits(key, I64(2), c, count[c]), p, stay_good)
                 count[c] += 1
     for c in range(state.shape[0]):
         if nxt[c] == t:
@@ -147,12 +147,12 @@ def draw_round(
                 rate, stay = (model[4], model[12]) if bad else (model[3], model[11])
             else:
                 rate, stay = (q, stay_bad) if bad else (p, stay_good)
-            nxt[c] = t + geometric(bits(key, 2, c, count[c]), rate, stay)
+            nxt[c] = t + geometric(bits(key, I64(2), c, count[c]), rate, stay)
             count[c] += 1
     sigma, base, slowdown, mu = model[0], model[1], model[2], model[7]
     size = int(model[5])
     grouped = state.shape[0] > n
-    round_key = bits(key, 4, t, 0)
+    round_key = bits(key, I64(4), t, I64(0))
     fastest = math.inf
     healthy = 0
     for i in range(n):
@@ -166,11 +166,11 @@ def draw_round(
             healthy += 1
     if healthy == 0:
         return pick
-    u = (float(bits(key, 6, t, 0) >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    u = (float(bits(key, I64(6), t, I64(0)) >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
     top = -math.expm1(math.log(u) / healthy)  # P(Z < Z_min)
     low_z = -inverse_survival(top)
     lowest = math.exp(low_z * sigma) * base
-    row[pick_free(key, t, 0, row)] = lowest
+    row[pick_free(key, t, I64(0), row)] = lowest
     fastest = min(fastest, lowest)
     ceiling = (1.0 + mu) * fastest * (1.0 - 1e-9)
     below = 1.0 - top  # the survival at Z_min: the others' survivals are uniform below it
@@ -178,7 +178,7 @@ def draw_round(
     last = lowest
     left = healthy - 1
     while left > 0:
-        v = (float(bits(key, 6, t, healthy - left) >> np.uint64(11)) + 0.5) * (
+        v = (float(bits(key, I64(6), t, healthy - left) >> np.uint64(11)) + 0.5) * (
             1.0 / 9007199254740992.0
         )
         above += (below - above) * -math.expm1(math.log(v) / left)
@@ -193,7 +193,7 @@ def draw_round(
     for i in range(n):
         if row[i] < 0.0:
             if fill:
-                w = above + (below - above) * unit(bits(key, 8, t, i))
+                w = above + (below - above) * unit(bits(key, I64(8), t, i))
                 value = math.exp(inverse_survival(w) * sigma) * base
                 row[i] = max(min(value, last), lowest)
             else:
@@ -241,7 +241,7 @@ def start_episodes(
             if offset >= 0:
                 starts[m] = min(offset, last)
             else:
-                starts[m] = min(int(unit(bits(key, 5, 0, 0)) * (last + 1)), last)
+                starts[m] = min(int(unit(bits(key, I64(5), I64(0), I64(0))) * (last + 1)), last)
         else:
             start_chains(key, n, regimes, model, state[m], nxt[m], count[m])
 
