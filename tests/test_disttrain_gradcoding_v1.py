@@ -20,6 +20,7 @@ from netgym.envs.disttrain.gradcoding.counter_rng import (
     normals_of,
 )
 from netgym.envs.disttrain.gradcoding.env_v1 import SeqGradCodingV1Env, SeqGradCodingV1VectorEnv
+from netgym.envs.disttrain.gradcoding.lazy import floor_term
 from netgym.envs.disttrain.gradcoding.params import SeqGradCodingParams
 from netgym.envs.disttrain.gradcoding.rounds import clairvoyant_floor, evaluate_arms
 from netgym.envs.disttrain.gradcoding.sim_v1 import GradCodingSimV1
@@ -241,6 +242,10 @@ def test_v1_lower_bound_grows_to_the_whole_clairvoyant_floor():
     assert np.all(np.diff(bounds) >= 0)
     floor = clairvoyant_floor(profile, env.rule, SMALL.n_workers, SMALL.jobs)
     assert info["lower_bound"] == pytest.approx(floor, rel=1e-12)
+    extra, total = env.sim.model[8], 0.0  # round by round, from the rounds' extremes
+    for t in range(SMALL.jobs):
+        total += floor_term(np.ascontiguousarray(env.sim.delays[0, t]), extra, SMALL.mu)
+    assert info["lower_bound"] == total
     assert info["iteration_time"] >= info["lower_bound"]
 
 

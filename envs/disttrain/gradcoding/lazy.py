@@ -105,7 +105,7 @@ def draw_round(
     count: np.ndarray,
     row: np.ndarray,
     fill: bool,
-) -> int:
+) -> tuple[int, float, float]:
     """Advance the chains to round ``t`` and write its base delays into ``row`` (n,):
     ``exp(sigma Z) x base``, times the slowdown where the worker's chain or its group's is
     bad. Returns the round's regime.
@@ -118,7 +118,8 @@ def draw_round(
     so the round rule does not read the delays below it. Each order statistic goes to a
     uniformly random healthy worker without one. The rest get the round's fastest delay
     (``fill=False``, the step: the rule's outcome is the same), or their own draws, i.i.d.
-    between the minimum and the last order statistic (``fill=True``, ``delay_profile``)."""
+    between the minimum and the last order statistic (``fill=True``, ``delay_profile``).
+    Returns the round's regime and its fastest and slowest delay (``row``'s min and max)."""
     pick = regime_of(key, t, regimes, model)
     p, q, stay_good, stay_bad = (
         regimes[pick, 0],
@@ -153,7 +154,7 @@ def draw_round(
     size = int(model[5])
     grouped = state.shape[0] > n
     round_key = bits(key, I64(4), t, I64(0))
-    fastest = math.inf
+    fastest, slowest = math.inf, -math.inf
     healthy = 0
     for i in range(n):
         if state[i] != 0 or (grouped and state[n + i // size] != 0):
@@ -161,17 +162,19 @@ def draw_round(
             value = math.exp(z * sigma) * base * slowdown
             row[i] = value
             fastest = min(fastest, value)
+            slowest = max(slowest, value)
         else:
             row[i] = -1.0
             healthy += 1
     if healthy == 0:
-        return pick
+        return pick, fastest, slowest
     u = (float(bits(key, I64(6), t, I64(0)) >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
     top = -math.expm1(math.log(u) / healthy)  # P(Z < Z_min)
     low_z = -inverse_survival(top)
     lowest = math.exp(low_z * sigma) * base
     row[pick_free(key, t, I64(0), row)] = lowest
     fastest = min(fastest, lowest)
+    slowest = max(slowest, lowest)
     ceiling = (1.0 + mu) * fastest * (1.0 - 1e-9)
     below = 1.0 - top  # the survival at Z_min: the others' survivals are uniform below it
     above = 0.0  # the survival of the last order statistic drawn
@@ -187,6 +190,7 @@ def draw_round(
             min(math.exp(z * sigma) * base, last if left < healthy - 1 else math.inf), lowest
         )
         row[pick_free(key, t, healthy - left, row)] = last
+        slowest = max(slowest, last)
         left -= 1
         if last < ceiling:
             break
@@ -198,7 +202,7 @@ def draw_round(
                 row[i] = max(min(value, last), lowest)
             else:
                 row[i] = fastest
-    return pick
+    return pick, fastest, slowest
 
 
 @kernel
@@ -287,12 +291,16 @@ def draw_rounds(
             if replay:
                 row[:] = trace[starts[m] + t]
                 regime[m, t] = 0
+                if t < jobs:
+                    floor[m] += floor_term(row, extra, mu)
             else:
-                regime[m, t] = draw_round(
+                pick, fastest, slowest = draw_round(
                     keys[m], t, n, regimes, model, table, state[m], nxt[m], count[m], row, False
                 )
-            if t < jobs:
-                floor[m] += floor_term(row, extra, mu)
+                regime[m, t] = pick
+                if t < jobs:  # floor_term(row): min_i(row_i + extra) = fastest + extra, as
+                    # rounding is monotone; likewise the slowest
+                    floor[m] += min((1.0 + mu) * (fastest + extra), slowest + extra)
 
 
 @kernel
@@ -317,7 +325,7 @@ def profile_rounds(
     start_chains(key, n, regimes, model, state, nxt, count)
     size = max(int(model[5]), 1)
     for t in range(out.shape[0]):
-        regime[t] = draw_round(key, t, n, regimes, model, table, state, nxt, count, out[t], True)
+        regime[t] = draw_round(key, t, n, regimes, model, table, state, nxt, count, out[t], True)[0]
         for i in range(n):
             straggling[t, i] = state[i] != 0 or (chains > n and state[n + i // size] != 0)
 
