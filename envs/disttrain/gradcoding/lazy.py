@@ -86,7 +86,7 @@ def pick_free(key: np.uint64, t: int, draw: int, row: np.ndarray) -> int:
     n = row.shape[0]
     attempt = 0
     while True:
-        i = min(int(unit(bits(key, I64(7), t, draw * 4096 + attempt)) * n), n - 1)
+        i = min(int(unit(bits(key, I64(7), t, (draw << 32) + attempt)) * n), n - 1)
         if row[i] < 0.0:
             return i
         attempt += 1
