@@ -321,3 +321,35 @@ def test_v1_checks_params_like_v0():
     ):
         with pytest.raises(ValueError, match="SeqGradCodingParams"):
             make()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"mu": 0.0},
+        {"mu": 100.0},
+        {"regimes": (), "p_enter": 1.0, "q_leave": 0.0},
+        {"regimes": (), "p_enter": 0.0},
+        {"jitter_sigma": 0.0},
+        {"jitter_sigma": 2.0},
+        {"n_workers": 2, "max_window": 2},
+        {"group_size": 32, "group_p": 0.5, "group_q": 0.5},
+    ],
+    ids=["mu0", "mu100", "all-straggle", "none-straggle", "no-jitter", "jitter2", "n2", "groups"],
+)
+def test_v1_edge_params_keep_scalar_equal_vector_and_the_profile_exact(changes):
+    """Where the order statistics run through every healthy worker (mu = 0), none (all
+    straggle), or the jitter is 0 or 2: scalar == vector, and a fixed arm's runtime equals its
+    evaluation on ``delay_profile()``."""
+    params = SeqGradCodingParams.small(**changes)
+    _replay(params, 3, 10, seed=1)
+    env = SeqGradCodingV1Env(params)
+    for arm in (0, 3, len(env.arms) - 1):
+        env.reset(seed=arm)
+        profile = env.delay_profile()
+        done = False
+        while not done:
+            _, _, done, _, info = env.step(arm)
+        expected = evaluate_arms(profile, np.array([arm]), env.arms, env.rule, params.jobs)[0]
+        assert info["iteration_time"] == pytest.approx(expected, rel=1e-12)
+        assert info["iteration_time"] >= info["lower_bound"] * (1 - 1e-12)
