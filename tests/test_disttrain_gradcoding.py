@@ -1,5 +1,7 @@
 """``netgym/SeqGradCoding-v0``: the schemes' formulas, the round rule, the env, trace replay,
-bad input, the baselines and the reproduction of reference/disttrain.md section 2."""
+bad input, the baselines and the reproduction of reference/disttrain.md section 2. The env's
+tests (and the reproduction, on its delay process) run on ``netgym/SeqGradCoding-v1`` too
+(``test_disttrain_gradcoding_v1.py`` has v1's own)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from gymnasium.utils.env_checker import check_env
 from netgym.baselines import make_policy
 from netgym.baselines.disttrain import BASELINES
 from netgym.envs.disttrain.gradcoding.env import SeqGradCodingEnv, SeqGradCodingVectorEnv
+from netgym.envs.disttrain.gradcoding.env_v1 import SeqGradCodingV1Env, SeqGradCodingV1VectorEnv
 from netgym.envs.disttrain.gradcoding.params import SeqGradCodingParams
 from netgym.envs.disttrain.gradcoding.rounds import (
     RoundRule,
@@ -28,6 +31,7 @@ from netgym.envs.disttrain.gradcoding.schemes import (
     srsgc_load,
 )
 from netgym.envs.disttrain.gradcoding.sim import round_rule
+from netgym.envs.disttrain.gradcoding.sim_v1 import GradCodingSimV1
 from netgym.envs.disttrain.gradcoding.stragglers import (
     StragglerModel,
     _chain,
@@ -37,7 +41,14 @@ from netgym.envs.disttrain.gradcoding.stragglers import (
 from netgym.envs.disttrain.gradcoding.traces import load_trace
 
 ENV_ID = "netgym/SeqGradCoding-v0"
+V1_ID = "netgym/SeqGradCoding-v1"
 SMALL = SeqGradCodingParams.small()
+CLASSES = {
+    ENV_ID: (SeqGradCodingEnv, SeqGradCodingVectorEnv),
+    V1_ID: (SeqGradCodingV1Env, SeqGradCodingV1VectorEnv),
+}
+"""id -> (scalar env, vector env)"""
+BOTH = pytest.mark.parametrize("env_id", [ENV_ID, V1_ID])
 
 
 def _table(n=8, arms=None):
@@ -181,12 +192,14 @@ def test_segments_on_round_major_delays_equal_those_on_worker_major_delays():
 
 
 # ------------------------------------------------------------------ the env
-def test_env_passes_gymnasium_checker():
-    check_env(gym.make(ENV_ID, params=SMALL).unwrapped, skip_render_check=True)
+@BOTH
+def test_env_passes_gymnasium_checker(env_id):
+    check_env(gym.make(env_id, params=SMALL).unwrapped, skip_render_check=True)
 
 
-def test_a_fixed_arm_runs_j_plus_t_rounds_and_matches_the_hindsight_evaluation():
-    env = SeqGradCodingEnv()
+@BOTH
+def test_a_fixed_arm_runs_j_plus_t_rounds_and_matches_the_hindsight_evaluation(env_id):
+    env = CLASSES[env_id][0]()
     for arm in (0, 5, 20, 100, len(env.arms) - 1):
         env.reset(seed=arm)
         d0 = env.delay_profile()
@@ -199,8 +212,9 @@ def test_a_fixed_arm_runs_j_plus_t_rounds_and_matches_the_hindsight_evaluation()
         assert info["iteration_time"] >= info["lower_bound"]
 
 
-def test_switching_drains_the_old_scheme():
-    env = SeqGradCodingEnv(SMALL)
+@BOTH
+def test_switching_drains_the_old_scheme(env_id):
+    env = CLASSES[env_id][0](SMALL)
     msgc = int(env.arms.of_kind("msgc")[-1])  # the longest delay
     delay = int(env.arms.delay[msgc])
     env.reset(seed=0)
@@ -212,10 +226,12 @@ def test_switching_drains_the_old_scheme():
     assert info["rounds"] == 3 * SMALL.epoch_jobs + delay
 
 
-def test_vector_env_replays_scalar_envs_across_autoresets():
+@BOTH
+def test_vector_env_replays_scalar_envs_across_autoresets(env_id):
     n = 3
-    venv = SeqGradCodingVectorEnv(num_envs=n, params=SMALL)
-    scalars = [SeqGradCodingEnv(SMALL) for _ in range(n)]
+    scalar_class, vector_class = CLASSES[env_id]
+    venv = vector_class(num_envs=n, params=SMALL)
+    scalars = [scalar_class(SMALL) for _ in range(n)]
     obs, _ = venv.reset(seed=5)
     assert np.array_equal(
         obs, np.stack([env.reset(seed=5 + i)[0] for i, env in enumerate(scalars)])
@@ -236,28 +252,39 @@ def test_vector_env_replays_scalar_envs_across_autoresets():
         done = terminated
 
 
-def test_regimes_switch_and_groups_straggle_together():
+def _draw(env_id, model, n, rounds, rng):
+    """v0's ``draw_delays``, or the same process drawn by v1's kernels (key from ``rng``)."""
+    if env_id == ENV_ID:
+        return draw_delays(model, n, rounds, rng)
+    fields = {name: getattr(model, name) for name in model.__dataclass_fields__}
+    sim = GradCodingSimV1(SeqGradCodingParams(n_workers=n, **fields), 1)
+    return sim.draw_episode(int(rng.integers(2**63)), rounds)
+
+
+@BOTH
+def test_regimes_switch_and_groups_straggle_together(env_id):
     rng = np.random.default_rng(0)
     model = StragglerModel(regimes=((0.0, 1.0), (1.0, 0.0)), regime_rounds=5)
-    draw = draw_delays(model, 8, 60, rng)
+    draw = _draw(env_id, model, 8, 60, rng)
     assert set(draw.regime.tolist()) == {0, 1}
     assert (draw.straggling[:, draw.regime == 0] == False).all()  # noqa: E712
-    grouped = draw_delays(
-        StragglerModel(p_enter=0.0, group_size=4, group_p=0.3, group_q=0.3), 8, 40, rng
+    grouped = _draw(
+        env_id, StragglerModel(p_enter=0.0, group_size=4, group_p=0.3, group_q=0.3), 8, 40, rng
     )
     assert (grouped.straggling[:4] == grouped.straggling[0]).all()
     assert grouped.straggling.any()
 
 
 # ------------------------------------------------------------------ traces
-def test_npy_and_csv_traces_replay_the_same_delays(tmp_path):
+@BOTH
+def test_npy_and_csv_traces_replay_the_same_delays(tmp_path, env_id):
     delays = np.random.default_rng(0).uniform(0.1, 1.0, (32, 60))
     np.save(tmp_path / "t.npy", delays)
     lines = ["# worker delays, seconds"] + [",".join(repr(float(v)) for v in row) for row in delays]
     (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
     assert np.array_equal(load_trace(tmp_path / "t.npy"), delays)
     assert np.array_equal(load_trace(tmp_path / "t.csv"), delays)
-    env = SeqGradCodingEnv(SMALL, trace_path=str(tmp_path / "t.csv"), trace_offset=3)
+    env = CLASSES[env_id][0](SMALL, trace_path=str(tmp_path / "t.csv"), trace_offset=3)
     env.reset(seed=0)
     assert np.array_equal(env.delay_profile(), delays[:, 3 : 3 + env.sim.max_rounds])
     _, _, done, _, info = env.step(0)
@@ -313,13 +340,17 @@ def test_npy_traces_refuse_pickles_nan_and_bad_shapes(tmp_path):
         ({"n_workers": 1}, "n_workers must be >= 2"),
     ],
 )
-def test_bad_params_are_clear_errors(changes, message):
+@BOTH
+def test_bad_params_are_clear_errors(changes, message, env_id):
     with pytest.raises(ValueError, match=message):
-        SeqGradCodingEnv(SMALL, **changes)
+        CLASSES[env_id][0](SMALL, **changes)
+    with pytest.raises(ValueError, match=message):
+        CLASSES[env_id][1](num_envs=2, params=SMALL, **changes)
 
 
-def test_arms_outside_the_menu_are_errors():
-    env = SeqGradCodingEnv(SMALL)
+@BOTH
+def test_arms_outside_the_menu_are_errors(env_id):
+    env = CLASSES[env_id][0](SMALL)
     env.reset(seed=0)
     for action in (len(env.arms), -1, 2.5, np.array([1, 2])):
         with pytest.raises(ValueError, match="SeqGradCoding"):
@@ -327,11 +358,13 @@ def test_arms_outside_the_menu_are_errors():
 
 
 # ------------------------------------------------------------------ baselines
-def test_every_baseline_plays_and_no_policy_beats_the_clairvoyant_floor():
-    env = gym.make(ENV_ID, params=SMALL)
+@BOTH
+def test_every_baseline_plays_and_no_policy_beats_the_clairvoyant_floor(env_id):
+    env = gym.make(env_id, params=SMALL)
     totals = {}
-    for name in BASELINES[ENV_ID]:
-        policy = make_policy(ENV_ID, name, seed=2)
+    assert set(BASELINES[env_id]) == set(BASELINES[ENV_ID])
+    for name in BASELINES[env_id]:
+        policy = make_policy(env_id, name, seed=2)
         obs, info = env.reset(seed=4)
         policy.reset(env)
         done = False
@@ -343,26 +376,28 @@ def test_every_baseline_plays_and_no_policy_beats_the_clairvoyant_floor():
         assert totals["best-fixed"] <= totals[kind] + 1e-9
 
 
-def test_model_based_rule_fits_the_straggler_chain():
-    policy = make_policy(ENV_ID, "adaptive")
-    late = draw_delays(
-        StragglerModel(p_enter=0.05, q_leave=0.4), 256, 200, np.random.default_rng(0)
+@BOTH
+def test_model_based_rule_fits_the_straggler_chain(env_id):
+    policy = make_policy(env_id, "adaptive")
+    late = _draw(
+        env_id, StragglerModel(p_enter=0.05, q_leave=0.4), 256, 200, np.random.default_rng(0)
     )
     policy.memory = 200
     p, q = policy.fit(late.straggling.T)
     assert p == pytest.approx(0.05, abs=0.01) and q == pytest.approx(0.4, abs=0.05)
 
 
-def test_adaptive_rule_beats_no_coding_and_comes_near_the_best_fixed_arm():
+@BOTH
+def test_adaptive_rule_beats_no_coding_and_comes_near_the_best_fixed_arm(env_id):
     names = ("adaptive", "no-coding", "best-fixed")
-    result = {name: np.mean([_runtime(name, seed) for seed in range(2)]) for name in names}
+    result = {name: np.mean([_runtime(name, seed, env_id) for seed in range(2)]) for name in names}
     assert result["adaptive"] < 0.8 * result["no-coding"]
     assert result["adaptive"] < 1.25 * result["best-fixed"]
 
 
-def _runtime(name, seed):
-    env = gym.make(ENV_ID)
-    policy = make_policy(ENV_ID, name, seed=seed)
+def _runtime(name, seed, env_id=ENV_ID):
+    env = gym.make(env_id)
+    policy = make_policy(env_id, name, seed=seed)
     obs, info = env.reset(seed=seed)
     policy.reset(env)
     done = False
@@ -372,7 +407,7 @@ def _runtime(name, seed):
 
 
 # ------------------------------------------------------------------ reproduction
-def _best_runtimes(params, episodes=8, seed=0):
+def _best_runtimes(params, episodes=8, seed=0, env_id=ENV_ID):
     n, jobs = params.n_workers, params.jobs
     table = ArmTable.of(build_menu(n, params.max_window), n)
     rule = round_rule(params)
@@ -380,26 +415,28 @@ def _best_runtimes(params, episodes=8, seed=0):
     rng = np.random.default_rng(seed)
     best_gc, best_msgc = [], []
     for _ in range(episodes):
-        d0 = draw_delays(params.straggler_model, n, jobs + int(table.delay.max()), rng).d0
+        d0 = _draw(env_id, params.straggler_model, n, jobs + int(table.delay.max()), rng).d0
         totals = evaluate_arms(d0, np.concatenate([gc, msgc]), table, rule, jobs)
         best_gc.append(totals[: len(gc)].min())
         best_msgc.append(totals[len(gc) :].min())
     return float(np.mean(best_gc)), float(np.mean(best_msgc))
 
 
+@BOTH
 @pytest.mark.parametrize("p", [0.04, 0.06, 0.08])
-def test_msgc_beats_gc_by_ten_percent_under_iid_stragglers(p):
+def test_msgc_beats_gc_by_ten_percent_under_iid_stragglers(p, env_id):
     """Reference T3 (i.i.d.): best-in-hindsight M-SGC at least 10 % faster than the best GC,
     n = 256, J = 80, mu = 1, c_comp = 2.2."""
-    gc, msgc = _best_runtimes(SeqGradCodingParams.iid(p_enter=p, q_leave=1 - p))
+    gc, msgc = _best_runtimes(SeqGradCodingParams.iid(p_enter=p, q_leave=1 - p), env_id=env_id)
     assert msgc <= 0.9 * gc
 
 
+@BOTH
 @pytest.mark.parametrize(("p", "q"), [(0.02, 0.5), (0.01, 0.2)])
-def test_msgc_loses_to_gc_under_bursty_stragglers(p, q):
+def test_msgc_loses_to_gc_under_bursty_stragglers(p, q, env_id):
     """Reference T3 (bursty, q <= 0.5): the order flips; bursts break M-SGC's temporal
     condition, so it waits for every worker in many rounds."""
-    gc, msgc = _best_runtimes(SeqGradCodingParams.bursty(p_enter=p, q_leave=q))
+    gc, msgc = _best_runtimes(SeqGradCodingParams.bursty(p_enter=p, q_leave=q), env_id=env_id)
     assert msgc > gc
 
 
@@ -469,8 +506,9 @@ def test_delays_drawn_into_a_round_major_buffer_equal_a_fresh_draw():
     assert np.array_equal(fresh.straggling, into.straggling)
 
 
-def test_scalar_info_equals_the_vector_envs_info_row():
-    env = SeqGradCodingEnv(params=SMALL)
+@BOTH
+def test_scalar_info_equals_the_vector_envs_info_row(env_id):
+    env = CLASSES[env_id][0](params=SMALL)
     _, scalar = env.reset(seed=4)
     rows = env.sim.info()
     assert scalar == {key: value[0].item() for key, value in rows.items()}

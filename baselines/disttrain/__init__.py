@@ -143,5 +143,7 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
     },
 }
 """env id -> baseline name -> (factory(seed) -> policy, one-line summary)"""
+BASELINES["netgym/SeqGradCoding-v1"] = dict(BASELINES["netgym/SeqGradCoding-v0"])
+# v1 is v0 with other random streams: the same baselines (they read the same env API)
 
 __all__ = ["BASELINES", "collective", "gossip", "gradcoding", "moetraining"]

@@ -22,6 +22,12 @@ FAMILY = Family(
             vector_entry_point="netgym.envs.disttrain.gradcoding.env:SeqGradCodingVectorEnv",
         ),
         EnvSpec(
+            id="netgym/SeqGradCoding-v1",
+            summary="SeqGradCoding-v0 with lazily drawn counter-based delays (fast vector env)",
+            entry_point="netgym.envs.disttrain.gradcoding.env_v1:SeqGradCodingV1Env",
+            vector_entry_point=("netgym.envs.disttrain.gradcoding.env_v1:SeqGradCodingV1VectorEnv"),
+        ),
+        EnvSpec(
             id="netgym/MoeTrainingOverlap-v0",
             summary="MoE layer pipeline degrees and gradient all-reduce overlap in training",
             entry_point="netgym.envs.disttrain.moetraining.env:MoeTrainingOverlapEnv",

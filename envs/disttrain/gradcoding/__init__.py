@@ -5,4 +5,8 @@
 loop, observation and delay expansion), ``rounds.py`` (the round rule's wrappers; arm
 evaluation and the clairvoyant floor), ``params.py``, ``sim.py``, ``observe.py`` and ``env.py``
 (the scalar and the vector env); see ``docs/disttrain.md``.
+
+``netgym/SeqGradCoding-v1`` is the same env with its delays drawn lazily, in the step, from a
+counter-based generator: ``counter_rng.py`` (the generator), ``lazy.py`` (the draw kernels),
+``sim_v1.py`` and ``env_v1.py`` (``docs/disttrain.md``, "v0 vs v1").
 """
