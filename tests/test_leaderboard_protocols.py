@@ -88,7 +88,10 @@ def test_eval_seeds_are_disjoint_from_train_py_default_seeds():
 
 def test_every_env_family_with_baselines_has_an_embedded_protocol():
     for env_id in BASELINES:
-        embedded = [p for p in PROTOCOLS.values() if p.env_id == env_id and not p.needs_data]
+        # a later version of an env (-v1, issue #21) shares its v0's baselines; the leaderboard
+        # ranks the v0 (which must have a protocol) until it adds one for the new version
+        ids = {env_id, env_id.rsplit("-v", 1)[0] + "-v0"}
+        embedded = [p for p in PROTOCOLS.values() if p.env_id in ids and not p.needs_data]
         assert embedded, f"no protocol without data for {env_id}"
 
 

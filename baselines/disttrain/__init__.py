@@ -144,4 +144,7 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
 }
 """env id -> baseline name -> (factory(seed) -> policy, one-line summary)"""
 
+BASELINES["netgym/AsyncGossip-v1"] = dict(BASELINES["netgym/AsyncGossip-v0"])
+"""AsyncGossip-v1 (v0's model, compiled): v0's baselines, which use only the env's API"""
+
 __all__ = ["BASELINES", "collective", "gossip", "gradcoding", "moetraining"]

@@ -28,34 +28,46 @@ MENU = np.asarray(RHOS, dtype=np.float64)
 
 
 class EpisodeV1:
-    """One env's problem (as v0's ``sim.Episode``, without a ``DadaoSim``)."""
+    """One env's problem (as v0's ``sim.Episode``, without a ``DadaoSim``): ``graph``, ``loss``,
+    ``costs`` (K, n, n), ``x0`` (n, d) and the event streams' two ``keys``."""
 
     def __init__(
         self,
         p: AsyncGossipParams,
-        rng: np.random.Generator,
-        fixed: GossipGraph | None = None,
+        graph: GossipGraph,
+        loss: Any,
+        costs: np.ndarray,
+        x0: np.ndarray,
+        keys: Sequence[int],
     ) -> None:
-        problem = rng if p.problem_seed is None else np.random.default_rng(p.problem_seed)
-        self.graph = fixed or gossip_graph(p.graph, p.nodes, problem, p.radius, p.graph_count)
-        self.loss = draw_loss(p.loss, p.nodes, p.dim, p.kappa, problem)
-        self.costs = edge_costs(p, self.graph, problem)
-        self.x0 = problem.standard_normal((p.nodes, p.dim))
-        self.keys = rng.integers(0, 2**63 - 1, 2)
-        """the event streams' keys (the words v0 seeds its two clocks with)"""
-        self.unit = self.graph.rate
+        self.graph, self.loss, self.costs, self.x0 = graph, loss, costs, x0
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.unit = graph.rate
         """DADAO's default spend per time unit (the mean edge cost is 1)"""
-        degree = np.bincount(self.graph.graphs[0].ravel(), minlength=p.nodes)
+        degree = np.bincount(graph.graphs[0].ravel(), minlength=p.nodes)
         self.static = np.array(
             [
-                math.log10(self.graph.chi1) / 4,
-                math.log10(self.graph.chi2) / 4,
-                math.log10(self.graph.rate) / 4,
+                math.log10(graph.chi1) / 4,
+                math.log10(graph.chi2) / 4,
+                math.log10(graph.rate) / 4,
                 degree.mean() / (p.nodes - 1),
                 degree.max() / (p.nodes - 1),
                 math.log10(p.kappa) / 4,
             ]
         )
+
+    @classmethod
+    def draw(
+        cls, p: AsyncGossipParams, rng: np.random.Generator, fixed: GossipGraph | None = None
+    ) -> EpisodeV1:
+        """v0's draw (``sim.Episode``), in its order: graph(s) (``fixed``: the fixed graph,
+        which draws nothing), losses, costs, x(0), then two words, the keys of the streams."""
+        problem = rng if p.problem_seed is None else np.random.default_rng(p.problem_seed)
+        graph = fixed or gossip_graph(p.graph, p.nodes, problem, p.radius, p.graph_count)
+        loss = draw_loss(p.loss, p.nodes, p.dim, p.kappa, problem)
+        costs = edge_costs(p, graph, problem)
+        x0 = problem.standard_normal((p.nodes, p.dim))
+        return cls(p, graph, loss, costs, x0, rng.integers(0, 2**63 - 1, 2))
 
 
 def _max_edges(p: AsyncGossipParams) -> int:
@@ -151,9 +163,15 @@ class GossipBatchV1:
         """New problems (unless ``problem_seed``) and new event streams in envs ``idx``."""
         chosen = self._rows(idx)
         for m in chosen.tolist():
-            ep = EpisodeV1(self.params, rngs[m], self._fixed)
-            self.episodes[m] = ep
-            self._load(m, ep)
+            self._load(m, EpisodeV1.draw(self.params, rngs[m], self._fixed))
+        self._init(chosen)
+
+    def start(self, m: int, episode: EpisodeV1) -> None:
+        """Start env ``m`` on a given problem (``reproduce.run_to_target``)."""
+        self._load(m, episode)
+        self._init(np.array([m], dtype=np.int64))
+
+    def _init(self, chosen: np.ndarray) -> None:
         kern.init_envs(
             chosen, self.cfg, self.fs, self.ints, self.modal, self.x0, self.qa, self.qb,
             self.ld, self.ly, self.xstar, self.obs,
@@ -161,6 +179,7 @@ class GossipBatchV1:
 
     def _load(self, m: int, ep: EpisodeV1) -> None:
         """Write episode ``ep``'s problem into env ``m``'s rows."""
+        self.episodes[m] = ep
         fs, loss, graph = self.fs[m], ep.loss, ep.graph
         fs[kern.MU], fs[kern.LL] = loss.mu, loss.L
         fs[kern.GRATE], fs[kern.CHI1], fs[kern.PERIOD] = graph.rate, graph.chi1, graph.period
