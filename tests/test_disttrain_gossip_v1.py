@@ -1,0 +1,346 @@
+"""``netgym/AsyncGossip-v1``: v0's model through one compiled event loop. Its unit equals v0's
+exact simulation of the same events, the scalar env is sub-env i of the vector env bit for bit
+(autoresets included), episodes are deterministic, the params and their checks are v0's, the
+reproduction (T2, T3) holds within v0's tolerances, and v0's baselines work and keep their
+ordering."""
+
+from __future__ import annotations
+
+import math
+
+import gymnasium as gym
+import netgym.envs  # noqa: F401  (registers the ids)
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from netgym.baselines import make_policy
+from netgym.baselines.disttrain import BASELINES
+from netgym.baselines.disttrain.gossip import BestConstant, ConstantRate
+from netgym.envs.core.compiled import kernel_report
+from netgym.envs.disttrain.gossip import v1kernels as kern
+from netgym.envs.disttrain.gossip.dadao import DadaoSim, Events, Interval
+from netgym.envs.disttrain.gossip.env import AsyncGossipEnv
+from netgym.envs.disttrain.gossip.params import RHOS, AsyncGossipParams
+from netgym.envs.disttrain.gossip.reproduce import (
+    SCALING_GRAPHS,
+    graph_scaling,
+    kappa_scaling,
+    run_to_target,
+)
+from netgym.envs.disttrain.gossip.v1env import AsyncGossipV1Env, AsyncGossipV1VectorEnv
+from netgym.envs.disttrain.gossip.v1sim import GossipBatchV1
+
+ID = "netgym/AsyncGossip-v1"
+SMALL = AsyncGossipParams.small()
+
+
+def _state(sim: GossipBatchV1, m: int) -> np.ndarray:
+    """(n, 6, d) env ``m``'s six vectors (v0's ``STATE`` order) read off its modes."""
+    u, fs = sim.modal[m], sim.fs[m]
+    s, c, d, f, hy, hyt = (u[:, k] for k in range(6))
+    nu, pf, pft = fs[kern.NU], fs[kern.PF], fs[kern.PFT]
+    base = -(nu * s + c)
+    parts = [s + d, s - d, base + nu * d + pf * f + hy, base + pft * f + hyt]
+    return np.stack([*parts, c + 2 / 3 * f, c - f / 3], axis=1)
+
+
+def _events(sim: GossipBatchV1, m: int, rate: float) -> Events:
+    """The events env ``m``'s next unit will draw (uniform edges), replayed in Python from its
+    keys and counters with the kernel's own generator."""
+    n = sim.params.nodes
+    keys = int(sim.ints[m, kern.KEY_GAP]), int(sim.ints[m, kern.KEY_PICK])
+    counters = [int(sim.ints[m, kern.CTR_GAP]), int(sim.ints[m, kern.CTR_PICK])]
+    start, total, tau = float(sim.ints[m, kern.T]), n + rate, 0.0
+    edges = sim.edges[m, 0, : sim.ecount[m, 0]]
+    grads, nodes, gossips, pairs = [], [], [], []
+    while True:
+        tau += -math.log(1.0 - kern.uniform(keys[0], counters[0])) / total
+        counters[0] += 1
+        if tau >= 1.0:
+            break
+        v = kern.uniform(keys[1], counters[1]) * total
+        counters[1] += 1
+        if v < n:
+            grads.append(start + tau)
+            nodes.append(min(int(v), n - 1))
+        else:
+            gossips.append(start + tau)
+            pairs.append(edges[min(int((v - n) / rate * len(edges)), len(edges) - 1)])
+    return Events(
+        np.array(grads),
+        np.array(nodes, dtype=np.int64),
+        np.array(gossips),
+        np.array(pairs, dtype=np.int64).reshape(-1, 2),
+        Interval(),
+    )
+
+
+@pytest.mark.parametrize("loss", ["quadratic", "logistic"])
+def test_a_v1_unit_equals_v0s_exact_simulation_of_the_same_events(loss: str) -> None:
+    params = SMALL.replace(loss=loss, kappa=30.0)
+    sim = GossipBatchV1(params, 1)
+    sim.reset(slice(None), [np.random.default_rng(4)], {})
+    ep = sim.episodes[0]
+    rngs = np.random.default_rng(0), np.random.default_rng(1)
+    exact = DadaoSim(ep.loss, list(ep.graph.graphs), ep.graph.period, ep.x0, *rngs)
+    assert np.allclose(_state(sim, 0), exact.state, rtol=0, atol=1e-14)
+    total = 0
+    for step, index in enumerate([2, 3, 4, 2, 1, 2, 3, 0, 2, 2]):
+        rate = RHOS[index] * ep.graph.rate
+        events = _events(sim, 0, rate)
+        total += len(events.grad_times) + len(events.gossip_times)
+        exact.run(events, float(step + 1), exact.const.beta_tilde(ep.graph.chi1 / rate))
+        sim.step(slice(None), np.array([index]), [])
+        scale = np.abs(exact.state).max()
+        assert np.abs(_state(sim, 0) - exact.state).max() <= 1e-12 * scale, step
+        assert sim.error[0] == pytest.approx(exact.error(), rel=1e-12)
+    assert total > 100 and int(sim.ints[0, kern.GRADS]) > 0
+
+
+def _rollout_pairs(params: AsyncGossipParams, actions: np.ndarray, mode: str, seed: int = 7):
+    """Steps of the vector env and of scalar envs seeded seed + i, compared bit for bit (the
+    scalar env resets where the vector env autoresets)."""
+    b = actions.shape[1]
+    vec = AsyncGossipV1VectorEnv(b, params, autoreset_mode=mode)
+    scalars = [AsyncGossipV1Env(params) for _ in range(b)]
+    obs, info = vec.reset(seed=seed)
+    for i, env in enumerate(scalars):
+        o, inf = env.reset(seed=seed + i)
+        assert np.array_equal(o, obs[i]) and inf == {k: info[k][i].item() for k in inf}
+    done = np.zeros(b, dtype=bool)
+    ends = 0
+    for row in actions:
+        obs, rew, term, trunc, info = vec.step(row)
+        for i, env in enumerate(scalars):
+            if mode == "NextStep" and done[i]:
+                o, inf = env.reset()
+                assert np.array_equal(o, obs[i]) and rew[i] == 0.0
+                assert inf == {k: info[k][i].item() for k in inf}
+                continue
+            o, r, te, tr, inf = env.step(row[i].item() if row.ndim == 1 else row[i])
+            if mode == "SameStep" and (te or tr):
+                assert np.array_equal(o, info["final_obs"][i])
+                assert inf == {k: info["final_info"][k][i].item() for k in inf if k[0] != "_"}
+                o, inf = env.reset()
+            assert np.array_equal(o, obs[i]) and r == rew[i] and (te, tr) == (term[i], trunc[i])
+            assert inf == {k: info[k][i].item() for k in inf}
+        done = term | trunc
+        ends += int(done.sum())
+    return ends
+
+
+@pytest.mark.parametrize("mode", ["NextStep", "SameStep"])
+@pytest.mark.parametrize("preset", ["small", "time_varying", "wireless"])
+def test_scalar_env_equals_vector_sub_env_bit_for_bit_with_autoresets(preset: str, mode: str):
+    changes = {"horizon": 6, "nodes": 9} if preset != "small" else {"horizon": 6}
+    params = AsyncGossipParams.preset(preset, **changes)
+    actions = np.random.default_rng(1).integers(0, 5, (20, 3))
+    assert _rollout_pairs(params, actions, mode) >= 6
+
+
+def test_scalar_env_equals_vector_sub_env_in_the_edges_mode() -> None:
+    params = AsyncGossipParams.edges_preset(nodes=8, horizon=4)
+    edges = AsyncGossipV1Env(params).action_space.shape[0]
+    actions = np.random.default_rng(2).random((9, 2, edges)).astype(np.float32)
+    assert _rollout_pairs(params, actions, "NextStep") >= 2
+
+
+def test_same_seed_same_trajectory_other_seed_differs_and_the_problem_is_v0s() -> None:
+    def run(seed: int) -> list:
+        env = AsyncGossipV1Env(SMALL)
+        out = [env.reset(seed=seed)[0]]
+        for index in [2, 3, 1, 4, 2, 2, 3]:
+            out.extend(env.step(index)[:2])
+        return out
+
+    a, b, c = run(3), run(3), run(4)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
+    v0, v1 = AsyncGossipEnv(SMALL), AsyncGossipV1Env(SMALL)
+    obs0, _ = v0.reset(seed=3)
+    obs1, _ = v1.reset(seed=3)
+    assert np.array_equal(v0.episode.x0, v1.episode.x0)
+    assert np.array_equal(v0.episode.loss.x_star, v1.episode.loss.x_star)
+    assert np.array_equal(obs0, obs1)  # the same problem: the same first observation
+    assert v0.np_random.random() == v1.np_random.random()  # and the same draws consumed
+
+
+@pytest.mark.parametrize("preset", ["default", "small", "time_varying", "wireless", "edges"])
+def test_v1_passes_the_gymnasium_checker(preset: str) -> None:
+    changes = {"horizon": 5, "nodes": 9} if preset in ("time_varying", "wireless") else {}
+    check_env(AsyncGossipV1Env(AsyncGossipParams.preset(preset, **changes)), skip_render_check=True)
+
+
+def test_v1_takes_v0s_params_class_presets_and_errors() -> None:
+    env = gym.make(ID, params="small", kappa=100.0)
+    assert env.unwrapped.params == SMALL.replace(kappa=100.0)
+    assert AsyncGossipV1Env.params_class is AsyncGossipEnv.params_class
+    assert env.action_space == gym.spaces.Discrete(5)
+    assert env.observation_space == gym.make("netgym/AsyncGossip-v0").observation_space
+    with pytest.raises(ValueError, match="nodes.*square"):
+        gym.make(ID, graph="grid", nodes=12)
+    with pytest.raises(ValueError, match="action_mode.*fixed graph"):
+        gym.make_vec(ID, num_envs=2, action_mode="edges", graph="random_geometric")
+    with pytest.raises(ValueError, match="outside the menu"):
+        env.reset(seed=0)
+        env.step(5)
+
+
+def test_the_clocks_fire_n_gradients_and_the_gossip_rate_per_unit_on_average() -> None:
+    env = AsyncGossipV1Env(SMALL.replace(horizon=400, target=1e-14))
+    env.reset(seed=0)
+    for _ in range(400):
+        _, _, done, cut, info = env.step(3)
+        if done or cut:
+            break
+    t, rate = info["iteration_time"], 2.0 * env.episode.graph.rate
+    assert abs(info["gradients"] - 8 * t) < 4 * math.sqrt(8 * t)
+    assert abs(info["gossips"] - rate * t) < 4 * math.sqrt(rate * t)
+
+
+def test_counter_generator_is_uniform_and_keyed() -> None:
+    u = np.array([kern.uniform(12345, k) for k in range(20_000)])
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 0.01 and abs(u.var() - 1 / 12) < 0.005
+    assert np.histogram(u, bins=10, range=(0, 1))[0].min() > 1800
+    assert kern.uniform(12346, 0) != kern.uniform(12345, 0)
+
+
+def test_budget_rewards_and_divergence_follow_v0s_accounting() -> None:
+    env = AsyncGossipV1Env(SMALL.replace(budget=3.0, edge_cost="distance", cost_weight=0.05))
+    env.reset(seed=2)
+    err0, total = env.sim.fs[0, kern.ERR0], 0.0
+    for _ in range(40):
+        _, reward, done, cut, info = env.step(4)
+        total += reward
+        if done or cut:
+            break
+    assert info["communication_cost"] <= 3.0 + 1e-9 and info["dropped_gossips"] > 0
+    expected = math.log(err0 / info["error"]) - 0.05 * info["communication_cost"]
+    assert total == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    slow = AsyncGossipV1Env(AsyncGossipParams(horizon=100))
+    slow.reset(seed=0)
+    for _ in range(100):
+        _, reward, done, cut, info = slow.step(0)
+        assert math.isfinite(reward)
+        if done or cut:
+            break
+    assert info["diverged"] and info["step"] < 100
+    assert slow.observation_space.contains(slow.sim.observation()[0])
+
+
+# ------------------------------------------------------------- reproduction (v0's tolerances)
+def test_v1_t2_gradients_to_1e_6_grow_like_sqrt_kappa() -> None:
+    grads, slope = kappa_scaling(seeds=(0,), version=1)
+    assert grads[0] < grads[1] < grads[2]
+    assert slope == pytest.approx(0.5, abs=0.1)
+
+
+def test_v1_t3_communications_grow_like_sqrt_chi1_chi2_across_graph_families() -> None:
+    roots, comms, slope = graph_scaling(seeds=(0,), version=1)
+    assert len(roots) == len(comms) == len(SCALING_GRAPHS)
+    assert slope == pytest.approx(1.0, abs=0.2)
+
+
+def test_v1_dadao_reaches_1e_6_on_every_graph_family_with_n_gradients_per_unit() -> None:
+    for kind, n in SCALING_GRAPHS[:3]:
+        run = run_to_target(kind, n, 10.0, seed=2, max_time=2000, version=1)
+        assert run.reached
+        assert run.gradients == pytest.approx(n * run.time, rel=0.1)
+        assert run.gossips == pytest.approx(run.rate * run.time, rel=0.1)
+
+
+# ------------------------------------------------------------------------------- baselines
+def _return(env, policy, seed: int) -> float:
+    obs, info = env.reset(seed=seed)
+    policy.reset(env)
+    total = 0.0
+    while True:
+        obs, reward, terminated, truncated, info = env.step(policy.act(obs, info))
+        total += reward
+        if terminated or truncated:
+            return total
+
+
+@pytest.mark.parametrize("preset", ["small", "edges"])
+def test_every_v0_baseline_is_registered_for_v1_and_plays_whole_episodes(preset: str) -> None:
+    assert set(BASELINES[ID]) == set(BASELINES["netgym/AsyncGossip-v0"])
+    for name in sorted(BASELINES[ID]):
+        env = AsyncGossipV1Env(AsyncGossipParams.preset(preset, horizon=6))
+        assert np.isfinite(_return(env, make_policy(ID, name, seed=0), 0)), name
+
+
+def test_v1_best_constant_is_the_argmax_and_leaves_the_env_untouched() -> None:
+    params = SMALL.replace(horizon=30)
+    env = AsyncGossipV1Env(params)
+    env.reset(seed=1)
+    before = env.sim.modal.copy(), env.sim.ints.copy()
+    oracle = BestConstant()
+    oracle.reset(env)
+    assert np.array_equal(env.sim.modal, before[0]) and np.array_equal(env.sim.ints, before[1])
+    assert oracle.index == int(np.argmax(oracle.returns))
+    for index in range(len(RHOS)):
+        got = _return(AsyncGossipV1Env(params), ConstantRate(index, "c"), 1)
+        assert got == oracle.returns[index]
+
+
+def test_v1_keeps_the_baselines_ordering_of_v0s_async_gossip_table() -> None:
+    """On the default problem (cycle of 16, kappa 10, 200 units; docs/disttrain.md's table:
+    best-constant = dadao > double-rate = consensus-feedback > half-rate > random)."""
+    seeds = range(4)
+    means = {
+        name: np.mean([_return(gym.make(ID).unwrapped, make_policy(ID, name, s), s) for s in seeds])
+        for name in ("best-constant", "dadao", "double-rate", "consensus-feedback", "half-rate")
+    }
+    means["random"] = np.mean(
+        [_return(gym.make(ID).unwrapped, make_policy(ID, "random", s), s) for s in seeds]
+    )
+    assert means["best-constant"] >= means["dadao"] - 1e-9
+    assert means["dadao"] > means["double-rate"] > means["half-rate"]
+    assert means["consensus-feedback"] > means["half-rate"] and means["half-rate"] < 0
+    assert means["dadao"] > means["random"] and means["random"] < 0
+
+
+def test_v1_resistance_edges_beats_uniform_edges_on_the_barbell_with_distance_costs() -> None:
+    params = AsyncGossipParams.edges_preset(horizon=60)
+    uniform = np.mean(
+        [_return(AsyncGossipV1Env(params), make_policy(ID, "dadao"), s) for s in (0, 1)]
+    )
+    weighted = np.mean(
+        [_return(AsyncGossipV1Env(params), make_policy(ID, "resistance-edges"), s) for s in (0, 1)]
+    )
+    assert weighted > uniform
+
+
+# ------------------------------------------------------------------------------ PettingZoo
+def test_v1_parallel_env_passes_the_api_test_and_replays_the_central_env() -> None:
+    from netgym.envs.disttrain.async_gossip_v1 import parallel_env
+    from pettingzoo.test import parallel_api_test
+
+    parallel_api_test(parallel_env(params="small"), num_cycles=10)
+    penv = parallel_env(params="small")
+    penv.reset(seed=3)
+    env = AsyncGossipV1Env(SMALL)
+    obs, _ = env.reset(seed=3)
+    assert np.array_equal(penv.state(), obs)
+    for index in (2, 3, 2, 4):
+        _, rewards, _, _, infos = penv.step(dict.fromkeys(penv.agents, index))
+        obs, reward, *_ = env.step(index)
+        assert np.array_equal(penv.state(), obs)
+        assert set(rewards.values()) == {reward}
+        assert infos["node_0"]["rho"] == RHOS[index]
+    with pytest.raises(ValueError, match="fixed graph"):
+        parallel_env(params="time_varying")
+
+
+def test_each_v1_kernel_keeps_one_compiled_signature() -> None:
+    for preset in ("small", "edges", "wireless"):
+        params = AsyncGossipParams.preset(preset, horizon=3, nodes=8)
+        env = AsyncGossipV1VectorEnv(2, params)
+        env.reset(seed=0)
+        env.step(env.action_space.sample())
+    report = kernel_report()
+    names = [name for name in report if name.startswith("netgym.envs.disttrain.gossip.v1")]
+    assert "netgym.envs.disttrain.gossip.v1kernels.step_envs" in names
+    for name in names:
+        assert len(report[name]["signatures"]) <= 1, (name, report[name]["signatures"])
