@@ -77,29 +77,12 @@ def uniform(key: int, counter: int) -> float:  # pragma: no cover - compiled by 
 
 
 @kernel
-def loss_grad(
-    m: int,
-    i: int,
-    x: np.ndarray,
-    out: np.ndarray,
-    logistic: bool,
-    mu: float,
-    qa: np.ndarray,
-    qb: np.ndarray,
-    ld: np.ndarray,
-    ly: np.ndarray,
+def logistic_grad(
+    m: int, i: int, x: np.ndarray, out: np.ndarray, mu: float, ld: np.ndarray, ly: np.ndarray
 ) -> None:  # pragma: no cover - compiled by numba
-    """``out`` = grad f_i(x) of env ``m``'s node ``i`` (quadratic: A x - b; logistic:
-    -1/s sum_k y_k a_k sigmoid(-y_k a_k.x) + mu x, sigmoid(z) = (1 + tanh(z / 2)) / 2)."""
-    d = x.shape[0]
-    if not logistic:
-        for k in range(d):
-            acc = 0.0
-            for col in range(d):
-                acc += qa[m, i, k, col] * x[col]
-            out[k] = acc - qb[m, i, k]
-        return
-    samples = ly.shape[2]
+    """``out`` = grad f_i(x) of env ``m``'s logistic node ``i``: -1/s sum_k y_k a_k
+    sigmoid(-y_k a_k.x) + mu x, sigmoid(z) = (1 + tanh(z / 2)) / 2."""
+    d, samples = x.shape[0], ly.shape[2]
     for k in range(d):
         out[k] = 0.0
     for s in range(samples):
@@ -128,8 +111,9 @@ def measure(
     scratch: np.ndarray,
 ) -> tuple[float, float, float]:  # pragma: no cover - compiled by numba
     """(error, consensus, gradient-norm proxy) of env ``m`` with every node at the same time:
-    mean_i |x_i - x*|^2, mean_i |x_i - x_bar|^2 and |sum_i grad f_i(x_bar)| (clipped to
-    [1e-300, 1e300], 1e300 when not a number); ``scratch``: (3, d) work space."""
+    mean_i |x_i - x*|^2, mean_i |x_i - x_bar|^2 and |sum_i grad f_i(x_bar)| (quadratic:
+    (sum_i A_i) x_bar - sum_i b_i, the sums kept at ``qa[m, n]``, ``qb[m, n]``), clipped to
+    [1e-300, 1e300], 1e300 when not a number; ``scratch``: (3, d) work space."""
     n, d = modal.shape[1], modal.shape[3]
     xbar, total, g = scratch[0], scratch[1], scratch[2]
     for k in range(d):
@@ -149,11 +133,17 @@ def measure(
         for k in range(d):
             diff = modal[m, i, 0, k] + modal[m, i, 2, k] - xbar[k]
             consensus += diff * diff
-    logistic = cfg[C_LOGISTIC] > 0.5
-    for i in range(n):
-        loss_grad(m, i, xbar, g, logistic, fs[m, MU], qa, qb, ld, ly)
+    if cfg[C_LOGISTIC] > 0.5:
+        for i in range(n):
+            logistic_grad(m, i, xbar, g, fs[m, MU], ld, ly)
+            for k in range(d):
+                total[k] += g[k]
+    else:
         for k in range(d):
-            total[k] += g[k]
+            acc = 0.0
+            for col in range(d):
+                acc += qa[m, n, k, col] * xbar[col]
+            total[k] = acc - qb[m, n, k]
     square = 0.0
     for k in range(d):
         v = total[k] * total[k]
@@ -169,16 +159,15 @@ def measure(
 
 @kernel
 def observe(
-    m: int, cfg: np.ndarray, fs: np.ndarray, ints: np.ndarray, obs: np.ndarray, obs_row: np.ndarray
+    m: int, cfg: np.ndarray, fs: np.ndarray, ints: np.ndarray, obs: np.ndarray, row: np.ndarray
 ) -> None:  # pragma: no cover - compiled by numba
     """Env ``m``'s observation row (``AsyncGossipEnv``'s 14 values, clipped to [-1, 2];
-    ``obs_row``: OBS float64 of work space)."""
+    ``row``: OBS float64 of work space)."""
     budget = cfg[C_BUDGET]
     left = 1.0
     if budget >= 0.0:
         left = 1.0 - fs[m, COST] / budget if budget > 0 else 0.0
     ug, ugrad = fs[m, UGOS], fs[m, UGRAD]
-    row = obs_row
     row[0] = math.log(fs[m, ERR0] / fs[m, ERROR]) / cfg[C_LOG_TARGET]
     row[1] = fs[m, CONS] / fs[m, ERROR]
     row[2] = math.log(max(fs[m, GRAD0], 1e-300) / fs[m, GRAD]) / cfg[C_LOG_TARGET]
@@ -215,10 +204,11 @@ def init_envs(
 ) -> None:  # pragma: no cover - compiled by numba
     """Start envs ``idx`` (their problem, mu, L, graph constants and keys written by the
     caller): DADAO's constants in modal form, the nodes' modes from x(0) = ``x0[m]`` (the
-    other five vectors 0), the initial error and the observation."""
+    other five vectors 0), the quadratic losses' sums over the nodes, the initial error and
+    the observation."""
     n, d = modal.shape[1], modal.shape[3]
     scratch = np.empty((3, d))
-    obs_row = np.empty(OBS)
+    row = np.empty(OBS)
     for m in idx:
         mu, big_l = fs[m, MU], fs[m, LL]
         nu = mu / 2
@@ -246,6 +236,16 @@ def init_envs(
                 modal[m, i, 3, k] = 0.0
                 modal[m, i, 4, k] = 0.0
                 modal[m, i, 5, k] = nu * half
+        if cfg[C_LOGISTIC] < 0.5:
+            for k in range(d):
+                qb[m, n, k] = 0.0
+                for col in range(d):
+                    qa[m, n, k, col] = 0.0
+            for i in range(n):
+                for k in range(d):
+                    qb[m, n, k] += qb[m, i, k]
+                    for col in range(d):
+                        qa[m, n, k, col] += qa[m, i, k, col]
         error, consensus, norm = measure(m, cfg, fs, modal, qa, qb, ld, ly, xstar, scratch)
         fs[m, ERR0], fs[m, ERROR], fs[m, CONS] = error, error, consensus
         fs[m, GRAD0], fs[m, GRAD] = norm, norm
@@ -253,109 +253,7 @@ def init_envs(
         fs[m, RATE] = 1.0
         for c in (T, GRADS, GOSSIPS, DROPPED, CTR_GAP, CTR_PICK, DONE, DIVERGED, CUT):
             ints[m, c] = 0
-        observe(m, cfg, fs, ints, obs, obs_row)
-
-
-@kernel
-def unit_factors(fs: np.ndarray, m: int, tau: float) -> tuple[float, float, float]:
-    """(q, cos(b tau), sin(b tau) / b) of env ``m`` at ``tau`` into the unit."""
-    b = fs[m, BROT]
-    return math.exp(-0.5 * fs[m, AA] * tau), math.cos(b * tau), math.sin(b * tau) / b
-
-
-@kernel
-def rotate(fs: np.ndarray, m: int, q: float, c: float, sn: float, h: float, ht: float) -> tuple:
-    """E_h: the (h_y, h_y~) pair of env ``m`` moved by q (c I + sn (H + a / 2 I)); with q -> 1 / q
-    and sn -> -sn, its inverse."""
-    a, th = fs[m, AA], fs[m, TH]
-    return q * (c * h + sn * (-0.5 * a * h + a * ht)), q * (c * ht + sn * (-th * h + 0.5 * a * ht))
-
-
-@kernel
-def gradient_event(
-    m: int,
-    i: int,
-    q: float,
-    c: float,
-    sn: float,
-    cfg: np.ndarray,
-    fs: np.ndarray,
-    modal: np.ndarray,
-    qa: np.ndarray,
-    qb: np.ndarray,
-    ld: np.ndarray,
-    ly: np.ndarray,
-    scratch: np.ndarray,
-) -> None:  # pragma: no cover - compiled by numba
-    """A gradient step at node ``i`` of env ``m`` (factors q, c, sn of its time in the unit):
-    r = grad f_i(x_i) - nu x_i - y~_i; x -= gamma r, x~ -= gamma~ r, y~ += delta r (in modes);
-    ``scratch``: (3, d) work space."""
-    d = modal.shape[3]
-    nu, pft = fs[m, NU], fs[m, PFT]
-    q2, q3 = q * q, q * q * q
-    x, yt, g = scratch[0], scratch[1], scratch[2]
-    for k in range(d):
-        s_k = modal[m, i, 0, k]
-        _, hyt = rotate(fs, m, q, c, sn, modal[m, i, 4, k], modal[m, i, 5, k])
-        x[k] = s_k + q2 * modal[m, i, 2, k]
-        yt[k] = -(nu * s_k + modal[m, i, 1, k]) + pft * (q3 * modal[m, i, 3, k]) + hyt
-    loss_grad(m, i, x, g, cfg[C_LOGISTIC] > 0.5, fs[m, MU], qa, qb, ld, ly)
-    iq = 1.0 / q
-    g1, g2 = rotate(fs, m, iq, c, -sn, fs[m, J_HY], fs[m, J_HYT])
-    j_s, j_d = fs[m, J_S], fs[m, J_D] * (iq * iq)
-    for k in range(d):
-        r = g[k] - nu * x[k] - yt[k]
-        modal[m, i, 0, k] += j_s * r
-        modal[m, i, 2, k] += j_d * r
-        modal[m, i, 4, k] += g1 * r
-        modal[m, i, 5, k] += g2 * r
-
-
-@kernel
-def gossip_event(
-    m: int,
-    i: int,
-    j: int,
-    q: float,
-    c: float,
-    sn: float,
-    beta_tilde: float,
-    fs: np.ndarray,
-    modal: np.ndarray,
-) -> None:  # pragma: no cover - compiled by numba
-    """A gossip on edge (i, j) of env ``m``: mm = (y + z)_i - (y + z)_j; z_i -= mm / 2,
-    z_j += mm / 2, z~_i -= beta~ mm, z~_j += beta~ mm (in modes)."""
-    d = modal.shape[3]
-    nu, pf, pft = fs[m, NU], fs[m, PF], fs[m, PFT]
-    k_c = -(0.5 + 2.0 * beta_tilde) / 3.0
-    k_f = -(0.5 - beta_tilde)
-    iq = 1.0 / q
-    g1, g2 = rotate(fs, m, iq, c, -sn, k_c - pf * k_f, k_c - pft * k_f)
-    c_f = k_f * (iq * iq * iq)
-    q2, q3 = q * q, q * q * q
-    c_yz = pf + 2.0 / 3.0
-    for k in range(d):
-        d_s = modal[m, i, 0, k] - modal[m, j, 0, k]
-        d_d = modal[m, i, 2, k] - modal[m, j, 2, k]
-        d_f = modal[m, i, 3, k] - modal[m, j, 3, k]
-        hy, _ = rotate(
-            fs,
-            m,
-            q,
-            c,
-            sn,
-            modal[m, i, 4, k] - modal[m, j, 4, k],
-            modal[m, i, 5, k] - modal[m, j, 5, k],
-        )
-        mm = -nu * d_s + nu * (q2 * d_d) + c_yz * (q3 * d_f) + hy
-        modal[m, i, 1, k] += k_c * mm
-        modal[m, j, 1, k] -= k_c * mm
-        modal[m, i, 3, k] += c_f * mm
-        modal[m, j, 3, k] -= c_f * mm
-        modal[m, i, 4, k] += g1 * mm
-        modal[m, j, 4, k] -= g1 * mm
-        modal[m, i, 5, k] += g2 * mm
-        modal[m, j, 5, k] -= g2 * mm
+        observe(m, cfg, fs, ints, obs, row)
 
 
 @kernel
@@ -384,13 +282,22 @@ def step_envs(
     """One time unit of every env ``idx[r]``: its clock (``mode`` 0: rate ``menu[actions[r]]``
     x sqrt(2 chi1 chi2), beta~ = 2 chi1 / rate sqrt(L / nu), uniform edges; ``mode`` 1:
     ``rates[r]``, ``betas[r]`` and the cumulative edge probabilities ``cum[r]``, or uniform
-    edges where ``cum[r, 0]`` < 0), its events,
-    the budget, the unit's accounting (reward, counters, episode end) and its observation."""
-    n = modal.shape[1]
+    edges where ``cum[r, 0]`` < 0), its events, the budget, the unit's accounting (reward,
+    counters, episode end) and its observation.
+
+    An event at ``tau`` into the unit uses q = e^{-a tau / 2}, c = cos(b tau),
+    sn = sin(b tau) / b: the modes' values are (S, C, q^2 D, q^3 F, E (h_y, h_y~)) with
+    E = q (c I + sn (H + a / 2 I)), and a jump is pulled back through 1 / q^2, 1 / q^3 and
+    E^-1 = (c I - sn (H + a / 2 I)) / q. The event code is written out here, not called:
+    numba's calls with array arguments cost more than the arithmetic of an event.
+    """
+    n, d = modal.shape[1], modal.shape[3]
     budget = cfg[C_BUDGET]
+    logistic = cfg[C_LOGISTIC] > 0.5
     graphs = ecount.shape[1]
-    scratch = np.empty((3, modal.shape[3]))
-    obs_row = np.empty(OBS)
+    scratch = np.empty((3, d))
+    row = np.empty(OBS)
+    x, yt, g = scratch[0], scratch[1], scratch[2]
     for r in range(idx.shape[0]):
         m = idx[r]
         unit = fs[m, GRATE]
@@ -402,6 +309,13 @@ def step_envs(
         left = math.inf
         if budget >= 0.0:
             left = max(budget * unit - fs[m, COST] * unit, 0.0)
+        nu, a, th, b = fs[m, NU], fs[m, AA], fs[m, TH], fs[m, BROT]
+        pf, pft, mu = fs[m, PF], fs[m, PFT], fs[m, MU]
+        j_s, j_d, j_hy, j_hyt = fs[m, J_S], fs[m, J_D], fs[m, J_HY], fs[m, J_HYT]
+        k_c = -(0.5 + 2.0 * beta_tilde) / 3.0
+        k_f = -(0.5 - beta_tilde)
+        k_hy, k_hyt = k_c - pf * k_f, k_c - pft * k_f
+        c_yz = pf + 2.0 / 3.0
         start = float(ints[m, T])
         period = fs[m, PERIOD]
         varying = graphs > 1 and math.isfinite(period)
@@ -419,62 +333,103 @@ def step_envs(
                 break
             v = uniform(key_pick, ctr_pick) * total
             ctr_pick += 1
+            i = j = -1
             if v < n:
-                q, c, sn = unit_factors(fs, m, tau)
-                gradient_event(
-                    m, min(int(v), n - 1), q, c, sn, cfg, fs, modal, qa, qb, ld, ly, scratch
-                )
+                i = min(int(v), n - 1)
+            else:
+                gi = int((start + tau) // period) % graphs if varying else 0
+                count = ecount[m, gi]
+                w = (v - n) / rate
+                e = count - 1
+                if mode == 1 and cum[r, 0] >= 0.0:
+                    for k in range(count):
+                        if w < cum[r, k]:
+                            e = k
+                            break
+                else:
+                    e = min(int(w * count), count - 1)
+                cost = ecost[m, gi, e]
+                if exhausted or not spent + cost <= left + 1e-12:
+                    exhausted = True
+                    dropped += 1
+                    continue
+                spent += cost
+                i, j = edges[m, gi, e, 0], edges[m, gi, e, 1]
+            q = math.exp(-0.5 * a * tau)
+            c = math.cos(b * tau)
+            sn = math.sin(b * tau) / b
+            q2 = q * q
+            q3 = q2 * q
+            iq = 1.0 / q
+            e21, e22 = -q * th * sn, q * (c + 0.5 * a * sn)
+            i11, i12 = iq * (c + 0.5 * a * sn), -iq * (a * sn)
+            i21, i22 = iq * (th * sn), iq * (c - 0.5 * a * sn)
+            if j < 0:  # a gradient step at node i
+                for k in range(d):
+                    s_k = modal[m, i, 0, k]
+                    x[k] = s_k + q2 * modal[m, i, 2, k]
+                    yt[k] = (
+                        -(nu * s_k + modal[m, i, 1, k])
+                        + pft * (q3 * modal[m, i, 3, k])
+                        + (e21 * modal[m, i, 4, k] + e22 * modal[m, i, 5, k])
+                    )
+                if logistic:
+                    logistic_grad(m, i, x, g, mu, ld, ly)
+                else:
+                    for k in range(d):
+                        acc = 0.0
+                        for col in range(d):
+                            acc += qa[m, i, k, col] * x[col]
+                        g[k] = acc - qb[m, i, k]
+                g1, g2 = i11 * j_hy + i12 * j_hyt, i21 * j_hy + i22 * j_hyt
+                jd = j_d * (iq * iq)
+                for k in range(d):
+                    res = g[k] - nu * x[k] - yt[k]
+                    modal[m, i, 0, k] += j_s * res
+                    modal[m, i, 2, k] += jd * res
+                    modal[m, i, 4, k] += g1 * res
+                    modal[m, i, 5, k] += g2 * res
                 grads += 1
                 continue
-            g = int((start + tau) // period) % graphs if varying else 0
-            count = ecount[m, g]
-            w = (v - n) / rate
-            e = count - 1
-            if mode == 1 and cum[r, 0] >= 0.0:
-                for k in range(count):
-                    if w < cum[r, k]:
-                        e = k
-                        break
-            else:
-                e = min(int(w * count), count - 1)
-            cost = ecost[m, g, e]
-            if exhausted or not spent + cost <= left + 1e-12:
-                exhausted = True
-                dropped += 1
-                continue
-            spent += cost
+            # a gossip on edge (i, j)
+            e11, e12 = q * (c - 0.5 * a * sn), q * (a * sn)
+            g1, g2 = i11 * k_hy + i12 * k_hyt, i21 * k_hy + i22 * k_hyt
+            cf = k_f * (iq * iq * iq)
+            for k in range(d):
+                d_s = modal[m, i, 0, k] - modal[m, j, 0, k]
+                d_d = modal[m, i, 2, k] - modal[m, j, 2, k]
+                d_f = modal[m, i, 3, k] - modal[m, j, 3, k]
+                d_h = modal[m, i, 4, k] - modal[m, j, 4, k]
+                d_ht = modal[m, i, 5, k] - modal[m, j, 5, k]
+                mm = -nu * d_s + nu * (q2 * d_d) + c_yz * (q3 * d_f) + (e11 * d_h + e12 * d_ht)
+                modal[m, i, 1, k] += k_c * mm
+                modal[m, j, 1, k] -= k_c * mm
+                modal[m, i, 3, k] += cf * mm
+                modal[m, j, 3, k] -= cf * mm
+                modal[m, i, 4, k] += g1 * mm
+                modal[m, j, 4, k] -= g1 * mm
+                modal[m, i, 5, k] += g2 * mm
+                modal[m, j, 5, k] -= g2 * mm
             gossips += 1
-            q, c, sn = unit_factors(fs, m, tau)
-            gossip_event(m, edges[m, g, e, 0], edges[m, g, e, 1], q, c, sn, beta_tilde, fs, modal)
         ints[m, CTR_GAP], ints[m, CTR_PICK] = ctr_gap, ctr_pick
         # bring every node to the unit's end
-        q, c, sn = unit_factors(fs, m, 1.0)
-        q2, q3 = q * q, q * q * q
+        q = math.exp(-0.5 * a)
+        c = math.cos(b)
+        sn = math.sin(b) / b
+        q2 = q * q
+        q3 = q2 * q
+        e11, e12 = q * (c - 0.5 * a * sn), q * (a * sn)
+        e21, e22 = -q * th * sn, q * (c + 0.5 * a * sn)
         for i in range(n):
-            for k in range(modal.shape[3]):
+            for k in range(d):
                 modal[m, i, 2, k] *= q2
                 modal[m, i, 3, k] *= q3
-                h, ht = rotate(fs, m, q, c, sn, modal[m, i, 4, k], modal[m, i, 5, k])
-                modal[m, i, 4, k], modal[m, i, 5, k] = h, ht
-        account(
-            m,
-            rate,
-            spent,
-            grads,
-            gossips,
-            dropped,
-            cfg,
-            fs,
-            ints,
-            modal,
-            qa,
-            qb,
-            ld,
-            ly,
-            xstar,
-            scratch,
-        )
-        observe(m, cfg, fs, ints, obs, obs_row)
+                h, ht = modal[m, i, 4, k], modal[m, i, 5, k]
+                modal[m, i, 4, k] = e11 * h + e12 * ht
+                modal[m, i, 5, k] = e21 * h + e22 * ht
+        account(m, rate, spent, grads, gossips, dropped, cfg, fs, ints, modal, qa, qb, ld, ly,
+                xstar, scratch)  # fmt: skip
+        observe(m, cfg, fs, ints, obs, row)
 
 
 @kernel

@@ -91,8 +91,9 @@ class GossipBatchV1:
         self.modal = np.zeros((m, n, 6, d))
         self.x0 = np.zeros((m, n, d))
         logistic = p.loss == "logistic"
-        self.qa = np.zeros((1, 1, 1, 1) if logistic else (m, n, d, d))
-        self.qb = np.zeros((1, 1, 1) if logistic else (m, n, d))
+        self.qa = np.zeros((1, 1, 1, 1) if logistic else (m, n + 1, d, d))
+        self.qb = np.zeros((1, 1, 1) if logistic else (m, n + 1, d))
+        """the quadratic losses' A_i and b_i, and their sums over the nodes at index n"""
         self.ld = np.zeros((m, n, LOGISTIC_SAMPLES, d) if logistic else (1, 1, 1, 1))
         self.ly = np.zeros((m, n, LOGISTIC_SAMPLES) if logistic else (1, 1, 1))
         self.xstar = np.zeros((m, d))
@@ -188,7 +189,8 @@ class GossipBatchV1:
         self.x0[m] = ep.x0
         self.xstar[m] = loss.x_star
         if loss.kind == "quadratic":
-            self.qa[m], self.qb[m] = loss.a, loss.b
+            n = self.params.nodes
+            self.qa[m, :n], self.qb[m, :n] = loss.a, loss.b
         else:
             self.ld[m], self.ly[m] = loss.data, loss.labels
         for g, edges in enumerate(graph.graphs):
