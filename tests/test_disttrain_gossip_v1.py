@@ -6,7 +6,12 @@ ordering."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
+import textwrap
 
 import gymnasium as gym
 import netgym.envs  # noqa: F401  (registers the ids)
@@ -16,7 +21,6 @@ from gymnasium.utils.env_checker import check_env
 from netgym.baselines import make_policy
 from netgym.baselines.disttrain import BASELINES
 from netgym.baselines.disttrain.gossip import BestConstant, ConstantRate
-from netgym.envs.core.compiled import kernel_report
 from netgym.envs.disttrain.gossip import v1kernels as kern
 from netgym.envs.disttrain.gossip.dadao import DadaoSim, Events, Interval
 from netgym.envs.disttrain.gossip.env import AsyncGossipEnv
@@ -333,14 +337,29 @@ def test_v1_parallel_env_passes_the_api_test_and_replays_the_central_env() -> No
         parallel_env(params="time_varying")
 
 
-def test_each_v1_kernel_keeps_one_compiled_signature() -> None:
-    for preset in ("small", "edges", "wireless"):
-        params = AsyncGossipParams.preset(preset, horizon=3, nodes=8)
-        env = AsyncGossipV1VectorEnv(2, params)
-        env.reset(seed=0)
-        env.step(env.action_space.sample())
-    report = kernel_report()
+def test_each_v1_kernel_compiles_one_signature_on_an_empty_cache(tmp_path) -> None:
+    """In a fresh process with an empty ``NUMBA_CACHE_DIR`` (as CI's clone): both losses, both
+    action modes and the time-varying graphs use one signature per kernel."""
+    code = textwrap.dedent(
+        """
+        import json
+        from netgym.envs.core.compiled import kernel_report
+        from netgym.envs.disttrain.gossip.params import AsyncGossipParams
+        from netgym.envs.disttrain.gossip.v1env import AsyncGossipV1VectorEnv
+
+        for preset in ("small", "edges", "wireless"):
+            env = AsyncGossipV1VectorEnv(2, AsyncGossipParams.preset(preset, horizon=3, nodes=8))
+            env.reset(seed=0)
+            for _ in range(4):
+                env.step(env.action_space.sample())
+        print(json.dumps(kernel_report()))
+        """
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
+    report = json.loads(out.stdout.decode().strip().splitlines()[-1])
     names = [name for name in report if name.startswith("netgym.envs.disttrain.gossip.v1")]
     assert "netgym.envs.disttrain.gossip.v1kernels.step_envs" in names
     for name in names:
-        assert len(report[name]["signatures"]) <= 1, (name, report[name]["signatures"])
+        assert report[name]["cache_misses"] >= 1, name  # compiled here, not loaded
+        assert len(report[name]["signatures"]) == 1, (name, report[name]["signatures"])

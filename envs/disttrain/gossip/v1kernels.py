@@ -323,7 +323,7 @@ def step_envs(
         key_gap, key_pick = ints[m, KEY_GAP], ints[m, KEY_PICK]
         ctr_gap, ctr_pick = ints[m, CTR_GAP], ints[m, CTR_PICK]
         tau, spent = 0.0, 0.0
-        grads = gossips = dropped = 0
+        grads, gossips, dropped = np.int64(0), np.int64(0), np.int64(0)
         exhausted = False
         while True:
             u = uniform(key_gap, ctr_gap)
