@@ -337,12 +337,14 @@ def test_v1_parallel_env_passes_the_api_test_and_replays_the_central_env() -> No
         parallel_env(params="time_varying")
 
 
-def test_each_v1_kernel_compiles_one_signature_on_an_empty_cache(tmp_path) -> None:
+def test_each_v1_kernel_compiles_one_signature_and_no_fused_multiply_add(tmp_path) -> None:
     """In a fresh process with an empty ``NUMBA_CACHE_DIR`` (as CI's clone): both losses, both
-    action modes and the time-varying graphs use one signature per kernel."""
+    action modes and the time-varying graphs use one signature per kernel, and the machine code
+    has no fused multiply-add (no fastmath: each product is rounded, on every CPU)."""
     code = textwrap.dedent(
         """
         import json
+        import re
         from netgym.envs.core.compiled import kernel_report
         from netgym.envs.disttrain.gossip.params import AsyncGossipParams
         from netgym.envs.disttrain.gossip.v1env import AsyncGossipV1VectorEnv
@@ -352,12 +354,22 @@ def test_each_v1_kernel_compiles_one_signature_on_an_empty_cache(tmp_path) -> No
             env.reset(seed=0)
             for _ in range(4):
                 env.step(env.action_space.sample())
-        print(json.dumps(kernel_report()))
+        from netgym.envs.disttrain.gossip import v1kernels
+
+        fused = {
+            name: len(re.findall(r"\\b(v?fn?m(add|sub)|fml[as])", "".join(
+                getattr(v1kernels, name).inspect_asm().values()
+            )))
+            for name in ("step_envs", "init_envs", "measure", "account", "logistic_grad")
+        }
+        print(json.dumps({"report": kernel_report(), "fused": fused}))
         """
     )
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
-    report = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    result = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    report = result["report"]
+    assert result["fused"] == dict.fromkeys(result["fused"], 0)
     names = [name for name in report if name.startswith("netgym.envs.disttrain.gossip.v1")]
     assert "netgym.envs.disttrain.gossip.v1kernels.step_envs" in names
     for name in names:
