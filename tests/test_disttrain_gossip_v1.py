@@ -49,14 +49,17 @@ def _state(sim: GossipBatchV1, m: int) -> np.ndarray:
 
 
 def _events(sim: GossipBatchV1, m: int, rate: float) -> Events:
-    """The events env ``m``'s next unit will draw (uniform edges), replayed in Python from its
-    keys and counters with the kernel's own generator."""
-    n = sim.params.nodes
+    """The events env ``m``'s next unit will run (uniform edges of the graph in force, the
+    budget's drops), replayed in Python from its keys and counters with the kernel's own
+    generator."""
+    n, fs = sim.params.nodes, sim.fs[m]
     keys = int(sim.ints[m, kern.KEY_GAP]), int(sim.ints[m, kern.KEY_PICK])
     counters = [int(sim.ints[m, kern.CTR_GAP]), int(sim.ints[m, kern.CTR_PICK])]
     start, total, tau = float(sim.ints[m, kern.T]), n + rate, 0.0
-    edges = sim.edges[m, 0, : sim.ecount[m, 0]]
-    grads, nodes, gossips, pairs = [], [], [], []
+    budget, unit = sim.params.budget, fs[kern.GRATE]
+    left = math.inf if budget is None else max(budget * unit - fs[kern.COST] * unit, 0.0)
+    graphs, period = sim.ecount.shape[1], fs[kern.PERIOD]
+    grads, nodes, gossips, pairs, spent, exhausted = [], [], [], [], 0.0, False
     while True:
         tau += -math.log(1.0 - kern.uniform(keys[0], counters[0])) / total
         counters[0] += 1
@@ -67,9 +70,17 @@ def _events(sim: GossipBatchV1, m: int, rate: float) -> Events:
         if v < n:
             grads.append(start + tau)
             nodes.append(min(int(v), n - 1))
-        else:
-            gossips.append(start + tau)
-            pairs.append(edges[min(int((v - n) / rate * len(edges)), len(edges) - 1)])
+            continue
+        g = int((start + tau) // period) % graphs if graphs > 1 else 0
+        count = int(sim.ecount[m, g])
+        e = min(int((v - n) / rate * count), count - 1)
+        cost = sim.ecost[m, g, e]
+        if exhausted or not spent + cost <= left + 1e-12:
+            exhausted = True
+            continue
+        spent += cost
+        gossips.append(start + tau)
+        pairs.append(sim.edges[m, g, e])
     return Events(
         np.array(grads),
         np.array(nodes, dtype=np.int64),
@@ -79,10 +90,18 @@ def _events(sim: GossipBatchV1, m: int, rate: float) -> Events:
     )
 
 
-@pytest.mark.parametrize("loss", ["quadratic", "logistic"])
-def test_a_v1_unit_equals_v0s_exact_simulation_of_the_same_events(loss: str) -> None:
-    params = SMALL.replace(loss=loss, kappa=30.0)
-    sim = GossipBatchV1(params, 1)
+EXACT_CASES = {
+    "quadratic": SMALL.replace(kappa=30.0),
+    "logistic": SMALL.replace(loss="logistic", kappa=30.0),
+    "wireless": AsyncGossipParams.wireless(nodes=9, horizon=20, budget=4.0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXACT_CASES))
+def test_a_v1_unit_equals_v0s_exact_simulation_of_the_same_events(case: str) -> None:
+    """Quadratic and logistic losses; time-varying graphs with distance costs and a budget
+    that runs out (the replay drops the gossips past it, as the kernel does)."""
+    sim = GossipBatchV1(EXACT_CASES[case], 1)
     sim.reset(slice(None), [np.random.default_rng(4)], {})
     ep = sim.episodes[0]
     rngs = np.random.default_rng(0), np.random.default_rng(1)
@@ -95,10 +114,13 @@ def test_a_v1_unit_equals_v0s_exact_simulation_of_the_same_events(loss: str) -> 
         total += len(events.grad_times) + len(events.gossip_times)
         exact.run(events, float(step + 1), exact.const.beta_tilde(ep.graph.chi1 / rate))
         sim.step(slice(None), np.array([index]), [])
+        assert int(sim.ints[0, kern.GOSSIPS]) + int(sim.ints[0, kern.GRADS]) == total
         scale = np.abs(exact.state).max()
         assert np.abs(_state(sim, 0) - exact.state).max() <= 1e-12 * scale, step
         assert sim.error[0] == pytest.approx(exact.error(), rel=1e-12)
-    assert total > 100 and int(sim.ints[0, kern.GRADS]) > 0
+    assert total > 100
+    if case == "wireless":
+        assert int(sim.ints[0, kern.DROPPED]) > 0 and len(ep.graph.graphs) > 1
 
 
 def _rollout_pairs(params: AsyncGossipParams, actions: np.ndarray, mode: str, seed: int = 7):
