@@ -24,6 +24,8 @@ from netgym.baselines.disttrain.gossip import BestConstant, ConstantRate
 from netgym.envs.disttrain.gossip import v1kernels as kern
 from netgym.envs.disttrain.gossip.dadao import DadaoSim, Events, Interval
 from netgym.envs.disttrain.gossip.env import AsyncGossipEnv
+from netgym.envs.disttrain.gossip.graphs import gossip_graph
+from netgym.envs.disttrain.gossip.losses import Quadratic
 from netgym.envs.disttrain.gossip.params import RHOS, AsyncGossipParams
 from netgym.envs.disttrain.gossip.reproduce import (
     SCALING_GRAPHS,
@@ -32,7 +34,7 @@ from netgym.envs.disttrain.gossip.reproduce import (
     run_to_target,
 )
 from netgym.envs.disttrain.gossip.v1env import AsyncGossipV1Env, AsyncGossipV1VectorEnv
-from netgym.envs.disttrain.gossip.v1sim import GossipBatchV1
+from netgym.envs.disttrain.gossip.v1sim import EpisodeV1, GossipBatchV1
 
 ID = "netgym/AsyncGossip-v1"
 SMALL = AsyncGossipParams.small()
@@ -274,6 +276,26 @@ def test_v1_dadao_reaches_1e_6_on_every_graph_family_with_n_gradients_per_unit()
         assert run.reached
         assert run.gradients == pytest.approx(n * run.time, rel=0.1)
         assert run.gossips == pytest.approx(run.rate * run.time, rel=0.1)
+
+
+def test_v1_dadao_converges_linearly_on_the_reference_cycle() -> None:
+    """v0's check of the reference's run (``test_disttrain_gossip_sim.py``) on the v1 sim:
+    cycle of 16, 5-dim quadratics, kappa 10, DADAO's rate for 300 units."""
+    g = gossip_graph("cycle", 16, np.random.default_rng(0))
+    loss = Quadratic.draw(16, 5, 10.0, np.random.default_rng(0))
+    params = AsyncGossipParams(horizon=1000, target=1e-14)
+    sim = GossipBatchV1(params, 1)
+    x0 = np.random.default_rng(7).standard_normal((16, 5))
+    sim.start(0, EpisodeV1(params, g, loss, np.ones((1, 16, 16)), x0, (7, 8)))
+    errors = []
+    for _ in range(300):
+        sim.step(slice(None), np.array([RHOS.index(1.0)]), [])
+        errors.append(float(sim.error[0]))
+    e = np.array(errors)
+    slope = np.polyfit(np.arange(100, 300), np.log(e[99:299]), 1)[0]
+    assert e[-1] < 1e-4 * e[0]
+    assert -0.1 < slope < -0.03  # the reference's run: ln(9e-2 / 1.3e-6) / 215 = 0.052
+    assert np.all(e[150::30] < e[120:-30:30])
 
 
 # ------------------------------------------------------------------------------- baselines
