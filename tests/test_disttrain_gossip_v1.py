@@ -35,6 +35,7 @@ from netgym.envs.disttrain.gossip.reproduce import (
 )
 from netgym.envs.disttrain.gossip.v1env import AsyncGossipV1Env, AsyncGossipV1VectorEnv
 from netgym.envs.disttrain.gossip.v1sim import EpisodeV1, GossipBatchV1
+from test_disttrain_gossip_env import LIMITS
 
 ID = "netgym/AsyncGossip-v1"
 SMALL = AsyncGossipParams.small()
@@ -255,6 +256,23 @@ def test_budget_rewards_and_divergence_follow_v0s_accounting() -> None:
             break
     assert info["diverged"] and info["step"] < 100
     assert slow.observation_space.contains(slow.sim.observation()[0])
+
+
+@pytest.mark.parametrize("changes", LIMITS)
+def test_v1_parameters_at_their_limits_keep_observations_in_the_space(changes: dict) -> None:
+    """v0's limit cases (``test_disttrain_gossip_env.LIMITS``) on v1, autoresets included."""
+    changes = dict(changes)
+    env = AsyncGossipV1Env(SMALL.replace(horizon=changes.pop("horizon", 8), **changes))
+    obs, info = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        obs, reward, done, trunc, info = env.step(int(rng.integers(5)))
+        assert env.observation_space.contains(obs), obs
+        assert math.isfinite(reward)
+        assert all(math.isfinite(float(v)) for v in info.values())
+        if done or trunc:
+            obs, info = env.reset()
 
 
 # ------------------------------------------------------------- reproduction (v0's tolerances)
