@@ -154,6 +154,7 @@ class GossipBatchV1:
         return self.fs[:, kern.COST]
 
     def _rows(self, idx: Rows) -> np.ndarray:
+        """``idx`` as a contiguous int64 array (the kernels' index type)."""
         if isinstance(idx, slice):
             return self._every[idx]
         return np.ascontiguousarray(idx, dtype=np.int64)
@@ -173,6 +174,7 @@ class GossipBatchV1:
         self._init(np.array([m], dtype=np.int64))
 
     def _init(self, chosen: np.ndarray) -> None:
+        """Constants, initial modes, error and observation of envs ``chosen``."""
         kern.init_envs(
             chosen, self.cfg, self.fs, self.ints, self.modal, self.x0, self.qa, self.qb,
             self.ld, self.ly, self.xstar, self.obs,
@@ -258,7 +260,16 @@ class GossipBatchV1:
         betas = np.array([clock[1] for clock in clocks], dtype=np.float64)
         self._run(np.asarray(envs, dtype=np.int64), 1, self._every[:0], rates, betas, cum)
 
-    def _run(self, chosen, mode, acts, rates, betas, cum) -> None:
+    def _run(
+        self,
+        chosen: np.ndarray,
+        mode: int,
+        acts: np.ndarray,
+        rates: np.ndarray,
+        betas: np.ndarray,
+        cum: np.ndarray,
+    ) -> None:
+        """One ``v1kernels.step_envs`` call over envs ``chosen`` (its docstring: the modes)."""
         kern.step_envs(
             chosen, mode, MENU, acts, rates, betas, cum, self.cfg, self.fs, self.ints,
             self.modal, self.qa, self.qb, self.ld, self.ly, self.xstar, self.edges,
