@@ -18,7 +18,7 @@ OLD_PATHS = {
     "repeater_chain_v0": "pz:netgym.envs.quantum.chain_parallel:parallel_env",
     "moe_routing_v0": "pz:netgym.envs.moe:routing_parallel_env",
 }
-NEW_NAMES = ("collective_path_v0", "wireless_video_cell_v0", "async_gossip_v0")
+NEW_NAMES = ("collective_path_v0", "wireless_video_cell_v0", "async_gossip_v0", "async_gossip_v1")
 """PettingZoo envs added after the rename, which have no old path"""
 
 

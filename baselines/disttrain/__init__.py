@@ -146,4 +146,7 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
 BASELINES["netgym/SeqGradCoding-v1"] = dict(BASELINES["netgym/SeqGradCoding-v0"])
 # v1 is v0 with other random streams: the same baselines (they read the same env API)
 
+BASELINES["netgym/AsyncGossip-v1"] = dict(BASELINES["netgym/AsyncGossip-v0"])
+"""AsyncGossip-v1 (v0's model, compiled): v0's baselines, which use only the env's API"""
+
 __all__ = ["BASELINES", "collective", "gossip", "gradcoding", "moetraining"]

@@ -42,6 +42,13 @@ FAMILY = Family(
             vector_entry_point="netgym.envs.disttrain.gossip.env:AsyncGossipVectorEnv",
             parallel="netgym.envs.disttrain.async_gossip_v0",
         ),
+        EnvSpec(
+            id="netgym/AsyncGossip-v1",
+            summary="AsyncGossip-v0 with a compiled event loop and counter-based random streams",
+            entry_point="netgym.envs.disttrain.gossip.v1env:AsyncGossipV1Env",
+            vector_entry_point="netgym.envs.disttrain.gossip.v1env:AsyncGossipV1VectorEnv",
+            parallel="netgym.envs.disttrain.async_gossip_v1",
+        ),
     ),
     baselines="netgym.baselines.disttrain",
     protocols="netgym.leaderboard.protocols_disttrain",

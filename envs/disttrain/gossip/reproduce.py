@@ -5,17 +5,22 @@
 - (T2) linear convergence: the gradient events DADAO needs to reach a relative error of 1e-6
   grow like sqrt(kappa) (log-log slope 0.5 +- 0.1 over kappa in {10, 100, 1000});
 - (T3) the communications grow like sqrt(chi1 chi2) across graph families (slope 1 +- 0.2).
+
+Each function takes ``version``: 0 runs v0's ``DadaoSim`` (its published numbers), 1 the same
+problems through ``netgym/AsyncGossip-v1``'s compiled sim (``v1sim.GossipBatchV1``), whose
+event streams are keyed by the words v0 seeds its clocks with.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .dadao import DadaoSim
-from .graphs import gossip_graph
+from .graphs import GossipGraph, gossip_graph
 from .losses import draw_loss
 
 
@@ -41,12 +46,16 @@ def run_to_target(
     dim: int = 5,
     loss: str = "quadratic",
     max_time: float = 20_000.0,
+    version: int = 0,
 ) -> RunToTarget:
     """DADAO at rho = 1, uniform edges, on a problem drawn from ``seed``; the error is checked
-    at every time unit."""
+    at every time unit (``version``: the module docstring)."""
     rng = np.random.default_rng(seed)
     g = gossip_graph(graph, n, rng)
     problem = draw_loss(loss, n, dim, kappa, rng)
+    if version == 1:
+        x0 = rng.standard_normal((n, dim))
+        return _run_v1(graph, g, problem, x0, kappa, seed, target, max_time)
     sim = DadaoSim(
         problem,
         list(g.graphs),
@@ -67,6 +76,45 @@ def run_to_target(
     return RunToTarget(float(t), grads, gossips, False, g.rate)
 
 
+def _run_v1(
+    kind: str,
+    g: GossipGraph,
+    problem: Any,
+    x0: np.ndarray,
+    kappa: float,
+    seed: int,
+    target: float,
+    max_time: float,
+) -> RunToTarget:
+    """``run_to_target`` through the v1 sim (one env, rho = 1 every unit)."""
+    from .params import RHOS, AsyncGossipParams
+    from .v1sim import EpisodeV1, GossipBatchV1
+
+    n, dim = x0.shape
+    params = AsyncGossipParams(
+        graph=kind,
+        nodes=n,
+        dim=dim,
+        loss=problem.kind,
+        kappa=kappa,
+        horizon=int(max_time),
+        target=target,
+    )
+    sim = GossipBatchV1(params, 1)
+    costs = np.ones((len(g.graphs), n, n))
+    sim.start(0, EpisodeV1(params, g, problem, costs, x0, (seed + 1, seed + 2)))
+    err0, t = float(sim.error[0]), 0
+    action = np.array([RHOS.index(1.0)])
+    while t < max_time:
+        sim.step(slice(None), action, [])
+        t += 1
+        if sim.error[0] <= target * err0:
+            break
+    info = sim.info_of(0)
+    reached = bool(sim.error[0] <= target * err0)
+    return RunToTarget(float(t), info["gradients"], info["gossips"], reached, g.rate)
+
+
 def loglog_slope(x: list[float] | np.ndarray, y: list[float] | np.ndarray) -> float:
     """Least-squares slope of log y against log x."""
     return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
@@ -77,10 +125,12 @@ def kappa_scaling(
     graph: str = "complete",
     n: int = 8,
     seeds: tuple[int, ...] = (0, 1),
+    version: int = 0,
 ) -> tuple[list[float], float]:
     """(T2) mean gradient events to 1e-6 per kappa and their log-log slope against kappa."""
     grads = [
-        float(np.mean([run_to_target(graph, n, k, s).gradients for s in seeds])) for k in kappas
+        float(np.mean([run_to_target(graph, n, k, s, version=version).gradients for s in seeds]))
+        for k in kappas
     ]
     return grads, loglog_slope(kappas, grads)
 
@@ -101,11 +151,12 @@ def graph_scaling(
     graphs: tuple[tuple[str, int], ...] = SCALING_GRAPHS,
     kappa: float = 10.0,
     seeds: tuple[int, ...] = (0, 1),
+    version: int = 0,
 ) -> tuple[list[float], list[float], float]:
     """(T3) sqrt(chi1 chi2) and mean gossips to 1e-6 per graph, and their log-log slope."""
     roots, comms = [], []
     for kind, n in graphs:
-        runs = [run_to_target(kind, n, kappa, s) for s in seeds]
+        runs = [run_to_target(kind, n, kappa, s, version=version) for s in seeds]
         roots.append(runs[0].rate / math.sqrt(2.0))
         comms.append(float(np.mean([r.gossips for r in runs])))
     return roots, comms, loglog_slope(roots, comms)
