@@ -143,10 +143,9 @@ BASELINES: dict[str, dict[str, tuple[Callable[[int], Any], str]]] = {
     },
 }
 """env id -> baseline name -> (factory(seed) -> policy, one-line summary)"""
-BASELINES["netgym/SeqGradCoding-v1"] = dict(BASELINES["netgym/SeqGradCoding-v0"])
-# v1 is v0 with other random streams: the same baselines (they read the same env API)
-
-BASELINES["netgym/AsyncGossip-v1"] = dict(BASELINES["netgym/AsyncGossip-v0"])
-"""AsyncGossip-v1 (v0's model, compiled): v0's baselines, which use only the env's API"""
+# A v1 is its v0's model with other random streams (issue #21): v0's baselines, which use only
+# the env's API, play it unchanged.
+for _name in ("SeqGradCoding", "AsyncGossip"):
+    BASELINES[f"netgym/{_name}-v1"] = dict(BASELINES[f"netgym/{_name}-v0"])
 
 __all__ = ["BASELINES", "collective", "gossip", "gradcoding", "moetraining"]
