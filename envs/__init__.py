@@ -5,6 +5,8 @@
 wherever only a string can be passed.
 """
 
+import warnings
+
 from gymnasium.envs.registration import register, registry
 
 from .core.creators import creator_entry_point
@@ -39,6 +41,14 @@ def register_family(family: Family) -> None:
 
 for _family in FAMILIES:
     _register_ids(_family)
+
+# A netgym env's earlier versions are not deprecated: a v0 whose v1 changes only the random
+# streams (issue #21, docs/performance.md) stays maintained and bit-identical, because published
+# results and leaderboard protocols are pinned to it. Gymnasium's "is out of date, consider
+# upgrading" warning on every gym.make of such a v0 would tell those users the wrong thing.
+warnings.filterwarnings(
+    "ignore", message=r".*environment netgym/\w+-v\d+ is out of date", category=DeprecationWarning
+)
 
 ENV_IDS: dict[str, str] = {spec.id: spec.summary for spec in env_specs().values()}
 """every registered netgym env id -> its one-line summary"""
