@@ -10,7 +10,7 @@ import gymnasium as gym
 import netgym.envs  # noqa: F401  (registers the ids)
 import numpy as np
 import pytest
-from netgym.envs.disttrain.gradcoding.counter_rng import (
+from netgym.envs.core.streams import (
     ZIG_R,
     ZIG_V,
     ZIG_X,

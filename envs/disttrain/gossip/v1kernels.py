@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from ...core.compiled import kernel
+from ...core.streams import uniform
 
 MODES = ("S", "C", "D", "F", "h_y", "h_y~")
 """the six modal coordinates of a node, in ``modal``'s order"""
@@ -60,22 +61,6 @@ C_LOG_TARGET, C_DIVERGED, C_PER_ROUND = 7, 8, 9
 CFG_SIZE = 10
 
 OBS = 14
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
-TWO_M53 = 1.0 / 9007199254740992.0
-
-
-@kernel
-def uniform(key: int, counter: int) -> float:  # pragma: no cover - compiled by numba
-    """A uniform number in [0, 1) (53 bits): SplitMix64's finaliser of key + counter x gamma."""
-    z = np.uint64(key) + np.uint64(counter + 1) * GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * MIX1
-    z = (z ^ (z >> np.uint64(27))) * MIX2
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * TWO_M53
-
-
 @kernel
 def logistic_grad(
     m: int, i: int, x: np.ndarray, out: np.ndarray, mu: float, ld: np.ndarray, ly: np.ndarray

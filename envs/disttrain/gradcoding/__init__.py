@@ -7,6 +7,6 @@ evaluation and the clairvoyant floor), ``params.py``, ``sim.py``, ``observe.py``
 (the scalar and the vector env); see ``docs/disttrain.md``.
 
 ``netgym/SeqGradCoding-v1`` is the same env with its delays drawn lazily, in the step, from a
-counter-based generator: ``counter_rng.py`` (the generator), ``lazy.py`` (the draw kernels),
+counter-based generator: ``envs/core/streams.py`` (the generator), ``lazy.py`` (the draw kernels),
 ``sim_v1.py`` and ``env_v1.py`` (``docs/disttrain.md``, "v0 vs v1").
 """

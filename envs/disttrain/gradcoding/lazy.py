@@ -1,10 +1,10 @@
-"""The lazy delay draws of ``netgym/SeqGradCoding-v1`` (numba kernels, ``counter_rng.py``).
+"""The lazy delay draws of ``netgym/SeqGradCoding-v1`` (numba kernels, ``envs/core/streams.py``).
 
 v0 draws an episode's whole delay matrix at reset, in numpy, from the env's own generator.
 v1 draws the same process (the Gilbert-Elliott chain of every worker and group, regime
 switches, lognormal jitter) round by round, inside the step, only for the rounds the step
 plays, for every env of a batch in one call (``draw_rounds``), from the counter-based
-generator keyed by the episode (``counter_rng.bits``). The rounds drawn are written into the
+generator keyed by the episode (``streams.bits``). The rounds drawn are written into the
 sim's round-major delay buffer, which the round kernels of v0 (``kernels.play_epochs``) then
 play unchanged.
 
@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from ...core.compiled import kernel
-from .counter_rng import GAMMA, I64, bits, geometric, inverse_survival, mix, normal, unit
+from ...core.streams import GAMMA, I64, bits, geometric, inverse_survival, mix, normal, unit
 
 MODEL_SIZE = 13
 """``model`` float64: jitter sigma, base delay, slowdown, group p, group q, group size,

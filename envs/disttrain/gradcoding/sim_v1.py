@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...core.sim import Rows, rows
-from .counter_rng import ZIG_X
+from ...core.streams import ZIG_X
 from .lazy import MODEL_SIZE, draw_rounds, profile_rounds, start_episodes
 from .params import SeqGradCodingParams
 from .sim import GradCodingSim

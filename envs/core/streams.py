@@ -1,19 +1,26 @@
-"""A counter-based random number generator for ``netgym/SeqGradCoding-v1`` (numba kernels).
+"""Counter-based random numbers for compiled kernels (numba): the random streams of the ``-v1``
+envs (issue #21: ``netgym/SeqGradCoding-v1``, ``netgym/AsyncGossip-v1``).
 
-Every random number of a v1 episode is a pure function of the episode's 64-bit key and a
-counter: ``bits(key, stream, a, b)`` hashes them with SplitMix64's finaliser (Stafford's
-"mix13"), so a number can be drawn where and when it is needed (lazily, in the kernel that
-uses it, for a whole batch in one call) and the scalar env and every sub-env of the vector env
-draw the same numbers for the same key, whatever else is stepped beside them.
+A number is a pure function of a 64-bit key (drawn once per episode or env from the env's own
+numpy generator) and a counter, hashed with SplitMix64's finaliser (Stafford's "mix13",
+``mix``). So a kernel draws a number where and when it needs it, for a whole batch in one call,
+and the scalar env and every sub-env of a vector env draw the same numbers for the same key,
+whatever else is stepped beside them: scalar == vector bit for bit without a numpy generator
+per sub-env. Two ways to form the hash:
 
-- uniforms: the top 53 bits of a hash, in ``[0, 1)`` (``unit``) or ``(0, 1]`` (``unit_open``);
-- normals: Marsaglia and Tsang's ziggurat (128 layers; Doornik's layout), exact up to floating
-  point: the fast path takes one hash, a rejected point draws the next hashes of a chain
-  ``h <- mix(h + GAMMA)``;
-- geometric sojourns on 1, 2, ...: ``1 + floor(log(u) / log1p(-rate))`` by inversion.
+- ``uniform(key, counter)``: SplitMix64's own sequence, ``mix(key + (counter + 1) GAMMA)``, one
+  stream per key (one ``mix`` per number);
+- ``bits(key, stream, a, b)``: a three-part counter (three ``mix``), for draws indexed by
+  (stream, round, worker) that must not collide, read lazily in any order.
 
-The tables are computed here from the ziggurat's two constants (R and the layer area V), so
-that ``tests/test_disttrain_gradcoding_v1.py`` can check that the layers close at the mode.
+From the 64 bits: uniforms from the top 53 bits in ``[0, 1)`` (``unit``) or ``(0, 1]``
+(``unit_open``, for logarithms); normals by Marsaglia and Tsang's ziggurat (128 layers,
+Doornik's layout; a rejected point draws the next hashes of a chain ``h <- mix(h + GAMMA)``);
+geometric sojourns by inversion; the normal's inverse survival function (Acklam + one Halley
+step). The ziggurat's tables are computed here from its two constants (R and the layer area V),
+so that a test can check that the layers close at the mode. No fastmath: the numbers are the
+same on every run of the same machine code; libm's ``exp`` / ``log`` may differ in the last bit
+between C libraries.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import math
 
 import numpy as np
 
-from ...core.compiled import kernel
+from .compiled import kernel
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 """the golden-ratio increment of SplitMix64"""
@@ -75,6 +82,13 @@ def bits(key: np.uint64, stream: int, a: int, b: int) -> np.uint64:
     h = mix(key ^ (np.uint64(stream) * _STREAM))
     h = mix(h + np.uint64(a) * _A)
     return mix(h + np.uint64(b) * _B)
+
+
+@kernel
+def uniform(key: int, counter: int) -> float:  # pragma: no cover - compiled by numba
+    """A uniform number in [0, 1) (53 bits): number ``counter`` (0, 1, ...) of SplitMix64's
+    sequence seeded with ``key``."""
+    return unit(mix(np.uint64(key) + np.uint64(counter + 1) * GAMMA))
 
 
 @kernel
@@ -206,6 +220,7 @@ __all__ = [
     "normal",
     "normals_of",
     "unit",
+    "uniform",
     "unit_open",
     "ziggurat_table",
 ]
