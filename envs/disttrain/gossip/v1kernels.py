@@ -61,6 +61,8 @@ C_LOG_TARGET, C_DIVERGED, C_PER_ROUND = 7, 8, 9
 CFG_SIZE = 10
 
 OBS = 14
+
+
 @kernel
 def logistic_grad(
     m: int, i: int, x: np.ndarray, out: np.ndarray, mu: float, ld: np.ndarray, ly: np.ndarray
