@@ -53,15 +53,18 @@ class _Heuristic:
         """Job slot -> its preferred schedulable row (parents complete first, then stage
         order), for the slots that have one, in slot (arrival) order."""
         stages = obs["stages"]
-        rows = np.flatnonzero(stages[:, SCHEDULABLE] > 0.5)
+        rows = (stages[:, SCHEDULABLE] > 0.5).nonzero()[0]
+        if not rows.size:
+            return {}
         first: dict[int, int] = {}
         ready: dict[int, int] = {}
         slots = obs["stage_job"][rows].tolist()
         parents_done = (stages[rows, FRONTIER] > 0.5).tolist()
         for row, slot, done in zip(rows.tolist(), slots, parents_done, strict=True):
-            first.setdefault(slot, row)
-            if done:
-                ready.setdefault(slot, row)
+            if slot not in first:
+                first[slot] = row
+            if done and slot not in ready:
+                ready[slot] = row
         return {slot: ready.get(slot, row) for slot, row in sorted(first.items())}
 
     def job_cap(self, obs: dict[str, np.ndarray], fair: bool) -> int:

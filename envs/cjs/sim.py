@@ -271,11 +271,39 @@ class SparkSim(ExecutorMoves):
         if left > 0:
             pools.commit(left, pools.common)
         source = pools.source
-        idle = [e for e in pools.members[source] if not self.executing[e]]
-        for destination, n in list(pools.commitments[source].items()):
-            while n > 0 and idle:
-                self._fulfil(idle.pop(), destination)
-                n -= 1
+        executing = self.executing
+        idle = [e for e in pools.members[source] if not executing[e]]
+        if idle:
+            # ``_fulfil`` for each idle executor, with ``ExecutorPools.fulfil`` inline (the
+            # same operations in the same order; every idle executor is in ``source``)
+            commitments, n_from, n_to, supply = (
+                pools.commitments,
+                pools.n_from,
+                pools.n_to,
+                pools.supply,
+            )
+            promised = commitments[source]
+            pool_job, location, common = pools.pool_job, pools.location, pools.common
+            for destination, n in list(promised.items()):
+                while n > 0 and idle:
+                    executor = idle.pop()
+                    here = location[executor]
+                    held = commitments[here]
+                    count = held[destination] - 1
+                    if count:
+                        held[destination] = count
+                    else:
+                        del held[destination]
+                    n_from[here] -= 1
+                    n_to[destination] -= 1
+                    job = pool_job[destination]
+                    if job != pool_job[here]:
+                        supply[job] -= 1
+                    if destination == common:
+                        self._move_idle(here, [executor])
+                    else:
+                        self._move_to_stage(executor, destination)
+                    n -= 1
         pools.source = pools.placeholder
         for stage in self.selected:
             self._selected[stage] = 0
@@ -306,15 +334,49 @@ class SparkSim(ExecutorMoves):
             pools.members,
             pools.n_from,
         )
+        commitments, location, n_to = pools.commitments, pools.location, pools.n_to
+        remaining, frontier, stage_job = self.remaining, self.frontier, self.stage_job
+        executor_job, task_stage, n_stages = self.executor_job, self.task_stage, pools.n_stages
         next_arrival = arrivals[self._next_job] if self._next_job < n_jobs else math.inf
         while True:
             executor, time, code = run_tasks(ints, floats, static_ints, static_floats, next_arrival)
             if executor >= 0:
                 self.now = time
                 if code >= 0:
-                    running[code] -= 1
+                    left = running[code] - 1
+                    running[code] = left
                     executing[executor] = False
-                    self._release(executor, code)
+                    promised = commitments[code]
+                    destination = next(iter(promised)) if promised and left else -1
+                    if (
+                        0 <= destination < n_stages
+                        and remaining[destination]
+                        and location[executor] == code
+                        and executor_job[executor] == stage_job[destination] == stage_job[code]
+                    ):
+                        # The common release, inline (``_release`` -> ``_fulfil`` ->
+                        # ``ExecutorPools.fulfil`` -> ``_move_to_stage``, the same operations
+                        # in the same order): the stage still runs tasks, and the executor
+                        # keeps its promise to a stage of its own job that has tasks to start.
+                        count = promised[destination] - 1
+                        if count:
+                            promised[destination] = count
+                        else:
+                            del promised[destination]
+                        n_from[code] -= 1
+                        n_to[destination] -= 1
+                        if frontier[destination]:
+                            pool = destination
+                        else:  # its parents are still running: wait at the job
+                            task_stage[executor] = -1
+                            pool = n_stages + stage_job[destination]
+                        members[code].remove(executor)
+                        location[executor] = pool
+                        members[pool].add(executor)
+                        if pool == destination:
+                            self._start_task(executor, destination)
+                    else:
+                        self._release(executor, code)
                 else:
                     self._executor_arrival(executor, -1 - code)
             elif executor == ARRIVAL:
