@@ -330,6 +330,78 @@ def stage_features(
 
 
 @kernel
+def shown_rows(
+    jobs: np.ndarray,
+    ints: np.ndarray,
+    arrival: np.ndarray,
+    row_ints: np.ndarray,
+    row_floats: np.ndarray,
+    starts: np.ndarray,
+    obs_ints: np.ndarray,
+    edges: np.ndarray,
+    row_of: np.ndarray,
+    edge_rows: int,
+) -> int:
+    """The rows an observation shows for ``jobs`` (``observe.Observer``): every incomplete
+    stage of each job, job by job, in stage order; return the number of dependencies among
+    them (parent row, child row: pairs in ``edges``, for each row its incomplete parents in
+    the order the job lists them).
+
+    Writes ``row_ints`` (rows, slots, then per row its stage and job, per slot its job: what
+    ``stage_features`` reads), ``row_floats`` (per row its job's arrival time, then 1.0 when
+    all its parents are complete), ``starts`` (each slot's first row, then the end), and
+    ``obs_ints``, the observation's integer buffer: each row's slot, the first ``edge_rows``
+    edges (-1 padding), zeros after them. ``row_of`` is scratch (the row of each shown stage).
+    """
+    stage_job = ints[ints[STARTS + STAGE_JOB] : ints[STARTS + STAGE_JOB + 1]]
+    done = ints[ints[STARTS + DONE] : ints[STARTS + DONE + 1]]
+    first = ints[ints[STARTS + FIRST_STAGE] : ints[STARTS + FIRST_STAGE + 1]]
+    parent_start = ints[ints[STARTS + PARENT_START] : ints[STARTS + PARENT_START + 1]]
+    parents = ints[ints[STARTS + PARENTS] : ints[STARTS + PARENTS + 1]]
+    n_slots = jobs.shape[0]
+    n = 0
+    for slot in range(n_slots):
+        starts[slot] = n
+        job = jobs[slot]
+        for stage in range(first[job], first[job + 1]):
+            if not done[stage]:
+                row_of[stage] = n
+                n += 1
+    starts[n_slots] = n
+    max_rows = (obs_ints.shape[0] - 2 * edge_rows - 3) // 2
+    obs_ints[: max_rows + 2 * edge_rows] = -1
+    obs_ints[max_rows + 2 * edge_rows :] = 0
+    row_ints[0] = n
+    row_ints[1] = n_slots
+    k = 0  # edges found
+    row = 0
+    for slot in range(n_slots):
+        job = jobs[slot]
+        row_ints[2 + 2 * n + slot] = job
+        for stage in range(first[job], first[job + 1]):
+            if done[stage]:
+                continue
+            row_ints[2 + row] = stage
+            row_ints[2 + n + row] = stage_job[stage]
+            row_floats[0, row] = arrival[job]
+            ready = 1.0
+            for i in range(parent_start[stage], parent_start[stage + 1]):
+                parent = parents[i]
+                if not done[parent]:
+                    ready = 0.0
+                    edges[2 * k] = row_of[parent]
+                    edges[2 * k + 1] = row
+                    if k < edge_rows:
+                        obs_ints[max_rows + 2 * k] = row_of[parent]
+                        obs_ints[max_rows + 2 * k + 1] = row
+                    k += 1
+            row_floats[1, row] = ready
+            obs_ints[row] = slot
+            row += 1
+    return k
+
+
+@kernel
 def schedulable_stages(
     jobs: np.ndarray, ints: np.ndarray, counts: np.ndarray, source_job: int, cap: int
 ) -> int:
@@ -380,5 +452,6 @@ __all__ = [
     "StaticArrays",
     "run_tasks",
     "schedulable_stages",
+    "shown_rows",
     "stage_features",
 ]

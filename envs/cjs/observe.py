@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from .kernels import AGE_CAP, TASK_SCALE, WORK_SCALE, stage_features
+from .kernels import AGE_CAP, TASK_SCALE, WORK_SCALE, shown_rows, stage_features
 from .params import SparkParams
 from .sim import SparkSim
 from .templates import JobLibrary
@@ -115,85 +115,63 @@ class Observer:
         self.params = params
         self.rows: list[int] = []
         """the stage (sim numbering) of each row of the last observation"""
+        self.row_of: dict[int, int] = {}
+        """the row of each shown stage"""
+        self.slot_start: list[int] = [0]
+        """each job slot's first row, then the number of rows"""
         self.hidden_edges = 0
         """dependencies the last observation could not list (edge rows full)"""
+        self.n_edges = 0
+        """dependencies among the shown rows"""
         self._key: tuple[int, int, tuple[int, ...]] | None = None
         self._episode = -1
-        self._jobs: dict[int, tuple[int, list[float], list[int]]] = {}
-        """job -> (its incomplete stages, ``_job_part``) of the episode ``_episode``"""
-
-    def _job_part(self, sim: SparkSim, job: int) -> tuple[list[float], list[int]]:
-        """``job``'s frontier flags and edges (parent, child, parent, child, ... flat) as
-        positions in its incomplete stages, kept while those stay the same (they only ever
-        shrink)."""
-        stages = sim.active[job]
-        cached = self._jobs.get(job)
-        if cached is not None and cached[0] == len(stages):
-            return cached[1], cached[2]
-        frontier, parents = sim.frontier, sim.parents
-        position = {stage: i for i, stage in enumerate(stages)}
-        edges = [
-            end
-            for i, stage in enumerate(stages)
-            for parent in parents[stage]
-            if parent in position
-            for end in (position[parent], i)
-        ]
-        flags = [1.0 if frontier[stage] else 0.0 for stage in stages]
-        self._jobs[job] = (len(stages), flags, edges)
-        return flags, edges
+        rows, edge_rows = params.max_stages, params.edge_rows
+        self.row_ints = np.zeros(2 + 3 * rows, dtype=np.int64)
+        """rows, slots, then per row its stage and its job, per slot its job (for
+        ``kernels.stage_features``; written by ``kernels.shown_rows``)"""
+        self.row_floats = np.zeros((2, rows), dtype=np.float64)
+        """per row: its job's arrival time, then the all-parents-complete flag"""
+        self._starts = np.zeros(rows + 1, dtype=np.int64)
+        self._ints = np.zeros(2 * rows + 2 * edge_rows + 3, dtype=np.int64)
+        """the integer arrays of an observation in one buffer (``observe`` copies it):
+        stage_job, the edge rows, job_executors (filled per decision), committable,
+        source_job, active_jobs"""
 
     def _structure(self, sim: SparkSim, jobs: list[int]) -> None:
-        params = self.params
-        if sim.episode != self._episode:
-            self._jobs.clear()
+        """Lay out the rows of ``jobs`` (``kernels.shown_rows``)."""
+        if sim.episode != self._episode:  # the episode's buffers
             self._episode = sim.episode
-        active, arrival_s = sim.active, sim.arrival_s
-        rows: list[int] = []
-        slots: list[int] = []
-        row_jobs: list[int] = []
-        row_floats: list[float] = []
-        """the arrival time of each row's job, then each row's frontier flag"""
-        frontier: list[float] = []
-        edges: list[int] = []
-        """parent row, child row, parent row, ... (flat)"""
-        starts = [0]
-        for slot, job in enumerate(jobs):
-            stages = active[job]
-            count = len(stages)
-            flags, job_edges = self._job_part(sim, job)
-            if job_edges:
-                base = len(rows)
-                edges += [row + base for row in job_edges]
-            rows += stages
-            slots += [slot] * count
-            row_jobs += [job] * count
-            row_floats += [arrival_s[job]] * count
-            frontier += flags
-            starts.append(len(rows))
-        n = len(rows)
-        self.rows = rows
+            self._arrival = np.array(sim.arrival_s, dtype=np.float64)
+            self._row_of = np.zeros(len(sim.stage_job), dtype=np.int64)
+            self._edges = np.zeros(2 * sum(map(len, sim.parents)), dtype=np.int64)
+        n_edges = shown_rows(
+            np.array(jobs, dtype=np.int64),
+            sim.arrays.ints,
+            self._arrival,
+            self.row_ints,
+            self.row_floats,
+            self._starts,
+            self._ints,
+            self._edges,
+            self._row_of,
+            self.params.edge_rows,
+        )
+        n = int(self.row_ints[0])
+        self.rows = rows = self.row_ints[2 : 2 + n].tolist()
         self.row_of = dict(zip(rows, range(n), strict=True))
-        self.slot_start = starts
-        self.slots = slots
-        self.row_ints = np.array([n, len(jobs), *rows, *row_jobs, *jobs], dtype=np.int64)
-        """rows, slots, then per row its stage and its job, per slot its job (for
-        ``kernels.stage_features``)"""
-        self.row_floats = np.array(row_floats + frontier, dtype=np.float64).reshape(2, n)
-        """per row: its job's arrival time, then the all-parents-complete flag"""
-        self.edges = edges
-        self.hidden_edges = max(0, len(edges) // 2 - params.edge_rows)
-        # the integer arrays of an observation in one buffer (``_split``): stage_job, the edge
-        # rows, job_executors (filled per decision), committable, source_job, active_jobs
-        rows_, edge_rows = params.max_stages, params.edge_rows
-        ints = np.full(2 * rows_ + 2 * edge_rows + 3, -1, dtype=np.int64)
-        if n:
-            ints[:n] = slots
-        if edges:
-            shown = edges[: 2 * edge_rows]
-            ints[rows_ : rows_ + len(shown)] = shown
-        ints[rows_ + 2 * edge_rows :] = 0
-        self._ints = ints
+        self.slot_start = self._starts[: len(jobs) + 1].tolist()
+        self.n_edges = n_edges
+        self.hidden_edges = max(0, n_edges - self.params.edge_rows)
+
+    @property
+    def slots(self) -> np.ndarray:
+        """The job slot of each shown row."""
+        return self._ints[: len(self.rows)].copy()
+
+    @property
+    def edges(self) -> np.ndarray:
+        """Every dependency among the shown rows, ``(parent row, child row)`` per line."""
+        return self._edges[: 2 * self.n_edges].reshape(-1, 2).copy()
 
     def observe(self, sim: SparkSim) -> dict[str, Any]:
         """The observation of ``sim``'s current decision (empty rows when it is done)."""
@@ -242,9 +220,9 @@ class Observer:
             "active_jobs": scalars[2:3],
         }
         if params.observation == "graph":
-            slots = np.array(self.slots, dtype=np.float32).reshape(n, 1)
+            slots = self._ints[:n].astype(np.float32).reshape(n, 1)
             nodes = np.concatenate([stages[:n], slots], axis=1)
-            links = np.array(self.edges, dtype=np.int64).reshape(-1, 2)
+            links = self.edges
             graph = spaces.GraphInstance(nodes, np.zeros(len(links), dtype=np.int64), links)
             return {"graph": graph, **common}
         rows, edge_rows = params.max_stages, params.edge_rows
