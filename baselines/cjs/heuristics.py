@@ -53,17 +53,17 @@ class _Heuristic:
         """Job slot -> its preferred schedulable row (parents complete first, then stage
         order), for the slots that have one, in slot (arrival) order."""
         stages = obs["stages"]
-        rows = (stages[:, SCHEDULABLE] > 0.5).nonzero()[0]
-        if not rows.size:
+        rows = (stages[:, SCHEDULABLE] > 0.5).nonzero()[0].tolist()
+        if not rows:
             return {}
         first: dict[int, int] = {}
         ready: dict[int, int] = {}
-        slots = obs["stage_job"][rows].tolist()
-        parents_done = (stages[rows, FRONTIER] > 0.5).tolist()
-        for row, slot, done in zip(rows.tolist(), slots, parents_done, strict=True):
+        slots = obs["stage_job"]
+        for row in rows:  # (a few rows: items cost less than fancy indexing)
+            slot = slots.item(row)
             if slot not in first:
                 first[slot] = row
-            if done and slot not in ready:
+            if slot not in ready and stages.item(row, FRONTIER) > 0.5:
                 ready[slot] = row
         return {slot: ready.get(slot, row) for slot, row in sorted(first.items())}
 

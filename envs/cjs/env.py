@@ -173,7 +173,11 @@ class SparkSchedulingEnv(SimEnv):
                 )
             row, n_exec = int(values[0]), int(values[1]) + 1
         else:
-            if not isinstance(action, Mapping) or set(action) != {"stage", "n_exec"}:
+            if type(action) is dict:  # the common case, without the ABC check
+                keys_ok = len(action) == 2 and "stage" in action and "n_exec" in action
+            else:
+                keys_ok = isinstance(action, Mapping) and set(action) == {"stage", "n_exec"}
+            if not keys_ok:
                 raise ValueError(f"action must be a dict with 'stage' and 'n_exec', got {action!r}")
             try:
                 row, n_exec = operator.index(action["stage"]), operator.index(action["n_exec"])

@@ -279,6 +279,7 @@ def stage_features(
     ints: np.ndarray,
     floats: np.ndarray,
     counts: np.ndarray,
+    row_of: np.ndarray,
     first: int,
     end: int,
     now: float,
@@ -290,8 +291,9 @@ def stage_features(
 
     ``row_ints``: the shown rows and jobs, then per row the stage and its job, per job slot
     its job; ``row_floats``: per row its job's arrival time and the all-parents-complete flag;
-    ``counts``: ``pools.ExecutorPools.counts``; rows ``first`` to ``end`` (excluded) are the
-    source's job. The same float64 operations as the definitions, rounded once to float32.
+    ``counts``: ``pools.ExecutorPools.counts``; ``row_of``: the row of each shown stage (as
+    ``shown_rows`` wrote it; other entries are stale); rows ``first`` to ``end`` (excluded) are
+    the source's job. The same float64 operations as the definitions, rounded once to float32.
     """
     n, s, n_jobs = ints[0], ints[1], ints[2]
     remaining = ints[ints[STARTS + REMAINING] : ints[STARTS + REMAINING + 1]]
@@ -306,6 +308,14 @@ def stage_features(
     stages = row_ints[2 : 2 + n_rows]
     jobs = row_ints[2 + n_rows : 2 + 2 * n_rows]
     slot_jobs = row_ints[2 + 2 * n_rows : 2 + 2 * n_rows + n_slots]
+    running = np.zeros(n_rows, dtype=np.int64)
+    """tasks running on each row's stage: executors whose pending event ends one there"""
+    for executor in range(n):
+        code = codes[executor]
+        if code >= 0 and times[executor] < np.inf:
+            row = row_of[code]
+            if 0 <= row < n_rows and stages[row] == code:
+                running[row] += 1
     for row in range(n_rows):
         stage, job = stages[row], jobs[row]
         left = remaining[stage]
@@ -314,11 +324,7 @@ def stage_features(
         out[row, 1] = duration
         out[row, 2] = left * duration / WORK_SCALE
         out[row, 4] = row_floats[1, row]
-        running = 0  # tasks running on the stage: executors whose pending event ends one there
-        for executor in range(n):
-            if codes[executor] == stage and times[executor] < np.inf:
-                running += 1
-        out[row, 5] = (running + moving[stage] + promised[stage]) / n
+        out[row, 5] = (running[row] + moving[stage] + promised[stage]) / n
         out[row, 6] = supply[job] / n
         if first <= row < end:
             out[row, 7] = 1.0

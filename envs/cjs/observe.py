@@ -202,6 +202,7 @@ class Observer:
                 arrays.ints,
                 arrays.floats,
                 pools.counts,
+                self._row_of,
                 first,
                 end,
                 sim.now,
