@@ -226,13 +226,32 @@ def run_tasks(
     cursor = ints[CURSOR]
     inf = np.inf
     while True:
-        best, best_time, best_code = -1, inf, 0
-        for executor in range(n):
-            time = times[executor]  # ties: the lower code, then the lower executor (the scan)
-            if time < best_time or (
-                best >= 0 and time == best_time and codes[executor] < best_code
-            ):
-                best, best_time, best_code = executor, time, codes[executor]
+        # the least (time, code, executor): the least time first (four running minima, no
+        # branch), then among the executors at that time the lowest code, then executor
+        m0, m1, m2, m3 = inf, inf, inf, inf
+        quad = n - n % 4
+        for executor in range(0, quad, 4):
+            t0, t1, t2, t3 = (
+                times[executor],
+                times[executor + 1],
+                times[executor + 2],
+                times[executor + 3],
+            )
+            m0 = t0 if t0 < m0 else m0
+            m1 = t1 if t1 < m1 else m1
+            m2 = t2 if t2 < m2 else m2
+            m3 = t3 if t3 < m3 else m3
+        for executor in range(quad, n):
+            t0 = times[executor]
+            m0 = t0 if t0 < m0 else m0
+        m0 = m1 if m1 < m0 else m0
+        m2 = m3 if m3 < m2 else m2
+        best_time = m2 if m2 < m0 else m0
+        best, best_code = -1, 0
+        if best_time < inf:
+            for executor in range(n):
+                if times[executor] == best_time and (best < 0 or codes[executor] < best_code):
+                    best, best_code = executor, codes[executor]
         if best < 0:
             ints[CURSOR] = cursor
             if next_arrival < inf:
