@@ -24,7 +24,8 @@ Layout of the episode's arrays (``EpisodeArrays``), so that a call unboxes few a
   where each part starts), then the parts named in ``SEGMENTS``: the event code of each
   executor, tasks not started per stage, saturated stages per job, job of each stage,
   executors at each job, template stage of each stage, stage-complete and picked-this-round
-  flags, each job's first stage, the parents of each stage (CSR), room for found stages;
+  flags, each job's first stage, the parents of each stage (CSR), room for found stages,
+  and room for the open round's schedulable stages;
 - ``floats`` (float64): event time of each executor (``inf``: none), the duration of each
   stage's last started task, the block of uniform numbers.
 
@@ -109,6 +110,7 @@ SEGMENTS = (
     "parent_start",
     "parents",
     "found",
+    "round",
 )
 """the parts of ``EpisodeArrays.ints`` after its header, in order"""
 (
@@ -124,6 +126,7 @@ SEGMENTS = (
     PARENT_START,
     PARENTS,
     FOUND,
+    ROUND,
 ) = range(len(SEGMENTS))
 STARTS = 4
 """``ints[STARTS + k]`` is where segment ``k`` starts (``ints[STARTS + k + 1]``: its end)"""
@@ -162,6 +165,7 @@ class EpisodeArrays:
             "parent_start": parent_start,
             "parents": [parent for stage_parents in parents for parent in stage_parents],
             "found": [0] * s,
+            "round": [0] * s,
         }
         starts = [HEADER]
         for name in SEGMENTS:
@@ -184,6 +188,9 @@ class EpisodeArrays:
         self.selected = views["selected"]
         self.found = self.ints[starts[FOUND] : starts[FOUND + 1]]
         """where ``schedulable_stages`` writes (an ndarray view)"""
+        self.round = self.ints[starts[ROUND] : starts[ROUND + 1]]
+        """where it writes the open round's schedulable stages (``segment=ROUND``), which
+        ``stage_features`` flags"""
         self.event_time = floats[:n]
         self.recent_s = floats[n : n + s]
         self.block = self.floats[n + s :]
@@ -302,11 +309,17 @@ def stage_features(
     first: int,
     end: int,
     now: float,
+    n_schedulable: int,
+    committable: int,
+    source_slot: int,
+    active_jobs: int,
 ) -> None:
     """Write the per-stage features (``observe.STAGE_FEATURES``) of the shown rows into
-    ``out`` (float32, zeros), all but column 3 (schedulable, set by the caller), and each
-    shown job's executor supply into ``ints_out`` (``observe.Observer``'s buffer: its
-    ``job_executors`` part).
+    ``out`` (float32, zeros), each shown job's executor supply and the three scalars
+    (``committable``, ``source_slot``, ``active_jobs``) into ``ints_out``
+    (``observe.Observer``'s buffer: its ``job_executors`` part, then the last three).
+    Column 3 flags the rows of the first ``n_schedulable`` stages of the ``round`` part of
+    ``ints`` (the open round's schedulable stages).
 
     ``row_ints``: the shown rows and jobs, then per row the stage and its job, per job slot
     its job; ``row_floats``: per row its job's arrival time and the all-parents-complete flag;
@@ -349,9 +362,18 @@ def stage_features(
             out[row, 7] = 1.0
         age = (now - row_floats[0, row]) / AGE_SCALE
         out[row, 8] = age if age < AGE_CAP else AGE_CAP
+    schedulable = ints[ints[STARTS + ROUND] : ints[STARTS + ROUND] + n_schedulable]
+    for stage in schedulable:
+        row = row_of[stage]
+        if 0 <= row < n_rows and stages[row] == stage:
+            out[row, 3] = 1.0
     start = out.shape[0] + (ints_out.shape[0] - 2 * out.shape[0] - 3)  # past stage_job, edges
     for slot in range(n_slots):
         ints_out[start + slot] = supply[slot_jobs[slot]]
+    end_ = ints_out.shape[0]
+    ints_out[end_ - 3] = committable
+    ints_out[end_ - 2] = source_slot
+    ints_out[end_ - 1] = active_jobs
 
 
 @kernel
@@ -428,10 +450,16 @@ def shown_rows(
 
 @kernel
 def schedulable_stages(
-    jobs: np.ndarray, ints: np.ndarray, counts: np.ndarray, source_job: int, cap: int
+    jobs: np.ndarray,
+    ints: np.ndarray,
+    counts: np.ndarray,
+    source_job: int,
+    cap: int,
+    segment: int,
 ) -> int:
     """Write the schedulable stages of ``jobs`` (``sim.SparkSim.schedulable``: job by job,
-    stage by stage) into the ``found`` part of ``ints``; return how many there are.
+    stage by stage) into the part ``segment`` of ``ints`` (``FOUND``, or ``ROUND`` for the
+    stages a round shows); return how many there are.
 
     A stage is schedulable when it is incomplete, its demand (tasks not started minus
     executors moving or promised to it) is positive, every parent's demand is not, it was not
@@ -445,7 +473,7 @@ def schedulable_stages(
     first = ints[ints[STARTS + FIRST_STAGE] : ints[STARTS + FIRST_STAGE + 1]]
     parent_start = ints[ints[STARTS + PARENT_START] : ints[STARTS + PARENT_START + 1]]
     parents = ints[ints[STARTS + PARENTS] : ints[STARTS + PARENTS + 1]]
-    found = ints[ints[STARTS + FOUND] : ints[STARTS + FOUND + 1]]
+    found = ints[ints[STARTS + segment] : ints[STARTS + segment + 1]]
     n_pools = s + n_jobs + 2
     promised = counts[:n_pools]
     moving = counts[n_pools : n_pools + s]

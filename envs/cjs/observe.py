@@ -206,15 +206,14 @@ class Observer:
                 first,
                 end,
                 sim.now,
+                len(sim.round_schedulable),
+                pools.committable(),
+                source_slot,
+                len(sim.active_jobs),
             )
-            row_of = self.row_of
-            schedulable = [row_of[s] for s in sim.round_schedulable if s in row_of]
-            for row in schedulable:  # (fewer than a fancy assignment costs)
-                stages[row, 3] = 1.0
+        else:
+            ints[-3:] = (0 if sim.done else pools.committable(), source_slot, len(sim.active_jobs))
         scalars = ints[-3:]
-        scalars[0] = 0 if sim.done else pools.committable()
-        scalars[1] = source_slot
-        scalars[2] = len(sim.active_jobs)
         common = {
             "committable": scalars[0:1],
             "source_job": scalars[1:2],

@@ -38,8 +38,10 @@ import numpy as np
 from .executors import ExecutorMoves
 from .kernels import (
     ARRIVAL,
+    FOUND,
     NO_EVENT,
     REFILL,
+    ROUND,
     EpisodeArrays,
     StaticArrays,
     run_tasks,
@@ -232,9 +234,10 @@ class SparkSim(ExecutorMoves):
         pools = self.pools
         return self.remaining[stage] - pools.moving_to[stage] - pools.n_to[stage]
 
-    def schedulable(self, jobs: Sequence[int], source_job: int) -> list[int]:
+    def schedulable(self, jobs: Sequence[int], source_job: int, segment: int = FOUND) -> list[int]:
         """The schedulable stages of ``jobs`` (see the module docstring), job by job
-        (``kernels.schedulable_stages``)."""
+        (``kernels.schedulable_stages``, written to ``segment`` of the episode's arrays:
+        ``ROUND`` for the round's, which the observation flags)."""
         arrays = self.arrays
         found = schedulable_stages(
             np.array(jobs, dtype=np.int64),
@@ -242,8 +245,9 @@ class SparkSim(ExecutorMoves):
             self.pools.counts,
             source_job,
             self.n_executors,
+            segment,
         )
-        return arrays.found[:found].tolist()
+        return (arrays.round if segment == ROUND else arrays.found)[:found].tolist()
 
     def commit(self, stage: int, n_executors: int) -> int:
         """Promise ``min(n_executors, demand)`` source executors to the schedulable ``stage``
@@ -410,7 +414,7 @@ class SparkSim(ExecutorMoves):
     def _open_round(self) -> bool:
         """Set the round's visible jobs and schedulable stages; False when none is."""
         self.round_jobs = self.visible_jobs()
-        self.round_schedulable = self.schedulable(self.round_jobs, self.pools.source_job())
+        self.round_schedulable = self.schedulable(self.round_jobs, self.pools.source_job(), ROUND)
         return bool(self.round_schedulable)
 
     def visible_jobs(self) -> list[int]:
