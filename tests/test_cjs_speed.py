@@ -153,3 +153,46 @@ def test_compiled_feature_rows_are_bit_identical_to_their_numpy_definition(obser
         if terminated or truncated:
             break
     assert min(sizes) < 32 and max(sizes) > 64  # both small and large observations were seen
+
+
+@pytest.mark.parametrize("max_edges", [None, 3])
+def test_compiled_rows_and_edges_follow_their_definition(max_edges):
+    # kernels.shown_rows lays out the rows the observer's Python lists built before it: every
+    # incomplete stage of the round's jobs, job by job in stage order; each row's incomplete
+    # parents as (parent row, child row) pairs, child by child in the job's parent order; the
+    # all-parents-complete flag; the slots; the first max_edges pairs in the observation
+    env = make(interarrival_s=5.0, n_jobs=60, max_edges=max_edges)
+    rng = np.random.default_rng(1)
+    obs, _ = env.reset(seed=2)
+    sim, edge_rows, seen_hidden = env.sim, env.params.edge_rows, False
+    for _ in range(300):
+        jobs = [] if sim.done else sim.round_jobs
+        rows = [stage for job in jobs for stage in sim.active[job]]
+        row_of = {stage: row for row, stage in enumerate(rows)}
+        edges = [
+            (row_of[parent], row)
+            for row, stage in enumerate(rows)
+            for parent in sim.parents[stage]
+            if parent in row_of
+        ]
+        assert env.rows == rows
+        assert env.observer.edges.tolist() == [list(edge) for edge in edges]
+        assert env.observer.hidden_edges == max(0, len(edges) - edge_rows)
+        seen_hidden |= env.observer.hidden_edges > 0
+        shown = obs["edges"][: min(len(edges), edge_rows)].tolist()
+        assert shown == [list(edge) for edge in edges[:edge_rows]]
+        assert (obs["edges"][len(shown) :] == -1).all()
+        slots = [slot for slot, job in enumerate(jobs) for _ in sim.active[job]]
+        assert obs["stage_job"][: len(rows)].tolist() == slots
+        assert (obs["stage_job"][len(rows) :] == -1).all()
+        frontier = [float(sim.frontier[stage]) for stage in rows]
+        assert obs["stages"][: len(rows), 4].tolist() == frontier
+        flagged = np.flatnonzero(obs["stages"][:, 3]).tolist()
+        assert flagged == sorted(row_of[s] for s in sim.round_schedulable if s in row_of)
+        if sim.done:
+            break
+        masks = env.action_masks()
+        choices = np.flatnonzero(masks[: env.params.max_stages])
+        row = int(rng.choice(choices)) if len(choices) else env.params.max_stages
+        obs, _, terminated, truncated, _ = env.step({"stage": row, "n_exec": 2})
+    assert seen_hidden == (max_edges is not None)
