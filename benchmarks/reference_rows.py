@@ -49,6 +49,10 @@ class Row:
     """keys pinned over the config file (stated in the table)"""
     needs_data: tuple[str, ...] = ()
     """data folders under the data root the row trains on"""
+    entry_kwargs: dict[str, Any] = field(default_factory=dict)
+    """how the agent observes or acts, over the protocol's setting (e.g. the UAV controller's
+    vector ``obs_mode``): only keys the protocols keep for an entry (``Protocol.entry_kwargs``),
+    so the agent is scored on the protocol's scenario through the observation it trained on"""
 
     def train_env_kwargs(self, data_dir: Path | None) -> dict[str, Any]:
         """The training env's keyword arguments (flat, so they override a config block's)."""
@@ -70,6 +74,7 @@ class Row:
         params = kwargs.get("params")
         flat = dict(params.to_dict()) if hasattr(params, "to_dict") else dict(kwargs)
         flat.update(TRAINING_OVERRIDES.get(self.env_id, {}))
+        flat.update(self.entry_kwargs)
         return _plain(flat)
 
 
@@ -213,6 +218,22 @@ ROWS: dict[str, Row] = {
             eval_every=8_192,
             validation_episodes=5,
             goal="beat LRU, LFU and random, and close half the gap between LRU and windowed Belady",
+        ),
+        Row(
+            name="uav-ppo",
+            env_id="netgym/UavOffload-v0",
+            agent="ppo",
+            protocols=("uav-paper",),
+            heuristics=("kmeans", "pso-static", "pso-step"),
+            references=("greedy-grid",),
+            bound=None,
+            timesteps=300_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=4,
+            goal="with random user layouts, PPO over the central env within 5 % of k-means / PSO "
+            "placement",
+            entry_kwargs={"obs_mode": "vector"},
         ),
         Row(
             name="collective-path-maskable-ppo",
