@@ -284,6 +284,20 @@ ROWS: dict[str, Row] = {
             goal="as seq-grad-coding-maskable-ppo, the best validation score's model",
             select="best",
         ),
+        Row(
+            name="spark-scheduling-maskable-ppo",
+            env_id="netgym/SparkScheduling-v0",
+            agent="maskable-ppo",
+            protocols=("cjs-default",),
+            heuristics=("fifo", "fair", "srpt", "critical-path"),
+            bound=None,
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=2,
+            goal="beat the best of FIFO, Fair, SRPT and critical-path (the issue's implicit goal)",
+            entry_kwargs={"action_format": "flat", "mask_none": True},
+        ),
     )
 }
 """every row, most important first"""
