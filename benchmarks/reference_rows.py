@@ -147,6 +147,25 @@ SEQ_GRAD_CODING = Row(
 """the SeqGradCoding row: MaskablePPO as shipped, the last model"""
 
 
+UAV_PPO = Row(
+    name="uav-ppo",
+    env_id="netgym/UavOffload-v0",
+    agent="ppo",
+    protocols=("uav-paper",),
+    heuristics=("kmeans", "pso-static", "pso-step"),
+    references=("greedy-grid",),
+    bound=None,
+    timesteps=300_000,
+    cpu_seconds=60.0,
+    eval_every=8_192,
+    validation_episodes=4,
+    goal="with random user layouts, PPO over the central env within 5 % of k-means / PSO placement",
+    entry_kwargs={"obs_mode": "vector"},
+)
+"""the UAV row: PPO over the central env on the vector observation, new user layouts every
+episode (the protocol's), the last model"""
+
+
 ROWS: dict[str, Row] = {
     row.name: row
     for row in (
@@ -219,21 +238,12 @@ ROWS: dict[str, Row] = {
             validation_episodes=5,
             goal="beat LRU, LFU and random, and close half the gap between LRU and windowed Belady",
         ),
-        Row(
-            name="uav-ppo",
-            env_id="netgym/UavOffload-v0",
-            agent="ppo",
-            protocols=("uav-paper",),
-            heuristics=("kmeans", "pso-static", "pso-step"),
-            references=("greedy-grid",),
-            bound=None,
-            timesteps=300_000,
-            cpu_seconds=60.0,
-            eval_every=8_192,
-            validation_episodes=4,
-            goal="with random user layouts, PPO over the central env within 5 % of k-means / PSO "
-            "placement",
-            entry_kwargs={"obs_mode": "vector"},
+        UAV_PPO,
+        replace(
+            UAV_PPO,
+            name="uav-ppo-best",
+            goal="as uav-ppo, the best validation score's model",
+            select="best",
         ),
         Row(
             name="collective-path-maskable-ppo",
@@ -297,6 +307,20 @@ ROWS: dict[str, Row] = {
             validation_episodes=2,
             goal="beat the best of FIFO, Fair, SRPT and critical-path (the issue's implicit goal)",
             entry_kwargs={"action_format": "flat", "mask_none": True},
+        ),
+        Row(
+            name="wireless-video-cell-ppo",
+            env_id="netgym/WirelessVideoCell-v0",
+            agent="ppo",
+            protocols=("videocell-default",),
+            heuristics=("greedy", "pf-mpc", "pf", "maxci", "rr"),
+            bound=None,
+            timesteps=300_000,
+            cpu_seconds=60.0,
+            eval_every=16_384,
+            validation_episodes=2,
+            goal="beat the best heuristic (personalised greedy, PF with MPC, PF, max C/I, round "
+            "robin)",
         ),
     )
 }
