@@ -248,7 +248,8 @@ def seed_job(job: tuple) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     agent, record = train_seed(row, seed, data, split, metric, runs / row.name / f"seed-{seed}")
     results = {}
     for name in row.protocols:
-        result = run_protocol(name, [agent], data, protocol_episodes)[0]
+        # the agent keeps how it observes (the protocol's entry kwargs of its training env)
+        result = run_protocol(name, [agent], data, protocol_episodes, entry_kwargs=split[0])[0]
         record.setdefault("protocol_scores", {})[name] = result.score
         results[name] = result.to_dict(per_episode=True)
     agent.close()

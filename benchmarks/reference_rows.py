@@ -49,6 +49,10 @@ class Row:
     """keys pinned over the config file (stated in the table)"""
     needs_data: tuple[str, ...] = ()
     """data folders under the data root the row trains on"""
+    entry_kwargs: dict[str, Any] = field(default_factory=dict)
+    """how the agent observes or acts, over the protocol's setting (e.g. the UAV controller's
+    vector ``obs_mode``): only keys the protocols keep for an entry (``Protocol.entry_kwargs``),
+    so the agent is scored on the protocol's scenario through the observation it trained on"""
 
     def train_env_kwargs(self, data_dir: Path | None) -> dict[str, Any]:
         """The training env's keyword arguments (flat, so they override a config block's)."""
@@ -70,6 +74,7 @@ class Row:
         params = kwargs.get("params")
         flat = dict(params.to_dict()) if hasattr(params, "to_dict") else dict(kwargs)
         flat.update(TRAINING_OVERRIDES.get(self.env_id, {}))
+        flat.update(self.entry_kwargs)
         return _plain(flat)
 
 
@@ -140,6 +145,25 @@ SEQ_GRAD_CODING = Row(
     goal="beat the online model-based scheme selection (adaptive)",
 )
 """the SeqGradCoding row: MaskablePPO as shipped, the last model"""
+
+
+UAV_PPO = Row(
+    name="uav-ppo",
+    env_id="netgym/UavOffload-v0",
+    agent="ppo",
+    protocols=("uav-paper",),
+    heuristics=("kmeans", "pso-static", "pso-step"),
+    references=("greedy-grid",),
+    bound=None,
+    timesteps=300_000,
+    cpu_seconds=60.0,
+    eval_every=8_192,
+    validation_episodes=4,
+    goal="with random user layouts, PPO over the central env within 5 % of k-means / PSO placement",
+    entry_kwargs={"obs_mode": "vector"},
+)
+"""the UAV row: PPO over the central env on the vector observation, new user layouts every
+episode (the protocol's), the last model"""
 
 
 ROWS: dict[str, Row] = {
@@ -214,6 +238,13 @@ ROWS: dict[str, Row] = {
             validation_episodes=5,
             goal="beat LRU, LFU and random, and close half the gap between LRU and windowed Belady",
         ),
+        UAV_PPO,
+        replace(
+            UAV_PPO,
+            name="uav-ppo-best",
+            goal="as uav-ppo, the best validation score's model",
+            select="best",
+        ),
         Row(
             name="collective-path-maskable-ppo",
             env_id="netgym/CollectivePath-v0",
@@ -262,6 +293,34 @@ ROWS: dict[str, Row] = {
             name="seq-grad-coding-maskable-ppo-best",
             goal="as seq-grad-coding-maskable-ppo, the best validation score's model",
             select="best",
+        ),
+        Row(
+            name="spark-scheduling-maskable-ppo",
+            env_id="netgym/SparkScheduling-v0",
+            agent="maskable-ppo",
+            protocols=("cjs-default",),
+            heuristics=("fifo", "fair", "srpt", "critical-path"),
+            bound=None,
+            timesteps=100_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=2,
+            goal="beat the best of FIFO, Fair, SRPT and critical-path (the issue's implicit goal)",
+            entry_kwargs={"action_format": "flat", "mask_none": True},
+        ),
+        Row(
+            name="wireless-video-cell-ppo",
+            env_id="netgym/WirelessVideoCell-v0",
+            agent="ppo",
+            protocols=("videocell-default",),
+            heuristics=("greedy", "pf-mpc", "pf", "maxci", "rr"),
+            bound=None,
+            timesteps=300_000,
+            cpu_seconds=60.0,
+            eval_every=16_384,
+            validation_episodes=2,
+            goal="beat the best heuristic (personalised greedy, PF with MPC, PF, max C/I, round "
+            "robin)",
         ),
     )
 }

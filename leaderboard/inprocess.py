@@ -150,6 +150,7 @@ def run_protocol(
     policies: Iterable[str | Any] | Mapping[str, Any] | None = None,
     data_dir: str | Path | None = None,
     episodes: int | None = None,
+    entry_kwargs: Mapping[str, Any] | None = None,
 ) -> list[LeaderboardRow]:
     """Evaluate each policy under ``protocol`` in this process; one row per policy, in order.
 
@@ -163,6 +164,10 @@ def run_protocol(
             or a mapping name -> policy; None evaluates every baseline of the protocol's env.
         data_dir: the data folder, for protocols with ``needs_data``.
         episodes: fewer episodes per seed for a quick run (a new protocol version).
+        entry_kwargs: the env kwargs the policy objects trained with (e.g. an agent's
+            ``context.env_kwargs``): they play the protocol's env with those of them the
+            protocol keeps for an entry (``Protocol.entry_kwargs``, e.g. the UAV ``obs_mode``),
+            as a run entry of a leaderboard does; baseline names play the protocol's own.
 
     Raises:
         ValueError: unknown protocol or policy, or episodes out of range.
@@ -172,10 +177,17 @@ def run_protocol(
         protocol = get_protocol(protocol)
     protocol = protocol.with_episodes(episodes)
     env_kwargs = protocol.env_kwargs(data_dir)
+    own_kwargs = protocol.entry_env_kwargs(data_dir, dict(entry_kwargs or {}))
+    if policies is not None and not isinstance(policies, Mapping):
+        policies = list(policies)
+    baselines = (
+        None if policies is None else {p for p in policies if isinstance(p, str)}
+    )  # None: every policy is a baseline of the env
     rows = []
     for name, policy in _resolve_policies(protocol, policies):
         started = time.perf_counter()
-        result = evaluate_seeds(policy, protocol, env_kwargs)
+        kwargs = env_kwargs if baselines is None or name in baselines else own_kwargs
+        result = evaluate_seeds(policy, protocol, kwargs)
         result.wall_s = time.perf_counter() - started
         rows.append(LeaderboardRow(protocol.name, protocol.version, name, protocol.metric, result))
     return rows

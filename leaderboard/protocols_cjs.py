@@ -22,6 +22,10 @@ from .protocols import Anchors, define_protocol
 
 ENV_ID = "netgym/SparkScheduling-v0"
 ANCHORS = Anchors(reference="fair")
+ENTRY_KWARGS = ("action_format", "mask_none")
+"""what an entry keeps from its training env: how it acts (the flat MultiDiscrete action of
+MaskablePPO and PPO, and whether its masks rule out 'none' while a stage is schedulable),
+never the jobs, the cluster or the score"""
 
 
 def default(data_dir: Path | None, **changes: Any) -> dict[str, Any]:
@@ -67,6 +71,7 @@ def _define(name: str, changes: dict[str, Any], what: str) -> None:
         quick=(1, 2),
         quick_kwargs=lambda data_dir: quick(data_dir, **{**changes, "n_jobs": jobs // 4}),
         metric="mean",
+        entry_kwargs=ENTRY_KWARGS,
         description=f"Spark cluster scheduling, {what}: {jobs} jobs on "
         f"{changes.get('n_executors', 50)} executors, synthetic DAGs; score = return = "
         f"-(sum of JCTs, s); mean JCT = -score / {jobs}",
@@ -85,6 +90,7 @@ define_protocol(
     episodes=2,
     metric="mean",
     datasets=("cjs/tpch",),
+    entry_kwargs=ENTRY_KWARGS,
     fingerprint_kwargs=lambda data_dir: default(data_dir),
     description="Spark cluster scheduling on the TPC-H traces (NetLLM's default setting: 200 "
     "jobs, 50 executors); score = return = -(sum of JCTs, s); mean JCT = -score / 200",

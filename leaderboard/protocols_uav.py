@@ -2,6 +2,9 @@
 
 The score is ``mean_reward``: the mean fraction of users served by UAVs per step. Anchors:
 random = 0, k-means placement = 1, and the capacity bound min(N, K C) / N reported beside.
+Every episode draws a new user layout (``layout_seed`` None). An entry keeps its own
+``obs_mode`` (how the controller observes, never the dynamics or the score): a PPO trained on the
+vector observation plays the protocol's scenario through that observation.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ define_protocol(
     seeds=5,
     episodes=2,
     quick=(2, 1),
+    entry_kwargs=("obs_mode",),
     description="multi-UAV offloading, paper preset (3 UAVs, 100 users, 1 km^2), 5 seeds "
     "x 2 episodes of 100 steps; score = mean fraction of users served by UAVs per step",
 )

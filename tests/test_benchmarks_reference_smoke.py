@@ -203,3 +203,17 @@ def test_the_disttrain_rows_train_the_readmes_agents_on_their_protocols() -> Non
         assert row.env_id == env_id and row.heuristics == (heuristic,)
         assert row.cpu_seconds is not None and row.cpu_seconds <= 60.0
         assert row.train_env_kwargs(None)  # the protocol's setting, no data needed
+
+
+def test_a_rows_entry_kwargs_are_kept_by_each_of_its_protocols() -> None:
+    from netgym.leaderboard.protocols import get_protocol, load_family_protocols
+    from reference_rows import ROWS
+
+    load_family_protocols()
+    for row in ROWS.values():
+        for name in row.protocols:
+            kept = get_protocol(name).entry_kwargs
+            assert set(row.entry_kwargs) <= set(kept), f"{row.name}: {name} keeps only {kept}"
+        if row.entry_kwargs:
+            kwargs = row.train_env_kwargs(None)
+            assert all(kwargs[key] == value for key, value in row.entry_kwargs.items())

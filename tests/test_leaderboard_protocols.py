@@ -211,3 +211,37 @@ def test_old_protocol_modules_import_without_registering_twice():
     importlib.import_module("netgym.leaderboard.families_quantum_moe")
     assert PROTOCOLS == before
     assert families.ABR_ENV_ID == "netgym/AbrStreaming-v0" and len(families.SEEDS) == 10
+
+
+class _SpaceRecorder:
+    """A policy object that hovers and records the observation space it was given."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.spaces: list[Any] = []
+
+    def reset(self, env: Any) -> None:
+        self.spaces.append(env.observation_space)
+        self.n_users = env.unwrapped.params.n_users
+
+    def act(self, obs: Any, info: dict[str, Any]) -> Any:
+        return [0, 0, 0]
+
+
+def test_run_protocol_keeps_a_policy_objects_obs_mode_and_nothing_else():
+    from gymnasium import spaces
+    from netgym.leaderboard import run_protocol
+
+    uav = get_protocol("uav-paper-quick")
+    assert uav.entry_kwargs == ("obs_mode",)
+    recorder = _SpaceRecorder()
+    trained = {"obs_mode": "vector", "n_users": 7}  # n_users is the protocol's: not kept
+    rows = run_protocol(uav, [recorder, "hover"], episodes=1, entry_kwargs=trained)
+    assert all(isinstance(space, spaces.Box) for space in recorder.spaces)
+    assert recorder.n_users == 100
+    hover = run_protocol(uav, ["hover"], episodes=1, entry_kwargs=trained)[0]
+    plain = run_protocol(uav, [recorder], episodes=1)[0]  # no entry kwargs: the protocol's
+    assert isinstance(recorder.spaces[-1], spaces.MultiDiscrete)
+    # the observation changes nothing the hovering policies score; baselines play the protocol's
+    assert rows[0].score == rows[1].score == hover.score == plain.score
