@@ -322,6 +322,35 @@ ROWS: dict[str, Row] = {
             goal="beat the best heuristic (personalised greedy, PF with MPC, PF, max C/I, round "
             "robin)",
         ),
+        Row(
+            name="moe-batching-ppo",
+            env_id="netgym/MoeBatching-v0",
+            agent="ppo",
+            protocols=("moe-batching",),
+            heuristics=("prefill-first", "readme", "decode-first", "fcfs"),
+            references=("random",),
+            bound=None,
+            timesteps=200_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=3,
+            goal="beat the best of prefill-first, Read-ME (Algorithm 1), decode-first and FCFS",
+        ),
+        Row(
+            name="moe-glider-routing-ppo",
+            env_id="netgym/MoeGliderRouting-v0",
+            agent="ppo",
+            protocols=("moe-glider",),
+            heuristics=("glider", "phatgoose"),
+            references=("glider-oracle-scale", "global-only"),
+            bound=None,
+            timesteps=200_000,
+            cpu_seconds=60.0,
+            eval_every=8_192,
+            validation_episodes=5,
+            goal="beat Glider (one fixed scale) and PHATGOOSE; reference: Glider at the scale "
+            "that knows each query's split",
+        ),
     )
 }
 """every row, most important first"""
