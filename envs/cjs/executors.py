@@ -138,6 +138,40 @@ class ExecutorMoves:
         else:
             self._move_to_stage(executor, destination)
 
+    def _fulfil_all(self, source: int, idle: list[int]) -> None:
+        """Send ``source``'s idle executors (popped from the end of ``idle``) where its promises
+        go, oldest promise first: ``_fulfil`` for each, with ``ExecutorPools.fulfil`` inline
+        (the same operations in the same order)."""
+        pools = self.pools
+        commitments, n_from, n_to, supply = (
+            pools.commitments,
+            pools.n_from,
+            pools.n_to,
+            pools.supply,
+        )
+        promised = commitments[source]
+        pool_job, location, common = pools.pool_job, pools.location, pools.common
+        for destination, n in list(promised.items()):
+            while n > 0 and idle:
+                executor = idle.pop()
+                here = location[executor]
+                held = commitments[here]
+                count = held[destination] - 1
+                if count:
+                    held[destination] = count
+                else:
+                    del held[destination]
+                n_from[here] -= 1
+                n_to[destination] -= 1
+                job = pool_job[destination]
+                if job != pool_job[here]:
+                    supply[job] -= 1
+                if destination == common:
+                    self._move_idle(here, [executor])
+                else:
+                    self._move_to_stage(executor, destination)
+                n -= 1
+
     def _move_idle(self, source: int, executors: list[int] | None = None) -> None:
         """Idle executors of a stage pool go to their job's pool, those of a job with no task
         left to start go to the common pool; a live job's pool keeps its idle executors."""

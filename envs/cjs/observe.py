@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from .kernels import AGE_CAP, TASK_SCALE, WORK_SCALE, shown_rows, stage_features
+from .kernels import AGE_CAP, TASK_SCALE, WORK_SCALE
 from .params import SparkParams
+from .row_kernels import shown_rows, stage_features
 from .sim import SparkSim
 from .templates import JobLibrary
 

@@ -278,36 +278,7 @@ class SparkSim(ExecutorMoves):
         executing = self.executing
         idle = [e for e in pools.members[source] if not executing[e]]
         if idle:
-            # ``_fulfil`` for each idle executor, with ``ExecutorPools.fulfil`` inline (the
-            # same operations in the same order; every idle executor is in ``source``)
-            commitments, n_from, n_to, supply = (
-                pools.commitments,
-                pools.n_from,
-                pools.n_to,
-                pools.supply,
-            )
-            promised = commitments[source]
-            pool_job, location, common = pools.pool_job, pools.location, pools.common
-            for destination, n in list(promised.items()):
-                while n > 0 and idle:
-                    executor = idle.pop()
-                    here = location[executor]
-                    held = commitments[here]
-                    count = held[destination] - 1
-                    if count:
-                        held[destination] = count
-                    else:
-                        del held[destination]
-                    n_from[here] -= 1
-                    n_to[destination] -= 1
-                    job = pool_job[destination]
-                    if job != pool_job[here]:
-                        supply[job] -= 1
-                    if destination == common:
-                        self._move_idle(here, [executor])
-                    else:
-                        self._move_to_stage(executor, destination)
-                    n -= 1
+            self._fulfil_all(source, idle)
         pools.source = pools.placeholder
         for stage in self.selected:
             self._selected[stage] = 0
