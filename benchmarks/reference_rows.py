@@ -183,6 +183,15 @@ ROWS: dict[str, Row] = {
             select="last",
             hyperparams={},
         ),
+        replace(
+            ABR_PPO,
+            name="abr-dqn",
+            agent="dqn",
+            goal="as abr-ppo, with DQN (dqn.yaml's ABR block, untuned; the best validation "
+            "checkpoint)",
+            eval_every=20_480,
+            hyperparams={},
+        ),
         Row(
             name="moe-routing-ppo",
             env_id="netgym/MoeRouting-v0",
