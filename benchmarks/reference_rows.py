@@ -332,6 +332,20 @@ ROWS: dict[str, Row] = {
             "robin)",
         ),
         Row(
+            name="wireless-video-cell-sac",
+            env_id="netgym/WirelessVideoCell-v0",
+            agent="sac",
+            protocols=("videocell-default",),
+            heuristics=("greedy", "pf-mpc", "pf", "maxci", "rr"),
+            bound=None,
+            timesteps=300_000,
+            cpu_seconds=60.0,
+            eval_every=2_048,
+            validation_episodes=2,
+            goal="as wireless-video-cell-ppo, with SAC (sac.yaml's defaults: a tanh-squashed "
+            "action, the remedy the PPO row's finding proposes)",
+        ),
+        Row(
             name="moe-batching-ppo",
             env_id="netgym/MoeBatching-v0",
             agent="ppo",
