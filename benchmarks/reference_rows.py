@@ -166,6 +166,22 @@ UAV_PPO = Row(
 episode (the protocol's), the last model"""
 
 
+VIDEO_CELL_PPO = Row(
+    name="wireless-video-cell-ppo",
+    env_id="netgym/WirelessVideoCell-v0",
+    agent="ppo",
+    protocols=("videocell-default",),
+    heuristics=("greedy", "pf-mpc", "pf", "maxci", "rr"),
+    bound=None,
+    timesteps=300_000,
+    cpu_seconds=60.0,
+    eval_every=16_384,
+    validation_episodes=2,
+    goal="beat the best heuristic (personalised greedy, PF with MPC, PF, max C/I, round robin)",
+)
+"""the video cell row: PPO on the env's Box action (per-user PRB shares)"""
+
+
 ROWS: dict[str, Row] = {
     row.name: row
     for row in (
@@ -317,31 +333,12 @@ ROWS: dict[str, Row] = {
             goal="beat the best of FIFO, Fair, SRPT and critical-path (the issue's implicit goal)",
             entry_kwargs={"action_format": "flat", "mask_none": True},
         ),
-        Row(
-            name="wireless-video-cell-ppo",
-            env_id="netgym/WirelessVideoCell-v0",
-            agent="ppo",
-            protocols=("videocell-default",),
-            heuristics=("greedy", "pf-mpc", "pf", "maxci", "rr"),
-            bound=None,
-            timesteps=300_000,
-            cpu_seconds=60.0,
-            eval_every=16_384,
-            validation_episodes=2,
-            goal="beat the best heuristic (personalised greedy, PF with MPC, PF, max C/I, round "
-            "robin)",
-        ),
-        Row(
+        VIDEO_CELL_PPO,
+        replace(
+            VIDEO_CELL_PPO,
             name="wireless-video-cell-sac",
-            env_id="netgym/WirelessVideoCell-v0",
             agent="sac",
-            protocols=("videocell-default",),
-            heuristics=("greedy", "pf-mpc", "pf", "maxci", "rr"),
-            bound=None,
-            timesteps=300_000,
-            cpu_seconds=60.0,
             eval_every=2_048,
-            validation_episodes=2,
             goal="as wireless-video-cell-ppo, with SAC (sac.yaml's defaults: a tanh-squashed "
             "action, the remedy the PPO row's finding proposes)",
         ),

@@ -165,11 +165,6 @@ class Observer:
         self.hidden_edges = max(0, n_edges - self.params.edge_rows)
 
     @property
-    def slots(self) -> np.ndarray:
-        """The job slot of each shown row."""
-        return self._ints[: len(self.rows)].copy()
-
-    @property
     def edges(self) -> np.ndarray:
         """Every dependency among the shown rows, ``(parent row, child row)`` per line."""
         return self._edges[: 2 * self.n_edges].reshape(-1, 2).copy()
