@@ -217,3 +217,22 @@ def test_a_rows_entry_kwargs_are_kept_by_each_of_its_protocols() -> None:
         if row.entry_kwargs:
             kwargs = row.train_env_kwargs(None)
             assert all(kwargs[key] == value for key, value in row.entry_kwargs.items())
+
+
+def test_every_committed_row_was_trained_with_the_configuration_its_row_resolves_to() -> None:
+    """A config block (e.g. a tuned one) changed after a row ran makes its record stale."""
+    from reference_agents import resolve
+    from reference_rows import ROWS
+
+    for path in sorted((REPO / "docs" / "benchmark").glob("*.json")):
+        record = json.loads(path.read_text())
+        row = ROWS[record["row"]]
+        config = json.loads(json.dumps(resolve(row, 0, Path("data")).__dict__, default=str))
+        for seed in record["seeds"]:
+            recorded = {key: seed[key] for key in ("n_envs", "hyperparams", "lr_schedule")}
+            expected = {key: config[key] for key in recorded}
+            assert recorded == expected, (
+                f"{path.name}: seed {seed['seed']} trained with another configuration than "
+                f"{row.agent}.yaml gives {row.env_id} now: rerun "
+                f"`python benchmarks/reference_agents.py {row.name}`"
+            )
