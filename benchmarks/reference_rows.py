@@ -80,8 +80,13 @@ class Row:
 
 TRAINING_OVERRIDES: dict[str, dict[str, Any]] = {
     "netgym/MoeRouting-v0": {"lp_bound": False},  # the per-step LP costs more than the step
+    # each step pattern's cost as its congestion grows instead of all at its last piece: the
+    # same observations and the same episode return, paid earlier (tests check both)
+    "netgym/CollectivePath-v0": {"reward": "dense"},
 }
-"""settings that only change what info reports, off while training"""
+"""training settings that change neither the observation nor an episode's return (what info
+reports, when the reward is paid), so a model trained with them is scored on the protocol's
+env as it is"""
 
 
 def _plain(value: Any) -> Any:
@@ -250,6 +255,22 @@ ROWS: dict[str, Row] = {
             goal="reach the exact optimum within 1 %",
         ),
         Row(
+            name="repeater-chain-qlearning",
+            env_id="netgym/RepeaterChain-v0",
+            agent="qlearning",
+            protocols=("repeater-chain",),
+            heuristics=("swap-asap",),
+            references=("nested",),
+            bound="optimal",
+            timesteps=1_000_000,
+            cpu_seconds=60.0,
+            eval_every=50_000,
+            validation_episodes=100,
+            goal="reach the exact optimum within 1 % (tabular Q-learning on the finite MDP's "
+            "state index)",
+            entry_kwargs={"obs_mode": "tabular"},
+        ),
+        Row(
             name="moe-cache-maskable-ppo",
             env_id="netgym/MoeExpertCache-v0",
             agent="maskable-ppo",
@@ -318,6 +339,22 @@ ROWS: dict[str, Row] = {
             name="seq-grad-coding-maskable-ppo-best",
             goal="as seq-grad-coding-maskable-ppo, the best validation score's model",
             select="best",
+        ),
+        replace(
+            SEQ_GRAD_CODING,
+            name="seq-grad-coding-qlearning",
+            agent="qlearning",
+            timesteps=400_000,
+            eval_every=10_000,
+            goal="as seq-grad-coding-maskable-ppo, with tabular Q-learning over two binned "
+            "statistics (qlearning.yaml's block: 40 states x 158 arms)",
+        ),
+        replace(
+            SEQ_GRAD_CODING,
+            name="seq-grad-coding-dqn",
+            agent="dqn",
+            goal="as seq-grad-coding-maskable-ppo, with DQN (dqn.yaml's defaults; every arm "
+            "is valid, so no mask is lost)",
         ),
         Row(
             name="spark-scheduling-maskable-ppo",

@@ -3,6 +3,7 @@ the generated table of ``docs/benchmark.md`` matching the committed JSON. No tim
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -236,3 +237,54 @@ def test_every_committed_row_was_trained_with_the_configuration_its_row_resolves
                 f"{row.agent}.yaml gives {row.env_id} now: rerun "
                 f"`python benchmarks/reference_agents.py {row.name}`"
             )
+
+
+def test_a_rows_study_tunes_on_its_training_env_apart_from_its_seeds(tmp_path: Path) -> None:
+    from reference_rows import ROWS
+    from reference_tune import TUNE_SEED, main, tune_command
+
+    row = ROWS["collective-path-maskable-ppo"]
+    args = argparse.Namespace(
+        row=row.name, timesteps=500, seed=TUNE_SEED, hyperparams=["gamma=0.9"], trials=2,
+        jobs=1, evals=2, episodes=1, out=tmp_path,
+    )  # fmt: skip
+    words = tune_command(args, None)
+    assert words[words.index("--env") + 1] == row.env_id
+    assert json.loads(words[words.index("--env-kwargs") + 1]) == row.train_env_kwargs(None)
+    assert TUNE_SEED >= 5  # the rows train seeds 0-4
+    assert words[words.index("--seed") + 1] == str(TUNE_SEED)
+    assert words[words.index("--tune") + 1] == "2" and "gamma=0.9" in words
+    assert main([row.name, "--timesteps", "500", "--dry-run", "--out", str(tmp_path)]) == 0
+    assert not any(tmp_path.iterdir())  # a dry run writes nothing
+
+
+@pytest.mark.parametrize("env_id", ["netgym/MoeRouting-v0", "netgym/CollectivePath-v0"])
+def test_a_training_override_keeps_the_observations_and_the_return(
+    env_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gymnasium as gym
+    import numpy as np
+    import reference_rows
+    from reference_rows import ROWS, TRAINING_OVERRIDES
+
+    assert set(TRAINING_OVERRIDES) == {"netgym/MoeRouting-v0", "netgym/CollectivePath-v0"}
+    row = next(row for row in ROWS.values() if row.env_id == env_id)
+    trained = row.train_env_kwargs(None)
+    monkeypatch.setattr(reference_rows, "TRAINING_OVERRIDES", {})
+    protocol = row.train_env_kwargs(None)  # the protocol's setting as it is
+    changed = {key for key in trained if trained[key] != protocol[key]}
+    assert changed == set(TRAINING_OVERRIDES[env_id])
+    if "max_steps" in protocol:
+        protocol["max_steps"] = trained["max_steps"] = 16
+    played = []
+    for kwargs in (trained, protocol):
+        env = gym.make(env_id, **kwargs)
+        env.action_space.seed(3)
+        observations, total, done = [env.reset(seed=3)[0]], 0.0, False
+        while not done:
+            obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+            observations.append(obs)
+            total, done = total + reward, terminated or truncated
+        played.append((np.array(observations), total))
+    assert np.array_equal(played[0][0], played[1][0])
+    assert played[0][1] == pytest.approx(played[1][1], rel=1e-9)
