@@ -4,14 +4,16 @@ never the protocol's evaluation seeds or test traces), so that a tuned block of
 ``agents/config/<agent>.yaml`` is reproduced with one command.
 
 ```bash
-python benchmarks/reference_tune.py collective-path-maskable-ppo --trials 16 --timesteps 50000
+python benchmarks/reference_tune.py moe-training-overlap-ppo --trials 16 --timesteps 50000 \
+    --episodes 3
 python benchmarks/reference_tune.py abr-ppo --trials 12 --timesteps 100000 --seed 0 \\
     --evals 3 --episodes 20 --hyperparams n_steps=256 batch_size=256
 ```
 
 The study lives in ``runs/reference-tune/<row>/tune/study.db`` (SQLite; the same command again
 adds trials to it) and its best trial in ``best.yaml`` there, a block to paste into the config
-file (docs/benchmark.md, "Tuned blocks", says which blocks came from which study).
+file, with a comment naming the study (docs/benchmark.md, "How a row is made": then every row
+that resolves the block is rerun).
 """
 
 from __future__ import annotations
