@@ -443,5 +443,35 @@ ROWS: dict[str, Row] = {
 }
 """every row, most important first"""
 
+HOUR_CPU_SECONDS = 720.0
+"""a row's CPU budget per seed at the issue's 1 CPU-hour per env (5 seeds x 12 CPU-minutes)"""
+
+
+def _hour(name: str, eval_every: int, validation_episodes: int) -> Row:
+    """Row ``name`` at 1 CPU-hour per env, the best validation model (validation episodes
+    only), fewer and larger validations than its short row's (they are not counted)."""
+    row = ROWS[name]
+    return replace(
+        row,
+        name=f"{name}-1h",
+        timesteps=20_000_000,
+        cpu_seconds=HOUR_CPU_SECONDS,
+        eval_every=eval_every,
+        validation_episodes=validation_episodes,
+        select="best",
+        goal=f"{row.goal}; at 1 CPU-hour per env (12 CPU-minutes per seed), the best "
+        "validation model",
+    )
+
+
+ROWS.update(
+    (row.name, row)
+    for row in (
+        _hour("quantum-scheduling-maskable-ppo", 131_072, 20),
+        _hour("uav-ppo", 131_072, 4),
+        _hour("moe-routing-ppo", 65_536, 3),
+    )
+)
+
 
 __all__ = ["ROWS", "TRAINING_OVERRIDES", "Row"]
