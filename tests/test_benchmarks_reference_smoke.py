@@ -288,3 +288,27 @@ def test_a_training_override_keeps_the_observations_and_the_return(
         played.append((np.array(observations), total))
     assert np.array_equal(played[0][0], played[1][0])
     assert played[0][1] == pytest.approx(played[1][1], rel=1e-9)
+
+
+def test_the_check_pairs_each_episode_of_the_seeds_mean_with_the_heuristics() -> None:
+    import numpy as np
+    from reference_check import paired
+
+    agent = np.array([[1.0, 2.0, 3.0, 4.0], [3.0, 2.0, 1.0, 4.0]])  # seeds' mean: 2, 2, 2, 4
+    other = np.array([1.0, 1.0, 1.0, 5.0])  # differences 1, 1, 1, -1
+    result = paired(agent, other, reps=2_000)
+    assert result["mean"] == pytest.approx(0.5)
+    assert -1.0 <= result["low"] < 0.5 < result["high"] <= 1.0
+    same = paired(agent, agent.mean(axis=0), reps=100)
+    assert same == {"mean": 0.0, "low": 0.0, "high": 0.0}
+
+
+def test_the_check_refuses_an_unknown_row_and_a_row_without_runs(tmp_path: Path) -> None:
+    from reference_check import main
+
+    with pytest.raises(SystemExit):
+        main(["no-such-row"])
+    with pytest.raises(SystemExit):
+        main(["repeater-chain-qlearning", "--runs", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        main(["repeater-chain-qlearning", "--episodes", "1"])
