@@ -45,11 +45,16 @@ def paired(agent: np.ndarray, other: np.ndarray, reps: int = 10_000) -> dict[str
     return {"mean": float(diff.mean()), "low": float(low), "high": float(high)}
 
 
-def check(row_name: str, episodes: int, runs: Path, data_dir: str | None) -> dict[str, Any]:
-    """Play the row's seeds and heuristics on ``episodes`` episodes of its first protocol."""
+def check(row_name: str, episodes: int, runs: Path) -> dict[str, Any]:
+    """Play the row's seeds and heuristics on ``episodes`` episodes of its first protocol.
+
+    Raises:
+        ValueError: unknown row, fewer than 2 episodes, or a protocol on data sets (ABR's
+            traces are played in order: more seeds would replay the same traces).
+        FileNotFoundError: the row has no run folders.
+    """
     import torch
     from netgym.agents.training import RunConfig
-    from netgym.data import data_root
     from netgym.leaderboard import run_protocol
     from netgym.leaderboard.entries import load_run_policy
     from netgym.leaderboard.inprocess import episode_scores
@@ -62,26 +67,30 @@ def check(row_name: str, episodes: int, runs: Path, data_dir: str | None) -> dic
     torch.set_num_threads(1)
     load_family_protocols()
     row = ROWS[row_name]
+    base = get_protocol(row.protocols[0])
+    if base.needs_data:
+        raise ValueError(
+            f"row {row.name}: protocol {base.name!r} plays data sets ({', '.join(base.datasets)}), "
+            "whose episodes are the data, not draws from seeds: its own score is the check"
+        )
     folders = sorted((runs / row.name).glob("seed-*"), key=lambda p: int(p.name[5:]))
     if not folders:
         raise FileNotFoundError(f"no run folders in {runs / row.name}: run the row first")
-    base = get_protocol(row.protocols[0])
     protocol = dataclasses.replace(
         base,
         name=f"{base.name}-check",
         episodes=1,
         eval_seeds=tuple(range(CHECK_SEED, CHECK_SEED + episodes)),
     )
-    data = data_root(data_dir) if base.needs_data else None
     scores: dict[str, np.ndarray] = {}
     for name in row.heuristics:
-        result = run_protocol(protocol, [name], data)[0].result
+        result = run_protocol(protocol, [name])[0].result
         scores[name] = np.array(episode_scores(result, protocol.metric))
     agent = []
     for folder in folders:
         policy = load_run_policy(folder)
         kwargs = RunConfig.from_folder(folder).env_kwargs  # how it observes (entry kwargs)
-        result = run_protocol(protocol, {folder.name: policy}, data, entry_kwargs=kwargs)[0]
+        result = run_protocol(protocol, {folder.name: policy}, entry_kwargs=kwargs)[0]
         agent.append(episode_scores(result.result, protocol.metric))
     per_seed = np.array(agent)
     return {
@@ -102,11 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("row", help="a row of benchmarks/reference_rows.py")
     parser.add_argument("--episodes", type=int, default=50, help="episodes (50)")
     parser.add_argument("--runs", type=Path, default=REPO / "runs" / "reference")
-    parser.add_argument("--data-dir", default=None, help="the data root (NETGYM_DATA)")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
     try:
-        result = check(args.row, args.episodes, args.runs, args.data_dir)
+        result = check(args.row, args.episodes, args.runs)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     text = json.dumps(result, indent=1)

@@ -174,6 +174,14 @@ def test_a_tiny_row_trains_validates_scores_and_writes_json_and_curves(tmp_path:
         svg = (out / f"repeater-chain-maskable-ppo-{suffix}.svg").read_text()
         assert svg.startswith("<svg") and "swap-asap" in svg
     assert json.loads(done.stdout)["row"] == "repeater-chain-maskable-ppo"
+    # the check plays the two models and the heuristic on the same episodes, paired
+    from reference_check import check
+
+    checked = check("repeater-chain-maskable-ppo", 3, runs)
+    assert len(checked["agent_per_seed"]) == 2 and set(checked["heuristics"]) == {"swap-asap"}
+    diff = checked["agent_minus"]["swap-asap"]
+    assert diff["mean"] == pytest.approx(checked["agent_mean"] - checked["heuristics"]["swap-asap"])
+    assert diff["low"] <= diff["mean"] <= diff["high"]
 
 
 def test_every_row_is_scored_on_its_env_against_the_protocols_reference_and_oracle() -> None:
@@ -303,7 +311,9 @@ def test_the_check_pairs_each_episode_of_the_seeds_mean_with_the_heuristics() ->
     assert same == {"mean": 0.0, "low": 0.0, "high": 0.0}
 
 
-def test_the_check_refuses_an_unknown_row_and_a_row_without_runs(tmp_path: Path) -> None:
+def test_the_check_refuses_an_unknown_row_and_a_row_without_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from reference_check import main
 
     with pytest.raises(SystemExit):
@@ -312,3 +322,6 @@ def test_the_check_refuses_an_unknown_row_and_a_row_without_runs(tmp_path: Path)
         main(["repeater-chain-qlearning", "--runs", str(tmp_path)])
     with pytest.raises(SystemExit):
         main(["repeater-chain-qlearning", "--episodes", "1"])
+    with pytest.raises(SystemExit):
+        main(["abr-ppo", "--runs", str(tmp_path)])  # trace protocols: the data are the episodes
+    assert "plays data sets" in capsys.readouterr().err
