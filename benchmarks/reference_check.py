@@ -38,11 +38,11 @@ def paired(agent: np.ndarray, other: np.ndarray, reps: int = 10_000) -> dict[str
 
     ``agent`` is (seeds, episodes), ``other`` (episodes,): each episode is one pair.
     """
+    from netgym.leaderboard.stats import bootstrap_ci
+
     diff = agent.mean(axis=0) - other
-    rng = np.random.default_rng(0)
-    means = diff[rng.integers(0, diff.size, size=(reps, diff.size))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return {"mean": float(diff.mean()), "low": float(low), "high": float(high)}
+    low, high = bootstrap_ci(diff, reps=reps)
+    return {"mean": float(diff.mean()), "low": low, "high": high}
 
 
 def check(row_name: str, episodes: int, runs: Path) -> dict[str, Any]:
@@ -57,7 +57,6 @@ def check(row_name: str, episodes: int, runs: Path) -> dict[str, Any]:
     from netgym.agents.training import RunConfig
     from netgym.leaderboard import run_protocol
     from netgym.leaderboard.entries import load_run_policy
-    from netgym.leaderboard.inprocess import episode_scores
     from netgym.leaderboard.protocols import get_protocol, load_family_protocols
 
     if row_name not in ROWS:
@@ -82,17 +81,14 @@ def check(row_name: str, episodes: int, runs: Path) -> dict[str, Any]:
         episodes=1,
         eval_seeds=tuple(range(CHECK_SEED, CHECK_SEED + episodes)),
     )
-    scores: dict[str, np.ndarray] = {}
-    for name in row.heuristics:
-        result = run_protocol(protocol, [name])[0].result
-        scores[name] = np.array(episode_scores(result, protocol.metric))
-    agent = []
-    for folder in folders:
-        policy = load_run_policy(folder)
-        kwargs = RunConfig.from_folder(folder).env_kwargs  # how it observes (entry kwargs)
-        result = run_protocol(protocol, {folder.name: policy}, entry_kwargs=kwargs)[0]
-        agent.append(episode_scores(result.result, protocol.metric))
-    per_seed = np.array(agent)
+    scores = {
+        r.policy: np.array(r.per_episode_scores) for r in run_protocol(protocol, row.heuristics)
+    }
+    models = {folder.name: load_run_policy(folder) for folder in folders}
+    kwargs = RunConfig.from_folder(folders[0]).env_kwargs  # how the seeds observe (entry kwargs)
+    per_seed = np.array(
+        [r.per_episode_scores for r in run_protocol(protocol, models, entry_kwargs=kwargs)]
+    )
     return {
         "row": row.name,
         "protocol": base.label,
