@@ -40,7 +40,7 @@ from .base import TrainingContext
 from .config_loader import TRAINER_KEYS, read_config_file
 from .run_config import RunConfig, TrainingSettings, plain
 from .run_folder import RUNS_ROOT, run_folder
-from .tuning_data import validation_env_kwargs, validation_seed
+from .tuning_data import reseeds_validation, validation_env_kwargs, validation_seed
 from .tuning_spaces import PRUNERS, SAMPLERS, agent_kind, make_pruner, make_sampler
 from .tuning_spaces import sample_hyperparams as _sample
 
@@ -156,6 +156,8 @@ class _Plan:
     valid_seed: int
     validation: str
     options: TuneOptions
+    reseed: bool
+    """validation episode ``i`` is reset with ``valid_seed + i`` (else one seeded reset)"""
 
     @property
     def study_name(self) -> str:
@@ -185,6 +187,8 @@ class _Plan:
                 "pinned": {key: config.hyperparams[key] for key in self.pinned},
                 "evaluations": self.options.evaluations,
                 "episodes": self.options.episodes,
+                # studies made before validation episodes had a seed each lack the key
+                **({"validation_resets": "each episode"} if self.reseed else {}),
             }
         )
 
@@ -216,15 +220,19 @@ def plan_tuning(
             pinned |= set(layer)
     pinned = sorted(key for key in pinned - set(TRAINER_KEYS) if key in config.hyperparams)
     train_kwargs, valid_kwargs, note = validation_env_kwargs(config.env, config.env_kwargs)
+    reseed = reseeds_validation(config.env)
+    if reseed:
+        note = f"{note}, each episode reset with its own seed (the first's + i)"
     return _Plan(
         config=config,
         tune_dir=out / "tune",
         pinned=pinned,
         train_kwargs=train_kwargs,
         valid_kwargs=valid_kwargs,
-        valid_seed=validation_seed(config.seed, config.n_envs),
+        valid_seed=validation_seed(config.seed, config.n_envs, options.episodes if reseed else 1),
         validation=note,
         options=options,
+        reseed=reseed,
     )
 
 
@@ -439,7 +447,12 @@ class _Objective:
                 if agent.steps_done < target:
                     agent.learn(target - agent.steps_done)
                 result = evaluate(
-                    agent, config.env, plan.options.episodes, plan.valid_seed, plan.valid_kwargs
+                    agent,
+                    config.env,
+                    plan.options.episodes,
+                    plan.valid_seed,
+                    plan.valid_kwargs,
+                    reseed=plan.reseed,
                 )
                 score = float(result.mean)
                 trial.report(score, step)

@@ -18,7 +18,13 @@ Data: an env whose episodes replay a data set must not be validated on test data
   (``fcc-test``, ``hsdpa-test``: the leaderboard's test sets), or a file whose name says
   ``test`` outside a folder whose name says ``train``, is refused.
 
-Other envs are validated on the env as configured, with the validation seed.
+Other envs are validated on the env as configured, each validation episode reset with its own
+seed (``reseeds_validation``: episode ``i`` from the validation seed + ``i``), so every trial
+and every checkpoint meets the same episodes whatever its actions. (A single seeded reset
+followed by unseeded ones would not do that where the env's random stream after an episode
+depends on the actions: QuantumNetworkScheduling's does.) ABR's validation plays its held-out
+traces in order after one seeded reset: a seeded reset restarts a sequential trace order at
+trace 0, and traces played in order are the same for every policy.
 """
 
 from __future__ import annotations
@@ -43,23 +49,34 @@ VALIDATION_EVERY = 5
 """with trace files, every fifth (sorted by name) is a validation trace"""
 
 
-def validation_seed(seed: int, n_envs: int = 1) -> int:
+def validation_seed(seed: int, n_envs: int = 1, episodes: int = 1) -> int:
     """The seed of the first validation episode of a tuning run with training ``seed``.
 
     Raises:
-        ValueError: the validation seed would meet the training seeds
+        ValueError: the validation seeds (``episodes`` of them from the first, one per episode
+            where ``reseeds_validation``) would meet the training seeds
             (``seed .. seed + n_envs - 1``), train.py's evaluation seed or the protocols' seeds.
     """
     value = VALIDATION_SEED_OFFSET + seed
-    training = range(seed, seed + n_envs)
-    if value in training or value >= min(EVAL_SEED_OFFSET, PROTOCOL_SEED_BASE):
+    last = value + max(episodes, 1) - 1
+    limit = min(EVAL_SEED_OFFSET, PROTOCOL_SEED_BASE)
+    if last >= limit or (value <= seed + n_envs - 1 and seed <= last):
+        seeds = f"seed {value}" if last == value else f"seeds {value}..{last}"
         raise ValueError(
-            f"--seed {seed} is too large for tuning: its validation seed {value} must stay "
+            f"--seed {seed} is too large for tuning: its validation {seeds} must stay "
             f"apart from the training seeds and below the evaluation seeds "
             f"({EVAL_SEED_OFFSET:,} + seed, and the leaderboard's from {PROTOCOL_SEED_BASE:,}); "
-            f"give a seed below {EVAL_SEED_OFFSET - VALIDATION_SEED_OFFSET:,}"
+            f"give a seed below {limit - VALIDATION_SEED_OFFSET - max(episodes, 1) + 1:,}"
         )
     return value
+
+
+def reseeds_validation(env_id: str) -> bool:
+    """Whether validation resets every episode with its own seed (True), or once before a block
+    of traces played in order (False: ABR; see the module docstring)."""
+    from netgym.envs.make import canonical_env_id
+
+    return canonical_env_id(env_id) != ABR_ENV
 
 
 def validation_env_kwargs(
@@ -139,6 +156,7 @@ __all__ = [
     "PROTOCOL_SEED_BASE",
     "VALIDATION_EVERY",
     "VALIDATION_SEED_OFFSET",
+    "reseeds_validation",
     "validation_env_kwargs",
     "validation_seed",
 ]

@@ -8,10 +8,12 @@ block, tuned where the file has a tuned block) and trained in chunks of ``eval_e
 until the row's step budget, or until the next chunk would pass its CPU budget. After each chunk
 the agent plays the validation episodes (validation seeds from 500,000, or ABR's held-out
 training traces: ``netgym.agents.tuning_data``; never a protocol's evaluation seeds or test
-traces). The CPU clock is the process's CPU time (``time.process_time``, torch on one thread)
-spent in ``learn`` alone; validation is not counted. The **time to heuristic** of a seed is the
-training CPU time at the first validation whose score exceeds the best of the row's heuristics
-on the same validation episodes. The final models are then scored under each protocol of the
+traces; a row with ``validation_reseed`` resets episode i with seed 500,000 + i, so that every
+checkpoint and heuristic meets the same episodes whatever its actions). The CPU clock is the
+process's CPU time (``time.process_time``, torch on one thread) spent in ``learn`` alone;
+validation is not counted. The **time to heuristic** of a seed is the training CPU time at the
+first validation whose score exceeds the best of the row's heuristics on the same validation
+episodes. The final models are then scored under each protocol of the
 row beside the heuristics and the oracle or bound, and the IQM over seeds gets a stratified
 bootstrap interval (``netgym.leaderboard.stats``).
 
@@ -147,12 +149,34 @@ def resolve(row: Row, seed: int, data_dir: Path | None) -> Any:
 
 
 def validation_setup(row: Row, data_dir: Path | None) -> tuple[dict, dict, int, str]:
-    """(training kwargs, validation kwargs, validation seed, note), the same for every seed."""
-    from netgym.agents.tuning_data import VALIDATION_SEED_OFFSET, validation_env_kwargs
+    """(training kwargs, validation kwargs, validation seed, note), the same for every seed.
 
+    Raises:
+        ValueError: the row reseeds the validation episodes of an env whose validation plays
+            traces in order (ABR).
+    """
+    from netgym.agents.tuning_data import (
+        VALIDATION_SEED_OFFSET,
+        reseeds_validation,
+        validation_env_kwargs,
+    )
+
+    if row.validation_reseed and not reseeds_validation(row.env_id):
+        raise ValueError(
+            f"row {row.name}: validation_reseed=True, but {row.env_id}'s validation plays its "
+            f"held-out traces in order, and a seeded reset restarts them at the first; give "
+            f"validation_reseed=False"
+        )
     config = resolve(row, 0, data_dir)
     train, valid, note = validation_env_kwargs(row.env_id, config.env_kwargs)
     return train, valid, VALIDATION_SEED_OFFSET, note
+
+
+def validation_resets(row: Row, seed: int) -> str:
+    """How the row's validation episodes are reset, in words (the JSON's record)."""
+    if row.validation_reseed:
+        return f"each episode i with seed {seed:,} + i"
+    return f"seed {seed:,} before the first episode, unseeded after"
 
 
 def validation_score(policy: Any, row: Row, metric: str, valid: dict, seed: int) -> float:
@@ -160,7 +184,9 @@ def validation_score(policy: Any, row: Row, metric: str, valid: dict, seed: int)
     from netgym.evaluation import evaluate
     from netgym.leaderboard.inprocess import episode_scores
 
-    result = evaluate(policy, row.env_id, row.validation_episodes, seed, valid)
+    result = evaluate(
+        policy, row.env_id, row.validation_episodes, seed, valid, reseed=row.validation_reseed
+    )
     return float(sum(episode_scores(result, metric)) / len(result.returns))
 
 
@@ -332,6 +358,7 @@ def run_row(row: Row, args: argparse.Namespace) -> dict[str, Any]:
             "episodes": row.validation_episodes,
             "seed": split[2],
             "plays": split[3],
+            "resets": validation_resets(row, split[2]),
             "metric": metric,
             "baselines": valid_baselines,
         },

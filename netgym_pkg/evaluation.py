@@ -89,11 +89,16 @@ def evaluate(
     env_kwargs: dict[str, Any] | None = None,
     max_steps: int | None = None,
     video_dir: str | Path | None = None,
+    reseed: bool = False,
 ) -> EvaluationResult:
     """Run ``episodes`` episodes of ``policy`` on ``gym.make(env_id, **env_kwargs)``.
 
     The env is reset with ``seed`` before the first episode and without a seed afterwards, so
-    an env with a sequential trace order plays traces ``0 .. episodes - 1``. ``policy`` is an
+    an env with a sequential trace order plays traces ``0 .. episodes - 1``. With ``reseed``
+    episode ``i`` is reset with ``seed + i`` instead: each episode is drawn from its own seed,
+    so two policies meet the same episodes even in an env whose random stream after an episode
+    depends on the actions taken (QuantumNetworkScheduling); a sequential trace order would
+    restart at trace 0 on every episode, so it is not for those. ``policy`` is an
     object with ``reset(env)`` and ``act(obs, info)``, or a baseline name (see
     ``netgym.baselines.make_policy``). ``max_steps`` guards against episodes that never end.
     With ``video_dir``, the env draws ``rgb_array`` frames and every episode is written there
@@ -105,7 +110,7 @@ def evaluate(
     from netgym.envs.make import is_parallel_env_id
 
     if is_parallel_env_id(env_id):
-        return evaluate_parallel(policy, env_id, episodes, seed, env_kwargs, max_steps)
+        return evaluate_parallel(policy, env_id, episodes, seed, env_kwargs, max_steps, reseed)
     if isinstance(policy, str):
         from netgym.baselines import make_policy
 
@@ -125,7 +130,7 @@ def evaluate(
     started = time.perf_counter()
     try:
         for episode in range(episodes):
-            obs, info = env.reset(seed=seed if episode == 0 else None)
+            obs, info = env.reset(seed=_episode_seed(seed, episode, reseed))
             policy.reset(env)
             total, steps, rebuffer = 0.0, 0, 0.0
             while True:
@@ -163,6 +168,14 @@ def evaluate(
         episode_info=extras,
         wall_s=time.perf_counter() - started,
     )
+
+
+def _episode_seed(seed: int, episode: int, reseed: bool) -> int | None:
+    """The seed of ``episode``'s reset: ``seed + episode`` with ``reseed``, else ``seed`` for
+    the first episode and None (the env's own stream) afterwards."""
+    if reseed:
+        return seed + episode
+    return seed if episode == 0 else None
 
 
 class AgentsRandomPolicy:
@@ -226,8 +239,10 @@ def evaluate_parallel(
     seed: int = 0,
     env_kwargs: dict[str, Any] | None = None,
     max_steps: int | None = None,
+    reseed: bool = False,
 ) -> EvaluationResult:
-    """``evaluate`` on a PettingZoo ``ParallelEnv`` (see the module docstring).
+    """``evaluate`` on a PettingZoo ``ParallelEnv`` (see the module docstring; ``reseed`` as
+    there).
 
     ``policy`` answers ``act(observations, infos)`` with one action per live agent (a trained
     netgym agent does), or is ``'random'``. Each step's team reward is the sum of the agents'
@@ -242,7 +257,7 @@ def evaluate_parallel(
     started = time.perf_counter()
     try:
         for episode in range(episodes):
-            obs, infos = env.reset(seed=seed if episode == 0 else None)
+            obs, infos = env.reset(seed=_episode_seed(seed, episode, reseed))
             policy.reset(env)
             total, steps = 0.0, 0
             own = dict.fromkeys(env.possible_agents, 0.0)

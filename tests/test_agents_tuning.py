@@ -332,3 +332,32 @@ def test_without_optuna_tuning_says_to_install_the_tune_extra(
     assert err.startswith("train.py: error: tuning needs optuna")
     assert 'pip install "netgym[tune]"' in err
     assert not (tmp_path / "tune").exists()
+
+
+def test_validation_episodes_get_a_seed_each_except_abrs_traces_played_in_order() -> None:
+    from netgym.agents.tuning_data import VALIDATION_SEED_OFFSET, reseeds_validation
+
+    assert not reseeds_validation(ABR)  # a seeded reset would restart the traces at the first
+    assert reseeds_validation("netgym/QuantumNetworkScheduling-v0")
+    assert reseeds_validation("netgym/RepeaterChain-v0")
+    # every validation episode's seed stays below train.py's evaluation seeds
+    top = EVAL_SEED_OFFSET - VALIDATION_SEED_OFFSET - 3
+    assert validation_seed(top, 1, episodes=3) == EVAL_SEED_OFFSET - 3
+    with pytest.raises(ValueError, match=r"validation seeds 999998\.\.1000000 .*below 499,998"):
+        validation_seed(top + 1, 1, episodes=3)
+
+
+@needs_optuna
+def test_a_study_validated_one_seed_per_episode_does_not_continue_an_older_one(
+    tmp_path: Path,
+) -> None:
+    """Studies made before the validation episodes had a seed each (no ``validation_resets``
+    in their settings) are refused for the envs whose validation changed, kept for ABR."""
+    from netgym.agents.tuning import plan_tuning
+
+    chain = _settings(tmp_path / "chain", env="netgym/RepeaterChain-v0", env_kwargs={})
+    plan = plan_tuning(chain, _options())
+    assert plan.reseed and plan.identity()["validation_resets"] == "each episode"
+    assert "its own seed" in plan.validation
+    abr = plan_tuning(_settings(tmp_path / "abr"), _options())
+    assert not abr.reseed and "validation_resets" not in abr.identity()

@@ -246,6 +246,28 @@ def test_every_committed_row_was_trained_with_the_configuration_its_row_resolves
                 f"{row.agent}.yaml gives {row.env_id} now: rerun "
                 f"`python benchmarks/reference_agents.py {row.name}`"
             )
+        # a record made before its row reset each validation episode has no 'resets'
+        reseeded = record["validation"].get("resets", "").startswith("each episode")
+        assert reseeded == row.validation_reseed, (
+            f"{path.name} was validated {'with' if reseeded else 'without'} a seed per episode, "
+            f"its row says otherwise: rerun `python benchmarks/reference_agents.py {row.name}`"
+        )
+
+
+def test_a_row_resets_validation_episodes_with_a_seed_each_except_on_abrs_traces() -> None:
+    from dataclasses import replace
+
+    from reference_agents import validation_resets, validation_setup
+    from reference_rows import ROWS
+
+    quantum = ROWS["quantum-scheduling-maskable-ppo"]
+    assert quantum.validation_reseed  # its next episode depends on the actions
+    assert validation_resets(quantum, 500_000) == "each episode i with seed 500,000 + i"
+    chain = ROWS["repeater-chain-maskable-ppo"]
+    assert validation_resets(chain, 500_000).startswith("seed 500,000 before the first")
+    assert not any(row.validation_reseed for row in ROWS.values() if "Abr" in row.env_id)
+    with pytest.raises(ValueError, match="plays its held-out traces in order"):
+        validation_setup(replace(ROWS["abr-ppo"], validation_reseed=True), Path("data"))
 
 
 def test_a_rows_study_tunes_on_its_training_env_apart_from_its_seeds(tmp_path: Path) -> None:
