@@ -339,8 +339,12 @@ class TrainingRun:
     def evaluate(self, video_dir: Path | None = None) -> dict[str, Any]:
         """Score the agent and the env's baselines on the evaluation seeds; write ``eval.json``.
 
-        Every policy plays the same ``eval_episodes`` episodes: the env is reset with
-        ``eval_seed`` before the first and unseeded afterwards (``netgym.evaluation.evaluate``).
+        The env is reset with ``eval_seed`` before the first episode and unseeded afterwards
+        (``netgym.evaluation.evaluate``), so every policy plays the same episodes in an env whose
+        next episode does not depend on the actions; QuantumNetworkScheduling's does, and there
+        only the first episode is shared (its leaderboard protocol plays one episode per
+        evaluation seed, and validation resets each episode with its own seed: ``evaluate``'s
+        ``reseed``).
         With ``video_dir``, the agent's episodes are recorded there as mp4 files (needs
         ``netgym[video]``); the baselines' are not.
         On a PettingZoo env the returns are team returns (the agents' rewards summed) and each

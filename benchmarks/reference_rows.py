@@ -476,11 +476,34 @@ def _hour(name: str, eval_every: int, validation_episodes: int, reseed: bool = T
 ROWS.update(
     (row.name, row)
     for row in (
+        replace(
+            ROWS["moe-routing-ppo"],
+            name="moe-routing-sac",
+            agent="sac",
+            eval_every=1_024,  # SAC trains about 70 steps per CPU s here
+            validation_reseed=True,
+            goal="as moe-routing-ppo, with SAC (sac.yaml's defaults)",
+        ),
+        replace(
+            ROWS["moe-batching-ppo"],
+            name="moe-batching-sac",
+            agent="sac",
+            eval_every=512,  # SAC trains about 30 steps per CPU s here (777 observations)
+            validation_reseed=True,
+            goal="as moe-batching-ppo, with SAC (sac.yaml's defaults)",
+        ),
+        replace(
+            ROWS["async-gossip-ppo"],
+            name="async-gossip-dqn",
+            agent="dqn",
+            validation_reseed=True,
+            goal="as async-gossip-ppo, with DQN (dqn.yaml's defaults)",
+        ),
         _hour("quantum-scheduling-maskable-ppo", 131_072, 20),
         # run before validation episodes had a seed each (their envs' are paired either way)
         _hour("uav-ppo", 131_072, 4, reseed=False),
         _hour("moe-routing-ppo", 65_536, 3, reseed=False),
-        _hour("moe-cache-maskable-ppo", 131_072, 10, reseed=False),
+        _hour("moe-cache-maskable-ppo", 262_144, 3),  # an episode: about 9 s of validation
     )
 )
 
