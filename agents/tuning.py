@@ -221,8 +221,7 @@ def plan_tuning(
     pinned = sorted(key for key in pinned - set(TRAINER_KEYS) if key in config.hyperparams)
     train_kwargs, valid_kwargs, note = validation_env_kwargs(config.env, config.env_kwargs)
     reseed = reseeds_validation(config.env)
-    if reseed:
-        note = f"{note}, each episode reset with its own seed (the first's + i)"
+    note += ", each episode reset with its own seed (the first's + i)" if reseed else ""
     return _Plan(
         config=config,
         tune_dir=out / "tune",
