@@ -503,7 +503,7 @@ ROWS.update(
         # run before validation episodes had a seed each (their envs' are paired either way)
         _hour("uav-ppo", 131_072, 4, reseed=False),
         _hour("moe-routing-ppo", 65_536, 3, reseed=False),
-        _hour("moe-cache-maskable-ppo", 262_144, 3),  # an episode: about 9 s of validation
+        _hour("moe-cache-maskable-ppo", 262_144, 3),  # an episode: about 3 s of validation
     )
 )
 
