@@ -98,7 +98,7 @@ def evaluate(
     episode ``i`` is reset with ``seed + i`` instead: each episode is drawn from its own seed,
     so two policies meet the same episodes even in an env whose random stream after an episode
     depends on the actions taken (QuantumNetworkScheduling); a sequential trace order would
-    restart at trace 0 on every episode, so it is not for those. ``policy`` is an
+    restart at trace 0 on every episode, so it is refused there. ``policy`` is an
     object with ``reset(env)`` and ``act(obs, info)``, or a baseline name (see
     ``netgym.baselines.make_policy``). ``max_steps`` guards against episodes that never end.
     With ``video_dir``, the env draws ``rgb_array`` frames and every episode is written there
@@ -126,6 +126,14 @@ def evaluate(
         env = gym.make(env_id, **{**(env_kwargs or {}), "render_mode": "rgb_array"})
         prefix = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{_policy_name(policy)}-seed{seed}")
         env = record_video(env, video_dir, name_prefix=prefix)
+    order = getattr(getattr(env.unwrapped, "params", None), "trace_order", None)
+    if reseed and order == "sequential":
+        env.close()
+        raise ValueError(
+            f"reseed=True on {env_id} with trace_order='sequential' would replay its first "
+            f"trace in every episode (a seeded reset restarts the order); evaluate it without "
+            f"reseed, which plays traces 0 .. episodes - 1"
+        )
     returns, lengths, means, extras = [], [], [], []
     started = time.perf_counter()
     try:

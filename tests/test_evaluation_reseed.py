@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from netgym.baselines import make_policy
 from netgym.evaluation import evaluate
 
@@ -78,3 +79,10 @@ def test_a_pettingzoo_env_is_reseeded_the_same_way() -> None:
     assert both.returns == [result.returns[0] for result in alone]
     unseeded = evaluate(SeededSample(), "uav_offload_v0", 2, 7, kwargs)
     assert unseeded.returns[0] == both.returns[0] and unseeded.returns[1] != both.returns[1]
+
+
+def test_reseeding_a_sequential_trace_order_is_refused() -> None:
+    kwargs = {"trace_order": "sequential", "synthetic_video": {"n_chunks": 4}}
+    with pytest.raises(ValueError, match="replay its first trace in every episode"):
+        evaluate("bba", "netgym/AbrStreaming-v0", 2, 0, kwargs, reseed=True)
+    assert len(evaluate("bba", "netgym/AbrStreaming-v0", 2, 0, kwargs).returns) == 2
