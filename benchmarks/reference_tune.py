@@ -13,13 +13,16 @@ python benchmarks/reference_tune.py abr-ppo --trials 12 --timesteps 100000 --see
 The study lives in ``runs/reference-tune/<row>/tune/study.db`` (SQLite; the same command again
 adds trials to it) and its best trial in ``best.yaml`` there, a block to paste into the config
 file, with a comment naming the study (docs/benchmark.md, "How a row is made": then every row
-that resolves the block is rerun).
+that resolves the block is rerun). Each trial runs with one torch thread (``--threads``): the
+networks are small, and two studies side by side on two cores with torch's default thread per
+core spent a third of their CPU time in the second threads (measured on 2026-12-08).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -58,10 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=5, help="episodes per validation (5)")
     parser.add_argument("--jobs", type=int, default=1, help="trials at once (1)")
     parser.add_argument("--hyperparams", nargs="*", help="keys pinned for every trial (k=v)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads per trial (OMP_NUM_THREADS; 1)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "reference-tune")
     parser.add_argument("--data-dir", type=Path, help="data root (default: netgym's)")
     parser.add_argument("--dry-run", action="store_true", help="print the command only")
     args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     data_dir = None
     if ROWS[args.row].needs_data:
         from netgym.data import data_root
@@ -71,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     print(shlex.join(words), flush=True)
     if args.dry_run:
         return 0
-    return subprocess.call(words, cwd=REPO)
+    return subprocess.call(
+        words, cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": str(args.threads)}
+    )
 
 
 if __name__ == "__main__":

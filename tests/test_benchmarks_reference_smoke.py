@@ -289,6 +289,24 @@ def test_a_rows_study_tunes_on_its_training_env_apart_from_its_seeds(tmp_path: P
     assert not any(tmp_path.iterdir())  # a dry run writes nothing
 
 
+def test_a_rows_study_runs_its_trials_with_the_torch_threads_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reference_tune
+
+    calls = []
+    monkeypatch.setattr(
+        reference_tune.subprocess, "call", lambda words, **kw: calls.append((words, kw)) or 0
+    )
+    row = "collective-path-maskable-ppo"
+    assert reference_tune.main([row, "--timesteps", "500", "--out", str(tmp_path)]) == 0
+    assert reference_tune.main([row, "--timesteps", "500", "--threads", "2"]) == 0
+    assert [kw["env"]["OMP_NUM_THREADS"] for _, kw in calls] == ["1", "2"]
+    with pytest.raises(SystemExit):
+        reference_tune.main([row, "--timesteps", "500", "--threads", "0"])
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize("env_id", sorted(TRAINING_OVERRIDES))
 def test_a_training_override_keeps_the_observations_and_the_return(
     env_id: str, monkeypatch: pytest.MonkeyPatch
