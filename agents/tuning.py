@@ -27,6 +27,7 @@ import datetime as _dt
 import logging
 import math
 import multiprocessing
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,12 +42,20 @@ from .config_loader import TRAINER_KEYS, read_config_file
 from .run_config import RunConfig, TrainingSettings, plain
 from .run_folder import RUNS_ROOT, run_folder
 from .tuning_data import reseeds_validation, validation_env_kwargs, validation_seed
-from .tuning_spaces import PRUNERS, SAMPLERS, agent_kind, make_pruner, make_sampler
+from .tuning_spaces import (
+    INSTALL,
+    PRUNERS,
+    SAMPLERS,
+    agent_kind,
+    make_pruner,
+    make_sampler,
+    require_optuna,
+    require_ray,
+)
 from .tuning_spaces import sample_hyperparams as _sample
 
 log = logging.getLogger(__name__)
 
-INSTALL = 'pip install "netgym[tune]"'
 DEFAULT_EVALUATIONS = 4
 """validation evaluations per trial (the pruner's steps)"""
 DEFAULT_VALIDATION_EPISODES = 5
@@ -54,24 +63,8 @@ DEFAULT_VALIDATION_EPISODES = 5
 MAX_JOBS = 64
 BACKENDS = ("local", "ray")
 """where the trials of a study run: local processes or Ray tasks"""
-RAY_INSTALL = 'pip install "netgym[ray]"'
 SQLITE_TIMEOUT_S = 60
 """how long a process waits for the SQLite file's lock"""
-
-
-def require_optuna() -> Any:
-    """The ``optuna`` module.
-
-    Raises:
-        ImportError: optuna is not installed (the message gives the install command).
-    """
-    try:
-        import optuna
-    except ImportError:
-        raise ImportError(
-            f'tuning needs optuna, which is not installed: {INSTALL} (the "tune" extra)'
-        ) from None
-    return optuna
 
 
 @dataclass
@@ -158,6 +151,14 @@ class _Plan:
     options: TuneOptions
     reseed: bool
     """validation episode ``i`` is reset with ``valid_seed + i`` (else one seeded reset)"""
+
+    @property
+    def threads(self) -> int:
+        """torch threads per trial: this machine's cores shared by the local jobs (a Ray task
+        has one CPU); torch's default, a thread per core in each job, oversubscribes them"""
+        if self.options.backend == "ray":
+            return 1
+        return max(1, (os.cpu_count() or 1) // self.options.jobs)
 
     @property
     def study_name(self) -> str:
@@ -256,7 +257,7 @@ def tune(
     optuna = require_optuna()
     plan = plan_tuning(settings, options, runs_root)
     if options.backend == "ray":
-        _require_ray()
+        require_ray()
     if settings.overwrite and plan.tune_dir.exists():
         shutil.rmtree(plan.tune_dir)
     if settings.overwrite and options.storage:
@@ -321,22 +322,12 @@ def _run_locally(
             )
 
 
-def _require_ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise ImportError(
-            f'--tune-backend ray needs ray, which is not installed: {RAY_INSTALL} (the "ray" extra)'
-        ) from None
-    return ray
-
-
 def _run_on_ray(plan: _Plan, shares: list[int], pruner: Any) -> None:
     """One Ray task (1 CPU) per share, on a local Ray instance or the cluster at the address.
 
     A Ray instance started here is shut down at the end; one the caller started stays up.
     """
-    ray = _require_ray()
+    ray = require_ray()
     started = not ray.is_initialized()
     if started and plan.options.address is not None:
         ray.init(address=plan.options.address, log_to_driver=False)
@@ -417,6 +408,7 @@ class _Objective:
         self.plan = plan
 
     def __call__(self, trial: Any) -> float:
+        import torch
         from netgym.evaluation import evaluate
 
         optuna = require_optuna()
@@ -440,6 +432,8 @@ class _Objective:
             raise ValueError(f"bad hyperparameters {hyperparams}: {err}") from None
         evaluations = plan.options.evaluations
         score = math.nan
+        threads = torch.get_num_threads()
+        torch.set_num_threads(plan.threads)
         try:
             for step in range(evaluations):
                 target = max(1, config.timesteps * (step + 1) // evaluations)
@@ -460,6 +454,7 @@ class _Objective:
                     raise optuna.TrialPruned()
         finally:
             agent.close()
+            torch.set_num_threads(threads)
         return score
 
 

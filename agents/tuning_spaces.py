@@ -15,7 +15,8 @@ Samplers and pruners depend on the agent's kind:
 - Tabular agents (``sarsa``, ``qlearning``): TPE over alpha, gamma and the epsilon schedule, and
   successive halving: a tabular trial is cheap, so many are started and most stopped early.
 
-optuna is imported lazily, by the functions that need it (the ``tune`` extra).
+optuna and ray are imported lazily, by the functions that need them (``require_optuna``: the
+``tune`` extra; ``require_ray``: the ``ray`` extra, for the Ray backend).
 """
 
 from __future__ import annotations
@@ -33,6 +34,39 @@ TPE_STARTUP = 5
 """random trials before TPE models the results"""
 MEDIAN_STARTUP = 5
 """finished trials before the median pruner prunes"""
+INSTALL = 'pip install "netgym[tune]"'
+RAY_INSTALL = 'pip install "netgym[ray]"'
+
+
+def require_optuna() -> Any:
+    """The ``optuna`` module.
+
+    Raises:
+        ImportError: optuna is not installed (the message gives the install command).
+    """
+    try:
+        import optuna
+    except ImportError:
+        raise ImportError(
+            f'tuning needs optuna, which is not installed: {INSTALL} (the "tune" extra)'
+        ) from None
+    return optuna
+
+
+def require_ray() -> Any:
+    """The ``ray`` module (the tuning backend 'ray').
+
+    Raises:
+        ImportError: ray is not installed (the message gives the install command).
+    """
+    try:
+        import ray
+    except ImportError:
+        raise ImportError(
+            f'--tune-backend ray needs ray, which is not installed: {RAY_INSTALL} (the "ray" extra)'
+        ) from None
+    return ray
+
 
 NET_ARCHS = {"tiny": [64], "small": [64, 64], "medium": [256, 256]}
 ACTIVATIONS = ("tanh", "relu")
@@ -242,6 +276,7 @@ def make_pruner(name: str, kind: str, n_evaluations: int) -> Any:
 
 
 __all__ = [
+    "INSTALL",
     "PRUNERS",
     "SAMPLERS",
     "SB3_AGENTS",
@@ -249,5 +284,7 @@ __all__ = [
     "agent_kind",
     "make_pruner",
     "make_sampler",
+    "require_optuna",
+    "require_ray",
     "sample_hyperparams",
 ]

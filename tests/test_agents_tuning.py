@@ -114,6 +114,34 @@ def test_a_second_tune_call_continues_the_study_adding_trials(tmp_path: Path) ->
 
 
 # --------------------------------------------------------------------- validation
+@needs_optuna
+@pytest.mark.usefixtures("one_torch_thread")
+def test_trials_share_the_cores_between_the_jobs_and_give_the_caller_its_threads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """torch's default, a thread per core in every job, oversubscribes the cores (2026-12-08:
+    two studies side by side on 2 cores spent a third of their CPU time in the extra threads)."""
+    import netgym.evaluation
+    import torch
+    from netgym.agents.tuning import plan_tuning, tune
+
+    monkeypatch.setattr("netgym.agents.tuning.os.cpu_count", lambda: 6)
+    plan = lambda **kw: plan_tuning(_settings(tmp_path / "p"), _options(**kw))  # noqa: E731
+    assert plan().threads == 6 and plan(jobs=4).threads == 1 and plan(jobs=2).threads == 3
+    assert plan(jobs=2, backend="ray").threads == 1  # a Ray task has one CPU
+    monkeypatch.setattr("netgym.agents.tuning.os.cpu_count", lambda: 2)
+    seen = []
+    evaluate = netgym.evaluation.evaluate
+    monkeypatch.setattr(
+        netgym.evaluation,
+        "evaluate",
+        lambda *a, **kw: seen.append(torch.get_num_threads()) or evaluate(*a, **kw),
+    )
+    tune(_settings(tmp_path / "run"), _options(n_trials=1))
+    assert seen == [2, 2]  # two validations, on this machine's 2 cores
+    assert torch.get_num_threads() == 1  # the caller's
+
+
 def test_validation_seeds_are_disjoint_from_the_evaluation_seeds() -> None:
     from netgym.leaderboard.protocols import LEADERBOARD_SEED_BASE, PROTOCOLS
 
