@@ -154,8 +154,9 @@ class _Plan:
 
     @property
     def threads(self) -> int:
-        """torch threads per trial: this machine's cores shared by the local jobs (a Ray task
-        has one CPU); torch's default, a thread per core in each job, oversubscribes them"""
+        """torch threads per trial at most (fewer if the process has fewer, e.g. by
+        OMP_NUM_THREADS): the cores shared by the local jobs (a Ray task has one CPU); torch's
+        default, a thread per core in each job, oversubscribes them"""
         if self.options.backend == "ray":
             return 1
         return max(1, (os.cpu_count() or 1) // self.options.jobs)
@@ -433,7 +434,7 @@ class _Objective:
         evaluations = plan.options.evaluations
         score = math.nan
         threads = torch.get_num_threads()
-        torch.set_num_threads(plan.threads)
+        torch.set_num_threads(min(threads, plan.threads))
         try:
             for step in range(evaluations):
                 target = max(1, config.timesteps * (step + 1) // evaluations)

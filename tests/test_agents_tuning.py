@@ -137,9 +137,13 @@ def test_trials_share_the_cores_between_the_jobs_and_give_the_caller_its_threads
         "evaluate",
         lambda *a, **kw: seen.append(torch.get_num_threads()) or evaluate(*a, **kw),
     )
+    torch.set_num_threads(4)  # the fixture restores the count
     tune(_settings(tmp_path / "run"), _options(n_trials=1))
     assert seen == [2, 2]  # two validations, on this machine's 2 cores
-    assert torch.get_num_threads() == 1  # the caller's
+    assert torch.get_num_threads() == 4  # the caller's
+    torch.set_num_threads(1)  # as OMP_NUM_THREADS=1 would: never more than the caller's
+    tune(_settings(tmp_path / "run"), _options(n_trials=1))
+    assert seen == [2, 2, 1, 1] and torch.get_num_threads() == 1
 
 
 def test_validation_seeds_are_disjoint_from_the_evaluation_seeds() -> None:
