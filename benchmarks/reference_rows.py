@@ -119,6 +119,30 @@ ABR_UNTUNED: dict[str, Any] = {
 """``ppo.yaml``'s ABR block before the tuned one replaced it (over the file's defaults; tanh is
 SB3's default activation)"""
 
+COLLECTIVE_PATH_UNTUNED: dict[str, Any] = {
+    "n_steps": 256,
+    "batch_size": 256,
+    "n_epochs": 10,
+    "gamma": 1.0,
+    "gae_lambda": 0.95,
+    "clip_range": 0.2,
+    "ent_coef": 0.01,
+    "vf_coef": 0.5,
+    "max_grad_norm": 0.5,
+    "learning_rate": 3.0e-4,
+    "policy_kwargs": {"net_arch": [128, 128]},
+}
+"""``maskable-ppo.yaml``'s CollectivePath block before the tuned one replaced it (over the
+file's defaults)"""
+
+QUANTUM_SCHEDULING_UNTUNED: dict[str, Any] = {
+    **COLLECTIVE_PATH_UNTUNED,
+    "n_steps": 512,
+    "gamma": 0.99,
+}
+"""``maskable-ppo.yaml``'s QuantumNetworkScheduling block before the tuned one replaced it
+(over the file's defaults)"""
+
 
 ABR_PPO = Row(
     name="abr-ppo",
@@ -169,8 +193,9 @@ QUANTUM_SCHEDULING = Row(
     validation_episodes=3,
     goal="beat EDF and PTS",
     validation_reseed=True,  # the env's next episode depends on the actions (see the field)
+    hyperparams=QUANTUM_SCHEDULING_UNTUNED,
 )
-"""the quantum scheduling row: MaskablePPO as shipped, the last model"""
+"""the quantum scheduling row: MaskablePPO with the block before tuning, the last model"""
 
 
 MOE_CACHE = Row(
@@ -203,9 +228,10 @@ COLLECTIVE_PATH = Row(
     eval_every=8_192,
     validation_episodes=5,
     goal="beat capacity-aware greedy (greedy-cap)",
+    hyperparams=COLLECTIVE_PATH_UNTUNED,
 )
-"""the CollectivePath row: MaskablePPO as shipped (trained with the dense reward), the last
-model"""
+"""the CollectivePath row: MaskablePPO with the block before tuning (trained with the dense
+reward), the last model"""
 
 
 UAV_PPO = Row(
@@ -287,6 +313,7 @@ ROWS: dict[str, Row] = {
             QUANTUM_SCHEDULING,
             name="quantum-scheduling-dqn",
             agent="dqn",
+            hyperparams={},
             goal="as quantum-scheduling-maskable-ppo, with DQN (dqn.yaml's defaults; a masked-out "
             "action idles the slot)",
         ),
@@ -340,6 +367,7 @@ ROWS: dict[str, Row] = {
             COLLECTIVE_PATH,
             name="collective-path-dqn",
             agent="dqn",
+            hyperparams={},
             goal="as collective-path-maskable-ppo, with DQN (dqn.yaml's defaults; with no failed "
             "link every path is valid, so no mask is lost)",
         ),
@@ -473,6 +501,25 @@ def _hour(name: str, eval_every: int, validation_episodes: int, reseed: bool = T
     )
 
 
+def _tuned(name: str, timesteps: int, cpu_seconds: float, validation_episodes: int) -> Row:
+    """Row ``name`` with its agent's tuned block for the env (no keys pinned), at its study's
+    budget per trial (``timesteps``; ``cpu_seconds`` only guards it) and with the study's four
+    validations, the last model (the study's trial value is its last validation)."""
+    row = ROWS[name]
+    return replace(
+        row,
+        name=f"{name}-tuned",
+        hyperparams={},
+        validation_reseed=True,
+        timesteps=timesteps,
+        cpu_seconds=cpu_seconds,
+        eval_every=timesteps // 4,
+        validation_episodes=validation_episodes,
+        select="last",
+        goal=f"{row.goal}; with {row.agent}.yaml's tuned block, at its study's budget per trial",
+    )
+
+
 ROWS.update(
     (row.name, row)
     for row in (
@@ -504,6 +551,8 @@ ROWS.update(
         _hour("uav-ppo", 131_072, 4, reseed=False),
         _hour("moe-routing-ppo", 65_536, 3, reseed=False),
         _hour("moe-cache-maskable-ppo", 262_144, 3),  # an episode: about 3 s of validation
+        _tuned("quantum-scheduling-maskable-ppo", 200_000, 360.0, 10),
+        _tuned("collective-path-maskable-ppo", 200_000, 240.0, 10),
     )
 )
 
