@@ -135,6 +135,15 @@ COLLECTIVE_PATH_UNTUNED: dict[str, Any] = {
 """``maskable-ppo.yaml``'s CollectivePath block before the tuned one replaced it (over the
 file's defaults)"""
 
+MOE_CACHE_UNTUNED: dict[str, Any] = {
+    **COLLECTIVE_PATH_UNTUNED,
+    "n_steps": 512,
+    "gamma": 0.99,
+    "policy_kwargs": {"net_arch": [64, 64]},
+}
+"""``maskable-ppo.yaml``'s MoeExpertCache block before the tuned one replaced it (over the
+file's defaults)"""
+
 QUANTUM_SCHEDULING_UNTUNED: dict[str, Any] = {
     **COLLECTIVE_PATH_UNTUNED,
     "n_steps": 512,
@@ -211,8 +220,9 @@ MOE_CACHE = Row(
     eval_every=8_192,
     validation_episodes=5,
     goal="beat LRU, LFU and random, and close half the gap between LRU and windowed Belady",
+    hyperparams=MOE_CACHE_UNTUNED,
 )
-"""the MoE expert cache row: MaskablePPO as shipped, the last model"""
+"""the MoE expert cache row: MaskablePPO with the block before tuning, the last model"""
 
 
 COLLECTIVE_PATH = Row(
@@ -352,6 +362,7 @@ ROWS: dict[str, Row] = {
             MOE_CACHE,
             name="moe-cache-dqn",
             agent="dqn",
+            hyperparams={},
             goal="as moe-cache-maskable-ppo, with DQN (dqn.yaml's defaults; plain DQN may pick "
             "the running call's expert, and the env then evicts the first allowed slot)",
         ),
@@ -553,6 +564,7 @@ ROWS.update(
         _hour("moe-cache-maskable-ppo", 262_144, 3),  # an episode: about 3 s of validation
         _tuned("quantum-scheduling-maskable-ppo", 200_000, 360.0, 10),
         _tuned("collective-path-maskable-ppo", 200_000, 240.0, 10),
+        _tuned("moe-cache-maskable-ppo", 200_000, 360.0, 6),
     )
 )
 
