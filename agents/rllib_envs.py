@@ -27,15 +27,15 @@ Ray, and ``require_rllib`` says what to install when it is missing.
 from __future__ import annotations
 
 import functools
-import importlib
 from typing import Any
 
 import gymnasium as gym
 from gymnasium import spaces
+from netgym.extras import install_command, require
 
 from ..envs.make import is_parallel_env_id, make_env
 
-INSTALL = 'pip install "netgym[rllib]"'
+INSTALL = install_command("rllib")
 """the command that installs RLlib with the versions netgym is tested with"""
 
 
@@ -46,13 +46,7 @@ def require_rllib() -> Any:
         ImportError: RLlib (or one of its dependencies) is missing; the message gives the
             install command.
     """
-    try:
-        return importlib.import_module("ray.rllib")
-    except ImportError as err:
-        raise ImportError(
-            f"training with RLlib needs ray[rllib], which is not installed or incomplete "
-            f"({err}): {INSTALL}"
-        ) from None
+    return require("ray.rllib", "rllib", "training with RLlib")
 
 
 def _create(env_id: str, config: dict[str, Any]) -> Any:

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from netgym.extras import install_command, require
+
 SB3_AGENTS = ("ppo", "a2c", "dqn", "sac", "td3", "maskable-ppo")
 TABULAR_AGENTS = ("sarsa", "qlearning")
 SAMPLERS = ("auto", "tpe", "random")
@@ -34,8 +36,8 @@ TPE_STARTUP = 5
 """random trials before TPE models the results"""
 MEDIAN_STARTUP = 5
 """finished trials before the median pruner prunes"""
-INSTALL = 'pip install "netgym[tune]"'
-RAY_INSTALL = 'pip install "netgym[ray]"'
+INSTALL = install_command("tune")
+RAY_INSTALL = install_command("ray")
 
 
 def require_optuna() -> Any:
@@ -44,13 +46,7 @@ def require_optuna() -> Any:
     Raises:
         ImportError: optuna is not installed (the message gives the install command).
     """
-    try:
-        import optuna
-    except ImportError:
-        raise ImportError(
-            f'tuning needs optuna, which is not installed: {INSTALL} (the "tune" extra)'
-        ) from None
-    return optuna
+    return require("optuna", "tune", "tuning")
 
 
 def require_ray() -> Any:
@@ -59,13 +55,7 @@ def require_ray() -> Any:
     Raises:
         ImportError: ray is not installed (the message gives the install command).
     """
-    try:
-        import ray
-    except ImportError:
-        raise ImportError(
-            f'--tune-backend ray needs ray, which is not installed: {RAY_INSTALL} (the "ray" extra)'
-        ) from None
-    return ray
+    return require("ray", "ray", "--tune-backend ray")
 
 
 NET_ARCHS = {"tiny": [64], "small": [64, 64], "medium": [256, 256]}

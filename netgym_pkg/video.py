@@ -13,8 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import gymnasium as gym
+from netgym.extras import install_command, require
 
-VIDEO_EXTRA = 'pip install "netgym[video]"'
+VIDEO_EXTRA = install_command("video")
 """the command that installs the encoder (moviepy, with its ffmpeg)"""
 DEFAULT_VIDEO_LENGTH = 500
 """frames recorded per episode at most (about 125 MB of 640 x 400 frames in memory)"""
@@ -22,13 +23,7 @@ DEFAULT_VIDEO_LENGTH = 500
 
 def check_video_support() -> None:
     """Raise ``ImportError`` naming netgym's ``video`` extra unless moviepy can be imported."""
-    try:
-        import moviepy  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(
-            "recording videos needs moviepy, the encoder of gymnasium.wrappers.RecordVideo, "
-            f"which is not installed: {VIDEO_EXTRA}"
-        ) from exc
+    require("moviepy", "video", "recording videos (gymnasium's RecordVideo encodes with it)")
 
 
 def record_video(

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from netgym.extras import install_command, require
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pool import ExperiencePool
 
-INSTALL = 'pip install "netgym[minari]"'
+INSTALL = install_command("minari")
 """the install command of the minari extra, named in every refusal"""
 POLICY_INFO = "policy_index"
 """the per-step info key holding the index of the episode's policy in ``algorithm_name``"""
@@ -39,14 +40,10 @@ class MinariExtraMissingError(ImportError):
 
 def require_minari() -> Any:
     """The ``minari`` module (``MinariExtraMissingError`` unless minari and h5py import)."""
-    try:
-        import h5py  # noqa: F401  (Minari's default storage)
-        import minari
-    except ImportError as err:
-        raise MinariExtraMissingError(
-            f"Minari data sets need the minari extra ({err.name} is missing): {INSTALL}"
-        ) from None
-    return minari
+    # h5py: Minari's default storage
+    return require(
+        "minari", "minari", "Minari data sets", also=("h5py",), error=MinariExtraMissingError
+    )
 
 
 # ---------------------------------------------------------------------------------- spaces
