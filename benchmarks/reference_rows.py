@@ -151,6 +151,45 @@ MOE_CACHE_STUDY_BEST: dict[str, Any] = {
 """the best trial of the MoeExpertCache study (rounded to 4 digits), not adopted by
 ``maskable-ppo.yaml``: on the rows' 5 seeds it scores below the block there"""
 
+UAV_STUDY_BEST: dict[str, Any] = {
+    "n_steps": 256,
+    "batch_size": 64,
+    "n_epochs": 20,
+    "gamma": 0.98,
+    "gae_lambda": 0.8,
+    "clip_range": 0.4,
+    "ent_coef": 9.417e-6,
+    "vf_coef": 0.8865,
+    "max_grad_norm": 2.0,
+    "learning_rate": 1.659e-4,
+    "policy_kwargs": {"net_arch": [64], "activation_fn": "tanh"},
+}
+"""the best trial of the UavOffload study (rounded to 4 digits), not adopted by ``ppo.yaml``: on
+the rows' 5 seeds it scores below the block there, at more than twice its CPU time"""
+
+VIDEO_CELL_UNTUNED: dict[str, Any] = {
+    "n_steps": 256,
+    "batch_size": 256,
+    "n_epochs": 10,
+    "gamma": 0.995,
+    "gae_lambda": 0.95,
+    "clip_range": 0.2,
+    "ent_coef": 0.0,
+    "vf_coef": 0.5,
+    "max_grad_norm": 0.5,
+    "learning_rate": 3.0e-4,
+    "policy_kwargs": {"net_arch": [128, 128]},
+}
+"""``ppo.yaml``'s WirelessVideoCell block before the tuned one replaced it (over the file's
+defaults)"""
+
+MOE_ROUTING_UNTUNED: dict[str, Any] = {
+    **VIDEO_CELL_UNTUNED,
+    "n_steps": 128,
+    "gamma": 0.9,
+}
+"""``ppo.yaml``'s MoeRouting block before the tuned one replaced it (over the file's defaults)"""
+
 QUANTUM_SCHEDULING_UNTUNED: dict[str, Any] = {
     **COLLECTIVE_PATH_UNTUNED,
     "n_steps": 512,
@@ -281,8 +320,10 @@ VIDEO_CELL_PPO = Row(
     eval_every=16_384,
     validation_episodes=2,
     goal="beat the best heuristic (personalised greedy, PF with MPC, PF, max C/I, round robin)",
+    hyperparams=VIDEO_CELL_UNTUNED,
 )
-"""the video cell row: PPO on the env's Box action (per-user PRB shares)"""
+"""the video cell row: PPO on the env's Box action (per-user PRB shares), with the block before
+tuning"""
 
 
 ROWS: dict[str, Row] = {
@@ -323,6 +364,7 @@ ROWS: dict[str, Row] = {
             eval_every=8_192,
             validation_episodes=3,
             goal="beat aux-free",
+            hyperparams=MOE_ROUTING_UNTUNED,
         ),
         QUANTUM_SCHEDULING,
         replace(
@@ -457,6 +499,7 @@ ROWS: dict[str, Row] = {
             VIDEO_CELL_PPO,
             name="wireless-video-cell-sac",
             agent="sac",
+            hyperparams={},
             eval_every=2_048,
             goal="as wireless-video-cell-ppo, with SAC (sac.yaml's defaults: a tanh-squashed "
             "action, the remedy the PPO row's finding proposes)",
@@ -543,6 +586,7 @@ ROWS.update(
             ROWS["moe-routing-ppo"],
             name="moe-routing-sac",
             agent="sac",
+            hyperparams={},
             eval_every=1_024,  # SAC trains about 70 steps per CPU s here
             validation_reseed=True,
             goal="as moe-routing-ppo, with SAC (sac.yaml's defaults)",
@@ -569,6 +613,21 @@ ROWS.update(
         _hour("moe-cache-maskable-ppo", 262_144, 3),  # an episode: about 3 s of validation
         _tuned("quantum-scheduling-maskable-ppo", 200_000, 360.0, 10),
         _tuned("collective-path-maskable-ppo", 200_000, 240.0, 10),
+        replace(
+            _tuned("uav-ppo", 200_000, 360.0, 10),
+            hyperparams=UAV_STUDY_BEST,
+            goal=f"{UAV_PPO.goal}; with the best block of its study (not adopted), at the "
+            "study's budget per trial",
+        ),
+        _tuned("wireless-video-cell-ppo", 200_000, 360.0, 10),
+        _tuned("moe-routing-ppo", 200_000, 360.0, 10),
+        replace(
+            _tuned("moe-routing-ppo", 200_000, 360.0, 10),
+            name="moe-routing-ppo-untuned-200k",
+            hyperparams=MOE_ROUTING_UNTUNED,
+            goal=f"{ROWS['moe-routing-ppo'].goal}; the block before tuning, trained and validated "
+            "as moe-routing-ppo-tuned (the control of its study)",
+        ),
         replace(
             _tuned("moe-cache-maskable-ppo", 200_000, 360.0, 6),
             hyperparams=MOE_CACHE_STUDY_BEST,
