@@ -190,6 +190,17 @@ MOE_ROUTING_UNTUNED: dict[str, Any] = {
 }
 """``ppo.yaml``'s MoeRouting block before the tuned one replaced it (over the file's defaults)"""
 
+SEQ_GRAD_UNTUNED: dict[str, Any] = {
+    **VIDEO_CELL_UNTUNED,
+    "n_steps": 64,
+    "batch_size": 128,
+    "gamma": 1.0,
+    "ent_coef": 0.01,
+    "policy_kwargs": {"net_arch": [64, 64]},
+}
+"""``maskable-ppo.yaml``'s SeqGradCoding block before the tuned one replaced it (over the file's
+defaults)"""
+
 QUANTUM_SCHEDULING_UNTUNED: dict[str, Any] = {
     **COLLECTIVE_PATH_UNTUNED,
     "n_steps": 512,
@@ -231,8 +242,9 @@ SEQ_GRAD_CODING = Row(
     eval_every=2_048,
     validation_episodes=10,
     goal="beat the online model-based scheme selection (adaptive)",
+    hyperparams=SEQ_GRAD_UNTUNED,
 )
-"""the SeqGradCoding row: MaskablePPO as shipped, the last model"""
+"""the SeqGradCoding row: MaskablePPO with the block before tuning, the last model"""
 
 
 QUANTUM_SCHEDULING = Row(
@@ -467,6 +479,7 @@ ROWS: dict[str, Row] = {
         replace(
             SEQ_GRAD_CODING,
             name="seq-grad-coding-qlearning",
+            hyperparams={},
             agent="qlearning",
             timesteps=400_000,
             eval_every=10_000,
@@ -476,6 +489,7 @@ ROWS: dict[str, Row] = {
         replace(
             SEQ_GRAD_CODING,
             name="seq-grad-coding-dqn",
+            hyperparams={},
             agent="dqn",
             goal="as seq-grad-coding-maskable-ppo, with DQN (dqn.yaml's defaults; every arm "
             "is valid, so no mask is lost)",
@@ -628,6 +642,7 @@ ROWS.update(
             goal=f"{ROWS['moe-routing-ppo'].goal}; the block before tuning, trained and validated "
             "as moe-routing-ppo-tuned (the control of its study)",
         ),
+        _tuned("seq-grad-coding-maskable-ppo", 200_000, 360.0, 10),
         replace(
             _tuned("moe-cache-maskable-ppo", 200_000, 360.0, 6),
             hyperparams=MOE_CACHE_STUDY_BEST,
