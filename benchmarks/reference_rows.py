@@ -103,37 +103,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
-ABR_UNTUNED: dict[str, Any] = {
-    "n_steps": 256,
-    "batch_size": 256,
+BLOCK_DEFAULTS: dict[str, Any] = {
     "n_epochs": 10,
-    "gamma": 0.99,
     "gae_lambda": 0.95,
     "clip_range": 0.2,
-    "ent_coef": 0.01,
     "vf_coef": 0.5,
     "max_grad_norm": 0.5,
     "learning_rate": 3.0e-4,
+}
+"""the values of ``ppo.yaml``'s and ``maskable-ppo.yaml``'s ``default`` blocks that the env
+blocks before tuning kept (the records below are these, under what each block set)"""
+
+ABR_UNTUNED: dict[str, Any] = {
+    **BLOCK_DEFAULTS,
+    "n_steps": 256,
+    "batch_size": 256,
+    "gamma": 0.99,
+    "ent_coef": 0.01,
     "policy_kwargs": {"net_arch": [128, 128], "activation_fn": "tanh"},
 }
-"""``ppo.yaml``'s ABR block before the tuned one replaced it (over the file's defaults; tanh is
-SB3's default activation)"""
+"""``ppo.yaml``'s ABR block before the tuned one replaced it (tanh is SB3's default
+activation)"""
 
 COLLECTIVE_PATH_UNTUNED: dict[str, Any] = {
+    **BLOCK_DEFAULTS,
     "n_steps": 256,
     "batch_size": 256,
-    "n_epochs": 10,
     "gamma": 1.0,
-    "gae_lambda": 0.95,
-    "clip_range": 0.2,
     "ent_coef": 0.01,
-    "vf_coef": 0.5,
-    "max_grad_norm": 0.5,
-    "learning_rate": 3.0e-4,
     "policy_kwargs": {"net_arch": [128, 128]},
 }
-"""``maskable-ppo.yaml``'s CollectivePath block before the tuned one replaced it (over the
-file's defaults)"""
+"""``maskable-ppo.yaml``'s CollectivePath block before the tuned one replaced it"""
 
 MOE_CACHE_STUDY_BEST: dict[str, Any] = {
     "n_steps": 512,
@@ -168,46 +168,44 @@ UAV_STUDY_BEST: dict[str, Any] = {
 the rows' 5 seeds it scores below the block there, at more than twice its CPU time"""
 
 VIDEO_CELL_UNTUNED: dict[str, Any] = {
+    **BLOCK_DEFAULTS,
     "n_steps": 256,
     "batch_size": 256,
-    "n_epochs": 10,
     "gamma": 0.995,
-    "gae_lambda": 0.95,
-    "clip_range": 0.2,
     "ent_coef": 0.0,
-    "vf_coef": 0.5,
-    "max_grad_norm": 0.5,
-    "learning_rate": 3.0e-4,
     "policy_kwargs": {"net_arch": [128, 128]},
 }
-"""``ppo.yaml``'s WirelessVideoCell block before the tuned one replaced it (over the file's
-defaults)"""
+"""``ppo.yaml``'s WirelessVideoCell block before the tuned one replaced it"""
 
 MOE_ROUTING_UNTUNED: dict[str, Any] = {
-    **VIDEO_CELL_UNTUNED,
+    **BLOCK_DEFAULTS,
     "n_steps": 128,
+    "batch_size": 256,
     "gamma": 0.9,
+    "ent_coef": 0.0,
+    "policy_kwargs": {"net_arch": [128, 128]},
 }
-"""``ppo.yaml``'s MoeRouting block before the tuned one replaced it (over the file's defaults)"""
+"""``ppo.yaml``'s MoeRouting block before the tuned one replaced it"""
 
 SEQ_GRAD_UNTUNED: dict[str, Any] = {
-    **VIDEO_CELL_UNTUNED,
+    **BLOCK_DEFAULTS,
     "n_steps": 64,
     "batch_size": 128,
     "gamma": 1.0,
     "ent_coef": 0.01,
     "policy_kwargs": {"net_arch": [64, 64]},
 }
-"""``maskable-ppo.yaml``'s SeqGradCoding block before the tuned one replaced it (over the file's
-defaults)"""
+"""``maskable-ppo.yaml``'s SeqGradCoding block before the tuned one replaced it"""
 
 QUANTUM_SCHEDULING_UNTUNED: dict[str, Any] = {
-    **COLLECTIVE_PATH_UNTUNED,
+    **BLOCK_DEFAULTS,
     "n_steps": 512,
+    "batch_size": 256,
     "gamma": 0.99,
+    "ent_coef": 0.01,
+    "policy_kwargs": {"net_arch": [128, 128]},
 }
-"""``maskable-ppo.yaml``'s QuantumNetworkScheduling block before the tuned one replaced it
-(over the file's defaults)"""
+"""``maskable-ppo.yaml``'s QuantumNetworkScheduling block before the tuned one replaced it"""
 
 
 ABR_PPO = Row(
